@@ -1,0 +1,15 @@
+import { apiHandler, json } from "../src/http/api-handler";
+import { indexNameSchema, upsertBody } from "../src/http/schemas";
+import { services } from "../src/services";
+
+/** POST /vectors/indexes/{index}/vectors: upsert up to 1,000 vectors. */
+export const handler = apiHandler(async (req) => {
+  const name = req.path("index", indexNameSchema);
+  const { vectors } = req.body(upsertBody);
+  const result = await services.vectors.upsert(name, vectors);
+  return json(200, {
+    upserted: result.upserted,
+    count: result.count,
+    data_version: result.dataVersion,
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * The DynamoDB tables, defined once: the CDK stack creates them from these specs and the local
+ * stack creates the same tables in dynalite. Plain data: no CDK imports, so the local stack and
+ * the Lambda bundles can read it too.
+ */
+export interface KeySpec {
+  readonly name: string;
+  readonly type: "S" | "N";
+}
+
+export interface TableSpec {
+  /** Construct id in the CDK stack. */
+  readonly id: string;
+  /** Table name used by the local stack (CDK lets CloudFormation name the real one). */
+  readonly localName: string;
+  /** Environment variable through which functions learn the table's name. */
+  readonly envVar: string;
+  readonly partitionKey: KeySpec;
+  readonly sortKey?: KeySpec;
+  /** Attribute holding an epoch-seconds expiry, if items expire. */
+  readonly timeToLiveAttribute?: string;
+}
+
+export const TABLES = {
+  /** Index catalog: settings, live count, data version and segment list of each index. */
+  indexes: {
+    id: "IndexesTable",
+    localName: "vectord-indexes",
+    envVar: "VECTORD_INDEXES_TABLE",
+    partitionKey: { name: "name", type: "S" },
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableKey = keyof typeof TABLES;
+
+/** Environment variable through which functions learn the bucket's name. */
+export const BUCKET_ENV_VAR = "VECTORD_BUCKET";
+/** Bucket name used by the local stack. */
+export const LOCAL_BUCKET_NAME = "vectord-local";

@@ -1,0 +1,127 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { CorsHttpMethod, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
+import { Architecture, LoggingFormat, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
+import type { Construct } from "constructs";
+import { ROUTES, type RouteSpec } from "./routes";
+import { BUCKET_ENV_VAR, type KeySpec, TABLES, type TableKey } from "./tables";
+
+const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+function attribute(key: KeySpec) {
+  return { name: key.name, type: key.type === "S" ? AttributeType.STRING : AttributeType.NUMBER };
+}
+
+/** Grants exactly the access a route declares, and nothing else. */
+function grantAccess(
+  fn: NodejsFunction,
+  route: RouteSpec,
+  bucket: Bucket,
+  tables: Record<TableKey, Table>,
+) {
+  for (const verb of route.access.bucket ?? []) {
+    if (verb === "read") bucket.grantRead(fn);
+    if (verb === "write") bucket.grantPut(fn);
+    if (verb === "delete") bucket.grantDelete(fn);
+  }
+  for (const [key, access] of Object.entries(route.access.tables ?? {})) {
+    const table = tables[key as TableKey];
+    if (access === "read") table.grantReadData(fn);
+    if (access === "write") table.grantWriteData(fn);
+    if (access === "readWrite") table.grantReadWriteData(fn);
+  }
+}
+
+/**
+ * vectord on AWS: the vector bucket, the DynamoDB tables, one Lambda function per route of the
+ * shared route table behind an API Gateway HTTP API.
+ */
+export class VectordStack extends Stack {
+  readonly api: HttpApi;
+  readonly functions: Record<string, NodejsFunction> = {};
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const bucket = new Bucket(this, "VectorsBucket", {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const tables = {} as Record<TableKey, Table>;
+    for (const [key, spec] of Object.entries(TABLES)) {
+      tables[key as TableKey] = new Table(this, spec.id, {
+        partitionKey: attribute(spec.partitionKey),
+        ...("sortKey" in spec ? { sortKey: attribute(spec.sortKey as KeySpec) } : {}),
+        ...("timeToLiveAttribute" in spec
+          ? { timeToLiveAttribute: spec.timeToLiveAttribute as string }
+          : {}),
+        billingMode: BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
+
+    const environment: Record<string, string> = {
+      [BUCKET_ENV_VAR]: bucket.bucketName,
+      NODE_OPTIONS: "--enable-source-maps",
+      POWERTOOLS_SERVICE_NAME: "vectord",
+    };
+    for (const [key, spec] of Object.entries(TABLES)) {
+      environment[spec.envVar] = tables[key as TableKey].tableName;
+    }
+
+    this.api = new HttpApi(this, "HttpApi", {
+      corsPreflight: {
+        allowOrigins: ["*"],
+        allowMethods: [CorsHttpMethod.ANY],
+        allowHeaders: ["content-type"],
+      },
+    });
+
+    for (const route of ROUTES) {
+      const fn = new NodejsFunction(this, `${route.id}Function`, {
+        entry: resolve(REPO_ROOT, route.entry),
+        handler: "handler",
+        runtime: Runtime.NODEJS_24_X,
+        architecture: Architecture.X86_64,
+        memorySize: route.memoryMb ?? 512,
+        timeout: Duration.seconds(route.timeoutSeconds ?? 29),
+        environment,
+        loggingFormat: LoggingFormat.JSON,
+        logGroup: new LogGroup(this, `${route.id}Logs`, {
+          retention: RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: resolve(REPO_ROOT, "package-lock.json"),
+        bundling: {
+          format: OutputFormat.ESM,
+          target: "node20",
+          sourceMap: true,
+          mainFields: ["module", "main"],
+          banner:
+            "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        },
+      });
+      grantAccess(fn, route, bucket, tables);
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
+      });
+      this.functions[route.id] = fn;
+    }
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.apiEndpoint });
+    new CfnOutput(this, "BucketName", { value: bucket.bucketName });
+  }
+}

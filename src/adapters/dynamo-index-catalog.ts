@@ -1,0 +1,152 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { type IndexCatalog, LOST_RACE } from "../app/ports";
+import type { IndexRecord } from "../domain/index-record";
+import type { Metric } from "../domain/metric";
+import type { SegmentRef } from "../domain/segment";
+import { isConditionFailed } from "./dynamo-errors";
+
+/** The item as stored: snake_case attributes, keyed by `name`. */
+interface IndexItem {
+  name: string;
+  uid: string;
+  dimension: number;
+  metric: Metric;
+  count: number;
+  data_version: number;
+  segments: SegmentRef[];
+  created_at: string;
+  updated_at: string;
+}
+
+// Named pieces of the conditional writes.
+const NAME_IS_FREE = "attribute_not_exists(#name)";
+const SAME_INCARNATION = "#uid = :uid";
+const UNCHANGED_SINCE_READ = "#data_version = :expected_version";
+
+/** {@link IndexCatalog} on one DynamoDB table. */
+export class DynamoIndexCatalog implements IndexCatalog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(name: string): Promise<IndexRecord | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { name }, ConsistentRead: true }),
+    );
+    return out.Item ? fromItem(out.Item as IndexItem) : undefined;
+  }
+
+  async list(): Promise<IndexRecord[]> {
+    const records: IndexRecord[] = [];
+    for await (const page of paginateScan(
+      { client: this.db },
+      { TableName: this.table, ConsistentRead: true },
+    )) {
+      for (const item of page.Items ?? []) records.push(fromItem(item as IndexItem));
+    }
+    return records.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async create(record: IndexRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: toItem(record),
+          ConditionExpression: NAME_IS_FREE,
+          ExpressionAttributeNames: { "#name": "name" },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async appendSegment(
+    current: IndexRecord,
+    segment: SegmentRef,
+    count: number,
+    now: string,
+  ): Promise<IndexRecord | typeof LOST_RACE> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { name: current.name },
+          UpdateExpression:
+            "SET #segments = list_append(#segments, :segment), #count = :count, #data_version = :next_version, #updated_at = :now",
+          ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ}`,
+          ExpressionAttributeNames: {
+            "#segments": "segments",
+            "#count": "count",
+            "#data_version": "data_version",
+            "#updated_at": "updated_at",
+            "#uid": "uid",
+          },
+          ExpressionAttributeValues: {
+            ":segment": [segment],
+            ":count": count,
+            ":next_version": current.dataVersion + 1,
+            ":expected_version": current.dataVersion,
+            ":now": now,
+            ":uid": current.uid,
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return fromItem(out.Attributes as IndexItem);
+    } catch (err) {
+      if (isConditionFailed(err)) return LOST_RACE;
+      throw err;
+    }
+  }
+
+  async remove(name: string): Promise<IndexRecord | undefined> {
+    const out = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: { name }, ReturnValues: "ALL_OLD" }),
+    );
+    return out.Attributes ? fromItem(out.Attributes as IndexItem) : undefined;
+  }
+}
+
+function toItem(r: IndexRecord): IndexItem {
+  return {
+    name: r.name,
+    uid: r.uid,
+    dimension: r.dimension,
+    metric: r.metric,
+    count: r.count,
+    data_version: r.dataVersion,
+    segments: [...r.segments],
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+function fromItem(item: IndexItem): IndexRecord {
+  return {
+    name: item.name,
+    uid: item.uid,
+    dimension: Number(item.dimension),
+    metric: item.metric,
+    count: Number(item.count),
+    dataVersion: Number(item.data_version),
+    segments: (item.segments ?? []).map((s) => ({
+      id: s.id,
+      vectors: Number(s.vectors),
+      deletes: Number(s.deletes),
+    })),
+    createdAt: item.created_at,
+    updatedAt: item.updated_at,
+  };
+}

@@ -1,0 +1,40 @@
+import type { IndexRecord } from "../domain/index-record";
+import type { SegmentRef } from "../domain/segment";
+
+/**
+ * Object storage for immutable blobs (segments, snapshots, journals). Implemented on S3.
+ * Never relies on conditional object writes: every pointer to a blob lives in the catalog.
+ */
+export interface BlobStore {
+  /** Writes a blob; durable when the promise resolves. */
+  put(key: string, body: Uint8Array | string, contentType: string): Promise<void>;
+  /** Reads a blob, or `undefined` when there is none at `key`. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Deletes the given keys (missing keys are not an error). */
+  deleteKeys(keys: readonly string[]): Promise<void>;
+  /** Deletes every blob whose key starts with `prefix`; returns how many. */
+  deletePrefix(prefix: string): Promise<number>;
+}
+
+/** Result of a conditional catalog write that lost a race to another writer. */
+export const LOST_RACE = Symbol("lost-race");
+
+/** The index catalog: one record per index, changed only through conditional writes. */
+export interface IndexCatalog {
+  get(name: string): Promise<IndexRecord | undefined>;
+  list(): Promise<IndexRecord[]>;
+  /** Creates the record unless an index of that name exists; `false` when it does. */
+  create(record: IndexRecord): Promise<boolean>;
+  /**
+   * Appends a segment and sets the new live count, only if the index is still the incarnation
+   * `uid` at `dataVersion`; bumps `dataVersion` by one. {@link LOST_RACE} when either moved.
+   */
+  appendSegment(
+    current: IndexRecord,
+    segment: SegmentRef,
+    count: number,
+    now: string,
+  ): Promise<IndexRecord | typeof LOST_RACE>;
+  /** Removes the record; returns what it was, or `undefined` when there was none. */
+  remove(name: string): Promise<IndexRecord | undefined>;
+}

@@ -1,0 +1,252 @@
+import { randomUUID } from "node:crypto";
+import pLimit from "p-limit";
+import { ConflictError, NotFoundError } from "../domain/errors";
+import { exactTopK } from "../domain/exact-search";
+import type { IndexRecord, IndexSettings } from "../domain/index-record";
+import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
+import { DEFAULT_SEARCH_K } from "../domain/metric";
+import { applyToLiveIds, type Segment } from "../domain/segment";
+import { packBatch, packVector, type VectorInput } from "../domain/vector-batch";
+import { prepareQuery } from "../domain/vector-math";
+import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
+import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
+import { indexPrefix, SegmentStore } from "./segment-store";
+
+export interface VectorStoreDeps {
+  readonly catalog: IndexCatalog;
+  readonly blobs: BlobStore;
+  readonly retry?: RetryPolicy;
+  readonly now?: () => Date;
+}
+
+export interface SearchHit {
+  readonly id: string;
+  readonly distance: number;
+  readonly metadata: Record<string, unknown> | null;
+}
+
+export interface StoredVector {
+  readonly id: string;
+  readonly values: number[];
+  readonly metadata: Record<string, unknown> | null;
+}
+
+export interface WriteResult {
+  readonly upserted: number;
+  readonly count: number;
+  readonly dataVersion: number;
+}
+
+/** How many segment blobs one load reads at once. */
+const LOAD_CONCURRENCY = 16;
+
+/**
+ * The vector store use cases: index lifecycle, upserts and deletes as append-only segments with
+ * an optimistic catalog swap, and exact search over the live vectors.
+ *
+ * A warm instance caches the live-id set and the loaded vectors of the indexes it has seen;
+ * both are keyed by the index incarnation and data version, so a write elsewhere is noticed
+ * on the next catalog read.
+ */
+export class VectorStore {
+  private readonly catalog: IndexCatalog;
+  private readonly segments: SegmentStore;
+  private readonly blobs: BlobStore;
+  private readonly retry: RetryPolicy;
+  private readonly now: () => Date;
+  private readonly liveIdCache = new Map<string, { applied: number; ids: Set<string> }>();
+  private readonly loadCache = new Map<
+    string,
+    { version: number; loading: Promise<LoadedIndex> }
+  >();
+
+  constructor(deps: VectorStoreDeps) {
+    this.catalog = deps.catalog;
+    this.blobs = deps.blobs;
+    this.segments = new SegmentStore(deps.blobs);
+    this.retry = deps.retry ?? DEFAULT_RETRY;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Creates an index; an existing one with the same settings is returned as it is. */
+  async createIndex(
+    name: string,
+    settings: IndexSettings,
+  ): Promise<{ created: boolean; index: IndexRecord }> {
+    const now = this.now().toISOString();
+    const record: IndexRecord = {
+      name,
+      uid: randomUUID(),
+      dimension: settings.dimension,
+      metric: settings.metric,
+      count: 0,
+      dataVersion: 0,
+      segments: [],
+      createdAt: now,
+      updatedAt: now,
+    };
+    return retryLostRaces(`create index "${name}"`, async () => {
+      if (await this.catalog.create(record)) return { created: true, index: record };
+      const existing = await this.catalog.get(name);
+      if (!existing) return LOST_RACE; // deleted in between: try again
+      if (existing.dimension !== settings.dimension || existing.metric !== settings.metric) {
+        throw new ConflictError(
+          "index_exists",
+          `index "${name}" exists with dimension ${existing.dimension} and metric ${existing.metric}; ` +
+            `asked for dimension ${settings.dimension} and metric ${settings.metric}`,
+        );
+      }
+      return { created: false, index: existing };
+    });
+  }
+
+  listIndexes(): Promise<IndexRecord[]> {
+    return this.catalog.list();
+  }
+
+  async getIndex(name: string): Promise<IndexRecord> {
+    const record = await this.catalog.get(name);
+    if (!record) throw indexNotFound(name);
+    return record;
+  }
+
+  /** Deletes the index's catalog record, then every blob under its incarnation's prefix. */
+  async deleteIndex(name: string): Promise<void> {
+    const removed = await this.catalog.remove(name);
+    if (!removed) throw indexNotFound(name);
+    this.liveIdCache.delete(removed.uid);
+    this.loadCache.delete(removed.uid);
+    await this.blobs.deletePrefix(indexPrefix(removed));
+  }
+
+  /** Upserts a batch; rejected batches write nothing. */
+  async upsert(name: string, vectors: readonly VectorInput[]): Promise<WriteResult> {
+    const record = await this.getIndex(name);
+    const values = packBatch(vectors, record.dimension, record.metric);
+    const segment: Segment = {
+      ids: vectors.map((v) => v.id),
+      metadata: vectors.map((v) => v.metadata ?? null),
+      deleted: [],
+      values,
+    };
+    const updated = await this.commit(record, segment, (live) => {
+      let count = live.size;
+      for (const id of segment.ids) if (!live.has(id)) count++;
+      return count;
+    });
+    return { upserted: vectors.length, count: updated.count, dataVersion: updated.dataVersion };
+  }
+
+  async getVector(name: string, id: string): Promise<StoredVector> {
+    const index = await this.load(await this.getIndex(name));
+    const row = index.rowOf.get(id);
+    if (row === undefined) throw vectorNotFound(name, id);
+    return { id, values: index.raw(row), metadata: index.metadata[row] ?? null };
+  }
+
+  async deleteVector(name: string, id: string): Promise<WriteResult> {
+    const record = await this.getIndex(name);
+    const segment: Segment = { ids: [], metadata: [], deleted: [id], values: new Float32Array() };
+    const updated = await this.commit(record, segment, (live) => {
+      if (!live.has(id)) throw vectorNotFound(name, id);
+      return live.size - 1;
+    });
+    return { upserted: 0, count: updated.count, dataVersion: updated.dataVersion };
+  }
+
+  /** Exact k-nearest neighbors over all live vectors, nearest first. */
+  async search(
+    name: string,
+    request: { vector: readonly number[]; k?: number | undefined },
+  ): Promise<{ index: IndexRecord; results: SearchHit[] }> {
+    const record = await this.getIndex(name);
+    packVector(request.vector, record.dimension, record.metric, "vector");
+    const query = prepareQuery(record.metric, request.vector);
+    const loaded = await this.load(record);
+    const top = exactTopK(loaded, record.metric, query, request.k ?? DEFAULT_SEARCH_K);
+    const results = top.map(({ row, distance }) => ({
+      id: loaded.ids[row] as string,
+      distance,
+      metadata: loaded.metadata[row] ?? null,
+    }));
+    return { index: record, results };
+  }
+
+  /**
+   * The live vectors of `record`'s version, loaded once per warm instance and version;
+   * concurrent callers share one load.
+   */
+  load(record: IndexRecord): Promise<LoadedIndex> {
+    const cached = this.loadCache.get(record.uid);
+    if (cached && cached.version === record.dataVersion) return cached.loading;
+    const limit = pLimit(LOAD_CONCURRENCY);
+    const loading = Promise.all(
+      record.segments.map((ref) => limit(() => this.segments.read(record, ref))),
+    ).then((segments) => assembleIndex(segments, record.dimension, record.metric));
+    this.loadCache.set(record.uid, { version: record.dataVersion, loading });
+    loading.catch(() => {
+      if (this.loadCache.get(record.uid)?.loading === loading) this.loadCache.delete(record.uid);
+    });
+    return loading;
+  }
+
+  /**
+   * Writes `segment` to storage, then appends it to the catalog with a conditional write,
+   * re-reading and retrying on lost races. `countAfter` derives the new live count from the
+   * live ids of the version being replaced (and may throw to refuse the write). On any failure
+   * the segment's blobs are removed, so nothing half-written stays behind.
+   */
+  private async commit(
+    record: IndexRecord,
+    segment: Segment,
+    countAfter: (live: ReadonlySet<string>) => number,
+  ): Promise<IndexRecord> {
+    // Refuse before writing anything when the first check already fails.
+    countAfter(await this.liveIds(record));
+    const ref = await this.segments.write(record, segment);
+    try {
+      return await retryLostRaces(
+        `write to index "${record.name}"`,
+        async (attempt) => {
+          const current = attempt === 0 ? record : await this.catalog.get(record.name);
+          if (!current || current.uid !== record.uid) throw indexNotFound(record.name);
+          const count = countAfter(await this.liveIds(current));
+          return this.catalog.appendSegment(current, ref, count, this.now().toISOString());
+        },
+        this.retry,
+      );
+    } catch (err) {
+      await this.segments.discard(record, ref).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Live ids of `record`'s version, extending the cached set by the segments added since. */
+  private async liveIds(record: IndexRecord): Promise<ReadonlySet<string>> {
+    const cached = this.liveIdCache.get(record.uid);
+    // Cached sets are never mutated (an extension copies), so readers may share them.
+    if (cached?.applied === record.segments.length) return cached.ids;
+    const reusable = cached && cached.applied <= record.segments.length;
+    const ids = reusable ? new Set(cached.ids) : new Set<string>();
+    const from = reusable ? cached.applied : 0;
+    const limit = pLimit(LOAD_CONCURRENCY);
+    const manifests = await Promise.all(
+      record.segments
+        .slice(from)
+        .map((ref) => limit(() => this.segments.readManifest(record, ref))),
+    );
+    for (const manifest of manifests) applyToLiveIds(ids, manifest);
+    if (!cached || record.segments.length >= cached.applied) {
+      this.liveIdCache.set(record.uid, { applied: record.segments.length, ids });
+    }
+    return ids;
+  }
+}
+
+function indexNotFound(name: string): NotFoundError {
+  return new NotFoundError("index_not_found", `index "${name}" does not exist`);
+}
+
+function vectorNotFound(name: string, id: string): NotFoundError {
+  return new NotFoundError("vector_not_found", `index "${name}" has no vector with id "${id}"`);
+}

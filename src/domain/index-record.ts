@@ -1,0 +1,28 @@
+import type { Metric } from "./metric";
+import type { SegmentRef } from "./segment";
+
+/** The catalog entry of an index: its settings and the ordered list of its segments. */
+export interface IndexRecord {
+  readonly name: string;
+  /**
+   * Unique id of this incarnation of the index. Storage keys live under it, so deleting an index
+   * and creating one with the same name never mixes their data.
+   */
+  readonly uid: string;
+  readonly dimension: number;
+  readonly metric: Metric;
+  /** Number of distinct live ids. */
+  readonly count: number;
+  /** Increases by one with every write; the version every derived artifact is stamped with. */
+  readonly dataVersion: number;
+  /** Segments, oldest first. */
+  readonly segments: readonly SegmentRef[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Settings given when an index is created. */
+export interface IndexSettings {
+  readonly dimension: number;
+  readonly metric: Metric;
+}

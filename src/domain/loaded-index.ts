@@ -1,0 +1,80 @@
+import type { VectorRows } from "./exact-search";
+import type { Metric } from "./metric";
+import type { Segment } from "./segment";
+import { normalizeInPlace, shortestFloat32 } from "./vector-math";
+
+/**
+ * All live vectors of one index version, packed row-major for fast scans. Row `i` is the
+ * vector of `ids[i]`; for `cosine` the rows are normalized to unit length.
+ */
+export interface LoadedIndex extends VectorRows {
+  readonly metric: Metric;
+  readonly ids: readonly string[];
+  readonly metadata: readonly (Record<string, unknown> | null)[];
+  /** Row of each live id. */
+  readonly rowOf: ReadonlyMap<string, number>;
+  /** Values of one row as written (not normalized), each the shortest decimal of its Float32. */
+  readonly raw: (row: number) => number[];
+}
+
+/**
+ * Folds segments (oldest first) into the live vectors: a later upsert of an id replaces an
+ * earlier one, a delete removes it. Values are copied once into one Float32Array.
+ */
+export function assembleIndex(
+  segments: readonly Segment[],
+  dimension: number,
+  metric: Metric,
+): LoadedIndex {
+  // id -> [segment, row], in first-insertion order (a re-upsert keeps its place).
+  const where = new Map<string, number>();
+  const segOf: number[] = [];
+  const rowIn: number[] = [];
+  segments.forEach((segment, s) => {
+    segment.ids.forEach((id, r) => {
+      const slot = where.get(id);
+      if (slot === undefined) {
+        where.set(id, segOf.length);
+        segOf.push(s);
+        rowIn.push(r);
+      } else {
+        segOf[slot] = s;
+        rowIn[slot] = r;
+      }
+    });
+    for (const id of segment.deleted) {
+      const slot = where.get(id);
+      if (slot !== undefined) {
+        where.delete(id);
+        segOf[slot] = -1;
+      }
+    }
+  });
+
+  const ids: string[] = [];
+  const metadata: (Record<string, unknown> | null)[] = [];
+  const rowOf = new Map<string, number>();
+  const data = new Float32Array(where.size * dimension);
+  // Only cosine rows are rewritten (normalized), so only cosine needs a copy of the raw values.
+  const rawData = metric === "cosine" ? new Float32Array(where.size * dimension) : data;
+  for (const [id, slot] of where) {
+    const s = segOf[slot] as number;
+    const r = rowIn[slot] as number;
+    const segment = segments[s] as Segment;
+    const row = ids.length;
+    ids.push(id);
+    metadata.push(segment.metadata[r] ?? null);
+    rowOf.set(id, row);
+    const src = segment.values.subarray(r * dimension, (r + 1) * dimension);
+    data.set(src, row * dimension);
+    if (rawData !== data) rawData.set(src, row * dimension);
+    if (metric === "cosine") normalizeInPlace(data, row * dimension, dimension);
+  }
+  const raw = (row: number): number[] => {
+    const out = new Array<number>(dimension);
+    const base = row * dimension;
+    for (let j = 0; j < dimension; j++) out[j] = shortestFloat32(rawData[base + j] as number);
+    return out;
+  };
+  return { data, dimension, rows: ids.length, metric, ids, metadata, rowOf, raw };
+}

@@ -1,0 +1,73 @@
+import { ValidationError } from "./errors";
+import type { Metric } from "./metric";
+
+/** One vector of an upsert request, after the edge has checked its JSON shape. */
+export interface VectorInput {
+  readonly id: string;
+  readonly values: readonly number[];
+  readonly metadata?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Checks a batch against the index it is written to and packs it into one Float32Array.
+ * Throws {@link ValidationError} naming the first offending vector: a wrong dimension, a
+ * non-finite value (also one that overflows Float32), a duplicate id in the batch, or a zero
+ * vector under `cosine` (it has no direction).
+ */
+export function packBatch(
+  vectors: readonly VectorInput[],
+  dimension: number,
+  metric: Metric,
+): Float32Array {
+  const seen = new Map<string, number>();
+  const values = new Float32Array(vectors.length * dimension);
+  vectors.forEach((v, i) => {
+    const first = seen.get(v.id);
+    if (first !== undefined) {
+      throw new ValidationError(
+        `vectors[${i}].id: duplicate id "${v.id}" (also at vectors[${first}]); each id may appear once per request`,
+      );
+    }
+    seen.set(v.id, i);
+    packVector(v.values, dimension, metric, `vectors[${i}].values`, values, i * dimension);
+  });
+  return values;
+}
+
+/**
+ * Checks one vector's values (length, finiteness, and for `cosine` a non-zero norm) and writes
+ * them into `out` at `offset` (a fresh array when `out` is omitted).
+ */
+export function packVector(
+  input: readonly number[],
+  dimension: number,
+  metric: Metric,
+  where: string,
+  out: Float32Array = new Float32Array(dimension),
+  offset = 0,
+): Float32Array {
+  if (input.length !== dimension) {
+    throw new ValidationError(
+      `${where}: got ${input.length} values, expected ${dimension} (the index dimension)`,
+    );
+  }
+  let norm = 0;
+  for (let j = 0; j < dimension; j++) {
+    const x = input[j];
+    if (typeof x !== "number" || !Number.isFinite(x)) {
+      throw new ValidationError(`${where}[${j}]: got ${String(x)}, expected a finite number`);
+    }
+    const f = Math.fround(x);
+    if (!Number.isFinite(f)) {
+      throw new ValidationError(`${where}[${j}]: ${x} does not fit in a 32-bit float`);
+    }
+    out[offset + j] = f;
+    norm += f * f;
+  }
+  if (metric === "cosine" && norm === 0) {
+    throw new ValidationError(
+      `${where}: the zero vector has no direction under the cosine metric; give a non-zero vector`,
+    );
+  }
+  return out;
+}

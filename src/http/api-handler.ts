@@ -1,0 +1,104 @@
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from "aws-lambda";
+import type { z } from "zod";
+import {
+  ConflictError,
+  ContentionError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  VectordError,
+} from "../domain/errors";
+import { logger } from "./logger";
+import { parseWith } from "./parse";
+
+/** The request as a handler sees it: path, query and body accessors that validate. */
+export interface ApiRequest {
+  readonly event: APIGatewayProxyEventV2;
+  /** A path parameter, parsed with `schema`. */
+  path<S extends z.ZodType>(name: string, schema: S): z.infer<S>;
+  /** The query string parameters, parsed with `schema`. */
+  query<S extends z.ZodType>(schema: S): z.infer<S>;
+  /** The JSON body, parsed with `schema` (a missing body counts as `{}`). */
+  body<S extends z.ZodType>(schema: S): z.infer<S>;
+}
+
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+export type ApiHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<ApiResult>;
+
+/** A JSON response. */
+export function json(statusCode: number, body: unknown): ApiResult {
+  return {
+    statusCode,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+}
+
+/** An empty 204 response. */
+export function noContent(): ApiResult {
+  return { statusCode: 204 };
+}
+
+/** An error response in the service's one error shape. */
+export function errorResponse(statusCode: number, code: string, message: string): ApiResult {
+  return json(statusCode, { error: { code, message } });
+}
+
+function statusOf(err: VectordError): number {
+  if (err instanceof ValidationError) return 400;
+  if (err instanceof ForbiddenError) return 403;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof ConflictError) return 409;
+  if (err instanceof ContentionError) return 503;
+  return 500;
+}
+
+function readBody(event: APIGatewayProxyEventV2): unknown {
+  if (event.body === undefined || event.body === null || event.body === "") return {};
+  const text = event.isBase64Encoded
+    ? Buffer.from(event.body, "base64").toString("utf8")
+    : event.body;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError(`body is not valid JSON (${(err as Error).message})`, "invalid_json");
+  }
+}
+
+/**
+ * Wraps a use-case call as an API Gateway HTTP API (payload v2) Lambda handler: typed errors
+ * become their 4xx/409/503 responses; anything else is logged with its stack and answered with
+ * a 500 that names only the request id.
+ */
+export function apiHandler(fn: (request: ApiRequest) => Promise<ApiResult>): ApiHandler {
+  return async (event, context) => {
+    let parsedBody: { value: unknown } | undefined;
+    const request: ApiRequest = {
+      event,
+      path: (name, schema) => {
+        const raw = event.pathParameters?.[name];
+        return parseWith(schema, raw === undefined ? raw : decodeURIComponent(raw), `path.${name}`);
+      },
+      query: (schema) => parseWith(schema, event.queryStringParameters ?? {}, "query"),
+      body: (schema) => {
+        parsedBody ??= { value: readBody(event) };
+        return parseWith(schema, parsedBody.value, "");
+      },
+    };
+    try {
+      return await fn(request);
+    } catch (err) {
+      const status = err instanceof VectordError ? statusOf(err) : 500;
+      if (err instanceof VectordError && status !== 500) {
+        return errorResponse(status, err.code, err.message);
+      }
+      const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? "unknown";
+      logger.error("unhandled error", { requestId, routeKey: event.routeKey, error: err as Error });
+      return errorResponse(500, "internal_error", `internal error (request id ${requestId})`);
+    }
+  };
+}

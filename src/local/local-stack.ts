@@ -1,0 +1,84 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ROUTES } from "../../infra/routes";
+import { LOCAL_BUCKET_NAME, TABLES, type TableKey } from "../../infra/tables";
+import type { ApiHandler } from "../http/api-handler";
+import { createClients, type Settings, settingsToEnv } from "../wiring";
+import { ensureResources } from "./bootstrap";
+import { startEmulators } from "./emulators";
+import { type BoundRoute, createLocalServer } from "./http-server";
+
+/** The repository root, against which route entries are resolved. */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface LocalStackOptions {
+  /** HTTP port (0 picks a free one). */
+  readonly port?: number;
+  /** Data directory; omitted means in memory (tests). */
+  readonly dataDir?: string | undefined;
+  /** Receives one line per request, and start-up lines. */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly port: number;
+  readonly settings: Settings;
+  stop(): Promise<void>;
+}
+
+/** Settings of the local stack: the local bucket and table names, at the emulators' endpoints. */
+export function localSettings(endpoints: { s3: string; dynamodb: string }): Settings {
+  return {
+    region: "us-east-1",
+    bucket: LOCAL_BUCKET_NAME,
+    tables: Object.fromEntries(
+      Object.entries(TABLES).map(([key, spec]) => [key, spec.localName]),
+    ) as Record<TableKey, string>,
+    endpoints,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  };
+}
+
+/**
+ * Starts the emulators, creates the bucket and tables, points the handlers at them through the
+ * same environment variables Lambda uses, loads every handler of the route table and serves it.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const emulators = await startEmulators({ dataDir: options.dataDir });
+  const settings = localSettings({
+    s3: emulators.s3Endpoint,
+    dynamodb: emulators.dynamodbEndpoint,
+  });
+  await ensureResources(createClients(settings), settings);
+  Object.assign(process.env, settingsToEnv(settings));
+
+  const routes: BoundRoute[] = await Promise.all(
+    ROUTES.map(async (route) => {
+      const module = (await import(pathToFileURL(resolve(REPO_ROOT, route.entry)).href)) as {
+        handler: ApiHandler;
+      };
+      return { route, handler: module.handler };
+    }),
+  );
+  const server: Server = createLocalServer(routes, { log: options.log });
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(options.port ?? 0, "127.0.0.1", () => ok());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    settings,
+    async stop() {
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+      await emulators.stop();
+    },
+  };
+}

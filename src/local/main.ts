@@ -1,0 +1,28 @@
+import { resolve } from "node:path";
+import { startLocalStack } from "./local-stack";
+
+// The local stack: `npm start`. PORT (default 3000) and VECTORD_DATA_DIR (default ./.vectord).
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = resolve(process.env.VECTORD_DATA_DIR ?? ".vectord");
+const log = (line: string) => console.log(line);
+
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be an integer from 0 to 65535, got ${process.env.PORT}`);
+  process.exit(2);
+}
+
+const stack = await startLocalStack({ port, dataDir, log });
+log(`vectord local stack: PORT=${stack.port} VECTORD_DATA_DIR=${dataDir}`);
+log(`listening on ${stack.url}`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: shutting down`);
+  await stack.stop();
+  log("stopped");
+  process.exit(0);
+};
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,109 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
+import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
+import { S3BlobStore } from "./adapters/s3-blob-store";
+import { VectorStore } from "./app/vector-store";
+
+/**
+ * Where the service's resources are. On Lambda everything comes from the environment the CDK
+ * stack sets; locally and in tests the endpoints point at the in-process emulators.
+ */
+export interface Settings {
+  readonly region: string;
+  readonly bucket: string;
+  readonly tables: Readonly<Record<TableKey, string>>;
+  /** Emulator endpoints; omitted on AWS. */
+  readonly endpoints?: { readonly s3?: string; readonly dynamodb?: string };
+  /** Static credentials, for emulators only. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** Environment variables naming local emulator endpoints (unset on AWS). */
+export const ENDPOINT_ENV = {
+  s3: "VECTORD_S3_ENDPOINT",
+  dynamodb: "VECTORD_DYNAMODB_ENDPOINT",
+} as const;
+
+/** Reads {@link Settings} from environment variables; throws naming any that is missing. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is not set`);
+    return value;
+  };
+  const tables = Object.fromEntries(
+    Object.entries(TABLES).map(([key, spec]) => [key, required(spec.envVar)]),
+  ) as Record<TableKey, string>;
+  const s3 = env[ENDPOINT_ENV.s3];
+  const dynamodb = env[ENDPOINT_ENV.dynamodb];
+  const local = Boolean(s3 || dynamodb);
+  return {
+    region: env.AWS_REGION ?? "us-east-1",
+    bucket: required(BUCKET_ENV_VAR),
+    tables,
+    ...(local ? { endpoints: { s3, dynamodb } } : {}),
+    ...(local ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {}),
+  };
+}
+
+/** The environment variables that make {@link settingsFromEnv} return `settings`. */
+export function settingsToEnv(settings: Settings): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: settings.region,
+    [BUCKET_ENV_VAR]: settings.bucket,
+  };
+  for (const [key, spec] of Object.entries(TABLES))
+    env[spec.envVar] = settings.tables[key as TableKey];
+  if (settings.endpoints?.s3) env[ENDPOINT_ENV.s3] = settings.endpoints.s3;
+  if (settings.endpoints?.dynamodb) env[ENDPOINT_ENV.dynamodb] = settings.endpoints.dynamodb;
+  return env;
+}
+
+/** The AWS SDK clients, configured for AWS or for the emulators. */
+export interface Clients {
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  readonly doc: DynamoDBDocumentClient;
+}
+
+export function createClients(settings: Settings): Clients {
+  const common = {
+    region: settings.region,
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+  };
+  const s3 = new S3Client({
+    ...common,
+    ...(settings.endpoints?.s3
+      ? {
+          endpoint: settings.endpoints.s3,
+          // s3rver serves path-style URLs and does not speak the newer flexible checksums.
+          forcePathStyle: true,
+          requestChecksumCalculation: "WHEN_REQUIRED",
+          responseChecksumValidation: "WHEN_REQUIRED",
+        }
+      : {}),
+  });
+  const dynamodb = new DynamoDBClient({
+    ...common,
+    ...(settings.endpoints?.dynamodb ? { endpoint: settings.endpoints.dynamodb } : {}),
+  });
+  const doc = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return { s3, dynamodb, doc };
+}
+
+/** Everything a handler may use. Built once per module (one Lambda = one module). */
+export interface Services {
+  readonly settings: Settings;
+  readonly vectors: VectorStore;
+}
+
+export function createServices(settings: Settings): Services {
+  const clients = createClients(settings);
+  const blobs = new S3BlobStore(clients.s3, settings.bucket);
+  const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes);
+  return { settings, vectors: new VectorStore({ catalog, blobs }) };
+}

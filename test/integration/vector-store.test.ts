@@ -1,0 +1,251 @@
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../../src/local/local-stack";
+import { createClients } from "../../src/wiring";
+import { type Client, client } from "../support/http";
+
+let stack: LocalStack;
+let api: Client;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  api = client(stack.url);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function objectKeys(prefix: string): Promise<string[]> {
+  const { s3 } = createClients(stack.settings);
+  const out = await s3.send(
+    new ListObjectsV2Command({ Bucket: stack.settings.bucket, Prefix: prefix }),
+  );
+  return (out.Contents ?? []).map((o) => o.Key as string);
+}
+
+describe("index lifecycle", () => {
+  it("creates, confirms, refuses other settings, lists, gets and deletes", async () => {
+    const created = await api.put("/vectors/indexes/life", { dimension: 4, metric: "l2" });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      name: "life",
+      dimension: 4,
+      metric: "l2",
+      count: 0,
+      data_version: 0,
+    });
+
+    const again = await api.put("/vectors/indexes/life", { dimension: 4, metric: "l2" });
+    expect(again.status).toBe(200);
+    expect(again.body.created_at).toBe(created.body.created_at);
+
+    const clash = await api.put("/vectors/indexes/life", { dimension: 5, metric: "l2" });
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.code).toBe("index_exists");
+    expect(clash.body.error.message).toContain("dimension 4");
+
+    const list = await api.get("/vectors/indexes");
+    expect(list.body.indexes.map((i: { name: string }) => i.name)).toContain("life");
+    expect((await api.get("/vectors/indexes/life")).body.dimension).toBe(4);
+
+    await api.post("/vectors/indexes/life/vectors", {
+      vectors: [{ id: "x", values: [1, 2, 3, 4] }],
+    });
+    expect((await objectKeys("indexes/life/")).length).toBeGreaterThan(0);
+
+    expect((await api.delete("/vectors/indexes/life")).status).toBe(204);
+    expect((await api.get("/vectors/indexes/life")).status).toBe(404);
+    expect(await objectKeys("indexes/life/")).toEqual([]);
+    expect((await api.delete("/vectors/indexes/life")).status).toBe(404);
+  });
+
+  it("rejects bad index names and settings with 400s naming the problem", async () => {
+    const badName = await api.put("/vectors/indexes/Bad.Name", { dimension: 3, metric: "l2" });
+    expect(badName.status).toBe(400);
+    expect(badName.body.error.message).toContain("path.index");
+    const metric = await api.put("/vectors/indexes/ok", { dimension: 3, metric: "hamming" });
+    expect(metric.status).toBe(400);
+    expect(metric.body.error.message).toMatch(/metric: expected one of l2, cosine, ip/);
+    const dim = await api.put("/vectors/indexes/ok", { dimension: 5000, metric: "l2" });
+    expect(dim.status).toBe(400);
+    expect(dim.body.error.message).toMatch(/dimension: must be between 1 and 4096/);
+    const notJson = await api.put("/vectors/indexes/ok", "{dimension:");
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.code).toBe("invalid_json");
+    expect((await api.get("/vectors/indexes/ok")).status).toBe(404);
+  });
+});
+
+describe("vectors", () => {
+  it("upserts, replaces by id, reads back, deletes and searches exactly", async () => {
+    await api.put("/vectors/indexes/vec", { dimension: 3, metric: "cosine" });
+    const first = await api.post("/vectors/indexes/vec/vectors", {
+      vectors: [
+        { id: "a", values: [1, 0, 0], metadata: { tag: "first" } },
+        { id: "b", values: [0, 1, 0] },
+        { id: "c", values: [0, 0, 1] },
+      ],
+    });
+    expect(first.body).toEqual({ upserted: 3, count: 3, data_version: 1 });
+
+    const replace = await api.post("/vectors/indexes/vec/vectors", {
+      vectors: [
+        { id: "a", values: [0.9, 0.1, 0], metadata: { tag: "second" } },
+        { id: "d", values: [0.5, 0.5, 0] },
+      ],
+    });
+    expect(replace.body).toEqual({ upserted: 2, count: 4, data_version: 2 });
+
+    const a = await api.get("/vectors/indexes/vec/vectors/a");
+    expect(a.body).toEqual({ id: "a", values: [0.9, 0.1, 0], metadata: { tag: "second" } });
+
+    const hits = await api.post("/vectors/indexes/vec/search", { vector: [1, 0, 0], k: 2 });
+    expect(hits.body.mode).toBe("exact");
+    expect(hits.body.results.map((r: { id: string }) => r.id)).toEqual(["a", "d"]);
+    expect(hits.body.results[0].metadata).toEqual({ tag: "second" });
+    expect(hits.body.results[0].distance).toBeCloseTo(1 - 0.9 / Math.hypot(0.9, 0.1), 6);
+
+    expect((await api.delete("/vectors/indexes/vec/vectors/a")).status).toBe(204);
+    expect((await api.get("/vectors/indexes/vec/vectors/a")).status).toBe(404);
+    expect((await api.delete("/vectors/indexes/vec/vectors/a")).status).toBe(404);
+    const info = await api.get("/vectors/indexes/vec");
+    expect(info.body).toMatchObject({ count: 3, data_version: 3 });
+    const after = await api.post("/vectors/indexes/vec/search", { vector: [1, 0, 0] });
+    expect(after.body.results.map((r: { id: string }) => r.id)).toEqual(["d", "b", "c"]);
+  });
+
+  it("keeps every one of 20 concurrent upserts of distinct ids", async () => {
+    await api.put("/vectors/indexes/race", { dimension: 2, metric: "l2" });
+    const requests = Array.from({ length: 20 }, (_, w) =>
+      api.post("/vectors/indexes/race/vectors", {
+        vectors: Array.from({ length: 5 }, (_, i) => ({ id: `w${w}-${i}`, values: [w, i] })),
+      }),
+    );
+    const responses = await Promise.all(requests);
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const info = await api.get("/vectors/indexes/race");
+    expect(info.body).toMatchObject({ count: 100, data_version: 20 });
+    const versions = responses.map((r) => r.body.data_version).sort((x, y) => x - y);
+    expect(versions).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const probe = await api.get("/vectors/indexes/race/vectors/w13-4");
+    expect(probe.body.values).toEqual([13, 4]);
+    const all = await api.post("/vectors/indexes/race/search", { vector: [0, 0], k: 1000 });
+    expect(all.body.results).toHaveLength(100);
+  });
+
+  it("answers 404 for unknown indexes and vectors", async () => {
+    const missing = await api.post("/vectors/indexes/nope/vectors", {
+      vectors: [{ id: "a", values: [1] }],
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("index_not_found");
+    expect((await api.post("/vectors/indexes/nope/search", { vector: [1] })).status).toBe(404);
+    await api.put("/vectors/indexes/few", { dimension: 1, metric: "l2" });
+    const vector = await api.get("/vectors/indexes/few/vectors/ghost");
+    expect(vector.status).toBe(404);
+    expect(vector.body.error.code).toBe("vector_not_found");
+  });
+});
+
+describe("bad input", () => {
+  const cases: [string, unknown, RegExp][] = [
+    [
+      "wrong dimension",
+      { vectors: [{ id: "a", values: [1, 2] }] },
+      /vectors\[0\]\.values: got 2 values, expected 3/,
+    ],
+    [
+      "a number too large for JSON (Infinity)",
+      '{"vectors":[{"id":"a","values":[1,2,1e999]}]}',
+      /vectors\[0\]\.values\[2\]: got Infinity, expected a finite number/,
+    ],
+    ["NaN", '{"vectors":[{"id":"a","values":[1,2,NaN]}]}', /not valid JSON/],
+    [
+      "a non-numeric value",
+      { vectors: [{ id: "a", values: [1, "2", 3] }] },
+      /vectors\[0\]\.values\[1\]: got "2", expected a finite number/,
+    ],
+    [
+      "a value beyond Float32",
+      { vectors: [{ id: "a", values: [1, 2, 1e300] }] },
+      /does not fit in a 32-bit float/,
+    ],
+    ["a missing id", { vectors: [{ values: [1, 2, 3] }] }, /vectors\[0\]\.id: is required/],
+    [
+      "an empty id",
+      { vectors: [{ id: "", values: [1, 2, 3] }] },
+      /vectors\[0\]\.id: must not be empty/,
+    ],
+    [
+      "an over-long id",
+      { vectors: [{ id: "x".repeat(257), values: [1, 2, 3] }] },
+      /at most 256 characters/,
+    ],
+    [
+      "duplicate ids",
+      {
+        vectors: [
+          { id: "a", values: [1, 2, 3] },
+          { id: "a", values: [3, 2, 1] },
+        ],
+      },
+      /vectors\[1\]\.id: duplicate id "a" \(also at vectors\[0\]\)/,
+    ],
+    ["an empty batch", { vectors: [] }, /vectors: must hold at least one vector/],
+    [
+      "over 1,000 vectors",
+      { vectors: Array.from({ length: 1001 }, (_, i) => ({ id: `v${i}`, values: [1, 2, 3] })) },
+      /holds 1001 vectors; at most 1000/,
+    ],
+    ["a body that is not JSON", "vectors=1", /not valid JSON/],
+    ["no vectors field", {}, /vectors: expected an array of vectors/],
+    [
+      "metadata that is not an object",
+      { vectors: [{ id: "a", values: [1, 2, 3], metadata: [1] }] },
+      /metadata: expected a JSON object/,
+    ],
+    ["an unknown field", { vectors: [{ id: "a", values: [1, 2, 3] }], extra: 1 }, /extra/],
+  ];
+
+  it.each(cases)("rejects %s with a 400 and writes nothing", async (_name, body, message) => {
+    const name = "strict";
+    await api.put(`/vectors/indexes/${name}`, { dimension: 3, metric: "l2" });
+    await api.post(`/vectors/indexes/${name}/vectors`, {
+      vectors: [{ id: "keep", values: [1, 1, 1] }],
+    });
+    const before = (await api.get(`/vectors/indexes/${name}`)).body;
+    const keysBefore = await objectKeys(`indexes/${name}/`);
+
+    const res = await api.post(`/vectors/indexes/${name}/vectors`, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toMatch(/^invalid_/);
+    expect(res.body.error.message).toMatch(message);
+
+    expect((await api.get(`/vectors/indexes/${name}`)).body).toEqual(before);
+    expect(await objectKeys(`indexes/${name}/`)).toEqual(keysBefore);
+    expect((await api.get(`/vectors/indexes/${name}/vectors/a`)).status).toBe(404);
+  });
+
+  it("rejects a zero vector under cosine, and a bad search", async () => {
+    await api.put("/vectors/indexes/cos", { dimension: 2, metric: "cosine" });
+    const zero = await api.post("/vectors/indexes/cos/vectors", {
+      vectors: [{ id: "z", values: [0, 0] }],
+    });
+    expect(zero.status).toBe(400);
+    expect(zero.body.error.message).toMatch(/zero vector/);
+    const k = await api.post("/vectors/indexes/cos/search", { vector: [1, 0], k: 1001 });
+    expect(k.status).toBe(400);
+    expect(k.body.error.message).toMatch(/k: must be between 1 and 1000/);
+    const dim = await api.post("/vectors/indexes/cos/search", { vector: [1, 0, 0] });
+    expect(dim.status).toBe(400);
+    expect(dim.body.error.message).toMatch(/vector: got 3 values, expected 2/);
+  });
+
+  it("answers unknown routes and methods in the error shape", async () => {
+    const route = await api.get("/vectors/nowhere");
+    expect(route.status).toBe(404);
+    expect(route.body.error.code).toBe("route_not_found");
+    const method = await api.post("/vectors/indexes");
+    expect(method.status).toBe(405);
+  });
+});

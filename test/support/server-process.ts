@@ -1,0 +1,64 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The local stack as `npm start` runs it, in a child process. */
+export interface ServerProcess {
+  readonly url: string;
+  /** Everything it printed so far. */
+  output(): string;
+  /** SIGTERM, then wait for a clean exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startServerProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--openssl-legacy-provider", "--import", "tsx", "src/local/main.ts"],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PORT: "0", VECTORD_DATA_DIR: dataDir, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  child.stdout?.on("data", (chunk) => {
+    out += String(chunk);
+  });
+  child.stderr?.on("data", (chunk) => {
+    out += String(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in 30 s:\n${out}`)),
+      30_000,
+    );
+    const check = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    };
+    child.stdout?.on("data", check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+    });
+  });
+  return {
+    url,
+    output: () => out,
+    async stop() {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
