@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "../../src/domain/errors";
+import { assembleIndex } from "../../src/domain/loaded-index";
+import { applyToLiveIds, decodeValues, encodeValues, type Segment } from "../../src/domain/segment";
+import { packBatch } from "../../src/domain/vector-batch";
+
+const seg = (ids: string[], values: number[], deleted: string[] = []): Segment => ({
+  ids,
+  values: new Float32Array(values),
+  metadata: ids.map((id) => ({ id })),
+  deleted,
+});
+
+describe("segments", () => {
+  it("round-trips values through little-endian bytes", () => {
+    const values = new Float32Array([1.5, -2.25, 3e-7, 0]);
+    const bytes = encodeValues(values);
+    expect(bytes.byteLength).toBe(16);
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getFloat32(4, true)).toBe(-2.25);
+    expect(Array.from(decodeValues(bytes, 4))).toEqual(Array.from(values));
+    expect(() => decodeValues(bytes, 5)).toThrow("segment has 16 value bytes, expected 20");
+  });
+
+  it("folds upserts and deletes in order: a later write wins", () => {
+    const segments = [
+      seg(["a", "b"], [1, 1, 2, 2]),
+      seg(["a", "c"], [9, 9, 3, 3]),
+      seg([], [], ["b"]),
+      seg(["b"], [4, 4]),
+      seg([], [], ["c", "ghost"]),
+    ];
+    const index = assembleIndex(segments, 2, "l2");
+    expect(index.ids).toEqual(["a", "b"]);
+    expect(index.raw(index.rowOf.get("a") as number)).toEqual([9, 9]);
+    expect(index.raw(index.rowOf.get("b") as number)).toEqual([4, 4]);
+    expect(index.metadata).toEqual([{ id: "a" }, { id: "b" }]);
+
+    const live = new Set<string>();
+    for (const s of segments) applyToLiveIds(live, s);
+    expect([...live].sort()).toEqual(["a", "b"]);
+  });
+
+  it("normalizes rows for cosine but returns the values as written", () => {
+    const index = assembleIndex([seg(["a"], [3, 4])], 2, "cosine");
+    expect(Array.from(index.data)).toEqual([Math.fround(0.6), Math.fround(0.8)]);
+    expect(index.raw(0)).toEqual([3, 4]);
+  });
+});
+
+describe("packBatch", () => {
+  it("packs a valid batch row by row", () => {
+    const values = packBatch(
+      [
+        { id: "a", values: [1, 2] },
+        { id: "b", values: [3, 4] },
+      ],
+      2,
+      "l2",
+    );
+    expect(Array.from(values)).toEqual([1, 2, 3, 4]);
+  });
+
+  it.each([
+    [
+      [{ id: "a", values: [1] }],
+      "vectors[0].values: got 1 values, expected 2 (the index dimension)",
+    ],
+    [
+      [{ id: "a", values: [1, Number.NaN] }],
+      "vectors[0].values[1]: got NaN, expected a finite number",
+    ],
+    [
+      [
+        { id: "a", values: [1, 2] },
+        { id: "a", values: [1, 2] },
+      ],
+      'vectors[1].id: duplicate id "a"',
+    ],
+    [[{ id: "a", values: [0, 0] }], "zero vector has no direction under the cosine metric"],
+  ])("refuses %j naming the problem", (vectors, message) => {
+    expect(() => packBatch(vectors, 2, "cosine")).toThrow(ValidationError);
+    expect(() => packBatch(vectors, 2, "cosine")).toThrow(message);
+  });
+});
