@@ -26,7 +26,9 @@ export function mnist(baseCount: number, queryCount: number): Dataset {
   const { training, test } = lib.set(baseCount, queryCount);
   const pack = (rows: { input: number[] }[]) => {
     const out = new Float32Array(rows.length * 784);
-    rows.forEach((r, i) => out.set(r.input, i * 784));
+    rows.forEach((r, i) => {
+      out.set(r.input, i * 784);
+    });
     return out;
   };
   return {

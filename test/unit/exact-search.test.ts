@@ -53,9 +53,9 @@ describe("exactTopK", () => {
         );
         const want = naiveTopK(rows, query, metric, 10, t);
         expect(got.map((g) => g.row)).toEqual(want.map((w) => w.row));
-        got.forEach((g, i) =>
-          expect(g.distance).toBeCloseTo((want[i] as { distance: number }).distance, 4),
-        );
+        got.forEach((g, i) => {
+          expect(g.distance).toBeCloseTo((want[i] as { distance: number }).distance, 4);
+        });
       }
     });
   }
