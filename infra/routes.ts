@@ -27,10 +27,14 @@ export interface RouteSpec {
   readonly memoryMb?: number;
   /** Lambda timeout in seconds (default 29, API Gateway's own limit). */
   readonly timeoutSeconds?: number;
+  /** Uses hnswlib's native addon on worker threads (the bundle ships both). */
+  readonly hnsw?: boolean;
 }
 
 /** Memory of functions that load an index's vectors; see README, "Sizing". */
 const VECTOR_LOADING_MEMORY_MB = 1769;
+/** Memory of functions that build graphs or ground truth: 2 vCPUs for the worker threads. */
+const GRAPH_BUILDING_MEMORY_MB = 3538;
 
 export const ROUTES: readonly RouteSpec[] = [
   {
@@ -91,6 +95,73 @@ export const ROUTES: readonly RouteSpec[] = [
     entry: "functions/search.ts",
     access: { bucket: ["read"], tables: { indexes: "read" } },
     memoryMb: VECTOR_LOADING_MEMORY_MB,
+  },
+  {
+    id: "CreateEval",
+    method: "POST",
+    path: "/vectors/hnsw/evals/{name}",
+    entry: "functions/create-eval.ts",
+    access: { bucket: ["read", "write", "delete"], tables: { indexes: "read" } },
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    hnsw: true,
+  },
+  {
+    id: "AutogenEval",
+    method: "POST",
+    path: "/vectors/hnsw/evals/{name}/autogen",
+    entry: "functions/autogen-eval.ts",
+    access: { bucket: ["read", "write", "delete"], tables: { indexes: "read" } },
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    hnsw: true,
+  },
+  {
+    id: "GetEval",
+    method: "GET",
+    path: "/vectors/hnsw/evals/{name}",
+    entry: "functions/get-eval.ts",
+    access: { bucket: ["read"], tables: { indexes: "read" } },
+  },
+  {
+    id: "RefreshEval",
+    method: "POST",
+    path: "/vectors/hnsw/evals/{name}/refresh",
+    entry: "functions/refresh-eval.ts",
+    access: { bucket: ["read", "write", "delete"], tables: { indexes: "read" } },
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    hnsw: true,
+  },
+  {
+    id: "RunTrial",
+    method: "POST",
+    path: "/vectors/hnsw/trial",
+    entry: "functions/run-trial.ts",
+    access: {
+      bucket: ["read", "write", "delete"],
+      tables: { indexes: "read", trials: "readWrite" },
+    },
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    hnsw: true,
+  },
+  {
+    id: "ListTrials",
+    method: "GET",
+    path: "/vectors/hnsw/trials/{index}",
+    entry: "functions/list-trials.ts",
+    access: { tables: { indexes: "read", trials: "read" } },
+  },
+  {
+    id: "GetTrial",
+    method: "GET",
+    path: "/vectors/hnsw/trials/{index}/{trial_id}",
+    entry: "functions/get-trial.ts",
+    access: { tables: { indexes: "read", trials: "read" } },
+  },
+  {
+    id: "BestTrial",
+    method: "GET",
+    path: "/vectors/hnsw/trials/{index}/best",
+    entry: "functions/best-trial.ts",
+    access: { tables: { indexes: "read", trials: "read" } },
   },
 ];
 

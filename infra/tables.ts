@@ -29,6 +29,14 @@ export const TABLES = {
     envVar: "VECTORD_INDEXES_TABLE",
     partitionKey: { name: "name", type: "S" },
   },
+  /** Trial journal: append-only, newest first per index (trial ids are ULIDs). */
+  trials: {
+    id: "TrialsTable",
+    localName: "vectord-trials",
+    envVar: "VECTORD_TRIALS_TABLE",
+    partitionKey: { name: "index_name", type: "S" },
+    sortKey: { name: "trial_id", type: "S" },
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableKey = keyof typeof TABLES;

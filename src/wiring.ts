@@ -3,7 +3,11 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
+import { DynamoTrialJournal } from "./adapters/dynamo-trial-journal";
 import { S3BlobStore } from "./adapters/s3-blob-store";
+import { HarnessService } from "./app/harness-service";
+import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
+import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
 
 /**
@@ -99,11 +103,21 @@ export function createClients(settings: Settings): Clients {
 export interface Services {
   readonly settings: Settings;
   readonly vectors: VectorStore;
+  readonly harnesses: HarnessService;
+  readonly trials: TrialService;
+  readonly runner: HnswRunner;
+  /** Stops the worker threads. */
+  close(): Promise<void>;
 }
 
 export function createServices(settings: Settings): Services {
   const clients = createClients(settings);
   const blobs = new S3BlobStore(clients.s3, settings.bucket);
   const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes);
-  return { settings, vectors: new VectorStore({ catalog, blobs }) };
+  const journal = new DynamoTrialJournal(clients.doc, settings.tables.trials);
+  const runner = createHnswRunner();
+  const vectors = new VectorStore({ catalog, blobs });
+  const harnesses = new HarnessService({ blobs, vectors, runner });
+  const trials = new TrialService({ blobs, journal, vectors, harnesses, runner });
+  return { settings, vectors, harnesses, trials, runner, close: () => runner.close() };
 }

@@ -1,5 +1,6 @@
 import type { IndexRecord } from "../domain/index-record";
 import type { SegmentRef } from "../domain/segment";
+import type { Trial } from "../domain/trial";
 
 /**
  * Object storage for immutable blobs (segments, snapshots, journals). Implemented on S3.
@@ -37,4 +38,21 @@ export interface IndexCatalog {
   ): Promise<IndexRecord | typeof LOST_RACE>;
   /** Removes the record; returns what it was, or `undefined` when there was none. */
   remove(name: string): Promise<IndexRecord | undefined>;
+}
+
+/** One page of a listing, newest first, with an opaque cursor to the next page. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly next?: string | undefined;
+}
+
+/** The trial journal: append-only, one partition per index, newest first. */
+export interface TrialJournal {
+  /** Appends a trial; an existing trial id is never overwritten (that throws). */
+  append(trial: Trial): Promise<void>;
+  get(indexName: string, trialId: string): Promise<Trial | undefined>;
+  /** A page of an index's trials, newest first. `cursor` comes from a previous page. */
+  list(indexName: string, limit: number, cursor?: string): Promise<Page<Trial>>;
+  /** Every trial of an index, newest first. */
+  all(indexName: string): AsyncIterable<Trial>;
 }

@@ -104,6 +104,11 @@ export class VectorStore {
     return this.catalog.list();
   }
 
+  /** The index's catalog record, or `undefined` when there is no such index. */
+  findIndex(name: string): Promise<IndexRecord | undefined> {
+    return this.catalog.get(name);
+  }
+
   async getIndex(name: string): Promise<IndexRecord> {
     const record = await this.catalog.get(name);
     if (!record) throw indexNotFound(name);

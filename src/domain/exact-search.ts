@@ -81,3 +81,8 @@ export function exactTopK(
   }
   return n === 0 ? [] : top.sorted();
 }
+
+/** Just the rows of `v`, as a plain object that can be posted to a worker thread. */
+export function plainRows(v: VectorRows): VectorRows {
+  return { data: v.data, dimension: v.dimension, rows: v.rows };
+}

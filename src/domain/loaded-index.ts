@@ -54,7 +54,8 @@ export function assembleIndex(
   const ids: string[] = [];
   const metadata: (Record<string, unknown> | null)[] = [];
   const rowOf = new Map<string, number>();
-  const data = new Float32Array(where.size * dimension);
+  // Shared memory: worker threads building graphs read the rows without a copy.
+  const data = new Float32Array(new SharedArrayBuffer(where.size * dimension * 4));
   // Only cosine rows are rewritten (normalized), so only cosine needs a copy of the raw values.
   const rawData = metric === "cosine" ? new Float32Array(where.size * dimension) : data;
   for (const [id, slot] of where) {

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
+import { hnswConfigSchema } from "../domain/hnsw-config";
 import {
   INDEX_NAME_PATTERN,
   MAX_DIMENSION,
@@ -56,4 +58,77 @@ export const searchBody = z.strictObject({
     .min(1, { error: `must be between 1 and ${MAX_SEARCH_K}` })
     .max(MAX_SEARCH_K, { error: `must be between 1 and ${MAX_SEARCH_K}` })
     .optional(),
+});
+
+export const harnessNameSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
+  error: (issue) =>
+    `"${String(issue.input)}" is not a valid harness name; expected ${INDEX_NAME_PATTERN.source}`,
+});
+
+const harnessK = z
+  .int({ error: "expected an integer" })
+  .min(1, { error: `must be between 1 and ${MAX_HARNESS_K}` })
+  .max(MAX_HARNESS_K, { error: `must be between 1 and ${MAX_HARNESS_K}` });
+
+const seedSchema = z
+  .int({ error: "must be an integer from 0 to 2147483647" })
+  .min(0, { error: "must be an integer from 0 to 2147483647" })
+  .max(2_147_483_647, { error: "must be an integer from 0 to 2147483647" });
+
+export const createEvalBody = z.strictObject({
+  index_name: indexNameSchema,
+  k: harnessK.default(AUTOGEN_DEFAULTS.k),
+  queries: z
+    .array(
+      z.strictObject({
+        id: vectorIdSchema.optional(),
+        vector: z.array(finiteNumber, { error: "expected an array of numbers" }),
+      }),
+      { error: "expected an array of queries" },
+    )
+    .min(1, { error: "must hold at least one query" })
+    .max(MAX_HARNESS_QUERIES, {
+      error: (issue) =>
+        `holds ${(issue.input as unknown[]).length} queries; at most ${MAX_HARNESS_QUERIES}`,
+    }),
+});
+
+export const autogenEvalBody = z.strictObject({
+  index_name: indexNameSchema,
+  count: z
+    .int({ error: "expected an integer" })
+    .min(1, { error: `must be between 1 and ${MAX_HARNESS_QUERIES}` })
+    .max(MAX_HARNESS_QUERIES, { error: `must be between 1 and ${MAX_HARNESS_QUERIES}` })
+    .optional(),
+  k: harnessK.optional(),
+  seed: seedSchema.optional(),
+});
+
+export const trialBody = z.strictObject({
+  index_name: indexNameSchema,
+  harness: harnessNameSchema,
+  config: hnswConfigSchema,
+  note: z.string().max(1000, { error: "must be at most 1000 characters" }).optional(),
+});
+
+export const listTrialsQuery = z.object({
+  limit: z.coerce
+    .number({ error: "expected an integer from 1 to 200" })
+    .int({ error: "expected an integer from 1 to 200" })
+    .min(1, { error: "expected an integer from 1 to 200" })
+    .max(200, { error: "expected an integer from 1 to 200" })
+    .default(50),
+  next_token: z.string().min(1).optional(),
+});
+
+export const bestTrialQuery = z.object({
+  min_recall: z.coerce
+    .number({ error: "expected a number from 0 to 1" })
+    .min(0, { error: "expected a number from 0 to 1" })
+    .max(1, { error: "expected a number from 0 to 1" })
+    .default(0),
+});
+
+export const trialIdSchema = z.string({ error: "is required" }).regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
+  error: (issue) => `"${String(issue.input)}" is not a trial id (a 26-character ULID)`,
 });

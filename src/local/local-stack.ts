@@ -78,6 +78,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         server.close(() => ok());
         server.closeAllConnections();
       });
+      // The handlers share one services module (one per process, as on Lambda): stop its workers.
+      const { services } = await import("../services");
+      await services.close();
       await emulators.stop();
     },
   };

@@ -1,0 +1,11 @@
+import { apiHandler, json } from "../src/http/api-handler";
+import { toTrialDto } from "../src/http/dto";
+import { bestTrialQuery, indexNameSchema } from "../src/http/schemas";
+import { services } from "../src/services";
+
+/** GET /vectors/hnsw/trials/{index}/best?min_recall=: max recall, then min p50, above the gate. */
+export const handler = apiHandler(async (req) => {
+  const index = req.path("index", indexNameSchema);
+  const { min_recall } = req.query(bestTrialQuery);
+  return json(200, toTrialDto(await services.trials.best(index, min_recall)));
+});

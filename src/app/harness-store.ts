@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import type { Harness, HarnessQuery } from "../domain/harness";
+import type { Metric } from "../domain/metric";
+import { decodeValues, encodeValues } from "../domain/segment";
+import type { BlobStore } from "./ports";
+
+/** The prefix under which harnesses live in the bucket. */
+export const EVALS_PREFIX = "_hnsw_evals/";
+
+interface HarnessFile {
+  readonly format: 1;
+  readonly name: string;
+  readonly index_name: string;
+  readonly index_uid: string;
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly k: number;
+  readonly queries: readonly { id: string; source_id: string | null }[];
+  readonly vectors_key: string;
+  readonly ground_truth: readonly (readonly string[])[];
+  readonly data_version: number;
+  readonly origin: Harness["origin"];
+  readonly created_at: string;
+  readonly refreshed_at: string;
+}
+
+/**
+ * Harnesses in S3: `_hnsw_evals/<name>/harness.json` (queries' ids, ground truth, versions) and
+ * the query vectors as Float32 LE in a blob it names. A save writes the vectors first and the
+ * JSON last in one PUT, so a reader sees either the old harness or the new one, whole.
+ */
+export class HarnessStore {
+  constructor(private readonly blobs: BlobStore) {}
+
+  async save(harness: Harness): Promise<void> {
+    const previous = await this.readFile(harness.name);
+    const vectorsKey = `${EVALS_PREFIX}${harness.name}/queries-${randomUUID()}.f32`;
+    await this.blobs.put(vectorsKey, encodeValues(harness.vectors), "application/octet-stream");
+    const file: HarnessFile = {
+      format: 1,
+      name: harness.name,
+      index_name: harness.indexName,
+      index_uid: harness.indexUid,
+      dimension: harness.dimension,
+      metric: harness.metric,
+      k: harness.k,
+      queries: harness.queries.map((q) => ({ id: q.id, source_id: q.sourceId })),
+      vectors_key: vectorsKey,
+      ground_truth: harness.groundTruth,
+      data_version: harness.dataVersion,
+      origin: harness.origin,
+      created_at: harness.createdAt,
+      refreshed_at: harness.refreshedAt,
+    };
+    await this.blobs.put(this.fileKey(harness.name), JSON.stringify(file), "application/json");
+    if (previous && previous.vectors_key !== vectorsKey) {
+      await this.blobs.deleteKeys([previous.vectors_key]).catch(() => undefined);
+    }
+  }
+
+  async get(name: string): Promise<Harness | undefined> {
+    const file = await this.readFile(name);
+    if (!file) return undefined;
+    const bytes = await this.blobs.get(file.vectors_key);
+    if (!bytes)
+      throw new Error(`harness "${name}" names vectors ${file.vectors_key}, which are missing`);
+    const queries: HarnessQuery[] = file.queries.map((q) => ({ id: q.id, sourceId: q.source_id }));
+    return {
+      name: file.name,
+      indexName: file.index_name,
+      indexUid: file.index_uid,
+      dimension: file.dimension,
+      metric: file.metric,
+      k: file.k,
+      queries,
+      vectors: decodeValues(bytes, queries.length * file.dimension),
+      groundTruth: file.ground_truth,
+      dataVersion: file.data_version,
+      origin: file.origin,
+      createdAt: file.created_at,
+      refreshedAt: file.refreshed_at,
+    };
+  }
+
+  private fileKey(name: string): string {
+    return `${EVALS_PREFIX}${name}/harness.json`;
+  }
+
+  private async readFile(name: string): Promise<HarnessFile | undefined> {
+    const bytes = await this.blobs.get(this.fileKey(name));
+    return bytes ? (JSON.parse(Buffer.from(bytes).toString("utf8")) as HarnessFile) : undefined;
+  }
+}

@@ -1,0 +1,56 @@
+import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
+import { logger } from "../http/logger";
+import type { GroundTruthTask, MeasureResult, MeasureTask } from "./hnsw-worker";
+
+/** Runs HNSW builds, measurements and ground truth on worker threads. */
+export interface HnswRunner {
+  measure(task: MeasureTask): Promise<MeasureResult>;
+  groundTruth(task: GroundTruthTask): Promise<Int32Array>;
+  close(): Promise<void>;
+}
+
+/** Environment variable naming the bundled worker file (set by the CDK stack). */
+export const WORKER_ENV_VAR = "VECTORD_HNSW_WORKER";
+
+function workerFile(): string {
+  // From source (local stack, tests) a small entry loads the TypeScript worker through tsx.
+  return (
+    process.env[WORKER_ENV_VAR] ?? new URL("./hnsw-worker-from-source.mjs", import.meta.url).href
+  );
+}
+
+/**
+ * A pool of up to `maxThreads` workers (default: the machine's cores), so builds run in
+ * parallel and never block the event loop. Idle workers exit after `idleTimeoutMs`.
+ */
+export function createHnswRunner(
+  options: { maxThreads?: number; idleTimeoutMs?: number } = {},
+): HnswRunner {
+  let pool: Piscina | undefined;
+  const get = (): Piscina => {
+    if (!pool) {
+      pool = new Piscina({
+        filename: workerFile(),
+        minThreads: 0,
+        maxThreads: options.maxThreads ?? availableParallelism(),
+        idleTimeout: options.idleTimeoutMs ?? 60_000,
+      });
+      // A worker that dies fails its task (the caller sees the error); it must never take the
+      // process down with an unhandled 'error' event.
+      pool.on("error", (err: unknown) =>
+        logger.error("HNSW worker failed", { error: err as Error }),
+      );
+    }
+    return pool;
+  };
+  return {
+    measure: (task) => get().run(task, { name: "buildAndMeasure" }) as Promise<MeasureResult>,
+    groundTruth: (task) => get().run(task, { name: "groundTruth" }) as Promise<Int32Array>,
+    async close() {
+      const p = pool;
+      pool = undefined;
+      await p?.destroy();
+    },
+  };
+}

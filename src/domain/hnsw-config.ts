@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+/**
+ * HNSW build and search parameters, and their bounds: the one place they are defined. Every
+ * request that carries a config (trials, autotune grids, activation defaults) is checked here.
+ */
+export const HNSW_BOUNDS = {
+  /** Candidate list size while inserting; larger builds a better graph, slower. */
+  ef_construction: { min: 10, max: 400 },
+  /** Candidate list size while searching; larger finds more true neighbors, slower. */
+  ef_search: { min: 10, max: 200 },
+  /** Links per node (level 0 keeps 2M); larger costs memory and build time. */
+  m: { min: 4, max: 96 },
+} as const;
+
+/** Default `m` when a config omits it. */
+export const DEFAULT_M = 16;
+/** Default random seed of the graph's level assignment. */
+export const DEFAULT_SEED = 42;
+
+/** A complete HNSW config, as the API spells it. */
+export interface HnswConfig {
+  readonly ef_construction: number;
+  readonly ef_search: number;
+  readonly m: number;
+  readonly seed: number;
+}
+
+/** The part of a config that determines the graph (everything but `ef_search`). */
+export interface BuildParams {
+  readonly ef_construction: number;
+  readonly m: number;
+  readonly seed: number;
+}
+
+function bounded(name: keyof typeof HNSW_BOUNDS) {
+  const { min, max } = HNSW_BOUNDS[name];
+  const message = `must be an integer from ${min} to ${max}`;
+  return z
+    .int({ error: (issue) => `got ${JSON.stringify(issue.input)}, ${message}` })
+    .min(min, { error: (issue) => `got ${String(issue.input)}, ${message}` })
+    .max(max, { error: (issue) => `got ${String(issue.input)}, ${message}` });
+}
+
+/** `ef_search`, as a per-request override may give it. */
+export const efSearchSchema = bounded("ef_search");
+
+/** A config as given in a request: `m` and `seed` default to 16 and 42. */
+export const hnswConfigSchema = z.strictObject({
+  ef_construction: bounded("ef_construction"),
+  ef_search: efSearchSchema,
+  m: bounded("m").default(DEFAULT_M),
+  seed: z
+    .int({ error: "must be an integer from 0 to 2147483647" })
+    .min(0, { error: "must be an integer from 0 to 2147483647" })
+    .max(2_147_483_647, { error: "must be an integer from 0 to 2147483647" })
+    .default(DEFAULT_SEED),
+});
+
+/** Graphs are equal when these are: one build serves every `ef_search` of the same key. */
+export function buildKey(config: BuildParams): string {
+  return `m=${config.m},ef_construction=${config.ef_construction},seed=${config.seed}`;
+}

@@ -1,0 +1,57 @@
+import type { HnswConfig } from "./hnsw-config";
+
+/** What a trial measured. Latencies are per query, one query at a time, in µs. */
+export interface TrialMetrics {
+  readonly recall_at_k: number;
+  readonly k: number;
+  readonly search_latency_p50_us: number;
+  readonly search_latency_p95_us: number;
+  readonly search_latency_p99_us: number;
+  readonly build_time_ms: number;
+  /** Size of the serialized graph. */
+  readonly memory_bytes: number;
+  readonly queries: number;
+}
+
+export type TrialSource = "manual" | "autotune";
+
+/** One journal entry: a config measured against a harness. Never changed once written. */
+export interface Trial {
+  readonly trial_id: string;
+  readonly index_name: string;
+  readonly harness: string;
+  readonly config: HnswConfig;
+  readonly metrics: TrialMetrics;
+  readonly data_version: number;
+  readonly source: TrialSource;
+  readonly note: string | null;
+  readonly created_at: string;
+  /** The autotune job that ran it, if any. */
+  readonly job_id?: string;
+  /** Where the trial's graph is kept, for a promotion to serve without rebuilding. */
+  readonly snapshot_key: string;
+  /** Incarnation of the index the trial measured. */
+  readonly index_uid: string;
+}
+
+/**
+ * Orders trials best first: higher recall@k, then lower p50 latency, then the earlier trial
+ * (smaller id), so the choice is deterministic.
+ */
+export function compareTrials(a: Trial, b: Trial): number {
+  return (
+    b.metrics.recall_at_k - a.metrics.recall_at_k ||
+    a.metrics.search_latency_p50_us - b.metrics.search_latency_p50_us ||
+    (a.trial_id < b.trial_id ? -1 : a.trial_id > b.trial_id ? 1 : 0)
+  );
+}
+
+/** The best trial with recall@k of at least `minRecall`, or `undefined` when none clears it. */
+export function bestTrial(trials: Iterable<Trial>, minRecall: number): Trial | undefined {
+  let best: Trial | undefined;
+  for (const t of trials) {
+    if (t.metrics.recall_at_k < minRecall) continue;
+    if (!best || compareTrials(t, best) < 0) best = t;
+  }
+  return best;
+}
