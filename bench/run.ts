@@ -1,4 +1,5 @@
 import { exactTopK } from "../src/domain/exact-search";
+import { buildGraph, exactNeighbors, measureSearch, type QueryRows } from "../src/domain/hnsw";
 import { mnist } from "./datasets";
 
 // `npm run bench`: each claim is a ratio against a baseline measured in the same run.
@@ -9,45 +10,87 @@ function time<T>(fn: () => T): { ms: number; result: T } {
   return { ms: performance.now() - start, result };
 }
 
+const data = mnist(8000, 2000);
+const { dimension, baseCount } = data;
+const rows = { data: data.base, dimension, rows: baseCount };
+const queriesOf = (count: number): QueryRows => ({
+  data: data.queries.subarray(0, count * dimension),
+  dimension,
+  rows: count,
+  excludeRows: new Int32Array(count).fill(-1),
+});
+
 /** The baseline: what a straightforward implementation does (object per row, full sort). */
-function naiveTopK(rows: number[][], query: number[], k: number): string[] {
-  return rows
+function naiveTopK(plain: number[][], query: number[], k: number): number[] {
+  return plain
     .map((row, i) => ({
-      id: `v${i}`,
+      i,
       distance: row.reduce((s, x, j) => s + (x - (query[j] as number)) ** 2, 0),
     }))
     .sort((a, b) => a.distance - b.distance)
     .slice(0, k)
-    .map((r) => r.id);
+    .map((r) => r.i);
 }
 
 function benchExactSearch() {
-  const data = mnist(8000, 200);
-  const { dimension, baseCount, queryCount } = data;
-  const rows = Array.from({ length: baseCount }, (_, i) =>
+  const q = 200;
+  const plain = Array.from({ length: baseCount }, (_, i) =>
     Array.from(data.base.subarray(i * dimension, (i + 1) * dimension)),
   );
-  const queries = Array.from({ length: queryCount }, (_, i) =>
+  const queries = Array.from({ length: q }, (_, i) =>
     data.queries.subarray(i * dimension, (i + 1) * dimension),
   );
-  const matrix = { data: data.base, dimension, rows: baseCount };
-  // warm-up both
-  exactTopK(matrix, "l2", queries[0] as Float32Array, 10);
-  naiveTopK(rows, Array.from(queries[0] as Float32Array), 10);
+  exactTopK(rows, "l2", queries[0] as Float32Array, 10);
+  naiveTopK(plain, Array.from(queries[0] as Float32Array), 10);
+  const fast = time(() => queries.map((query) => exactTopK(rows, "l2", query, 10)));
+  const slow = time(() => queries.map((query) => naiveTopK(plain, Array.from(query), 10)));
+  const agree = fast.result.every((hits, i) => hits.every((h, j) => h.row === slow.result[i]?.[j]));
+  console.log(`\nexact search (the /search endpoint), ${data.name}, ${q} queries, k=10`);
+  console.log(`  baseline, object per row + sort: ${(slow.ms / q).toFixed(2)} ms/query`);
+  console.log(`  vectord exactTopK:               ${(fast.ms / q).toFixed(2)} ms/query`);
+  console.log(`  speed-up: ${(slow.ms / fast.ms).toFixed(1)}x (same neighbors: ${agree})`);
+}
 
-  const fast = time(() => queries.map((q) => exactTopK(matrix, "l2", q, 10)));
-  const slow = time(() => queries.map((q) => naiveTopK(rows, Array.from(q), 10)));
-  const agree = fast.result.every((hits, i) =>
-    hits.every(
-      (h, j) =>
-        `v${h.row}` === (slow.result[i] as string[])[j] ||
-        h.distance === fast.result[i]?.[j]?.distance,
-    ),
+function benchGroundTruth() {
+  console.log(
+    `\nground truth (harnesses), ${data.name}, k=10: JS scan vs hnswlib native brute force`,
   );
-  console.log(`exact search, ${data.name}, ${queryCount} queries, k=10`);
-  console.log(`  baseline (objects + sort): ${(slow.ms / queryCount).toFixed(2)} ms/query`);
-  console.log(`  vectord exactTopK:         ${(fast.ms / queryCount).toFixed(2)} ms/query`);
-  console.log(`  speed-up: ${(slow.ms / fast.ms).toFixed(1)}x (same results: ${agree})`);
+  for (const count of [10, 100, 1000]) {
+    const queries = queriesOf(count);
+    const js = time(() => exactNeighbors(rows, "l2", queries, 10, "js"));
+    const native = time(() => exactNeighbors(rows, "l2", queries, 10, "native"));
+    const same = js.result.every((r, i) => r === native.result[i]);
+    console.log(
+      `  ${String(count).padStart(4)} queries: js ${js.ms.toFixed(0).padStart(5)} ms, native ${native.ms.toFixed(0).padStart(5)} ms ` +
+        `-> native is ${(js.ms / native.ms).toFixed(2)}x (same neighbors: ${same})`,
+    );
+  }
+}
+
+function benchTrial() {
+  const queries = queriesOf(200);
+  const truth = exactNeighbors(rows, "l2", queries, 10, "native");
+  console.log(`\nHNSW trial, ${data.name}, 200 queries, k=10, m=16 (exact scan as the baseline)`);
+  const exact = time(() => {
+    for (let i = 0; i < queries.rows; i++)
+      exactTopK(rows, "l2", queries.data.subarray(i * dimension, (i + 1) * dimension), 10);
+  });
+  const exactUs = (exact.ms * 1000) / queries.rows;
+  console.log(`  exact scan: ${exactUs.toFixed(0)} us/query`);
+  for (const efc of [40, 160]) {
+    const build = time(() => buildGraph(rows, "l2", { m: 16, ef_construction: efc, seed: 42 }));
+    for (const ef of [10, 30, 100]) {
+      const m = measureSearch(build.result, queries, truth, 10, ef);
+      const sorted = Float64Array.from(m.latenciesUs).sort();
+      const p50 = sorted[Math.floor(sorted.length / 2)] as number;
+      console.log(
+        `  ef_construction=${efc} (build ${build.ms.toFixed(0)} ms) ef_search=${ef}: recall@10 ${m.recall.toFixed(3)}, ` +
+          `p50 ${p50.toFixed(0)} us -> ${(exactUs / p50).toFixed(0)}x faster than exact`,
+      );
+    }
+  }
 }
 
 benchExactSearch();
+benchGroundTruth();
+benchTrial();

@@ -165,6 +165,9 @@ export const ROUTES: readonly RouteSpec[] = [
   },
 ];
 
+/** Environment variable naming the bundled HNSW worker file of a function with `hnsw: true`. */
+export const WORKER_ENV_VAR = "VECTORD_HNSW_WORKER";
+
 /** `METHOD /path`, as API Gateway names a route. */
 export function routeKey(route: Pick<RouteSpec, "method" | "path">): string {
   return `${route.method} ${route.path}`;

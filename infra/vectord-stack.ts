@@ -9,10 +9,31 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
-import { ROUTES, type RouteSpec } from "./routes";
+import { ROUTES, type RouteSpec, WORKER_ENV_VAR } from "./routes";
 import { BUCKET_ENV_VAR, type KeySpec, TABLES, type TableKey } from "./tables";
 
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** Makes an ESM bundle able to `require` (some dependencies are CommonJS). */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** Where a graph-building function finds its worker-thread bundle. */
+const LAMBDA_WORKER_PATH = "/var/task/hnsw-worker.mjs";
+
+/**
+ * For functions that build graphs: bundle the worker thread beside the handler and ship
+ * hnswlib-node's native addon (with its runtime dependencies) as plain node_modules. The addon is
+ * the one `npm ci` compiled; it needs GLIBC 2.29 and GLIBCXX 3.4.29, which Lambda's Amazon Linux
+ * 2023 runtimes provide, so deploy from an x86_64 Linux machine (README, "Deploy").
+ */
+function hnswBundling(inputDir: string, outputDir: string): string[] {
+  return [
+    `"${inputDir}/node_modules/.bin/esbuild" "${inputDir}/src/app/hnsw-worker.ts" --bundle --platform=node --format=esm --target=node20 --external:hnswlib-node --banner:js="${ESM_REQUIRE_BANNER}" --outfile="${outputDir}/hnsw-worker.mjs"`,
+    `mkdir -p "${outputDir}/node_modules"`,
+    `cp -R "${inputDir}/node_modules/hnswlib-node" "${inputDir}/node_modules/bindings" "${inputDir}/node_modules/file-uri-to-path" "${outputDir}/node_modules/"`,
+  ];
+}
 
 function attribute(key: KeySpec) {
   return { name: key.name, type: key.type === "S" ? AttributeType.STRING : AttributeType.NUMBER };
@@ -95,7 +116,9 @@ export class VectordStack extends Stack {
         architecture: Architecture.X86_64,
         memorySize: route.memoryMb ?? 512,
         timeout: Duration.seconds(route.timeoutSeconds ?? 29),
-        environment,
+        environment: route.hnsw
+          ? { ...environment, [WORKER_ENV_VAR]: LAMBDA_WORKER_PATH }
+          : environment,
         loggingFormat: LoggingFormat.JSON,
         logGroup: new LogGroup(this, `${route.id}Logs`, {
           retention: RetentionDays.ONE_MONTH,
@@ -108,8 +131,17 @@ export class VectordStack extends Stack {
           target: "node20",
           sourceMap: true,
           mainFields: ["module", "main"],
-          banner:
-            "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+          banner: ESM_REQUIRE_BANNER,
+          ...(route.hnsw
+            ? {
+                externalModules: ["@aws-sdk/*", "hnswlib-node"],
+                commandHooks: {
+                  beforeBundling: () => [],
+                  beforeInstall: () => [],
+                  afterBundling: hnswBundling,
+                },
+              }
+            : {}),
         },
       });
       grantAccess(fn, route, bucket, tables);

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
+import { WORKER_ENV_VAR } from "../../infra/routes";
 import { logger } from "../http/logger";
 import type { GroundTruthTask, MeasureResult, MeasureTask } from "./hnsw-worker";
 
@@ -9,9 +10,6 @@ export interface HnswRunner {
   groundTruth(task: GroundTruthTask): Promise<Int32Array>;
   close(): Promise<void>;
 }
-
-/** Environment variable naming the bundled worker file (set by the CDK stack). */
-export const WORKER_ENV_VAR = "VECTORD_HNSW_WORKER";
 
 function workerFile(): string {
   // From source (local stack, tests) a small entry loads the TypeScript worker through tsx.
