@@ -27,8 +27,11 @@ export interface RouteSpec {
   readonly memoryMb?: number;
   /** Lambda timeout in seconds (default 29, API Gateway's own limit). */
   readonly timeoutSeconds?: number;
-  /** Uses hnswlib's native addon on worker threads (the bundle ships both). */
-  readonly hnsw?: boolean;
+  /**
+   * Uses hnswlib's native addon: `serve` loads graphs to search them (the bundle ships the addon);
+   * `build` also builds graphs on worker threads (it ships the worker bundle too).
+   */
+  readonly hnsw?: "serve" | "build";
 }
 
 /** Memory of functions that load an index's vectors; see README, "Sizing". */
@@ -95,6 +98,7 @@ export const ROUTES: readonly RouteSpec[] = [
     entry: "functions/search.ts",
     access: { bucket: ["read"], tables: { indexes: "read" } },
     memoryMb: VECTOR_LOADING_MEMORY_MB,
+    hnsw: "serve",
   },
   {
     id: "CreateEval",
@@ -103,7 +107,7 @@ export const ROUTES: readonly RouteSpec[] = [
     entry: "functions/create-eval.ts",
     access: { bucket: ["read", "write", "delete"], tables: { indexes: "read" } },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: true,
+    hnsw: "build",
   },
   {
     id: "AutogenEval",
@@ -112,7 +116,7 @@ export const ROUTES: readonly RouteSpec[] = [
     entry: "functions/autogen-eval.ts",
     access: { bucket: ["read", "write", "delete"], tables: { indexes: "read" } },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: true,
+    hnsw: "build",
   },
   {
     id: "GetEval",
@@ -128,7 +132,7 @@ export const ROUTES: readonly RouteSpec[] = [
     entry: "functions/refresh-eval.ts",
     access: { bucket: ["read", "write", "delete"], tables: { indexes: "read" } },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: true,
+    hnsw: "build",
   },
   {
     id: "RunTrial",
@@ -140,7 +144,7 @@ export const ROUTES: readonly RouteSpec[] = [
       tables: { indexes: "read", trials: "readWrite" },
     },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: true,
+    hnsw: "build",
   },
   {
     id: "ListTrials",
@@ -162,6 +166,74 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/vectors/hnsw/trials/{index}/best",
     entry: "functions/best-trial.ts",
     access: { tables: { indexes: "read", trials: "read" } },
+  },
+  {
+    id: "PromoteTrial",
+    method: "POST",
+    path: "/vectors/hnsw/promote/{index}/{trial_id}",
+    entry: "functions/promote-trial.ts",
+    access: { tables: { indexes: "read", trials: "read", promotions: "readWrite" } },
+  },
+  {
+    id: "RollbackPromotion",
+    method: "POST",
+    path: "/vectors/hnsw/rollback/{index}",
+    entry: "functions/rollback-promotion.ts",
+    access: { tables: { indexes: "read", promotions: "readWrite" } },
+  },
+  {
+    id: "GetPromoted",
+    method: "GET",
+    path: "/vectors/hnsw/promoted/{index}",
+    entry: "functions/get-promoted.ts",
+    access: { tables: { indexes: "read", promotions: "read" } },
+  },
+  {
+    id: "ActivateIndex",
+    method: "POST",
+    path: "/vectors/hnsw/activate/{index}",
+    entry: "functions/activate-index.ts",
+    access: {
+      bucket: ["read", "write", "delete"],
+      tables: { indexes: "readWrite", promotions: "read" },
+    },
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    hnsw: "build",
+  },
+  {
+    id: "PutProfile",
+    method: "PUT",
+    path: "/vectors/profiles/{id}",
+    entry: "functions/put-profile.ts",
+    access: { tables: { indexes: "read", profiles: "readWrite" } },
+  },
+  {
+    id: "GetProfile",
+    method: "GET",
+    path: "/vectors/profiles/{id}",
+    entry: "functions/get-profile.ts",
+    access: { tables: { profiles: "read" } },
+  },
+  {
+    id: "ActivateProfile",
+    method: "POST",
+    path: "/vectors/profiles/{id}/activate",
+    entry: "functions/activate-profile.ts",
+    access: {
+      bucket: ["read", "write", "delete"],
+      tables: { indexes: "readWrite", promotions: "read", profiles: "read" },
+    },
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    hnsw: "build",
+  },
+  {
+    id: "ProfileSearch",
+    method: "POST",
+    path: "/vectors/profiles/{id}/search",
+    entry: "functions/profile-search.ts",
+    access: { bucket: ["read"], tables: { indexes: "read", profiles: "read" } },
+    memoryMb: VECTOR_LOADING_MEMORY_MB,
+    hnsw: "serve",
   },
 ];
 

@@ -37,6 +37,20 @@ export const TABLES = {
     partitionKey: { name: "index_name", type: "S" },
     sortKey: { name: "trial_id", type: "S" },
   },
+  /** Promotion registry: per index, the current promoted config and its history. */
+  promotions: {
+    id: "PromotionsTable",
+    localName: "vectord-promotions",
+    envVar: "VECTORD_PROMOTIONS_TABLE",
+    partitionKey: { name: "index_name", type: "S" },
+  },
+  /** Search profiles: named sets of indexes with a default HNSW config. */
+  profiles: {
+    id: "ProfilesTable",
+    localName: "vectord-profiles",
+    envVar: "VECTORD_PROFILES_TABLE",
+    partitionKey: { name: "id", type: "S" },
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableKey = keyof typeof TABLES;

@@ -22,14 +22,18 @@ const ESM_REQUIRE_BANNER =
 const LAMBDA_WORKER_PATH = "/var/task/hnsw-worker.mjs";
 
 /**
- * For functions that build graphs: bundle the worker thread beside the handler and ship
- * hnswlib-node's native addon (with its runtime dependencies) as plain node_modules. The addon is
- * the one `npm ci` compiled; it needs GLIBC 2.29 and GLIBCXX 3.4.29, which Lambda's Amazon Linux
+ * For functions that use graphs: ship hnswlib-node's native addon (with its runtime
+ * dependencies) as plain node_modules, and for those that build graphs, the worker-thread bundle
+ * beside the handler. The addon is the one `npm ci` compiled; it needs GLIBC 2.29 and GLIBCXX 3.4.29, which Lambda's Amazon Linux
  * 2023 runtimes provide, so deploy from an x86_64 Linux machine (README, "Deploy").
  */
-function hnswBundling(inputDir: string, outputDir: string): string[] {
-  return [
-    `"${inputDir}/node_modules/.bin/esbuild" "${inputDir}/src/app/hnsw-worker.ts" --bundle --platform=node --format=esm --target=node20 --external:hnswlib-node --banner:js="${ESM_REQUIRE_BANNER}" --outfile="${outputDir}/hnsw-worker.mjs"`,
+function hnswBundling(kind: "serve" | "build") {
+  return (inputDir: string, outputDir: string): string[] => [
+    ...(kind === "build"
+      ? [
+          `"${inputDir}/node_modules/.bin/esbuild" "${inputDir}/src/app/hnsw-worker.ts" --bundle --platform=node --format=esm --target=node20 --external:hnswlib-node --banner:js="${ESM_REQUIRE_BANNER}" --outfile="${outputDir}/hnsw-worker.mjs"`,
+        ]
+      : []),
     `mkdir -p "${outputDir}/node_modules"`,
     `cp -R "${inputDir}/node_modules/hnswlib-node" "${inputDir}/node_modules/bindings" "${inputDir}/node_modules/file-uri-to-path" "${outputDir}/node_modules/"`,
   ];
@@ -116,9 +120,10 @@ export class VectordStack extends Stack {
         architecture: Architecture.X86_64,
         memorySize: route.memoryMb ?? 512,
         timeout: Duration.seconds(route.timeoutSeconds ?? 29),
-        environment: route.hnsw
-          ? { ...environment, [WORKER_ENV_VAR]: LAMBDA_WORKER_PATH }
-          : environment,
+        environment:
+          route.hnsw === "build"
+            ? { ...environment, [WORKER_ENV_VAR]: LAMBDA_WORKER_PATH }
+            : environment,
         loggingFormat: LoggingFormat.JSON,
         logGroup: new LogGroup(this, `${route.id}Logs`, {
           retention: RetentionDays.ONE_MONTH,
@@ -138,7 +143,7 @@ export class VectordStack extends Stack {
                 commandHooks: {
                   beforeBundling: () => [],
                   beforeInstall: () => [],
-                  afterBundling: hnswBundling,
+                  afterBundling: hnswBundling(route.hnsw),
                 },
               }
             : {}),

@@ -3,10 +3,16 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
+import { DynamoProfileRepository } from "./adapters/dynamo-profile-repository";
+import { DynamoPromotionRegistry } from "./adapters/dynamo-promotion-registry";
 import { DynamoTrialJournal } from "./adapters/dynamo-trial-journal";
 import { S3BlobStore } from "./adapters/s3-blob-store";
+import { ActivationService } from "./app/activation-service";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
+import { ProfileService } from "./app/profile-service";
+import { PromotionService } from "./app/promotion-service";
+import { SearchService } from "./app/search-service";
 import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
 
@@ -105,6 +111,10 @@ export interface Services {
   readonly vectors: VectorStore;
   readonly harnesses: HarnessService;
   readonly trials: TrialService;
+  readonly promotions: PromotionService;
+  readonly activation: ActivationService;
+  readonly search: SearchService;
+  readonly profiles: ProfileService;
   readonly runner: HnswRunner;
   /** Stops the worker threads. */
   close(): Promise<void>;
@@ -119,5 +129,22 @@ export function createServices(settings: Settings): Services {
   const vectors = new VectorStore({ catalog, blobs });
   const harnesses = new HarnessService({ blobs, vectors, runner });
   const trials = new TrialService({ blobs, journal, vectors, harnesses, runner });
-  return { settings, vectors, harnesses, trials, runner, close: () => runner.close() };
+  const registry = new DynamoPromotionRegistry(clients.doc, settings.tables.promotions);
+  const promotions = new PromotionService({ registry, trials, vectors });
+  const activation = new ActivationService({ catalog, blobs, vectors, promotions, runner });
+  const search = new SearchService(vectors, blobs);
+  const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
+  const profiles = new ProfileService({ profiles: profileRepository, vectors, activation, search });
+  return {
+    settings,
+    vectors,
+    harnesses,
+    trials,
+    promotions,
+    activation,
+    search,
+    profiles,
+    runner,
+    close: () => runner.close(),
+  };
 }

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { type IndexCatalog, LOST_RACE } from "../app/ports";
-import type { IndexRecord } from "../domain/index-record";
+import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import type { Metric } from "../domain/metric";
 import type { SegmentRef } from "../domain/segment";
 import { isConditionFailed } from "./dynamo-errors";
@@ -23,12 +23,15 @@ interface IndexItem {
   segments: SegmentRef[];
   created_at: string;
   updated_at: string;
+  active?: ActiveGeneration;
 }
 
 // Named pieces of the conditional writes.
 const NAME_IS_FREE = "attribute_not_exists(#name)";
 const SAME_INCARNATION = "#uid = :uid";
 const UNCHANGED_SINCE_READ = "#data_version = :expected_version";
+const NEVER_ACTIVATED = "attribute_not_exists(#active)";
+const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
 /** {@link IndexCatalog} on one DynamoDB table. */
 export class DynamoIndexCatalog implements IndexCatalog {
@@ -111,6 +114,38 @@ export class DynamoIndexCatalog implements IndexCatalog {
     }
   }
 
+  async setActive(
+    current: IndexRecord,
+    active: ActiveGeneration,
+  ): Promise<IndexRecord | typeof LOST_RACE> {
+    const expected = current.active?.generation;
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { name: current.name },
+          UpdateExpression: "SET #active = :active",
+          ConditionExpression: `${SAME_INCARNATION} AND ${expected === undefined ? NEVER_ACTIVATED : SAME_ACTIVE_GENERATION}`,
+          ExpressionAttributeNames: {
+            "#uid": "uid",
+            "#active": "active",
+            ...(expected === undefined ? {} : { "#generation": "generation" }),
+          },
+          ExpressionAttributeValues: {
+            ":uid": current.uid,
+            ":active": active,
+            ...(expected === undefined ? {} : { ":expected_generation": expected }),
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return fromItem(out.Attributes as IndexItem);
+    } catch (err) {
+      if (isConditionFailed(err)) return LOST_RACE;
+      throw err;
+    }
+  }
+
   async remove(name: string): Promise<IndexRecord | undefined> {
     const out = await this.db.send(
       new DeleteCommand({ TableName: this.table, Key: { name }, ReturnValues: "ALL_OLD" }),
@@ -130,6 +165,7 @@ function toItem(r: IndexRecord): IndexItem {
     segments: [...r.segments],
     created_at: r.createdAt,
     updated_at: r.updatedAt,
+    ...(r.active ? { active: r.active } : {}),
   };
 }
 
@@ -148,5 +184,12 @@ function fromItem(item: IndexItem): IndexRecord {
     })),
     createdAt: item.created_at,
     updatedAt: item.updated_at,
+    active: item.active
+      ? {
+          ...item.active,
+          generation: Number(item.active.generation),
+          data_version: Number(item.active.data_version),
+        }
+      : null,
   };
 }

@@ -2,12 +2,13 @@ import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import { WORKER_ENV_VAR } from "../../infra/routes";
 import { logger } from "../http/logger";
-import type { GroundTruthTask, MeasureResult, MeasureTask } from "./hnsw-worker";
+import type { BuildTask, GroundTruthTask, MeasureResult, MeasureTask } from "./hnsw-worker";
 
 /** Runs HNSW builds, measurements and ground truth on worker threads. */
 export interface HnswRunner {
   measure(task: MeasureTask): Promise<MeasureResult>;
   groundTruth(task: GroundTruthTask): Promise<Int32Array>;
+  build(task: BuildTask): Promise<{ buildTimeMs: number; bytes: number }>;
   close(): Promise<void>;
 }
 
@@ -45,6 +46,8 @@ export function createHnswRunner(
   return {
     measure: (task) => get().run(task, { name: "buildAndMeasure" }) as Promise<MeasureResult>,
     groundTruth: (task) => get().run(task, { name: "groundTruth" }) as Promise<Int32Array>,
+    build: (task) =>
+      get().run(task, { name: "buildToFile" }) as Promise<{ buildTimeMs: number; bytes: number }>,
     async close() {
       const p = pool;
       pool = undefined;

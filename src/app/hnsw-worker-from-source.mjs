@@ -7,3 +7,4 @@ const worker = await import("./hnsw-worker.ts");
 
 export const buildAndMeasure = worker.buildAndMeasure;
 export const groundTruth = worker.groundTruth;
+export const buildToFile = worker.buildToFile;

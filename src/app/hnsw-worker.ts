@@ -60,3 +60,19 @@ export interface GroundTruthTask {
 export function groundTruth(task: GroundTruthTask): Int32Array {
   return exactNeighbors(task.rows, task.metric, task.queries, task.k);
 }
+
+/** Build one graph and serialize it to `path` (activation). */
+export interface BuildTask {
+  readonly rows: VectorRows;
+  readonly metric: Metric;
+  readonly build: BuildParams;
+  readonly path: string;
+}
+
+export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: number } {
+  const started = performance.now();
+  const graph = buildGraph(task.rows, task.metric, task.build);
+  const buildTimeMs = Math.round((performance.now() - started) * 10) / 10;
+  graph.writeIndexSync(task.path);
+  return { buildTimeMs, bytes: statSync(task.path).size };
+}

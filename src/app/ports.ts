@@ -1,4 +1,6 @@
-import type { IndexRecord } from "../domain/index-record";
+import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import type { Profile } from "../domain/profile";
+import type { PromotionRecord } from "../domain/promotion";
 import type { SegmentRef } from "../domain/segment";
 import type { Trial } from "../domain/trial";
 
@@ -38,6 +40,14 @@ export interface IndexCatalog {
   ): Promise<IndexRecord | typeof LOST_RACE>;
   /** Removes the record; returns what it was, or `undefined` when there was none. */
   remove(name: string): Promise<IndexRecord | undefined>;
+  /**
+   * Points the index at a new active generation, only if it is still incarnation `current.uid`
+   * and its active generation is still `current.active` (none, or the same generation number).
+   */
+  setActive(
+    current: IndexRecord,
+    active: ActiveGeneration,
+  ): Promise<IndexRecord | typeof LOST_RACE>;
 }
 
 /** One page of a listing, newest first, with an opaque cursor to the next page. */
@@ -55,4 +65,20 @@ export interface TrialJournal {
   list(indexName: string, limit: number, cursor?: string): Promise<Page<Trial>>;
   /** Every trial of an index, newest first. */
   all(indexName: string): AsyncIterable<Trial>;
+}
+
+/** The promotion registry: one record per index, swapped whole with a conditional write. */
+export interface PromotionRegistry {
+  get(indexName: string): Promise<PromotionRecord | undefined>;
+  /**
+   * Writes `next` only if the stored record still has version `expectedVersion` (`0`: there is no
+   * record yet). {@link LOST_RACE} when another writer got there first.
+   */
+  put(next: PromotionRecord, expectedVersion: number): Promise<true | typeof LOST_RACE>;
+}
+
+/** Named search profiles: a set of indexes and their default HNSW config. */
+export interface ProfileRepository {
+  get(id: string): Promise<Profile | undefined>;
+  put(profile: Profile): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { LOST_RACE } from "./ports";
 
 /** How an optimistic write retries after losing a race. */
 export interface RetryPolicy {
-  /** Attempts in all, the first included. Default 40. */
+  /** Attempts in all, the first included. Default 100. */
   readonly maxAttempts: number;
   /** Backoff ceiling of the first retry, in ms; doubles per retry. Default 10. */
   readonly baseDelayMs: number;
@@ -11,7 +11,7 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 40, baseDelayMs: 10, maxDelayMs: 250 };
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 100, baseDelayMs: 10, maxDelayMs: 250 };
 
 /**
  * Runs `attempt` (which re-reads what it needs and tries one conditional write) until it

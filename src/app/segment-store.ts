@@ -14,6 +14,11 @@ export function indexPrefix(index: Pick<IndexRecord, "name" | "uid">): string {
   return `indexes/${index.name}/${index.uid}/`;
 }
 
+/** Where trial graphs of an index incarnation are kept (`_hnsw_snapshots/`). */
+export function snapshotPrefix(index: Pick<IndexRecord, "name" | "uid">): string {
+  return `_hnsw_snapshots/${index.name}/${index.uid}/`;
+}
+
 interface ManifestFile extends SegmentManifest {
   readonly format: 1;
   readonly dimension: number;

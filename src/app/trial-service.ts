@@ -13,10 +13,8 @@ import type { HarnessService } from "./harness-service";
 import { queryRows } from "./harness-service";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore, Page, TrialJournal } from "./ports";
+import { snapshotPrefix } from "./segment-store";
 import type { VectorStore } from "./vector-store";
-
-/** The prefix under which trial graphs are kept in the bucket. */
-export const SNAPSHOTS_PREFIX = "_hnsw_snapshots/";
 
 export interface TrialServiceDeps {
   readonly blobs: BlobStore;
@@ -98,7 +96,7 @@ export class TrialService {
         efSearches: request.efSearches,
         snapshotPath,
       });
-      const snapshotKey = `${SNAPSHOTS_PREFIX}${record.name}/${record.uid}/${randomUUID()}.hnsw`;
+      const snapshotKey = `${snapshotPrefix(record)}${randomUUID()}.hnsw`;
       await this.deps.blobs.put(
         snapshotKey,
         await readFile(snapshotPath),

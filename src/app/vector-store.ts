@@ -10,7 +10,7 @@ import { packBatch, packVector, type VectorInput } from "../domain/vector-batch"
 import { prepareQuery } from "../domain/vector-math";
 import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
-import { indexPrefix, SegmentStore } from "./segment-store";
+import { indexPrefix, SegmentStore, snapshotPrefix } from "./segment-store";
 
 export interface VectorStoreDeps {
   readonly catalog: IndexCatalog;
@@ -84,6 +84,7 @@ export class VectorStore {
       segments: [],
       createdAt: now,
       updatedAt: now,
+      active: null,
     };
     return retryLostRaces(`create index "${name}"`, async () => {
       if (await this.catalog.create(record)) return { created: true, index: record };
@@ -122,6 +123,7 @@ export class VectorStore {
     this.liveIdCache.delete(removed.uid);
     this.loadCache.delete(removed.uid);
     await this.blobs.deletePrefix(indexPrefix(removed));
+    await this.blobs.deletePrefix(snapshotPrefix(removed));
   }
 
   /** Upserts a batch; rejected batches write nothing. */
@@ -163,8 +165,9 @@ export class VectorStore {
   async search(
     name: string,
     request: { vector: readonly number[]; k?: number | undefined },
+    known?: IndexRecord,
   ): Promise<{ index: IndexRecord; results: SearchHit[] }> {
-    const record = await this.getIndex(name);
+    const record = known ?? (await this.getIndex(name));
     packVector(request.vector, record.dimension, record.metric, "vector");
     const query = prepareQuery(record.metric, request.vector);
     const loaded = await this.load(record);
@@ -227,7 +230,7 @@ export class VectorStore {
   }
 
   /** Live ids of `record`'s version, extending the cached set by the segments added since. */
-  private async liveIds(record: IndexRecord): Promise<ReadonlySet<string>> {
+  async liveIds(record: IndexRecord): Promise<ReadonlySet<string>> {
     const cached = this.liveIdCache.get(record.uid);
     // Cached sets are never mutated (an extension copies), so readers may share them.
     if (cached?.applied === record.segments.length) return cached.ids;

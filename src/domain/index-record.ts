@@ -1,3 +1,4 @@
+import type { HnswConfig } from "./hnsw-config";
 import type { Metric } from "./metric";
 import type { SegmentRef } from "./segment";
 
@@ -19,6 +20,22 @@ export interface IndexRecord {
   readonly segments: readonly SegmentRef[];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The HNSW graph searches use, or `null` before the first activation. */
+  readonly active: ActiveGeneration | null;
+}
+
+/** An activated HNSW graph of an index: what searches are served from. */
+export interface ActiveGeneration {
+  /** 1, 2, 3, ...: bumped by every activation. */
+  readonly generation: number;
+  readonly config: HnswConfig;
+  /** The index data the graph was built from. */
+  readonly data_version: number;
+  readonly activated_at: string;
+  /** The serialized graph. */
+  readonly graph_key: string;
+  /** Ids and metadata of the graph's labels (row order), beside the graph. */
+  readonly rows_key: string;
 }
 
 /** Settings given when an index is created. */

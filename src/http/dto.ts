@@ -1,5 +1,7 @@
 import type { HarnessView } from "../app/harness-service";
+import type { PromotionChange } from "../app/promotion-service";
 import type { IndexRecord } from "../domain/index-record";
+import type { PromotionEntry, PromotionRecord } from "../domain/promotion";
 import type { Trial } from "../domain/trial";
 
 /** IndexInfo as the API returns it (snake_case). */
@@ -12,6 +14,14 @@ export function toIndexInfo(record: IndexRecord) {
     data_version: record.dataVersion,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
+    active: record.active
+      ? {
+          generation: record.active.generation,
+          config: record.active.config,
+          data_version: record.active.data_version,
+          activated_at: record.active.activated_at,
+        }
+      : null,
   };
 }
 
@@ -36,4 +46,30 @@ export function toEvalSet({ harness, stale }: HarnessView) {
 export function toTrialDto(trial: Trial) {
   const { index_uid: _uid, ...visible } = trial;
   return visible;
+}
+
+/** PromotionEntry as the API returns it. */
+export function toPromotionEntry(entry: PromotionEntry | null) {
+  if (!entry) return null;
+  const { trial_id, config, metrics, promoted_by, note, promoted_at } = entry;
+  return { trial_id, config, metrics, promoted_by, note, promoted_at };
+}
+
+/** The registry after a promote or rollback. */
+export function toPromotionChange(change: PromotionChange) {
+  return {
+    index_name: change.index_name,
+    current: toPromotionEntry(change.current),
+    history_depth: change.history_depth,
+  };
+}
+
+/** The whole registry record of an index. */
+export function toPromoted(record: PromotionRecord) {
+  return {
+    index_name: record.index_name,
+    current: toPromotionEntry(record.current),
+    history: record.history.map(toPromotionEntry),
+    version: record.version,
+  };
 }

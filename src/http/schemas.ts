@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
-import { hnswConfigSchema } from "../domain/hnsw-config";
+import { efSearchSchema, hnswConfigSchema } from "../domain/hnsw-config";
 import {
   INDEX_NAME_PATTERN,
   MAX_DIMENSION,
@@ -51,14 +51,20 @@ export const upsertBody = z.strictObject({
     }),
 });
 
-export const searchBody = z.strictObject({
+const searchFields = {
   vector: z.array(finiteNumber, { error: "expected an array of numbers" }),
   k: z
     .int({ error: "expected an integer" })
     .min(1, { error: `must be between 1 and ${MAX_SEARCH_K}` })
     .max(MAX_SEARCH_K, { error: `must be between 1 and ${MAX_SEARCH_K}` })
     .optional(),
-});
+  /** Overrides the active graph's ef_search for this request. */
+  ef_search: efSearchSchema.optional(),
+  /** Exact search even when a graph is active. */
+  exact: z.boolean({ error: "expected true or false" }).optional(),
+};
+
+export const searchBody = z.strictObject(searchFields);
 
 export const harnessNameSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
   error: (issue) =>
@@ -131,4 +137,35 @@ export const bestTrialQuery = z.object({
 
 export const trialIdSchema = z.string({ error: "is required" }).regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
   error: (issue) => `"${String(issue.input)}" is not a trial id (a 26-character ULID)`,
+});
+
+export const promoteQuery = z.object({
+  promoted_by: z
+    .string()
+    .min(1, { error: "must not be empty" })
+    .max(128, { error: "must be at most 128 characters" })
+    .default("api"),
+  note: z.string().max(1000, { error: "must be at most 1000 characters" }).optional(),
+});
+
+export const activateBody = z.strictObject({
+  default_config: hnswConfigSchema.optional(),
+});
+
+export const profileIdSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
+  error: (issue) =>
+    `"${String(issue.input)}" is not a valid profile id; expected ${INDEX_NAME_PATTERN.source}`,
+});
+
+export const putProfileBody = z.strictObject({
+  indexes: z
+    .array(indexNameSchema, { error: "expected an array of index names" })
+    .min(1, { error: "must name at least one index" })
+    .max(100, { error: "must name at most 100 indexes" }),
+  hnsw_config: hnswConfigSchema.optional(),
+});
+
+export const profileSearchBody = z.strictObject({
+  index_name: indexNameSchema,
+  ...searchFields,
 });

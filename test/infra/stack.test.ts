@@ -142,12 +142,15 @@ describe("VectordStack", () => {
 
 describe("graph-building functions", () => {
   it("ship the worker bundle path and two vCPUs of memory; the others do not", () => {
+    expect(ROUTES.filter((r) => r.hnsw === "build").map((r) => r.id)).toEqual(
+      expect.arrayContaining(["RunTrial", "ActivateIndex", "CreateEval"]),
+    );
     for (const route of ROUTES) {
       const fn = stack.functions[route.id];
       const id = stack.getLogicalId(fn?.node.defaultChild as never);
       const props = template.toJSON().Resources[id].Properties;
       const env = props.Environment.Variables as Record<string, unknown>;
-      if (route.hnsw) {
+      if (route.hnsw === "build") {
         expect(env.VECTORD_HNSW_WORKER).toBe("/var/task/hnsw-worker.mjs");
         expect(props.MemorySize).toBeGreaterThanOrEqual(3538);
       } else {

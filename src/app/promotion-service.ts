@@ -1,0 +1,102 @@
+import type { HnswConfig } from "../domain/hnsw-config";
+import {
+  applyPromote,
+  applyRollback,
+  configOr,
+  entryFromTrial,
+  type PromotionEntry,
+  type PromotionRecord,
+} from "../domain/promotion";
+import type { PromotionRegistry } from "./ports";
+import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
+import type { TrialService } from "./trial-service";
+import type { VectorStore } from "./vector-store";
+
+export interface PromotionServiceDeps {
+  readonly registry: PromotionRegistry;
+  readonly trials: TrialService;
+  readonly vectors: VectorStore;
+  readonly retry?: RetryPolicy;
+  readonly now?: () => Date;
+}
+
+/** The registry after a change. */
+export interface PromotionChange {
+  readonly index_name: string;
+  readonly current: PromotionEntry | null;
+  readonly history_depth: number;
+}
+
+/**
+ * The promotion registry's use cases. Every change re-reads the index's record and swaps it
+ * whole with one conditional write on its version, retrying lost races with jittered backoff, so
+ * concurrent promotes and rollbacks serialize and none is lost.
+ */
+export class PromotionService {
+  private readonly deps: PromotionServiceDeps;
+  private readonly now: () => Date;
+
+  constructor(deps: PromotionServiceDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Promotes a journal trial of the index; the previous current goes onto the history. */
+  async promote(
+    indexName: string,
+    trialId: string,
+    promotedBy: string,
+    note: string | null,
+  ): Promise<PromotionChange> {
+    const trial = await this.deps.trials.get(indexName, trialId);
+    const entry = entryFromTrial(trial, promotedBy, note, this.now().toISOString());
+    return this.change(indexName, `promote trial "${trialId}" on index "${indexName}"`, (record) =>
+      applyPromote(record, indexName, entry),
+    );
+  }
+
+  /** Pops the newest history entry back onto current (clearing current when there is none). */
+  async rollback(indexName: string): Promise<PromotionChange> {
+    await this.deps.vectors.getIndex(indexName);
+    return this.change(indexName, `roll back index "${indexName}"`, (record) =>
+      applyRollback(record, indexName),
+    );
+  }
+
+  /** The registry record of an index (an empty one if it never had a promotion). */
+  async get(indexName: string): Promise<PromotionRecord> {
+    await this.deps.vectors.getIndex(indexName);
+    return (
+      (await this.deps.registry.get(indexName)) ?? {
+        index_name: indexName,
+        current: null,
+        history: [],
+        version: 0,
+      }
+    );
+  }
+
+  /** The read side used at build time: the promoted config if set, else `fallback`. */
+  async configOr(indexName: string, fallback: HnswConfig): Promise<ReturnType<typeof configOr>> {
+    return configOr(await this.deps.registry.get(indexName), fallback);
+  }
+
+  private async change(
+    indexName: string,
+    what: string,
+    apply: (record: PromotionRecord | undefined) => PromotionRecord,
+  ): Promise<PromotionChange> {
+    return retryLostRaces(
+      what,
+      async () => {
+        const record = await this.deps.registry.get(indexName);
+        const next = apply(record);
+        const written = await this.deps.registry.put(next, record?.version ?? 0);
+        return written === true
+          ? { index_name: indexName, current: next.current, history_depth: next.history.length }
+          : written;
+      },
+      this.deps.retry ?? DEFAULT_RETRY,
+    );
+  }
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { client } from "../support/http";
+import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { randomVectors } from "../support/vectors";
+
+const dataDir = mkdtempSync(join(tmpdir(), "vectord-e2e-promotion-"));
+const servers: ServerProcess[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start() {
+  const server = await startServerProcess(dataDir);
+  servers.push(server);
+  return { server, api: client(server.url) };
+}
+
+describe("promote, roll back, restart, activate over HTTP", () => {
+  it("keeps the registry across a restart and activates the promoted config", async () => {
+    const first = await start();
+    let api = first.api;
+    await api.put("/vectors/indexes/e2e-promo", { dimension: 16, metric: "l2" });
+    await api.post("/vectors/indexes/e2e-promo/vectors", { vectors: randomVectors(54, 16, 31) });
+    await api.post("/vectors/hnsw/evals/e2e-promo-h/autogen", {
+      index_name: "e2e-promo",
+      count: 10,
+    });
+    const trial = async (ef_construction: number) =>
+      (
+        await api.post("/vectors/hnsw/trial", {
+          index_name: "e2e-promo",
+          harness: "e2e-promo-h",
+          config: { ef_construction, ef_search: 30 },
+        })
+      ).body.trial_id as string;
+    const a = await trial(20);
+    const b = await trial(80);
+
+    expect((await api.post(`/vectors/hnsw/promote/e2e-promo/${a}`)).body.current.trial_id).toBe(a);
+    const promotedB = await api.post(
+      `/vectors/hnsw/promote/e2e-promo/${b}?promoted_by=e2e&note=second`,
+    );
+    expect(promotedB.body).toMatchObject({ current: { trial_id: b }, history_depth: 1 });
+    expect((await api.post("/vectors/hnsw/rollback/e2e-promo")).body.current.trial_id).toBe(a);
+    expect((await api.post("/vectors/hnsw/rollback/e2e-promo")).body.current).toBeNull();
+    expect((await api.post(`/vectors/hnsw/promote/e2e-promo/${b}`)).body.current.trial_id).toBe(b);
+
+    expect(await first.server.stop()).toBe(0);
+    const second = await start();
+    api = second.api;
+
+    const promoted = await api.get("/vectors/hnsw/promoted/e2e-promo");
+    expect(promoted.body.current).toMatchObject({
+      trial_id: b,
+      config: { ef_construction: 80, ef_search: 30 },
+    });
+
+    const activated = await api.post("/vectors/hnsw/activate/e2e-promo", {});
+    expect(activated.body).toMatchObject({
+      config_source: "promoted",
+      config: { ef_construction: 80, ef_search: 30, m: 16, seed: 42 },
+      generation: 1,
+      vectors: 54,
+    });
+    // B's graph was built from exactly this data: activation serves its snapshot.
+    expect(activated.body.reused_snapshot).toBe(true);
+    const line = `reusing HNSW snapshot trial=${b} ef_construction=80 ef_search=30 m=16 seed=42`;
+    expect(second.server.output()).toContain(`"message":"${line}"`);
+    expect(second.server.output()).not.toContain("building HNSW");
+
+    const search = await api.post("/vectors/indexes/e2e-promo/search", {
+      vector: Array(16).fill(0),
+      k: 3,
+    });
+    expect(search.body).toMatchObject({ mode: "hnsw", generation: 1, stale: false });
+  });
+});

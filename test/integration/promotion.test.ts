@@ -1,0 +1,390 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
+import { S3BlobStore } from "../../src/adapters/s3-blob-store";
+import { ActivationService } from "../../src/app/activation-service";
+import { BUILTIN_DEFAULT_CONFIG, HISTORY_CAP } from "../../src/domain/promotion";
+import { logger } from "../../src/http/logger";
+import { type LocalStack, startLocalStack } from "../../src/local/local-stack";
+import type { Services } from "../../src/wiring";
+import { createClients } from "../../src/wiring";
+import { type Client, client } from "../support/http";
+import { randomVectors, upsertAll } from "../support/vectors";
+
+let stack: LocalStack;
+let api: Client;
+let services: Services;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  api = client(stack.url);
+  // The handlers' own services module, built from the stack's environment.
+  services = (await import("../../src/services")).services;
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** An index with vectors, a harness, and `efSearches.length` trials from one build. */
+async function indexWithTrials(name: string, efSearches: number[], count = 60, dimension = 8) {
+  await api.put(`/vectors/indexes/${name}`, { dimension, metric: "l2" });
+  await upsertAll(api, name, randomVectors(count, dimension, name.length));
+  await api.post(`/vectors/hnsw/evals/${name}-h/autogen`, { index_name: name, count: 5, k: 3 });
+  const trials = await services.trials.runBuildGroup({
+    indexName: name,
+    harness: `${name}-h`,
+    build: { m: 8, ef_construction: 20, seed: 42 },
+    efSearches,
+    source: "manual",
+  });
+  return trials.map((t) => t.trial_id);
+}
+
+const promote = (index: string, trialId: string, by = "tester") =>
+  api.post(`/vectors/hnsw/promote/${index}/${trialId}?promoted_by=${by}&note=n-${trialId}`);
+
+describe("promotion registry", () => {
+  it("serializes 50 concurrent promotes and 50 rollbacks, losing none", async () => {
+    const ids = await indexWithTrials(
+      "crowd",
+      Array.from({ length: 50 }, (_, i) => 10 + i),
+    );
+    const promotes = await Promise.all(ids.map((id) => promote("crowd", id)));
+    expect(promotes.map((r) => r.status)).toEqual(Array(50).fill(200));
+    const depths = promotes.map((r) => r.body.history_depth).sort((a, b) => a - b);
+    expect(depths).toEqual(Array.from({ length: 50 }, (_, i) => i));
+
+    const registry = (await api.get("/vectors/hnsw/promoted/crowd")).body;
+    expect(registry.version).toBe(50);
+    expect(registry.history).toHaveLength(49);
+    const all = [
+      registry.current.trial_id,
+      ...registry.history.map((e: { trial_id: string }) => e.trial_id),
+    ];
+    expect(new Set(all)).toEqual(new Set(ids));
+    expect(registry.current.note).toBe(`n-${registry.current.trial_id}`);
+
+    const rollbacks = await Promise.all(ids.map(() => api.post("/vectors/hnsw/rollback/crowd")));
+    expect(rollbacks.map((r) => r.status)).toEqual(Array(50).fill(200));
+    // Each rollback popped one entry: the currents it left are the 49 history entries, then null.
+    const currents = rollbacks.map((r) => r.body.current?.trial_id ?? null);
+    expect(currents.filter((c) => c === null)).toHaveLength(1);
+    expect(new Set(currents.filter((c) => c !== null))).toEqual(new Set(all.slice(1)));
+    const after = (await api.get("/vectors/hnsw/promoted/crowd")).body;
+    expect(after).toMatchObject({ current: null, history: [], version: 100 });
+    expect((await api.post("/vectors/hnsw/rollback/crowd")).status).toBe(409);
+  });
+
+  it("holds the history cap: the oldest entries fall off", async () => {
+    const ids = await indexWithTrials(
+      "capped",
+      Array.from({ length: HISTORY_CAP + 4 }, (_, i) => 10 + i),
+    );
+    for (const id of ids) expect((await promote("capped", id)).status).toBe(200);
+    const registry = (await api.get("/vectors/hnsw/promoted/capped")).body;
+    expect(registry.current.trial_id).toBe(ids.at(-1));
+    expect(registry.history).toHaveLength(HISTORY_CAP);
+    expect(registry.history.map((e: { trial_id: string }) => e.trial_id)).toEqual(
+      ids.slice(3, -1).reverse(),
+    );
+  });
+
+  it("promote, rollback, rollback: current is cleared, and nothing more rolls back", async () => {
+    const [a] = await indexWithTrials("simple", [30]);
+    const promoted = await promote("simple", a as string, "alice");
+    expect(promoted.body).toMatchObject({ index_name: "simple", history_depth: 0 });
+    expect(promoted.body.current).toMatchObject({
+      trial_id: a,
+      promoted_by: "alice",
+      note: `n-${a}`,
+    });
+    expect(Object.keys(promoted.body.current).sort()).toEqual(
+      ["config", "metrics", "note", "promoted_at", "promoted_by", "trial_id"].sort(),
+    );
+    const first = await api.post("/vectors/hnsw/rollback/simple");
+    expect(first.body).toEqual({ index_name: "simple", current: null, history_depth: 0 });
+    const second = await api.post("/vectors/hnsw/rollback/simple");
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe("nothing_to_roll_back");
+    expect((await api.get("/vectors/hnsw/promoted/never")).status).toBe(404);
+  });
+
+  it("refuses a trial of another index or an unknown one with 404", async () => {
+    const [other] = await indexWithTrials("other-index", [20]);
+    const [mine] = await indexWithTrials("mine", [20]);
+    expect((await promote("mine", other as string)).body.error.code).toBe("trial_not_found");
+    expect((await promote("nope", mine as string)).body.error.code).toBe("index_not_found");
+    expect((await api.post("/vectors/hnsw/promote/mine/not-a-ulid")).status).toBe(400);
+  });
+
+  it("configOr returns the promoted config, or the default when nothing is promoted", async () => {
+    const [t] = await indexWithTrials("cfg", [44]);
+    const fallback = { ef_construction: 33, ef_search: 22, m: 12, seed: 7 };
+    expect((await services.promotions.configOr("cfg", fallback)).config).toEqual(fallback);
+    await promote("cfg", t as string);
+    const chosen = await services.promotions.configOr("cfg", fallback);
+    expect(chosen).toMatchObject({
+      source: "promoted",
+      config: { ef_construction: 20, ef_search: 44, m: 8, seed: 42 },
+    });
+  });
+});
+
+describe("activation and search", () => {
+  it("activates with the promoted config, reusing the trial's graph, and logs one line", async () => {
+    const [t] = await indexWithTrials("act", [25]);
+    await promote("act", t as string);
+    const info = vi.spyOn(logger, "info");
+    const res = await api.post("/vectors/hnsw/activate/act", {});
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      index_name: "act",
+      generation: 1,
+      config: { ef_construction: 20, ef_search: 25, m: 8, seed: 42 },
+      config_source: "promoted",
+      build_time_ms: 0,
+      vectors: 60,
+      reused_snapshot: true,
+    });
+    expect(info.mock.calls.map((c) => c[0])).toEqual([
+      `reusing HNSW snapshot trial=${t} ef_construction=20 ef_search=25 m=8 seed=42`,
+    ]);
+
+    // After new data the snapshot no longer matches: activation builds.
+    await api.post("/vectors/indexes/act/vectors", {
+      vectors: [{ id: "late", values: Array(8).fill(0.5) }],
+    });
+    info.mockClear();
+    const rebuilt = await api.post("/vectors/hnsw/activate/act", {});
+    expect(rebuilt.body).toMatchObject({
+      generation: 2,
+      config_source: "promoted",
+      reused_snapshot: false,
+      vectors: 61,
+    });
+    expect(rebuilt.body.build_time_ms).toBeGreaterThan(0);
+    expect(info.mock.calls.map((c) => c[0])).toEqual([
+      "building HNSW ef_construction=20 ef_search=25 m=8 seed=42",
+    ]);
+
+    const index = (await api.get("/vectors/indexes/act")).body;
+    expect(index.active).toMatchObject({
+      generation: 2,
+      data_version: 2,
+      config: { ef_search: 25 },
+    });
+  });
+
+  it("uses the caller's default, then the built-in one, when nothing is promoted", async () => {
+    await api.put("/vectors/indexes/plain", { dimension: 4, metric: "ip" });
+    await upsertAll(api, "plain", randomVectors(30, 4, 3));
+    const custom = { ef_construction: 40, ef_search: 20, m: 8, seed: 1 };
+    const withDefault = await api.post("/vectors/hnsw/activate/plain", { default_config: custom });
+    expect(withDefault.body).toMatchObject({
+      config: custom,
+      config_source: "default",
+      generation: 1,
+    });
+    const builtin = await api.post("/vectors/hnsw/activate/plain", {});
+    expect(builtin.body).toMatchObject({
+      config: BUILTIN_DEFAULT_CONFIG,
+      config_source: "default",
+      generation: 2,
+    });
+    const bad = await api.post("/vectors/hnsw/activate/plain", {
+      default_config: { ef_construction: 5, ef_search: 20 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/default_config\.ef_construction: got 5/);
+  });
+
+  it("searches the active graph, marks stale results, and serves exact on request", async () => {
+    await api.put("/vectors/indexes/served", { dimension: 8, metric: "cosine" });
+    const vectors = randomVectors(200, 8, 17);
+    await upsertAll(api, "served", vectors);
+    const before = await api.post("/vectors/indexes/served/search", {
+      vector: vectors[3]?.values,
+      k: 5,
+    });
+    expect(before.body.mode).toBe("exact");
+    await api.post("/vectors/hnsw/activate/served", {
+      default_config: { ef_construction: 100, ef_search: 100 },
+    });
+    const hnsw = await api.post("/vectors/indexes/served/search", {
+      vector: vectors[3]?.values,
+      k: 5,
+    });
+    expect(hnsw.body).toMatchObject({ mode: "hnsw", generation: 1, stale: false });
+    expect(hnsw.body.config).toMatchObject({ ef_construction: 100, ef_search: 100 });
+    expect(hnsw.body.results[0].id).toBe("v3");
+    const exact = await api.post("/vectors/indexes/served/search", {
+      vector: vectors[3]?.values,
+      k: 5,
+      exact: true,
+    });
+    expect(exact.body.mode).toBe("exact");
+    expect(exact.body.results.map((r: { id: string }) => r.id)).toEqual(
+      hnsw.body.results.map((r: { id: string }) => r.id),
+    );
+    const override = await api.post("/vectors/indexes/served/search", {
+      vector: vectors[3]?.values,
+      k: 5,
+      ef_search: 10,
+    });
+    expect(override.status).toBe(200);
+    const outOfBounds = await api.post("/vectors/indexes/served/search", {
+      vector: vectors[3]?.values,
+      ef_search: 500,
+    });
+    expect(outOfBounds.status).toBe(400);
+
+    await api.delete("/vectors/indexes/served/vectors/v3");
+    const stale = await api.post("/vectors/indexes/served/search", {
+      vector: vectors[3]?.values,
+      k: 5,
+    });
+    expect(stale.body).toMatchObject({ mode: "hnsw", generation: 1, stale: true });
+    expect(stale.body.results).toHaveLength(5);
+    expect(stale.body.results.map((r: { id: string }) => r.id)).not.toContain("v3");
+  });
+
+  it("keeps a searcher in a loop error-free through an activation, then switches generation", async () => {
+    await api.put("/vectors/indexes/swap", { dimension: 32, metric: "l2" });
+    const vectors = randomVectors(3000, 32, 23);
+    await upsertAll(api, "swap", vectors);
+    await api.post("/vectors/hnsw/activate/swap", {
+      default_config: { ef_construction: 20, ef_search: 20, m: 4 },
+    });
+    const seen: number[] = [];
+    let activating = true;
+    const searcher = (async () => {
+      let i = 0;
+      while (activating || seen.at(-1) !== 2) {
+        const res = await api.post("/vectors/indexes/swap/search", {
+          vector: vectors[i % 3000]?.values,
+          k: 10,
+        });
+        expect(res.status).toBe(200);
+        expect(res.body.mode).toBe("hnsw");
+        expect(res.body.results).toHaveLength(10);
+        seen.push(res.body.generation);
+        i++;
+      }
+    })();
+    const activation = await api.post("/vectors/hnsw/activate/swap", {
+      default_config: { ef_construction: 300, ef_search: 60, m: 32 },
+    });
+    activating = false;
+    await searcher;
+    expect(activation.body.generation).toBe(2);
+    expect(seen[0]).toBe(1);
+    expect(seen.at(-1)).toBe(2);
+    // Generations only move forward: once 2 is seen, 1 never comes back.
+    expect(seen.slice(seen.indexOf(2)).every((g) => g === 2)).toBe(true);
+    expect(seen.filter((g) => g === 1).length).toBeGreaterThan(1);
+  });
+
+  it("leaves the old generation serving when activation fails between the S3 write and the flip", async () => {
+    await api.put("/vectors/indexes/crash", { dimension: 4, metric: "l2" });
+    await upsertAll(api, "crash", randomVectors(40, 4, 5));
+    await api.post("/vectors/hnsw/activate/crash", {});
+    const clients = createClients(stack.settings);
+    const blobs = new S3BlobStore(clients.s3, stack.settings.bucket);
+    const catalog = new DynamoIndexCatalog(clients.doc, stack.settings.tables.indexes);
+    // Fault injection: the pointer flip fails after the graph is in S3.
+    const failing = Object.assign(Object.create(catalog), {
+      setActive: async () => {
+        throw new Error("injected: process died before the flip");
+      },
+    }) as DynamoIndexCatalog;
+    const written: string[] = [];
+    const recording = Object.assign(Object.create(blobs), {
+      put: async (key: string, body: Uint8Array | string, type: string) => {
+        written.push(key);
+        return blobs.put(key, body, type);
+      },
+    }) as S3BlobStore;
+    const activation = new ActivationService({
+      catalog: failing,
+      blobs: recording,
+      vectors: services.vectors,
+      promotions: services.promotions,
+      runner: services.runner,
+      log: () => undefined,
+    });
+    await expect(activation.activate("crash")).rejects.toThrow("injected");
+    expect(written.length).toBe(2);
+    for (const key of written) expect(await blobs.get(key)).toBeUndefined();
+    const res = await api.post("/vectors/indexes/crash/search", { vector: [0, 0, 0, 0], k: 3 });
+    expect(res.body).toMatchObject({ mode: "hnsw", generation: 1 });
+    expect((await api.get("/vectors/indexes/crash")).body.active.generation).toBe(1);
+  });
+
+  it("refuses to activate an empty or unknown index", async () => {
+    await api.put("/vectors/indexes/hollow", { dimension: 4, metric: "l2" });
+    const empty = await api.post("/vectors/hnsw/activate/hollow", {});
+    expect(empty.status).toBe(409);
+    expect(empty.body.error.code).toBe("index_empty");
+    expect((await api.post("/vectors/hnsw/activate/missing", {})).status).toBe(404);
+  });
+});
+
+describe("profiles", () => {
+  it("activates every index, reporting a broken one without stopping the others", async () => {
+    await api.put("/vectors/indexes/prof-a", { dimension: 4, metric: "l2" });
+    await upsertAll(api, "prof-a", randomVectors(30, 4, 8));
+    await api.put("/vectors/indexes/prof-empty", { dimension: 4, metric: "l2" });
+    await api.put("/vectors/indexes/prof-gone", { dimension: 4, metric: "l2" });
+    const config = { ef_construction: 30, ef_search: 15, m: 6, seed: 3 };
+    const put = await api.put("/vectors/profiles/team", {
+      indexes: ["prof-a", "prof-empty", "prof-gone"],
+      hnsw_config: config,
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({
+      id: "team",
+      indexes: ["prof-a", "prof-empty", "prof-gone"],
+      hnsw_config: config,
+    });
+    expect((await api.get("/vectors/profiles/team")).body.indexes).toHaveLength(3);
+    await api.delete("/vectors/indexes/prof-gone");
+
+    const res = await api.post("/vectors/profiles/team/activate");
+    expect(res.status).toBe(200);
+    const byName = Object.fromEntries(
+      res.body.results.map((r: { index_name: string }) => [r.index_name, r]),
+    );
+    expect(byName["prof-a"]).toMatchObject({
+      ok: true,
+      config,
+      config_source: "default",
+      generation: 1,
+    });
+    expect(byName["prof-empty"]).toMatchObject({ ok: false, error: { code: "index_empty" } });
+    expect(byName["prof-gone"]).toMatchObject({ ok: false, error: { code: "index_not_found" } });
+
+    const search = await api.post("/vectors/profiles/team/search", {
+      index_name: "prof-a",
+      vector: [0, 0, 0, 0],
+      k: 2,
+    });
+    expect(search.body).toMatchObject({ mode: "hnsw", generation: 1 });
+  });
+
+  it("refuses a search of an index outside the profile with 403, and unknown profiles with 404", async () => {
+    await api.put("/vectors/indexes/outside", { dimension: 4, metric: "l2" });
+    await api.put("/vectors/indexes/inside", { dimension: 4, metric: "l2" });
+    await api.put("/vectors/profiles/narrow", { indexes: ["inside"] });
+    const res = await api.post("/vectors/profiles/narrow/search", {
+      index_name: "outside",
+      vector: [1, 2, 3, 4],
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe("index_not_in_profile");
+    expect((await api.get("/vectors/profiles/nobody")).status).toBe(404);
+    const unknownIndex = await api.put("/vectors/profiles/bad", { indexes: ["no-such-index"] });
+    expect(unknownIndex.status).toBe(404);
+  });
+});
