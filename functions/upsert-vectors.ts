@@ -2,11 +2,11 @@ import { apiHandler, json } from "../src/http/api-handler";
 import { indexNameSchema, upsertBody } from "../src/http/schemas";
 import { services } from "../src/services";
 
-/** POST /vectors/indexes/{index}/vectors: upsert up to 1,000 vectors. */
+/** POST /vectors/indexes/{index}/vectors: upsert up to 1,000 vectors (may trigger autotune). */
 export const handler = apiHandler(async (req) => {
   const name = req.path("index", indexNameSchema);
   const { vectors } = req.body(upsertBody);
-  const result = await services.vectors.upsert(name, vectors);
+  const result = await services.ingest.upsert(name, vectors);
   return json(200, {
     upserted: result.upserted,
     count: result.count,

@@ -5,23 +5,18 @@ export type TableAccess = "read" | "write" | "readWrite";
 /** What a function may do with the bucket's objects (`read` includes listing). */
 export type BucketAccess = "read" | "write" | "delete";
 
-/**
- * One HTTP route and the Lambda function behind it, defined once: the CDK stack creates the
- * function, its grants and the API Gateway route from it; the local server routes requests with
- * the same table and calls the same handler.
- */
-export interface RouteSpec {
+/** One Lambda function: its code, what it may touch, its size. */
+export interface FunctionSpec {
   /** Construct id of the function (PascalCase). */
   readonly id: string;
-  readonly method: "GET" | "PUT" | "POST" | "DELETE";
-  /** API Gateway path, with `{param}` placeholders. */
-  readonly path: string;
   /** Handler module, relative to the repository root; it exports `handler`. */
   readonly entry: string;
   /** What the function touches: the bucket and tables, each with its access. */
   readonly access: {
     readonly bucket?: readonly BucketAccess[];
     readonly tables?: Partial<Record<TableKey, TableAccess>>;
+    /** Starts executions of the autotune state machine. */
+    readonly startsAutotune?: boolean;
   };
   /** Lambda memory in MB (default 512). */
   readonly memoryMb?: number;
@@ -32,6 +27,17 @@ export interface RouteSpec {
    * `build` also builds graphs on worker threads (it ships the worker bundle too).
    */
   readonly hnsw?: "serve" | "build";
+}
+
+/**
+ * One HTTP route and the Lambda function behind it, defined once: the CDK stack creates the
+ * function, its grants and the API Gateway route from it; the local server routes requests with
+ * the same table and calls the same handler.
+ */
+export interface RouteSpec extends FunctionSpec {
+  readonly method: "GET" | "PUT" | "POST" | "DELETE";
+  /** API Gateway path, with `{param}` placeholders. */
+  readonly path: string;
 }
 
 /** Memory of functions that load an index's vectors; see README, "Sizing". */
@@ -73,7 +79,17 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "POST",
     path: "/vectors/indexes/{index}/vectors",
     entry: "functions/upsert-vectors.ts",
-    access: { bucket: ["read", "write", "delete"], tables: { indexes: "readWrite" } },
+    // The append trigger may start an autotune: policies, leases, jobs and the state machine.
+    access: {
+      bucket: ["read", "write", "delete"],
+      tables: {
+        indexes: "readWrite",
+        policies: "readWrite",
+        leases: "readWrite",
+        jobs: "readWrite",
+      },
+      startsAutotune: true,
+    },
     memoryMb: 1024,
   },
   {
@@ -234,6 +250,52 @@ export const ROUTES: readonly RouteSpec[] = [
     access: { bucket: ["read"], tables: { indexes: "read", profiles: "read" } },
     memoryMb: VECTOR_LOADING_MEMORY_MB,
     hnsw: "serve",
+  },
+  {
+    id: "StartAutotune",
+    method: "POST",
+    path: "/vectors/hnsw/autotune",
+    entry: "functions/start-autotune.ts",
+    access: {
+      bucket: ["read"],
+      tables: { indexes: "read", policies: "readWrite", leases: "readWrite", jobs: "readWrite" },
+      startsAutotune: true,
+    },
+  },
+  {
+    id: "ListAutotune",
+    method: "GET",
+    path: "/vectors/hnsw/autotune",
+    entry: "functions/list-autotune.ts",
+    access: { tables: { indexes: "read", jobs: "read" } },
+  },
+  {
+    id: "GetAutotune",
+    method: "GET",
+    path: "/vectors/hnsw/autotune/{job_id}",
+    entry: "functions/get-autotune.ts",
+    access: { tables: { jobs: "read" } },
+  },
+  {
+    id: "PutPolicy",
+    method: "PUT",
+    path: "/vectors/hnsw/autotune/policies/{index}",
+    entry: "functions/put-policy.ts",
+    access: { bucket: ["read"], tables: { indexes: "read", policies: "readWrite" } },
+  },
+  {
+    id: "GetPolicy",
+    method: "GET",
+    path: "/vectors/hnsw/autotune/policies/{index}",
+    entry: "functions/get-policy.ts",
+    access: { tables: { policies: "read" } },
+  },
+  {
+    id: "DeletePolicy",
+    method: "DELETE",
+    path: "/vectors/hnsw/autotune/policies/{index}",
+    entry: "functions/delete-policy.ts",
+    access: { tables: { policies: "readWrite" } },
   },
 ];
 

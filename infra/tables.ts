@@ -19,6 +19,12 @@ export interface TableSpec {
   readonly sortKey?: KeySpec;
   /** Attribute holding an epoch-seconds expiry, if items expire. */
   readonly timeToLiveAttribute?: string;
+  /** Global secondary indexes (all attributes projected). */
+  readonly globalIndexes?: readonly {
+    readonly indexName: string;
+    readonly partitionKey: KeySpec;
+    readonly sortKey?: KeySpec;
+  }[];
 }
 
 export const TABLES = {
@@ -50,6 +56,35 @@ export const TABLES = {
     localName: "vectord-profiles",
     envVar: "VECTORD_PROFILES_TABLE",
     partitionKey: { name: "id", type: "S" },
+  },
+  /** Autotune jobs: status, trials and winner; listed per index newest first through a GSI. */
+  jobs: {
+    id: "JobsTable",
+    localName: "vectord-jobs",
+    envVar: "VECTORD_JOBS_TABLE",
+    partitionKey: { name: "job_id", type: "S" },
+    globalIndexes: [
+      {
+        indexName: "by_index",
+        partitionKey: { name: "index_name", type: "S" },
+        sortKey: { name: "job_id", type: "S" },
+      },
+    ],
+  },
+  /** Autotune leases: at most one running autotune per index, expiring if a run crashes. */
+  leases: {
+    id: "LeasesTable",
+    localName: "vectord-leases",
+    envVar: "VECTORD_LEASES_TABLE",
+    partitionKey: { name: "index_name", type: "S" },
+    timeToLiveAttribute: "expires_at",
+  },
+  /** Autotune policies: when to tune an index on a schedule or after appends. */
+  policies: {
+    id: "PoliciesTable",
+    localName: "vectord-policies",
+    envVar: "VECTORD_POLICIES_TABLE",
+    partitionKey: { name: "index_name", type: "S" },
   },
 } as const satisfies Record<string, TableSpec>;
 

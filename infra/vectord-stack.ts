@@ -93,6 +93,13 @@ export class VectordStack extends Stack {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      for (const gsi of ("globalIndexes" in spec ? spec.globalIndexes : undefined) ?? []) {
+        tables[key as TableKey].addGlobalSecondaryIndex({
+          indexName: gsi.indexName,
+          partitionKey: attribute(gsi.partitionKey),
+          ...(gsi.sortKey ? { sortKey: attribute(gsi.sortKey) } : {}),
+        });
+      }
     }
 
     const environment: Record<string, string> = {

@@ -1,15 +1,23 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
+import { DynamoJobStore } from "./adapters/dynamo-job-store";
+import { DynamoLeaseStore } from "./adapters/dynamo-lease-store";
+import { DynamoPolicyStore } from "./adapters/dynamo-policy-store";
 import { DynamoProfileRepository } from "./adapters/dynamo-profile-repository";
 import { DynamoPromotionRegistry } from "./adapters/dynamo-promotion-registry";
 import { DynamoTrialJournal } from "./adapters/dynamo-trial-journal";
 import { S3BlobStore } from "./adapters/s3-blob-store";
+import { SfnWorkflowStarter } from "./adapters/sfn-workflow-starter";
 import { ActivationService } from "./app/activation-service";
+import { AutotuneService } from "./app/autotune-service";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
+import { IngestService } from "./app/ingest-service";
+import type { WorkflowStarter } from "./app/ports";
 import { ProfileService } from "./app/profile-service";
 import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
@@ -28,7 +36,12 @@ export interface Settings {
   readonly endpoints?: { readonly s3?: string; readonly dynamodb?: string };
   /** Static credentials, for emulators only. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The autotune state machine; without it autotune runs in-process (local stack). */
+  readonly stateMachineArn?: string;
 }
+
+/** Environment variable naming the autotune state machine (set by the CDK stack). */
+export const STATE_MACHINE_ENV_VAR = "VECTORD_STATE_MACHINE_ARN";
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 export const ENDPOINT_ENV = {
@@ -49,7 +62,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   const s3 = env[ENDPOINT_ENV.s3];
   const dynamodb = env[ENDPOINT_ENV.dynamodb];
   const local = Boolean(s3 || dynamodb);
+  const stateMachineArn = env[STATE_MACHINE_ENV_VAR];
   return {
+    ...(stateMachineArn ? { stateMachineArn } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -115,6 +130,8 @@ export interface Services {
   readonly activation: ActivationService;
   readonly search: SearchService;
   readonly profiles: ProfileService;
+  readonly autotune: AutotuneService;
+  readonly ingest: IngestService;
   readonly runner: HnswRunner;
   /** Stops the worker threads. */
   close(): Promise<void>;
@@ -135,6 +152,19 @@ export function createServices(settings: Settings): Services {
   const search = new SearchService(vectors, blobs);
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
   const profiles = new ProfileService({ profiles: profileRepository, vectors, activation, search });
+  const autotune = new AutotuneService({
+    jobs: new DynamoJobStore(clients.doc, settings.tables.jobs),
+    leases: new DynamoLeaseStore(clients.doc, settings.tables.leases),
+    policies: new DynamoPolicyStore(clients.doc, settings.tables.policies),
+    workflow: settings.stateMachineArn
+      ? new SfnWorkflowStarter(new SFNClient({ region: settings.region }), settings.stateMachineArn)
+      : inProcessWorkflow(),
+    vectors,
+    harnesses,
+    trials,
+    promotions,
+  });
+  const ingest = new IngestService(vectors, autotune);
   return {
     settings,
     vectors,
@@ -144,7 +174,25 @@ export function createServices(settings: Settings): Services {
     activation,
     search,
     profiles,
+    autotune,
+    ingest,
     runner,
     close: () => runner.close(),
+  };
+}
+
+/**
+ * The local stack's workflow runner, loaded on first use by a computed specifier so Lambda
+ * bundles never include it (on AWS every function that starts autotune has the state machine).
+ */
+function inProcessWorkflow(): WorkflowStarter {
+  return {
+    async start(input) {
+      const specifier = new URL("./local/local-workflow.ts", import.meta.url).href;
+      const module = (await import(
+        /* @vite-ignore */ specifier
+      )) as typeof import("./local/local-workflow");
+      await module.localWorkflow().start(input);
+    },
   };
 }

@@ -20,6 +20,7 @@ interface IndexItem {
   metric: Metric;
   count: number;
   data_version: number;
+  vectors_written?: number;
   segments: SegmentRef[];
   created_at: string;
   updated_at: string;
@@ -87,19 +88,21 @@ export class DynamoIndexCatalog implements IndexCatalog {
           TableName: this.table,
           Key: { name: current.name },
           UpdateExpression:
-            "SET #segments = list_append(#segments, :segment), #count = :count, #data_version = :next_version, #updated_at = :now",
+            "SET #segments = list_append(#segments, :segment), #count = :count, #data_version = :next_version, #vectors_written = :vectors_written, #updated_at = :now",
           ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ}`,
           ExpressionAttributeNames: {
             "#segments": "segments",
             "#count": "count",
             "#data_version": "data_version",
             "#updated_at": "updated_at",
+            "#vectors_written": "vectors_written",
             "#uid": "uid",
           },
           ExpressionAttributeValues: {
             ":segment": [segment],
             ":count": count,
             ":next_version": current.dataVersion + 1,
+            ":vectors_written": current.vectorsWritten + segment.vectors,
             ":expected_version": current.dataVersion,
             ":now": now,
             ":uid": current.uid,
@@ -162,6 +165,7 @@ function toItem(r: IndexRecord): IndexItem {
     metric: r.metric,
     count: r.count,
     data_version: r.dataVersion,
+    vectors_written: r.vectorsWritten,
     segments: [...r.segments],
     created_at: r.createdAt,
     updated_at: r.updatedAt,
@@ -177,6 +181,7 @@ function fromItem(item: IndexItem): IndexRecord {
     metric: item.metric,
     count: Number(item.count),
     dataVersion: Number(item.data_version),
+    vectorsWritten: Number(item.vectors_written ?? 0),
     segments: (item.segments ?? []).map((s) => ({
       id: s.id,
       vectors: Number(s.vectors),

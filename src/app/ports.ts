@@ -1,3 +1,4 @@
+import type { GridEntry, Job, Policy } from "../domain/autotune";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import type { Profile } from "../domain/profile";
 import type { PromotionRecord } from "../domain/promotion";
@@ -81,4 +82,60 @@ export interface PromotionRegistry {
 export interface ProfileRepository {
   get(id: string): Promise<Profile | undefined>;
   put(profile: Profile): Promise<void>;
+}
+
+/** Autotune job records. */
+export interface JobStore {
+  /** Records a new RUNNING job. */
+  create(job: Job): Promise<void>;
+  /** Replaces a RUNNING job with its final state; `false` if it was no longer RUNNING. */
+  finish(job: Job): Promise<boolean>;
+  get(jobId: string): Promise<Job | undefined>;
+  /** The newest jobs of an index first. */
+  listByIndex(indexName: string, limit: number): Promise<Job[]>;
+}
+
+/** One lease per index: who may run an autotune on it, until when. */
+export interface LeaseStore {
+  /**
+   * Takes (or, for the same job, renews) the index's lease until `nowMs + ttlMs`, unless another
+   * job holds an unexpired one; then says which.
+   */
+  acquire(
+    indexName: string,
+    jobId: string,
+    nowMs: number,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; holder: string }>;
+  /** Frees the lease if `jobId` still holds it. */
+  release(indexName: string, jobId: string): Promise<void>;
+}
+
+/** Autotune policies, one per index. */
+export interface PolicyStore {
+  get(indexName: string): Promise<Policy | undefined>;
+  put(policy: Policy): Promise<void>;
+  /** `false` when there was none. */
+  delete(indexName: string): Promise<boolean>;
+  list(): Promise<Policy[]>;
+  /** Notes an autotune start on the index's policy, if it has one. */
+  recordStart(indexName: string, jobId: string, at: string, vectorsWritten: number): Promise<void>;
+}
+
+/** The input of one autotune workflow execution. */
+export interface AutotuneInput {
+  readonly job_id: string;
+  readonly index_name: string;
+  readonly harness: string;
+  readonly min_recall: number;
+  readonly grid: readonly GridEntry[];
+  /** Map concurrency (0: all groups at once). */
+  readonly max_concurrency: number;
+  /** Recompute the harness's ground truth first if the index changed. */
+  readonly refresh_harness: boolean;
+}
+
+/** Starts the autotune workflow (Step Functions on AWS, the local runner otherwise). */
+export interface WorkflowStarter {
+  start(input: AutotuneInput): Promise<void>;
 }

@@ -35,6 +35,8 @@ export interface WriteResult {
   readonly upserted: number;
   readonly count: number;
   readonly dataVersion: number;
+  /** The index's catalog record after the write. */
+  readonly record: IndexRecord;
 }
 
 /** How many segment blobs one load reads at once. */
@@ -81,6 +83,7 @@ export class VectorStore {
       metric: settings.metric,
       count: 0,
       dataVersion: 0,
+      vectorsWritten: 0,
       segments: [],
       createdAt: now,
       updatedAt: now,
@@ -141,7 +144,12 @@ export class VectorStore {
       for (const id of segment.ids) if (!live.has(id)) count++;
       return count;
     });
-    return { upserted: vectors.length, count: updated.count, dataVersion: updated.dataVersion };
+    return {
+      upserted: vectors.length,
+      count: updated.count,
+      dataVersion: updated.dataVersion,
+      record: updated,
+    };
   }
 
   async getVector(name: string, id: string): Promise<StoredVector> {
@@ -158,7 +166,7 @@ export class VectorStore {
       if (!live.has(id)) throw vectorNotFound(name, id);
       return live.size - 1;
     });
-    return { upserted: 0, count: updated.count, dataVersion: updated.dataVersion };
+    return { upserted: 0, count: updated.count, dataVersion: updated.dataVersion, record: updated };
   }
 
   /** Exact k-nearest neighbors over all live vectors, nearest first. */

@@ -6,10 +6,13 @@
 export abstract class VectordError extends Error {
   /** Stable machine-readable error code, e.g. `invalid_request` or `index_not_found`. */
   readonly code: string;
+  /** Extra fields for the caller, e.g. the `job_id` of the autotune that is running. */
+  readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: string, message: string) {
+  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
     super(message);
     this.code = code;
+    this.details = details;
     this.name = new.target.name;
   }
 }

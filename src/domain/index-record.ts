@@ -16,6 +16,8 @@ export interface IndexRecord {
   readonly count: number;
   /** Increases by one with every write; the version every derived artifact is stamped with. */
   readonly dataVersion: number;
+  /** Vectors upserted over the index's life (a replaced id counts again; deletes do not). */
+  readonly vectorsWritten: number;
   /** Segments, oldest first. */
   readonly segments: readonly SegmentRef[];
   readonly createdAt: string;

@@ -44,8 +44,13 @@ export function noContent(): ApiResult {
 }
 
 /** An error response in the service's one error shape. */
-export function errorResponse(statusCode: number, code: string, message: string): ApiResult {
-  return json(statusCode, { error: { code, message } });
+export function errorResponse(
+  statusCode: number,
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): ApiResult {
+  return json(statusCode, { error: { code, message, ...details } });
 }
 
 function statusOf(err: VectordError): number {
@@ -94,7 +99,7 @@ export function apiHandler(fn: (request: ApiRequest) => Promise<ApiResult>): Api
     } catch (err) {
       const status = err instanceof VectordError ? statusOf(err) : 500;
       if (err instanceof VectordError && status !== 500) {
-        return errorResponse(status, err.code, err.message);
+        return errorResponse(status, err.code, err.message, err.details);
       }
       const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? "unknown";
       logger.error("unhandled error", { requestId, routeKey: event.routeKey, error: err as Error });

@@ -1,5 +1,6 @@
 import type { HarnessView } from "../app/harness-service";
 import type { PromotionChange } from "../app/promotion-service";
+import type { Job } from "../domain/autotune";
 import type { IndexRecord } from "../domain/index-record";
 import type { PromotionEntry, PromotionRecord } from "../domain/promotion";
 import type { Trial } from "../domain/trial";
@@ -71,5 +72,14 @@ export function toPromoted(record: PromotionRecord) {
     current: toPromotionEntry(record.current),
     history: record.history.map(toPromotionEntry),
     version: record.version,
+  };
+}
+
+/** Job as the API returns it. */
+export function toJob(job: Job) {
+  return {
+    ...job,
+    trials: job.trials.map(toTrialDto),
+    winner: job.winner ? toTrialDto(job.winner) : null,
   };
 }

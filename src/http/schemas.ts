@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { SCHEDULE } from "../../infra/autotune-workflow";
+import { gridSchema, minRecallSchema } from "../domain/autotune";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
 import { efSearchSchema, hnswConfigSchema } from "../domain/hnsw-config";
 import {
@@ -168,4 +170,51 @@ export const putProfileBody = z.strictObject({
 export const profileSearchBody = z.strictObject({
   index_name: indexNameSchema,
   ...searchFields,
+});
+
+export const startAutotuneBody = z.strictObject({
+  index_name: indexNameSchema,
+  harness: harnessNameSchema,
+  min_recall: minRecallSchema.optional(),
+  grid: gridSchema.optional(),
+  max_concurrency: z
+    .int({ error: "expected an integer from 1 to 50" })
+    .min(1, { error: "expected an integer from 1 to 50" })
+    .max(50, { error: "expected an integer from 1 to 50" })
+    .optional(),
+  wait_seconds: z
+    .number({ error: "expected a number from 0 to 25" })
+    .min(0, { error: "expected a number from 0 to 25" })
+    .max(25, { error: "expected a number from 0 to 25" })
+    .default(0),
+});
+
+export const jobIdSchema = z.string({ error: "is required" }).regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
+  error: (issue) => `"${String(issue.input)}" is not a job id (a 26-character ULID)`,
+});
+
+export const listAutotuneQuery = z.object({
+  index_name: indexNameSchema,
+  limit: z.coerce
+    .number({ error: "expected an integer from 1 to 100" })
+    .int({ error: "expected an integer from 1 to 100" })
+    .min(1, { error: "expected an integer from 1 to 100" })
+    .max(100, { error: "expected an integer from 1 to 100" })
+    .default(20),
+});
+
+export const putPolicyBody = z.strictObject({
+  harness: harnessNameSchema,
+  min_recall: minRecallSchema.optional(),
+  grid: gridSchema.optional(),
+  every_minutes: z
+    .int({ error: `expected an integer of at least ${SCHEDULE.everyMinutes}` })
+    .min(SCHEDULE.everyMinutes, {
+      error: `must be at least ${SCHEDULE.everyMinutes} (the schedule's period)`,
+    })
+    .optional(),
+  min_new_vectors: z
+    .int({ error: "expected an integer of at least 1" })
+    .min(1, { error: "must be at least 1" })
+    .optional(),
 });

@@ -5,7 +5,7 @@ import {
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
 import { BucketAlreadyOwnedByYou, CreateBucketCommand } from "@aws-sdk/client-s3";
-import { TABLES, type TableKey, type TableSpec } from "../../infra/tables";
+import { type KeySpec, TABLES, type TableKey, type TableSpec } from "../../infra/tables";
 import type { Clients, Settings } from "../wiring";
 
 /** CreateTable input for a table spec (the CDK stack builds the same keys from the same spec). */
@@ -19,11 +19,30 @@ export function createTableInput(spec: TableSpec, tableName: string) {
     AttributeName: k.name,
     AttributeType: k.type,
   }));
+  const keySchema = (partition: KeySpec, sort?: KeySpec): KeySchemaElement[] => [
+    { AttributeName: partition.name, KeyType: "HASH" },
+    ...(sort ? [{ AttributeName: sort.name, KeyType: "RANGE" as const }] : []),
+  ];
+  const definitions = new Map(AttributeDefinitions.map((d) => [d.AttributeName, d]));
+  for (const gsi of spec.globalIndexes ?? []) {
+    for (const k of [gsi.partitionKey, ...(gsi.sortKey ? [gsi.sortKey] : [])]) {
+      definitions.set(k.name, { AttributeName: k.name, AttributeType: k.type });
+    }
+  }
   return {
     TableName: tableName,
     KeySchema,
-    AttributeDefinitions,
+    AttributeDefinitions: [...definitions.values()],
     BillingMode: "PAY_PER_REQUEST" as const,
+    ...(spec.globalIndexes
+      ? {
+          GlobalSecondaryIndexes: spec.globalIndexes.map((gsi) => ({
+            IndexName: gsi.indexName,
+            KeySchema: keySchema(gsi.partitionKey, gsi.sortKey),
+            Projection: { ProjectionType: "ALL" as const },
+          })),
+        }
+      : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { SCHEDULE } from "../../infra/autotune-workflow";
 import { ROUTES } from "../../infra/routes";
 import { LOCAL_BUCKET_NAME, TABLES, type TableKey } from "../../infra/tables";
 import type { ApiHandler } from "../http/api-handler";
@@ -9,9 +10,7 @@ import { createClients, type Settings, settingsToEnv } from "../wiring";
 import { ensureResources } from "./bootstrap";
 import { startEmulators } from "./emulators";
 import { type BoundRoute, createLocalServer } from "./http-server";
-
-/** The repository root, against which route entries are resolved. */
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+import { REPO_ROOT } from "./repo-root";
 
 export interface LocalStackOptions {
   /** HTTP port (0 picks a free one). */
@@ -20,6 +19,8 @@ export interface LocalStackOptions {
   readonly dataDir?: string | undefined;
   /** Receives one line per request, and start-up lines. */
   readonly log?: (line: string) => void;
+  /** Seconds between runs of the scheduled autotune handler (0: never; default 0). */
+  readonly scheduleSeconds?: number;
 }
 
 export interface LocalStack {
@@ -69,17 +70,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     server.listen(options.port ?? 0, "127.0.0.1", () => ok());
   });
   const port = (server.address() as AddressInfo).port;
+  // EventBridge, locally: the same scheduled handler on a timer.
+  const schedule = await import(pathToFileURL(resolve(REPO_ROOT, SCHEDULE.function.entry)).href);
+  const timer =
+    (options.scheduleSeconds ?? 0) > 0
+      ? setInterval(
+          () => {
+            schedule.handler({ time: new Date().toISOString() }).catch((err: Error) => {
+              options.log?.(`scheduled autotune failed: ${err.message}`);
+            });
+          },
+          (options.scheduleSeconds as number) * 1000,
+        )
+      : undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     settings,
     async stop() {
+      if (timer) clearInterval(timer);
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();
       });
       // The handlers share one services module (one per process, as on Lambda): stop its workers.
       const { services } = await import("../services");
+      await (await import("./local-workflow")).localWorkflow().drain();
       await services.close();
       await emulators.stop();
     },

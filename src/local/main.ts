@@ -11,8 +11,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const stack = await startLocalStack({ port, dataDir, log });
-log(`vectord local stack: PORT=${stack.port} VECTORD_DATA_DIR=${dataDir}`);
+// The EventBridge rule runs every few minutes on AWS; locally the timer defaults to a minute.
+const scheduleSeconds = Number(process.env.VECTORD_SCHEDULE_SECONDS ?? 60);
+const stack = await startLocalStack({ port, dataDir, log, scheduleSeconds });
+log(
+  `vectord local stack: PORT=${stack.port} VECTORD_DATA_DIR=${dataDir} VECTORD_SCHEDULE_SECONDS=${scheduleSeconds}`,
+);
 log(`listening on ${stack.url}`);
 
 let stopping = false;

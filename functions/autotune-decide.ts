@@ -1,0 +1,16 @@
+import type { DecideInput } from "../src/app/autotune-service";
+import { toJob } from "../src/http/dto";
+import { taskHandler } from "../src/http/task-handler";
+import { services } from "../src/services";
+
+/** Step Functions task Decide: winner, promotion, lease release, the job's final record. */
+export const handler = taskHandler("Decide", async (input: DecideInput) => {
+  const job = await services.autotune.decide(input);
+  return {
+    job_id: job.job_id,
+    status: job.status,
+    promoted: job.promoted,
+    reason: job.reason,
+    winner: toJob(job).winner,
+  };
+});

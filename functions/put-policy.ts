@@ -1,0 +1,17 @@
+import { apiHandler, json } from "../src/http/api-handler";
+import { indexNameSchema, putPolicyBody } from "../src/http/schemas";
+import { services } from "../src/services";
+
+/** PUT /vectors/hnsw/autotune/policies/{index}: when to tune the index, and with what. */
+export const handler = apiHandler(async (req) => {
+  const index = req.path("index", indexNameSchema);
+  const body = req.body(putPolicyBody);
+  const policy = await services.autotune.putPolicy(index, {
+    harness: body.harness,
+    minRecall: body.min_recall,
+    grid: body.grid,
+    everyMinutes: body.every_minutes,
+    minNewVectors: body.min_new_vectors,
+  });
+  return json(200, policy);
+});

@@ -1,0 +1,174 @@
+import type { FunctionSpec } from "./routes";
+
+/**
+ * The autotune workflow, defined once: the CDK stack deploys this Amazon States Language
+ * definition (with `definitionSubstitutions` for the task ARNs) and the local stack runs the very
+ * same definition with aws-local-stepfunctions, mapping each Task state to the same handler.
+ *
+ * Plan (validate, refresh, group the grid, confirm the lease)
+ *   -> Map over build groups (inline; MaxConcurrency from the request; Retry on transient errors;
+ *      Catch so a failed group fails only its own trials)
+ *   -> Decide (winner, promotion, lease release, job record).
+ */
+
+/** Memory of the build-group task: 2 vCPUs, as for trials. */
+const BUILD_GROUP_MEMORY_MB = 3538;
+
+/** The Task states and the functions behind them. */
+export const AUTOTUNE_TASKS = {
+  Plan: {
+    id: "AutotunePlan",
+    entry: "functions/autotune-plan.ts",
+    access: {
+      bucket: ["read", "write", "delete"],
+      tables: { indexes: "read", leases: "readWrite" },
+    },
+    memoryMb: BUILD_GROUP_MEMORY_MB,
+    timeoutSeconds: 900,
+    hnsw: "build",
+  },
+  RunBuildGroup: {
+    id: "AutotuneRunBuildGroup",
+    entry: "functions/autotune-run-group.ts",
+    access: {
+      bucket: ["read", "write", "delete"],
+      tables: { indexes: "read", trials: "readWrite" },
+    },
+    memoryMb: BUILD_GROUP_MEMORY_MB,
+    timeoutSeconds: 900,
+    hnsw: "build",
+  },
+  Decide: {
+    id: "AutotuneDecide",
+    entry: "functions/autotune-decide.ts",
+    access: {
+      tables: {
+        indexes: "read",
+        trials: "read",
+        promotions: "readWrite",
+        leases: "readWrite",
+        jobs: "readWrite",
+      },
+    },
+    timeoutSeconds: 60,
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type AutotuneTaskState = keyof typeof AUTOTUNE_TASKS;
+
+/** The substitution variable of each task's function ARN in the definition. */
+export function arnVariable(state: AutotuneTaskState): string {
+  return `${state}FunctionArn`;
+}
+
+/** Errors worth retrying: Lambda's own transient failures and our `TransientError`. */
+const TRANSIENT_ERRORS = [
+  "TransientError",
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+];
+
+/** The Amazon States Language definition, with `${<State>FunctionArn}` placeholders. */
+export const AUTOTUNE_DEFINITION = {
+  Comment:
+    "vectord autotune: build each (m, ef_construction) once, measure every ef_search, promote the winner",
+  StartAt: "Plan",
+  States: {
+    Plan: {
+      Type: "Task",
+      Resource: `\${${arnVariable("Plan")}}`,
+      ResultPath: "$.plan",
+      Retry: [
+        {
+          ErrorEquals: TRANSIENT_ERRORS,
+          IntervalSeconds: 1,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+          JitterStrategy: "FULL",
+        },
+      ],
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Decide" }],
+      Next: "BuildGroups",
+    },
+    BuildGroups: {
+      Type: "Map",
+      ItemsPath: "$.plan.groups",
+      MaxConcurrencyPath: "$.plan.max_concurrency",
+      ItemSelector: {
+        "job_id.$": "$.job_id",
+        "index_name.$": "$.index_name",
+        "harness.$": "$.harness",
+        "group.$": "$$.Map.Item.Value",
+      },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: "INLINE" },
+        StartAt: "RunBuildGroup",
+        States: {
+          RunBuildGroup: {
+            Type: "Task",
+            Resource: `\${${arnVariable("RunBuildGroup")}}`,
+            Retry: [
+              {
+                ErrorEquals: TRANSIENT_ERRORS,
+                IntervalSeconds: 2,
+                MaxAttempts: 2,
+                BackoffRate: 2,
+                JitterStrategy: "FULL",
+              },
+            ],
+            Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "GroupFailed" }],
+            End: true,
+          },
+          GroupFailed: {
+            Type: "Pass",
+            Parameters: { failed: true, "group.$": "$.group", "error.$": "$.error" },
+            End: true,
+          },
+        },
+      },
+      ResultPath: "$.groups",
+      Next: "Decide",
+    },
+    Decide: {
+      Type: "Task",
+      Resource: `\${${arnVariable("Decide")}}`,
+      Retry: [
+        {
+          ErrorEquals: TRANSIENT_ERRORS,
+          IntervalSeconds: 1,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+          JitterStrategy: "FULL",
+        },
+      ],
+      End: true,
+    },
+  },
+} as const;
+
+/** The definition with each placeholder replaced by `arnOf(state)`. */
+export function substitutedDefinition(arnOf: (state: AutotuneTaskState) => string): unknown {
+  let text = JSON.stringify(AUTOTUNE_DEFINITION);
+  for (const state of Object.keys(AUTOTUNE_TASKS) as AutotuneTaskState[]) {
+    text = text.replaceAll(`\${${arnVariable(state)}}`, arnOf(state));
+  }
+  return JSON.parse(text);
+}
+
+/** The scheduled trigger: EventBridge invokes it every few minutes (locally, a timer). */
+export const SCHEDULE = {
+  function: {
+    id: "AutotuneSchedule",
+    entry: "functions/autotune-schedule.ts",
+    access: {
+      bucket: ["read"],
+      tables: { indexes: "read", policies: "readWrite", leases: "readWrite", jobs: "readWrite" },
+      startsAutotune: true,
+    },
+    timeoutSeconds: 60,
+  } satisfies FunctionSpec,
+  /** Minutes between runs; a policy's `every_minutes` is at least this. */
+  everyMinutes: 5,
+} as const;

@@ -1,0 +1,81 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { LeaseStore } from "../app/ports";
+import { isConditionFailed } from "./dynamo-errors";
+
+// Named pieces of the lease's conditional writes: free, expired, or already ours.
+const FREE = "attribute_not_exists(#index_name)";
+const EXPIRED = "#expires_at_ms < :now_ms";
+const OURS = "#job_id = :job_id";
+
+/**
+ * {@link LeaseStore} on a DynamoDB table keyed by `index_name`. Expiry is checked in the write's
+ * condition (`expires_at_ms`); `expires_at` (epoch seconds) is only for DynamoDB's TTL clean-up.
+ */
+export class DynamoLeaseStore implements LeaseStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async acquire(
+    indexName: string,
+    jobId: string,
+    nowMs: number,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; holder: string }> {
+    const expiresAtMs = nowMs + ttlMs;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            index_name: indexName,
+            job_id: jobId,
+            expires_at_ms: expiresAtMs,
+            expires_at: Math.ceil(expiresAtMs / 1000),
+          },
+          ConditionExpression: `${FREE} OR ${EXPIRED} OR ${OURS}`,
+          ExpressionAttributeNames: {
+            "#index_name": "index_name",
+            "#expires_at_ms": "expires_at_ms",
+            "#job_id": "job_id",
+          },
+          ExpressionAttributeValues: { ":now_ms": nowMs, ":job_id": jobId },
+        }),
+      );
+      return { acquired: true };
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      // dynalite ignores ReturnValuesOnConditionCheckFailure: read the holder separately.
+      const out = await this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { index_name: indexName },
+          ConsistentRead: true,
+        }),
+      );
+      return { acquired: false, holder: String(out.Item?.job_id ?? "unknown") };
+    }
+  }
+
+  async release(indexName: string, jobId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { index_name: indexName },
+          ConditionExpression: OURS,
+          ExpressionAttributeNames: { "#job_id": "job_id" },
+          ExpressionAttributeValues: { ":job_id": jobId },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err; // someone else's lease now: leave it
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { PolicyStore } from "../app/ports";
+import type { Policy } from "../domain/autotune";
+import { isConditionFailed } from "./dynamo-errors";
+
+const POLICY_EXISTS = "attribute_exists(#index_name)";
+
+/** {@link PolicyStore} on a DynamoDB table keyed by `index_name`. */
+export class DynamoPolicyStore implements PolicyStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(indexName: string): Promise<Policy | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { index_name: indexName },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item as Policy | undefined;
+  }
+
+  async put(policy: Policy): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: policy }));
+  }
+
+  async delete(indexName: string): Promise<boolean> {
+    const out = await this.db.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { index_name: indexName },
+        ReturnValues: "ALL_OLD",
+      }),
+    );
+    return out.Attributes !== undefined;
+  }
+
+  async list(): Promise<Policy[]> {
+    const policies: Policy[] = [];
+    for await (const page of paginateScan(
+      { client: this.db },
+      { TableName: this.table, ConsistentRead: true },
+    )) {
+      policies.push(...((page.Items ?? []) as Policy[]));
+    }
+    return policies;
+  }
+
+  async recordStart(
+    indexName: string,
+    jobId: string,
+    at: string,
+    vectorsWritten: number,
+  ): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { index_name: indexName },
+          UpdateExpression: "SET #last_started_at = :at, #last_job_id = :job, #written = :written",
+          ConditionExpression: POLICY_EXISTS,
+          ExpressionAttributeNames: {
+            "#index_name": "index_name",
+            "#last_started_at": "last_started_at",
+            "#last_job_id": "last_job_id",
+            "#written": "vectors_written_at_last_start",
+          },
+          ExpressionAttributeValues: { ":at": at, ":job": jobId, ":written": vectorsWritten },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err; // no policy: nothing to note
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { VectorInput } from "../domain/vector-batch";
+import { logger } from "../http/logger";
+import type { AutotuneService } from "./autotune-service";
+import type { VectorStore, WriteResult } from "./vector-store";
+
+/**
+ * Upserts, then gives the append trigger its chance: an index whose policy's `min_new_vectors`
+ * is reached starts an autotune. The trigger never fails the write that fed it.
+ */
+export class IngestService {
+  constructor(
+    private readonly vectors: VectorStore,
+    private readonly autotune: AutotuneService,
+  ) {}
+
+  async upsert(indexName: string, vectors: readonly VectorInput[]): Promise<WriteResult> {
+    const result = await this.vectors.upsert(indexName, vectors);
+    try {
+      await this.autotune.afterAppend(result.record);
+    } catch (err) {
+      logger.error("append trigger failed; the upsert itself succeeded", {
+        index_name: indexName,
+        error: err as Error,
+      });
+    }
+    return result;
+  }
+}

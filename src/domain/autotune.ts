@@ -1,0 +1,175 @@
+import { z } from "zod";
+import { ValidationError } from "./errors";
+import { DEFAULT_M, DEFAULT_SEED, HNSW_BOUNDS } from "./hnsw-config";
+import { bestTrial, type Trial } from "./trial";
+
+/** One grid entry: a config to try (seed is always the default, so trials are comparable). */
+export interface GridEntry {
+  readonly ef_construction: number;
+  readonly ef_search: number;
+  readonly m: number;
+}
+
+/** The default grid: (ef_construction, ef_search) pairs at m = 16; 4 builds serve its 5 trials. */
+export const DEFAULT_GRID: readonly GridEntry[] = [
+  { ef_construction: 20, ef_search: 30, m: DEFAULT_M },
+  { ef_construction: 40, ef_search: 30, m: DEFAULT_M },
+  { ef_construction: 80, ef_search: 30, m: DEFAULT_M },
+  { ef_construction: 80, ef_search: 60, m: DEFAULT_M },
+  { ef_construction: 160, ef_search: 30, m: DEFAULT_M },
+];
+
+/** Most entries a grid may have. */
+export const MAX_GRID_ENTRIES = 50;
+/** Default recall gate of an autotune. */
+export const DEFAULT_MIN_RECALL = 0.9;
+
+function bounded(name: keyof typeof HNSW_BOUNDS) {
+  const { min, max } = HNSW_BOUNDS[name];
+  const message = (input: unknown) =>
+    `got ${JSON.stringify(input)}, must be an integer from ${min} to ${max}`;
+  return z
+    .int({ error: (i) => message(i.input) })
+    .min(min, { error: (i) => message(i.input) })
+    .max(max, { error: (i) => message(i.input) });
+}
+
+/** A grid as a request gives it: validated against the trial bounds, 1..50 entries. */
+export const gridSchema = z
+  .array(
+    z.strictObject({
+      ef_construction: bounded("ef_construction"),
+      ef_search: bounded("ef_search"),
+      m: bounded("m").default(DEFAULT_M),
+    }),
+    { error: "expected an array of {ef_construction, ef_search, m?}" },
+  )
+  .min(1, { error: "must hold at least one entry" })
+  .max(MAX_GRID_ENTRIES, {
+    error: (issue) =>
+      `holds ${(issue.input as unknown[]).length} entries; at most ${MAX_GRID_ENTRIES}`,
+  });
+
+export const minRecallSchema = z
+  .number({ error: "expected a number from 0 to 1" })
+  .min(0, { error: "expected a number from 0 to 1" })
+  .max(1, { error: "expected a number from 0 to 1" });
+
+/** The graphs an autotune builds: one per (m, ef_construction), each measured at several ef_search. */
+export interface BuildGroup {
+  readonly m: number;
+  readonly ef_construction: number;
+  readonly seed: number;
+  readonly ef_searches: readonly number[];
+}
+
+/** Groups grid entries by (m, ef_construction), keeping first-seen order; duplicates are refused. */
+export function planGroups(grid: readonly GridEntry[]): BuildGroup[] {
+  const groups = new Map<string, { m: number; ef_construction: number; ef_searches: number[] }>();
+  grid.forEach((entry, i) => {
+    const key = `${entry.m}/${entry.ef_construction}`;
+    const group = groups.get(key) ?? {
+      m: entry.m,
+      ef_construction: entry.ef_construction,
+      ef_searches: [],
+    };
+    if (group.ef_searches.includes(entry.ef_search)) {
+      throw new ValidationError(`grid[${i}]: duplicates an earlier entry ${JSON.stringify(entry)}`);
+    }
+    group.ef_searches.push(entry.ef_search);
+    groups.set(key, group);
+  });
+  return [...groups.values()].map((g) => ({ ...g, seed: DEFAULT_SEED }));
+}
+
+export type JobStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
+export type JobTrigger = "api" | "schedule" | "append";
+
+/** A build group that failed, and why. */
+export interface FailedGroup {
+  readonly group: BuildGroup;
+  readonly error: string;
+}
+
+/** An autotune job as the API shows it. */
+export interface Job {
+  readonly job_id: string;
+  readonly index_name: string;
+  readonly harness: string;
+  readonly status: JobStatus;
+  readonly trigger: JobTrigger;
+  readonly grid: readonly GridEntry[];
+  readonly min_recall: number;
+  readonly trials: readonly Trial[];
+  readonly winner: Trial | null;
+  readonly promoted: boolean;
+  readonly reason: string | null;
+  readonly failed_groups: readonly FailedGroup[];
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly duration_ms: number | null;
+}
+
+/** The decision of an autotune: the winner (max recall, then min p50) if it clears the gate. */
+export function decide(
+  trials: readonly Trial[],
+  minRecall: number,
+  failed: readonly FailedGroup[],
+): { winner: Trial | null; status: JobStatus; reason: string | null } {
+  if (trials.length === 0) {
+    const why = failed.map((f) => f.error).join("; ");
+    return { winner: null, status: "FAILED", reason: `every build group failed: ${why}` };
+  }
+  const failures =
+    failed.length > 0
+      ? ` (${failed.length} build group(s) failed: ${failed.map((f) => f.error).join("; ")})`
+      : "";
+  const winner = bestTrial(trials, minRecall) ?? null;
+  if (!winner) {
+    const top = Math.max(...trials.map((t) => t.metrics.recall_at_k));
+    return {
+      winner: null,
+      status: "SUCCEEDED",
+      reason: `no trial cleared min_recall ${minRecall}: the best recall_at_k was ${top.toFixed(4)}${failures}`,
+    };
+  }
+  return { winner, status: "SUCCEEDED", reason: failures ? failures.trim() : null };
+}
+
+/** The note a winner is promoted with. */
+export function winnerNote(winner: Trial): string {
+  return `autotune winner: recall=${winner.metrics.recall_at_k.toFixed(2)} p50=${winner.metrics.search_latency_p50_us}us`;
+}
+
+/** An autotune policy: what to tune with, and when. */
+export interface Policy {
+  readonly index_name: string;
+  readonly harness: string;
+  readonly min_recall: number;
+  readonly grid: readonly GridEntry[] | null;
+  /** Tune on the schedule when at least this many minutes passed since the last start. */
+  readonly every_minutes: number | null;
+  /** Tune after at least this many vectors were written since the last start. */
+  readonly min_new_vectors: number | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** Bookkeeping of the last autotune start on this index. */
+  readonly last_started_at: string | null;
+  readonly last_job_id: string | null;
+  readonly vectors_written_at_last_start: number;
+}
+
+/** Whether the schedule should start an autotune now. */
+export function scheduleDue(policy: Policy, now: Date): boolean {
+  if (policy.every_minutes === null) return false;
+  if (policy.last_started_at === null) return true;
+  return now.getTime() - Date.parse(policy.last_started_at) >= policy.every_minutes * 60_000;
+}
+
+/** Whether enough vectors were written since the last start. */
+export function appendDue(policy: Policy, vectorsWritten: number): boolean {
+  return (
+    policy.min_new_vectors !== null &&
+    vectorsWritten - policy.vectors_written_at_last_start >= policy.min_new_vectors
+  );
+}
