@@ -11,6 +11,9 @@ import type { FunctionSpec } from "./routes";
  *   -> Decide (winner, promotion, lease release, job record).
  */
 
+/** Environment variable naming the state machine, for the functions that start autotune. */
+export const STATE_MACHINE_ENV_VAR = "VECTORD_STATE_MACHINE_ARN";
+
 /** Memory of the build-group task: 2 vCPUs, as for trials. */
 const BUILD_GROUP_MEMORY_MB = 3538;
 

@@ -4,12 +4,23 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-
 import { CorsHttpMethod, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Architecture, LoggingFormat, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
+import { DefinitionBody, LogLevel, StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
-import { ROUTES, type RouteSpec, WORKER_ENV_VAR } from "./routes";
+import {
+  AUTOTUNE_DEFINITION,
+  AUTOTUNE_TASKS,
+  type AutotuneTaskState,
+  arnVariable,
+  SCHEDULE,
+  STATE_MACHINE_ENV_VAR,
+} from "./autotune-workflow";
+import { type FunctionSpec, ROUTES, WORKER_ENV_VAR } from "./routes";
 import { BUCKET_ENV_VAR, type KeySpec, TABLES, type TableKey } from "./tables";
 
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -46,7 +57,7 @@ function attribute(key: KeySpec) {
 /** Grants exactly the access a route declares, and nothing else. */
 function grantAccess(
   fn: NodejsFunction,
-  route: RouteSpec,
+  route: FunctionSpec,
   bucket: Bucket,
   tables: Record<TableKey, Table>,
 ) {
@@ -69,6 +80,7 @@ function grantAccess(
  */
 export class VectordStack extends Stack {
   readonly api: HttpApi;
+  readonly autotune: StateMachine;
   readonly functions: Record<string, NodejsFunction> = {};
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -119,20 +131,21 @@ export class VectordStack extends Stack {
       },
     });
 
-    for (const route of ROUTES) {
-      const fn = new NodejsFunction(this, `${route.id}Function`, {
-        entry: resolve(REPO_ROOT, route.entry),
+    const createFunction = (spec: FunctionSpec, extraEnvironment: Record<string, string> = {}) => {
+      const fn = new NodejsFunction(this, `${spec.id}Function`, {
+        entry: resolve(REPO_ROOT, spec.entry),
         handler: "handler",
         runtime: Runtime.NODEJS_24_X,
         architecture: Architecture.X86_64,
-        memorySize: route.memoryMb ?? 512,
-        timeout: Duration.seconds(route.timeoutSeconds ?? 29),
-        environment:
-          route.hnsw === "build"
-            ? { ...environment, [WORKER_ENV_VAR]: LAMBDA_WORKER_PATH }
-            : environment,
+        memorySize: spec.memoryMb ?? 512,
+        timeout: Duration.seconds(spec.timeoutSeconds ?? 29),
+        environment: {
+          ...environment,
+          ...(spec.hnsw === "build" ? { [WORKER_ENV_VAR]: LAMBDA_WORKER_PATH } : {}),
+          ...extraEnvironment,
+        },
         loggingFormat: LoggingFormat.JSON,
-        logGroup: new LogGroup(this, `${route.id}Logs`, {
+        logGroup: new LogGroup(this, `${spec.id}Logs`, {
           retention: RetentionDays.ONE_MONTH,
           removalPolicy: RemovalPolicy.DESTROY,
         }),
@@ -144,26 +157,66 @@ export class VectordStack extends Stack {
           sourceMap: true,
           mainFields: ["module", "main"],
           banner: ESM_REQUIRE_BANNER,
-          ...(route.hnsw
+          // Never bundled: the runtime's SDK, the native addon, and the local-only workflow runner.
+          externalModules: ["@aws-sdk/*", "hnswlib-node", "aws-local-stepfunctions"],
+          ...(spec.hnsw
             ? {
-                externalModules: ["@aws-sdk/*", "hnswlib-node"],
                 commandHooks: {
                   beforeBundling: () => [],
                   beforeInstall: () => [],
-                  afterBundling: hnswBundling(route.hnsw),
+                  afterBundling: hnswBundling(spec.hnsw),
                 },
               }
             : {}),
         },
       });
-      grantAccess(fn, route, bucket, tables);
+      grantAccess(fn, spec, bucket, tables);
+      this.functions[spec.id] = fn;
+      return fn;
+    };
+
+    // The autotune workflow: its task functions, then the state machine from the shared definition.
+    const taskArns: Record<string, string> = {};
+    for (const [state, spec] of Object.entries(AUTOTUNE_TASKS)) {
+      taskArns[arnVariable(state as AutotuneTaskState)] = createFunction(spec).functionArn;
+    }
+    this.autotune = new StateMachine(this, "AutotuneStateMachine", {
+      definitionBody: DefinitionBody.fromString(JSON.stringify(AUTOTUNE_DEFINITION)),
+      definitionSubstitutions: taskArns,
+      timeout: Duration.hours(2),
+      logs: {
+        destination: new LogGroup(this, "AutotuneLogs", {
+          retention: RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: LogLevel.ERROR,
+      },
+    });
+    for (const state of Object.keys(AUTOTUNE_TASKS)) {
+      this.functions[AUTOTUNE_TASKS[state as AutotuneTaskState].id]?.grantInvoke(this.autotune);
+    }
+    const autotuneEnvironment = { [STATE_MACHINE_ENV_VAR]: this.autotune.stateMachineArn };
+    const startsAutotune = (spec: FunctionSpec) => {
+      const fn = createFunction(spec, spec.access.startsAutotune ? autotuneEnvironment : {});
+      if (spec.access.startsAutotune) this.autotune.grantStartExecution(fn);
+      return fn;
+    };
+
+    for (const route of ROUTES) {
+      const fn = startsAutotune(route);
       this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
       });
-      this.functions[route.id] = fn;
     }
+
+    // The scheduled trigger.
+    new Rule(this, "AutotuneScheduleRule", {
+      description: "vectord: start autotune for indexes whose policy is due",
+      schedule: Schedule.rate(Duration.minutes(SCHEDULE.everyMinutes)),
+      targets: [new LambdaFunction(startsAutotune(SCHEDULE.function))],
+    });
 
     new CfnOutput(this, "ApiUrl", { value: this.api.apiEndpoint });
     new CfnOutput(this, "BucketName", { value: bucket.bucketName });

@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { STATE_MACHINE_ENV_VAR } from "../infra/autotune-workflow";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
 import { DynamoJobStore } from "./adapters/dynamo-job-store";
@@ -39,9 +40,6 @@ export interface Settings {
   /** The autotune state machine; without it autotune runs in-process (local stack). */
   readonly stateMachineArn?: string;
 }
-
-/** Environment variable naming the autotune state machine (set by the CDK stack). */
-export const STATE_MACHINE_ENV_VAR = "VECTORD_STATE_MACHINE_ARN";
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 export const ENDPOINT_ENV = {

@@ -1,9 +1,23 @@
+import aslValidator from "asl-validator";
 import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROUTES, routeKey } from "../../infra/routes";
+import {
+  AUTOTUNE_DEFINITION,
+  AUTOTUNE_TASKS,
+  SCHEDULE,
+  substitutedDefinition,
+} from "../../infra/autotune-workflow";
+import { type FunctionSpec, ROUTES, routeKey } from "../../infra/routes";
 import { TABLES, type TableKey } from "../../infra/tables";
 import { VectordStack } from "../../infra/vectord-stack";
+
+/** Every function of the stack: routes, autotune tasks, the scheduled trigger. */
+const ALL_FUNCTIONS: FunctionSpec[] = [
+  ...ROUTES,
+  ...Object.values(AUTOTUNE_TASKS),
+  SCHEDULE.function,
+];
 
 let template: Template;
 let stack: VectordStack;
@@ -48,7 +62,7 @@ describe("VectordStack", () => {
     const functions = template.findResources("AWS::Lambda::Function", {
       Properties: { Runtime: Match.stringLikeRegexp("^nodejs") },
     });
-    expect(Object.keys(functions)).toHaveLength(ROUTES.length);
+    expect(Object.keys(functions)).toHaveLength(ALL_FUNCTIONS.length);
   });
 
   it("creates every table from the shared specs: on demand, with point-in-time recovery", () => {
@@ -145,7 +159,7 @@ describe("graph-building functions", () => {
     expect(ROUTES.filter((r) => r.hnsw === "build").map((r) => r.id)).toEqual(
       expect.arrayContaining(["RunTrial", "ActivateIndex", "CreateEval"]),
     );
-    for (const route of ROUTES) {
+    for (const route of ALL_FUNCTIONS) {
       const fn = stack.functions[route.id];
       const id = stack.getLogicalId(fn?.node.defaultChild as never);
       const props = template.toJSON().Resources[id].Properties;
@@ -157,6 +171,73 @@ describe("graph-building functions", () => {
         expect(env.VECTORD_HNSW_WORKER).toBeUndefined();
       }
       expect(env.VECTORD_TRIALS_TABLE).toBeDefined();
+    }
+  });
+});
+
+describe("autotune workflow", () => {
+  it("is a valid Amazon States Language definition, as deployed and as run locally", () => {
+    const local = substitutedDefinition(
+      (state) => `arn:aws:lambda:us-east-1:000000000000:function:${state}`,
+    );
+    const result = aslValidator(local);
+    expect(result.errorsText()).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+
+  it("deploys the shared definition with each task ARN substituted, and may invoke only its tasks", () => {
+    const machines = template.findResources("AWS::StepFunctions::StateMachine");
+    expect(Object.keys(machines)).toHaveLength(1);
+    const props = (Object.values(machines)[0] as { Properties: Record<string, any> }).Properties;
+    expect(JSON.parse(props.DefinitionString)).toEqual(AUTOTUNE_DEFINITION);
+    const substitutions = props.DefinitionSubstitutions as Record<
+      string,
+      { "Fn::GetAtt": [string, string] }
+    >;
+    expect(Object.keys(substitutions).sort()).toEqual([
+      "DecideFunctionArn",
+      "PlanFunctionArn",
+      "RunBuildGroupFunctionArn",
+    ]);
+    for (const [state, spec] of Object.entries(AUTOTUNE_TASKS)) {
+      const fnId = stack.getLogicalId(stack.functions[spec.id]?.node.defaultChild as never);
+      expect(substitutions[`${state}FunctionArn`]?.["Fn::GetAtt"][0]).toBe(fnId);
+    }
+    const definition = AUTOTUNE_DEFINITION.States;
+    expect(definition.BuildGroups.ItemProcessor.ProcessorConfig.Mode).toBe("INLINE");
+    expect(definition.BuildGroups.ItemsPath).toBe("$.plan.groups");
+    const roleId = (props.RoleArn as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+    const policies = template.findResources("AWS::IAM::Policy", {
+      Properties: { Roles: [{ Ref: roleId }] },
+    });
+    const invoked = Object.values(policies).flatMap((p: any) =>
+      p.Properties.PolicyDocument.Statement.filter((st: Statement) =>
+        actionsOf(st).includes("lambda:InvokeFunction"),
+      ).flatMap((st: Statement) => logicalIdsIn(st.Resource)),
+    );
+    const taskIds = Object.values(AUTOTUNE_TASKS).map((spec) =>
+      stack.getLogicalId(stack.functions[spec.id]?.node.defaultChild as never),
+    );
+    expect(
+      new Set(invoked.filter((id) => id?.endsWith("Function") || id?.includes("Function"))),
+    ).toEqual(new Set(taskIds));
+  });
+
+  it("runs the scheduled trigger from an EventBridge rule every few minutes", () => {
+    const fnId = stack.getLogicalId(
+      stack.functions[SCHEDULE.function.id]?.node.defaultChild as never,
+    );
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: `rate(${SCHEDULE.everyMinutes} minutes)`,
+      Targets: Match.arrayWith([Match.objectLike({ Arn: { "Fn::GetAtt": [fnId, "Arn"] } })]),
+    });
+  });
+
+  it("tells the functions that start autotune which state machine to start", () => {
+    for (const spec of ALL_FUNCTIONS) {
+      const id = stack.getLogicalId(stack.functions[spec.id]?.node.defaultChild as never);
+      const env = template.toJSON().Resources[id].Properties.Environment.Variables;
+      expect(env.VECTORD_STATE_MACHINE_ARN !== undefined).toBe(spec.access.startsAutotune === true);
     }
   });
 });

@@ -1,4 +1,4 @@
-// Minimal typings for the local emulators, which ship none.
+// Minimal typings for packages that ship none: the local emulators and asl-validator.
 
 declare module "dynalite" {
   import type { Server } from "node:http";
@@ -30,4 +30,16 @@ declare module "s3rver" {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }
+}
+
+declare module "asl-validator" {
+  interface ValidationResult {
+    isValid: boolean;
+    errors: unknown[];
+    errorsText(separator?: string): string;
+  }
+  export default function aslValidator(
+    definition: unknown,
+    options?: { checkPaths?: boolean; checkArn?: boolean },
+  ): ValidationResult;
 }
