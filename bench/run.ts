@@ -1,5 +1,6 @@
 import { exactTopK } from "../src/domain/exact-search";
 import { buildGraph, exactNeighbors, measureSearch, type QueryRows } from "../src/domain/hnsw";
+import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
 
 // `npm run bench`: each claim is a ratio against a baseline measured in the same run.
@@ -94,3 +95,4 @@ function benchTrial() {
 benchExactSearch();
 benchGroundTruth();
 benchTrial();
+await benchAutotune(data);

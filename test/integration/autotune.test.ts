@@ -1,0 +1,358 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DynamoJobStore } from "../../src/adapters/dynamo-job-store";
+import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
+import { DynamoPolicyStore } from "../../src/adapters/dynamo-policy-store";
+import { AutotuneService } from "../../src/app/autotune-service";
+import { type LocalStack, startLocalStack } from "../../src/local/local-stack";
+import { localWorkflow } from "../../src/local/local-workflow";
+import { createClients, type Services } from "../../src/wiring";
+import { type Client, client } from "../support/http";
+import { randomVectors, upsertAll } from "../support/vectors";
+
+let stack: LocalStack;
+let api: Client;
+let services: Services;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  api = client(stack.url);
+  services = (await import("../../src/services")).services;
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+afterEach(() => {
+  localWorkflow().intercept(undefined);
+});
+
+async function indexWithHarness(name: string, count = 54, dimension = 8, queries = 10) {
+  await api.put(`/vectors/indexes/${name}`, { dimension, metric: "l2" });
+  await upsertAll(api, name, randomVectors(count, dimension, name.length + count));
+  const h = await api.post(`/vectors/hnsw/evals/${name}-h/autogen`, {
+    index_name: name,
+    count: queries,
+  });
+  expect(h.status).toBe(201);
+}
+
+const autotune = (body: Record<string, unknown>) => api.post("/vectors/hnsw/autotune", body);
+
+async function finished(jobId: string) {
+  for (let i = 0; i < 300; i++) {
+    const job = (await api.get(`/vectors/hnsw/autotune/${jobId}`)).body;
+    if (job.status !== "RUNNING") return job;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`job ${jobId} did not finish`);
+}
+
+describe("autotune", () => {
+  it("runs the default grid as 5 trials from 4 builds and promotes the winner", async () => {
+    await indexWithHarness("tune");
+    const res = await autotune({ index_name: "tune", harness: "tune-h", wait_seconds: 25 });
+    expect(res.status).toBe(200);
+    const job = res.body;
+    expect(job).toMatchObject({
+      index_name: "tune",
+      harness: "tune-h",
+      status: "SUCCEEDED",
+      trigger: "api",
+      min_recall: 0.9,
+      promoted: true,
+      failed_groups: [],
+    });
+    expect(job.trials).toHaveLength(5);
+    expect(new Set(job.trials.map((t: { snapshot_key: string }) => t.snapshot_key)).size).toBe(4);
+    expect(
+      job.trials.every(
+        (t: { source: string; job_id: string }) =>
+          t.source === "autotune" && t.job_id === job.job_id,
+      ),
+    ).toBe(true);
+    const configs = job.trials.map(
+      (t: { config: { ef_construction: number; ef_search: number } }) => [
+        t.config.ef_construction,
+        t.config.ef_search,
+      ],
+    );
+    expect(
+      configs.sort(
+        (a: number[], b: number[]) =>
+          (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number),
+      ),
+    ).toEqual([
+      [20, 30],
+      [40, 30],
+      [80, 30],
+      [80, 60],
+      [160, 30],
+    ]);
+    // The winner: max recall, then min p50.
+    const best = [...job.trials].sort(
+      (a, b) =>
+        b.metrics.recall_at_k - a.metrics.recall_at_k ||
+        a.metrics.search_latency_p50_us - b.metrics.search_latency_p50_us,
+    )[0];
+    expect(job.winner.trial_id).toBe(best.trial_id);
+    expect(job.duration_ms).toBeGreaterThan(0);
+
+    const promoted = (await api.get("/vectors/hnsw/promoted/tune")).body.current;
+    expect(promoted.trial_id).toBe(job.winner.trial_id);
+    expect(promoted.promoted_by).toBe("autotune");
+    expect(promoted.note).toBe(
+      `autotune winner: recall=${job.winner.metrics.recall_at_k.toFixed(2)} p50=${job.winner.metrics.search_latency_p50_us}us`,
+    );
+    // The trials sit in the journal beside manual ones; the job is listed for the index.
+    const journal = (await api.get("/vectors/hnsw/trials/tune")).body.trials;
+    expect(journal.filter((t: { job_id?: string }) => t.job_id === job.job_id)).toHaveLength(5);
+    const jobs = (await api.get("/vectors/hnsw/autotune?index_name=tune")).body.jobs;
+    expect(jobs[0].job_id).toBe(job.job_id);
+  });
+
+  it("promotes nothing when no config clears the gate, and says why", async () => {
+    await indexWithHarness("hard", 2000, 32, 50);
+    const res = await autotune({
+      index_name: "hard",
+      harness: "hard-h",
+      min_recall: 1,
+      grid: [{ ef_construction: 10, ef_search: 10, m: 4 }],
+      wait_seconds: 25,
+    });
+    expect(res.body).toMatchObject({ status: "SUCCEEDED", promoted: false, winner: null });
+    expect(res.body.trials[0].metrics.recall_at_k).toBeLessThan(1);
+    expect(res.body.reason).toMatch(
+      /^no trial cleared min_recall 1: the best recall_at_k was 0\.\d{4}$/,
+    );
+    expect((await api.get("/vectors/hnsw/promoted/hard")).body.current).toBeNull();
+  });
+
+  it.each([
+    [
+      {
+        grid: [
+          { ef_construction: 20, ef_search: 30 },
+          { ef_construction: 20, ef_search: 500 },
+        ],
+      },
+      /grid\[1\]\.ef_search: got 500, must be an integer from 10 to 200/,
+    ],
+    [{ grid: [{ ef_construction: 5, ef_search: 30 }] }, /grid\[0\]\.ef_construction: got 5/],
+    [{ grid: [{ ef_construction: 20, ef_search: 30, m: 200 }] }, /grid\[0\]\.m: got 200/],
+    [{ grid: [] }, /grid: must hold at least one entry/],
+    [
+      { grid: Array.from({ length: 51 }, (_, i) => ({ ef_construction: 10 + i, ef_search: 30 })) },
+      /grid: holds 51 entries; at most 50/,
+    ],
+    [{ min_recall: 1.5 }, /min_recall: expected a number from 0 to 1/],
+    [{ wait_seconds: 26 }, /wait_seconds/],
+  ])("refuses %j with a 400", async (extra, message) => {
+    await api.put("/vectors/indexes/bounds", { dimension: 2, metric: "l2" });
+    const res = await autotune({ index_name: "bounds", harness: "whatever", ...extra });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(message);
+  });
+
+  it("refuses a second autotune of the same index with 409 and the running job id", async () => {
+    await indexWithHarness("busy-tune");
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    localWorkflow().intercept((state, handler) =>
+      state === "Plan" ? async (input) => (await held, handler(input)) : handler,
+    );
+    const first = await autotune({ index_name: "busy-tune", harness: "busy-tune-h" });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ job_id: expect.any(String), status: "RUNNING" });
+    const second = await autotune({ index_name: "busy-tune", harness: "busy-tune-h" });
+    expect(second.status).toBe(409);
+    expect(second.body.error).toMatchObject({
+      code: "autotune_running",
+      job_id: first.body.job_id,
+    });
+    release();
+    expect((await finished(first.body.job_id)).status).toBe("SUCCEEDED");
+    const third = await autotune({
+      index_name: "busy-tune",
+      harness: "busy-tune-h",
+      wait_seconds: 25,
+    });
+    expect(third.status).toBe(200);
+  });
+
+  it("frees a crashed run's index when its lease expires", async () => {
+    await indexWithHarness("crashy");
+    const clients = createClients(stack.settings);
+    const leases = new DynamoLeaseStore(clients.doc, stack.settings.tables.leases);
+    // A run that crashes: the workflow never gets to Decide, so nothing releases the lease.
+    const crashing = new AutotuneService({
+      jobs: new DynamoJobStore(clients.doc, stack.settings.tables.jobs),
+      leases,
+      policies: new DynamoPolicyStore(clients.doc, stack.settings.tables.policies),
+      workflow: { start: async () => undefined },
+      vectors: services.vectors,
+      harnesses: services.harnesses,
+      trials: services.trials,
+      promotions: services.promotions,
+      leaseMs: 400,
+      log: () => undefined,
+    });
+    const crashed = await crashing.start({
+      indexName: "crashy",
+      harness: "crashy-h",
+      trigger: "api",
+    });
+    const blocked = await autotune({ index_name: "crashy", harness: "crashy-h" });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.error.job_id).toBe(crashed.job_id);
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await autotune({ index_name: "crashy", harness: "crashy-h", wait_seconds: 25 });
+    expect(after.status).toBe(200);
+    expect(after.body.status).toBe("SUCCEEDED");
+  });
+
+  it("keeps the other groups' trials when one build group fails", async () => {
+    await indexWithHarness("partial");
+    localWorkflow().intercept((state, handler) =>
+      state === "RunBuildGroup"
+        ? async (input) => {
+            if ((input as { group: { ef_construction: number } }).group.ef_construction === 40) {
+              throw new Error("injected build failure");
+            }
+            return handler(input);
+          }
+        : handler,
+    );
+    const res = await autotune({ index_name: "partial", harness: "partial-h", wait_seconds: 25 });
+    expect(res.body.status).toBe("SUCCEEDED");
+    expect(res.body.trials).toHaveLength(4);
+    expect(
+      res.body.trials.some(
+        (t: { config: { ef_construction: number } }) => t.config.ef_construction === 40,
+      ),
+    ).toBe(false);
+    expect(res.body.failed_groups).toHaveLength(1);
+    expect(res.body.failed_groups[0].group).toMatchObject({
+      ef_construction: 40,
+      ef_searches: [30],
+    });
+    expect(res.body.failed_groups[0].error).toContain("injected build failure");
+    expect(res.body.promoted).toBe(true);
+    expect(res.body.reason).toContain("1 build group(s) failed");
+  });
+
+  it("marks the job FAILED when planning fails, and frees the index", async () => {
+    await indexWithHarness("stale-plan");
+    // Make the harness stale: an API start does not refresh it, so Plan refuses.
+    await api.post("/vectors/indexes/stale-plan/vectors", {
+      vectors: randomVectors(1, 8, 99, "extra"),
+    });
+    const res = await autotune({
+      index_name: "stale-plan",
+      harness: "stale-plan-h",
+      wait_seconds: 25,
+    });
+    expect(res.body.status).toBe("FAILED");
+    expect(res.body.reason).toMatch(
+      /^planning failed: ConflictError: harness "stale-plan-h" predates/,
+    );
+    await api.post("/vectors/hnsw/evals/stale-plan-h/refresh");
+    expect(
+      (await autotune({ index_name: "stale-plan", harness: "stale-plan-h", wait_seconds: 25 })).body
+        .status,
+    ).toBe("SUCCEEDED");
+  });
+});
+
+describe("policies and triggers", () => {
+  it("stores, shows and deletes a policy, validating it", async () => {
+    await indexWithHarness("pol");
+    const put = await api.put("/vectors/hnsw/autotune/policies/pol", {
+      harness: "pol-h",
+      every_minutes: 10,
+      min_new_vectors: 100,
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({
+      index_name: "pol",
+      harness: "pol-h",
+      min_recall: 0.9,
+      every_minutes: 10,
+      min_new_vectors: 100,
+      grid: null,
+    });
+    expect((await api.get("/vectors/hnsw/autotune/policies/pol")).body.every_minutes).toBe(10);
+    expect(
+      (await api.put("/vectors/hnsw/autotune/policies/pol", { harness: "pol-h", every_minutes: 4 }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await api.put("/vectors/hnsw/autotune/policies/pol", {
+          harness: "pol-h",
+          min_new_vectors: 0,
+        })
+      ).status,
+    ).toBe(400);
+    expect((await api.put("/vectors/hnsw/autotune/policies/pol", { harness: "nope" })).status).toBe(
+      404,
+    );
+    expect((await api.delete("/vectors/hnsw/autotune/policies/pol")).status).toBe(204);
+    expect((await api.get("/vectors/hnsw/autotune/policies/pol")).status).toBe(404);
+    expect((await api.delete("/vectors/hnsw/autotune/policies/pol")).status).toBe(404);
+  });
+
+  it("starts only the indexes whose schedule is due", async () => {
+    for (const name of ["due", "fresh", "append-only"]) await indexWithHarness(name);
+    await api.put("/vectors/hnsw/autotune/policies/due", { harness: "due-h", every_minutes: 5 });
+    await api.put("/vectors/hnsw/autotune/policies/fresh", {
+      harness: "fresh-h",
+      every_minutes: 5,
+    });
+    await api.put("/vectors/hnsw/autotune/policies/append-only", {
+      harness: "append-only-h",
+      min_new_vectors: 1000,
+    });
+    // "fresh" was tuned just now: not due for five minutes.
+    await autotune({ index_name: "fresh", harness: "fresh-h", wait_seconds: 25 });
+
+    const schedule = (await import("../../functions/autotune-schedule")).handler;
+    const result = await schedule({ time: new Date().toISOString() });
+    expect(result.started).toContain("due");
+    expect(result.started).not.toContain("fresh");
+    expect(result.started).not.toContain("append-only");
+    expect(result.skipped).toContain("fresh");
+
+    const dueJobs = (await api.get("/vectors/hnsw/autotune?index_name=due")).body.jobs;
+    expect(dueJobs).toHaveLength(1);
+    expect(dueJobs[0].trigger).toBe("schedule");
+    expect((await finished(dueJobs[0].job_id)).status).toBe("SUCCEEDED");
+    expect((await api.get("/vectors/hnsw/autotune?index_name=append-only")).body.jobs).toHaveLength(
+      0,
+    );
+    expect((await api.get("/vectors/hnsw/autotune/policies/due")).body.last_job_id).toBe(
+      dueJobs[0].job_id,
+    );
+  });
+
+  it("starts once when appends pass min_new_vectors, refreshing the harness first", async () => {
+    await indexWithHarness("grow");
+    await api.put("/vectors/hnsw/autotune/policies/grow", {
+      harness: "grow-h",
+      min_new_vectors: 30,
+    });
+    await api.post("/vectors/indexes/grow/vectors", { vectors: randomVectors(20, 8, 5, "a") });
+    expect((await api.get("/vectors/hnsw/autotune?index_name=grow")).body.jobs).toHaveLength(0);
+    await api.post("/vectors/indexes/grow/vectors", { vectors: randomVectors(15, 8, 6, "b") });
+    await api.post("/vectors/indexes/grow/vectors", { vectors: randomVectors(5, 8, 7, "c") });
+    const jobs = (await api.get("/vectors/hnsw/autotune?index_name=grow")).body.jobs;
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].trigger).toBe("append");
+    const job = await finished(jobs[0].job_id);
+    expect(job.status).toBe("SUCCEEDED");
+    // The harness was refreshed for the new data before it was measured.
+    const harness = (await api.get("/vectors/hnsw/evals/grow-h")).body;
+    expect(harness.data_version).toBeGreaterThanOrEqual(3);
+    expect(job.trials[0].data_version).toBe(harness.data_version);
+  });
+});
