@@ -1,3 +1,4 @@
+import type { Job } from "../src/domain/autotune";
 import { startLocalStack } from "../src/local/local-stack";
 import type { Dataset } from "./datasets";
 
@@ -15,7 +16,7 @@ export async function benchAutotune(data: Dataset): Promise<void> {
         method,
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      const json = (await res.json()) as Record<string, any>;
+      const json = (await res.json()) as Job;
       if (res.status >= 300)
         throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;
@@ -48,20 +49,16 @@ export async function benchAutotune(data: Dataset): Promise<void> {
       job = await call("GET", `/vectors/hnsw/autotune/${job.job_id}`);
     }
     const wallMs = performance.now() - started;
-    const trials = job.trials as {
-      config: Record<string, number>;
-      metrics: Record<string, number>;
-      snapshot_key: string;
-    }[];
-    const builds = new Map(trials.map((t) => [t.snapshot_key, t.metrics.build_time_ms as number]));
+    const trials = job.trials;
+    const builds = new Map(trials.map((t) => [t.snapshot_key, t.metrics.build_time_ms]));
     const maxBuild = Math.max(...builds.values());
-    const perConfig = trials.reduce((sum, t) => sum + (t.metrics.build_time_ms as number), 0);
+    const perConfig = trials.reduce((sum, t) => sum + t.metrics.build_time_ms, 0);
     console.log(
       `\nautotune, default grid (5 configs, ${builds.size} builds), ${data.name}, 100 queries, k=10, ${job.status}`,
     );
     for (const t of trials) {
       console.log(
-        `  ef_construction=${t.config.ef_construction} ef_search=${t.config.ef_search}: recall@10 ${t.metrics.recall_at_k?.toFixed(3)}, ` +
+        `  ef_construction=${t.config.ef_construction} ef_search=${t.config.ef_search}: recall@10 ${t.metrics.recall_at_k.toFixed(3)}, ` +
           `p50 ${t.metrics.search_latency_p50_us} us, build ${t.metrics.build_time_ms} ms`,
       );
     }

@@ -159,7 +159,12 @@ describe("autotune", () => {
       release = r;
     });
     localWorkflow().intercept((state, handler) =>
-      state === "Plan" ? async (input) => (await held, handler(input)) : handler,
+      state === "Plan"
+        ? async (input) => {
+            await held;
+            return handler(input);
+          }
+        : handler,
     );
     const first = await autotune({ index_name: "busy-tune", harness: "busy-tune-h" });
     expect(first.status).toBe(202);
