@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ValidationError } from "./errors";
-import { DEFAULT_M, DEFAULT_SEED, HNSW_BOUNDS } from "./hnsw-config";
+import { DEFAULT_M, DEFAULT_SEED, hnswParam } from "./hnsw-config";
+import { numberInRange } from "./ranges";
 import { bestTrial, type Trial } from "./trial";
 
 /** One grid entry: a config to try (seed is always the default, so trials are comparable). */
@@ -24,23 +25,13 @@ export const MAX_GRID_ENTRIES = 50;
 /** Default recall gate of an autotune. */
 export const DEFAULT_MIN_RECALL = 0.9;
 
-function bounded(name: keyof typeof HNSW_BOUNDS) {
-  const { min, max } = HNSW_BOUNDS[name];
-  const message = (input: unknown) =>
-    `got ${JSON.stringify(input)}, must be an integer from ${min} to ${max}`;
-  return z
-    .int({ error: (i) => message(i.input) })
-    .min(min, { error: (i) => message(i.input) })
-    .max(max, { error: (i) => message(i.input) });
-}
-
 /** A grid as a request gives it: validated against the trial bounds, 1..50 entries. */
 export const gridSchema = z
   .array(
     z.strictObject({
-      ef_construction: bounded("ef_construction"),
-      ef_search: bounded("ef_search"),
-      m: bounded("m").default(DEFAULT_M),
+      ef_construction: hnswParam("ef_construction"),
+      ef_search: hnswParam("ef_search"),
+      m: hnswParam("m").default(DEFAULT_M),
     }),
     { error: "expected an array of {ef_construction, ef_search, m?}" },
   )
@@ -50,10 +41,7 @@ export const gridSchema = z
       `holds ${(issue.input as unknown[]).length} entries; at most ${MAX_GRID_ENTRIES}`,
   });
 
-export const minRecallSchema = z
-  .number({ error: "expected a number from 0 to 1" })
-  .min(0, { error: "expected a number from 0 to 1" })
-  .max(1, { error: "expected a number from 0 to 1" });
+export const minRecallSchema = numberInRange(0, 1);
 
 /** The graphs an autotune builds: one per (m, ef_construction), each measured at several ef_search. */
 export interface BuildGroup {

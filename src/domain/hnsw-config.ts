@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { intInRange } from "./ranges";
 
 /**
  * HNSW build and search parameters, and their bounds: the one place they are defined. Every
@@ -33,28 +34,23 @@ export interface BuildParams {
   readonly seed: number;
 }
 
-function bounded(name: keyof typeof HNSW_BOUNDS) {
-  const { min, max } = HNSW_BOUNDS[name];
-  const message = `must be an integer from ${min} to ${max}`;
-  return z
-    .int({ error: (issue) => `got ${JSON.stringify(issue.input)}, ${message}` })
-    .min(min, { error: (issue) => `got ${String(issue.input)}, ${message}` })
-    .max(max, { error: (issue) => `got ${String(issue.input)}, ${message}` });
+/** One HNSW parameter, within its bounds. */
+export function hnswParam(name: keyof typeof HNSW_BOUNDS) {
+  return intInRange(HNSW_BOUNDS[name].min, HNSW_BOUNDS[name].max);
 }
 
+/** A random seed. */
+export const seedSchema = intInRange(0, 2_147_483_647);
+
 /** `ef_search`, as a per-request override may give it. */
-export const efSearchSchema = bounded("ef_search");
+export const efSearchSchema = hnswParam("ef_search");
 
 /** A config as given in a request: `m` and `seed` default to 16 and 42. */
 export const hnswConfigSchema = z.strictObject({
-  ef_construction: bounded("ef_construction"),
+  ef_construction: hnswParam("ef_construction"),
   ef_search: efSearchSchema,
-  m: bounded("m").default(DEFAULT_M),
-  seed: z
-    .int({ error: "must be an integer from 0 to 2147483647" })
-    .min(0, { error: "must be an integer from 0 to 2147483647" })
-    .max(2_147_483_647, { error: "must be an integer from 0 to 2147483647" })
-    .default(DEFAULT_SEED),
+  m: hnswParam("m").default(DEFAULT_M),
+  seed: seedSchema.default(DEFAULT_SEED),
 });
 
 /** Graphs are equal when these are: one build serves every `ef_search` of the same key. */

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { SCHEDULE } from "../../infra/autotune-workflow";
-import { gridSchema, minRecallSchema } from "../domain/autotune";
+import { gridSchema, MAX_GRID_ENTRIES, minRecallSchema } from "../domain/autotune";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
-import { efSearchSchema, hnswConfigSchema } from "../domain/hnsw-config";
+import { efSearchSchema, hnswConfigSchema, seedSchema } from "../domain/hnsw-config";
 import {
   INDEX_NAME_PATTERN,
   MAX_DIMENSION,
@@ -11,6 +11,7 @@ import {
   MAX_UPSERT_BATCH,
   METRICS,
 } from "../domain/metric";
+import { intInRange, numberInRange, shown } from "../domain/ranges";
 
 /** Request schemas of the HTTP API: the edge validates every request with these. */
 
@@ -25,15 +26,11 @@ export const vectorIdSchema = z
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` });
 
 const finiteNumber = z.number({
-  error: (issue) =>
-    `got ${typeof issue.input === "string" ? JSON.stringify(issue.input) : String(issue.input)}, expected a finite number`,
+  error: (issue) => `got ${shown(issue.input)}, expected a finite number`,
 });
 
 export const putIndexBody = z.strictObject({
-  dimension: z
-    .int({ error: "expected an integer" })
-    .min(1, { error: `must be between 1 and ${MAX_DIMENSION}` })
-    .max(MAX_DIMENSION, { error: `must be between 1 and ${MAX_DIMENSION}` }),
+  dimension: intInRange(1, MAX_DIMENSION),
   metric: z.enum(METRICS, { error: `expected one of ${METRICS.join(", ")}` }),
 });
 
@@ -55,11 +52,7 @@ export const upsertBody = z.strictObject({
 
 const searchFields = {
   vector: z.array(finiteNumber, { error: "expected an array of numbers" }),
-  k: z
-    .int({ error: "expected an integer" })
-    .min(1, { error: `must be between 1 and ${MAX_SEARCH_K}` })
-    .max(MAX_SEARCH_K, { error: `must be between 1 and ${MAX_SEARCH_K}` })
-    .optional(),
+  k: intInRange(1, MAX_SEARCH_K).optional(),
   /** Overrides the active graph's ef_search for this request. */
   ef_search: efSearchSchema.optional(),
   /** Exact search even when a graph is active. */
@@ -73,15 +66,7 @@ export const harnessNameSchema = z.string({ error: "is required" }).regex(INDEX_
     `"${String(issue.input)}" is not a valid harness name; expected ${INDEX_NAME_PATTERN.source}`,
 });
 
-const harnessK = z
-  .int({ error: "expected an integer" })
-  .min(1, { error: `must be between 1 and ${MAX_HARNESS_K}` })
-  .max(MAX_HARNESS_K, { error: `must be between 1 and ${MAX_HARNESS_K}` });
-
-const seedSchema = z
-  .int({ error: "must be an integer from 0 to 2147483647" })
-  .min(0, { error: "must be an integer from 0 to 2147483647" })
-  .max(2_147_483_647, { error: "must be an integer from 0 to 2147483647" });
+const harnessK = intInRange(1, MAX_HARNESS_K);
 
 export const createEvalBody = z.strictObject({
   index_name: indexNameSchema,
@@ -103,11 +88,7 @@ export const createEvalBody = z.strictObject({
 
 export const autogenEvalBody = z.strictObject({
   index_name: indexNameSchema,
-  count: z
-    .int({ error: "expected an integer" })
-    .min(1, { error: `must be between 1 and ${MAX_HARNESS_QUERIES}` })
-    .max(MAX_HARNESS_QUERIES, { error: `must be between 1 and ${MAX_HARNESS_QUERIES}` })
-    .optional(),
+  count: intInRange(1, MAX_HARNESS_QUERIES).optional(),
   k: harnessK.optional(),
   seed: seedSchema.optional(),
 });
@@ -120,21 +101,12 @@ export const trialBody = z.strictObject({
 });
 
 export const listTrialsQuery = z.object({
-  limit: z.coerce
-    .number({ error: "expected an integer from 1 to 200" })
-    .int({ error: "expected an integer from 1 to 200" })
-    .min(1, { error: "expected an integer from 1 to 200" })
-    .max(200, { error: "expected an integer from 1 to 200" })
-    .default(50),
+  limit: intInRange(1, 200, { fromQuery: true }).default(50),
   next_token: z.string().min(1).optional(),
 });
 
 export const bestTrialQuery = z.object({
-  min_recall: z.coerce
-    .number({ error: "expected a number from 0 to 1" })
-    .min(0, { error: "expected a number from 0 to 1" })
-    .max(1, { error: "expected a number from 0 to 1" })
-    .default(0),
+  min_recall: numberInRange(0, 1, { fromQuery: true }).default(0),
 });
 
 export const trialIdSchema = z.string({ error: "is required" }).regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
@@ -177,16 +149,8 @@ export const startAutotuneBody = z.strictObject({
   harness: harnessNameSchema,
   min_recall: minRecallSchema.optional(),
   grid: gridSchema.optional(),
-  max_concurrency: z
-    .int({ error: "expected an integer from 1 to 50" })
-    .min(1, { error: "expected an integer from 1 to 50" })
-    .max(50, { error: "expected an integer from 1 to 50" })
-    .optional(),
-  wait_seconds: z
-    .number({ error: "expected a number from 0 to 25" })
-    .min(0, { error: "expected a number from 0 to 25" })
-    .max(25, { error: "expected a number from 0 to 25" })
-    .default(0),
+  max_concurrency: intInRange(1, MAX_GRID_ENTRIES).optional(),
+  wait_seconds: numberInRange(0, 25).default(0),
 });
 
 export const jobIdSchema = z.string({ error: "is required" }).regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
@@ -195,12 +159,7 @@ export const jobIdSchema = z.string({ error: "is required" }).regex(/^[0-9A-HJKM
 
 export const listAutotuneQuery = z.object({
   index_name: indexNameSchema,
-  limit: z.coerce
-    .number({ error: "expected an integer from 1 to 100" })
-    .int({ error: "expected an integer from 1 to 100" })
-    .min(1, { error: "expected an integer from 1 to 100" })
-    .max(100, { error: "expected an integer from 1 to 100" })
-    .default(20),
+  limit: intInRange(1, 100, { fromQuery: true }).default(20),
 });
 
 export const putPolicyBody = z.strictObject({

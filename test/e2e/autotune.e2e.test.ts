@@ -1,25 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client } from "../support/http";
-import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { describe, expect, it } from "vitest";
+import { useServerProcesses } from "../support/stacks";
 import { randomVectors } from "../support/vectors";
 
-const dataDir = mkdtempSync(join(tmpdir(), "vectord-e2e-autotune-"));
-let server: ServerProcess;
-
-beforeAll(async () => {
-  server = await startServerProcess(dataDir);
-});
-afterAll(async () => {
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const servers = useServerProcesses("autotune");
 
 describe("autotune over HTTP", () => {
   it("tunes, promotes the winner, and activation uses it", async () => {
-    const api = client(server.url);
+    const { server, api } = await servers.start();
     await api.put("/vectors/indexes/e2e-tune", { dimension: 16, metric: "cosine" });
     await api.post("/vectors/indexes/e2e-tune/vectors", { vectors: randomVectors(54, 16, 77) });
     await api.post("/vectors/hnsw/evals/e2e-tune-h/autogen", { index_name: "e2e-tune", count: 10 });

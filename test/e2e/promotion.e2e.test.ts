@@ -1,27 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { client } from "../support/http";
-import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { describe, expect, it } from "vitest";
+import { useServerProcesses } from "../support/stacks";
 import { randomVectors } from "../support/vectors";
 
-const dataDir = mkdtempSync(join(tmpdir(), "vectord-e2e-promotion-"));
-const servers: ServerProcess[] = [];
-afterAll(async () => {
-  for (const s of servers) await s.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function start() {
-  const server = await startServerProcess(dataDir);
-  servers.push(server);
-  return { server, api: client(server.url) };
-}
+const servers = useServerProcesses("promotion");
 
 describe("promote, roll back, restart, activate over HTTP", () => {
   it("keeps the registry across a restart and activates the promoted config", async () => {
-    const first = await start();
+    const first = await servers.start();
     let api = first.api;
     await api.put("/vectors/indexes/e2e-promo", { dimension: 16, metric: "l2" });
     await api.post("/vectors/indexes/e2e-promo/vectors", { vectors: randomVectors(54, 16, 31) });
@@ -50,7 +35,7 @@ describe("promote, roll back, restart, activate over HTTP", () => {
     expect((await api.post(`/vectors/hnsw/promote/e2e-promo/${b}`)).body.current.trial_id).toBe(b);
 
     expect(await first.server.stop()).toBe(0);
-    const second = await start();
+    const second = await servers.start();
     api = second.api;
 
     const promoted = await api.get("/vectors/hnsw/promoted/e2e-promo");

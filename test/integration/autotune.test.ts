@@ -1,26 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { DynamoJobStore } from "../../src/adapters/dynamo-job-store";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { DynamoPolicyStore } from "../../src/adapters/dynamo-policy-store";
 import { AutotuneService } from "../../src/app/autotune-service";
-import { type LocalStack, startLocalStack } from "../../src/local/local-stack";
 import { localWorkflow } from "../../src/local/local-workflow";
-import { createClients, type Services } from "../../src/wiring";
-import { type Client, client } from "../support/http";
+import { createClients } from "../../src/wiring";
+import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
-let stack: LocalStack;
-let api: Client;
-let services: Services;
-
-beforeAll(async () => {
-  stack = await startLocalStack();
-  api = client(stack.url);
-  services = (await import("../../src/services")).services;
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const env = useLocalStack();
+const api = env.api;
 afterEach(() => {
   localWorkflow().intercept(undefined);
 });
@@ -134,7 +123,7 @@ describe("autotune", () => {
           { ef_construction: 20, ef_search: 500 },
         ],
       },
-      /grid\[1\]\.ef_search: got 500, must be an integer from 10 to 200/,
+      /grid\[1\]\.ef_search: got 500, expected an integer from 10 to 200/,
     ],
     [{ grid: [{ ef_construction: 5, ef_search: 30 }] }, /grid\[0\]\.ef_construction: got 5/],
     [{ grid: [{ ef_construction: 20, ef_search: 30, m: 200 }] }, /grid\[0\]\.m: got 200/],
@@ -143,7 +132,7 @@ describe("autotune", () => {
       { grid: Array.from({ length: 51 }, (_, i) => ({ ef_construction: 10 + i, ef_search: 30 })) },
       /grid: holds 51 entries; at most 50/,
     ],
-    [{ min_recall: 1.5 }, /min_recall: expected a number from 0 to 1/],
+    [{ min_recall: 1.5 }, /min_recall: got 1.5, expected a number from 0 to 1/],
     [{ wait_seconds: 26 }, /wait_seconds/],
   ])("refuses %j with a 400", async (extra, message) => {
     await api.put("/vectors/indexes/bounds", { dimension: 2, metric: "l2" });
@@ -187,18 +176,18 @@ describe("autotune", () => {
 
   it("frees a crashed run's index when its lease expires", async () => {
     await indexWithHarness("crashy");
-    const clients = createClients(stack.settings);
-    const leases = new DynamoLeaseStore(clients.doc, stack.settings.tables.leases);
+    const clients = createClients(env.stack.settings);
+    const leases = new DynamoLeaseStore(clients.doc, env.stack.settings.tables.leases);
     // A run that crashes: the workflow never gets to Decide, so nothing releases the lease.
     const crashing = new AutotuneService({
-      jobs: new DynamoJobStore(clients.doc, stack.settings.tables.jobs),
+      jobs: new DynamoJobStore(clients.doc, env.stack.settings.tables.jobs),
       leases,
-      policies: new DynamoPolicyStore(clients.doc, stack.settings.tables.policies),
+      policies: new DynamoPolicyStore(clients.doc, env.stack.settings.tables.policies),
       workflow: { start: async () => undefined },
-      vectors: services.vectors,
-      harnesses: services.harnesses,
-      trials: services.trials,
-      promotions: services.promotions,
+      vectors: env.services.vectors,
+      harnesses: env.services.harnesses,
+      trials: env.services.trials,
+      promotions: env.services.promotions,
       leaseMs: 400,
       log: () => undefined,
     });

@@ -1,28 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { ActivationService } from "../../src/app/activation-service";
 import { BUILTIN_DEFAULT_CONFIG, HISTORY_CAP } from "../../src/domain/promotion";
 import { logger } from "../../src/http/logger";
-import { type LocalStack, startLocalStack } from "../../src/local/local-stack";
-import type { Services } from "../../src/wiring";
 import { createClients } from "../../src/wiring";
-import { type Client, client } from "../support/http";
+import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
-let stack: LocalStack;
-let api: Client;
-let services: Services;
-
-beforeAll(async () => {
-  stack = await startLocalStack();
-  api = client(stack.url);
-  // The handlers' own services module, built from the stack's environment.
-  services = (await import("../../src/services")).services;
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const env = useLocalStack();
+const api = env.api;
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -32,7 +19,7 @@ async function indexWithTrials(name: string, efSearches: number[], count = 60, d
   await api.put(`/vectors/indexes/${name}`, { dimension, metric: "l2" });
   await upsertAll(api, name, randomVectors(count, dimension, name.length));
   await api.post(`/vectors/hnsw/evals/${name}-h/autogen`, { index_name: name, count: 5, k: 3 });
-  const trials = await services.trials.runBuildGroup({
+  const trials = await env.services.trials.runBuildGroup({
     indexName: name,
     harness: `${name}-h`,
     build: { m: 8, ef_construction: 20, seed: 42 },
@@ -122,9 +109,9 @@ describe("promotion registry", () => {
   it("configOr returns the promoted config, or the default when nothing is promoted", async () => {
     const [t] = await indexWithTrials("cfg", [44]);
     const fallback = { ef_construction: 33, ef_search: 22, m: 12, seed: 7 };
-    expect((await services.promotions.configOr("cfg", fallback)).config).toEqual(fallback);
+    expect((await env.services.promotions.configOr("cfg", fallback)).config).toEqual(fallback);
     await promote("cfg", t as string);
-    const chosen = await services.promotions.configOr("cfg", fallback);
+    const chosen = await env.services.promotions.configOr("cfg", fallback);
     expect(chosen).toMatchObject({
       source: "promoted",
       config: { ef_construction: 20, ef_search: 44, m: 8, seed: 42 },
@@ -290,9 +277,9 @@ describe("activation and search", () => {
     await api.put("/vectors/indexes/crash", { dimension: 4, metric: "l2" });
     await upsertAll(api, "crash", randomVectors(40, 4, 5));
     await api.post("/vectors/hnsw/activate/crash", {});
-    const clients = createClients(stack.settings);
-    const blobs = new S3BlobStore(clients.s3, stack.settings.bucket);
-    const catalog = new DynamoIndexCatalog(clients.doc, stack.settings.tables.indexes);
+    const clients = createClients(env.stack.settings);
+    const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
+    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
     // Fault injection: the pointer flip fails after the graph is in S3.
     const failing = Object.assign(Object.create(catalog), {
       setActive: async () => {
@@ -309,9 +296,9 @@ describe("activation and search", () => {
     const activation = new ActivationService({
       catalog: failing,
       blobs: recording,
-      vectors: services.vectors,
-      promotions: services.promotions,
-      runner: services.runner,
+      vectors: env.services.vectors,
+      promotions: env.services.promotions,
+      runner: env.services.runner,
       log: () => undefined,
     });
     await expect(activation.activate("crash")).rejects.toThrow("injected");

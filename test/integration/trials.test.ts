@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessStore } from "../../src/app/harness-store";
-import { type LocalStack, startLocalStack } from "../../src/local/local-stack";
 import { createClients } from "../../src/wiring";
-import { type Client, client } from "../support/http";
+import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
-let stack: LocalStack;
-let api: Client;
+const env = useLocalStack();
+const api = env.api;
 let harnesses: HarnessStore;
 
-beforeAll(async () => {
-  stack = await startLocalStack();
-  api = client(stack.url);
+beforeAll(() => {
   harnesses = new HarnessStore(
-    new S3BlobStore(createClients(stack.settings).s3, stack.settings.bucket),
+    new S3BlobStore(createClients(env.stack.settings).s3, env.stack.settings.bucket),
   );
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const trial = (index: string, harness: string, config: Record<string, unknown>, note?: string) =>
@@ -133,7 +127,7 @@ describe("harnesses", () => {
     expect(none.status).toBe(400);
     const k = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "gt", k: 101 });
     expect(k.status).toBe(400);
-    expect(k.body.error.message).toMatch(/k: must be between 1 and 100/);
+    expect(k.body.error.message).toMatch(/k: got 101, expected an integer from 1 to 100/);
     const big = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "gt", count: 301 });
     expect(big.status).toBe(400);
     expect(big.body.error.code).toBe("index_too_small");
@@ -177,8 +171,8 @@ describe("trials", () => {
     expect(m.memory_bytes).toBeGreaterThan(60 * 8 * 4);
     expect(first.body.snapshot_key).toMatch(/^_hnsw_snapshots\/tiny\//);
     const snapshot = await new S3BlobStore(
-      createClients(stack.settings).s3,
-      stack.settings.bucket,
+      createClients(env.stack.settings).s3,
+      env.stack.settings.bucket,
     ).get(first.body.snapshot_key);
     expect(snapshot?.byteLength).toBe(m.memory_bytes);
 
@@ -274,17 +268,17 @@ describe("trials", () => {
   it.each([
     [
       { ef_construction: 9, ef_search: 30 },
-      /config\.ef_construction: got 9, must be an integer from 10 to 400/,
+      /config\.ef_construction: got 9, expected an integer from 10 to 400/,
     ],
     [{ ef_construction: 401, ef_search: 30 }, /config\.ef_construction: got 401/],
     [
       { ef_construction: 20, ef_search: 201 },
-      /config\.ef_search: got 201, must be an integer from 10 to 200/,
+      /config\.ef_search: got 201, expected an integer from 10 to 200/,
     ],
     [{ ef_construction: 20, ef_search: 9 }, /config\.ef_search: got 9/],
     [
       { ef_construction: 20, ef_search: 30, m: 3 },
-      /config\.m: got 3, must be an integer from 4 to 96/,
+      /config\.m: got 3, expected an integer from 4 to 96/,
     ],
     [{ ef_construction: 20, ef_search: 30, m: 97 }, /config\.m: got 97/],
     [{ ef_construction: 20.5, ef_search: 30 }, /config\.ef_construction: got 20.5/],

@@ -4,13 +4,15 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-export function client(baseUrl: string) {
+/** `baseUrl` may be a function, for a server that starts after the client is made. */
+export function client(baseUrl: string | (() => string)) {
   const call = async <T = any>(
     method: string,
     path: string,
     body?: unknown,
   ): Promise<ApiResponse<T>> => {
-    const res = await fetch(`${baseUrl}${path}`, {
+    const base = typeof baseUrl === "string" ? baseUrl : baseUrl();
+    const res = await fetch(`${base}${path}`, {
       method,
       headers: body === undefined ? {} : { "content-type": "application/json" },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
