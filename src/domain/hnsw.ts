@@ -59,8 +59,10 @@ export function measureSearch(
   efSearch: number,
   warmup = 20,
 ): SearchMeasurement {
-  graph.setEf(Math.max(efSearch, k + 1));
   const size = graph.getCurrentCount();
+  // hnswlib needs ef >= the number of results asked for; only self-excluding queries ask k + 1.
+  const widest = k + (queries.excludeRows.some((r) => r >= 0) ? 1 : 0);
+  graph.setEf(Math.max(efSearch, Math.min(widest, size)));
   const point = new Array<number>(queries.dimension);
   const run = (q: number): number[] => {
     const exclude = queries.excludeRows[q] as number;
