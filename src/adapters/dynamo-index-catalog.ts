@@ -31,6 +31,7 @@ interface IndexItem {
 const NAME_IS_FREE = "attribute_not_exists(#name)";
 const SAME_INCARNATION = "#uid = :uid";
 const UNCHANGED_SINCE_READ = "#data_version = :expected_version";
+const SAME_SEGMENT_COUNT = "size(#segments) = :segment_count";
 const NEVER_ACTIVATED = "attribute_not_exists(#active)";
 const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
@@ -106,6 +107,40 @@ export class DynamoIndexCatalog implements IndexCatalog {
             ":expected_version": current.dataVersion,
             ":now": now,
             ":uid": current.uid,
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return fromItem(out.Attributes as IndexItem);
+    } catch (err) {
+      if (isConditionFailed(err)) return LOST_RACE;
+      throw err;
+    }
+  }
+
+  async replaceTail(
+    current: IndexRecord,
+    keep: number,
+    merged: SegmentRef,
+  ): Promise<IndexRecord | typeof LOST_RACE> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { name: current.name },
+          UpdateExpression: "SET #segments = :segments",
+          // Same incarnation, no write since, no other compaction since.
+          ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ} AND ${SAME_SEGMENT_COUNT}`,
+          ExpressionAttributeNames: {
+            "#uid": "uid",
+            "#data_version": "data_version",
+            "#segments": "segments",
+          },
+          ExpressionAttributeValues: {
+            ":uid": current.uid,
+            ":expected_version": current.dataVersion,
+            ":segment_count": current.segments.length,
+            ":segments": [...current.segments.slice(0, keep), merged],
           },
           ReturnValues: "ALL_NEW",
         }),

@@ -39,6 +39,15 @@ export interface IndexCatalog {
     count: number,
     now: string,
   ): Promise<IndexRecord | typeof LOST_RACE>;
+  /**
+   * Replaces the segments after the first `keep` with `merged` (a compaction: the data, and so
+   * `dataVersion`, stay the same), only if the record is unchanged since `current` was read.
+   */
+  replaceTail(
+    current: IndexRecord,
+    keep: number,
+    merged: SegmentRef,
+  ): Promise<IndexRecord | typeof LOST_RACE>;
   /** Removes the record; returns what it was, or `undefined` when there was none. */
   remove(name: string): Promise<IndexRecord | undefined>;
   /**

@@ -19,6 +19,14 @@ export function snapshotPrefix(index: Pick<IndexRecord, "name" | "uid">): string
   return `_hnsw_snapshots/${index.name}/${index.uid}/`;
 }
 
+/**
+ * A segment the catalog names is not in storage: a compaction replaced it after the catalog was
+ * read. Reading again from a fresh catalog record finds its replacement.
+ */
+export class MissingSegmentError extends Error {
+  override readonly name = "MissingSegmentError";
+}
+
 interface ManifestFile extends SegmentManifest {
   readonly format: 1;
   readonly dimension: number;
@@ -62,7 +70,7 @@ export class SegmentStore {
   async readManifest(index: IndexRecord, ref: SegmentRef): Promise<SegmentManifest> {
     const key = `${this.base(index, ref)}.json`;
     const bytes = await this.blobs.get(key);
-    if (!bytes) throw new Error(`segment manifest ${key} is missing from storage`);
+    if (!bytes) throw new MissingSegmentError(`segment manifest ${key} is missing from storage`);
     return JSON.parse(Buffer.from(bytes).toString("utf8")) as ManifestFile;
   }
 
@@ -77,7 +85,7 @@ export class SegmentStore {
   private async readValues(index: IndexRecord, ref: SegmentRef): Promise<Float32Array> {
     const key = `${this.base(index, ref)}.f32`;
     const bytes = await this.blobs.get(key);
-    if (!bytes) throw new Error(`segment values ${key} are missing from storage`);
+    if (!bytes) throw new MissingSegmentError(`segment values ${key} are missing from storage`);
     return decodeValues(bytes, ref.vectors * index.dimension);
   }
 

@@ -5,12 +5,13 @@ import { exactTopK } from "../domain/exact-search";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
 import { DEFAULT_SEARCH_K } from "../domain/metric";
-import { applyToLiveIds, type Segment } from "../domain/segment";
+import { applyToLiveIds, mergeSegments, type Segment } from "../domain/segment";
 import { packBatch, packVector, type VectorInput } from "../domain/vector-batch";
 import { prepareQuery } from "../domain/vector-math";
+import { logger } from "../http/logger";
 import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
-import { indexPrefix, SegmentStore, snapshotPrefix } from "./segment-store";
+import { indexPrefix, MissingSegmentError, SegmentStore, snapshotPrefix } from "./segment-store";
 
 export interface VectorStoreDeps {
   readonly catalog: IndexCatalog;
@@ -41,6 +42,10 @@ export interface WriteResult {
 
 /** How many segment blobs one load reads at once. */
 const LOAD_CONCURRENCY = 16;
+/** A write that leaves more segments than this compacts the newest {@link COMPACT_TAIL}. */
+export const COMPACT_AT = 32;
+/** How many of the newest segments one compaction merges. */
+export const COMPACT_TAIL = 16;
 
 /**
  * The vector store use cases: index lifecycle, upserts and deletes as append-only segments with
@@ -56,7 +61,10 @@ export class VectorStore {
   private readonly blobs: BlobStore;
   private readonly retry: RetryPolicy;
   private readonly now: () => Date;
-  private readonly liveIdCache = new Map<string, { applied: number; ids: Set<string> }>();
+  private readonly liveIdCache = new Map<
+    string,
+    { applied: number; lastId: string | undefined; ids: Set<string> }
+  >();
   private readonly loadCache = new Map<
     string,
     { version: number; loading: Promise<LoadedIndex> }
@@ -195,10 +203,13 @@ export class VectorStore {
   load(record: IndexRecord): Promise<LoadedIndex> {
     const cached = this.loadCache.get(record.uid);
     if (cached && cached.version === record.dataVersion) return cached.loading;
-    const limit = pLimit(LOAD_CONCURRENCY);
-    const loading = Promise.all(
-      record.segments.map((ref) => limit(() => this.segments.read(record, ref))),
-    ).then((segments) => assembleIndex(segments, record.dimension, record.metric));
+    const loading = this.withFreshOnMissing(record, async (r) => {
+      const limit = pLimit(LOAD_CONCURRENCY);
+      const segments = await Promise.all(
+        r.segments.map((ref) => limit(() => this.segments.read(r, ref))),
+      );
+      return assembleIndex(segments, r.dimension, r.metric);
+    });
     this.loadCache.set(record.uid, { version: record.dataVersion, loading });
     loading.catch(() => {
       if (this.loadCache.get(record.uid)?.loading === loading) this.loadCache.delete(record.uid);
@@ -220,8 +231,9 @@ export class VectorStore {
     // Refuse before writing anything when the first check already fails.
     countAfter(await this.liveIds(record));
     const ref = await this.segments.write(record, segment);
+    let updated: IndexRecord;
     try {
-      return await retryLostRaces(
+      updated = await retryLostRaces(
         `write to index "${record.name}"`,
         async (attempt) => {
           const current = attempt === 0 ? record : await this.catalog.get(record.name);
@@ -235,14 +247,25 @@ export class VectorStore {
       await this.segments.discard(record, ref).catch(() => undefined);
       throw err;
     }
+    await this.maybeCompact(updated);
+    return updated;
   }
 
   /** Live ids of `record`'s version, extending the cached set by the segments added since. */
   async liveIds(record: IndexRecord): Promise<ReadonlySet<string>> {
+    return this.withFreshOnMissing(record, (r) => this.liveIdsOf(r));
+  }
+
+  private async liveIdsOf(record: IndexRecord): Promise<ReadonlySet<string>> {
     const cached = this.liveIdCache.get(record.uid);
+    // The cache covers a prefix of this segment list only if the list still has that prefix
+    // (a compaction rewrites the tail).
+    const reusable =
+      cached !== undefined &&
+      cached.applied <= record.segments.length &&
+      record.segments[cached.applied - 1]?.id === cached.lastId;
     // Cached sets are never mutated (an extension copies), so readers may share them.
-    if (cached?.applied === record.segments.length) return cached.ids;
-    const reusable = cached && cached.applied <= record.segments.length;
+    if (reusable && cached.applied === record.segments.length) return cached.ids;
     const ids = reusable ? new Set(cached.ids) : new Set<string>();
     const from = reusable ? cached.applied : 0;
     const limit = pLimit(LOAD_CONCURRENCY);
@@ -252,10 +275,55 @@ export class VectorStore {
         .map((ref) => limit(() => this.segments.readManifest(record, ref))),
     );
     for (const manifest of manifests) applyToLiveIds(ids, manifest);
-    if (!cached || record.segments.length >= cached.applied) {
-      this.liveIdCache.set(record.uid, { applied: record.segments.length, ids });
-    }
+    this.liveIdCache.set(record.uid, {
+      applied: record.segments.length,
+      lastId: record.segments.at(-1)?.id,
+      ids,
+    });
     return ids;
+  }
+
+  /**
+   * Keeps the segment list short: past {@link COMPACT_AT} segments, the newest
+   * {@link COMPACT_TAIL} are merged into one (same data, same data_version). The merged segment
+   * is written first; the catalog swap is conditional on nothing having changed; the replaced
+   * segments are removed after it. Readers holding an older list re-read (see
+   * {@link MissingSegmentError}). A failure here never fails the write that triggered it.
+   */
+  private async maybeCompact(record: IndexRecord): Promise<void> {
+    if (record.segments.length <= COMPACT_AT) return;
+    const keep = record.segments.length - COMPACT_TAIL;
+    const tail = record.segments.slice(keep);
+    try {
+      const parts = await Promise.all(tail.map((ref) => this.segments.read(record, ref)));
+      const merged = await this.segments.write(record, mergeSegments(parts, record.dimension));
+      const swapped = await this.catalog.replaceTail(record, keep, merged);
+      if (swapped === LOST_RACE) {
+        await this.segments.discard(record, merged);
+        return;
+      }
+      await Promise.all(tail.map((ref) => this.segments.discard(record, ref)));
+    } catch (err) {
+      logger.warn("segment compaction failed; it will be tried again on a later write", {
+        index_name: record.name,
+        error: err as Error,
+      });
+    }
+  }
+
+  /** Runs `read` on `record`; if a compaction removed a segment it names, once more on a fresh record. */
+  private async withFreshOnMissing<T>(
+    record: IndexRecord,
+    read: (r: IndexRecord) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await read(record);
+    } catch (err) {
+      if (!(err instanceof MissingSegmentError)) throw err;
+      const fresh = await this.catalog.get(record.name);
+      if (!fresh || fresh.uid !== record.uid) throw indexNotFound(record.name);
+      return read(fresh);
+    }
   }
 }
 

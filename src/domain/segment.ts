@@ -63,3 +63,41 @@ export function applyToLiveIds(live: Set<string>, manifest: SegmentManifest): vo
   for (const id of manifest.ids) live.add(id);
   for (const id of manifest.deleted) live.delete(id);
 }
+
+/**
+ * Merges consecutive segments (oldest first) into one with the same effect: an id whose last
+ * word in them is an upsert is upserted with its latest values and metadata; one whose last word
+ * is a delete is deleted. Applied after the same earlier segments, it gives the same live set.
+ */
+export function mergeSegments(segments: readonly Segment[], dimension: number): Segment {
+  // id -> [segment, row] of its latest upsert, or -1 when its latest word is a delete.
+  const last = new Map<string, [number, number] | -1>();
+  segments.forEach((segment, s) => {
+    segment.ids.forEach((id, r) => {
+      last.delete(id); // keep first-insertion order meaningful: re-adds move to the end
+      last.set(id, [s, r]);
+    });
+    for (const id of segment.deleted) {
+      last.delete(id);
+      last.set(id, -1);
+    }
+  });
+  const ids: string[] = [];
+  const metadata: (Record<string, unknown> | null)[] = [];
+  const deleted: string[] = [];
+  for (const [id, where] of last) {
+    if (where === -1) deleted.push(id);
+    else ids.push(id);
+  }
+  const values = new Float32Array(ids.length * dimension);
+  let row = 0;
+  for (const where of last.values()) {
+    if (where === -1) continue;
+    const [s, r] = where;
+    const segment = segments[s] as Segment;
+    values.set(segment.values.subarray(r * dimension, (r + 1) * dimension), row * dimension);
+    metadata.push(segment.metadata[r] ?? null);
+    row++;
+  }
+  return { ids, metadata, deleted, values };
+}

@@ -242,3 +242,64 @@ describe("bad input", () => {
     expect(method.status).toBe(405);
   });
 });
+
+describe("compaction", () => {
+  it("keeps the segment list short through many small writes, without changing the data", async () => {
+    const { DynamoIndexCatalog } = await import("../../src/adapters/dynamo-index-catalog");
+    const { COMPACT_AT } = await import("../../src/app/vector-store");
+    const clients = createClients(env.stack.settings);
+    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
+    await api.put("/vectors/indexes/many", { dimension: 2, metric: "l2" });
+    const expected = new Map<string, number[]>();
+    for (let i = 0; i < 60; i++) {
+      const id = `v${i % 25}`;
+      if (i % 7 === 6) {
+        // delete one that is live
+        const victim = [...expected.keys()][0] as string;
+        expect((await api.delete(`/vectors/indexes/many/vectors/${victim}`)).status).toBe(204);
+        expected.delete(victim);
+      } else {
+        expect(
+          (await api.post("/vectors/indexes/many/vectors", { vectors: [{ id, values: [i, -i] }] }))
+            .status,
+        ).toBe(200);
+        expected.set(id, [i, -i]);
+      }
+    }
+    const record = await catalog.get("many");
+    expect(record?.segments.length).toBeLessThanOrEqual(COMPACT_AT);
+    expect(record?.dataVersion).toBe(60);
+    const info = (await api.get("/vectors/indexes/many")).body;
+    expect(info.count).toBe(expected.size);
+    for (const [id, values] of expected) {
+      expect((await api.get(`/vectors/indexes/many/vectors/${id}`)).body.values).toEqual(values);
+    }
+    const all = await api.post("/vectors/indexes/many/search", { vector: [0, 0], k: 100 });
+    expect(all.body.results.map((r: { id: string }) => r.id).sort()).toEqual(
+      [...expected.keys()].sort(),
+    );
+    // Only the referenced segments are left in storage.
+    const keys = await objectKeys(`indexes/many/${record?.uid}/segments/`);
+    const referenced = new Set(record?.segments.map((s) => s.id));
+    expect(keys.every((k) => referenced.has(k.split("/").at(-1)?.split(".")[0] as string))).toBe(
+      true,
+    );
+  });
+
+  it("loses nothing when 60 concurrent writers cross the compaction threshold", async () => {
+    await api.put("/vectors/indexes/many-race", { dimension: 2, metric: "l2" });
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        api.post("/vectors/indexes/many-race/vectors", {
+          vectors: [{ id: `r${i}`, values: [i, i] }],
+        }),
+      ),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    const info = (await api.get("/vectors/indexes/many-race")).body;
+    expect(info).toMatchObject({ count: 60, data_version: 60 });
+    const all = await api.post("/vectors/indexes/many-race/search", { vector: [0, 0], k: 100 });
+    expect(all.body.results).toHaveLength(60);
+    expect((await api.get("/vectors/indexes/many-race/vectors/r59")).body.values).toEqual([59, 59]);
+  });
+});

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/domain/errors";
 import { assembleIndex } from "../../src/domain/loaded-index";
-import { applyToLiveIds, decodeValues, encodeValues, type Segment } from "../../src/domain/segment";
+import {
+  applyToLiveIds,
+  decodeValues,
+  encodeValues,
+  mergeSegments,
+  type Segment,
+} from "../../src/domain/segment";
 import { packBatch } from "../../src/domain/vector-batch";
 
 const seg = (ids: string[], values: number[], deleted: string[] = []): Segment => ({
@@ -80,5 +86,36 @@ describe("packBatch", () => {
   ])("refuses %j naming the problem", (vectors, message) => {
     expect(() => packBatch(vectors, 2, "cosine")).toThrow(ValidationError);
     expect(() => packBatch(vectors, 2, "cosine")).toThrow(message);
+  });
+});
+
+describe("mergeSegments", () => {
+  it("has the same effect as the segments it replaces, after any prefix", () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const ids = ["a", "b", "c", "d", "e", "f"];
+    const randomSegment = (): Segment => {
+      const ups = ids.filter(() => random() < 0.4);
+      const dels = ids.filter((id) => !ups.includes(id) && random() < 0.3);
+      return seg(
+        ups,
+        ups.flatMap(() => [Math.fround(random()), Math.fround(random())]),
+        dels,
+      );
+    };
+    for (let trial = 0; trial < 50; trial++) {
+      const all = Array.from({ length: 8 }, randomSegment);
+      const split = 1 + Math.floor(random() * 6);
+      const merged = mergeSegments(all.slice(split), 2);
+      const direct = assembleIndex(all, 2, "l2");
+      const compacted = assembleIndex([...all.slice(0, split), merged], 2, "l2");
+      const view = (ix: ReturnType<typeof assembleIndex>) =>
+        Object.fromEntries(ix.ids.map((id, r) => [id, [ix.raw(r), ix.metadata[r]]]));
+      expect(view(compacted)).toEqual(view(direct));
+      expect(merged.ids.filter((id) => merged.deleted.includes(id))).toEqual([]);
+    }
   });
 });
