@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from "aws-lambda";
-import { logger } from "../src/http/logger";
+import { logger } from "../src/logger";
 import { services } from "../src/services";
 
 /** EventBridge schedule (locally, a timer): start autotune for every index whose policy is due. */

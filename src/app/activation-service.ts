@@ -7,7 +7,7 @@ import { plainRows } from "../domain/exact-search";
 import type { HnswConfig } from "../domain/hnsw-config";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import { BUILTIN_DEFAULT_CONFIG, type PromotionEntry } from "../domain/promotion";
-import { logger } from "../http/logger";
+import { logger } from "../logger";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore, IndexCatalog } from "./ports";
 import type { PromotionService } from "./promotion-service";

@@ -18,7 +18,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../domain/errors"
 import { isStale } from "../domain/harness";
 import type { IndexRecord } from "../domain/index-record";
 import type { Trial } from "../domain/trial";
-import { logger } from "../http/logger";
+import { logger } from "../logger";
 import type { HarnessService } from "./harness-service";
 import type { AutotuneInput, JobStore, LeaseStore, PolicyStore, WorkflowStarter } from "./ports";
 import type { PromotionService } from "./promotion-service";

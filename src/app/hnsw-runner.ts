@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import { WORKER_ENV_VAR } from "../../infra/routes";
-import { logger } from "../http/logger";
+import { logger } from "../logger";
 import type { BuildTask, GroundTruthTask, MeasureResult, MeasureTask } from "./hnsw-worker";
 
 /** Runs HNSW builds, measurements and ground truth on worker threads. */

@@ -1,5 +1,5 @@
 import type { VectorInput } from "../domain/vector-batch";
-import { logger } from "../http/logger";
+import { logger } from "../logger";
 import type { AutotuneService } from "./autotune-service";
 import type { VectorStore, WriteResult } from "./vector-store";
 

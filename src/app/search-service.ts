@@ -6,7 +6,7 @@ import type { HnswConfig } from "../domain/hnsw-config";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { packVector } from "../domain/vector-batch";
-import { logger } from "../http/logger";
+import { logger } from "../logger";
 import type { GenerationRows } from "./activation-service";
 import type { BlobStore } from "./ports";
 import type { SearchHit, VectorStore } from "./vector-store";

@@ -8,7 +8,7 @@ import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { applyToLiveIds, mergeSegments, type Segment } from "../domain/segment";
 import { packBatch, packVector, type VectorInput } from "../domain/vector-batch";
 import { prepareQuery } from "../domain/vector-math";
-import { logger } from "../http/logger";
+import { logger } from "../logger";
 import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { indexPrefix, MissingSegmentError, SegmentStore, snapshotPrefix } from "./segment-store";

@@ -12,7 +12,7 @@ import {
   ValidationError,
   VectordError,
 } from "../domain/errors";
-import { logger } from "./logger";
+import { logger } from "../logger";
 import { parseWith } from "./parse";
 
 /** The request as a handler sees it: path, query and body accessors that validate. */

@@ -1,4 +1,4 @@
-import { logger } from "./logger";
+import { logger } from "../logger";
 
 /** The error name the workflow's Retry fields treat as transient. */
 export const TRANSIENT_ERROR = "TransientError";

@@ -8,7 +8,7 @@ import {
   substitutedDefinition,
 } from "../../infra/autotune-workflow";
 import type { AutotuneInput, WorkflowStarter } from "../app/ports";
-import { logger } from "../http/logger";
+import { logger } from "../logger";
 import { REPO_ROOT } from "./repo-root";
 
 type TaskFn = (input: unknown) => Promise<unknown>;

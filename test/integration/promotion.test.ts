@@ -3,7 +3,7 @@ import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { ActivationService } from "../../src/app/activation-service";
 import { BUILTIN_DEFAULT_CONFIG, HISTORY_CAP } from "../../src/domain/promotion";
-import { logger } from "../../src/http/logger";
+import { logger } from "../../src/logger";
 import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
