@@ -267,14 +267,15 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "GET",
     path: "/vectors/hnsw/autotune",
     entry: "functions/list-autotune.ts",
-    access: { tables: { indexes: "read", jobs: "read" } },
+    // Reading settles abandoned jobs (RUNNING past their lease) as FAILED: a write.
+    access: { tables: { indexes: "read", jobs: "readWrite" } },
   },
   {
     id: "GetAutotune",
     method: "GET",
     path: "/vectors/hnsw/autotune/{job_id}",
     entry: "functions/get-autotune.ts",
-    access: { tables: { jobs: "read" } },
+    access: { tables: { jobs: "readWrite" } },
   },
   {
     id: "PutPolicy",

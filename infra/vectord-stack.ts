@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { CorsHttpMethod, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
@@ -123,7 +124,10 @@ export class VectordStack extends Stack {
       environment[spec.envVar] = tables[key as TableKey].tableName;
     }
 
+    // Callers sign requests with SigV4 (IAM): a vector store holds a team's data, so no route is
+    // open to the internet. Grant callers execute-api:Invoke on the API.
     this.api = new HttpApi(this, "HttpApi", {
+      defaultAuthorizer: new HttpIamAuthorizer(),
       corsPreflight: {
         allowOrigins: ["*"],
         allowMethods: [CorsHttpMethod.ANY],

@@ -265,10 +265,26 @@ export class AutotuneService {
     }
   }
 
+  /**
+   * One job. A job still RUNNING after its lease would have expired stopped without reaching
+   * Decide (a crashed execution): it is recorded as FAILED, once, so it never looks alive forever.
+   */
   async get(jobId: string): Promise<Job> {
     const job = await this.deps.jobs.get(jobId);
     if (!job) throw new NotFoundError("job_not_found", `autotune job "${jobId}" does not exist`);
-    return job;
+    return this.settleAbandoned(job);
+  }
+
+  private async settleAbandoned(job: Job): Promise<Job> {
+    const age = this.now().getTime() - Date.parse(job.started_at);
+    if (job.status !== "RUNNING" || age <= this.leaseMs) return job;
+    const minutes = Math.max(1, Math.round(this.leaseMs / 60_000));
+    const failed = await this.finish(job, {
+      status: "FAILED",
+      reason: `the run stopped without finishing: no result within its ${minutes}-minute lease`,
+    });
+    // Another reader may have settled it first: the stored record is the truth.
+    return (await this.deps.jobs.get(job.job_id)) ?? failed;
   }
 
   /** Waits up to `seconds` for the job to finish; returns its latest state either way. */
@@ -284,7 +300,8 @@ export class AutotuneService {
 
   async list(indexName: string, limit: number): Promise<Job[]> {
     await this.deps.vectors.getIndex(indexName);
-    return this.deps.jobs.listByIndex(indexName, limit);
+    const jobs = await this.deps.jobs.listByIndex(indexName, limit);
+    return Promise.all(jobs.map((job) => this.settleAbandoned(job)));
   }
 
   async putPolicy(

@@ -57,6 +57,12 @@ describe("VectordStack", () => {
       (r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey,
     );
     expect(keys.sort()).toEqual(ROUTES.map(routeKey).sort());
+    // No route is open: every one requires SigV4-signed (IAM) requests.
+    for (const r of Object.values(routes)) {
+      expect(
+        (r as { Properties: { AuthorizationType?: string } }).Properties.AuthorizationType,
+      ).toBe("AWS_IAM");
+    }
     template.resourceCountIs("AWS::ApiGatewayV2::Api", 1);
     template.hasResourceProperties("AWS::ApiGatewayV2::Api", { ProtocolType: "HTTP" });
     const functions = template.findResources("AWS::Lambda::Function", {

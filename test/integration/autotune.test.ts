@@ -203,6 +203,11 @@ describe("autotune", () => {
     const after = await autotune({ index_name: "crashy", harness: "crashy-h", wait_seconds: 25 });
     expect(after.status).toBe(200);
     expect(after.body.status).toBe("SUCCEEDED");
+    // The crashed job itself is reported as failed once its lease is over, not RUNNING forever.
+    const dead = await crashing.get(crashed.job_id);
+    expect(dead.status).toBe("FAILED");
+    expect(dead.reason).toMatch(/^the run stopped without finishing/);
+    expect((await env.services.autotune.get(crashed.job_id)).status).toBe("FAILED");
   });
 
   it("keeps the other groups' trials when one build group fails", async () => {
