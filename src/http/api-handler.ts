@@ -18,7 +18,7 @@ import { parseWith } from "./parse";
 /** The request as a handler sees it: path, query and body accessors that validate. */
 export interface ApiRequest {
   readonly event: APIGatewayProxyEventV2;
-  /** A path parameter, parsed with `schema`. */
+  /** A path parameter (URL-decoded, as API Gateway delivers it), parsed with `schema`. */
   path<S extends z.ZodType>(name: string, schema: S): z.infer<S>;
   /** The query string parameters, parsed with `schema`. */
   query<S extends z.ZodType>(schema: S): z.infer<S>;
@@ -84,10 +84,8 @@ export function apiHandler(fn: (request: ApiRequest) => Promise<ApiResult>): Api
     let parsedBody: { value: unknown } | undefined;
     const request: ApiRequest = {
       event,
-      path: (name, schema) => {
-        const raw = event.pathParameters?.[name];
-        return parseWith(schema, raw === undefined ? raw : decodeURIComponent(raw), `path.${name}`);
-      },
+      // API Gateway HTTP APIs deliver path parameters already URL-decoded.
+      path: (name, schema) => parseWith(schema, event.pathParameters?.[name], `path.${name}`),
       query: (schema) => parseWith(schema, event.queryStringParameters ?? {}, "query"),
       body: (schema) => {
         parsedBody ??= { value: readBody(event) };

@@ -76,15 +76,16 @@ function toEvent(
   for (const [name, value] of url.searchParams) {
     query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
   }
+  // As API Gateway HTTP APIs do: path parameters (and rawPath) arrive URL-decoded.
   const pathParameters: Record<string, string> = {};
   route.params.forEach((name, i) => {
-    pathParameters[name] = match[i + 1] as string;
+    pathParameters[name] = decodeURIComponent(match[i + 1] as string);
   });
   const now = new Date();
   return {
     version: "2.0",
     routeKey: routeKey(route.route),
-    rawPath: url.pathname,
+    rawPath: decodeURIComponent(url.pathname),
     rawQueryString: url.search.slice(1),
     headers,
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
@@ -149,6 +150,15 @@ export function createLocalServer(
       body = await readBody(req);
     } catch {
       return errorResult(413, "payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    }
+    try {
+      decodeURIComponent(url.pathname);
+    } catch {
+      return errorResult(
+        400,
+        "invalid_path",
+        `path ${url.pathname} has a malformed percent-encoding`,
+      );
     }
     const event = toEvent(req, url, hit.route, hit.match, body);
     try {

@@ -303,3 +303,25 @@ describe("compaction", () => {
     expect((await api.get("/vectors/indexes/many-race/vectors/r59")).body.values).toEqual([59, 59]);
   });
 });
+
+describe("ids in paths", () => {
+  it("reads and deletes vectors whose ids need percent-encoding", async () => {
+    await api.put("/vectors/indexes/odd-ids", { dimension: 1, metric: "l2" });
+    const ids = ["50% off", "ümlaut ?#", "q=1&r=2"];
+    await api.post("/vectors/indexes/odd-ids/vectors", {
+      vectors: ids.map((id, i) => ({ id, values: [i] })),
+    });
+    for (const [i, id] of ids.entries()) {
+      const res = await api.get(`/vectors/indexes/odd-ids/vectors/${encodeURIComponent(id)}`);
+      expect(res.body).toEqual({ id, values: [i], metadata: null });
+    }
+    expect(
+      (await api.delete(`/vectors/indexes/odd-ids/vectors/${encodeURIComponent("50% off")}`))
+        .status,
+    ).toBe(204);
+    expect((await api.get("/vectors/indexes/odd-ids")).body.count).toBe(2);
+    const malformed = await api.get("/vectors/indexes/odd-ids/vectors/%E0%A4%A");
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe("invalid_path");
+  });
+});
