@@ -52,8 +52,3 @@ export const hnswConfigSchema = z.strictObject({
   m: hnswParam("m").default(DEFAULT_M),
   seed: seedSchema.default(DEFAULT_SEED),
 });
-
-/** Graphs are equal when these are: one build serves every `ef_search` of the same key. */
-export function buildKey(config: BuildParams): string {
-  return `m=${config.m},ef_construction=${config.ef_construction},seed=${config.seed}`;
-}
