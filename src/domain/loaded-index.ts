@@ -1,11 +1,12 @@
-import type { VectorRows } from "./exact-search";
+import { inverseNorms, type VectorRows } from "./exact-search";
 import type { Metric } from "./metric";
 import type { Segment } from "./segment";
-import { normalizeInPlace, shortestFloat32 } from "./vector-math";
+import { shortestFloat32 } from "./vector-math";
 
 /**
  * All live vectors of one index version, packed row-major for fast scans. Row `i` is the
- * vector of `ids[i]`; for `cosine` the rows are normalized to unit length.
+ * vector of `ids[i]`, as written; for `cosine`, `inverseNorms` stands in for a normalized copy
+ * (one float per row instead of one per value).
  */
 export interface LoadedIndex extends VectorRows {
   readonly metric: Metric;
@@ -13,7 +14,7 @@ export interface LoadedIndex extends VectorRows {
   readonly metadata: readonly (Record<string, unknown> | null)[];
   /** Row of each live id. */
   readonly rowOf: ReadonlyMap<string, number>;
-  /** Values of one row as written (not normalized), each the shortest decimal of its Float32. */
+  /** Values of one row as written, each the shortest decimal of its Float32. */
   readonly raw: (row: number) => number[];
 }
 
@@ -56,8 +57,6 @@ export function assembleIndex(
   const rowOf = new Map<string, number>();
   // Shared memory: worker threads building graphs read the rows without a copy.
   const data = new Float32Array(new SharedArrayBuffer(where.size * dimension * 4));
-  // Only cosine rows are rewritten (normalized), so only cosine needs a copy of the raw values.
-  const rawData = metric === "cosine" ? new Float32Array(where.size * dimension) : data;
   for (const [id, slot] of where) {
     const s = segOf[slot] as number;
     const r = rowIn[slot] as number;
@@ -68,14 +67,23 @@ export function assembleIndex(
     rowOf.set(id, row);
     const src = segment.values.subarray(r * dimension, (r + 1) * dimension);
     data.set(src, row * dimension);
-    if (rawData !== data) rawData.set(src, row * dimension);
-    if (metric === "cosine") normalizeInPlace(data, row * dimension, dimension);
   }
   const raw = (row: number): number[] => {
     const out = new Array<number>(dimension);
     const base = row * dimension;
-    for (let j = 0; j < dimension; j++) out[j] = shortestFloat32(rawData[base + j] as number);
+    for (let j = 0; j < dimension; j++) out[j] = shortestFloat32(data[base + j] as number);
     return out;
   };
-  return { data, dimension, rows: ids.length, metric, ids, metadata, rowOf, raw };
+  const rows = ids.length;
+  return {
+    data,
+    dimension,
+    rows,
+    ...(metric === "cosine" ? { inverseNorms: inverseNorms(data, dimension, rows) } : {}),
+    metric,
+    ids,
+    metadata,
+    rowOf,
+    raw,
+  };
 }

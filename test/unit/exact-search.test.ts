@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { exactTopK } from "../../src/domain/exact-search";
+import { exactTopK, inverseNorms } from "../../src/domain/exact-search";
 import type { Metric } from "../../src/domain/metric";
-import { normalizeInPlace, prepareQuery, shortestFloat32 } from "../../src/domain/vector-math";
+import { prepareQuery, shortestFloat32 } from "../../src/domain/vector-math";
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -39,13 +39,13 @@ describe("exactTopK", () => {
       const dimension = 8;
       const rows = Array.from({ length: 300 }, () => Array.from({ length: dimension }, next));
       const data = new Float32Array(rows.flat());
-      if (metric === "cosine") {
-        for (let r = 0; r < rows.length; r++) normalizeInPlace(data, r * dimension, dimension);
-      }
+      // Rows stay as written; cosine scales each dot product by the row's inverse norm.
+      const scale =
+        metric === "cosine" ? { inverseNorms: inverseNorms(data, dimension, rows.length) } : {};
       for (let t = 0; t < 10; t++) {
         const query = Array.from({ length: dimension }, next);
         const got = exactTopK(
-          { data, dimension, rows: rows.length },
+          { data, dimension, rows: rows.length, ...scale },
           metric,
           prepareQuery(metric, query),
           10,
@@ -67,6 +67,17 @@ describe("exactTopK", () => {
     expect(
       exactTopK({ data: new Float32Array(), dimension: 2, rows: 0 }, "l2", new Float32Array(2), 3),
     ).toEqual([]);
+  });
+
+  it("refuses cosine rows without their inverse norms", () => {
+    expect(() =>
+      exactTopK(
+        { data: new Float32Array(4), dimension: 2, rows: 2 },
+        "cosine",
+        new Float32Array(2),
+        1,
+      ),
+    ).toThrow("cosine rows need inverseNorms for all 2 rows");
   });
 
   it("says what it got when the query has the wrong length", () => {

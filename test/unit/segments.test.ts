@@ -46,10 +46,12 @@ describe("segments", () => {
     expect([...live].sort()).toEqual(["a", "b"]);
   });
 
-  it("normalizes rows for cosine but returns the values as written", () => {
-    const index = assembleIndex([seg(["a"], [3, 4])], 2, "cosine");
-    expect(Array.from(index.data)).toEqual([Math.fround(0.6), Math.fround(0.8)]);
+  it("keeps cosine rows as written, with their inverse norms instead of a normalized copy", () => {
+    const index = assembleIndex([seg(["a", "b"], [3, 4, 0, 2])], 2, "cosine");
+    expect(Array.from(index.data)).toEqual([3, 4, 0, 2]);
+    expect(Array.from(index.inverseNorms ?? [])).toEqual([0.2, 0.5]);
     expect(index.raw(0)).toEqual([3, 4]);
+    expect(assembleIndex([seg(["a"], [3, 4])], 2, "l2").inverseNorms).toBeUndefined();
   });
 });
 
