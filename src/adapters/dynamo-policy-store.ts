@@ -2,12 +2,11 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   paginateScan,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { PolicyStore } from "../app/ports";
-import type { Policy } from "../domain/autotune";
+import type { Policy, PolicySettings } from "../domain/autotune";
 import { isConditionFailed } from "./dynamo-errors";
 
 const POLICY_EXISTS = "attribute_exists(#index_name)";
@@ -30,8 +29,46 @@ export class DynamoPolicyStore implements PolicyStore {
     return out.Item as Policy | undefined;
   }
 
-  async put(policy: Policy): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: policy }));
+  async put(settings: PolicySettings, now: string, vectorsWritten: number): Promise<Policy> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { index_name: settings.index_name },
+        UpdateExpression: [
+          "SET #harness = :harness, #min_recall = :min_recall, #grid = :grid",
+          "#every_minutes = :every_minutes, #min_new_vectors = :min_new_vectors, #updated_at = :now",
+          // Bookkeeping: set once, then only by recordStart.
+          "#created_at = if_not_exists(#created_at, :now)",
+          "#last_started_at = if_not_exists(#last_started_at, :null)",
+          "#last_job_id = if_not_exists(#last_job_id, :null)",
+          "#written = if_not_exists(#written, :written)",
+        ].join(", "),
+        ExpressionAttributeNames: {
+          "#harness": "harness",
+          "#min_recall": "min_recall",
+          "#grid": "grid",
+          "#every_minutes": "every_minutes",
+          "#min_new_vectors": "min_new_vectors",
+          "#updated_at": "updated_at",
+          "#created_at": "created_at",
+          "#last_started_at": "last_started_at",
+          "#last_job_id": "last_job_id",
+          "#written": "vectors_written_at_last_start",
+        },
+        ExpressionAttributeValues: {
+          ":harness": settings.harness,
+          ":min_recall": settings.min_recall,
+          ":grid": settings.grid,
+          ":every_minutes": settings.every_minutes,
+          ":min_new_vectors": settings.min_new_vectors,
+          ":now": now,
+          ":null": null,
+          ":written": vectorsWritten,
+        },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return out.Attributes as Policy;
   }
 
   async delete(indexName: string): Promise<boolean> {

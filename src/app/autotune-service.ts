@@ -317,24 +317,18 @@ export class AutotuneService {
     const record = await this.deps.vectors.getIndex(indexName);
     await this.requireHarnessOf(request.harness, indexName);
     if (request.grid) planGroups(request.grid);
-    const existing = await this.deps.policies.get(indexName);
-    const now = this.now().toISOString();
-    const policy: Policy = {
-      index_name: indexName,
-      harness: request.harness,
-      min_recall: request.minRecall ?? DEFAULT_MIN_RECALL,
-      grid: request.grid ?? null,
-      every_minutes: request.everyMinutes ?? null,
-      min_new_vectors: request.minNewVectors ?? null,
-      created_at: existing?.created_at ?? now,
-      updated_at: now,
-      last_started_at: existing?.last_started_at ?? null,
-      last_job_id: existing?.last_job_id ?? null,
-      vectors_written_at_last_start:
-        existing?.vectors_written_at_last_start ?? record.vectorsWritten,
-    };
-    await this.deps.policies.put(policy);
-    return policy;
+    return this.deps.policies.put(
+      {
+        index_name: indexName,
+        harness: request.harness,
+        min_recall: request.minRecall ?? DEFAULT_MIN_RECALL,
+        grid: request.grid ?? null,
+        every_minutes: request.everyMinutes ?? null,
+        min_new_vectors: request.minNewVectors ?? null,
+      },
+      this.now().toISOString(),
+      record.vectorsWritten,
+    );
   }
 
   async getPolicy(indexName: string): Promise<Policy> {

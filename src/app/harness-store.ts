@@ -52,7 +52,13 @@ export class HarnessStore {
       created_at: harness.createdAt,
       refreshed_at: harness.refreshedAt,
     };
-    await this.blobs.put(this.fileKey(harness.name), JSON.stringify(file), "application/json");
+    try {
+      await this.blobs.put(this.fileKey(harness.name), JSON.stringify(file), "application/json");
+    } catch (err) {
+      // The harness still names the previous vectors: these are nobody's.
+      await this.blobs.deleteKeys([vectorsKey]).catch(() => undefined);
+      throw err;
+    }
     if (previous && previous.vectors_key !== vectorsKey) {
       await this.blobs.deleteKeys([previous.vectors_key]).catch(() => undefined);
     }

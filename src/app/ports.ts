@@ -1,4 +1,4 @@
-import type { GridEntry, Job, Policy } from "../domain/autotune";
+import type { GridEntry, Job, Policy, PolicySettings } from "../domain/autotune";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import type { Profile } from "../domain/profile";
 import type { PromotionRecord } from "../domain/promotion";
@@ -123,7 +123,11 @@ export interface LeaseStore {
 /** Autotune policies, one per index. */
 export interface PolicyStore {
   get(indexName: string): Promise<Policy | undefined>;
-  put(policy: Policy): Promise<void>;
+  /**
+   * Sets a policy's settings in one write, keeping its start bookkeeping (a start recorded
+   * concurrently is never lost); a new policy counts appends from `vectorsWritten`.
+   */
+  put(settings: PolicySettings, now: string, vectorsWritten: number): Promise<Policy>;
   /** `false` when there was none. */
   delete(indexName: string): Promise<boolean>;
   list(): Promise<Policy[]>;

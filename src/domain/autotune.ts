@@ -129,8 +129,8 @@ export function winnerNote(winner: Trial): string {
   return `autotune winner: recall=${winner.metrics.recall_at_k.toFixed(2)} p50=${winner.metrics.search_latency_p50_us}us`;
 }
 
-/** An autotune policy: what to tune with, and when. */
-export interface Policy {
+/** What a caller sets in an autotune policy. */
+export interface PolicySettings {
   readonly index_name: string;
   readonly harness: string;
   readonly min_recall: number;
@@ -139,6 +139,10 @@ export interface Policy {
   readonly every_minutes: number | null;
   /** Tune after at least this many vectors were written since the last start. */
   readonly min_new_vectors: number | null;
+}
+
+/** An autotune policy: what to tune with, and when, and when it last started one. */
+export interface Policy extends PolicySettings {
   readonly created_at: string;
   readonly updated_at: string;
   /** Bookkeeping of the last autotune start on this index. */

@@ -332,6 +332,14 @@ describe("policies and triggers", () => {
     expect((await api.get("/vectors/hnsw/autotune/policies/due")).body.last_job_id).toBe(
       dueJobs[0].job_id,
     );
+    // Changing the settings keeps the start bookkeeping: the schedule does not start it again.
+    const changed = await api.put("/vectors/hnsw/autotune/policies/due", {
+      harness: "due-h",
+      every_minutes: 5,
+      min_recall: 0.5,
+    });
+    expect(changed.body).toMatchObject({ min_recall: 0.5, last_job_id: dueJobs[0].job_id });
+    expect((await schedule({})).started).not.toContain("due");
   });
 
   it("starts once when appends pass min_new_vectors, refreshing the harness first", async () => {
