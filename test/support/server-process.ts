@@ -21,7 +21,14 @@ export async function startServerProcess(
     ["--openssl-legacy-provider", "--import", "tsx", "src/local/main.ts"],
     {
       cwd: ROOT,
-      env: { ...process.env, PORT: "0", VECTORD_DATA_DIR: dataDir, ...env },
+      // INFO: tests read the server's log lines (npm test itself runs at WARN).
+      env: {
+        ...process.env,
+        PORT: "0",
+        VECTORD_DATA_DIR: dataDir,
+        POWERTOOLS_LOG_LEVEL: "INFO",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
