@@ -77,103 +77,93 @@ export class DynamoIndexCatalog implements IndexCatalog {
     }
   }
 
-  async appendSegment(
+  appendSegment(
     current: IndexRecord,
     segment: SegmentRef,
     count: number,
     now: string,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { name: current.name },
-          UpdateExpression:
-            "SET #segments = list_append(#segments, :segment), #count = :count, #data_version = :next_version, #vectors_written = :vectors_written, #updated_at = :now",
-          ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ}`,
-          ExpressionAttributeNames: {
-            "#segments": "segments",
-            "#count": "count",
-            "#data_version": "data_version",
-            "#updated_at": "updated_at",
-            "#vectors_written": "vectors_written",
-            "#uid": "uid",
-          },
-          ExpressionAttributeValues: {
-            ":segment": [segment],
-            ":count": count,
-            ":next_version": current.dataVersion + 1,
-            ":vectors_written": current.vectorsWritten + segment.vectors,
-            ":expected_version": current.dataVersion,
-            ":now": now,
-            ":uid": current.uid,
-          },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return fromItem(out.Attributes as IndexItem);
-    } catch (err) {
-      if (isConditionFailed(err)) return LOST_RACE;
-      throw err;
-    }
+    return this.conditionalUpdate(current, {
+      UpdateExpression:
+        "SET #segments = list_append(#segments, :segment), #count = :count, #data_version = :next_version, #vectors_written = :vectors_written, #updated_at = :now",
+      ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ}`,
+      ExpressionAttributeNames: {
+        "#segments": "segments",
+        "#count": "count",
+        "#data_version": "data_version",
+        "#updated_at": "updated_at",
+        "#vectors_written": "vectors_written",
+      },
+      ExpressionAttributeValues: {
+        ":segment": [segment],
+        ":count": count,
+        ":next_version": current.dataVersion + 1,
+        ":vectors_written": current.vectorsWritten + segment.vectors,
+        ":expected_version": current.dataVersion,
+        ":now": now,
+      },
+    });
   }
 
-  async replaceTail(
+  replaceTail(
     current: IndexRecord,
     keep: number,
     merged: SegmentRef,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { name: current.name },
-          UpdateExpression: "SET #segments = :segments",
-          // Same incarnation, no write since, no other compaction since.
-          ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ} AND ${SAME_SEGMENT_COUNT}`,
-          ExpressionAttributeNames: {
-            "#uid": "uid",
-            "#data_version": "data_version",
-            "#segments": "segments",
-          },
-          ExpressionAttributeValues: {
-            ":uid": current.uid,
-            ":expected_version": current.dataVersion,
-            ":segment_count": current.segments.length,
-            ":segments": [...current.segments.slice(0, keep), merged],
-          },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return fromItem(out.Attributes as IndexItem);
-    } catch (err) {
-      if (isConditionFailed(err)) return LOST_RACE;
-      throw err;
-    }
+    return this.conditionalUpdate(current, {
+      UpdateExpression: "SET #segments = :segments",
+      // Same incarnation, no write since, no other compaction since.
+      ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ} AND ${SAME_SEGMENT_COUNT}`,
+      ExpressionAttributeNames: { "#data_version": "data_version", "#segments": "segments" },
+      ExpressionAttributeValues: {
+        ":expected_version": current.dataVersion,
+        ":segment_count": current.segments.length,
+        ":segments": [...current.segments.slice(0, keep), merged],
+      },
+    });
   }
 
-  async setActive(
+  setActive(
     current: IndexRecord,
     active: ActiveGeneration,
   ): Promise<IndexRecord | typeof LOST_RACE> {
     const expected = current.active?.generation;
+    return this.conditionalUpdate(current, {
+      UpdateExpression: "SET #active = :active",
+      ConditionExpression: `${SAME_INCARNATION} AND ${expected === undefined ? NEVER_ACTIVATED : SAME_ACTIVE_GENERATION}`,
+      ExpressionAttributeNames: {
+        "#active": "active",
+        ...(expected === undefined ? {} : { "#generation": "generation" }),
+      },
+      ExpressionAttributeValues: {
+        ":active": active,
+        ...(expected === undefined ? {} : { ":expected_generation": expected }),
+      },
+    });
+  }
+
+  /**
+   * One conditional UpdateItem on `current`'s item; every condition includes
+   * {@link SAME_INCARNATION}, whose names and values are added here. The new record, or
+   * {@link LOST_RACE} when the condition did not hold.
+   */
+  private async conditionalUpdate(
+    current: IndexRecord,
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+  ): Promise<IndexRecord | typeof LOST_RACE> {
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { name: current.name },
-          UpdateExpression: "SET #active = :active",
-          ConditionExpression: `${SAME_INCARNATION} AND ${expected === undefined ? NEVER_ACTIVATED : SAME_ACTIVE_GENERATION}`,
-          ExpressionAttributeNames: {
-            "#uid": "uid",
-            "#active": "active",
-            ...(expected === undefined ? {} : { "#generation": "generation" }),
-          },
-          ExpressionAttributeValues: {
-            ":uid": current.uid,
-            ":active": active,
-            ...(expected === undefined ? {} : { ":expected_generation": expected }),
-          },
+          ...update,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, "#uid": "uid" },
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":uid": current.uid },
           ReturnValues: "ALL_NEW",
         }),
       );
