@@ -422,7 +422,7 @@ export class AutotuneService {
   }
 
   private async requireHarnessOf(name: string, indexName: string) {
-    const harness = await this.deps.harnesses.require(name);
+    const harness = await this.deps.harnesses.describe(name);
     if (harness.indexName !== indexName) {
       throw new ValidationError(
         `harness "${name}" is over index "${harness.indexName}", not "${indexName}"`,

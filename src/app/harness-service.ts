@@ -1,6 +1,12 @@
 import { NotFoundError, ValidationError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
-import { AUTOGEN_DEFAULTS, type Harness, type HarnessQuery, isStale } from "../domain/harness";
+import {
+  AUTOGEN_DEFAULTS,
+  type Harness,
+  type HarnessInfo,
+  type HarnessQuery,
+  isStale,
+} from "../domain/harness";
 import type { QueryRows } from "../domain/hnsw";
 import type { IndexRecord } from "../domain/index-record";
 import type { LoadedIndex } from "../domain/loaded-index";
@@ -20,7 +26,7 @@ export interface HarnessServiceDeps {
 
 /** A harness as the API shows it, with whether its ground truth is stale. */
 export interface HarnessView {
-  readonly harness: Harness;
+  readonly harness: HarnessInfo;
   readonly stale: boolean;
 }
 
@@ -119,7 +125,7 @@ export class HarnessService {
   }
 
   async get(name: string): Promise<HarnessView> {
-    const harness = await this.require(name);
+    const harness = await this.describe(name);
     const index = await this.vectors.findIndex(harness.indexName);
     return { harness, stale: !index || isStale(harness, index) };
   }
@@ -139,9 +145,17 @@ export class HarnessService {
     return this.computeAndSave(name, record, loaded, harness);
   }
 
+  /** The whole harness (query vectors included); 404 when there is none. */
   async require(name: string): Promise<Harness> {
     const harness = await this.store.get(name);
-    if (!harness) throw new NotFoundError("harness_not_found", `harness "${name}" does not exist`);
+    if (!harness) throw harnessNotFound(name);
+    return harness;
+  }
+
+  /** The harness without its query vectors (one small read); 404 when there is none. */
+  async describe(name: string): Promise<HarnessInfo> {
+    const harness = await this.store.describe(name);
+    if (!harness) throw harnessNotFound(name);
     return harness;
   }
 
@@ -193,6 +207,10 @@ export function queryRows(
     q.sourceId === null ? -1 : (loaded.rowOf.get(q.sourceId) ?? -1),
   );
   return { data: vectors, dimension, rows: queries.length, excludeRows };
+}
+
+function harnessNotFound(name: string): NotFoundError {
+  return new NotFoundError("harness_not_found", `harness "${name}" does not exist`);
 }
 
 function requireSize(record: IndexRecord, needed: number, what: string): void {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Harness, HarnessQuery } from "../domain/harness";
+import type { Harness, HarnessInfo, HarnessQuery } from "../domain/harness";
 import type { Metric } from "../domain/metric";
 import { decodeValues, encodeValues } from "../domain/segment";
 import type { BlobStore } from "./ports";
@@ -64,28 +64,21 @@ export class HarnessStore {
     }
   }
 
+  /** The harness without its query vectors: one small read. */
+  async describe(name: string): Promise<HarnessInfo | undefined> {
+    const file = await this.readFile(name);
+    return file ? infoOf(file) : undefined;
+  }
+
+  /** The whole harness, query vectors included. */
   async get(name: string): Promise<Harness | undefined> {
     const file = await this.readFile(name);
     if (!file) return undefined;
     const bytes = await this.blobs.get(file.vectors_key);
-    if (!bytes)
+    if (!bytes) {
       throw new Error(`harness "${name}" names vectors ${file.vectors_key}, which are missing`);
-    const queries: HarnessQuery[] = file.queries.map((q) => ({ id: q.id, sourceId: q.source_id }));
-    return {
-      name: file.name,
-      indexName: file.index_name,
-      indexUid: file.index_uid,
-      dimension: file.dimension,
-      metric: file.metric,
-      k: file.k,
-      queries,
-      vectors: decodeValues(bytes, queries.length * file.dimension),
-      groundTruth: file.ground_truth,
-      dataVersion: file.data_version,
-      origin: file.origin,
-      createdAt: file.created_at,
-      refreshedAt: file.refreshed_at,
-    };
+    }
+    return { ...infoOf(file), vectors: decodeValues(bytes, file.queries.length * file.dimension) };
   }
 
   private fileKey(name: string): string {
@@ -96,4 +89,21 @@ export class HarnessStore {
     const bytes = await this.blobs.get(this.fileKey(name));
     return bytes ? (JSON.parse(Buffer.from(bytes).toString("utf8")) as HarnessFile) : undefined;
   }
+}
+
+function infoOf(file: HarnessFile): HarnessInfo {
+  return {
+    name: file.name,
+    indexName: file.index_name,
+    indexUid: file.index_uid,
+    dimension: file.dimension,
+    metric: file.metric,
+    k: file.k,
+    queries: file.queries.map((q): HarnessQuery => ({ id: q.id, sourceId: q.source_id })),
+    groundTruth: file.ground_truth,
+    dataVersion: file.data_version,
+    origin: file.origin,
+    createdAt: file.created_at,
+    refreshedAt: file.refreshed_at,
+  };
 }

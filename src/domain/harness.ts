@@ -37,6 +37,9 @@ export interface Harness {
   readonly refreshedAt: string;
 }
 
+/** A harness without its query vectors (what describing it needs). */
+export type HarnessInfo = Omit<Harness, "vectors">;
+
 /** True when the index has changed since the ground truth was computed. */
 export function isStale(
   harness: Pick<Harness, "indexUid" | "dataVersion">,
