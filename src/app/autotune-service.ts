@@ -213,6 +213,8 @@ export class AutotuneService {
       efSearches: input.group.ef_searches,
       source: "autotune",
       jobId: input.job_id,
+      // Writes may land while a job runs: measure each build against truth for its own data.
+      whenStale: "recompute",
     });
     return { group: input.group, trials };
   }

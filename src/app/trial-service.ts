@@ -34,6 +34,12 @@ export interface BuildGroupRequest {
   readonly source: TrialSource;
   readonly note?: string | null | undefined;
   readonly jobId?: string | undefined;
+  /**
+   * When the index changed since the harness's ground truth: `refuse` (409 `stale_harness`, the
+   * API's rule) or `recompute` exact truth for the current data (autotune, whose runs may overlap
+   * writes).
+   */
+  readonly whenStale?: "refuse" | "recompute";
 }
 
 /**
@@ -74,15 +80,31 @@ export class TrialService {
    * to the journal, all naming the same snapshot.
    */
   async runBuildGroup(request: BuildGroupRequest): Promise<Trial[]> {
-    const { harness, record } = await this.freshHarness(request.indexName, request.harness);
+    const { harness, record, stale } = await this.freshHarness(
+      request.indexName,
+      request.harness,
+      request.whenStale ?? "refuse",
+    );
     const loaded = await this.deps.vectors.load(record);
     const queries = queryRows(harness.queries, harness.vectors, harness.dimension, loaded);
-    const truth = new Int32Array(harness.queries.length * harness.k).fill(-1);
-    harness.groundTruth.forEach((ids, q) => {
-      ids.forEach((id, i) => {
-        truth[q * harness.k + i] = loaded.rowOf.get(id) ?? -1;
+    let truth: Int32Array;
+    if (stale) {
+      // The data moved on since the harness's ground truth: measure against exact truth for the
+      // data this graph is built from (the stored harness is left as it is).
+      truth = await this.deps.runner.groundTruth({
+        rows: plainRows(loaded),
+        metric: record.metric,
+        queries,
+        k: harness.k,
       });
-    });
+    } else {
+      truth = new Int32Array(harness.queries.length * harness.k).fill(-1);
+      harness.groundTruth.forEach((ids, q) => {
+        ids.forEach((id, i) => {
+          truth[q * harness.k + i] = loaded.rowOf.get(id) ?? -1;
+        });
+      });
+    }
 
     const snapshotPath = join(tmpdir(), `vectord-graph-${randomUUID()}.hnsw`);
     try {
@@ -175,7 +197,8 @@ export class TrialService {
   private async freshHarness(
     indexName: string,
     name: string,
-  ): Promise<{ harness: Harness; record: IndexRecord }> {
+    whenStale: "refuse" | "recompute",
+  ): Promise<{ harness: Harness; record: IndexRecord; stale: boolean }> {
     const record = await this.deps.vectors.getIndex(indexName);
     const harness = await this.deps.harnesses.require(name);
     if (harness.indexName !== indexName) {
@@ -184,7 +207,8 @@ export class TrialService {
         "harness_index_mismatch",
       );
     }
-    if (isStale(harness, record)) {
+    const stale = isStale(harness, record);
+    if (stale && whenStale === "refuse") {
       const since =
         harness.indexUid === record.uid
           ? `data_version ${harness.dataVersion}, but index "${indexName}" is at data_version ${record.dataVersion}`
@@ -194,6 +218,12 @@ export class TrialService {
         `harness "${name}" has ground truth for ${since}; POST /vectors/hnsw/evals/${name}/refresh first`,
       );
     }
-    return { harness, record };
+    if (stale && harness.indexUid !== record.uid) {
+      throw new ConflictError(
+        "stale_harness",
+        `harness "${name}" was made for an earlier index "${indexName}", which was deleted and created again`,
+      );
+    }
+    return { harness, record, stale };
   }
 }

@@ -240,6 +240,43 @@ describe("autotune", () => {
     expect(res.body.reason).toContain("1 build group(s) failed");
   });
 
+  it("measures against fresh exact truth when writes land while the job runs", async () => {
+    await indexWithHarness("moving-tune");
+    let writes = 0;
+    localWorkflow().intercept((state, handler) =>
+      state === "RunBuildGroup"
+        ? async (input) => {
+            // A write between Plan and each build: the harness is stale by the time it measures.
+            writes++;
+            await api.post("/vectors/indexes/moving-tune/vectors", {
+              vectors: randomVectors(3, 8, 500 + writes, `late${writes}-`),
+            });
+            return handler(input);
+          }
+        : handler,
+    );
+    const res = await autotune({
+      index_name: "moving-tune",
+      harness: "moving-tune-h",
+      grid: [{ ef_construction: 100, ef_search: 200 }],
+      wait_seconds: 25,
+    });
+    expect(res.body.status).toBe("SUCCEEDED");
+    const trial = res.body.trials[0];
+    // Built and measured on the data after the late write, with exact truth for that data.
+    expect(trial.data_version).toBeGreaterThan(1);
+    expect(trial.metrics.recall_at_k).toBe(1);
+    const harness = (await api.get("/vectors/hnsw/evals/moving-tune-h")).body;
+    expect(harness).toMatchObject({ data_version: 1, stale: true });
+    // A manual trial still refuses the stale harness.
+    const manual = await api.post("/vectors/hnsw/trial", {
+      index_name: "moving-tune",
+      harness: "moving-tune-h",
+      config: { ef_construction: 20, ef_search: 20 },
+    });
+    expect(manual.status).toBe(409);
+  });
+
   it("marks the job FAILED when planning fails, and frees the index", async () => {
     await indexWithHarness("stale-plan");
     // Make the harness stale: an API start does not refresh it, so Plan refuses.
@@ -357,9 +394,12 @@ describe("policies and triggers", () => {
     expect(jobs[0].trigger).toBe("append");
     const job = await finished(jobs[0].job_id);
     expect(job.status).toBe("SUCCEEDED");
-    // The harness was refreshed for the new data before it was measured.
+    // The harness was refreshed for the new data (version 3, the write that crossed the
+    // threshold) before it was measured; the trials measured that data or later.
     const harness = (await api.get("/vectors/hnsw/evals/grow-h")).body;
     expect(harness.data_version).toBeGreaterThanOrEqual(3);
-    expect(job.trials[0].data_version).toBe(harness.data_version);
+    expect(harness.refreshed_at > harness.created_at).toBe(true);
+    for (const trial of job.trials)
+      expect(trial.data_version).toBeGreaterThanOrEqual(harness.data_version);
   });
 });
