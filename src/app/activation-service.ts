@@ -64,6 +64,19 @@ export class ActivationService {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /** Deletes a generation two flips old, if its files are the index's own (not a trial's). */
+  private async retire(
+    old: { graph_key: string; rows_key: string } | undefined,
+    base: string,
+  ): Promise<void> {
+    if (!old) return;
+    const prefix = base.slice(0, base.indexOf(GENERATION_SEGMENT) + GENERATION_SEGMENT.length);
+    const keys = [old.graph_key, old.rows_key].filter((key) => key.startsWith(prefix));
+    await this.deps.blobs.deleteKeys(keys).catch((err: Error) => {
+      logger.warn("could not delete a retired HNSW generation", { keys, error: err });
+    });
+  }
+
   async activate(indexName: string, defaultConfig?: HnswConfig): Promise<ActivationResult> {
     const record = await this.deps.vectors.getIndex(indexName);
     if (record.count === 0) {
@@ -110,6 +123,7 @@ export class ActivationService {
       written.push(rowsKey);
       await this.deps.blobs.put(rowsKey, JSON.stringify(rows), "application/json");
 
+      let replaced: ActiveGeneration | null = null;
       const activated = await retryLostRaces(
         `activate index "${indexName}"`,
         async (attempt) => {
@@ -117,6 +131,7 @@ export class ActivationService {
           if (!current || current.uid !== record.uid) {
             throw new NotFoundError("index_not_found", `index "${indexName}" does not exist`);
           }
+          replaced = current.active;
           const active: ActiveGeneration = {
             generation: (current.active?.generation ?? 0) + 1,
             config: chosen.config,
@@ -124,11 +139,20 @@ export class ActivationService {
             activated_at: this.now().toISOString(),
             graph_key: graphKey,
             rows_key: rowsKey,
+            ...(current.active
+              ? {
+                  previous: {
+                    graph_key: current.active.graph_key,
+                    rows_key: current.active.rows_key,
+                  },
+                }
+              : {}),
           };
           return this.deps.catalog.setActive(current, active);
         },
         this.deps.retry ?? DEFAULT_RETRY,
       );
+      await this.retire((replaced as ActiveGeneration | null)?.previous, base);
       return {
         index_name: indexName,
         generation: (activated.active as ActiveGeneration).generation,
@@ -144,6 +168,13 @@ export class ActivationService {
     }
   }
 }
+
+/**
+ * Storage of generations: the active one and the one before it are kept (a warm searcher may
+ * still be loading it); the one before that is deleted at the next flip. Trial snapshots that
+ * served as a generation belong to the journal and are never deleted here.
+ */
+const GENERATION_SEGMENT = "/generations/";
 
 /** A trial's graph can serve when it was built from exactly the index's current data. */
 function canReuse(entry: PromotionEntry, record: IndexRecord): boolean {

@@ -38,6 +38,8 @@ export interface ActiveGeneration {
   readonly graph_key: string;
   /** Ids and metadata of the graph's labels (row order), beside the graph. */
   readonly rows_key: string;
+  /** The generation this one replaced, kept until the next flip. */
+  readonly previous?: { readonly graph_key: string; readonly rows_key: string };
 }
 
 /** Settings given when an index is created. */

@@ -309,6 +309,36 @@ describe("activation and search", () => {
     expect((await api.get("/vectors/indexes/crash")).body.active.generation).toBe(1);
   });
 
+  it("keeps the active and the previous generation in S3, deleting older ones but never a trial's", async () => {
+    const [t] = await indexWithTrials("retire", [20]);
+    const clients = createClients(env.stack.settings);
+    const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
+    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
+    const activeKeys = async () => {
+      const active = (await catalog.get("retire"))?.active;
+      return [active?.graph_key as string, active?.rows_key as string];
+    };
+    await promote("retire", t as string);
+    await api.post("/vectors/hnsw/activate/retire", {}); // generation 1: the trial's snapshot
+    const first = await activeKeys();
+    expect(first[0]).toMatch(/^_hnsw_snapshots\//);
+    await api.post("/vectors/hnsw/rollback/retire");
+    await api.post("/vectors/hnsw/activate/retire", {}); // 2: built
+    const second = await activeKeys();
+    await api.post("/vectors/hnsw/activate/retire", {}); // 3: built; 1 retires, but it is a trial's
+    const third = await activeKeys();
+    expect(await blobs.get(first[0] as string)).toBeDefined();
+    await api.post("/vectors/hnsw/activate/retire", {}); // 4: built; 2 retires
+    const fourth = await activeKeys();
+    for (const key of second) expect(await blobs.get(key)).toBeUndefined();
+    for (const key of [...third, ...fourth]) expect(await blobs.get(key)).toBeDefined();
+    const search = await api.post("/vectors/indexes/retire/search", {
+      vector: Array(8).fill(0),
+      k: 3,
+    });
+    expect(search.body).toMatchObject({ mode: "hnsw", generation: 4 });
+  });
+
   it("refuses to activate an empty or unknown index", async () => {
     await api.put("/vectors/indexes/hollow", { dimension: 4, metric: "l2" });
     const empty = await api.post("/vectors/hnsw/activate/hollow", {});
