@@ -22,9 +22,12 @@ import {
   STATE_MACHINE_ENV_VAR,
 } from "./autotune-workflow";
 import { type FunctionSpec, ROUTES, WORKER_ENV_VAR } from "./routes";
-import { BUCKET_ENV_VAR, type KeySpec, TABLES, type TableKey } from "./tables";
+import { BUCKET_ENV_VAR, type KeySpec, SNAPSHOTS_PREFIX, TABLES, type TableKey } from "./tables";
 
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** How long trial graphs stay in the bucket. */
+export const SNAPSHOT_RETENTION_DAYS = 14;
 
 /** Makes an ESM bundle able to `require` (some dependencies are CommonJS). */
 const ESM_REQUIRE_BANNER =
@@ -92,6 +95,16 @@ export class VectordStack extends Stack {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        // Trial graphs are only needed until a promotion activates them (activation copies the
+        // graph it serves); autotune makes several per run, so they expire.
+        {
+          id: "ExpireTrialSnapshots",
+          prefix: SNAPSHOTS_PREFIX,
+          expiration: Duration.days(SNAPSHOT_RETENTION_DAYS),
+        },
+        { id: "AbortIncompleteUploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
     });
 
     const tables = {} as Record<TableKey, Table>;

@@ -1,4 +1,5 @@
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -29,6 +30,24 @@ export class S3BlobStore implements BlobStore {
       if (err instanceof NoSuchKey || (err as { name?: string }).name === "NoSuchKey") {
         return undefined;
       }
+      throw err;
+    }
+  }
+
+  async copy(from: string, to: string): Promise<boolean> {
+    try {
+      await this.s3.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: to,
+          // The copy source is "bucket/key", URL-encoded.
+          CopySource: encodeURI(`${this.bucket}/${from}`),
+        }),
+      );
+      return true;
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (err instanceof NoSuchKey || name === "NoSuchKey" || name === "NotFound") return false;
       throw err;
     }
   }

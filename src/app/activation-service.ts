@@ -64,14 +64,13 @@ export class ActivationService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Deletes a generation two flips old, if its files are the index's own (not a trial's). */
-  private async retire(
-    old: { graph_key: string; rows_key: string } | undefined,
-    base: string,
-  ): Promise<void> {
+  /**
+   * Deletes a generation two flips old. The active generation and the one before it are kept
+   * (a warm searcher may still be loading the previous one).
+   */
+  private async retire(old: { graph_key: string; rows_key: string } | undefined): Promise<void> {
     if (!old) return;
-    const prefix = base.slice(0, base.indexOf(GENERATION_SEGMENT) + GENERATION_SEGMENT.length);
-    const keys = [old.graph_key, old.rows_key].filter((key) => key.startsWith(prefix));
+    const keys = [old.graph_key, old.rows_key];
     await this.deps.blobs.deleteKeys(keys).catch((err: Error) => {
       logger.warn("could not delete a retired HNSW generation", { keys, error: err });
     });
@@ -92,14 +91,19 @@ export class ActivationService {
     const loaded = await this.deps.vectors.load(record);
     const generationId = randomUUID();
     const base = `${indexPrefix(record)}generations/${generationId}`;
-    const reusable = chosen.entry && canReuse(chosen.entry, record) ? chosen.entry : null;
-    const written: string[] = [];
+    const candidate = chosen.entry && canReuse(chosen.entry, record) ? chosen.entry : null;
+    const graphKey = `${base}.hnsw`;
+    const written: string[] = [graphKey];
     try {
-      let graphKey: string;
       let buildTimeMs = 0;
+      // The generation gets its own copy of the trial's graph (server-side, no download), so it
+      // never depends on the snapshot, which expires with the bucket's lifecycle rule.
+      const reusable =
+        candidate && (await this.deps.blobs.copy(candidate.snapshot_key, graphKey))
+          ? candidate
+          : null;
       if (reusable) {
         this.log(`reusing HNSW snapshot trial=${reusable.trial_id} ${describe(chosen.config)}`);
-        graphKey = reusable.snapshot_key;
       } else {
         this.log(`building HNSW ${describe(chosen.config)}`);
         const path = join(tmpdir(), `vectord-generation-${generationId}.hnsw`);
@@ -111,8 +115,6 @@ export class ActivationService {
             path,
           });
           buildTimeMs = built.buildTimeMs;
-          graphKey = `${base}.hnsw`;
-          written.push(graphKey);
           await this.deps.blobs.put(graphKey, await readFile(path), "application/octet-stream");
         } finally {
           await rm(path, { force: true });
@@ -152,7 +154,7 @@ export class ActivationService {
         },
         this.deps.retry ?? DEFAULT_RETRY,
       );
-      await this.retire((replaced as ActiveGeneration | null)?.previous, base);
+      await this.retire((replaced as ActiveGeneration | null)?.previous);
       return {
         index_name: indexName,
         generation: (activated.active as ActiveGeneration).generation,
@@ -168,13 +170,6 @@ export class ActivationService {
     }
   }
 }
-
-/**
- * Storage of generations: the active one and the one before it are kept (a warm searcher may
- * still be loading it); the one before that is deleted at the next flip. Trial snapshots that
- * served as a generation belong to the journal and are never deleted here.
- */
-const GENERATION_SEGMENT = "/generations/";
 
 /** A trial's graph can serve when it was built from exactly the index's current data. */
 function canReuse(entry: PromotionEntry, record: IndexRecord): boolean {

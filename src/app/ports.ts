@@ -14,6 +14,11 @@ export interface BlobStore {
   put(key: string, body: Uint8Array | string, contentType: string): Promise<void>;
   /** Reads a blob, or `undefined` when there is none at `key`. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * Copies a blob inside the store (server-side, no download); `false` when there is nothing at
+   * `from`.
+   */
+  copy(from: string, to: string): Promise<boolean>;
   /** Deletes the given keys (missing keys are not an error). */
   deleteKeys(keys: readonly string[]): Promise<void>;
   /** Deletes every blob whose key starts with `prefix`; returns how many. */

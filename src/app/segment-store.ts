@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { SNAPSHOTS_PREFIX } from "../../infra/tables";
 import type { IndexRecord } from "../domain/index-record";
 import {
   decodeValues,
@@ -16,7 +17,7 @@ export function indexPrefix(index: Pick<IndexRecord, "name" | "uid">): string {
 
 /** Where trial graphs of an index incarnation are kept (`_hnsw_snapshots/`). */
 export function snapshotPrefix(index: Pick<IndexRecord, "name" | "uid">): string {
-  return `_hnsw_snapshots/${index.name}/${index.uid}/`;
+  return `${SNAPSHOTS_PREFIX}${index.name}/${index.uid}/`;
 }
 
 /**

@@ -82,6 +82,21 @@ describe("VectordStack", () => {
     }
   });
 
+  it("expires trial snapshots, and nothing else, after two weeks", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: "_hnsw_snapshots/", ExpirationInDays: 14, Status: "Enabled" }),
+        ]),
+      },
+    });
+    const rules = (Object.values(template.findResources("AWS::S3::Bucket"))[0] as any).Properties
+      .LifecycleConfiguration.Rules;
+    expect(
+      rules.filter((r: { ExpirationInDays?: number }) => r.ExpirationInDays !== undefined),
+    ).toHaveLength(1);
+  });
+
   it("keeps the bucket private, encrypted and TLS-only", () => {
     template.hasResourceProperties("AWS::S3::Bucket", {
       PublicAccessBlockConfiguration: {

@@ -309,7 +309,24 @@ describe("activation and search", () => {
     expect((await api.get("/vectors/indexes/crash")).body.active.generation).toBe(1);
   });
 
-  it("keeps the active and the previous generation in S3, deleting older ones but never a trial's", async () => {
+  it("builds instead when the promoted trial's snapshot has expired", async () => {
+    const [t] = await indexWithTrials("expired", [20]);
+    await promote("expired", t as string);
+    const snapshot = (await api.get(`/vectors/hnsw/trials/expired/${t}`)).body.snapshot_key;
+    const clients = createClients(env.stack.settings);
+    await new S3BlobStore(clients.s3, env.stack.settings.bucket).deleteKeys([snapshot]);
+    const info = vi.spyOn(logger, "info");
+    const res = await api.post("/vectors/hnsw/activate/expired", {});
+    expect(res.body).toMatchObject({ config_source: "promoted", reused_snapshot: false });
+    expect(info.mock.calls.map((c) => c[0])).toEqual([
+      "building HNSW ef_construction=20 ef_search=20 m=8 seed=42",
+    ]);
+    expect(
+      (await api.post("/vectors/indexes/expired/search", { vector: Array(8).fill(0) })).body.mode,
+    ).toBe("hnsw");
+  });
+
+  it("keeps the active and the previous generation in S3 and deletes older ones", async () => {
     const [t] = await indexWithTrials("retire", [20]);
     const clients = createClients(env.stack.settings);
     const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
@@ -319,16 +336,18 @@ describe("activation and search", () => {
       return [active?.graph_key as string, active?.rows_key as string];
     };
     await promote("retire", t as string);
-    await api.post("/vectors/hnsw/activate/retire", {}); // generation 1: the trial's snapshot
+    await api.post("/vectors/hnsw/activate/retire", {}); // generation 1: a copy of the trial's graph
     const first = await activeKeys();
-    expect(first[0]).toMatch(/^_hnsw_snapshots\//);
-    await api.post("/vectors/hnsw/rollback/retire");
-    await api.post("/vectors/hnsw/activate/retire", {}); // 2: built
+    expect(first[0]).toMatch(/\/generations\//);
+    const snapshot = (await api.get(`/vectors/hnsw/trials/retire/${t}`)).body.snapshot_key;
+    await api.post("/vectors/hnsw/activate/retire", {}); // 2
     const second = await activeKeys();
-    await api.post("/vectors/hnsw/activate/retire", {}); // 3: built; 1 retires, but it is a trial's
+    await api.post("/vectors/hnsw/activate/retire", {}); // 3: generation 1 retires
     const third = await activeKeys();
-    expect(await blobs.get(first[0] as string)).toBeDefined();
-    await api.post("/vectors/hnsw/activate/retire", {}); // 4: built; 2 retires
+    for (const key of first) expect(await blobs.get(key)).toBeUndefined();
+    for (const key of [...second, ...third]) expect(await blobs.get(key)).toBeDefined();
+    expect(await blobs.get(snapshot)).toBeDefined(); // the trial's own snapshot stays
+    await api.post("/vectors/hnsw/activate/retire", {}); // 4: generation 2 retires
     const fourth = await activeKeys();
     for (const key of second) expect(await blobs.get(key)).toBeUndefined();
     for (const key of [...third, ...fourth]) expect(await blobs.get(key)).toBeDefined();
