@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { exactTopK } from "../src/domain/exact-search";
 import { buildGraph, exactNeighbors, measureSearch, type QueryRows } from "../src/domain/hnsw";
+import { upsertBody } from "../src/http/schemas";
 import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
 
@@ -92,7 +94,32 @@ function benchTrial() {
   }
 }
 
+/** Validating an upsert at the edge: one schema per value (the baseline) vs one loop per array. */
+function benchValidation() {
+  const vectors = Array.from({ length: 1000 }, (_, i) => ({
+    id: `v${i}`,
+    values: Array.from(
+      data.base.subarray((i % baseCount) * dimension, (i % baseCount) * dimension + dimension),
+    ),
+  }));
+  const body = JSON.parse(JSON.stringify({ vectors }));
+  const perValue = z.strictObject({
+    vectors: z
+      .array(z.strictObject({ id: z.string(), values: z.array(z.number()) }))
+      .min(1)
+      .max(1000),
+  });
+  const best = (fn: () => unknown) => Math.min(...Array.from({ length: 5 }, () => time(fn).ms));
+  const baseline = best(() => perValue.parse(body));
+  const ours = best(() => upsertBody.parse(body));
+  console.log(`\nupsert validation, 1,000 MNIST vectors (${dimension} values each), best of 5`);
+  console.log(`  baseline, a zod schema per value: ${baseline.toFixed(1)} ms`);
+  console.log(`  vectord upsertBody:               ${ours.toFixed(1)} ms`);
+  console.log(`  speed-up: ${(baseline / ours).toFixed(1)}x`);
+}
+
 benchExactSearch();
+benchValidation();
 benchGroundTruth();
 benchTrial();
 await benchAutotune(data);

@@ -25,9 +25,29 @@ export const vectorIdSchema = z
   .min(1, { error: "must not be empty" })
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` });
 
-const finiteNumber = z.number({
-  error: (issue) => `got ${shown(issue.input)}, expected a finite number`,
-});
+/**
+ * An array of finite numbers, checked in one plain loop: upserts carry up to a million values
+ * and a schema per element costs several times more. The issue names the first bad element.
+ */
+const finiteNumbers = z
+  .custom<number[]>(() => true)
+  .superRefine((value: unknown, ctx) => {
+    if (!Array.isArray(value)) {
+      ctx.addIssue({ code: "custom", message: "expected an array of numbers" });
+      return;
+    }
+    for (let i = 0; i < value.length; i++) {
+      const x = value[i];
+      if (typeof x !== "number" || !Number.isFinite(x)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `got ${shown(x)}, expected a finite number`,
+        });
+        return;
+      }
+    }
+  });
 
 export const putIndexBody = z.strictObject({
   dimension: intInRange(1, MAX_DIMENSION),
@@ -36,7 +56,7 @@ export const putIndexBody = z.strictObject({
 
 export const vectorInput = z.strictObject({
   id: vectorIdSchema,
-  values: z.array(finiteNumber, { error: "expected an array of numbers" }),
+  values: finiteNumbers,
   metadata: z.record(z.string(), z.unknown(), { error: "expected a JSON object" }).optional(),
 });
 
@@ -51,7 +71,7 @@ export const upsertBody = z.strictObject({
 });
 
 const searchFields = {
-  vector: z.array(finiteNumber, { error: "expected an array of numbers" }),
+  vector: finiteNumbers,
   k: intInRange(1, MAX_SEARCH_K).optional(),
   /** Overrides the active graph's ef_search for this request. */
   ef_search: efSearchSchema.optional(),
@@ -75,7 +95,7 @@ export const createEvalBody = z.strictObject({
     .array(
       z.strictObject({
         id: vectorIdSchema.optional(),
-        vector: z.array(finiteNumber, { error: "expected an array of numbers" }),
+        vector: finiteNumbers,
       }),
       { error: "expected an array of queries" },
     )
