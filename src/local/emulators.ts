@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -33,8 +33,36 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+/**
+ * Claims a data directory for this process: LevelDB allows one owner, and a second one would
+ * fail later and obscurely. A claim whose process is gone is taken over.
+ */
+function claimDataDir(dataDir: string): () => void {
+  const pidFile = join(dataDir, "vectord.pid");
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = pid !== process.pid;
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new DataDirInUseError(`${dataDir} is in use by another vectord (pid ${pid})`);
+  }
+  writeFileSync(pidFile, String(process.pid));
+  return () => rmSync(pidFile, { force: true });
+}
+
+/** The data directory belongs to another running vectord. */
+export class DataDirInUseError extends Error {
+  override readonly name = "DataDirInUseError";
+}
+
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const persistent = options.dataDir !== undefined;
+  if (persistent) mkdirSync(options.dataDir as string, { recursive: true });
+  const release = persistent ? claimDataDir(options.dataDir as string) : () => undefined;
   const dynamoDir = persistent ? join(options.dataDir as string, "dynamodb") : undefined;
   const s3Dir = persistent
     ? join(options.dataDir as string, "s3")
@@ -71,6 +99,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
         closeServer((s3 as unknown as { httpServer: Server }).httpServer),
       ]);
       if (!persistent) rmSync(s3Dir, { recursive: true, force: true });
+      release();
     },
   };
 }

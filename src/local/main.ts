@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { DataDirInUseError } from "./emulators";
 import { startLocalStack } from "./local-stack";
 
 // The local stack: `npm start`. PORT (default 3000) and VECTORD_DATA_DIR (default ./.vectord).
@@ -13,7 +14,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 // The EventBridge rule runs every few minutes on AWS; locally the timer defaults to a minute.
 const scheduleSeconds = Number(process.env.VECTORD_SCHEDULE_SECONDS ?? 60);
-const stack = await startLocalStack({ port, dataDir, log, scheduleSeconds });
+const stack = await startLocalStack({ port, dataDir, log, scheduleSeconds }).catch(
+  (err: NodeJS.ErrnoException) => {
+    if (err.code === "EADDRINUSE") {
+      console.error(`port ${port} is in use; set PORT to a free port (0 picks one)`);
+    } else if (err instanceof DataDirInUseError) {
+      console.error(`${err.message}; stop it or set VECTORD_DATA_DIR`);
+    } else {
+      console.error(`could not start the local stack: ${err.message}`);
+    }
+    process.exit(1);
+  },
+);
 log(
   `vectord local stack: PORT=${stack.port} VECTORD_DATA_DIR=${dataDir} VECTORD_SCHEDULE_SECONDS=${scheduleSeconds}`,
 );

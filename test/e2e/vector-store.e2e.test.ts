@@ -55,3 +55,20 @@ describe("the local stack, as npm start runs it", () => {
     }
   });
 });
+
+describe("the data directory", () => {
+  it("belongs to one local stack at a time; a second start says so and exits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vectord-e2e-claim-"));
+    const first = await startServerProcess(dir);
+    try {
+      await expect(startServerProcess(dir)).rejects.toThrow(
+        /is in use by another vectord \(pid \d+\)/,
+      );
+      const api = client(first.url);
+      expect((await api.get("/vectors/indexes")).status).toBe(200);
+    } finally {
+      expect(await first.stop()).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
