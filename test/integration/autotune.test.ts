@@ -98,6 +98,39 @@ describe("autotune", () => {
     expect(jobs[0].job_id).toBe(job.job_id);
   });
 
+  it("runs the Map's build groups concurrently, up to max_concurrency", async () => {
+    await indexWithHarness("parallel", 1500, 16, 20);
+    let inFlight = 0;
+    let most = 0;
+    localWorkflow().intercept((state, handler) =>
+      state === "RunBuildGroup"
+        ? async (input) => {
+            inFlight++;
+            most = Math.max(most, inFlight);
+            try {
+              return await handler(input);
+            } finally {
+              inFlight--;
+            }
+          }
+        : handler,
+    );
+    const res = await autotune({ index_name: "parallel", harness: "parallel-h", wait_seconds: 25 });
+    expect(res.body.status).toBe("SUCCEEDED");
+    // All 4 groups were started before the first finished (the pool runs them on its threads).
+    expect(most).toBe(4);
+    // MaxConcurrency comes from the request.
+    most = 0;
+    const serial = await autotune({
+      index_name: "parallel",
+      harness: "parallel-h",
+      max_concurrency: 1,
+      wait_seconds: 25,
+    });
+    expect(serial.body.status).toBe("SUCCEEDED");
+    expect(most).toBe(1);
+  });
+
   it("promotes nothing when no config clears the gate, and says why", async () => {
     await indexWithHarness("hard", 2000, 32, 50);
     const res = await autotune({
