@@ -6,7 +6,7 @@ import { BUILTIN_DEFAULT_CONFIG, HISTORY_CAP } from "../../src/domain/promotion"
 import { logger } from "../../src/logger";
 import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
-import { randomVectors, upsertAll } from "../support/vectors";
+import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 
 const env = useLocalStack();
 const api = env.api;
@@ -16,9 +16,7 @@ afterEach(() => {
 
 /** An index with vectors, a harness, and `efSearches.length` trials from one build. */
 async function indexWithTrials(name: string, efSearches: number[], count = 60, dimension = 8) {
-  await api.put(`/vectors/indexes/${name}`, { dimension, metric: "l2" });
-  await upsertAll(api, name, randomVectors(count, dimension, name.length));
-  await api.post(`/vectors/hnsw/evals/${name}-h/autogen`, { index_name: name, count: 5, k: 3 });
+  await indexWithHarness(api, name, { count, dimension, seed: name.length, queries: 5, k: 3 });
   const trials = await env.services.trials.runBuildGroup({
     indexName: name,
     harness: `${name}-h`,

@@ -3,7 +3,7 @@ import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessStore } from "../../src/app/harness-store";
 import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
-import { randomVectors, upsertAll } from "../support/vectors";
+import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 
 const env = useLocalStack();
 const api = env.api;
@@ -193,13 +193,7 @@ describe("trials", () => {
   });
 
   it("lists the journal newest first with pagination, and gets one trial", async () => {
-    await api.put("/vectors/indexes/journal", { dimension: 4, metric: "l2" });
-    await upsertAll(api, "journal", randomVectors(40, 4, 2));
-    await api.post("/vectors/hnsw/evals/journal-h/autogen", {
-      index_name: "journal",
-      count: 5,
-      k: 3,
-    });
+    await indexWithHarness(api, "journal", { count: 40, dimension: 4, seed: 2, queries: 5, k: 3 });
     const ids: string[] = [];
     for (const ef of [10, 20, 30]) {
       ids.push(
@@ -290,13 +284,7 @@ describe("trials", () => {
   });
 
   it("refuses a stale harness with 409 until it is refreshed", async () => {
-    await api.put("/vectors/indexes/moving", { dimension: 4, metric: "l2" });
-    await upsertAll(api, "moving", randomVectors(30, 4, 4));
-    await api.post("/vectors/hnsw/evals/moving-h/autogen", {
-      index_name: "moving",
-      count: 5,
-      k: 3,
-    });
+    await indexWithHarness(api, "moving", { count: 30, dimension: 4, seed: 4, queries: 5, k: 3 });
     await api.post("/vectors/indexes/moving/vectors", {
       vectors: [{ id: "new", values: [9, 9, 9, 9] }],
     });
