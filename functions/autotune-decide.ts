@@ -1,5 +1,5 @@
 import type { DecideInput } from "../src/app/autotune-service";
-import { toJob } from "../src/http/dto";
+import { toTrialDto } from "../src/http/dto";
 import { taskHandler } from "../src/http/task-handler";
 import { services } from "../src/services";
 
@@ -11,6 +11,6 @@ export const handler = taskHandler("Decide", async (input: DecideInput) => {
     status: job.status,
     promoted: job.promoted,
     reason: job.reason,
-    winner: toJob(job).winner,
+    winner: job.winner ? toTrialDto(job.winner) : null,
   };
 });

@@ -70,19 +70,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     server.listen(options.port ?? 0, "127.0.0.1", () => ok());
   });
   const port = (server.address() as AddressInfo).port;
-  // EventBridge, locally: the same scheduled handler on a timer.
-  const schedule = await import(pathToFileURL(resolve(REPO_ROOT, SCHEDULE.function.entry)).href);
-  const timer =
-    (options.scheduleSeconds ?? 0) > 0
-      ? setInterval(
-          () => {
-            schedule.handler({ time: new Date().toISOString() }).catch((err: Error) => {
-              options.log?.(`scheduled autotune failed: ${err.message}`);
-            });
-          },
-          (options.scheduleSeconds as number) * 1000,
-        )
-      : undefined;
+  // EventBridge, locally: the same scheduled handler on a timer (loaded only when enabled).
+  const scheduleSeconds = options.scheduleSeconds ?? 0;
+  let timer: NodeJS.Timeout | undefined;
+  if (scheduleSeconds > 0) {
+    const schedule = await import(pathToFileURL(resolve(REPO_ROOT, SCHEDULE.function.entry)).href);
+    timer = setInterval(() => {
+      schedule.handler({ time: new Date().toISOString() }).catch((err: Error) => {
+        options.log?.(`scheduled autotune failed: ${err.message}`);
+      });
+    }, scheduleSeconds * 1000);
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
