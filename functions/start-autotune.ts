@@ -13,6 +13,7 @@ export const handler = apiHandler(async (req) => {
     grid: body.grid,
     maxConcurrency: body.max_concurrency,
     trigger: "api",
+    startedBy: req.caller,
   });
   const latest =
     body.wait_seconds > 0 ? await services.autotune.waitFor(job.job_id, body.wait_seconds) : job;

@@ -6,7 +6,7 @@ import { services } from "../src/services";
 export const handler = apiHandler(async (req) => {
   const name = req.path("index", indexNameSchema);
   const { vectors } = req.body(upsertBody);
-  const result = await services.ingest.upsert(name, vectors);
+  const result = await services.ingest.upsert(name, vectors, req.caller);
   return json(200, {
     upserted: result.upserted,
     count: result.count,

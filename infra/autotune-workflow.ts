@@ -1,4 +1,4 @@
-import type { FunctionSpec } from "./routes";
+import { type FunctionSpec, GRAPH_BUILDING_MEMORY_MB } from "./function-spec";
 
 /**
  * The autotune workflow, defined once: the CDK stack deploys this Amazon States Language
@@ -8,14 +8,14 @@ import type { FunctionSpec } from "./routes";
  * Plan (validate, refresh, group the grid, confirm the lease)
  *   -> Map over build groups (inline; MaxConcurrency from the request; Retry on transient errors;
  *      Catch so a failed group fails only its own trials)
- *   -> Decide (winner, promotion, lease release, job record).
+ *   -> Decide (winner, promotion, lease release, job record)
+ *   -> Succeed, or Fail when the job was recorded FAILED (so CloudWatch counts a failed execution).
+ * Whatever makes Decide fail after its retries, its Catch runs Abandon: the lease is released and
+ * the job is recorded FAILED with the reason, so a job never stays RUNNING behind a dead run.
  */
 
 /** Environment variable naming the state machine, for the functions that start autotune. */
 export const STATE_MACHINE_ENV_VAR = "VECTORD_STATE_MACHINE_ARN";
-
-/** Memory of the build-group task: 2 vCPUs, as for trials. */
-const BUILD_GROUP_MEMORY_MB = 3538;
 
 /** The Task states and the functions behind them. */
 export const AUTOTUNE_TASKS = {
@@ -23,10 +23,10 @@ export const AUTOTUNE_TASKS = {
     id: "AutotunePlan",
     entry: "functions/autotune-plan.ts",
     access: {
-      bucket: ["read", "write", "delete"],
-      tables: { indexes: "read", leases: "readWrite" },
+      objects: { segments: ["read"], evals: ["read", "write", "delete"] },
+      tables: { indexes: ["GetItem"], leases: ["PutItem", "GetItem"] },
     },
-    memoryMb: BUILD_GROUP_MEMORY_MB,
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
     timeoutSeconds: 900,
     hnsw: "build",
   },
@@ -34,10 +34,14 @@ export const AUTOTUNE_TASKS = {
     id: "AutotuneRunBuildGroup",
     entry: "functions/autotune-run-group.ts",
     access: {
-      bucket: ["read", "write", "delete"],
-      tables: { indexes: "read", trials: "readWrite" },
+      objects: { segments: ["read"], evals: ["read"], snapshots: ["write", "delete"] },
+      tables: {
+        indexes: ["GetItem"],
+        trials: ["PutItem", "GetItem"],
+        leases: ["PutItem", "GetItem"],
+      },
     },
-    memoryMb: BUILD_GROUP_MEMORY_MB,
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
     timeoutSeconds: 900,
     hnsw: "build",
   },
@@ -46,13 +50,19 @@ export const AUTOTUNE_TASKS = {
     entry: "functions/autotune-decide.ts",
     access: {
       tables: {
-        indexes: "read",
-        trials: "read",
-        promotions: "readWrite",
-        leases: "readWrite",
-        jobs: "readWrite",
+        indexes: ["GetItem"],
+        trials: ["GetItem"],
+        promotions: ["GetItem", "PutItem"],
+        leases: ["PutItem", "GetItem", "DeleteItem"],
+        jobs: ["GetItem", "PutItem"],
       },
     },
+    timeoutSeconds: 60,
+  },
+  Abandon: {
+    id: "AutotuneAbandon",
+    entry: "functions/autotune-abandon.ts",
+    access: { tables: { leases: ["DeleteItem"], jobs: ["GetItem", "PutItem"] } },
     timeoutSeconds: 60,
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -137,6 +147,7 @@ export const AUTOTUNE_DEFINITION = {
     Decide: {
       Type: "Task",
       Resource: `\${${arnVariable("Decide")}}`,
+      ResultPath: "$.decision",
       Retry: [
         {
           ErrorEquals: TRANSIENT_ERRORS,
@@ -146,8 +157,35 @@ export const AUTOTUNE_DEFINITION = {
           JitterStrategy: "FULL",
         },
       ],
-      End: true,
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Abandon" }],
+      Next: "Outcome",
     },
+    Outcome: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.decision.status", StringEquals: "FAILED", Next: "JobFailed" }],
+      Default: "JobDone",
+    },
+    Abandon: {
+      Type: "Task",
+      Resource: `\${${arnVariable("Abandon")}}`,
+      ResultPath: "$.decision",
+      Retry: [
+        {
+          ErrorEquals: ["States.ALL"],
+          IntervalSeconds: 2,
+          MaxAttempts: 5,
+          BackoffRate: 2,
+          JitterStrategy: "FULL",
+        },
+      ],
+      Next: "JobFailed",
+    },
+    JobFailed: {
+      Type: "Fail",
+      Error: "AutotuneFailed",
+      CausePath: "$.decision.reason",
+    },
+    JobDone: { Type: "Succeed" },
   },
 } as const;
 
@@ -166,8 +204,13 @@ export const SCHEDULE = {
     id: "AutotuneSchedule",
     entry: "functions/autotune-schedule.ts",
     access: {
-      bucket: ["read"],
-      tables: { indexes: "read", policies: "readWrite", leases: "readWrite", jobs: "readWrite" },
+      objects: { evals: ["read"] },
+      tables: {
+        indexes: ["GetItem"],
+        policies: ["Scan", "UpdateItem"],
+        leases: ["PutItem", "GetItem", "DeleteItem"],
+        jobs: ["PutItem"],
+      },
       startsAutotune: true,
     },
     timeoutSeconds: 60,

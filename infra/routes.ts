@@ -1,33 +1,11 @@
-import type { TableKey } from "./tables";
+import {
+  type FunctionSpec,
+  GRAPH_BUILDING_MEMORY_MB,
+  type Throttle,
+  VECTOR_LOADING_MEMORY_MB,
+} from "./function-spec";
 
-/** What a function may do with a table; its IAM grant is derived from this and nothing else. */
-export type TableAccess = "read" | "write" | "readWrite";
-/** What a function may do with the bucket's objects (`read` includes listing). */
-export type BucketAccess = "read" | "write" | "delete";
-
-/** One Lambda function: its code, what it may touch, its size. */
-export interface FunctionSpec {
-  /** Construct id of the function (PascalCase). */
-  readonly id: string;
-  /** Handler module, relative to the repository root; it exports `handler`. */
-  readonly entry: string;
-  /** What the function touches: the bucket and tables, each with its access. */
-  readonly access: {
-    readonly bucket?: readonly BucketAccess[];
-    readonly tables?: Partial<Record<TableKey, TableAccess>>;
-    /** Starts executions of the autotune state machine. */
-    readonly startsAutotune?: boolean;
-  };
-  /** Lambda memory in MB (default 512). */
-  readonly memoryMb?: number;
-  /** Lambda timeout in seconds (default 29, API Gateway's own limit). */
-  readonly timeoutSeconds?: number;
-  /**
-   * Uses hnswlib's native addon: `serve` loads graphs to search them (the bundle ships the addon);
-   * `build` also builds graphs on worker threads (it ships the worker bundle too).
-   */
-  readonly hnsw?: "serve" | "build";
-}
+export type { FunctionSpec } from "./function-spec";
 
 /**
  * One HTTP route and the Lambda function behind it, defined once: the CDK stack creates the
@@ -38,12 +16,29 @@ export interface RouteSpec extends FunctionSpec {
   readonly method: "GET" | "PUT" | "POST" | "DELETE";
   /** API Gateway path, with `{param}` placeholders. */
   readonly path: string;
+  /** Overrides the stage's {@link DEFAULT_THROTTLE} for this route. */
+  readonly throttle?: Throttle;
 }
 
-/** Memory of functions that load an index's vectors; see README, "Sizing". */
-const VECTOR_LOADING_MEMORY_MB = 1769;
-/** Memory of functions that build graphs or ground truth: 2 vCPUs for the worker threads. */
-const GRAPH_BUILDING_MEMORY_MB = 3538;
+/** Stage-wide API Gateway throttling; a route may override it (`throttle`). */
+export const DEFAULT_THROTTLE: Throttle = { rateLimit: 200, burstLimit: 400 };
+/** Searches are the hot path: they get more headroom. */
+const SEARCH_THROTTLE: Throttle = { rateLimit: 1000, burstLimit: 2000 };
+/** Graph builds take seconds of CPU each: a few per second per API at most. */
+const BUILD_THROTTLE: Throttle = { rateLimit: 5, burstLimit: 10 };
+
+/** What every route that reads an index's catalog item needs. */
+const READ_INDEX = ["GetItem"] as const;
+
+/**
+ * Answers every request no route matches (API Gateway's `$default` route, and the local server's
+ * fallback): 404 `route_not_found`, or 405 `method_not_allowed` naming the allowed methods.
+ */
+export const DEFAULT_ROUTE: FunctionSpec = {
+  id: "NoRoute",
+  entry: "functions/no-route.ts",
+  access: {},
+};
 
 export const ROUTES: readonly RouteSpec[] = [
   {
@@ -51,28 +46,32 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "PUT",
     path: "/vectors/indexes/{index}",
     entry: "functions/put-index.ts",
-    access: { tables: { indexes: "readWrite" } },
+    access: { tables: { indexes: ["PutItem", "GetItem"] } },
   },
   {
     id: "ListIndexes",
     method: "GET",
     path: "/vectors/indexes",
     entry: "functions/list-indexes.ts",
-    access: { tables: { indexes: "read" } },
+    access: { tables: { indexes: ["Scan"] } },
   },
   {
     id: "GetIndex",
     method: "GET",
     path: "/vectors/indexes/{index}",
     entry: "functions/get-index.ts",
-    access: { tables: { indexes: "read" } },
+    access: { tables: { indexes: READ_INDEX } },
   },
   {
     id: "DeleteIndex",
     method: "DELETE",
     path: "/vectors/indexes/{index}",
     entry: "functions/delete-index.ts",
-    access: { bucket: ["read", "delete"], tables: { indexes: "readWrite" } },
+    access: {
+      lists: ["segments", "snapshots"],
+      objects: { segments: ["delete"], generations: ["delete"], snapshots: ["delete"] },
+      tables: { indexes: ["DeleteItem"] },
+    },
   },
   {
     id: "UpsertVectors",
@@ -81,12 +80,12 @@ export const ROUTES: readonly RouteSpec[] = [
     entry: "functions/upsert-vectors.ts",
     // The append trigger may start an autotune: policies, leases, jobs and the state machine.
     access: {
-      bucket: ["read", "write", "delete"],
+      objects: { segments: ["read", "write", "delete"], evals: ["read"] },
       tables: {
-        indexes: "readWrite",
-        policies: "readWrite",
-        leases: "readWrite",
-        jobs: "readWrite",
+        indexes: ["GetItem", "UpdateItem"],
+        policies: ["GetItem", "UpdateItem"],
+        leases: ["PutItem", "GetItem", "DeleteItem"],
+        jobs: ["PutItem"],
       },
       startsAutotune: true,
     },
@@ -97,7 +96,7 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "GET",
     path: "/vectors/indexes/{index}/vectors/{id}",
     entry: "functions/get-vector.ts",
-    access: { bucket: ["read"], tables: { indexes: "read" } },
+    access: { objects: { segments: ["read"] }, tables: { indexes: READ_INDEX } },
     memoryMb: VECTOR_LOADING_MEMORY_MB,
   },
   {
@@ -105,50 +104,69 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "DELETE",
     path: "/vectors/indexes/{index}/vectors/{id}",
     entry: "functions/delete-vector.ts",
-    access: { bucket: ["read", "write", "delete"], tables: { indexes: "readWrite" } },
+    access: {
+      objects: { segments: ["read", "write", "delete"] },
+      tables: { indexes: ["GetItem", "UpdateItem"] },
+    },
   },
   {
     id: "Search",
     method: "POST",
     path: "/vectors/indexes/{index}/search",
     entry: "functions/search.ts",
-    access: { bucket: ["read"], tables: { indexes: "read" } },
+    access: {
+      objects: { segments: ["read"], generations: ["read"] },
+      tables: { indexes: READ_INDEX },
+    },
     memoryMb: VECTOR_LOADING_MEMORY_MB,
     hnsw: "serve",
+    throttle: SEARCH_THROTTLE,
   },
   {
     id: "CreateEval",
     method: "POST",
     path: "/vectors/hnsw/evals/{name}",
     entry: "functions/create-eval.ts",
-    access: { bucket: ["read", "write", "delete"], tables: { indexes: "read" } },
+    access: {
+      objects: { segments: ["read"], evals: ["read", "write", "delete"] },
+      tables: { indexes: READ_INDEX },
+    },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
     hnsw: "build",
+    throttle: BUILD_THROTTLE,
   },
   {
     id: "AutogenEval",
     method: "POST",
     path: "/vectors/hnsw/evals/{name}/autogen",
     entry: "functions/autogen-eval.ts",
-    access: { bucket: ["read", "write", "delete"], tables: { indexes: "read" } },
+    access: {
+      objects: { segments: ["read"], evals: ["read", "write", "delete"] },
+      tables: { indexes: READ_INDEX },
+    },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
     hnsw: "build",
+    throttle: BUILD_THROTTLE,
   },
   {
     id: "GetEval",
     method: "GET",
     path: "/vectors/hnsw/evals/{name}",
     entry: "functions/get-eval.ts",
-    access: { bucket: ["read"], tables: { indexes: "read" } },
+    access: { objects: { evals: ["read"] }, tables: { indexes: READ_INDEX } },
   },
   {
     id: "RefreshEval",
     method: "POST",
     path: "/vectors/hnsw/evals/{name}/refresh",
     entry: "functions/refresh-eval.ts",
-    access: { bucket: ["read", "write", "delete"], tables: { indexes: "read" } },
+    access: {
+      objects: { segments: ["read"], evals: ["read", "write", "delete"] },
+      tables: { indexes: READ_INDEX },
+    },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
     hnsw: "build",
+    throttle: BUILD_THROTTLE,
   },
   {
     id: "RunTrial",
@@ -156,53 +174,56 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/vectors/hnsw/trial",
     entry: "functions/run-trial.ts",
     access: {
-      bucket: ["read", "write", "delete"],
-      tables: { indexes: "read", trials: "readWrite" },
+      objects: { segments: ["read"], evals: ["read"], snapshots: ["write", "delete"] },
+      tables: { indexes: READ_INDEX, trials: ["PutItem", "GetItem"] },
     },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
     hnsw: "build",
+    throttle: BUILD_THROTTLE,
   },
   {
     id: "ListTrials",
     method: "GET",
     path: "/vectors/hnsw/trials/{index}",
     entry: "functions/list-trials.ts",
-    access: { tables: { indexes: "read", trials: "read" } },
+    access: { tables: { indexes: READ_INDEX, trials: ["Query"] } },
   },
   {
     id: "GetTrial",
     method: "GET",
     path: "/vectors/hnsw/trials/{index}/{trial_id}",
     entry: "functions/get-trial.ts",
-    access: { tables: { indexes: "read", trials: "read" } },
+    access: { tables: { indexes: READ_INDEX, trials: ["GetItem"] } },
   },
   {
     id: "BestTrial",
     method: "GET",
     path: "/vectors/hnsw/trials/{index}/best",
     entry: "functions/best-trial.ts",
-    access: { tables: { indexes: "read", trials: "read" } },
+    access: { tables: { indexes: READ_INDEX, trials: ["Query"] } },
   },
   {
     id: "PromoteTrial",
     method: "POST",
     path: "/vectors/hnsw/promote/{index}/{trial_id}",
     entry: "functions/promote-trial.ts",
-    access: { tables: { indexes: "read", trials: "read", promotions: "readWrite" } },
+    access: {
+      tables: { indexes: READ_INDEX, trials: ["GetItem"], promotions: ["GetItem", "PutItem"] },
+    },
   },
   {
     id: "RollbackPromotion",
     method: "POST",
     path: "/vectors/hnsw/rollback/{index}",
     entry: "functions/rollback-promotion.ts",
-    access: { tables: { indexes: "read", promotions: "readWrite" } },
+    access: { tables: { indexes: READ_INDEX, promotions: ["GetItem", "PutItem"] } },
   },
   {
     id: "GetPromoted",
     method: "GET",
     path: "/vectors/hnsw/promoted/{index}",
     entry: "functions/get-promoted.ts",
-    access: { tables: { indexes: "read", promotions: "read" } },
+    access: { tables: { indexes: READ_INDEX, promotions: ["GetItem"] } },
   },
   {
     id: "ActivateIndex",
@@ -210,25 +231,30 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/vectors/hnsw/activate/{index}",
     entry: "functions/activate-index.ts",
     access: {
-      bucket: ["read", "write", "delete"],
-      tables: { indexes: "readWrite", promotions: "read" },
+      objects: {
+        segments: ["read"],
+        snapshots: ["read"],
+        generations: ["read", "write", "delete"],
+      },
+      tables: { indexes: ["GetItem", "UpdateItem"], promotions: ["GetItem"] },
     },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
     hnsw: "build",
+    throttle: BUILD_THROTTLE,
   },
   {
     id: "PutProfile",
     method: "PUT",
     path: "/vectors/profiles/{id}",
     entry: "functions/put-profile.ts",
-    access: { tables: { indexes: "read", profiles: "readWrite" } },
+    access: { tables: { indexes: READ_INDEX, profiles: ["GetItem", "PutItem"] } },
   },
   {
     id: "GetProfile",
     method: "GET",
     path: "/vectors/profiles/{id}",
     entry: "functions/get-profile.ts",
-    access: { tables: { profiles: "read" } },
+    access: { tables: { profiles: ["GetItem"] } },
   },
   {
     id: "ActivateProfile",
@@ -236,20 +262,33 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/vectors/profiles/{id}/activate",
     entry: "functions/activate-profile.ts",
     access: {
-      bucket: ["read", "write", "delete"],
-      tables: { indexes: "readWrite", promotions: "read", profiles: "read" },
+      objects: {
+        segments: ["read"],
+        snapshots: ["read"],
+        generations: ["read", "write", "delete"],
+      },
+      tables: {
+        indexes: ["GetItem", "UpdateItem"],
+        promotions: ["GetItem"],
+        profiles: ["GetItem"],
+      },
     },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
     hnsw: "build",
+    throttle: BUILD_THROTTLE,
   },
   {
     id: "ProfileSearch",
     method: "POST",
     path: "/vectors/profiles/{id}/search",
     entry: "functions/profile-search.ts",
-    access: { bucket: ["read"], tables: { indexes: "read", profiles: "read" } },
+    access: {
+      objects: { segments: ["read"], generations: ["read"] },
+      tables: { indexes: READ_INDEX, profiles: ["GetItem"] },
+    },
     memoryMb: VECTOR_LOADING_MEMORY_MB,
     hnsw: "serve",
+    throttle: SEARCH_THROTTLE,
   },
   {
     id: "StartAutotune",
@@ -257,8 +296,13 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/vectors/hnsw/autotune",
     entry: "functions/start-autotune.ts",
     access: {
-      bucket: ["read"],
-      tables: { indexes: "read", policies: "readWrite", leases: "readWrite", jobs: "readWrite" },
+      objects: { evals: ["read"] },
+      tables: {
+        indexes: READ_INDEX,
+        policies: ["UpdateItem"],
+        leases: ["PutItem", "GetItem", "DeleteItem"],
+        jobs: ["PutItem", "GetItem"],
+      },
       startsAutotune: true,
     },
   },
@@ -267,41 +311,43 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "GET",
     path: "/vectors/hnsw/autotune",
     entry: "functions/list-autotune.ts",
-    // Reading settles abandoned jobs (RUNNING past their lease) as FAILED: a write.
-    access: { tables: { indexes: "read", jobs: "readWrite" } },
+    // Reading settles abandoned jobs (RUNNING without a lease) as FAILED: a write.
+    access: {
+      tables: { indexes: READ_INDEX, jobs: ["Query:by_index", "PutItem"], leases: ["GetItem"] },
+    },
   },
   {
     id: "GetAutotune",
     method: "GET",
     path: "/vectors/hnsw/autotune/{job_id}",
     entry: "functions/get-autotune.ts",
-    access: { tables: { jobs: "readWrite" } },
+    access: { tables: { jobs: ["GetItem", "PutItem"], leases: ["GetItem"] } },
   },
   {
     id: "PutPolicy",
     method: "PUT",
     path: "/vectors/hnsw/autotune/policies/{index}",
     entry: "functions/put-policy.ts",
-    access: { bucket: ["read"], tables: { indexes: "read", policies: "readWrite" } },
+    access: {
+      objects: { evals: ["read"] },
+      tables: { indexes: READ_INDEX, policies: ["UpdateItem"] },
+    },
   },
   {
     id: "GetPolicy",
     method: "GET",
     path: "/vectors/hnsw/autotune/policies/{index}",
     entry: "functions/get-policy.ts",
-    access: { tables: { policies: "read" } },
+    access: { tables: { policies: ["GetItem"] } },
   },
   {
     id: "DeletePolicy",
     method: "DELETE",
     path: "/vectors/hnsw/autotune/policies/{index}",
     entry: "functions/delete-policy.ts",
-    access: { tables: { policies: "readWrite" } },
+    access: { tables: { policies: ["DeleteItem"] } },
   },
 ];
-
-/** Environment variable naming the bundled HNSW worker file of a function with `hnsw: true`. */
-export const WORKER_ENV_VAR = "VECTORD_HNSW_WORKER";
 
 /** `METHOD /path`, as API Gateway names a route. */
 export function routeKey(route: Pick<RouteSpec, "method" | "path">): string {

@@ -94,6 +94,3 @@ export type TableKey = keyof typeof TABLES;
 export const BUCKET_ENV_VAR = "VECTORD_BUCKET";
 /** Bucket name used by the local stack. */
 export const LOCAL_BUCKET_NAME = "vectord-local";
-
-/** Where trial graphs live in the bucket; the CDK stack expires them after a while. */
-export const SNAPSHOTS_PREFIX = "_hnsw_snapshots/";

@@ -24,6 +24,7 @@ import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
 import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
+import { tracer } from "./telemetry";
 
 /**
  * Where the service's resources are. On Lambda everything comes from the environment the CDK
@@ -34,7 +35,7 @@ export interface Settings {
   readonly bucket: string;
   readonly tables: Readonly<Record<TableKey, string>>;
   /** Emulator endpoints; omitted on AWS. */
-  readonly endpoints?: { readonly s3?: string; readonly dynamodb?: string };
+  readonly endpoints?: { readonly s3?: string; readonly dynamodb?: string; readonly sfn?: string };
   /** Static credentials, for emulators only. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** The autotune state machine; without it autotune runs in-process (local stack). */
@@ -45,6 +46,7 @@ export interface Settings {
 export const ENDPOINT_ENV = {
   s3: "VECTORD_S3_ENDPOINT",
   dynamodb: "VECTORD_DYNAMODB_ENDPOINT",
+  sfn: "VECTORD_SFN_ENDPOINT",
 } as const;
 
 /** Reads {@link Settings} from environment variables; throws naming any that is missing. */
@@ -59,14 +61,15 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   ) as Record<TableKey, string>;
   const s3 = env[ENDPOINT_ENV.s3];
   const dynamodb = env[ENDPOINT_ENV.dynamodb];
-  const local = Boolean(s3 || dynamodb);
+  const sfn = env[ENDPOINT_ENV.sfn];
+  const local = Boolean(s3 || dynamodb || sfn);
   const stateMachineArn = env[STATE_MACHINE_ENV_VAR];
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
-    ...(local ? { endpoints: { s3, dynamodb } } : {}),
+    ...(local ? { endpoints: { s3, dynamodb, sfn } } : {}),
     ...(local ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {}),
   };
 }
@@ -81,6 +84,7 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
     env[spec.envVar] = settings.tables[key as TableKey];
   if (settings.endpoints?.s3) env[ENDPOINT_ENV.s3] = settings.endpoints.s3;
   if (settings.endpoints?.dynamodb) env[ENDPOINT_ENV.dynamodb] = settings.endpoints.dynamodb;
+  if (settings.endpoints?.sfn) env[ENDPOINT_ENV.sfn] = settings.endpoints.sfn;
   return env;
 }
 
@@ -89,6 +93,7 @@ export interface Clients {
   readonly s3: S3Client;
   readonly dynamodb: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
+  readonly sfn: SFNClient;
 }
 
 export function createClients(settings: Settings): Clients {
@@ -115,7 +120,13 @@ export function createClients(settings: Settings): Clients {
   const doc = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  return { s3, dynamodb, doc };
+  const sfn = new SFNClient({
+    ...common,
+    ...(settings.endpoints?.sfn ? { endpoint: settings.endpoints.sfn } : {}),
+  });
+  // On Lambda, every AWS call is a subsegment of the invocation's trace (no-op elsewhere).
+  for (const client of [s3, dynamodb, sfn]) tracer.captureAWSv3Client(client);
+  return { s3, dynamodb, doc, sfn };
 }
 
 /** Everything a handler may use. Built once per module (one Lambda = one module). */
@@ -155,7 +166,7 @@ export function createServices(settings: Settings): Services {
     leases: new DynamoLeaseStore(clients.doc, settings.tables.leases),
     policies: new DynamoPolicyStore(clients.doc, settings.tables.policies),
     workflow: settings.stateMachineArn
-      ? new SfnWorkflowStarter(new SFNClient({ region: settings.region }), settings.stateMachineArn)
+      ? new SfnWorkflowStarter(clients.sfn, settings.stateMachineArn)
       : inProcessWorkflow(),
     vectors,
     harnesses,

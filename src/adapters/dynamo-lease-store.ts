@@ -11,6 +11,7 @@ import { isConditionFailed } from "./dynamo-errors";
 const FREE = "attribute_not_exists(#index_name)";
 const EXPIRED = "#expires_at_ms < :now_ms";
 const OURS = "#job_id = :job_id";
+const UNEXPIRED = "#expires_at_ms >= :now_ms";
 
 /**
  * {@link LeaseStore} on a DynamoDB table keyed by `index_name`. Expiry is checked in the write's
@@ -61,6 +62,42 @@ export class DynamoLeaseStore implements LeaseStore {
       );
       return { acquired: false, holder: String(out.Item?.job_id ?? "unknown") };
     }
+  }
+
+  async renew(indexName: string, jobId: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    const expiresAtMs = nowMs + ttlMs;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            index_name: indexName,
+            job_id: jobId,
+            expires_at_ms: expiresAtMs,
+            expires_at: Math.ceil(expiresAtMs / 1000),
+          },
+          ConditionExpression: `${OURS} AND ${UNEXPIRED}`,
+          ExpressionAttributeNames: { "#job_id": "job_id", "#expires_at_ms": "expires_at_ms" },
+          ExpressionAttributeValues: { ":job_id": jobId, ":now_ms": nowMs },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async holder(indexName: string, nowMs: number): Promise<string | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { index_name: indexName },
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Item as { job_id?: string; expires_at_ms?: number } | undefined;
+    return item?.job_id && Number(item.expires_at_ms) >= nowMs ? item.job_id : undefined;
   }
 
   async release(indexName: string, jobId: string): Promise<void> {

@@ -2,17 +2,18 @@ import { randomUUID } from "node:crypto";
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generationStem } from "../../infra/storage";
 import { ConflictError, NotFoundError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import type { HnswConfig } from "../domain/hnsw-config";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import { BUILTIN_DEFAULT_CONFIG, type PromotionEntry } from "../domain/promotion";
 import { logger } from "../logger";
+import { recordActivation, recordBuild } from "../telemetry";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore, IndexCatalog } from "./ports";
 import type { PromotionService } from "./promotion-service";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
-import { indexPrefix } from "./segment-store";
 import type { VectorStore } from "./vector-store";
 
 export interface ActivationServiceDeps {
@@ -77,6 +78,7 @@ export class ActivationService {
   }
 
   async activate(indexName: string, defaultConfig?: HnswConfig): Promise<ActivationResult> {
+    const started = performance.now();
     const record = await this.deps.vectors.getIndex(indexName);
     if (record.count === 0) {
       throw new ConflictError(
@@ -90,7 +92,7 @@ export class ActivationService {
     );
     const loaded = await this.deps.vectors.load(record);
     const generationId = randomUUID();
-    const base = `${indexPrefix(record)}generations/${generationId}`;
+    const base = generationStem(record, generationId);
     const candidate = chosen.entry && canReuse(chosen.entry, record) ? chosen.entry : null;
     const graphKey = `${base}.hnsw`;
     const written: string[] = [graphKey];
@@ -115,6 +117,7 @@ export class ActivationService {
             path,
           });
           buildTimeMs = built.buildTimeMs;
+          recordBuild("activation", buildTimeMs);
           await this.deps.blobs.put(graphKey, await readFile(path), "application/octet-stream");
         } finally {
           await rm(path, { force: true });
@@ -155,6 +158,7 @@ export class ActivationService {
         this.deps.retry ?? DEFAULT_RETRY,
       );
       await this.retire((replaced as ActiveGeneration | null)?.previous);
+      recordActivation(performance.now() - started);
       return {
         index_name: indexName,
         generation: (activated.active as ActiveGeneration).generation,

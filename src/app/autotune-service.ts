@@ -19,6 +19,7 @@ import { isStale } from "../domain/harness";
 import type { IndexRecord } from "../domain/index-record";
 import type { Trial } from "../domain/trial";
 import { logger } from "../logger";
+import { recordAutotune } from "../telemetry";
 import type { HarnessService } from "./harness-service";
 import type { AutotuneInput, JobStore, LeaseStore, PolicyStore, WorkflowStarter } from "./ports";
 import type { PromotionService } from "./promotion-service";
@@ -50,6 +51,8 @@ export interface StartRequest {
   readonly grid?: readonly GridEntry[] | undefined;
   readonly maxConcurrency?: number | undefined;
   readonly trigger: JobTrigger;
+  /** Who starts it (the caller's identity, or the trigger). */
+  readonly startedBy: string;
   readonly refreshHarness?: boolean;
 }
 
@@ -126,6 +129,7 @@ export class AutotuneService {
       harness: request.harness,
       status: "RUNNING",
       trigger: request.trigger,
+      started_by: request.startedBy,
       grid,
       min_recall: request.minRecall ?? DEFAULT_MIN_RECALL,
       trials: [],
@@ -202,6 +206,8 @@ export class AutotuneService {
     harness: string;
     group: BuildGroup;
   }): Promise<GroupOutcome> {
+    // Each group renews the job's lease, so a long Map never outlives it.
+    await this.renewLease(input.index_name, input.job_id);
     const trials = await this.deps.trials.runBuildGroup({
       indexName: input.index_name,
       harness: input.harness,
@@ -219,74 +225,130 @@ export class AutotuneService {
     return { group: input.group, trials };
   }
 
-  /** The Decide task: pick the winner, promote it, free the lease, write the job's final state. */
+  /**
+   * The Decide task: pick the winner, promote it, free the lease, write the job's final state.
+   * A job that is no longer RUNNING (a retried Decide, or one settled as abandoned) is returned as
+   * stored and changes nothing; a job that lost its lease fails without promoting. The promotion
+   * is conditional on the job not having promoted yet, so a retry never promotes twice.
+   */
   async decide(input: DecideInput): Promise<Job> {
-    const job = await this.deps.jobs.get(input.job_id);
-    if (!job)
-      throw new NotFoundError("job_not_found", `autotune job "${input.job_id}" does not exist`);
-    try {
-      if (input.error) {
-        return await this.finish(job, {
-          status: "FAILED",
-          reason: `planning failed: ${errorText(input.error)}`,
-        });
-      }
-      const outcomes = input.groups ?? [];
-      const trials = outcomes.flatMap((o) => ("trials" in o ? o.trials : []));
-      const failed: FailedGroup[] = outcomes.flatMap((o) =>
-        "failed" in o
-          ? [
-              {
-                group: o.group,
-                error: `m=${o.group.m} ef_construction=${o.group.ef_construction}: ${errorText(o.error)}`,
-              },
-            ]
-          : [],
-      );
-      const decision = decide(trials, input.min_recall, failed);
-      let promoted = false;
-      if (decision.winner) {
-        await this.deps.promotions.promote(
-          input.index_name,
-          decision.winner.trial_id,
-          "autotune",
-          winnerNote(decision.winner),
-        );
-        promoted = true;
-      }
-      return await this.finish(job, {
-        status: decision.status,
-        reason: decision.reason,
-        trials,
-        winner: decision.winner,
-        promoted,
-        failed_groups: failed,
+    const job = await this.requireJob(input.job_id);
+    if (job.status !== "RUNNING") {
+      // Already decided (a retry after the record was written): make sure the lease is free.
+      await this.deps.leases.release(input.index_name, input.job_id);
+      return job;
+    }
+    if (!(await this.deps.leases.renew(input.index_name, job.job_id, this.nowMs(), this.leaseMs))) {
+      return this.finish(job, {
+        status: "FAILED",
+        reason: `job ${job.job_id} lost its lease on index "${input.index_name}" before deciding`,
       });
+    }
+    const outcome = await this.outcomeOf(job, input);
+    // Freed only once the outcome is recorded: a Decide that fails before that is retried (or,
+    // past its retries, caught by Abandon, which frees it).
+    await this.deps.leases.release(input.index_name, input.job_id);
+    return outcome;
+  }
+
+  /** Decide's work: the winner, its promotion (once per job), the job's final record. */
+  private async outcomeOf(job: Job, input: DecideInput): Promise<Job> {
+    if (input.error) {
+      return this.finish(job, {
+        status: "FAILED",
+        reason: `planning failed: ${errorText(input.error)}`,
+      });
+    }
+    const outcomes = input.groups ?? [];
+    const trials = outcomes.flatMap((o) => ("trials" in o ? o.trials : []));
+    const failed: FailedGroup[] = outcomes.flatMap((o) =>
+      "failed" in o
+        ? [
+            {
+              group: o.group,
+              error: `m=${o.group.m} ef_construction=${o.group.ef_construction}: ${errorText(o.error)}`,
+            },
+          ]
+        : [],
+    );
+    const decision = decide(trials, input.min_recall, failed);
+    let promoted = false;
+    if (decision.winner) {
+      await this.deps.promotions.promote(
+        input.index_name,
+        decision.winner.trial_id,
+        "autotune",
+        winnerNote(decision.winner),
+        job.job_id,
+      );
+      promoted = true;
+    }
+    return this.finish(job, {
+      status: decision.status,
+      reason: decision.reason,
+      trials,
+      winner: decision.winner,
+      promoted,
+      failed_groups: failed,
+    });
+  }
+
+  /**
+   * The Abandon task (Decide's Catch): whatever made Decide fail, the job is recorded FAILED with
+   * the reason and its lease is released.
+   */
+  async abandon(input: DecideInput): Promise<Job> {
+    const job = await this.requireJob(input.job_id);
+    try {
+      return job.status === "RUNNING"
+        ? await this.finish(job, {
+            status: "FAILED",
+            reason: `deciding failed: ${errorText(input.error)}`,
+          })
+        : job;
     } finally {
       await this.deps.leases.release(input.index_name, input.job_id);
     }
   }
 
   /**
-   * One job. A job still RUNNING after its lease would have expired stopped without reaching
-   * Decide (a crashed execution): it is recorded as FAILED, once, so it never looks alive forever.
+   * One job. A job still RUNNING whose lease is gone (expired without renewal, or held by another
+   * job) stopped without reaching Decide (a crashed execution): it is recorded as FAILED, once, so
+   * it never looks alive forever.
    */
   async get(jobId: string): Promise<Job> {
+    return this.settleAbandoned(await this.requireJob(jobId));
+  }
+
+  private async requireJob(jobId: string): Promise<Job> {
     const job = await this.deps.jobs.get(jobId);
     if (!job) throw new NotFoundError("job_not_found", `autotune job "${jobId}" does not exist`);
-    return this.settleAbandoned(job);
+    return job;
   }
 
   private async settleAbandoned(job: Job): Promise<Job> {
-    const age = this.now().getTime() - Date.parse(job.started_at);
-    if (job.status !== "RUNNING" || age <= this.leaseMs) return job;
+    if (job.status !== "RUNNING") return job;
+    const holder = await this.deps.leases.holder(job.index_name, this.nowMs());
+    if (holder === job.job_id) return job;
     const minutes = Math.max(1, Math.round(this.leaseMs / 60_000));
-    const failed = await this.finish(job, {
+    return this.finish(job, {
       status: "FAILED",
-      reason: `the run stopped without finishing: no result within its ${minutes}-minute lease`,
+      reason: `the run stopped without finishing: its ${minutes}-minute lease ran out without renewal`,
     });
-    // Another reader may have settled it first: the stored record is the truth.
-    return (await this.deps.jobs.get(job.job_id)) ?? failed;
+  }
+
+  private nowMs(): number {
+    return this.now().getTime();
+  }
+
+  /** Extends the job's lease; a job that lost it must stop (409 `lease_lost`). */
+  private async renewLease(indexName: string, jobId: string): Promise<void> {
+    if (!(await this.deps.leases.renew(indexName, jobId, this.nowMs(), this.leaseMs))) {
+      throw new ConflictError(
+        "lease_lost",
+        `job ${jobId} no longer holds the autotune lease on index "${indexName}"`,
+      );
+    }
   }
 
   /** Waits up to `seconds` for the job to finish; returns its latest state either way. */
@@ -369,8 +431,11 @@ export class AutotuneService {
     return { started, skipped };
   }
 
-  /** The append trigger, after a write: tunes once enough new vectors were written. */
-  async afterAppend(record: IndexRecord): Promise<string | null> {
+  /**
+   * The append trigger, after a write by `writer`: tunes once enough new vectors were written.
+   * The job records the writer as the one who started it.
+   */
+  async afterAppend(record: IndexRecord, writer: string): Promise<string | null> {
     const policy = await this.deps.policies.get(record.name);
     if (!policy || !appendDue(policy, record.vectorsWritten)) return null;
     const written = record.vectorsWritten - policy.vectors_written_at_last_start;
@@ -378,6 +443,7 @@ export class AutotuneService {
       policy,
       "append",
       `${written} vectors written since the last autotune (min_new_vectors ${policy.min_new_vectors})`,
+      writer,
     );
   }
 
@@ -385,6 +451,7 @@ export class AutotuneService {
     policy: Policy,
     trigger: JobTrigger,
     reason: string,
+    startedBy: string = trigger,
   ): Promise<string | null> {
     try {
       const job = await this.start({
@@ -393,6 +460,7 @@ export class AutotuneService {
         minRecall: policy.min_recall,
         grid: policy.grid ?? undefined,
         trigger,
+        startedBy,
         refreshHarness: true,
       });
       this.log("autotune triggered", {
@@ -450,7 +518,19 @@ export class AutotuneService {
       finished_at: finishedAt.toISOString(),
       duration_ms: finishedAt.getTime() - Date.parse(job.started_at),
     };
-    await this.deps.jobs.finish(final);
+    if (!(await this.deps.jobs.finish(final))) {
+      // Someone else recorded the outcome first (a retried task, or a reader that settled the
+      // job as abandoned): the stored record is the truth, and is what the caller reports.
+      const stored = await this.requireJob(job.job_id);
+      this.log("autotune outcome already recorded", {
+        index_name: job.index_name,
+        job_id: job.job_id,
+        status: stored.status,
+        reason: `kept the stored ${stored.status} record instead of ${final.status}`,
+      });
+      return stored;
+    }
+    recordAutotune(final.status, final.promoted);
     this.log("autotune finished", {
       index_name: job.index_name,
       job_id: job.job_id,

@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { evalRoot } from "../../infra/storage";
 import type { Harness, HarnessInfo, HarnessQuery } from "../domain/harness";
 import type { Metric } from "../domain/metric";
 import { decodeValues, encodeValues } from "../domain/segment";
 import type { BlobStore } from "./ports";
-
-/** The prefix under which harnesses live in the bucket. */
-export const EVALS_PREFIX = "_hnsw_evals/";
 
 interface HarnessFile {
   readonly format: 1;
@@ -34,7 +32,7 @@ export class HarnessStore {
 
   async save(harness: Harness): Promise<void> {
     const previous = await this.readFile(harness.name);
-    const vectorsKey = `${EVALS_PREFIX}${harness.name}/queries-${randomUUID()}.f32`;
+    const vectorsKey = `${evalRoot(harness.name)}queries-${randomUUID()}.f32`;
     await this.blobs.put(vectorsKey, encodeValues(harness.vectors), "application/octet-stream");
     const file: HarnessFile = {
       format: 1,
@@ -82,7 +80,7 @@ export class HarnessStore {
   }
 
   private fileKey(name: string): string {
-    return `${EVALS_PREFIX}${name}/harness.json`;
+    return `${evalRoot(name)}harness.json`;
   }
 
   private async readFile(name: string): Promise<HarnessFile | undefined> {

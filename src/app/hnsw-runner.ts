@@ -1,8 +1,7 @@
 import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
-import { WORKER_ENV_VAR } from "../../infra/routes";
+import type { Piscina } from "piscina";
 import { logger } from "../logger";
-import type { BuildTask, GroundTruthTask, MeasureResult, MeasureTask } from "./hnsw-worker";
+import type { BuildTask, GroundTruthTask, MeasureResult, MeasureTask } from "./hnsw-tasks";
 
 /** Runs HNSW builds, measurements and ground truth on worker threads. */
 export interface HnswRunner {
@@ -12,11 +11,12 @@ export interface HnswRunner {
   close(): Promise<void>;
 }
 
+/**
+ * The worker entry beside this module: `src/app/hnsw-worker.mjs` from source, and in a Lambda
+ * bundle (where this code is inlined into `index.mjs`) the compiled worker shipped beside it.
+ */
 function workerFile(): string {
-  // From source (local stack, tests) a small entry loads the TypeScript worker through tsx.
-  return (
-    process.env[WORKER_ENV_VAR] ?? new URL("./hnsw-worker-from-source.mjs", import.meta.url).href
-  );
+  return new URL("./hnsw-worker.mjs", import.meta.url).href;
 }
 
 /**
@@ -26,10 +26,12 @@ function workerFile(): string {
 export function createHnswRunner(
   options: { maxThreads?: number; idleTimeoutMs?: number } = {},
 ): HnswRunner {
-  let pool: Piscina | undefined;
-  const get = (): Piscina => {
-    if (!pool) {
-      pool = new Piscina({
+  let pool: Promise<Piscina> | undefined;
+  // Loaded on first use, so functions that never build graphs never load piscina (their bundles
+  // do not ship it).
+  const get = (): Promise<Piscina> => {
+    pool ??= import("piscina").then(({ Piscina }) => {
+      const created = new Piscina({
         filename: workerFile(),
         minThreads: 0,
         maxThreads: options.maxThreads ?? availableParallelism(),
@@ -37,21 +39,23 @@ export function createHnswRunner(
       });
       // A worker that dies fails its task (the caller sees the error); it must never take the
       // process down with an unhandled 'error' event.
-      pool.on("error", (err: unknown) =>
+      created.on("error", (err: unknown) =>
         logger.error("HNSW worker failed", { error: err as Error }),
       );
-    }
+      return created;
+    });
     return pool;
   };
+  const run = async <T>(task: unknown, name: string): Promise<T> =>
+    (await get()).run(task, { name }) as Promise<T>;
   return {
-    measure: (task) => get().run(task, { name: "buildAndMeasure" }) as Promise<MeasureResult>,
-    groundTruth: (task) => get().run(task, { name: "groundTruth" }) as Promise<Int32Array>,
-    build: (task) =>
-      get().run(task, { name: "buildToFile" }) as Promise<{ buildTimeMs: number; bytes: number }>,
+    measure: (task) => run<MeasureResult>(task, "buildAndMeasure"),
+    groundTruth: (task) => run<Int32Array>(task, "groundTruth"),
+    build: (task) => run<{ buildTimeMs: number; bytes: number }>(task, "buildToFile"),
     async close() {
       const p = pool;
       pool = undefined;
-      await p?.destroy();
+      await (await p)?.destroy();
     },
   };
 }

@@ -13,10 +13,15 @@ export class IngestService {
     private readonly autotune: AutotuneService,
   ) {}
 
-  async upsert(indexName: string, vectors: readonly VectorInput[]): Promise<WriteResult> {
+  /** Upserts a batch written by `writer` (the caller's identity, recorded if it starts a job). */
+  async upsert(
+    indexName: string,
+    vectors: readonly VectorInput[],
+    writer: string,
+  ): Promise<WriteResult> {
     const result = await this.vectors.upsert(indexName, vectors);
     try {
-      await this.autotune.afterAppend(result.record);
+      await this.autotune.afterAppend(result.record, writer);
     } catch (err) {
       logger.error("append trigger failed; the upsert itself succeeded", {
         index_name: indexName,

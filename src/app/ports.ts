@@ -121,6 +121,13 @@ export interface LeaseStore {
     nowMs: number,
     ttlMs: number,
   ): Promise<{ acquired: true } | { acquired: false; holder: string }>;
+  /**
+   * Extends the lease to `nowMs + ttlMs` only while `jobId` still holds it unexpired; `false` when
+   * it lost the lease (expired, released, or taken by another job).
+   */
+  renew(indexName: string, jobId: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  /** The job holding an unexpired lease on the index, if any. */
+  holder(indexName: string, nowMs: number): Promise<string | undefined>;
   /** Frees the lease if `jobId` still holds it. */
   release(indexName: string, jobId: string): Promise<void>;
 }

@@ -6,6 +6,7 @@ import {
   entryFromTrial,
   type PromotionEntry,
   type PromotionRecord,
+  promotedByJob,
 } from "../domain/promotion";
 import type { PromotionRegistry } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
@@ -41,17 +42,22 @@ export class PromotionService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Promotes a journal trial of the index; the previous current goes onto the history. */
+  /**
+   * Promotes a journal trial of the index; the previous current goes onto the history. With a
+   * `jobId` (autotune's Decide), a job that already promoted changes nothing, so a retry never
+   * promotes twice: the check and the write are one conditional swap of the record.
+   */
   async promote(
     indexName: string,
     trialId: string,
     promotedBy: string,
     note: string | null,
+    jobId?: string,
   ): Promise<PromotionChange> {
     const trial = await this.deps.trials.get(indexName, trialId);
-    const entry = entryFromTrial(trial, promotedBy, note, this.now().toISOString());
+    const entry = entryFromTrial(trial, promotedBy, note, this.now().toISOString(), jobId);
     return this.change(indexName, `promote trial "${trialId}" on index "${indexName}"`, (record) =>
-      applyPromote(record, indexName, entry),
+      jobId && promotedByJob(record, jobId) ? null : applyPromote(record, indexName, entry),
     );
   }
 
@@ -84,13 +90,21 @@ export class PromotionService {
   private async change(
     indexName: string,
     what: string,
-    apply: (record: PromotionRecord | undefined) => PromotionRecord,
+    /** The record after the change, or `null` when there is nothing to change. */
+    apply: (record: PromotionRecord | undefined) => PromotionRecord | null,
   ): Promise<PromotionChange> {
     return retryLostRaces(
       what,
       async () => {
         const record = await this.deps.registry.get(indexName);
         const next = apply(record);
+        if (next === null) {
+          return {
+            index_name: indexName,
+            current: record?.current ?? null,
+            history_depth: record?.history.length ?? 0,
+          };
+        }
         const written = await this.deps.registry.put(next, record?.version ?? 0);
         return written === true
           ? { index_name: indexName, current: next.current, history_depth: next.history.length }

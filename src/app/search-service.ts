@@ -7,6 +7,7 @@ import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { packVector } from "../domain/vector-batch";
 import { logger } from "../logger";
+import { recordSearch } from "../telemetry";
 import type { GenerationRows } from "./activation-service";
 import type { BlobStore } from "./ports";
 import type { SearchHit, VectorStore } from "./vector-store";
@@ -60,6 +61,13 @@ export class SearchService {
   ) {}
 
   async search(indexName: string, request: SearchRequest): Promise<SearchResponse> {
+    const started = performance.now();
+    const response = await this.answer(indexName, request);
+    recordSearch(response.mode, performance.now() - started);
+    return response;
+  }
+
+  private async answer(indexName: string, request: SearchRequest): Promise<SearchResponse> {
     const record = await this.vectors.getIndex(indexName);
     const k = request.k ?? DEFAULT_SEARCH_K;
     if (request.exact || !record.active) {

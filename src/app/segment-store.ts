@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SNAPSHOTS_PREFIX } from "../../infra/tables";
+import { segmentStem } from "../../infra/storage";
 import type { IndexRecord } from "../domain/index-record";
 import {
   decodeValues,
@@ -9,16 +9,6 @@ import {
   type SegmentRef,
 } from "../domain/segment";
 import type { BlobStore } from "./ports";
-
-/** Where an index incarnation keeps its blobs. */
-export function indexPrefix(index: Pick<IndexRecord, "name" | "uid">): string {
-  return `indexes/${index.name}/${index.uid}/`;
-}
-
-/** Where trial graphs of an index incarnation are kept (`_hnsw_snapshots/`). */
-export function snapshotPrefix(index: Pick<IndexRecord, "name" | "uid">): string {
-  return `${SNAPSHOTS_PREFIX}${index.name}/${index.uid}/`;
-}
 
 /**
  * A segment the catalog names is not in storage: a compaction replaced it after the catalog was
@@ -91,6 +81,6 @@ export class SegmentStore {
   }
 
   private base(index: IndexRecord, ref: SegmentRef): string {
-    return `${indexPrefix(index)}segments/${ref.id}`;
+    return segmentStem(index, ref.id);
   }
 }

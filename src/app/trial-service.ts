@@ -3,17 +3,18 @@ import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monotonicFactory } from "ulid";
+import { snapshotStem } from "../../infra/storage";
 import { ConflictError, NotFoundError, ValidationError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import { type Harness, isStale } from "../domain/harness";
 import type { BuildParams, HnswConfig } from "../domain/hnsw-config";
 import type { IndexRecord } from "../domain/index-record";
 import { bestTrial, type Trial, type TrialSource } from "../domain/trial";
+import { recordBuild } from "../telemetry";
 import type { HarnessService } from "./harness-service";
 import { queryRows } from "./harness-service";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore, Page, TrialJournal } from "./ports";
-import { snapshotPrefix } from "./segment-store";
 import type { VectorStore } from "./vector-store";
 
 export interface TrialServiceDeps {
@@ -118,7 +119,8 @@ export class TrialService {
         efSearches: request.efSearches,
         snapshotPath,
       });
-      const snapshotKey = `${snapshotPrefix(record)}${randomUUID()}.hnsw`;
+      recordBuild(request.source, result.buildTimeMs);
+      const snapshotKey = `${snapshotStem(record, randomUUID())}.hnsw`;
       await this.deps.blobs.put(
         snapshotKey,
         await readFile(snapshotPath),

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
+import { indexRoot, snapshotRoot } from "../../infra/storage";
 import { ConflictError, NotFoundError } from "../domain/errors";
 import { exactTopK } from "../domain/exact-search";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
@@ -9,9 +10,10 @@ import { applyToLiveIds, mergeSegments, type Segment } from "../domain/segment";
 import { packBatch, packVector, type VectorInput } from "../domain/vector-batch";
 import { prepareQuery } from "../domain/vector-math";
 import { logger } from "../logger";
+import { recordWrite } from "../telemetry";
 import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
-import { indexPrefix, MissingSegmentError, SegmentStore, snapshotPrefix } from "./segment-store";
+import { MissingSegmentError, SegmentStore } from "./segment-store";
 
 export interface VectorStoreDeps {
   readonly catalog: IndexCatalog;
@@ -133,12 +135,13 @@ export class VectorStore {
     if (!removed) throw indexNotFound(name);
     this.liveIdCache.delete(removed.uid);
     this.loadCache.delete(removed.uid);
-    await this.blobs.deletePrefix(indexPrefix(removed));
-    await this.blobs.deletePrefix(snapshotPrefix(removed));
+    await this.blobs.deletePrefix(indexRoot(removed));
+    await this.blobs.deletePrefix(snapshotRoot(removed));
   }
 
   /** Upserts a batch; rejected batches write nothing. */
   async upsert(name: string, vectors: readonly VectorInput[]): Promise<WriteResult> {
+    const started = performance.now();
     const record = await this.getIndex(name);
     const values = packBatch(vectors, record.dimension, record.metric);
     const segment: Segment = {
@@ -152,6 +155,7 @@ export class VectorStore {
       for (const id of segment.ids) if (!live.has(id)) count++;
       return count;
     });
+    recordWrite(performance.now() - started);
     return {
       upserted: vectors.length,
       count: updated.count,
@@ -168,12 +172,14 @@ export class VectorStore {
   }
 
   async deleteVector(name: string, id: string): Promise<WriteResult> {
+    const started = performance.now();
     const record = await this.getIndex(name);
     const segment: Segment = { ids: [], metadata: [], deleted: [id], values: new Float32Array() };
     const updated = await this.commit(record, segment, (live) => {
       if (!live.has(id)) throw vectorNotFound(name, id);
       return live.size - 1;
     });
+    recordWrite(performance.now() - started);
     return { upserted: 0, count: updated.count, dataVersion: updated.dataVersion, record: updated };
   }
 

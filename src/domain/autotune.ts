@@ -86,6 +86,8 @@ export interface Job {
   readonly harness: string;
   readonly status: JobStatus;
   readonly trigger: JobTrigger;
+  /** Who started it: the caller's IAM identity, or the trigger (`schedule`) that did. */
+  readonly started_by: string;
   readonly grid: readonly GridEntry[];
   readonly min_recall: number;
   readonly trials: readonly Trial[];

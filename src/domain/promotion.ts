@@ -25,6 +25,8 @@ export interface PromotionEntry {
   readonly snapshot_key: string;
   readonly data_version: number;
   readonly index_uid: string;
+  /** The autotune job that promoted it, if one did (a retried job never promotes twice). */
+  readonly job_id?: string;
 }
 
 /** The registry of one index: the current promotion and the ones before it, newest first. */
@@ -41,8 +43,10 @@ export function entryFromTrial(
   promotedBy: string,
   note: string | null,
   at: string,
+  jobId?: string,
 ): PromotionEntry {
   return {
+    ...(jobId ? { job_id: jobId } : {}),
     trial_id: trial.trial_id,
     config: trial.config,
     metrics: trial.metrics,
@@ -53,6 +57,13 @@ export function entryFromTrial(
     data_version: trial.data_version,
     index_uid: trial.index_uid,
   };
+}
+
+/** True when the registry already holds a promotion made by autotune job `jobId`. */
+export function promotedByJob(record: PromotionRecord | undefined, jobId: string): boolean {
+  return Boolean(
+    record && [record.current, ...record.history].some((e) => e !== null && e.job_id === jobId),
+  );
 }
 
 /** `entry` becomes current; the previous current (if any) goes on top of the history. */

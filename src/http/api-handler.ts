@@ -13,11 +13,17 @@ import {
   VectordError,
 } from "../domain/errors";
 import { logger } from "../logger";
+import { instrumented } from "../telemetry";
 import { parseWith } from "./parse";
 
 /** The request as a handler sees it: path, query and body accessors that validate. */
 export interface ApiRequest {
   readonly event: APIGatewayProxyEventV2;
+  /**
+   * Who is calling: the IAM identity API Gateway's IAM authorizer verified (its ARN), or
+   * {@link ANONYMOUS_CALLER} where requests are not signed (the local stack).
+   */
+  readonly caller: string;
   /** A path parameter (URL-decoded, as API Gateway delivers it), parsed with `schema`. */
   path<S extends z.ZodType>(name: string, schema: S): z.infer<S>;
   /** The query string parameters, parsed with `schema`. */
@@ -53,6 +59,17 @@ export function errorResponse(
   return json(statusCode, { error: { code, message, ...details } });
 }
 
+/** The caller of an unsigned request (the local stack checks no signatures). */
+export const ANONYMOUS_CALLER = "api";
+
+/** The IAM identity of a request signed with SigV4, from API Gateway's request context. */
+export function callerOf(event: APIGatewayProxyEventV2): string {
+  const iam = (
+    event.requestContext as { authorizer?: { iam?: { userArn?: string; callerId?: string } } }
+  ).authorizer?.iam;
+  return iam?.userArn || iam?.callerId || ANONYMOUS_CALLER;
+}
+
 function statusOf(err: VectordError): number {
   if (err instanceof ValidationError) return 400;
   if (err instanceof ForbiddenError) return 403;
@@ -80,10 +97,14 @@ function readBody(event: APIGatewayProxyEventV2): unknown {
  * a 500 that names only the request id.
  */
 export function apiHandler(fn: (request: ApiRequest) => Promise<ApiResult>): ApiHandler {
-  return async (event, context) => {
+  return (event, context) =>
+    instrumented(event.routeKey ?? "api", context, () => answer(event, context));
+
+  async function answer(event: APIGatewayProxyEventV2, context?: Context): Promise<ApiResult> {
     let parsedBody: { value: unknown } | undefined;
     const request: ApiRequest = {
       event,
+      caller: callerOf(event),
       // API Gateway HTTP APIs deliver path parameters already URL-decoded.
       path: (name, schema) => parseWith(schema, event.pathParameters?.[name], `path.${name}`),
       query: (schema) => parseWith(schema, event.queryStringParameters ?? {}, "query"),
@@ -103,5 +124,5 @@ export function apiHandler(fn: (request: ApiRequest) => Promise<ApiResult>): Api
       logger.error("unhandled error", { requestId, routeKey: event.routeKey, error: err as Error });
       return errorResponse(500, "internal_error", `internal error (request id ${requestId})`);
     }
-  };
+  }
 }

@@ -137,8 +137,8 @@ export const promoteQuery = z.object({
   promoted_by: z
     .string()
     .min(1, { error: "must not be empty" })
-    .max(128, { error: "must be at most 128 characters" })
-    .default("api"),
+    .max(256, { error: "must be at most 256 characters" })
+    .optional(),
   note: z.string().max(1000, { error: "must be at most 1000 characters" }).optional(),
 });
 

@@ -1,4 +1,6 @@
+import type { Context } from "aws-lambda";
 import { logger } from "../logger";
+import { instrumented } from "../telemetry";
 
 /** The error name the workflow's Retry fields treat as transient. */
 export const TRANSIENT_ERROR = "TransientError";
@@ -35,18 +37,19 @@ export function isTransient(err: unknown): boolean {
 export function taskHandler<I, O>(
   name: string,
   fn: (input: I) => Promise<O>,
-): (input: I) => Promise<O> {
-  return async (input) => {
-    try {
-      return await fn(input);
-    } catch (err) {
-      logger.error(`${name} task failed`, { error: err as Error });
-      if (isTransient(err)) {
-        const transient = new Error((err as Error).message);
-        transient.name = TRANSIENT_ERROR;
-        throw transient;
+): (input: I, context?: Context) => Promise<O> {
+  return (input, context) =>
+    instrumented(name, context, async () => {
+      try {
+        return await fn(input);
+      } catch (err) {
+        logger.error(`${name} task failed`, { error: err as Error });
+        if (isTransient(err)) {
+          const transient = new Error((err as Error).message);
+          transient.name = TRANSIENT_ERROR;
+          throw transient;
+        }
+        throw err;
       }
-      throw err;
-    }
-  };
+    });
 }

@@ -3,39 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { type RouteSpec, routeKey } from "../../infra/routes";
 import type { ApiHandler, ApiResult } from "../http/api-handler";
+import { routeMatcher } from "../http/route-match";
 
 /** A route of the shared route table with its loaded handler. */
 export interface BoundRoute {
   readonly route: RouteSpec;
   readonly handler: ApiHandler;
-}
-
-interface CompiledRoute extends BoundRoute {
-  readonly pattern: RegExp;
-  readonly params: readonly string[];
-  /** Literal path segments: more literal means more specific, as API Gateway ranks routes. */
-  readonly literals: number;
-}
-
-function compile(bound: BoundRoute): CompiledRoute {
-  const params: string[] = [];
-  const segments = bound.route.path.split("/").filter(Boolean);
-  const source = segments
-    .map((segment) => {
-      const param = /^\{(\w+)\}$/.exec(segment);
-      if (param) {
-        params.push(param[1] as string);
-        return "/([^/]+)";
-      }
-      return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
-    })
-    .join("");
-  return {
-    ...bound,
-    pattern: new RegExp(`^${source}/?$`),
-    params,
-    literals: segments.length - params.length,
-  };
 }
 
 /** Largest request body the local server accepts (API Gateway's limit is 10 MB). */
@@ -64,8 +37,8 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 function toEvent(
   req: IncomingMessage,
   url: URL,
-  route: CompiledRoute,
-  match: RegExpExecArray,
+  route: RouteSpec | undefined,
+  rawParams: Record<string, string>,
   body: string | undefined,
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
@@ -78,18 +51,18 @@ function toEvent(
   }
   // As API Gateway HTTP APIs do: path parameters (and rawPath) arrive URL-decoded.
   const pathParameters: Record<string, string> = {};
-  route.params.forEach((name, i) => {
-    pathParameters[name] = decodeURIComponent(match[i + 1] as string);
-  });
+  for (const [name, raw] of Object.entries(rawParams))
+    pathParameters[name] = decodeURIComponent(raw);
+  const key = route ? routeKey(route) : "$default";
   const now = new Date();
   return {
     version: "2.0",
-    routeKey: routeKey(route.route),
+    routeKey: key,
     rawPath: decodeURIComponent(url.pathname),
     rawQueryString: url.search.slice(1),
     headers,
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-    ...(route.params.length > 0 ? { pathParameters } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     ...(body !== undefined ? { body } : {}),
     isBase64Encoded: false,
     requestContext: {
@@ -105,7 +78,7 @@ function toEvent(
         userAgent: headers["user-agent"] ?? "",
       },
       requestId: randomUUID(),
-      routeKey: routeKey(route.route),
+      routeKey: key,
       stage: "$default",
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
@@ -120,31 +93,19 @@ export interface LocalServerOptions {
 
 /**
  * An HTTP server that routes requests with the shared route table, turns each into the event
- * API Gateway would send, and calls the route's Lambda handler.
+ * API Gateway would send, and calls the route's Lambda handler; requests no route matches go to
+ * `fallback`, as API Gateway sends them to the `$default` route.
  */
 export function createLocalServer(
   routes: readonly BoundRoute[],
+  fallback: ApiHandler,
   options: LocalServerOptions = {},
 ): Server {
-  const compiled = routes.map(compile).sort((a, b) => b.literals - a.literals);
+  const handlers = new Map(routes.map((bound) => [bound.route, bound.handler]));
+  const match = routeMatcher(routes.map((bound) => bound.route));
   const handle = async (req: IncomingMessage, url: URL): Promise<ApiResult> => {
     const method = req.method ?? "GET";
-    const candidates = compiled.flatMap((route) => {
-      const match = route.pattern.exec(url.pathname);
-      return match ? [{ route, match }] : [];
-    });
-    const hit = candidates.find((c) => c.route.route.method === method);
-    if (!hit) {
-      if (candidates.length > 0) {
-        const allowed = [...new Set(candidates.map((c) => c.route.route.method))].join(", ");
-        return errorResult(
-          405,
-          "method_not_allowed",
-          `${method} is not allowed on ${url.pathname}; allowed: ${allowed}`,
-        );
-      }
-      return errorResult(404, "route_not_found", `no route for ${method} ${url.pathname}`);
-    }
+    const found = match(method, url.pathname);
     let body: string | undefined;
     try {
       body = await readBody(req);
@@ -153,6 +114,9 @@ export function createLocalServer(
     }
     try {
       decodeURIComponent(url.pathname);
+      for (const raw of Object.values(found.kind === "route" ? found.rawParams : {})) {
+        decodeURIComponent(raw);
+      }
     } catch {
       return errorResult(
         400,
@@ -160,9 +124,11 @@ export function createLocalServer(
         `path ${url.pathname} has a malformed percent-encoding`,
       );
     }
-    const event = toEvent(req, url, hit.route, hit.match, body);
+    const route = found.kind === "route" ? found.route : undefined;
+    const event = toEvent(req, url, route, found.kind === "route" ? found.rawParams : {}, body);
+    const handler = (route && handlers.get(route)) ?? fallback;
     try {
-      return await hit.route.handler(event);
+      return await handler(event);
     } catch {
       return errorResult(
         500,

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SCHEDULE } from "../../infra/autotune-workflow";
-import { ROUTES } from "../../infra/routes";
+import { DEFAULT_ROUTE, ROUTES } from "../../infra/routes";
 import { LOCAL_BUCKET_NAME, TABLES, type TableKey } from "../../infra/tables";
 import type { ApiHandler } from "../http/api-handler";
 import { createClients, type Settings, settingsToEnv } from "../wiring";
@@ -55,16 +55,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   await ensureResources(createClients(settings), settings);
   Object.assign(process.env, settingsToEnv(settings));
+  // CloudWatch metrics are an AWS concern: locally they would only be JSON noise on stdout.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 
+  const load = async (entry: string) =>
+    ((await import(pathToFileURL(resolve(REPO_ROOT, entry)).href)) as { handler: ApiHandler })
+      .handler;
   const routes: BoundRoute[] = await Promise.all(
-    ROUTES.map(async (route) => {
-      const module = (await import(pathToFileURL(resolve(REPO_ROOT, route.entry)).href)) as {
-        handler: ApiHandler;
-      };
-      return { route, handler: module.handler };
-    }),
+    ROUTES.map(async (route) => ({ route, handler: await load(route.entry) })),
   );
-  const server: Server = createLocalServer(routes, { log: options.log });
+  const server: Server = createLocalServer(routes, await load(DEFAULT_ROUTE.entry), {
+    log: options.log,
+  });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(options.port ?? 0, "127.0.0.1", () => ok());

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StateMachine } from "aws-local-stepfunctions";
 import {
+  AUTOTUNE_DEFINITION,
   AUTOTUNE_TASKS,
   type AutotuneTaskState,
   substitutedDefinition,
@@ -15,6 +16,8 @@ type TaskFn = (input: unknown) => Promise<unknown>;
 
 /** Test hook: wraps each task handler (fault injection). */
 export type TaskInterceptor = (state: AutotuneTaskState, handler: TaskFn) => TaskFn;
+
+const FAILED_JOB_ERROR = AUTOTUNE_DEFINITION.States.JobFailed.Error;
 
 /** The same definition the CDK stack deploys, with placeholder ARNs for the local Task states. */
 const definition = substitutedDefinition(
@@ -53,11 +56,19 @@ export class LocalWorkflow implements WorkflowStarter {
     });
     const done = execution.result.then(
       () => undefined,
-      (err: unknown) =>
-        logger.error("local autotune execution failed", {
-          job_id: input.job_id,
-          error: err as Error,
-        }),
+      (err: unknown) => {
+        // A job recorded FAILED ends its execution in the Fail state: expected, and the job
+        // record says why. Anything else is the runner failing.
+        const cause = (err as { cause?: { name?: string } }).cause;
+        if (cause?.name === FAILED_JOB_ERROR) {
+          logger.info("autotune execution ended in its Fail state", { job_id: input.job_id });
+        } else {
+          logger.error("local autotune execution failed", {
+            job_id: input.job_id,
+            error: err as Error,
+          });
+        }
+      },
     );
     this.running.set(input.job_id, { abort: execution.abort, done });
     void done.finally(() => this.running.delete(input.job_id));

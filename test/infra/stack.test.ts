@@ -1,41 +1,52 @@
 import aslValidator from "asl-validator";
-import { App } from "aws-cdk-lib";
+import { App, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ALL_FUNCTIONS } from "../../infra/all-functions";
 import {
   AUTOTUNE_DEFINITION,
   AUTOTUNE_TASKS,
   SCHEDULE,
   substitutedDefinition,
 } from "../../infra/autotune-workflow";
-import { type FunctionSpec, ROUTES, routeKey } from "../../infra/routes";
-import { TABLES, type TableKey } from "../../infra/tables";
+import { DEFAULT_CONFIG, type StackConfig } from "../../infra/config";
+import { SIGV4_HEADERS } from "../../infra/constructs/api";
+import { ephemeralStorageMb } from "../../infra/function-spec";
+import { DEFAULT_THROTTLE, ROUTES, routeKey } from "../../infra/routes";
+import { TABLES } from "../../infra/tables";
 import { VectordStack } from "../../infra/vectord-stack";
 
-/** Every function of the stack: routes, autotune tasks, the scheduled trigger. */
-const ALL_FUNCTIONS: FunctionSpec[] = [
-  ...ROUTES,
-  ...Object.values(AUTOTUNE_TASKS),
-  SCHEDULE.function,
-];
-
-let template: Template;
-let stack: VectordStack;
-
-beforeAll(() => {
-  // Skip esbuild bundling: these tests look at the template, not the code assets.
+/** Synthesizes the stack without bundling (these tests look at the template, not the code). */
+function synth(config: StackConfig = DEFAULT_CONFIG) {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  stack = new VectordStack(app, "Test");
-  template = Template.fromStack(stack);
+  const stack = new VectordStack(app, "Test", { config });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+let stack: VectordStack;
+let template: Template;
+beforeAll(() => {
+  ({ stack, template } = synth());
 });
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = {
+  Sid?: string;
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: unknown;
+};
+const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as never);
+const bucketId = () => logicalId(stack.storage.bucket);
+const tableId = (key: keyof typeof TABLES) => logicalId(stack.storage.tables[key]);
 
-/** Every IAM statement attached to a route's function role. */
-function statementsOf(routeId: string): Statement[] {
-  const fn = stack.functions[routeId];
-  if (!fn?.role) throw new Error(`no function for ${routeId}`);
-  const roleId = stack.getLogicalId(fn.role.node.defaultChild as never);
+/** Every statement of every policy attached to a function's role. */
+function statementsOf(functionId: string): Statement[] {
+  const fn = stack.functions[functionId];
+  if (!fn) throw new Error(`no function ${functionId}`);
+  const roleId = logicalId(fn.role);
   const policies = template.findResources("AWS::IAM::Policy", {
     Properties: { Roles: [{ Ref: roleId }] },
   });
@@ -46,29 +57,192 @@ function statementsOf(routeId: string): Statement[] {
   );
 }
 
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const logicalIdsIn = (resource: unknown) =>
-  [...JSON.stringify(resource).matchAll(/"(\w+?)(?:"|\.)/g)].map((m) => m[1]);
+/** A function's data statements (S3, DynamoDB), without logs, X-Ray and state machine access. */
+function dataStatements(functionId: string): Statement[] {
+  return statementsOf(functionId).filter((s) =>
+    [s.Action].flat().some((a) => /^(s3|dynamodb):/.test(a)),
+  );
+}
+
+const objects = (pattern: string) => ({
+  "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId(), "Arn"] }, `/${pattern}`]],
+});
+const table = (key: keyof typeof TABLES) => ({ "Fn::GetAtt": [tableId(key), "Arn"] });
+
+describe("least privilege", () => {
+  it("lets search read segments and generations and the catalog item, nothing else", () => {
+    expect(dataStatements("Search")).toEqual([
+      {
+        Sid: "ObjectsSegments",
+        Action: "s3:GetObject",
+        Effect: "Allow",
+        Resource: objects("indexes/*/segments/*"),
+      },
+      {
+        Sid: "ObjectsGenerations",
+        Action: "s3:GetObject",
+        Effect: "Allow",
+        Resource: objects("indexes/*/generations/*"),
+      },
+      { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("indexes") },
+    ]);
+  });
+
+  it("lets deleting a vector write segments only: it can never delete trial snapshots", () => {
+    expect(dataStatements("DeleteVector")).toEqual([
+      {
+        Sid: "ObjectsSegments",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Effect: "Allow",
+        Resource: objects("indexes/*/segments/*"),
+      },
+      {
+        Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        Effect: "Allow",
+        Resource: table("indexes"),
+      },
+    ]);
+  });
+
+  it("lets deleting an index list and delete under its prefixes only", () => {
+    expect(dataStatements("DeleteIndex")).toEqual([
+      {
+        Sid: "ObjectsSegments",
+        Action: "s3:DeleteObject",
+        Effect: "Allow",
+        Resource: objects("indexes/*/segments/*"),
+      },
+      {
+        Sid: "ObjectsGenerations",
+        Action: "s3:DeleteObject",
+        Effect: "Allow",
+        Resource: objects("indexes/*/generations/*"),
+      },
+      {
+        Sid: "ObjectsSnapshots",
+        Action: "s3:DeleteObject",
+        Effect: "Allow",
+        Resource: objects("_hnsw_snapshots/*"),
+      },
+      {
+        Sid: "ListAreas",
+        Action: "s3:ListBucket",
+        Effect: "Allow",
+        Resource: { "Fn::GetAtt": [bucketId(), "Arn"] },
+        Condition: { StringLike: { "s3:prefix": ["indexes/*", "_hnsw_snapshots/*"] } },
+      },
+      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("indexes") },
+    ]);
+  });
+
+  it("lets listing autotune jobs query the by_index index and settle jobs, nothing more", () => {
+    expect(dataStatements("ListAutotune")).toEqual([
+      { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("indexes") },
+      {
+        Action: "dynamodb:Query",
+        Effect: "Allow",
+        Resource: { "Fn::Join": ["", [table("jobs"), "/index/by_index"]] },
+      },
+      { Action: "dynamodb:PutItem", Effect: "Allow", Resource: table("jobs") },
+      { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("leases") },
+    ]);
+  });
+
+  it.each(ALL_FUNCTIONS.map((f) => [f.id, f] as const))(
+    "gives %s no managed policy, its own log group only, and data access only as declared",
+    (id, spec) => {
+      const fn = stack.functions[id];
+      const role = template.toJSON().Resources[logicalId(fn?.role as never)];
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const statements = statementsOf(id);
+      const logs = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("logs:")));
+      expect(logs).toEqual([
+        {
+          Sid: "OwnLogs",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Effect: "Allow",
+          Resource: { "Fn::GetAtt": [logicalId(fn?.logGroup as never), "Arn"] },
+        },
+      ]);
+      const wildcard = statements.filter((s) => s.Resource === "*");
+      expect(wildcard.flatMap((s) => [s.Action].flat()).every((a) => a.startsWith("xray:"))).toBe(
+        true,
+      );
+      const tables = Object.keys(spec.access.tables ?? {}).sort();
+      const touched = Object.keys(TABLES)
+        .filter((key) =>
+          JSON.stringify(dataStatements(id)).includes(tableId(key as keyof typeof TABLES)),
+        )
+        .sort();
+      expect(touched).toEqual(tables);
+      expect(statements.some((s) => [s.Action].flat().includes("states:StartExecution"))).toBe(
+        spec.access.startsAutotune === true,
+      );
+    },
+  );
+});
 
 describe("VectordStack", () => {
-  it("has one API Gateway route per entry of the shared route table, each on its own function", () => {
-    const routes = template.findResources("AWS::ApiGatewayV2::Route");
-    const keys = Object.values(routes).map(
-      (r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey,
+  it("passes cdk-nag's AwsSolutions checks with every acknowledged finding given a reason", () => {
+    const { app } = synth();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it("has one route per entry of the route table, a $default route, all IAM-authorized", () => {
+    const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")) as {
+      Properties: { RouteKey: string; AuthorizationType?: string };
+    }[];
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
+      [...ROUTES.map(routeKey), "$default"].sort(),
     );
-    expect(keys.sort()).toEqual(ROUTES.map(routeKey).sort());
-    // No route is open: every one requires SigV4-signed (IAM) requests.
-    for (const r of Object.values(routes)) {
-      expect(
-        (r as { Properties: { AuthorizationType?: string } }).Properties.AuthorizationType,
-      ).toBe("AWS_IAM");
-    }
+    for (const r of routes) expect(r.Properties.AuthorizationType).toBe("AWS_IAM");
     template.resourceCountIs("AWS::ApiGatewayV2::Api", 1);
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { ProtocolType: "HTTP" });
-    const functions = template.findResources("AWS::Lambda::Function", {
-      Properties: { Runtime: Match.stringLikeRegexp("^nodejs") },
+    template.resourceCountIs("AWS::Lambda::Function", ALL_FUNCTIONS.length);
+  });
+
+  it("throttles the stage once, with per-route overrides from the route table", () => {
+    const stage = Object.values(template.findResources("AWS::ApiGatewayV2::Stage"))[0] as any;
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: DEFAULT_THROTTLE.rateLimit,
+      ThrottlingBurstLimit: DEFAULT_THROTTLE.burstLimit,
     });
-    expect(Object.keys(functions)).toHaveLength(ALL_FUNCTIONS.length);
+    const overridden = ROUTES.filter((r) => r.throttle);
+    expect(overridden.map((r) => r.id)).toEqual(expect.arrayContaining(["Search", "RunTrial"]));
+    for (const route of overridden) {
+      expect(stage.Properties.RouteSettings[routeKey(route)]).toEqual({
+        ThrottlingRateLimit: route.throttle?.rateLimit,
+        ThrottlingBurstLimit: route.throttle?.burstLimit,
+      });
+    }
+    expect(stage.Properties.AccessLogSettings.DestinationArn).toBeDefined();
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toMatchObject({
+      requestId: "$context.requestId",
+      caller: "$context.identity.userArn",
+      status: "$context.status",
+    });
+  });
+
+  it("turns CORS off by default, and on configured origins allows the SigV4 headers", () => {
+    const api = Object.values(template.findResources("AWS::ApiGatewayV2::Api"))[0] as any;
+    expect(api.Properties.CorsConfiguration).toBeUndefined();
+    const withCors = synth({ ...DEFAULT_CONFIG, corsOrigins: ["https://app.example.com"] });
+    withCors.template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: {
+        AllowOrigins: ["https://app.example.com"],
+        AllowHeaders: Match.arrayWith(SIGV4_HEADERS),
+      },
+    });
+  });
+
+  it("reserves concurrency for graph builders only when configured", () => {
+    const reserved = (t: Template) =>
+      Object.values(t.findResources("AWS::Lambda::Function")).filter(
+        (f: any) => f.Properties.ReservedConcurrentExecutions !== undefined,
+      ).length;
+    expect(reserved(template)).toBe(0);
+    const builders = ALL_FUNCTIONS.filter((f) => f.hnsw === "build").length;
+    expect(reserved(synth({ ...DEFAULT_CONFIG, builderConcurrency: 2 }).template)).toBe(builders);
   });
 
   it("creates every table from the shared specs: on demand, with point-in-time recovery", () => {
@@ -82,35 +256,23 @@ describe("VectordStack", () => {
     }
   });
 
-  it("expires trial snapshots, and nothing else, after two weeks", () => {
-    template.hasResourceProperties("AWS::S3::Bucket", {
-      LifecycleConfiguration: {
-        Rules: Match.arrayWith([
-          Match.objectLike({ Prefix: "_hnsw_snapshots/", ExpirationInDays: 14, Status: "Enabled" }),
-        ]),
-      },
+  it("keeps the bucket private, encrypted, TLS-only and access-logged; snapshots expire", () => {
+    const vectors = template.toJSON().Resources[bucketId()].Properties;
+    expect(vectors.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
     });
-    const rules = (Object.values(template.findResources("AWS::S3::Bucket"))[0] as any).Properties
-      .LifecycleConfiguration.Rules;
-    expect(
-      rules.filter((r: { ExpirationInDays?: number }) => r.ExpirationInDays !== undefined),
-    ).toHaveLength(1);
-  });
-
-  it("keeps the bucket private, encrypted and TLS-only", () => {
-    template.hasResourceProperties("AWS::S3::Bucket", {
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [
-          { ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } },
-        ],
-      },
+    expect(vectors.LoggingConfiguration.DestinationBucketName).toEqual({
+      Ref: logicalId(stack.storage.accessLogs),
     });
+    const expiring = vectors.LifecycleConfiguration.Rules.filter(
+      (r: { ExpirationInDays?: number }) => r.ExpirationInDays !== undefined,
+    );
+    expect(expiring).toEqual([
+      expect.objectContaining({ Prefix: "_hnsw_snapshots/", ExpirationInDays: 14 }),
+    ]);
     template.hasResourceProperties("AWS::S3::BucketPolicy", {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -122,81 +284,37 @@ describe("VectordStack", () => {
       },
     });
   });
-
-  const bucketId = () => Object.keys(template.findResources("AWS::S3::Bucket"))[0] as string;
-  const tableIds = () =>
-    Object.fromEntries(
-      Object.entries(TABLES).map(([key, spec]) => [
-        key,
-        Object.keys(template.findResources("AWS::DynamoDB::Table")).find((id) =>
-          id.startsWith(spec.id),
-        ) as string,
-      ]),
-    ) as Record<TableKey, string>;
-
-  const WRITE_ITEM = [
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-  ];
-
-  it.each(ROUTES.map((r) => [r.id, r] as const))(
-    "grants %s only what its route declares",
-    (id, route) => {
-      const statements = statementsOf(id).filter((s) =>
-        actionsOf(s).some((a) => /^(s3|dynamodb):/.test(a)),
-      );
-      const s3Actions = statements.flatMap((s) => actionsOf(s).filter((a) => a.startsWith("s3:")));
-      const bucket = route.access.bucket ?? [];
-      // The bucket: reads (and lists), puts and deletes only as declared.
-      expect(s3Actions.some((a) => a.startsWith("s3:GetObject"))).toBe(bucket.includes("read"));
-      expect(s3Actions.includes("s3:PutObject")).toBe(bucket.includes("write"));
-      expect(s3Actions.some((a) => a.startsWith("s3:DeleteObject"))).toBe(
-        bucket.includes("delete"),
-      );
-      for (const s of statements.filter((st) => actionsOf(st).some((a) => a.startsWith("s3:")))) {
-        expect(logicalIdsIn(s.Resource)).toContain(bucketId());
-      }
-      // The tables: only the declared ones, and no item writes where only reads are declared.
-      const ids = tableIds();
-      for (const [key, tableId] of Object.entries(ids)) {
-        const access = route.access.tables?.[key as TableKey];
-        const onTable = statements.filter((s) => logicalIdsIn(s.Resource).includes(tableId));
-        const actions = onTable.flatMap(actionsOf);
-        expect(actions.includes("dynamodb:GetItem")).toBe(
-          access === "read" || access === "readWrite",
-        );
-        expect(actions.some((a) => WRITE_ITEM.includes(a))).toBe(
-          access === "write" || access === "readWrite",
-        );
-      }
-    },
-  );
 });
 
-describe("graph-building functions", () => {
-  it("ship the worker bundle path and two vCPUs of memory; the others do not", () => {
-    expect(ROUTES.filter((r) => r.hnsw === "build").map((r) => r.id)).toEqual(
-      expect.arrayContaining(["RunTrial", "ActivateIndex", "CreateEval"]),
-    );
-    for (const route of ALL_FUNCTIONS) {
-      const fn = stack.functions[route.id];
-      const id = stack.getLogicalId(fn?.node.defaultChild as never);
-      const props = template.toJSON().Resources[id].Properties;
-      const env = props.Environment.Variables as Record<string, unknown>;
-      if (route.hnsw === "build") {
-        expect(env.VECTORD_HNSW_WORKER).toBe("/var/task/hnsw-worker.mjs");
-        expect(props.MemorySize).toBeGreaterThanOrEqual(3538);
-      } else {
-        expect(env.VECTORD_HNSW_WORKER).toBeUndefined();
-      }
-      expect(env.VECTORD_TRIALS_TABLE).toBeDefined();
-    }
+describe("functions", () => {
+  it.each(ALL_FUNCTIONS.map((f) => [f.id, f] as const))(
+    "sizes %s by its rule, traces it, and runs it on Node.js 24",
+    (id, spec) => {
+      const props =
+        template.toJSON().Resources[logicalId(stack.functions[id]?.fn as never)].Properties;
+      expect(props.Runtime).toBe("nodejs24.x");
+      expect(props.TracingConfig).toEqual({ Mode: "Active" });
+      expect(props.EphemeralStorage?.Size ?? 512).toBe(ephemeralStorageMb(spec));
+      if (spec.hnsw === "build") expect(props.MemorySize).toBeGreaterThanOrEqual(3538);
+      expect(props.Environment.Variables.VECTORD_TRIALS_TABLE).toBeDefined();
+      expect(props.Environment.Variables.VECTORD_STATE_MACHINE_ARN !== undefined).toBe(
+        spec.access.startsAutotune === true,
+      );
+    },
+  );
+
+  it("gives graph builders /tmp for three graphs of their memory, servers for one", () => {
+    expect(ephemeralStorageMb({ hnsw: "build", memoryMb: 3538 })).toBe(10_240);
+    expect(ephemeralStorageMb({ hnsw: "serve", memoryMb: 1769 })).toBe(1769);
+    expect(ephemeralStorageMb({})).toBe(512);
   });
 });
 
 describe("autotune workflow", () => {
+  const machine = () =>
+    (Object.values(template.findResources("AWS::StepFunctions::StateMachine"))[0] as any)
+      .Properties;
+
   it("is a valid Amazon States Language definition, as deployed and as run locally", () => {
     const local = substitutedDefinition(
       (state) => `arn:aws:lambda:us-east-1:000000000000:function:${state}`,
@@ -206,59 +324,80 @@ describe("autotune workflow", () => {
     expect(result.isValid).toBe(true);
   });
 
-  it("deploys the shared definition with each task ARN substituted, and may invoke only its tasks", () => {
-    const machines = template.findResources("AWS::StepFunctions::StateMachine");
-    expect(Object.keys(machines)).toHaveLength(1);
-    const props = (Object.values(machines)[0] as { Properties: Record<string, any> }).Properties;
+  it("deploys the shared definition, invokes exactly its tasks, logs ALL and traces", () => {
+    const props = machine();
     expect(JSON.parse(props.DefinitionString)).toEqual(AUTOTUNE_DEFINITION);
-    const substitutions = props.DefinitionSubstitutions as Record<
-      string,
-      { "Fn::GetAtt": [string, string] }
-    >;
-    expect(Object.keys(substitutions).sort()).toEqual([
-      "DecideFunctionArn",
-      "PlanFunctionArn",
-      "RunBuildGroupFunctionArn",
+    expect(Object.keys(props.DefinitionSubstitutions).sort()).toEqual(
+      Object.keys(AUTOTUNE_TASKS)
+        .map((s) => `${s}FunctionArn`)
+        .sort(),
+    );
+    expect(props.LoggingConfiguration).toMatchObject({ Level: "ALL", IncludeExecutionData: false });
+    expect(props.TracingConfiguration).toEqual({ Enabled: true });
+    const roleId = props.RoleArn["Fn::GetAtt"][0];
+    const invoke = Object.values(
+      template.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: roleId }] } }),
+    ).flatMap((p: any) =>
+      p.Properties.PolicyDocument.Statement.filter((s: Statement) =>
+        [s.Action].flat().includes("lambda:InvokeFunction"),
+      ),
+    );
+    expect(invoke).toEqual([
+      expect.objectContaining({
+        Resource: Object.values(AUTOTUNE_TASKS).map((spec) => ({
+          "Fn::GetAtt": [logicalId(stack.functions[spec.id]?.fn as never), "Arn"],
+        })),
+      }),
     ]);
-    for (const [state, spec] of Object.entries(AUTOTUNE_TASKS)) {
-      const fnId = stack.getLogicalId(stack.functions[spec.id]?.node.defaultChild as never);
-      expect(substitutions[`${state}FunctionArn`]?.["Fn::GetAtt"][0]).toBe(fnId);
-    }
-    const definition = AUTOTUNE_DEFINITION.States;
-    expect(definition.BuildGroups.ItemProcessor.ProcessorConfig.Mode).toBe("INLINE");
-    expect(definition.BuildGroups.ItemsPath).toBe("$.plan.groups");
-    const roleId = (props.RoleArn as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-    const policies = template.findResources("AWS::IAM::Policy", {
-      Properties: { Roles: [{ Ref: roleId }] },
-    });
-    const invoked = Object.values(policies).flatMap((p: any) =>
-      p.Properties.PolicyDocument.Statement.filter((st: Statement) =>
-        actionsOf(st).includes("lambda:InvokeFunction"),
-      ).flatMap((st: Statement) => logicalIdsIn(st.Resource)),
-    );
-    const taskIds = Object.values(AUTOTUNE_TASKS).map((spec) =>
-      stack.getLogicalId(stack.functions[spec.id]?.node.defaultChild as never),
-    );
-    expect(
-      new Set(invoked.filter((id) => id?.endsWith("Function") || id?.includes("Function"))),
-    ).toEqual(new Set(taskIds));
+  });
+
+  it("catches Decide into Abandon, and ends a FAILED job in a Fail state", () => {
+    const states = AUTOTUNE_DEFINITION.States;
+    expect(states.Decide.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Abandon" },
+    ]);
+    expect(states.Abandon.Next).toBe("JobFailed");
+    expect(states.Outcome.Choices).toEqual([
+      { Variable: "$.decision.status", StringEquals: "FAILED", Next: "JobFailed" },
+    ]);
+    expect(states.JobFailed.Type).toBe("Fail");
   });
 
   it("runs the scheduled trigger from an EventBridge rule every few minutes", () => {
-    const fnId = stack.getLogicalId(
-      stack.functions[SCHEDULE.function.id]?.node.defaultChild as never,
-    );
     template.hasResourceProperties("AWS::Events::Rule", {
       ScheduleExpression: `rate(${SCHEDULE.everyMinutes} minutes)`,
-      Targets: Match.arrayWith([Match.objectLike({ Arn: { "Fn::GetAtt": [fnId, "Arn"] } })]),
+      Targets: Match.arrayWith([
+        Match.objectLike({
+          Arn: {
+            "Fn::GetAtt": [logicalId(stack.functions[SCHEDULE.function.id]?.fn as never), "Arn"],
+          },
+        }),
+      ]),
     });
   });
+});
 
-  it("tells the functions that start autotune which state machine to start", () => {
-    for (const spec of ALL_FUNCTIONS) {
-      const id = stack.getLogicalId(stack.functions[spec.id]?.node.defaultChild as never);
-      const env = template.toJSON().Resources[id].Properties.Environment.Variables;
-      expect(env.VECTORD_STATE_MACHINE_ARN !== undefined).toBe(spec.access.startsAutotune === true);
-    }
+describe("monitoring", () => {
+  it("alarms on API 5xx rate, every function's faults and failed executions, to one SNS topic", () => {
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")) as any[];
+    expect(alarms).toHaveLength(1 + 1 + ALL_FUNCTIONS.length);
+    const topicId = logicalId(stack.monitoring.topic);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    const metricNames = alarms.flatMap((a) =>
+      (a.Properties.Metrics ?? []).flatMap((m: any) => m.MetricStat?.Metric.MetricName ?? []),
+    );
+    expect(new Set(metricNames)).toEqual(
+      new Set([
+        "5xx",
+        "Count",
+        "Errors",
+        "Throttles",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ExecutionsAborted",
+      ]),
+    );
+    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    template.hasOutput("AlarmTopicArn", {});
   });
 });

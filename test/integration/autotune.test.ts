@@ -222,6 +222,7 @@ describe("autotune", () => {
       indexName: "crashy",
       harness: "crashy-h",
       trigger: "api",
+      startedBy: "test",
     });
     const blocked = await autotune({ index_name: "crashy", harness: "crashy-h" });
     expect(blocked.status).toBe(409);

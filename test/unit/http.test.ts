@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { RouteSpec } from "../../infra/routes";
 import { ConflictError, NotFoundError, ValidationError } from "../../src/domain/errors";
 import { apiHandler, json } from "../../src/http/api-handler";
+import { routeMatcher } from "../../src/http/route-match";
 import { createLocalServer } from "../../src/local/http-server";
 
 const event = (over: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 =>
@@ -80,7 +81,8 @@ describe("local server routing", () => {
         json(200, { route: r.id, params: req.event.pathParameters }),
       ),
     }));
-    const server = createLocalServer(routes);
+    const fallback = apiHandler(async (req) => json(404, { route: req.event.routeKey }));
+    const server = createLocalServer(routes, fallback);
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
     const { port } = server.address() as { port: number };
     try {
@@ -89,9 +91,19 @@ describe("local server routing", () => {
       const byId = await (await fetch(`http://127.0.0.1:${port}/t/ix/42`)).json();
       expect(byId).toEqual({ route: "ById", params: { index: "ix", id: "42" } });
       const wrong = await fetch(`http://127.0.0.1:${port}/t/ix/42`, { method: "DELETE" });
-      expect(wrong.status).toBe(405);
+      expect(await wrong.json()).toEqual({ route: "$default" });
     } finally {
       server.close();
     }
+  });
+
+  it("tells a wrong method from an unknown path", () => {
+    const match = routeMatcher([route("A", "GET", "/t/{index}"), route("B", "PUT", "/t/{index}")]);
+    expect(match("DELETE", "/t/x")).toEqual({
+      kind: "method_not_allowed",
+      allowed: ["GET", "PUT"],
+    });
+    expect(match("GET", "/u/x")).toEqual({ kind: "not_found" });
+    expect(match("PUT", "/t/x")).toMatchObject({ kind: "route", rawParams: { index: "x" } });
   });
 });

@@ -1,0 +1,57 @@
+import type { Throttle } from "./function-spec";
+import { DEFAULT_THROTTLE } from "./routes";
+
+/**
+ * Deploy-time settings of the stack, from CDK context (`cdk deploy -c vectord:corsOrigins=...`)
+ * or, in tests, given directly. Everything is off or conservative by default.
+ */
+export interface StackConfig {
+  /** Origins allowed by CORS; none (the default) turns CORS off. */
+  readonly corsOrigins: readonly string[];
+  /** Stage-wide throttling (routes may override it in infra/routes.ts). */
+  readonly throttle: Throttle;
+  /**
+   * Reserved concurrency of each graph-building function, so one tenant's autotune cannot take
+   * the account's whole concurrency from search. Off by default: new accounts may allow only 10
+   * concurrent executions in all, and a deploy that reserves more fails.
+   */
+  readonly builderConcurrency: number | null;
+  /** An email address subscribed to the alarm topic, if given. */
+  readonly alarmEmail: string | null;
+}
+
+export const DEFAULT_CONFIG: StackConfig = {
+  corsOrigins: [],
+  throttle: DEFAULT_THROTTLE,
+  builderConcurrency: null,
+  alarmEmail: null,
+};
+
+/** Reads {@link StackConfig} from CDK context values (strings on the command line). */
+export function configFromContext(get: (key: string) => unknown): StackConfig {
+  const text = (key: string) => {
+    const value = get(`vectord:${key}`);
+    return value === undefined || value === null || value === "" ? undefined : String(value);
+  };
+  const positive = (key: string) => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`context vectord:${key} must be a positive integer, got "${value}"`);
+    }
+    return n;
+  };
+  return {
+    corsOrigins: (text("corsOrigins") ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+    throttle: {
+      rateLimit: positive("throttleRate") ?? DEFAULT_THROTTLE.rateLimit,
+      burstLimit: positive("throttleBurst") ?? DEFAULT_THROTTLE.burstLimit,
+    },
+    builderConcurrency: positive("builderConcurrency") ?? null,
+    alarmEmail: text("alarmEmail") ?? null,
+  };
+}

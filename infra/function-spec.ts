@@ -1,0 +1,78 @@
+import type { StorageAreaName } from "./storage";
+import type { TableKey } from "./tables";
+
+/**
+ * What a Lambda function is and may do, as plain data shared by the CDK stack (which derives the
+ * function, its IAM policy and its route from it) and the local stack (which runs the same
+ * handler). No CDK imports, so Lambda bundles can read it too.
+ */
+
+/** What a function may do with the objects of a storage area. */
+export type ObjectVerb = "read" | "write" | "delete";
+
+/** A DynamoDB item action, or a query of a global secondary index (`Query:<index>`). */
+export type TableAction =
+  | "GetItem"
+  | "PutItem"
+  | "UpdateItem"
+  | "DeleteItem"
+  | "Query"
+  | "Scan"
+  | `Query:${string}`;
+
+/** Everything a function touches. Its IAM policy grants exactly this and nothing else. */
+export interface FunctionAccess {
+  /** Object actions per storage area (`read` is s3:GetObject, `write` s3:PutObject, ...). */
+  readonly objects?: Partial<Record<StorageAreaName, readonly ObjectVerb[]>>;
+  /** Areas whose keys the function lists (s3:ListBucket on the area's prefix). */
+  readonly lists?: readonly StorageAreaName[];
+  /** The exact DynamoDB actions the function calls, per table. */
+  readonly tables?: Partial<Record<TableKey, readonly TableAction[]>>;
+  /** Starts executions of the autotune state machine. */
+  readonly startsAutotune?: boolean;
+}
+
+/** API Gateway throttling of a route: steady requests per second and burst. */
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** One Lambda function: its code, what it may touch, its size. */
+export interface FunctionSpec {
+  /** Construct id of the function (PascalCase). */
+  readonly id: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly access: FunctionAccess;
+  /** Lambda memory in MB (default {@link DEFAULT_MEMORY_MB}). */
+  readonly memoryMb?: number;
+  /** Lambda timeout in seconds (default 29, API Gateway's own limit). */
+  readonly timeoutSeconds?: number;
+  /**
+   * Uses hnswlib's native addon: `serve` loads graphs to search them (the bundle ships the addon);
+   * `build` also builds graphs on worker threads (it ships the worker bundle too).
+   */
+  readonly hnsw?: "serve" | "build";
+}
+
+/** Memory of a function that declares none. */
+export const DEFAULT_MEMORY_MB = 512;
+/** Memory of functions that load an index's vectors or graph; see README, "Sizing". */
+export const VECTOR_LOADING_MEMORY_MB = 1769;
+/** Memory of functions that build graphs or ground truth: 2 vCPUs for the worker threads. */
+export const GRAPH_BUILDING_MEMORY_MB = 3538;
+/** Lambda's smallest and largest ephemeral storage (`/tmp`), in MB. */
+export const EPHEMERAL_STORAGE_MB = { min: 512, max: 10_240 } as const;
+
+/**
+ * `/tmp` a function needs, in MB. hnswlib reads and writes graphs by file path only, and a graph
+ * a function can hold in memory is at most its memory size: a function that serves graphs writes
+ * one graph file at a time (memory); one that builds graphs may have one file per worker thread
+ * (2 vCPUs from 3,538 MB) plus the one it is uploading (3 × memory). Clamped to Lambda's range.
+ */
+export function ephemeralStorageMb(spec: Pick<FunctionSpec, "hnsw" | "memoryMb">): number {
+  const memory = spec.memoryMb ?? DEFAULT_MEMORY_MB;
+  const files = spec.hnsw === "build" ? 3 : spec.hnsw === "serve" ? 1 : 0;
+  return Math.min(EPHEMERAL_STORAGE_MB.max, Math.max(EPHEMERAL_STORAGE_MB.min, files * memory));
+}

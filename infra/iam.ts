@@ -1,0 +1,72 @@
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { FunctionAccess, ObjectVerb, TableAction } from "./function-spec";
+import { STORAGE_AREAS, type StorageAreaName } from "./storage";
+import type { TableKey } from "./tables";
+
+/** The S3 actions each object verb stands for. */
+export const OBJECT_ACTIONS: Readonly<Record<ObjectVerb, readonly string[]>> = {
+  read: ["s3:GetObject"],
+  write: ["s3:PutObject"],
+  delete: ["s3:DeleteObject"],
+};
+
+/** The ARNs a function's grants name. */
+export interface GrantTargets {
+  readonly bucketArn: string;
+  readonly tableArn: (key: TableKey) => string;
+}
+
+/** The DynamoDB action and resource of one declared table action. */
+function tableGrant(action: TableAction, tableArn: string): { action: string; resource: string } {
+  const [name, index] = action.split(":") as [string, string | undefined];
+  return {
+    action: `dynamodb:${name}`,
+    resource: index === undefined ? tableArn : `${tableArn}/index/${index}`,
+  };
+}
+
+/**
+ * The IAM statements that grant exactly `access`: object actions on each storage area's key
+ * pattern, listing only under the listed areas' prefixes, and each named DynamoDB action on its
+ * own table (or index). Nothing else, and nothing on `*`.
+ */
+export function accessStatements(access: FunctionAccess, targets: GrantTargets): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  for (const [area, verbs] of Object.entries(access.objects ?? {}) as [
+    StorageAreaName,
+    readonly ObjectVerb[],
+  ][]) {
+    statements.push(
+      new PolicyStatement({
+        sid: `Objects${area[0]?.toUpperCase()}${area.slice(1)}`,
+        actions: verbs.flatMap((verb) => OBJECT_ACTIONS[verb]),
+        resources: [`${targets.bucketArn}/${STORAGE_AREAS[area].pattern}`],
+      }),
+    );
+  }
+  if (access.lists && access.lists.length > 0) {
+    const prefixes = [...new Set(access.lists.map((area) => `${STORAGE_AREAS[area].listPrefix}*`))];
+    statements.push(
+      new PolicyStatement({
+        sid: "ListAreas",
+        actions: ["s3:ListBucket"],
+        resources: [targets.bucketArn],
+        conditions: { StringLike: { "s3:prefix": prefixes } },
+      }),
+    );
+  }
+  for (const [table, actions] of Object.entries(access.tables ?? {}) as [
+    TableKey,
+    readonly TableAction[],
+  ][]) {
+    const byResource = new Map<string, string[]>();
+    for (const action of actions) {
+      const grant = tableGrant(action, targets.tableArn(table));
+      byResource.set(grant.resource, [...(byResource.get(grant.resource) ?? []), grant.action]);
+    }
+    for (const [resource, granted] of byResource) {
+      statements.push(new PolicyStatement({ actions: granted, resources: [resource] }));
+    }
+  }
+  return statements;
+}

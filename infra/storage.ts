@@ -1,0 +1,66 @@
+/**
+ * The bucket's key layout, defined once: the code builds every object key with these functions,
+ * and the CDK stack derives each function's S3 grants from the same areas' IAM patterns, so a key
+ * and the permission to touch it can never drift apart (a unit test checks every builder against
+ * its area's pattern). Plain data: no CDK imports, so Lambda bundles can read it too.
+ */
+
+/** A part of the bucket that a function may be granted access to. */
+export interface StorageArea {
+  /** IAM resource pattern of its keys (after `arn:aws:s3:::<bucket>/`). */
+  readonly pattern: string;
+  /** Key prefix a function lists under (`s3:prefix` condition of ListBucket). */
+  readonly listPrefix: string;
+}
+
+export const STORAGE_AREAS = {
+  /** Immutable segments of every index: the vectors themselves. */
+  segments: { pattern: "indexes/*/segments/*", listPrefix: "indexes/" },
+  /** Activated HNSW graphs (generations) with their label maps. */
+  generations: { pattern: "indexes/*/generations/*", listPrefix: "indexes/" },
+  /** Graphs built by trials, kept so a promotion can serve them; they expire. */
+  snapshots: { pattern: "_hnsw_snapshots/*", listPrefix: "_hnsw_snapshots/" },
+  /** Harnesses: query sets with exact ground truth. */
+  evals: { pattern: "_hnsw_evals/*", listPrefix: "_hnsw_evals/" },
+} as const satisfies Record<string, StorageArea>;
+
+export type StorageAreaName = keyof typeof STORAGE_AREAS;
+
+/** Where trial graphs live; the CDK stack expires objects under it. */
+export const SNAPSHOTS_PREFIX = "_hnsw_snapshots/";
+
+/** An index incarnation, as keys name it. */
+export interface IndexRef {
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** Every key of an index incarnation starts with this (segments and generations). */
+export function indexRoot(index: IndexRef): string {
+  return `indexes/${index.name}/${index.uid}/`;
+}
+
+/** Stem of a segment's objects (`.json` manifest, `.f32` values). */
+export function segmentStem(index: IndexRef, segmentId: string): string {
+  return `${indexRoot(index)}segments/${segmentId}`;
+}
+
+/** Stem of a generation's objects (the graph and its label map). */
+export function generationStem(index: IndexRef, generationId: string): string {
+  return `${indexRoot(index)}generations/${generationId}`;
+}
+
+/** Every trial graph of an index incarnation starts with this. */
+export function snapshotRoot(index: IndexRef): string {
+  return `${SNAPSHOTS_PREFIX}${index.name}/${index.uid}/`;
+}
+
+/** Stem of one trial graph's objects (the graph and its label map). */
+export function snapshotStem(index: IndexRef, snapshotId: string): string {
+  return `${snapshotRoot(index)}${snapshotId}`;
+}
+
+/** Every object of a harness starts with this. */
+export function evalRoot(harness: string): string {
+  return `_hnsw_evals/${harness}/`;
+}

@@ -1,0 +1,79 @@
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { Tracer } from "@aws-lambda-powertools/tracer";
+import type { Context } from "aws-lambda";
+import { logger } from "./logger";
+
+/**
+ * Metrics (CloudWatch embedded metric format) and traces (X-Ray), through Powertools. On Lambda
+ * they flush with every invocation (see {@link instrumented}); the tracer disables itself outside
+ * Lambda, and the local stack turns metrics off (`POWERTOOLS_METRICS_DISABLED`).
+ */
+const SERVICE = "vectord";
+export const metrics = new Metrics({ namespace: SERVICE, serviceName: SERVICE });
+export const tracer = new Tracer({ serviceName: SERVICE });
+
+/** One metric with one dimension, emitted on its own (dimensions never leak between metrics). */
+function emit(
+  name: string,
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+  value: number,
+  dimensions: Record<string, string>,
+) {
+  const single = metrics.singleMetric();
+  for (const [key, dim] of Object.entries(dimensions)) single.addDimension(key, dim);
+  single.addMetric(name, unit, value);
+}
+
+/** A search answered, and how (`hnsw` or `exact`). */
+export function recordSearch(mode: string, ms: number): void {
+  emit("SearchLatency", MetricUnit.Milliseconds, ms, { mode });
+}
+
+/** A write (upsert or delete) committed. */
+export function recordWrite(ms: number): void {
+  emit("WriteLatency", MetricUnit.Milliseconds, ms, {});
+}
+
+/** An autotune finished with `status` (SUCCEEDED / FAILED), and whether it promoted. */
+export function recordAutotune(status: string, promoted: boolean): void {
+  emit("AutotuneOutcome", MetricUnit.Count, 1, { status, promoted: String(promoted) });
+}
+
+/** A graph was built (trial, autotune build group, activation or catch-up). */
+export function recordBuild(kind: string, ms: number): void {
+  emit("BuildTime", MetricUnit.Milliseconds, ms, { kind });
+}
+
+/** An activation flipped the active generation. */
+export function recordActivation(ms: number): void {
+  emit("ActivationTime", MetricUnit.Milliseconds, ms, {});
+}
+
+/**
+ * Runs one invocation with the Lambda context in every log line (request id, cold start), a
+ * traced subsegment, and the metrics it recorded flushed at its end.
+ */
+export async function instrumented<T>(
+  name: string,
+  context: Context | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (context) logger.addContext(context);
+  const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+  const segment = parent?.addNewSubsegment(`## ${name}`);
+  if (segment) {
+    tracer.setSegment(segment);
+    tracer.annotateColdStart();
+    tracer.addServiceNameAnnotation();
+  }
+  try {
+    return await run();
+  } catch (err) {
+    segment?.addError(err as Error);
+    throw err;
+  } finally {
+    segment?.close();
+    if (parent) tracer.setSegment(parent);
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}

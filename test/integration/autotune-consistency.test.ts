@@ -1,0 +1,163 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DynamoJobStore } from "../../src/adapters/dynamo-job-store";
+import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
+import { DynamoPolicyStore } from "../../src/adapters/dynamo-policy-store";
+import { AutotuneService, type GroupOutcome } from "../../src/app/autotune-service";
+import type { JobStore } from "../../src/app/ports";
+import { planGroups } from "../../src/domain/autotune";
+import { localWorkflow } from "../../src/local/local-workflow";
+import { createClients } from "../../src/wiring";
+import { useLocalStack } from "../support/stacks";
+import { indexWithHarness } from "../support/vectors";
+
+// The workflow cannot disagree with itself: leases renew, Decide promotes once, its failures are
+// caught, and a job's record always says what really happened.
+
+const env = useLocalStack();
+const api = env.api;
+afterEach(() => localWorkflow().intercept(undefined));
+
+const GRID = [
+  { ef_construction: 20, ef_search: 10, m: 8 },
+  { ef_construction: 40, ef_search: 10, m: 8 },
+];
+
+/** An autotune service on the stack's tables, with a clock the test moves and stores it wraps. */
+function serviceWith(options: { leaseMs: number; jobs?: (store: JobStore) => JobStore }) {
+  const clients = createClients(env.stack.settings);
+  const tables = env.stack.settings.tables;
+  const clock = { ms: Date.now() };
+  const jobs = new DynamoJobStore(clients.doc, tables.jobs);
+  const service = new AutotuneService({
+    jobs: options.jobs ? options.jobs(jobs) : jobs,
+    leases: new DynamoLeaseStore(clients.doc, tables.leases),
+    policies: new DynamoPolicyStore(clients.doc, tables.policies),
+    workflow: { start: async () => undefined },
+    vectors: env.services.vectors,
+    harnesses: env.services.harnesses,
+    trials: env.services.trials,
+    promotions: env.services.promotions,
+    leaseMs: options.leaseMs,
+    now: () => new Date(clock.ms),
+    log: () => undefined,
+  });
+  return { service, clock };
+}
+
+/** Starts a job and runs its build groups by hand, moving the clock by `stepMs` before each. */
+async function runGroups(
+  service: AutotuneService,
+  clock: { ms: number },
+  index: string,
+  stepMs: number,
+) {
+  const job = await service.start({
+    indexName: index,
+    harness: `${index}-h`,
+    grid: GRID,
+    minRecall: 0,
+    trigger: "api",
+    startedBy: "test",
+  });
+  const input = {
+    job_id: job.job_id,
+    index_name: index,
+    harness: `${index}-h`,
+    min_recall: 0,
+    grid: GRID,
+    max_concurrency: 0,
+    refresh_harness: false,
+  };
+  const groups: GroupOutcome[] = [];
+  for (const group of planGroups(GRID)) {
+    clock.ms += stepMs;
+    groups.push(await service.runGroup({ ...input, group }));
+  }
+  clock.ms += stepMs;
+  return { job, input: { ...input, groups } };
+}
+
+const setup = (name: string) =>
+  indexWithHarness(api, name, { count: 60, dimension: 8, seed: name.length, queries: 5 });
+
+describe("autotune consistency", () => {
+  it("renews the lease in every build group, so a Map longer than the lease still decides", async () => {
+    await setup("renew");
+    const { service, clock } = serviceWith({ leaseMs: 1000 });
+    // 3 steps of 600 ms: 1,800 ms in all, beyond a 1,000 ms lease that nobody renewed.
+    const { input } = await runGroups(service, clock, "renew", 600);
+    const decided = await service.decide(input);
+    expect(decided).toMatchObject({ status: "SUCCEEDED", promoted: true });
+  });
+
+  it("fails a job that lost its lease without promoting, and reports the stored record", async () => {
+    await setup("lost");
+    const { service, clock } = serviceWith({ leaseMs: 1000 });
+    const { job, input } = await runGroups(service, clock, "lost", 100);
+    clock.ms += 5000; // the lease ran out: a reader settles the job as abandoned
+    expect((await service.get(job.job_id)).status).toBe("FAILED");
+    const before = await env.services.promotions.get("lost");
+    const decided = await service.decide(input);
+    expect(decided.status).toBe("FAILED");
+    expect(decided.reason).toMatch(/^the run stopped without finishing/);
+    expect(await env.services.promotions.get("lost")).toEqual(before);
+  });
+
+  it("promotes once when Decide is retried after it promoted but before it recorded the job", async () => {
+    await setup("twice");
+    let failFinish = true;
+    const { service, clock } = serviceWith({
+      leaseMs: 60_000,
+      // Fault injection: the first attempt to record the outcome fails, as a crash would.
+      jobs: (store) => ({
+        create: (job) => store.create(job),
+        get: (id) => store.get(id),
+        listByIndex: (index, limit) => store.listByIndex(index, limit),
+        finish: async (job) => {
+          if (failFinish) {
+            failFinish = false;
+            throw Object.assign(new Error("injected"), { name: "InternalServerError" });
+          }
+          return store.finish(job);
+        },
+      }),
+    });
+    const { input } = await runGroups(service, clock, "twice", 10);
+    await expect(service.decide(input)).rejects.toThrow("injected");
+    const afterFirst = await env.services.promotions.get("twice");
+    expect(afterFirst.current?.promoted_by).toBe("autotune");
+    const retried = await service.decide(input);
+    expect(retried).toMatchObject({ status: "SUCCEEDED", promoted: true });
+    const afterRetry = await env.services.promotions.get("twice");
+    expect(afterRetry.version).toBe(afterFirst.version);
+    expect(afterRetry.history).toHaveLength(afterFirst.history.length);
+  });
+
+  it("catches a failing Decide: the job is recorded FAILED, the index can be tuned again", async () => {
+    await setup("caught");
+    localWorkflow().intercept((state, handler) =>
+      state === "Decide"
+        ? async () => {
+            throw Object.assign(new Error("decide exploded"), { name: "TypeError" });
+          }
+        : handler,
+    );
+    const failed = await api.post("/vectors/hnsw/autotune", {
+      index_name: "caught",
+      harness: "caught-h",
+      grid: GRID,
+      wait_seconds: 25,
+    });
+    expect(failed.body.status).toBe("FAILED");
+    expect(failed.body.reason).toMatch(/^deciding failed: TypeError: decide exploded/);
+    expect(failed.body.promoted).toBe(false);
+    localWorkflow().intercept(undefined);
+    const again = await api.post("/vectors/hnsw/autotune", {
+      index_name: "caught",
+      harness: "caught-h",
+      grid: GRID,
+      wait_seconds: 25,
+    });
+    expect(again.body.status).toBe("SUCCEEDED");
+  });
+});

@@ -1,0 +1,249 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALL_FUNCTIONS } from "../../infra/all-functions";
+import { AUTOTUNE_TASKS, SCHEDULE } from "../../infra/autotune-workflow";
+import { runtimeFiles } from "../../infra/bundling";
+import { DEFAULT_ROUTE, ROUTES, type RouteSpec } from "../../infra/routes";
+import { ensureResources } from "../../src/local/bootstrap";
+import { startEmulators } from "../../src/local/emulators";
+import { localSettings } from "../../src/local/local-stack";
+import { createClients } from "../../src/wiring";
+import { randomVectors } from "../support/vectors";
+import { apiEvent, TEST_CALLER } from "./api-event";
+import { AwsRecorder } from "./aws-recorder";
+import { LambdaHost } from "./lambda-host";
+import { startSfnEndpoint } from "./sfn-endpoint";
+import { synthesizeForLocal } from "./synthesized";
+
+// The deployed artifacts themselves: the stack is synthesized with real bundling, each function's
+// asset folder is copied to an empty temporary folder and run under plain node against the
+// emulators, the way Lambda would run it.
+
+let outdir: string;
+let host: LambdaHost;
+let recorder: AwsRecorder;
+let deployed: ReturnType<typeof synthesizeForLocal>;
+let stopAll: () => Promise<void>;
+
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), "vectord-synth-"));
+  deployed = synthesizeForLocal(outdir);
+  const emulators = await startEmulators();
+  const settings = localSettings({
+    s3: emulators.s3Endpoint,
+    dynamodb: emulators.dynamodbEndpoint,
+  });
+  await ensureResources(createClients(settings), settings);
+  recorder = new AwsRecorder(
+    { dynamodb: emulators.dynamodbEndpoint, s3: emulators.s3Endpoint },
+    (id) => deployed.statements.get(id) ?? [],
+  );
+  let sfnUrl = "";
+  host = new LambdaHost(deployed.functions, async (id) => {
+    const endpoints = await recorder.endpointsFor(id);
+    return {
+      VECTORD_S3_ENDPOINT: endpoints.s3,
+      VECTORD_DYNAMODB_ENDPOINT: endpoints.dynamodb,
+      VECTORD_SFN_ENDPOINT: sfnUrl,
+    };
+  });
+  const sfn = await startSfnEndpoint(host);
+  sfnUrl = sfn.url;
+  stopAll = async () => {
+    await host.stop();
+    await sfn.close();
+    await recorder.close();
+    await emulators.stop();
+    rmSync(outdir, { recursive: true, force: true });
+  };
+}, 300_000);
+
+afterAll(async () => {
+  await stopAll?.();
+});
+
+const route = (id: string): RouteSpec => {
+  const found = ROUTES.find((r) => r.id === id);
+  if (!found) throw new Error(`no route ${id}`);
+  return found;
+};
+
+/** Files under a folder, relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .map((f) => f.split("\\").join("/"))
+    .sort();
+}
+
+describe("deployed packages", () => {
+  it("ship the bundle, and only the files graph functions need at run time", () => {
+    for (const [id, fn] of deployed.functions) {
+      const files = filesUnder(fn.assetDir);
+      expect(files, id).toEqual(expect.arrayContaining(["index.mjs"]));
+      const spec = ALL_FUNCTIONS.find((s) => s.id === id);
+      const modules = files.filter((f) => f.startsWith("node_modules/"));
+      if (!spec?.hnsw) {
+        expect(modules, id).toEqual([]);
+        expect(files, id).not.toContain("hnsw-worker.mjs");
+        continue;
+      }
+      const wanted = runtimeFiles(spec.hnsw).filter((f) => !f.includes("*"));
+      expect(modules, id).toEqual(expect.arrayContaining(wanted));
+      // Nothing else: no addon sources or build leftovers, no maps or typings of piscina.
+      const extra = modules.filter(
+        (f) =>
+          !wanted.includes(f) &&
+          !(spec.hnsw === "build" && /^node_modules\/piscina\/dist\/.*\.js$/.test(f)),
+      );
+      expect(extra, id).toEqual([]);
+      expect(files.includes("hnsw-worker.mjs"), id).toBe(spec.hnsw === "build");
+    }
+  });
+
+  it("every function answers as shipped: graphs build through the worker pool, search serves HNSW", async () => {
+    const answered = new Set<string>();
+    const api = async (id: string, request: Parameters<typeof apiEvent>[1] = {}) => {
+      const response = await host.call(id, apiEvent(route(id), request));
+      answered.add(id);
+      if (response.statusCode >= 500) {
+        throw new Error(`${id} answered ${response.body}\n${host.logsOf(id).slice(-3000)}`);
+      }
+      return {
+        status: response.statusCode as number,
+        body: response.body ? JSON.parse(response.body) : undefined,
+      };
+    };
+    const index = { params: { index: "pkg" } };
+    expect((await api("PutIndex", { ...index, body: { dimension: 8, metric: "l2" } })).status).toBe(
+      201,
+    );
+    const vectors = randomVectors(300, 8, 7);
+    const upsert = await api("UpsertVectors", { ...index, body: { vectors } });
+    expect(upsert).toMatchObject({ status: 200, body: { count: 300 } });
+    expect((await api("GetIndex", index)).body.count).toBe(300);
+    expect((await api("ListIndexes")).body.indexes).toHaveLength(1);
+    expect((await api("GetVector", { params: { index: "pkg", id: "v3" } })).body.id).toBe("v3");
+    const exact = await api("Search", { ...index, body: { vector: vectors[5]?.values, k: 3 } });
+    expect(exact.body.mode).toBe("exact");
+    expect(exact.body.results[0]).toMatchObject({ id: "v5", distance: 0 });
+
+    const harness = { index_name: "pkg", count: 20, k: 5 };
+    expect((await api("AutogenEval", { params: { name: "pkg-h" }, body: harness })).status).toBe(
+      201,
+    );
+    const given = { index_name: "pkg", k: 5, queries: [{ vector: vectors[1]?.values }] };
+    expect((await api("CreateEval", { params: { name: "pkg-q" }, body: given })).status).toBe(201);
+    expect((await api("GetEval", { params: { name: "pkg-h" } })).body.stale).toBe(false);
+    expect((await api("RefreshEval", { params: { name: "pkg-q" } })).status).toBe(200);
+
+    const config = { ef_construction: 40, ef_search: 20, m: 8 };
+    const trial = await api("RunTrial", { body: { index_name: "pkg", harness: "pkg-h", config } });
+    expect(trial.status).toBe(201);
+    expect(trial.body.metrics.build_time_ms).toBeGreaterThan(0);
+    expect(trial.body.metrics.recall_at_k).toBeGreaterThan(0.5);
+    const trialId = trial.body.trial_id as string;
+    expect((await api("ListTrials", index)).body.trials).toHaveLength(1);
+    expect((await api("GetTrial", { params: { index: "pkg", trial_id: trialId } })).status).toBe(
+      200,
+    );
+    expect((await api("BestTrial", index)).body.trial_id).toBe(trialId);
+    const promoted = await api("PromoteTrial", { params: { index: "pkg", trial_id: trialId } });
+    expect(promoted.body.current).toMatchObject({ trial_id: trialId, promoted_by: TEST_CALLER });
+    expect((await api("GetPromoted", index)).body.current.trial_id).toBe(trialId);
+
+    const reused = await api("ActivateIndex", index);
+    expect(reused.body).toMatchObject({ generation: 1, reused_snapshot: true });
+    const hnsw = await api("Search", { ...index, body: { vector: vectors[9]?.values, k: 3 } });
+    expect(hnsw.body).toMatchObject({ mode: "hnsw", generation: 1 });
+    expect(hnsw.body.results[0].id).toBe("v9");
+
+    await api("UpsertVectors", { ...index, body: { vectors: randomVectors(20, 8, 8, "w") } });
+    const built = await api("ActivateIndex", index);
+    expect(built.body).toMatchObject({ generation: 2, reused_snapshot: false });
+    expect(built.body.build_time_ms).toBeGreaterThan(0);
+
+    const profile = { params: { id: "team" } };
+    expect((await api("PutProfile", { ...profile, body: { indexes: ["pkg"] } })).status).toBe(200);
+    expect((await api("GetProfile", profile)).body.indexes).toEqual(["pkg"]);
+    expect((await api("ActivateProfile", profile)).body.results[0]).toMatchObject({ ok: true });
+    const viaProfile = await api("ProfileSearch", {
+      ...profile,
+      body: { index_name: "pkg", vector: vectors[2]?.values, k: 2 },
+    });
+    expect(viaProfile.body.mode).toBe("hnsw");
+    expect(viaProfile.body.results[0].id).toBe("v2");
+
+    expect((await api("RefreshEval", { params: { name: "pkg-h" } })).status).toBe(200);
+    const policy = { harness: "pkg-h", every_minutes: 60 };
+    expect((await api("PutPolicy", { ...index, body: policy })).status).toBe(200);
+    expect((await api("GetPolicy", index)).body.every_minutes).toBe(60);
+    // Autotune through the Step Functions endpoint, whose tasks are the bundled task functions.
+    const tuned = await api("StartAutotune", {
+      body: {
+        index_name: "pkg",
+        harness: "pkg-h",
+        min_recall: 0.5,
+        grid: [
+          { ef_construction: 20, ef_search: 10, m: 8 },
+          { ef_construction: 40, ef_search: 10, m: 8 },
+        ],
+        wait_seconds: 25,
+      },
+    });
+    expect(tuned.body).toMatchObject({
+      status: "SUCCEEDED",
+      promoted: true,
+      started_by: TEST_CALLER,
+    });
+    expect(tuned.body.trials).toHaveLength(2);
+    for (const task of ["Plan", "RunBuildGroup", "Decide"] as const) {
+      answered.add(AUTOTUNE_TASKS[task].id);
+    }
+    const jobId = tuned.body.job_id as string;
+    expect((await api("GetAutotune", { params: { job_id: jobId } })).body.status).toBe("SUCCEEDED");
+    expect((await api("ListAutotune", { query: { index_name: "pkg" } })).body.jobs).toHaveLength(1);
+    // Abandon (Decide's Catch) on a finished job keeps its record.
+    const abandoned = await host.call(AUTOTUNE_TASKS.Abandon.id, {
+      job_id: jobId,
+      index_name: "pkg",
+      error: { Error: "Test", Cause: "not really" },
+    });
+    expect(abandoned).toMatchObject({ job_id: jobId, status: "SUCCEEDED" });
+    answered.add(AUTOTUNE_TASKS.Abandon.id);
+    const scheduled = await host.call(SCHEDULE.function.id, { time: new Date().toISOString() });
+    expect(scheduled).toEqual({ started: [], skipped: ["pkg"] });
+    answered.add(SCHEDULE.function.id);
+
+    expect((await api("RollbackPromotion", index)).status).toBe(200);
+    const missing = await host.call(DEFAULT_ROUTE.id, apiEvent("$default", { path: "/nope" }));
+    expect(missing.statusCode).toBe(404);
+    expect(JSON.parse(missing.body).error.code).toBe("route_not_found");
+    answered.add(DEFAULT_ROUTE.id);
+    expect((await api("DeleteVector", { params: { index: "pkg", id: "v1" } })).status).toBe(204);
+    expect((await api("DeletePolicy", index)).status).toBe(204);
+    expect((await api("DeleteIndex", index)).status).toBe(204);
+
+    expect([...answered].sort()).toEqual([...deployed.functions.keys()].sort());
+    // Each ran from its own copied folder, not from the repository.
+    for (const id of answered) {
+      const dir = host.folderOf(id) as string;
+      expect(existsSync(join(dir, "index.mjs"))).toBe(true);
+      expect(relative(process.cwd(), dir).startsWith("..")).toBe(true);
+    }
+  }, 300_000);
+
+  it("made no AWS call that its function's IAM policy does not allow", () => {
+    expect(recorder.calls.length).toBeGreaterThan(100);
+    expect(recorder.denied().map((c) => `${c.functionId}: ${c.action} ${c.resource}`)).toEqual([]);
+    // The recorder sees what it must: search read a generation, deleting an index listed.
+    expect(
+      recorder.calls.some((c) => c.functionId === "Search" && c.resource.includes("/generations/")),
+    ).toBe(true);
+    expect(
+      recorder.calls.some((c) => c.functionId === "DeleteIndex" && c.action === "s3:ListBucket"),
+    ).toBe(true);
+  });
+});
