@@ -1,0 +1,100 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ADDON_PATH } from "../../infra/bundling";
+import { configFromContext, DEFAULT_CONFIG } from "../../infra/config";
+import { checkLambdaAddon, NativeAddonError } from "../../infra/native-addon";
+import {
+  evalRoot,
+  generationStem,
+  indexRoot,
+  STORAGE_AREAS,
+  segmentStem,
+  snapshotStem,
+} from "../../infra/storage";
+import { isAllowed } from "../package/iam-check";
+
+const index = { name: "docs-1", uid: "6f1c2a4e-0000-4000-8000-000000000001" };
+const grants = (pattern: string) => [
+  { Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::b/${pattern}` },
+];
+const covered = (area: keyof typeof STORAGE_AREAS, key: string) =>
+  isAllowed(grants(STORAGE_AREAS[area].pattern), {
+    action: "s3:GetObject",
+    resource: `arn:aws:s3:::b/${key}`,
+  });
+
+describe("storage layout", () => {
+  it("builds every key inside its own area's IAM pattern, and outside the others'", () => {
+    const keys = {
+      segments: `${segmentStem(index, "seg-1")}.f32`,
+      generations: `${generationStem(index, "gen-1")}.hnsw`,
+      snapshots: `${snapshotStem(index, "snap-1")}.hnsw`,
+      evals: `${evalRoot("docs-h")}harness.json`,
+    } as const;
+    for (const [area, key] of Object.entries(keys)) {
+      for (const other of Object.keys(STORAGE_AREAS) as (keyof typeof STORAGE_AREAS)[]) {
+        expect(covered(other, key), `${key} in ${other}`).toBe(other === area);
+      }
+      const list = STORAGE_AREAS[area as keyof typeof STORAGE_AREAS].listPrefix;
+      expect(key.startsWith(list)).toBe(true);
+    }
+    expect(`${segmentStem(index, "x")}`.startsWith(indexRoot(index))).toBe(true);
+  });
+
+  it("keeps an index named like an area inside its own keys", () => {
+    const tricky = { name: "generations", uid: index.uid };
+    expect(covered("generations", `${segmentStem(tricky, "s")}.json`)).toBe(false);
+    expect(
+      covered("segments", `${generationStem({ ...tricky, name: "segments" }, "g")}.hnsw`),
+    ).toBe(false);
+  });
+});
+
+describe("native addon check", () => {
+  const addon = new Uint8Array(readFileSync(ADDON_PATH));
+
+  it("accepts the addon npm ci compiled here, naming its highest symbol versions", () => {
+    const found = checkLambdaAddon(addon, "addon.node");
+    expect(Object.keys(found)).toEqual(expect.arrayContaining(["GLIBC", "GLIBCXX"]));
+  });
+
+  it("refuses a Mach-O, an arm64 ELF and one that needs a newer glibc, saying what it found", () => {
+    const macho = new Uint8Array(64);
+    new DataView(macho.buffer).setUint32(0, 0xcffaedfe, false);
+    expect(() => checkLambdaAddon(macho, "a.node")).toThrow(/Mach-O \(macOS\)/);
+
+    const arm = addon.slice();
+    new DataView(arm.buffer).setUint16(0x12, 183, true);
+    expect(() => checkLambdaAddon(arm, "a.node")).toThrow(/machine 183/);
+
+    // Same-length edit of a needed version string: GLIBC_2.14 becomes GLIBC_2.99.
+    const text = Buffer.from(addon).toString("latin1").replace("GLIBC_2.14\0", "GLIBC_2.99\0");
+    const newer = new Uint8Array(Buffer.from(text, "latin1"));
+    expect(() => checkLambdaAddon(newer, "a.node")).toThrow(NativeAddonError);
+    expect(() => checkLambdaAddon(newer, "a.node")).toThrow(
+      /needs GLIBC_2\.99, but Lambda's Amazon Linux 2023 provides at most GLIBC_2\.34/,
+    );
+  });
+});
+
+describe("stack settings from context", () => {
+  it("defaults to CORS off, no reserved concurrency and the route table's throttle", () => {
+    expect(configFromContext(() => undefined)).toEqual(DEFAULT_CONFIG);
+  });
+
+  it("reads origins, throttle and reservations, and refuses a bad number by name", () => {
+    const context: Record<string, string> = {
+      "vectord:corsOrigins": "https://a.example, https://b.example",
+      "vectord:throttleRate": "50",
+      "vectord:builderConcurrency": "3",
+    };
+    expect(configFromContext((k) => context[k])).toMatchObject({
+      corsOrigins: ["https://a.example", "https://b.example"],
+      throttle: { rateLimit: 50, burstLimit: DEFAULT_CONFIG.throttle.burstLimit },
+      builderConcurrency: 3,
+    });
+    expect(() =>
+      configFromContext((k) => (k === "vectord:throttleBurst" ? "-1" : undefined)),
+    ).toThrow('context vectord:throttleBurst must be a positive integer, got "-1"');
+  });
+});
