@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { exactTopK } from "../src/domain/exact-search";
-import { buildGraph, exactNeighbors, measureSearch, type QueryRows } from "../src/domain/hnsw";
+import { buildGraph, exactNeighbors, type QueryRows } from "../src/domain/hnsw";
+import { measureArms } from "../src/domain/hnsw-measure";
 import { upsertBody } from "../src/http/schemas";
 import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
@@ -83,7 +84,8 @@ function benchTrial() {
   for (const efc of [40, 160]) {
     const build = time(() => buildGraph(rows, "l2", { m: 16, ef_construction: efc, seed: 42 }));
     for (const ef of [10, 30, 100]) {
-      const m = measureSearch(build.result, queries, truth, 10, ef);
+      const [m] = measureArms([{ graph: build.result, efSearch: ef }], queries, truth, 10);
+      if (!m) throw new Error("no measurement");
       const sorted = Float64Array.from(m.latenciesUs).sort();
       const p50 = sorted[Math.floor(sorted.length / 2)] as number;
       console.log(

@@ -1,11 +1,11 @@
-import type { DecideInput } from "../src/app/autotune-service";
+import type { WorkflowState } from "../src/app/autotune-tasks";
 import { toTrialDto } from "../src/http/dto";
 import { taskHandler } from "../src/http/task-handler";
 import { services } from "../src/services";
 
 /** Step Functions task Decide: winner, promotion, lease release, the job's final record. */
-export const handler = taskHandler("Decide", async (input: DecideInput) => {
-  const job = await services.autotune.decide(input);
+export const handler = taskHandler("Decide", async (state: WorkflowState) => {
+  const job = await services.autotuneTasks.decide(state);
   return {
     job_id: job.job_id,
     status: job.status,

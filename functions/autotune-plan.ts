@@ -2,5 +2,7 @@ import type { AutotuneInput } from "../src/app/ports";
 import { taskHandler } from "../src/http/task-handler";
 import { services } from "../src/services";
 
-/** Step Functions task Plan: confirm the lease, refresh the harness if asked, group the grid. */
-export const handler = taskHandler("Plan", (input: AutotuneInput) => services.autotune.plan(input));
+/** Step Functions task Plan: confirm the lease, refresh the harness if asked, plan round 1. */
+export const handler = taskHandler("Plan", (input: AutotuneInput) =>
+  services.autotuneTasks.plan(input),
+);

@@ -8,8 +8,7 @@ export const handler = apiHandler(async (req) => {
   const body = req.body(putPolicyBody);
   const policy = await services.autotune.putPolicy(index, {
     harness: body.harness,
-    minRecall: body.min_recall,
-    grid: body.grid,
+    tuning: body, // strategy, min_recall, grid, space, max_builds
     everyMinutes: body.every_minutes,
     minNewVectors: body.min_new_vectors,
   });

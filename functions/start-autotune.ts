@@ -9,8 +9,7 @@ export const handler = apiHandler(async (req) => {
   const job = await services.autotune.start({
     indexName: body.index_name,
     harness: body.harness,
-    minRecall: body.min_recall,
-    grid: body.grid,
+    tuning: body, // strategy, min_recall, grid, space, max_builds
     maxConcurrency: body.max_concurrency,
     trigger: "api",
     startedBy: req.caller,

@@ -5,10 +5,13 @@ import { type FunctionSpec, GRAPH_BUILDING_MEMORY_MB } from "./function-spec";
  * definition (with `definitionSubstitutions` for the task ARNs) and the local stack runs the very
  * same definition with aws-local-stepfunctions, mapping each Task state to the same handler.
  *
- * Plan (validate, refresh, group the grid, confirm the lease)
- *   -> Map over build groups (inline; MaxConcurrency from the request; Retry on transient errors;
- *      Catch so a failed group fails only its own trials)
- *   -> Decide (winner, promotion, lease release, job record)
+ * Plan (confirm the lease, refresh a stale harness, plan round 1: the grid's groups for
+ * `max_recall`, the tuner's first builds for `target_recall`)
+ *   -> BuildRound: a Map over the round's builds, longest first (inline; MaxConcurrency from the
+ *      request; Retry on transient errors; Catch so a failed build fails only itself)
+ *   -> Tune (record the round; plan the next or stop) -> back to BuildRound until it stops
+ *   -> Runoff (`target_recall`: finalists measured side by side) -> Decide (winner, promotion,
+ *      lease release, job record)
  *   -> Succeed, or Fail when the job was recorded FAILED (so CloudWatch counts a failed execution).
  * Whatever makes Decide fail after its retries, its Catch runs Abandon: the lease is released and
  * the job is recorded FAILED with the reason, so a job never stays RUNNING behind a dead run.
@@ -24,7 +27,11 @@ export const AUTOTUNE_TASKS = {
     entry: "functions/autotune-plan.ts",
     access: {
       objects: { segments: ["read"], evals: ["read", "write", "delete"] },
-      tables: { indexes: ["GetItem"], leases: ["PutItem", "GetItem"] },
+      tables: {
+        indexes: ["GetItem"],
+        leases: ["PutItem", "GetItem"],
+        jobs: ["UpdateItem"],
+      },
     },
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
     timeoutSeconds: 900,
@@ -35,6 +42,28 @@ export const AUTOTUNE_TASKS = {
     entry: "functions/autotune-run-group.ts",
     access: {
       objects: { segments: ["read"], evals: ["read"], snapshots: ["write", "delete"] },
+      tables: {
+        indexes: ["GetItem"],
+        trials: ["PutItem", "GetItem"],
+        leases: ["PutItem", "GetItem"],
+        jobs: ["UpdateItem"],
+      },
+    },
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    timeoutSeconds: 900,
+    hnsw: "build",
+  },
+  Tune: {
+    id: "AutotuneTune",
+    entry: "functions/autotune-tune.ts",
+    access: { tables: { jobs: ["UpdateItem"] } },
+    timeoutSeconds: 60,
+  },
+  Runoff: {
+    id: "AutotuneRunoff",
+    entry: "functions/autotune-runoff.ts",
+    access: {
+      objects: { segments: ["read"], evals: ["read"], snapshots: ["read"] },
       tables: {
         indexes: ["GetItem"],
         trials: ["PutItem", "GetItem"],
@@ -83,32 +112,35 @@ const TRANSIENT_ERRORS = [
   "Lambda.TooManyRequestsException",
 ];
 
+/** A Retry on transient errors: full-jitter backoff from `intervalSeconds`, `maxAttempts` tries. */
+function retry(intervalSeconds: number, maxAttempts: number) {
+  return {
+    ErrorEquals: TRANSIENT_ERRORS,
+    IntervalSeconds: intervalSeconds,
+    MaxAttempts: maxAttempts,
+    BackoffRate: 2,
+    JitterStrategy: "FULL",
+  } as const;
+}
+
 /** The Amazon States Language definition, with `${<State>FunctionArn}` placeholders. */
 export const AUTOTUNE_DEFINITION = {
   Comment:
-    "vectord autotune: build each (m, ef_construction) once, measure every ef_search, promote the winner",
+    "vectord autotune: rounds of graph builds (a Map each) until the tuner stops, finalists measured side by side, the winner promoted",
   StartAt: "Plan",
   States: {
     Plan: {
       Type: "Task",
       Resource: `\${${arnVariable("Plan")}}`,
-      ResultPath: "$.plan",
-      Retry: [
-        {
-          ErrorEquals: TRANSIENT_ERRORS,
-          IntervalSeconds: 1,
-          MaxAttempts: 3,
-          BackoffRate: 2,
-          JitterStrategy: "FULL",
-        },
-      ],
+      ResultPath: "$.round",
+      Retry: [retry(1, 3)],
       Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Decide" }],
-      Next: "BuildGroups",
+      Next: "BuildRound",
     },
-    BuildGroups: {
+    BuildRound: {
       Type: "Map",
-      ItemsPath: "$.plan.groups",
-      MaxConcurrencyPath: "$.plan.max_concurrency",
+      ItemsPath: "$.round.groups",
+      MaxConcurrencyPath: "$.round.max_concurrency",
       ItemSelector: {
         "job_id.$": "$.job_id",
         "index_name.$": "$.index_name",
@@ -122,15 +154,7 @@ export const AUTOTUNE_DEFINITION = {
           RunBuildGroup: {
             Type: "Task",
             Resource: `\${${arnVariable("RunBuildGroup")}}`,
-            Retry: [
-              {
-                ErrorEquals: TRANSIENT_ERRORS,
-                IntervalSeconds: 2,
-                MaxAttempts: 2,
-                BackoffRate: 2,
-                JitterStrategy: "FULL",
-              },
-            ],
+            Retry: [retry(2, 2)],
             Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "GroupFailed" }],
             End: true,
           },
@@ -141,22 +165,41 @@ export const AUTOTUNE_DEFINITION = {
           },
         },
       },
-      ResultPath: "$.groups",
+      ResultPath: "$.round.results",
+      Next: "Tune",
+    },
+    Tune: {
+      Type: "Task",
+      Resource: `\${${arnVariable("Tune")}}`,
+      // No ResultPath: the task's output (the whole state, updated) becomes the state.
+      Retry: [retry(1, 3)],
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.tune_error", Next: "Decide" }],
+      Next: "MoreRounds",
+    },
+    MoreRounds: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.round.done", BooleanEquals: false, Next: "BuildRound" }],
+      Default: "Strategy",
+    },
+    Strategy: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.tuning.strategy", StringEquals: "target_recall", Next: "Runoff" }],
+      Default: "Decide",
+    },
+    Runoff: {
+      Type: "Task",
+      Resource: `\${${arnVariable("Runoff")}}`,
+      ResultPath: "$.runoff",
+      Retry: [retry(2, 2)],
+      // Without a runoff, Decide picks from what each build measured.
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.runoff_error", Next: "Decide" }],
       Next: "Decide",
     },
     Decide: {
       Type: "Task",
       Resource: `\${${arnVariable("Decide")}}`,
       ResultPath: "$.decision",
-      Retry: [
-        {
-          ErrorEquals: TRANSIENT_ERRORS,
-          IntervalSeconds: 1,
-          MaxAttempts: 3,
-          BackoffRate: 2,
-          JitterStrategy: "FULL",
-        },
-      ],
+      Retry: [retry(1, 3)],
       Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Abandon" }],
       Next: "Outcome",
     },

@@ -15,10 +15,12 @@ import { S3BlobStore } from "./adapters/s3-blob-store";
 import { SfnWorkflowStarter } from "./adapters/sfn-workflow-starter";
 import { ActivationService } from "./app/activation-service";
 import { AutotuneService } from "./app/autotune-service";
+import { AutotuneTasks } from "./app/autotune-tasks";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
 import { IngestService } from "./app/ingest-service";
-import type { WorkflowStarter } from "./app/ports";
+import { JobLedger } from "./app/job-ledger";
+import type { TrialJournal, WorkflowStarter } from "./app/ports";
 import { ProfileService } from "./app/profile-service";
 import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
@@ -40,9 +42,14 @@ export interface Settings {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** The autotune state machine; without it autotune runs in-process (local stack). */
   readonly stateMachineArn?: string;
+  /** How long an autotune lease holds without renewal (default 30 minutes). */
+  readonly leaseMs?: number;
 }
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
+/** Environment variable overriding the autotune lease (seconds), e.g. for crash tests. */
+export const LEASE_ENV_VAR = "VECTORD_AUTOTUNE_LEASE_SECONDS";
+
 export const ENDPOINT_ENV = {
   s3: "VECTORD_S3_ENDPOINT",
   dynamodb: "VECTORD_DYNAMODB_ENDPOINT",
@@ -64,8 +71,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   const sfn = env[ENDPOINT_ENV.sfn];
   const local = Boolean(s3 || dynamodb || sfn);
   const stateMachineArn = env[STATE_MACHINE_ENV_VAR];
+  const leaseSeconds = Number(env[LEASE_ENV_VAR]);
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
+    ...(leaseSeconds > 0 ? { leaseMs: leaseSeconds * 1000 } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -133,6 +142,7 @@ export function createClients(settings: Settings): Clients {
 export interface Services {
   readonly settings: Settings;
   readonly vectors: VectorStore;
+  readonly journal: TrialJournal;
   readonly harnesses: HarnessService;
   readonly trials: TrialService;
   readonly promotions: PromotionService;
@@ -140,6 +150,7 @@ export interface Services {
   readonly search: SearchService;
   readonly profiles: ProfileService;
   readonly autotune: AutotuneService;
+  readonly autotuneTasks: AutotuneTasks;
   readonly ingest: IngestService;
   readonly runner: HnswRunner;
   /** Stops the worker threads. */
@@ -161,22 +172,33 @@ export function createServices(settings: Settings): Services {
   const search = new SearchService(vectors, blobs);
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
   const profiles = new ProfileService({ profiles: profileRepository, vectors, activation, search });
-  const autotune = new AutotuneService({
+  const ledger = new JobLedger({
     jobs: new DynamoJobStore(clients.doc, settings.tables.jobs),
     leases: new DynamoLeaseStore(clients.doc, settings.tables.leases),
+    ...(settings.leaseMs ? { leaseMs: settings.leaseMs } : {}),
+  });
+  const autotune = new AutotuneService({
+    ledger,
     policies: new DynamoPolicyStore(clients.doc, settings.tables.policies),
     workflow: settings.stateMachineArn
       ? new SfnWorkflowStarter(clients.sfn, settings.stateMachineArn)
       : inProcessWorkflow(),
     vectors,
     harnesses,
+  });
+  const autotuneTasks = new AutotuneTasks({
+    ledger,
+    vectors,
+    harnesses,
     trials,
+    journal,
     promotions,
   });
   const ingest = new IngestService(vectors, autotune);
   return {
     settings,
     vectors,
+    journal,
     harnesses,
     trials,
     promotions,
@@ -184,6 +206,7 @@ export function createServices(settings: Settings): Services {
     search,
     profiles,
     autotune,
+    autotuneTasks,
     ingest,
     runner,
     close: () => runner.close(),

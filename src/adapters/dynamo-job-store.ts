@@ -3,6 +3,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { JobStore } from "../app/ports";
 import type { Job } from "../domain/autotune";
@@ -53,6 +54,52 @@ export class DynamoJobStore implements JobStore {
       new GetCommand({ TableName: this.table, Key: { job_id: jobId }, ConsistentRead: true }),
     );
     return out.Item as Job | undefined;
+  }
+
+  async progress(
+    jobId: string,
+    update: {
+      round?: number;
+      builds_planned?: number;
+      builds_done?: number;
+      addBuildsDone?: number;
+    },
+  ): Promise<void> {
+    const sets: string[] = [];
+    const names: Record<string, string> = { "#status": "status", "#progress": "progress" };
+    const values: Record<string, unknown> = { ":running": "RUNNING" };
+    for (const field of ["round", "builds_planned", "builds_done"] as const) {
+      if (update[field] === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = update[field];
+      sets.push(`#progress.#${field} = :${field}`);
+    }
+    const adds: string[] = [];
+    if (update.addBuildsDone) {
+      names["#builds_done"] = "builds_done";
+      values[":add"] = update.addBuildsDone;
+      adds.push("#progress.#builds_done :add");
+    }
+    if (sets.length === 0 && adds.length === 0) return;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { job_id: jobId },
+          UpdateExpression: [
+            sets.length > 0 ? `SET ${sets.join(", ")}` : "",
+            adds.length > 0 ? `ADD ${adds.join(", ")}` : "",
+          ]
+            .filter(Boolean)
+            .join(" "),
+          ConditionExpression: STILL_RUNNING,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err; // finished meanwhile: its record is final
+    }
   }
 
   async listByIndex(indexName: string, limit: number): Promise<Job[]> {

@@ -35,7 +35,8 @@ export class DynamoPolicyStore implements PolicyStore {
         TableName: this.table,
         Key: { index_name: settings.index_name },
         UpdateExpression: [
-          "SET #harness = :harness, #min_recall = :min_recall, #grid = :grid",
+          "SET #harness = :harness, #strategy = :strategy, #min_recall = :min_recall, #grid = :grid",
+          "#space = :space, #max_builds = :max_builds",
           "#every_minutes = :every_minutes, #min_new_vectors = :min_new_vectors, #updated_at = :now",
           // Bookkeeping: set once, then only by recordStart.
           "#created_at = if_not_exists(#created_at, :now)",
@@ -45,6 +46,9 @@ export class DynamoPolicyStore implements PolicyStore {
         ].join(", "),
         ExpressionAttributeNames: {
           "#harness": "harness",
+          "#strategy": "strategy",
+          "#space": "space",
+          "#max_builds": "max_builds",
           "#min_recall": "min_recall",
           "#grid": "grid",
           "#every_minutes": "every_minutes",
@@ -57,6 +61,9 @@ export class DynamoPolicyStore implements PolicyStore {
         },
         ExpressionAttributeValues: {
           ":harness": settings.harness,
+          ":strategy": settings.strategy,
+          ":space": settings.space,
+          ":max_builds": settings.max_builds,
           ":min_recall": settings.min_recall,
           ":grid": settings.grid,
           ":every_minutes": settings.every_minutes,

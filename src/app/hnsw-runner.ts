@@ -1,11 +1,22 @@
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
 import { logger } from "../logger";
-import type { BuildTask, GroundTruthTask, MeasureResult, MeasureTask } from "./hnsw-tasks";
+import type {
+  BuildTask,
+  GroundTruthTask,
+  MeasureResult,
+  MeasureTask,
+  RunoffTask,
+  SearchResultSummary,
+  TuneResult,
+  TuneTask,
+} from "./hnsw-tasks";
 
 /** Runs HNSW builds, measurements and ground truth on worker threads. */
 export interface HnswRunner {
   measure(task: MeasureTask): Promise<MeasureResult>;
+  tune(task: TuneTask): Promise<TuneResult>;
+  runoff(task: RunoffTask): Promise<SearchResultSummary[]>;
   groundTruth(task: GroundTruthTask): Promise<Int32Array>;
   build(task: BuildTask): Promise<{ buildTimeMs: number; bytes: number }>;
   close(): Promise<void>;
@@ -50,6 +61,8 @@ export function createHnswRunner(
     (await get()).run(task, { name }) as Promise<T>;
   return {
     measure: (task) => run<MeasureResult>(task, "buildAndMeasure"),
+    tune: (task) => run<TuneResult>(task, "buildAndTune"),
+    runoff: (task) => run<SearchResultSummary[]>(task, "runoff"),
     groundTruth: (task) => run<Int32Array>(task, "groundTruth"),
     build: (task) => run<{ buildTimeMs: number; bytes: number }>(task, "buildToFile"),
     async close() {

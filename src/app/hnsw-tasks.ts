@@ -1,26 +1,24 @@
 import { statSync } from "node:fs";
+import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
-import { buildGraph, exactNeighbors, measureSearch, type QueryRows } from "../domain/hnsw";
+import { buildGraph, exactNeighbors, type QueryRows } from "../domain/hnsw";
 import type { BuildParams } from "../domain/hnsw-config";
+import { measureArms, recallAt } from "../domain/hnsw-measure";
 import type { Metric } from "../domain/metric";
 import { latencySummary } from "../domain/trial-metrics";
+import { searchEf } from "../domain/tuner";
 
 // Worker-thread tasks (run through piscina): the CPU-bound HNSW work, off the event loop.
 
-/** Build one graph and measure every `efSearches` entry on it. */
-export interface MeasureTask {
-  readonly rows: VectorRows;
-  readonly metric: Metric;
-  readonly build: BuildParams;
+/** A harness's queries and exact truth, as a worker measures against them. */
+export interface HarnessRows {
   readonly queries: QueryRows;
   /** Exact top-k rows per query, -1 padded. */
   readonly truth: Int32Array;
   readonly k: number;
-  readonly efSearches: readonly number[];
-  /** File to serialize the graph to (hnswlib writes to paths only). */
-  readonly snapshotPath: string;
 }
 
+/** What one measured ef_search gave. */
 export interface SearchResultSummary {
   readonly efSearch: number;
   readonly recall: number;
@@ -35,18 +33,96 @@ export interface MeasureResult {
   readonly searches: readonly SearchResultSummary[];
 }
 
-export function buildAndMeasure(task: MeasureTask): MeasureResult {
+function summarize(efSearch: number, m: { recall: number; latenciesUs: Float64Array }) {
+  const lat = latencySummary(m.latenciesUs);
+  return { efSearch, recall: m.recall, p50Us: lat.p50, p95Us: lat.p95, p99Us: lat.p99 };
+}
+
+function timedBuild(task: { rows: VectorRows; metric: Metric; build: BuildParams }) {
   const started = performance.now();
   const graph = buildGraph(task.rows, task.metric, task.build);
-  const buildTimeMs = Math.round((performance.now() - started) * 10) / 10;
+  return { graph, buildTimeMs: Math.round((performance.now() - started) * 10) / 10 };
+}
+
+/** Build one graph and measure every `efSearches` entry on it (interleaved passes). */
+export interface MeasureTask extends HarnessRows {
+  readonly rows: VectorRows;
+  readonly metric: Metric;
+  readonly build: BuildParams;
+  readonly efSearches: readonly number[];
+  /** File to serialize the graph to (hnswlib writes to paths only). */
+  readonly snapshotPath: string;
+}
+
+export function buildAndMeasure(task: MeasureTask): MeasureResult {
+  const { graph, buildTimeMs } = timedBuild(task);
   graph.writeIndexSync(task.snapshotPath);
-  const memoryBytes = statSync(task.snapshotPath).size;
-  const searches = task.efSearches.map((efSearch) => {
-    const m = measureSearch(graph, task.queries, task.truth, task.k, efSearch);
-    const lat = latencySummary(m.latenciesUs);
-    return { efSearch, recall: m.recall, p50Us: lat.p50, p95Us: lat.p95, p99Us: lat.p99 };
+  const arms = task.efSearches.map((efSearch) => ({ graph, efSearch }));
+  const measured = measureArms(arms, task.queries, task.truth, task.k);
+  return {
+    buildTimeMs,
+    memoryBytes: statSync(task.snapshotPath).size,
+    searches: task.efSearches.map((ef, i) => summarize(ef, measured[i] as ArmResult)),
+  };
+}
+
+type ArmResult = { recall: number; latenciesUs: Float64Array };
+
+/**
+ * Build one graph and find the smallest ef_search reaching `target` by a binary search over ef
+ * (recall probes are single untimed passes), then time every probed ef with interleaved passes.
+ */
+export interface TuneTask extends Omit<MeasureTask, "efSearches"> {
+  readonly target: number;
+  readonly minEfSearch: number;
+  readonly maxEfSearch: number;
+}
+
+export interface TuneResult extends MeasureResult {
+  /** The smallest ef_search that reached the target, or `null` when none up to the max did. */
+  readonly found: number | null;
+}
+
+export function buildAndTune(task: TuneTask): TuneResult {
+  const { graph, buildTimeMs } = timedBuild(task);
+  graph.writeIndexSync(task.snapshotPath);
+  const { probes, found } = searchEf(
+    (ef) => recallAt(graph, task.queries, task.truth, task.k, ef),
+    task.target,
+    task.minEfSearch,
+    task.maxEfSearch,
+  );
+  const efs = [...new Set(probes.map((p) => p.ef))].sort((a, b) => a - b);
+  const measured = measureArms(
+    efs.map((efSearch) => ({ graph, efSearch })),
+    task.queries,
+    task.truth,
+    task.k,
+  );
+  return {
+    buildTimeMs,
+    memoryBytes: statSync(task.snapshotPath).size,
+    searches: efs.map((ef, i) => summarize(ef, measured[i] as ArmResult)),
+    found,
+  };
+}
+
+/** Re-measure finalists (graphs read from files) side by side, with interleaved passes. */
+export interface RunoffTask extends HarnessRows {
+  readonly metric: Metric;
+  readonly dimension: number;
+  readonly finalists: readonly { readonly path: string; readonly efSearch: number }[];
+  readonly passes: number;
+}
+
+export function runoff(task: RunoffTask): SearchResultSummary[] {
+  const arms = task.finalists.map((f) => {
+    const graph = new hnswlib.HierarchicalNSW(task.metric, task.dimension);
+    graph.readIndexSync(f.path);
+    return { graph, efSearch: f.efSearch };
   });
-  return { buildTimeMs, memoryBytes, searches };
+  const measured = measureArms(arms, task.queries, task.truth, task.k, task.passes);
+  return task.finalists.map((f, i) => summarize(f.efSearch, measured[i] as ArmResult));
 }
 
 /** Exact top-k rows of every query. */
@@ -70,9 +146,7 @@ export interface BuildTask {
 }
 
 export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: number } {
-  const started = performance.now();
-  const graph = buildGraph(task.rows, task.metric, task.build);
-  const buildTimeMs = Math.round((performance.now() - started) * 10) / 10;
+  const { graph, buildTimeMs } = timedBuild(task);
   graph.writeIndexSync(task.path);
   return { buildTimeMs, bytes: statSync(task.path).size };
 }

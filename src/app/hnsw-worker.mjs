@@ -7,5 +7,7 @@ register();
 const tasks = await import("./hnsw-tasks.ts");
 
 export const buildAndMeasure = tasks.buildAndMeasure;
+export const buildAndTune = tasks.buildAndTune;
+export const runoff = tasks.runoff;
 export const groundTruth = tasks.groundTruth;
 export const buildToFile = tasks.buildToFile;

@@ -1,9 +1,10 @@
-import type { GridEntry, Job, Policy, PolicySettings } from "../domain/autotune";
+import type { Job, Policy, PolicySettings } from "../domain/autotune";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import type { Profile } from "../domain/profile";
 import type { PromotionRecord } from "../domain/promotion";
 import type { SegmentRef } from "../domain/segment";
 import type { Trial } from "../domain/trial";
+import type { Tuning } from "../domain/tuning";
 
 /**
  * Object storage for immutable blobs (segments, snapshots, journals). Implemented on S3.
@@ -107,6 +108,20 @@ export interface JobStore {
   get(jobId: string): Promise<Job | undefined>;
   /** The newest jobs of an index first. */
   listByIndex(indexName: string, limit: number): Promise<Job[]>;
+  /**
+   * Updates a RUNNING job's progress: sets the given fields, and adds `addBuildsDone` to
+   * `builds_done` (atomically, so concurrent build groups never lose a count). A job no longer
+   * RUNNING is left as it is.
+   */
+  progress(
+    jobId: string,
+    update: {
+      round?: number;
+      builds_planned?: number;
+      builds_done?: number;
+      addBuildsDone?: number;
+    },
+  ): Promise<void>;
 }
 
 /** One lease per index: who may run an autotune on it, until when. */
@@ -152,8 +167,8 @@ export interface AutotuneInput {
   readonly job_id: string;
   readonly index_name: string;
   readonly harness: string;
-  readonly min_recall: number;
-  readonly grid: readonly GridEntry[];
+  /** The strategy and what it needs, every default resolved. */
+  readonly tuning: Tuning;
   /** Map concurrency (0: all groups at once). */
   readonly max_concurrency: number;
   /** Recompute the harness's ground truth first if the index changed. */

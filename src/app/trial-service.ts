@@ -1,19 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monotonicFactory } from "ulid";
 import { snapshotStem } from "../../infra/storage";
-import { ConflictError, NotFoundError, ValidationError } from "../domain/errors";
+import { NotFoundError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
-import { type Harness, isStale } from "../domain/harness";
 import type { BuildParams, HnswConfig } from "../domain/hnsw-config";
-import type { IndexRecord } from "../domain/index-record";
 import { bestTrial, type Trial, type TrialSource } from "../domain/trial";
 import { recordBuild } from "../telemetry";
+import { HarnessRowsCache, type Prepared, type WhenStale } from "./harness-rows";
 import type { HarnessService } from "./harness-service";
-import { queryRows } from "./harness-service";
 import type { HnswRunner } from "./hnsw-runner";
+import type { MeasureResult, SearchResultSummary } from "./hnsw-tasks";
 import type { BlobStore, Page, TrialJournal } from "./ports";
 import type { VectorStore } from "./vector-store";
 
@@ -26,35 +25,52 @@ export interface TrialServiceDeps {
   readonly now?: () => Date;
 }
 
-/** A group of trials sharing one graph: the same (m, ef_construction, seed), several ef_search. */
-export interface BuildGroupRequest {
+/** What every measuring request names: the index, the harness, and who the trials belong to. */
+interface MeasureRequest {
   readonly indexName: string;
   readonly harness: string;
-  readonly build: BuildParams;
-  readonly efSearches: readonly number[];
   readonly source: TrialSource;
   readonly note?: string | null | undefined;
   readonly jobId?: string | undefined;
-  /**
-   * When the index changed since the harness's ground truth: `refuse` (409 `stale_harness`, the
-   * API's rule) or `recompute` exact truth for the current data (autotune, whose runs may overlap
-   * writes).
-   */
-  readonly whenStale?: "refuse" | "recompute";
+  /** See {@link WhenStale}; the API's trials refuse, autotune recomputes. */
+  readonly whenStale?: WhenStale;
+}
+
+/** A group of trials sharing one graph: the same (m, ef_construction, seed), several ef_search. */
+export interface BuildGroupRequest extends MeasureRequest {
+  readonly build: BuildParams;
+  readonly efSearches: readonly number[];
+}
+
+/** One graph, and the smallest ef_search on it that reaches `target` (a `target_recall` build). */
+export interface TargetBuildRequest extends MeasureRequest {
+  readonly build: BuildParams;
+  readonly target: number;
+  readonly maxEfSearch: number;
+}
+
+/** A graph already measured, to measure again beside others (its build's figures carry over). */
+export interface Finalist {
+  readonly snapshot_key: string;
+  readonly config: HnswConfig;
+  readonly build_time_ms: number;
+  readonly memory_bytes: number;
 }
 
 /**
  * Trial use cases: build a graph with a config, measure it against a harness's exact ground
- * truth, keep the graph as a snapshot and append the result to the journal.
+ * truth, keep the graph as a snapshot and append the results to the journal.
  */
 export class TrialService {
   private readonly deps: TrialServiceDeps;
   private readonly now: () => Date;
   private readonly newTrialId = monotonicFactory();
+  private readonly rows: HarnessRowsCache;
 
   constructor(deps: TrialServiceDeps) {
     this.deps = deps;
     this.now = deps.now ?? (() => new Date());
+    this.rows = new HarnessRowsCache(deps);
   }
 
   /** One manual trial of one config. */
@@ -81,88 +97,90 @@ export class TrialService {
    * to the journal, all naming the same snapshot.
    */
   async runBuildGroup(request: BuildGroupRequest): Promise<Trial[]> {
-    const { harness, record, stale } = await this.freshHarness(
-      request.indexName,
-      request.harness,
-      request.whenStale ?? "refuse",
-    );
-    const loaded = await this.deps.vectors.load(record);
-    const queries = queryRows(harness.queries, harness.vectors, harness.dimension, loaded);
-    let truth: Int32Array;
-    if (stale) {
-      // The data moved on since the harness's ground truth: measure against exact truth for the
-      // data this graph is built from (the stored harness is left as it is).
-      truth = await this.deps.runner.groundTruth({
-        rows: plainRows(loaded),
-        metric: record.metric,
-        queries,
-        k: harness.k,
-      });
-    } else {
-      truth = new Int32Array(harness.queries.length * harness.k).fill(-1);
-      harness.groundTruth.forEach((ids, q) => {
-        ids.forEach((id, i) => {
-          truth[q * harness.k + i] = loaded.rowOf.get(id) ?? -1;
-        });
-      });
-    }
-
-    const snapshotPath = join(tmpdir(), `vectord-graph-${randomUUID()}.hnsw`);
-    try {
+    const prepared = await this.prepare(request);
+    return this.withSnapshot(prepared, request, async (snapshotPath) => {
       const result = await this.deps.runner.measure({
-        rows: plainRows(loaded),
-        metric: record.metric,
+        rows: plainRows(prepared.loaded),
+        metric: prepared.record.metric,
         build: request.build,
-        queries,
-        truth,
-        k: harness.k,
+        ...prepared.rows,
         efSearches: request.efSearches,
         snapshotPath,
       });
-      recordBuild(request.source, result.buildTimeMs);
-      const snapshotKey = `${snapshotStem(record, randomUUID())}.hnsw`;
-      await this.deps.blobs.put(
-        snapshotKey,
-        await readFile(snapshotPath),
-        "application/octet-stream",
-      );
-      const createdAt = this.now().toISOString();
-      const trials = result.searches.map(
-        (s): Trial => ({
-          trial_id: this.newTrialId(),
-          index_name: record.name,
-          harness: harness.name,
-          config: { ...request.build, ef_search: s.efSearch },
-          metrics: {
-            recall_at_k: s.recall,
-            k: harness.k,
-            search_latency_p50_us: s.p50Us,
-            search_latency_p95_us: s.p95Us,
-            search_latency_p99_us: s.p99Us,
-            build_time_ms: result.buildTimeMs,
-            memory_bytes: result.memoryBytes,
-            queries: harness.queries.length,
-          },
-          data_version: record.dataVersion,
-          source: request.source,
-          note: request.note ?? null,
-          created_at: createdAt,
-          ...(request.jobId ? { job_id: request.jobId } : {}),
-          snapshot_key: snapshotKey,
-          index_uid: record.uid,
+      return { result, value: (trials: Trial[]) => trials };
+    });
+  }
+
+  /**
+   * Builds one graph and finds the smallest ef_search reaching `target` on it (a binary search
+   * over ef); every probed ef_search becomes a trial. `found` is that trial, or `null`.
+   */
+  async runTargetBuild(
+    request: TargetBuildRequest,
+  ): Promise<{ trials: Trial[]; found: Trial | null }> {
+    const prepared = await this.prepare(request);
+    return this.withSnapshot(prepared, request, async (snapshotPath) => {
+      const k = prepared.rows.k;
+      const result = await this.deps.runner.tune({
+        rows: plainRows(prepared.loaded),
+        metric: prepared.record.metric,
+        build: request.build,
+        ...prepared.rows,
+        target: request.target,
+        minEfSearch: Math.max(10, k),
+        maxEfSearch: Math.max(10, k, request.maxEfSearch),
+        snapshotPath,
+      });
+      return {
+        result,
+        value: (trials: Trial[]) => ({
+          trials,
+          found: trials.find((t) => t.config.ef_search === result.found) ?? null,
+        }),
+      };
+    });
+  }
+
+  /**
+   * Measures finalists again side by side in one process, with `passes` interleaved passes, so
+   * their latencies are comparable; each becomes a new trial (note `runoff`) naming its graph.
+   */
+  async runRunoff(
+    request: MeasureRequest & { finalists: readonly Finalist[]; passes: number },
+  ): Promise<Trial[]> {
+    const prepared = await this.prepare(request);
+    const dir = join(tmpdir(), `vectord-runoff-${randomUUID()}`);
+    const paths = request.finalists.map((_, i) => `${dir}-${i}.hnsw`);
+    try {
+      await Promise.all(
+        request.finalists.map(async (f, i) => {
+          const bytes = await this.deps.blobs.get(f.snapshot_key);
+          if (!bytes)
+            throw new NotFoundError("snapshot_not_found", `graph ${f.snapshot_key} is gone`);
+          await writeFile(paths[i] as string, bytes);
         }),
       );
-      try {
-        for (const trial of trials) await this.deps.journal.append(trial);
-      } catch (err) {
-        // Nothing names the snapshot unless a trial made it into the journal.
-        const appended = await this.deps.journal.get(record.name, (trials[0] as Trial).trial_id);
-        if (!appended) await this.deps.blobs.deleteKeys([snapshotKey]).catch(() => undefined);
-        throw err;
-      }
+      const searches = await this.deps.runner.runoff({
+        metric: prepared.record.metric,
+        dimension: prepared.record.dimension,
+        ...prepared.rows,
+        finalists: request.finalists.map((f, i) => ({
+          path: paths[i] as string,
+          efSearch: f.config.ef_search,
+        })),
+        passes: request.passes,
+      });
+      const trials = request.finalists.map((f, i) =>
+        this.trialOf(prepared, request, f.config, searches[i] as SearchResultSummary, {
+          snapshotKey: f.snapshot_key,
+          buildTimeMs: f.build_time_ms,
+          memoryBytes: f.memory_bytes,
+        }),
+      );
+      await this.append(trials);
       return trials;
     } finally {
-      await rm(snapshotPath, { force: true });
+      await Promise.all(paths.map((p) => rm(p, { force: true })));
     }
   }
 
@@ -195,37 +213,89 @@ export class TrialService {
     return best;
   }
 
-  /** The harness and the index, refusing a harness of another index or with stale ground truth. */
-  private async freshHarness(
-    indexName: string,
-    name: string,
-    whenStale: "refuse" | "recompute",
-  ): Promise<{ harness: Harness; record: IndexRecord; stale: boolean }> {
-    const record = await this.deps.vectors.getIndex(indexName);
-    const harness = await this.deps.harnesses.require(name);
-    if (harness.indexName !== indexName) {
-      throw new ValidationError(
-        `harness "${name}" is over index "${harness.indexName}", not "${indexName}"`,
-        "harness_index_mismatch",
+  private prepare(request: MeasureRequest): Promise<Prepared> {
+    return this.rows.prepare(request.indexName, request.harness, request.whenStale ?? "refuse");
+  }
+
+  /**
+   * Runs a measurement that writes its graph to a temporary file, keeps the graph in S3 as the
+   * trials' snapshot, and appends one trial per measured ef_search. Nothing names a snapshot
+   * unless a trial made it into the journal, so a failure removes it.
+   */
+  private async withSnapshot<T>(
+    prepared: Prepared,
+    request: MeasureRequest & { build: BuildParams },
+    measure: (
+      snapshotPath: string,
+    ) => Promise<{ result: MeasureResult; value: (trials: Trial[]) => T }>,
+  ): Promise<T> {
+    const snapshotPath = join(tmpdir(), `vectord-graph-${randomUUID()}.hnsw`);
+    try {
+      const { result, value } = await measure(snapshotPath);
+      recordBuild(request.source, result.buildTimeMs);
+      const snapshotKey = `${snapshotStem(prepared.record, randomUUID())}.hnsw`;
+      await this.deps.blobs.put(
+        snapshotKey,
+        await readFile(snapshotPath),
+        "application/octet-stream",
       );
-    }
-    const stale = isStale(harness, record);
-    if (stale && whenStale === "refuse") {
-      const since =
-        harness.indexUid === record.uid
-          ? `data_version ${harness.dataVersion}, but index "${indexName}" is at data_version ${record.dataVersion}`
-          : `an earlier index "${indexName}", which was deleted and created again`;
-      throw new ConflictError(
-        "stale_harness",
-        `harness "${name}" has ground truth for ${since}; POST /vectors/hnsw/evals/${name}/refresh first`,
+      const trials = result.searches.map((s) =>
+        this.trialOf(prepared, request, { ...request.build, ef_search: s.efSearch }, s, {
+          snapshotKey,
+          buildTimeMs: result.buildTimeMs,
+          memoryBytes: result.memoryBytes,
+        }),
       );
+      try {
+        await this.append(trials);
+      } catch (err) {
+        const appended = await this.deps.journal.get(
+          prepared.record.name,
+          (trials[0] as Trial).trial_id,
+        );
+        if (!appended) await this.deps.blobs.deleteKeys([snapshotKey]).catch(() => undefined);
+        throw err;
+      }
+      return value(trials);
+    } finally {
+      await rm(snapshotPath, { force: true });
     }
-    if (stale && harness.indexUid !== record.uid) {
-      throw new ConflictError(
-        "stale_harness",
-        `harness "${name}" was made for an earlier index "${indexName}", which was deleted and created again`,
-      );
-    }
-    return { harness, record, stale };
+  }
+
+  private async append(trials: readonly Trial[]): Promise<void> {
+    for (const trial of trials) await this.deps.journal.append(trial);
+  }
+
+  private trialOf(
+    prepared: Prepared,
+    request: MeasureRequest,
+    config: HnswConfig,
+    s: SearchResultSummary,
+    graph: { snapshotKey: string; buildTimeMs: number; memoryBytes: number },
+  ): Trial {
+    const { record, harness } = prepared;
+    return {
+      trial_id: this.newTrialId(),
+      index_name: record.name,
+      harness: harness.name,
+      config,
+      metrics: {
+        recall_at_k: s.recall,
+        k: harness.k,
+        search_latency_p50_us: s.p50Us,
+        search_latency_p95_us: s.p95Us,
+        search_latency_p99_us: s.p99Us,
+        build_time_ms: graph.buildTimeMs,
+        memory_bytes: graph.memoryBytes,
+        queries: harness.queries.length,
+      },
+      data_version: record.dataVersion,
+      source: request.source,
+      note: request.note ?? null,
+      created_at: this.now().toISOString(),
+      ...(request.jobId ? { job_id: request.jobId } : {}),
+      snapshot_key: graph.snapshotKey,
+      index_uid: record.uid,
+    };
   }
 }

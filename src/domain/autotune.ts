@@ -3,6 +3,8 @@ import { ValidationError } from "./errors";
 import { DEFAULT_M, DEFAULT_SEED, hnswParam } from "./hnsw-config";
 import { numberInRange } from "./ranges";
 import { bestTrial, type Trial } from "./trial";
+import { compareLatency, paretoFront } from "./tuner";
+import type { SearchSpace, Strategy } from "./tuning";
 
 /** One grid entry: a config to try (seed is always the default, so trials are comparable). */
 export interface GridEntry {
@@ -43,12 +45,24 @@ export const gridSchema = z
 
 export const minRecallSchema = numberInRange(0, 1);
 
-/** The graphs an autotune builds: one per (m, ef_construction), each measured at several ef_search. */
+/**
+ * One graph an autotune builds, per (m, ef_construction). A `max_recall` group measures every
+ * ef_search of its grid entries on it; a `target_recall` group finds the smallest ef_search
+ * reaching the target on it.
+ */
 export interface BuildGroup {
   readonly m: number;
   readonly ef_construction: number;
   readonly seed: number;
-  readonly ef_searches: readonly number[];
+  readonly ef_searches?: readonly number[];
+  readonly target?: { readonly recall: number; readonly max_ef_search: number };
+}
+
+/** Longest builds first (cost grows with ef_construction and m), so a round ends sooner. */
+export function longestFirst<T extends { m: number; ef_construction: number }>(
+  groups: readonly T[],
+): T[] {
+  return [...groups].sort((a, b) => b.ef_construction * b.m - a.ef_construction * a.m);
 }
 
 /** Groups grid entries by (m, ef_construction), keeping first-seen order; duplicates are refused. */
@@ -67,7 +81,7 @@ export function planGroups(grid: readonly GridEntry[]): BuildGroup[] {
     group.ef_searches.push(entry.ef_search);
     groups.set(key, group);
   });
-  return [...groups.values()].map((g) => ({ ...g, seed: DEFAULT_SEED }));
+  return longestFirst([...groups.values()].map((g) => ({ ...g, seed: DEFAULT_SEED })));
 }
 
 export type JobStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
@@ -79,6 +93,24 @@ export interface FailedGroup {
   readonly error: string;
 }
 
+/** How far a running job got. */
+export interface JobProgress {
+  /** The round of builds running or last run (1, 2, ...). */
+  readonly round: number;
+  /** Builds planned so far, across rounds. */
+  readonly builds_planned: number;
+  /** Builds finished so far (failed ones included). */
+  readonly builds_done: number;
+}
+
+/** A measured point on the recall / latency Pareto front of a job. */
+export interface ParetoPoint {
+  readonly trial_id: string;
+  readonly config: Trial["config"];
+  readonly recall_at_k: number;
+  readonly p50_us: number;
+}
+
 /** An autotune job as the API shows it. */
 export interface Job {
   readonly job_id: string;
@@ -88,16 +120,90 @@ export interface Job {
   readonly trigger: JobTrigger;
   /** Who started it: the caller's IAM identity, or the trigger (`schedule`) that did. */
   readonly started_by: string;
-  readonly grid: readonly GridEntry[];
+  readonly strategy: Strategy;
+  /** `max_recall`: the grid measured. */
+  readonly grid: readonly GridEntry[] | null;
+  /** `target_recall`: where it searched, and its build budget. */
+  readonly space: SearchSpace | null;
+  readonly max_builds: number | null;
+  /** The recall gate (`max_recall`) or target (`target_recall`). */
   readonly min_recall: number;
   readonly trials: readonly Trial[];
   readonly winner: Trial | null;
   readonly promoted: boolean;
   readonly reason: string | null;
   readonly failed_groups: readonly FailedGroup[];
+  /** Measured points no other beats on both recall and p50, fastest first. */
+  readonly pareto_front: readonly ParetoPoint[];
+  /** Why the search stopped (`target_recall`), or that the grid was measured. */
+  readonly stop_reason: string | null;
+  readonly progress: JobProgress;
   readonly started_at: string;
   readonly finished_at: string | null;
   readonly duration_ms: number | null;
+}
+
+/** The Pareto front of a job's trials (recall@k against p50). */
+export function jobParetoFront(trials: readonly Trial[]): ParetoPoint[] {
+  return paretoFront(
+    trials.map((t) => ({
+      trial_id: t.trial_id,
+      config: t.config,
+      recall: t.metrics.recall_at_k,
+      p50_us: t.metrics.search_latency_p50_us,
+    })),
+  ).map(({ recall, ...p }) => ({ ...p, recall_at_k: recall }));
+}
+
+/**
+ * The decision of a `target_recall` autotune: the fastest of `finalists` (trials that reached the
+ * target, measured side by side), with latencies within 5% tied and broken by smaller memory,
+ * then shorter build. With none, nothing is promoted and the reason names the best recall reached
+ * and where.
+ */
+export function decideTarget(
+  trials: readonly Trial[],
+  finalists: readonly Trial[],
+  target: number,
+  builds: number,
+  failed: readonly FailedGroup[],
+  stopReason: string,
+): { winner: Trial | null; status: JobStatus; reason: string | null } {
+  if (trials.length === 0) {
+    const why = failed.map((f) => f.error).join("; ");
+    return { winner: null, status: "FAILED", reason: `every build failed: ${why}` };
+  }
+  const failures =
+    failed.length > 0
+      ? ` (${failed.length} build(s) failed: ${failed.map((f) => f.error).join("; ")})`
+      : "";
+  const reaching = finalists.filter((t) => t.metrics.recall_at_k >= target);
+  const winner =
+    [...reaching].sort(
+      (a, b) => compareLatency(latencyKey(a), latencyKey(b)) || (a.trial_id < b.trial_id ? -1 : 1),
+    )[0] ?? null;
+  if (!winner) {
+    const top = [...trials].sort(
+      (a, b) => b.metrics.recall_at_k - a.metrics.recall_at_k,
+    )[0] as Trial;
+    const c = top.config;
+    return {
+      winner: null,
+      status: "SUCCEEDED",
+      reason:
+        `target recall ${target} not reached within ${builds} build(s) (${stopReason}): the best recall_at_k ` +
+        `was ${top.metrics.recall_at_k.toFixed(4)}, at m=${c.m} ef_construction=${c.ef_construction} ef_search=${c.ef_search}${failures}`,
+    };
+  }
+  return { winner, status: "SUCCEEDED", reason: failures ? failures.trim() : null };
+}
+
+function latencyKey(t: Trial) {
+  return {
+    p50_us: t.metrics.search_latency_p50_us,
+    memory_bytes: t.metrics.memory_bytes,
+    build_time_ms: t.metrics.build_time_ms,
+  };
 }
 
 /** The decision of an autotune: the winner (max recall, then min p50) if it clears the gate. */
@@ -135,8 +241,11 @@ export function winnerNote(winner: Trial): string {
 export interface PolicySettings {
   readonly index_name: string;
   readonly harness: string;
+  readonly strategy: Strategy;
   readonly min_recall: number;
   readonly grid: readonly GridEntry[] | null;
+  readonly space: SearchSpace | null;
+  readonly max_builds: number | null;
   /** Tune on the schedule when at least this many minutes passed since the last start. */
   readonly every_minutes: number | null;
   /** Tune after at least this many vectors were written since the last start. */

@@ -42,8 +42,17 @@ export function hnswParam(name: keyof typeof HNSW_BOUNDS) {
 /** A random seed. */
 export const seedSchema = intInRange(0, 2_147_483_647);
 
-/** `ef_search`, as a per-request override may give it. */
+/** `ef_search` of a config given in a request (trials, grids, defaults): 10..200. */
 export const efSearchSchema = hnswParam("ef_search");
+
+/**
+ * Largest ef_search served: the target_recall tuner measures up to this, activation serves what
+ * it promotes, and a search may override ef_search up to it.
+ */
+export const MAX_SERVING_EF_SEARCH = 4096;
+
+/** `ef_search` as a search may override it: 10..{@link MAX_SERVING_EF_SEARCH}. */
+export const servingEfSearchSchema = intInRange(HNSW_BOUNDS.ef_search.min, MAX_SERVING_EF_SEARCH);
 
 /** A config as given in a request: `m` and `seed` default to 16 and 42. */
 export const hnswConfigSchema = z.strictObject({

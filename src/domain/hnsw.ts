@@ -2,7 +2,6 @@ import hnswlib from "hnswlib-node";
 import { exactTopK, type VectorRows } from "./exact-search";
 import type { BuildParams } from "./hnsw-config";
 import type { Metric } from "./metric";
-import { queryRecall } from "./trial-metrics";
 import { prepareQuery } from "./vector-math";
 
 const { BruteforceSearch, HierarchicalNSW } = hnswlib;
@@ -12,7 +11,7 @@ export type HnswGraph = InstanceType<typeof HierarchicalNSW>;
  * Copies row `r` of `rows` into `out`. hnswlib's `addPoint` and `searchKnn` take plain arrays;
  * filling one reused array by index is ~10x cheaper than `Array.from` per call.
  */
-function fillRow(rows: VectorRows, r: number, out: number[]): number[] {
+export function fillRow(rows: VectorRows, r: number, out: number[]): number[] {
   const base = r * rows.dimension;
   for (let j = 0; j < rows.dimension; j++) out[j] = rows.data[base + j] as number;
   return out;
@@ -38,54 +37,6 @@ export function buildGraph(rows: VectorRows, metric: Metric, params: BuildParams
 /** Queries of a harness: rows, each with the index row to leave out of its results (or -1). */
 export interface QueryRows extends VectorRows {
   readonly excludeRows: Int32Array;
-}
-
-/** Result of {@link measureSearch}: recall@k averaged over queries, per-query latency in µs. */
-export interface SearchMeasurement {
-  readonly recall: number;
-  readonly latenciesUs: Float64Array;
-}
-
-/**
- * Runs every query once, one at a time, with `efSearch`, after `warmup` untimed queries, and
- * scores each against `truth` (k rows per query, -1 padded). A query that is itself an index row
- * asks for k+1 neighbors and drops that row, so recall is not inflated by self-matches.
- */
-export function measureSearch(
-  graph: HnswGraph,
-  queries: QueryRows,
-  truth: Int32Array,
-  k: number,
-  efSearch: number,
-  warmup = 20,
-): SearchMeasurement {
-  const size = graph.getCurrentCount();
-  // hnswlib needs ef >= the number of results asked for; only self-excluding queries ask k + 1.
-  const widest = k + (queries.excludeRows.some((r) => r >= 0) ? 1 : 0);
-  graph.setEf(Math.max(efSearch, Math.min(widest, size)));
-  const point = new Array<number>(queries.dimension);
-  const run = (q: number): number[] => {
-    const exclude = queries.excludeRows[q] as number;
-    const want = Math.min(size, k + (exclude >= 0 ? 1 : 0));
-    const { neighbors } = graph.searchKnn(fillRow(queries, q, point), want);
-    return exclude >= 0 ? neighbors.filter((n) => n !== exclude).slice(0, k) : neighbors;
-  };
-  for (let i = 0; i < Math.min(warmup, queries.rows); i++) run(i % queries.rows);
-  const latenciesUs = new Float64Array(queries.rows);
-  let recallSum = 0;
-  for (let q = 0; q < queries.rows; q++) {
-    const start = process.hrtime.bigint();
-    const found = run(q);
-    latenciesUs[q] = Number(process.hrtime.bigint() - start) / 1000;
-    recallSum += queryRecall(found, truthRow(truth, q, k));
-  }
-  return { recall: queries.rows === 0 ? 1 : recallSum / queries.rows, latenciesUs };
-}
-
-function truthRow(truth: Int32Array, q: number, k: number): Int32Array {
-  const row = truth.subarray(q * k, (q + 1) * k);
-  const end = row.indexOf(-1);
-  return end === -1 ? row : row.subarray(0, end);
 }
 
 /** How exact neighbors are computed: hnswlib's native brute force, or the Float32Array scan. */

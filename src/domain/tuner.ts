@@ -119,22 +119,27 @@ export type NextRound =
 const key = (p: BuildPoint) => `${p.m}/${p.ef_construction}`;
 
 /**
- * What to build next, given every outcome so far (empty before the first round). Never repeats
- * a point, never exceeds the budget, and stops when no untried neighbour could do better.
+ * What to build next, given every outcome so far (empty before the first round) and the points
+ * whose build failed (never tried again). Never repeats a point, never exceeds the budget, and
+ * stops when no untried neighbour could do better.
  */
-export function nextRound(space: TargetSpace, done: readonly BuildOutcome[]): NextRound {
+export function nextRound(
+  space: TargetSpace,
+  done: readonly BuildOutcome[],
+  failed: readonly BuildPoint[] = [],
+): NextRound {
   const ladder = efConstructionLadder(space.efConstruction);
   const ms = [...space.ms].sort((a, b) => a - b);
   const remaining = space.maxBuilds - done.length;
-  if (remaining <= 0) return { kind: "stop", reason: `used its budget of ${space.maxBuilds} builds` };
+  if (remaining <= 0)
+    return { kind: "stop", reason: `used its budget of ${space.maxBuilds} builds` };
   const start = ladder[Math.round(((ladder.length - 1) * 2) / 3)] as number;
+  const tried = new Set([...done, ...failed].map(key));
   if (done.length === 0) {
-    return {
-      kind: "build",
-      builds: ms.slice(0, remaining).map((m) => ({ m, ef_construction: start })),
-    };
+    const first = ms.map((m) => ({ m, ef_construction: start })).filter((p) => !tried.has(key(p)));
+    if (first.length === 0) return { kind: "stop", reason: "every first-round build failed" };
+    return { kind: "build", builds: first.slice(0, remaining) };
   }
-  const tried = new Set(done.map(key));
   const ranked = [...done].sort(compareOutcomes);
   const best = ranked[0] as BuildOutcome;
   const at = ladder.indexOf(best.ef_construction);
@@ -155,7 +160,8 @@ export function nextRound(space: TargetSpace, done: readonly BuildOutcome[]): Ne
     if (candidates.length === 0) {
       return {
         kind: "stop",
-        reason: "no config in the space reaches the target: the largest m and ef_construction were built",
+        reason:
+          "no config in the space reaches the target: the largest m and ef_construction were built",
       };
     }
     return { kind: "build", builds: candidates.slice(0, remaining) };
@@ -198,7 +204,7 @@ export function searchEf(
     return recall;
   };
   if (probe(hi) < target) return { probes, found: null };
-  if (lo >= hi || probe(lo) >= target) return { probes, found: lo >= hi ? hi : lo };
+  if (lo >= hi || probe(lo) >= target) return { probes, found: Math.min(lo, hi) };
   // Invariant: recall(lo) < target <= recall(hi).
   let below = lo;
   let above = hi;
@@ -212,7 +218,9 @@ export function searchEf(
 }
 
 /** The Pareto front of (recall, p50) points: none has both higher recall and lower p50. */
-export function paretoFront<T extends { recall: number; p50_us: number }>(points: readonly T[]): T[] {
+export function paretoFront<T extends { recall: number; p50_us: number }>(
+  points: readonly T[],
+): T[] {
   const sorted = [...points].sort((a, b) => a.p50_us - b.p50_us || b.recall - a.recall);
   const front: T[] = [];
   let bestRecall = Number.NEGATIVE_INFINITY;

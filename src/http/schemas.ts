@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { SCHEDULE } from "../../infra/autotune-workflow";
-import { gridSchema, MAX_GRID_ENTRIES, minRecallSchema } from "../domain/autotune";
+import { MAX_GRID_ENTRIES } from "../domain/autotune";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
-import { efSearchSchema, hnswConfigSchema, seedSchema } from "../domain/hnsw-config";
+import { hnswConfigSchema, seedSchema, servingEfSearchSchema } from "../domain/hnsw-config";
 import {
   INDEX_NAME_PATTERN,
   MAX_DIMENSION,
@@ -12,6 +12,7 @@ import {
   METRICS,
 } from "../domain/metric";
 import { intInRange, numberInRange, shown } from "../domain/ranges";
+import { tuningFields } from "../domain/tuning";
 
 /** Request schemas of the HTTP API: the edge validates every request with these. */
 
@@ -73,8 +74,8 @@ export const upsertBody = z.strictObject({
 const searchFields = {
   vector: finiteNumbers,
   k: intInRange(1, MAX_SEARCH_K).optional(),
-  /** Overrides the active graph's ef_search for this request. */
-  ef_search: efSearchSchema.optional(),
+  /** Overrides the active graph's ef_search for this request (up to the served maximum). */
+  ef_search: servingEfSearchSchema.optional(),
   /** Exact search even when a graph is active. */
   exact: z.boolean({ error: "expected true or false" }).optional(),
 };
@@ -167,8 +168,7 @@ export const profileSearchBody = z.strictObject({
 export const startAutotuneBody = z.strictObject({
   index_name: indexNameSchema,
   harness: harnessNameSchema,
-  min_recall: minRecallSchema.optional(),
-  grid: gridSchema.optional(),
+  ...tuningFields,
   max_concurrency: intInRange(1, MAX_GRID_ENTRIES).optional(),
   wait_seconds: numberInRange(0, 25).default(0),
 });
@@ -184,8 +184,7 @@ export const listAutotuneQuery = z.object({
 
 export const putPolicyBody = z.strictObject({
   harness: harnessNameSchema,
-  min_recall: minRecallSchema.optional(),
-  grid: gridSchema.optional(),
+  ...tuningFields,
   every_minutes: z
     .int({ error: `expected an integer of at least ${SCHEDULE.everyMinutes}` })
     .min(SCHEDULE.everyMinutes, {

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DynamoJobStore } from "../../src/adapters/dynamo-job-store";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { DynamoPolicyStore } from "../../src/adapters/dynamo-policy-store";
-import { AutotuneService, type GroupOutcome } from "../../src/app/autotune-service";
+import { AutotuneService } from "../../src/app/autotune-service";
+import { AutotuneTasks, type GroupOutcome, type WorkflowState } from "../../src/app/autotune-tasks";
+import { JobLedger } from "../../src/app/job-ledger";
 import type { JobStore } from "../../src/app/ports";
 import { planGroups } from "../../src/domain/autotune";
 import { localWorkflow } from "../../src/local/local-workflow";
@@ -28,34 +30,41 @@ function serviceWith(options: { leaseMs: number; jobs?: (store: JobStore) => Job
   const tables = env.stack.settings.tables;
   const clock = { ms: Date.now() };
   const jobs = new DynamoJobStore(clients.doc, tables.jobs);
-  const service = new AutotuneService({
+  const ledger = new JobLedger({
     jobs: options.jobs ? options.jobs(jobs) : jobs,
     leases: new DynamoLeaseStore(clients.doc, tables.leases),
-    policies: new DynamoPolicyStore(clients.doc, tables.policies),
-    workflow: { start: async () => undefined },
-    vectors: env.services.vectors,
-    harnesses: env.services.harnesses,
-    trials: env.services.trials,
-    promotions: env.services.promotions,
     leaseMs: options.leaseMs,
     now: () => new Date(clock.ms),
     log: () => undefined,
   });
-  return { service, clock };
+  const service = new AutotuneService({
+    ledger,
+    policies: new DynamoPolicyStore(clients.doc, tables.policies),
+    workflow: { start: async () => undefined },
+    vectors: env.services.vectors,
+    harnesses: env.services.harnesses,
+  });
+  const tasks = new AutotuneTasks({
+    ledger,
+    vectors: env.services.vectors,
+    harnesses: env.services.harnesses,
+    trials: env.services.trials,
+    journal: env.services.journal,
+    promotions: env.services.promotions,
+  });
+  return { service, tasks, clock };
 }
 
 /** Starts a job and runs its build groups by hand, moving the clock by `stepMs` before each. */
 async function runGroups(
-  service: AutotuneService,
-  clock: { ms: number },
+  { service, tasks, clock }: ReturnType<typeof serviceWith>,
   index: string,
   stepMs: number,
 ) {
   const job = await service.start({
     indexName: index,
     harness: `${index}-h`,
-    grid: GRID,
-    minRecall: 0,
+    tuning: { grid: GRID, min_recall: 0 },
     trigger: "api",
     startedBy: "test",
   });
@@ -63,18 +72,18 @@ async function runGroups(
     job_id: job.job_id,
     index_name: index,
     harness: `${index}-h`,
-    min_recall: 0,
-    grid: GRID,
+    tuning: { strategy: "max_recall" as const, min_recall: 0, grid: GRID },
     max_concurrency: 0,
     refresh_harness: false,
   };
-  const groups: GroupOutcome[] = [];
+  const results: GroupOutcome[] = [];
   for (const group of planGroups(GRID)) {
     clock.ms += stepMs;
-    groups.push(await service.runGroup({ ...input, group }));
+    results.push(await tasks.runGroup({ ...input, group }));
   }
   clock.ms += stepMs;
-  return { job, input: { ...input, groups } };
+  const state: WorkflowState = { ...input, history: results };
+  return { job, input: state };
 }
 
 const setup = (name: string) =>
@@ -83,21 +92,21 @@ const setup = (name: string) =>
 describe("autotune consistency", () => {
   it("renews the lease in every build group, so a Map longer than the lease still decides", async () => {
     await setup("renew");
-    const { service, clock } = serviceWith({ leaseMs: 1000 });
+    const tuned = serviceWith({ leaseMs: 1000 });
     // 3 steps of 600 ms: 1,800 ms in all, beyond a 1,000 ms lease that nobody renewed.
-    const { input } = await runGroups(service, clock, "renew", 600);
-    const decided = await service.decide(input);
+    const { input } = await runGroups(tuned, "renew", 600);
+    const decided = await tuned.tasks.decide(input);
     expect(decided).toMatchObject({ status: "SUCCEEDED", promoted: true });
   });
 
   it("fails a job that lost its lease without promoting, and reports the stored record", async () => {
     await setup("lost");
-    const { service, clock } = serviceWith({ leaseMs: 1000 });
-    const { job, input } = await runGroups(service, clock, "lost", 100);
-    clock.ms += 5000; // the lease ran out: a reader settles the job as abandoned
-    expect((await service.get(job.job_id)).status).toBe("FAILED");
+    const tuned = serviceWith({ leaseMs: 1000 });
+    const { job, input } = await runGroups(tuned, "lost", 100);
+    tuned.clock.ms += 5000; // the lease ran out: a reader settles the job as abandoned
+    expect((await tuned.service.get(job.job_id)).status).toBe("FAILED");
     const before = await env.services.promotions.get("lost");
-    const decided = await service.decide(input);
+    const decided = await tuned.tasks.decide(input);
     expect(decided.status).toBe("FAILED");
     expect(decided.reason).toMatch(/^the run stopped without finishing/);
     expect(await env.services.promotions.get("lost")).toEqual(before);
@@ -106,13 +115,14 @@ describe("autotune consistency", () => {
   it("promotes once when Decide is retried after it promoted but before it recorded the job", async () => {
     await setup("twice");
     let failFinish = true;
-    const { service, clock } = serviceWith({
+    const tuned = serviceWith({
       leaseMs: 60_000,
       // Fault injection: the first attempt to record the outcome fails, as a crash would.
       jobs: (store) => ({
         create: (job) => store.create(job),
         get: (id) => store.get(id),
         listByIndex: (index, limit) => store.listByIndex(index, limit),
+        progress: (id, update) => store.progress(id, update),
         finish: async (job) => {
           if (failFinish) {
             failFinish = false;
@@ -122,11 +132,11 @@ describe("autotune consistency", () => {
         },
       }),
     });
-    const { input } = await runGroups(service, clock, "twice", 10);
-    await expect(service.decide(input)).rejects.toThrow("injected");
+    const { input } = await runGroups(tuned, "twice", 10);
+    await expect(tuned.tasks.decide(input)).rejects.toThrow("injected");
     const afterFirst = await env.services.promotions.get("twice");
     expect(afterFirst.current?.promoted_by).toBe("autotune");
-    const retried = await service.decide(input);
+    const retried = await tuned.tasks.decide(input);
     expect(retried).toMatchObject({ status: "SUCCEEDED", promoted: true });
     const afterRetry = await env.services.promotions.get("twice");
     expect(afterRetry.version).toBe(afterFirst.version);

@@ -3,6 +3,7 @@ import { DynamoJobStore } from "../../src/adapters/dynamo-job-store";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { DynamoPolicyStore } from "../../src/adapters/dynamo-policy-store";
 import { AutotuneService } from "../../src/app/autotune-service";
+import { JobLedger } from "../../src/app/job-ledger";
 import { localWorkflow } from "../../src/local/local-workflow";
 import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
@@ -207,16 +208,16 @@ describe("autotune", () => {
     const leases = new DynamoLeaseStore(clients.doc, env.stack.settings.tables.leases);
     // A run that crashes: the workflow never gets to Decide, so nothing releases the lease.
     const crashing = new AutotuneService({
-      jobs: new DynamoJobStore(clients.doc, env.stack.settings.tables.jobs),
-      leases,
+      ledger: new JobLedger({
+        jobs: new DynamoJobStore(clients.doc, env.stack.settings.tables.jobs),
+        leases,
+        leaseMs: 400,
+        log: () => undefined,
+      }),
       policies: new DynamoPolicyStore(clients.doc, env.stack.settings.tables.policies),
       workflow: { start: async () => undefined },
       vectors: env.services.vectors,
       harnesses: env.services.harnesses,
-      trials: env.services.trials,
-      promotions: env.services.promotions,
-      leaseMs: 400,
-      log: () => undefined,
     });
     const crashed = await crashing.start({
       indexName: "crashy",

@@ -16,14 +16,14 @@ const trial = (id: string, recall: number, p50: number): Trial =>
   ({ trial_id: id, metrics: { recall_at_k: recall, search_latency_p50_us: p50 } }) as Trial;
 
 describe("planGroups", () => {
-  it("builds the default grid's 5 configs from 4 graphs", () => {
+  it("builds the default grid's 5 configs from 4 graphs, longest build first", () => {
     const groups = planGroups(DEFAULT_GRID);
     expect(groups).toHaveLength(4);
     expect(groups.map((g) => [g.ef_construction, g.ef_searches])).toEqual([
-      [20, [30]],
-      [40, [30]],
-      [80, [30, 60]],
       [160, [30]],
+      [80, [30, 60]],
+      [40, [30]],
+      [20, [30]],
     ]);
     expect(groups.every((g) => g.m === 16 && g.seed === 42)).toBe(true);
   });

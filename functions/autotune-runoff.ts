@@ -1,0 +1,8 @@
+import type { WorkflowState } from "../src/app/autotune-tasks";
+import { taskHandler } from "../src/http/task-handler";
+import { services } from "../src/services";
+
+/** Step Functions task Runoff: measure the target_recall finalists side by side. */
+export const handler = taskHandler("Runoff", (state: WorkflowState) =>
+  services.autotuneTasks.runoff(state),
+);

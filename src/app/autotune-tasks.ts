@@ -1,0 +1,493 @@
+import pLimit from "p-limit";
+import {
+  type BuildGroup,
+  DEFAULT_GRID,
+  decide,
+  decideTarget,
+  type FailedGroup,
+  type Job,
+  jobParetoFront,
+  longestFirst,
+  planGroups,
+  winnerNote,
+} from "../domain/autotune";
+import { ConflictError, NotFoundError } from "../domain/errors";
+import { isStale } from "../domain/harness";
+import { DEFAULT_SEED } from "../domain/hnsw-config";
+import type { Trial } from "../domain/trial";
+import {
+  type BuildOutcome,
+  compareOutcomes,
+  type NextRound,
+  nextRound,
+  type TargetSpace,
+} from "../domain/tuner";
+import type { HarnessService } from "./harness-service";
+import type { JobLedger } from "./job-ledger";
+import type { AutotuneInput, TrialJournal } from "./ports";
+import type { PromotionService } from "./promotion-service";
+import type { Finalist, TrialService } from "./trial-service";
+import type { VectorStore } from "./vector-store";
+
+/** A Step Functions error output (a Lambda error's Cause is JSON). */
+export interface StepError {
+  readonly Error?: string;
+  readonly Cause?: string;
+}
+
+/** What one measured point of a build carries through the workflow (its trial is journaled). */
+export interface PointSummary {
+  readonly trial_id: string;
+  readonly ef_search: number;
+  readonly recall: number;
+  readonly p50_us: number;
+}
+
+/** What a build-group task returns, or what the workflow's Catch makes of a failed one. */
+export type GroupOutcome =
+  | {
+      readonly group: BuildGroup;
+      readonly build: {
+        readonly snapshot_key: string;
+        readonly memory_bytes: number;
+        readonly build_time_ms: number;
+        /** `target_recall`: the smallest ef_search that reached the target, or `null`. */
+        readonly found_ef: number | null;
+        readonly points: readonly PointSummary[];
+      };
+    }
+  | { readonly failed: true; readonly group: BuildGroup; readonly error: StepError };
+
+/** One round of builds: what the Map fans out, and what it collected. */
+export interface RoundState {
+  readonly number: number;
+  readonly groups: readonly BuildGroup[];
+  readonly max_concurrency: number;
+  /** No more rounds: the tuner (or the grid) is done. */
+  readonly done: boolean;
+  readonly stop_reason: string | null;
+  readonly results?: readonly GroupOutcome[];
+}
+
+/** The state the workflow carries from Plan through the rounds to Decide. */
+export interface WorkflowState extends AutotuneInput {
+  readonly round?: RoundState;
+  /** Every build's outcome, across rounds. */
+  readonly history?: readonly GroupOutcome[];
+  /** Trials of the side-by-side re-measurement of the finalists (`target_recall`). */
+  readonly runoff?: { readonly trial_ids: readonly string[] };
+  /** Plan failed (its Catch). */
+  readonly error?: StepError;
+  /** Tune failed (its Catch). */
+  readonly tune_error?: StepError;
+}
+
+/** Passes over the harness when finalists are measured side by side. */
+export const RUNOFF_PASSES = 5;
+/** Finalists are builds whose p50 at the target is within this share of the best one's. */
+export const RUNOFF_MARGIN = 0.25;
+/** Most finalists measured side by side. */
+export const RUNOFF_MAX = 4;
+
+/** The message of a Step Functions error output. */
+export function errorText(error: StepError | undefined): string {
+  if (!error) return "unknown error";
+  try {
+    const cause = JSON.parse(error.Cause ?? "") as { errorMessage?: string };
+    if (cause.errorMessage) return `${error.Error}: ${cause.errorMessage}`;
+  } catch {
+    // not JSON: a local error's Cause is its message
+  }
+  return `${error.Error ?? "Error"}: ${error.Cause ?? ""}`;
+}
+
+export interface AutotuneTasksDeps {
+  readonly ledger: JobLedger;
+  readonly vectors: VectorStore;
+  readonly harnesses: HarnessService;
+  readonly trials: TrialService;
+  readonly journal: TrialJournal;
+  readonly promotions: PromotionService;
+}
+
+/**
+ * The autotune workflow's tasks: Plan, one build group (a Map iteration), Tune (the next round,
+ * or stop), Runoff (finalists measured side by side), Decide (winner, promotion, record) and
+ * Abandon (Decide's Catch). Each is a Lambda on AWS and a local handler in the local stack.
+ */
+export class AutotuneTasks {
+  constructor(private readonly deps: AutotuneTasksDeps) {}
+
+  /** Plan: confirm the lease, refresh a stale harness if asked, plan the first round. */
+  async plan(input: AutotuneInput): Promise<RoundState> {
+    const { ledger } = this.deps;
+    const lease = await ledger.leases.acquire(
+      input.index_name,
+      input.job_id,
+      ledger.nowMs(),
+      ledger.leaseMs,
+    );
+    if (!lease.acquired) {
+      throw new ConflictError(
+        "autotune_running",
+        `job ${input.job_id} lost its lease on "${input.index_name}" to ${lease.holder}`,
+      );
+    }
+    const record = await this.deps.vectors.getIndex(input.index_name);
+    const harness = await this.deps.harnesses.describe(input.harness);
+    if (isStale(harness, record)) {
+      if (!input.refresh_harness) {
+        throw new ConflictError(
+          "stale_harness",
+          `harness "${input.harness}" predates index "${input.index_name}" data_version ${record.dataVersion}; refresh it`,
+        );
+      }
+      await this.deps.harnesses.refresh(input.harness);
+    }
+    const groups =
+      input.tuning.strategy === "max_recall"
+        ? planGroups(input.tuning.grid ?? DEFAULT_GRID)
+        : this.groupsOf(input, this.next(input, []));
+    await ledger.jobs.progress(input.job_id, {
+      round: 1,
+      builds_planned: groups.length,
+      builds_done: 0,
+    });
+    return {
+      number: 1,
+      groups,
+      max_concurrency: input.max_concurrency,
+      done: groups.length === 0,
+      stop_reason: null,
+    };
+  }
+
+  /** One Map iteration: build one graph and measure it (grid ef_searches, or the target). */
+  async runGroup(input: {
+    job_id: string;
+    index_name: string;
+    harness: string;
+    group: BuildGroup;
+  }): Promise<GroupOutcome> {
+    // Each group renews the job's lease, so a long Map never outlives it.
+    await this.deps.ledger.renewLease(input.index_name, input.job_id);
+    const { group } = input;
+    const common = {
+      indexName: input.index_name,
+      harness: input.harness,
+      build: { m: group.m, ef_construction: group.ef_construction, seed: group.seed },
+      source: "autotune" as const,
+      jobId: input.job_id,
+      // Writes may land while a job runs: measure each build against truth for its own data.
+      whenStale: "recompute" as const,
+    };
+    let trials: Trial[];
+    let found: Trial | null = null;
+    if (group.target) {
+      ({ trials, found } = await this.deps.trials.runTargetBuild({
+        ...common,
+        target: group.target.recall,
+        maxEfSearch: group.target.max_ef_search,
+      }));
+    } else {
+      trials = await this.deps.trials.runBuildGroup({
+        ...common,
+        efSearches: group.ef_searches ?? [],
+      });
+    }
+    await this.deps.ledger.jobs.progress(input.job_id, { addBuildsDone: 1 });
+    const first = trials[0] as Trial;
+    return {
+      group,
+      build: {
+        snapshot_key: first.snapshot_key,
+        memory_bytes: first.metrics.memory_bytes,
+        build_time_ms: first.metrics.build_time_ms,
+        found_ef: found?.config.ef_search ?? null,
+        points: trials.map((t) => ({
+          trial_id: t.trial_id,
+          ef_search: t.config.ef_search,
+          recall: t.metrics.recall_at_k,
+          p50_us: t.metrics.search_latency_p50_us,
+        })),
+      },
+    };
+  }
+
+  /** Tune: add the round's outcomes to the history; plan the next round, or stop and say why. */
+  async tune(state: WorkflowState): Promise<WorkflowState> {
+    const round = state.round as RoundState;
+    const results = round.results ?? [];
+    const history = [...(state.history ?? []), ...results];
+    const { round: _done, ...rest } = state;
+    const stop = (reason: string): WorkflowState => ({
+      ...rest,
+      history,
+      round: { ...round, groups: [], results: [], done: true, stop_reason: reason },
+    });
+    if (state.tuning.strategy === "max_recall") return stop("measured the grid");
+    if (results.length > 0 && results.every((r) => "failed" in r)) {
+      return stop(`every build of round ${round.number} failed`);
+    }
+    const next = this.next(state, history);
+    if (next.kind === "stop") return stop(next.reason);
+    const groups = this.groupsOf(state, next);
+    await this.deps.ledger.jobs.progress(state.job_id, {
+      round: round.number + 1,
+      builds_planned: history.length + groups.length,
+      builds_done: history.length,
+    });
+    return {
+      ...rest,
+      history,
+      round: {
+        number: round.number + 1,
+        groups,
+        max_concurrency: state.max_concurrency,
+        done: false,
+        stop_reason: null,
+      },
+    };
+  }
+
+  /**
+   * Runoff (`target_recall`): the builds that reached the target within {@link RUNOFF_MARGIN}
+   * of the fastest are measured again side by side in one process, with interleaved passes, so
+   * the latency that picks the winner never compares measurements taken under different load.
+   */
+  async runoff(state: WorkflowState): Promise<{ trial_ids: string[] }> {
+    const outcomes = this.outcomes(state.history ?? []).filter((o) => o.best !== null);
+    const ranked = outcomes.sort(compareOutcomes);
+    const fastest = ranked[0]?.best?.p50_us;
+    if (fastest === undefined) return { trial_ids: [] };
+    const finalists = ranked
+      .filter((o) => (o.best?.p50_us as number) <= fastest * (1 + RUNOFF_MARGIN))
+      .slice(0, RUNOFF_MAX);
+    if (finalists.length < 2) return { trial_ids: [] };
+    await this.deps.ledger.renewLease(state.index_name, state.job_id);
+    const trials = await this.deps.trials.runRunoff({
+      indexName: state.index_name,
+      harness: state.harness,
+      source: "autotune",
+      jobId: state.job_id,
+      whenStale: "recompute",
+      note: `runoff: ${finalists.length} finalists measured side by side, ${RUNOFF_PASSES} interleaved passes`,
+      passes: RUNOFF_PASSES,
+      finalists: finalists.map(
+        (o): Finalist => ({
+          snapshot_key: o.snapshot_key,
+          config: {
+            m: o.m,
+            ef_construction: o.ef_construction,
+            seed: DEFAULT_SEED,
+            ef_search: o.best?.ef_search as number,
+          },
+          build_time_ms: o.build_time_ms,
+          memory_bytes: o.memory_bytes,
+        }),
+      ),
+    });
+    return { trial_ids: trials.map((t) => t.trial_id) };
+  }
+
+  /**
+   * Decide: pick the winner, promote it, free the lease, write the job's final state. A job that
+   * is no longer RUNNING (a retried Decide, or one settled as abandoned) is returned as stored
+   * and changes nothing; a job that lost its lease fails without promoting. The promotion is
+   * conditional on the job not having promoted yet, so a retry never promotes twice.
+   */
+  async decide(state: WorkflowState): Promise<Job> {
+    const { ledger } = this.deps;
+    const job = await ledger.require(state.job_id);
+    if (job.status !== "RUNNING") {
+      // Already decided (a retry after the record was written): make sure the lease is free.
+      await ledger.leases.release(state.index_name, state.job_id);
+      return job;
+    }
+    if (
+      !(await ledger.leases.renew(state.index_name, job.job_id, ledger.nowMs(), ledger.leaseMs))
+    ) {
+      return ledger.finish(job, {
+        status: "FAILED",
+        reason: `job ${job.job_id} lost its lease on index "${state.index_name}" before deciding`,
+      });
+    }
+    const outcome = await this.outcomeOf(job, state);
+    // Freed only once the outcome is recorded: a Decide that fails before that is retried (or,
+    // past its retries, caught by Abandon, which frees it).
+    await ledger.leases.release(state.index_name, state.job_id);
+    return outcome;
+  }
+
+  /**
+   * Abandon (Decide's Catch): whatever made Decide fail, the job is recorded FAILED with the
+   * reason and its lease is released.
+   */
+  async abandon(state: WorkflowState): Promise<Job> {
+    const { ledger } = this.deps;
+    const job = await ledger.require(state.job_id);
+    try {
+      return job.status === "RUNNING"
+        ? await ledger.finish(job, {
+            status: "FAILED",
+            reason: `deciding failed: ${errorText(state.error)}`,
+          })
+        : job;
+    } finally {
+      await ledger.leases.release(state.index_name, state.job_id);
+    }
+  }
+
+  /** Decide's work: the winner, its promotion (once per job), the job's final record. */
+  private async outcomeOf(job: Job, state: WorkflowState): Promise<Job> {
+    const { ledger } = this.deps;
+    if (state.error || state.tune_error) {
+      const step = state.error ? "planning" : "tuning";
+      return ledger.finish(job, {
+        status: "FAILED",
+        reason: `${step} failed: ${errorText(state.error ?? state.tune_error)}`,
+      });
+    }
+    const history = state.history ?? state.round?.results ?? [];
+    const failed: FailedGroup[] = history.flatMap((o) =>
+      "failed" in o
+        ? [
+            {
+              group: o.group,
+              error: `m=${o.group.m} ef_construction=${o.group.ef_construction}: ${errorText(o.error)}`,
+            },
+          ]
+        : [],
+    );
+    const measuredIds = history.flatMap((o) =>
+      "build" in o ? o.build.points.map((p) => p.trial_id) : [],
+    );
+    const runoffIds = state.runoff?.trial_ids ?? [];
+    const trials = await this.loadTrials(state.index_name, [...measuredIds, ...runoffIds]);
+    const stopReason = state.round?.stop_reason ?? "measured the grid";
+    let decision: ReturnType<typeof decide>;
+    if (state.tuning.strategy === "max_recall") {
+      decision = decide(trials, state.tuning.min_recall, failed);
+    } else {
+      // The winner is picked from the side-by-side measurements when there are any; else (one
+      // build reached the target, or the runoff failed) from what each build measured.
+      const finalistIds = new Set(
+        runoffIds.length > 0
+          ? runoffIds
+          : history.flatMap((o) =>
+              "build" in o && o.build.found_ef !== null
+                ? o.build.points
+                    .filter((p) => p.ef_search === o.build.found_ef)
+                    .map((p) => p.trial_id)
+                : [],
+            ),
+      );
+      decision = decideTarget(
+        trials,
+        trials.filter((t) => finalistIds.has(t.trial_id)),
+        state.tuning.min_recall,
+        history.length,
+        failed,
+        stopReason,
+      );
+    }
+    let promoted = false;
+    if (decision.winner) {
+      await this.deps.promotions.promote(
+        state.index_name,
+        decision.winner.trial_id,
+        "autotune",
+        winnerNote(decision.winner),
+        job.job_id,
+      );
+      promoted = true;
+    }
+    return ledger.finish(job, {
+      status: decision.status,
+      reason: decision.reason,
+      trials,
+      winner: decision.winner,
+      promoted,
+      failed_groups: failed,
+      pareto_front: jobParetoFront(trials),
+      stop_reason: stopReason,
+      progress: {
+        round: state.round?.number ?? 1,
+        builds_planned: history.length,
+        builds_done: history.length,
+      },
+    });
+  }
+
+  private async loadTrials(indexName: string, ids: readonly string[]): Promise<Trial[]> {
+    const limit = pLimit(16);
+    return Promise.all(
+      ids.map((id) =>
+        limit(async () => {
+          const trial = await this.deps.journal.get(indexName, id);
+          if (!trial)
+            throw new NotFoundError("trial_not_found", `trial ${id} is not in the journal`);
+          return trial;
+        }),
+      ),
+    );
+  }
+
+  /** What the tuner sees of the history: the builds that measured something. */
+  private outcomes(history: readonly GroupOutcome[]): (BuildOutcome & { snapshot_key: string })[] {
+    return history.flatMap((o) => {
+      if (!("build" in o)) return [];
+      const points = o.build.points.map(({ ef_search, recall, p50_us }) => ({
+        ef_search,
+        recall,
+        p50_us,
+      }));
+      return [
+        {
+          m: o.group.m,
+          ef_construction: o.group.ef_construction,
+          points,
+          best: points.find((p) => p.ef_search === o.build.found_ef) ?? null,
+          memory_bytes: o.build.memory_bytes,
+          build_time_ms: o.build.build_time_ms,
+          snapshot_key: o.build.snapshot_key,
+        },
+      ];
+    });
+  }
+
+  /** The tuner's view of a job: its target, space and remaining budget. */
+  private space(state: AutotuneInput, history: readonly GroupOutcome[]): TargetSpace {
+    if (state.tuning.strategy !== "target_recall") throw new Error("not a target_recall job");
+    const { space, max_builds, min_recall } = state.tuning;
+    const failedBuilds = history.filter((o) => "failed" in o).length;
+    return {
+      target: min_recall,
+      ms: space.m,
+      efConstruction: space.ef_construction,
+      maxEfSearch: space.max_ef_search,
+      // Failed builds count against the budget.
+      maxBuilds: max_builds - failedBuilds,
+    };
+  }
+
+  /** The tuner's next round for a `target_recall` job, given its history. */
+  private next(state: AutotuneInput, history: readonly GroupOutcome[]): NextRound {
+    const failed = history.flatMap((o) => ("failed" in o ? [o.group] : []));
+    return nextRound(this.space(state, history), this.outcomes(history), failed);
+  }
+
+  /** The build groups of a round the tuner asked for, longest first. */
+  private groupsOf(state: AutotuneInput, next: NextRound): BuildGroup[] {
+    if (next.kind === "stop") return [];
+    const space = this.space(state, []);
+    return longestFirst(
+      next.builds.map((p) => ({
+        m: p.m,
+        ef_construction: p.ef_construction,
+        seed: DEFAULT_SEED,
+        target: { recall: space.target, max_ef_search: space.maxEfSearch },
+      })),
+    );
+  }
+}

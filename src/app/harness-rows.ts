@@ -1,0 +1,104 @@
+import { ConflictError, ValidationError } from "../domain/errors";
+import { plainRows } from "../domain/exact-search";
+import { type Harness, isStale } from "../domain/harness";
+import type { IndexRecord } from "../domain/index-record";
+import type { LoadedIndex } from "../domain/loaded-index";
+import type { HarnessService } from "./harness-service";
+import { queryRows } from "./harness-service";
+import type { HnswRunner } from "./hnsw-runner";
+import type { HarnessRows } from "./hnsw-tasks";
+import type { VectorStore } from "./vector-store";
+
+/** An index version, its loaded vectors and a harness's queries and truth against it. */
+export interface Prepared {
+  readonly record: IndexRecord;
+  readonly loaded: LoadedIndex;
+  readonly harness: Harness;
+  readonly rows: HarnessRows;
+}
+
+/**
+ * When the index changed since the harness's ground truth: `refuse` (409 `stale_harness`, the
+ * API's rule) or `recompute` exact truth for the current data (autotune, whose runs may overlap
+ * writes; the stored harness is left as it is).
+ */
+export type WhenStale = "refuse" | "recompute";
+
+/** How many prepared (index version, harness) pairs a process keeps. */
+const CACHE_SIZE = 2;
+
+/**
+ * Prepares what measuring needs, once per process for an index version and a harness version:
+ * every build group of a job on a warm function reuses the loaded vectors, the harness and its
+ * truth (recomputed once when the harness is stale), instead of loading them per build.
+ */
+export class HarnessRowsCache {
+  private readonly cache = new Map<string, Promise<Prepared>>();
+
+  constructor(
+    private readonly deps: { vectors: VectorStore; harnesses: HarnessService; runner: HnswRunner },
+  ) {}
+
+  async prepare(indexName: string, harnessName: string, whenStale: WhenStale): Promise<Prepared> {
+    const record = await this.deps.vectors.getIndex(indexName);
+    const info = await this.deps.harnesses.describe(harnessName);
+    if (info.indexName !== indexName) {
+      throw new ValidationError(
+        `harness "${harnessName}" is over index "${info.indexName}", not "${indexName}"`,
+        "harness_index_mismatch",
+      );
+    }
+    const stale = isStale(info, record);
+    if (stale && (whenStale === "refuse" || info.indexUid !== record.uid)) {
+      const since =
+        info.indexUid === record.uid
+          ? `data_version ${info.dataVersion}, but index "${indexName}" is at data_version ${record.dataVersion}; POST /vectors/hnsw/evals/${harnessName}/refresh first`
+          : `an earlier index "${indexName}", which was deleted and created again`;
+      throw new ConflictError(
+        "stale_harness",
+        `harness "${harnessName}" has ground truth for ${since}`,
+      );
+    }
+    const key = `${record.uid}@${record.dataVersion}/${harnessName}@${info.refreshedAt}`;
+    let prepared = this.cache.get(key);
+    if (!prepared) {
+      prepared = this.compute(record, harnessName, stale);
+      this.cache.set(key, prepared);
+      prepared.catch(() => this.cache.delete(key));
+      while (this.cache.size > CACHE_SIZE)
+        this.cache.delete(this.cache.keys().next().value as string);
+    }
+    return prepared;
+  }
+
+  private async compute(
+    record: IndexRecord,
+    harnessName: string,
+    stale: boolean,
+  ): Promise<Prepared> {
+    const [loaded, harness] = await Promise.all([
+      this.deps.vectors.load(record),
+      this.deps.harnesses.require(harnessName),
+    ]);
+    const queries = queryRows(harness.queries, harness.vectors, harness.dimension, loaded);
+    let truth: Int32Array;
+    if (stale) {
+      // The data moved on since the harness's ground truth: measure against exact truth for the
+      // data the graphs are built from.
+      truth = await this.deps.runner.groundTruth({
+        rows: plainRows(loaded),
+        metric: record.metric,
+        queries,
+        k: harness.k,
+      });
+    } else {
+      truth = new Int32Array(harness.queries.length * harness.k).fill(-1);
+      harness.groundTruth.forEach((ids, q) => {
+        ids.forEach((id, i) => {
+          truth[q * harness.k + i] = loaded.rowOf.get(id) ?? -1;
+        });
+      });
+    }
+    return { record, loaded, harness, rows: { queries, truth, k: harness.k } };
+  }
+}

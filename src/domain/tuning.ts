@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { DEFAULT_MIN_RECALL, type GridEntry, gridSchema, minRecallSchema } from "./autotune";
+import { ValidationError } from "./errors";
+import { HNSW_BOUNDS, hnswParam, MAX_SERVING_EF_SEARCH } from "./hnsw-config";
+import { intInRange } from "./ranges";
+
+/**
+ * How an autotune chooses: `max_recall` (the seed's rule over a grid: max recall, then min p50,
+ * gated by `min_recall`) or `target_recall` (the lowest-latency config whose recall reaches
+ * `min_recall`, found by the tuner in a search space within a build budget).
+ */
+export const STRATEGIES = ["max_recall", "target_recall"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** Where `target_recall` searches. */
+export interface SearchSpace {
+  /** Values of m to consider. */
+  readonly m: readonly number[];
+  /** Range of ef_construction to consider. */
+  readonly ef_construction: { readonly min: number; readonly max: number };
+  /** Largest ef_search measured. */
+  readonly max_ef_search: number;
+}
+
+/** The default search space: m 8, 16, 32; ef_construction 40 to 400; ef_search up to 1,024. */
+export const DEFAULT_SPACE: SearchSpace = {
+  m: [8, 16, 32],
+  ef_construction: { min: 40, max: 400 },
+  max_ef_search: 1024,
+};
+
+/** Graph builds per `target_recall` job: default and bounds. */
+export const MAX_BUILDS = { default: 6, min: 1, max: 20 } as const;
+
+/** A search space as a request gives it: each part optional, within the bounds. */
+export const spaceSchema = z.strictObject({
+  m: z
+    .array(hnswParam("m"), { error: "expected an array of integers" })
+    .min(1, { error: "must hold at least one value" })
+    .max(8, { error: "must hold at most 8 values" })
+    .refine((ms) => new Set(ms).size === ms.length, { error: "must not repeat a value" })
+    .optional(),
+  ef_construction: z
+    .strictObject({
+      min: hnswParam("ef_construction"),
+      max: hnswParam("ef_construction"),
+    })
+    .refine((r) => r.min <= r.max, {
+      error: (issue) => {
+        const r = issue.input as { min: number; max: number };
+        return `min ${r.min} is above max ${r.max}`;
+      },
+    })
+    .optional(),
+  max_ef_search: intInRange(HNSW_BOUNDS.ef_search.min, MAX_SERVING_EF_SEARCH).optional(),
+});
+
+/** The tuning part of an autotune request or policy, as the edge parsed it. */
+export interface TuningRequest {
+  readonly strategy?: Strategy | undefined;
+  readonly min_recall?: number | undefined;
+  readonly grid?: readonly GridEntry[] | undefined;
+  readonly space?:
+    | {
+        readonly m?: readonly number[] | undefined;
+        readonly ef_construction?: { readonly min: number; readonly max: number } | undefined;
+        readonly max_ef_search?: number | undefined;
+      }
+    | undefined;
+  readonly max_builds?: number | undefined;
+}
+
+/** What an autotune is told to do, with every default resolved. */
+export type Tuning =
+  | {
+      readonly strategy: "max_recall";
+      readonly min_recall: number;
+      /** `null`: the default grid. */
+      readonly grid: readonly GridEntry[] | null;
+    }
+  | {
+      readonly strategy: "target_recall";
+      readonly min_recall: number;
+      readonly space: SearchSpace;
+      readonly max_builds: number;
+    };
+
+/** Zod fields shared by the autotune request and the policy body. */
+export const tuningFields = {
+  strategy: z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(", ")}` }).optional(),
+  min_recall: minRecallSchema.optional(),
+  grid: gridSchema.optional(),
+  space: spaceSchema.optional(),
+  max_builds: intInRange(MAX_BUILDS.min, MAX_BUILDS.max).optional(),
+};
+
+/**
+ * Resolves a request's tuning, refusing fields of the other strategy by name (a grid means
+ * nothing to `target_recall`; a space or budget nothing to `max_recall`).
+ */
+export function resolveTuning(request: TuningRequest): Tuning {
+  const strategy = request.strategy ?? "max_recall";
+  const min_recall = request.min_recall ?? DEFAULT_MIN_RECALL;
+  if (strategy === "max_recall") {
+    for (const field of ["space", "max_builds"] as const) {
+      if (request[field] !== undefined) {
+        throw new ValidationError(
+          `${field}: applies to strategy target_recall only; max_recall measures a grid`,
+        );
+      }
+    }
+    return { strategy, min_recall, grid: request.grid ?? null };
+  }
+  if (request.grid !== undefined) {
+    throw new ValidationError(
+      "grid: applies to strategy max_recall only; target_recall searches `space`",
+    );
+  }
+  return {
+    strategy,
+    min_recall,
+    space: {
+      m: request.space?.m ?? DEFAULT_SPACE.m,
+      ef_construction: request.space?.ef_construction ?? DEFAULT_SPACE.ef_construction,
+      max_ef_search: request.space?.max_ef_search ?? DEFAULT_SPACE.max_ef_search,
+    },
+    max_builds: request.max_builds ?? MAX_BUILDS.default,
+  };
+}
