@@ -84,8 +84,11 @@ export interface WorkflowState extends AutotuneInput {
 
 /** Passes over the harness when finalists are measured side by side. */
 export const RUNOFF_PASSES = 5;
-/** Finalists are builds whose p50 at the target is within this share of the best one's. */
-export const RUNOFF_MARGIN = 0.25;
+/**
+ * Finalists are builds whose p50 at the target is within this share of the best one's: wide,
+ * because each build was timed on its own, under whatever else ran then.
+ */
+export const RUNOFF_MARGIN = 0.5;
 /** Most finalists measured side by side. */
 export const RUNOFF_MAX = 4;
 
@@ -108,6 +111,8 @@ export interface AutotuneTasksDeps {
   readonly trials: TrialService;
   readonly journal: TrialJournal;
   readonly promotions: PromotionService;
+  /** Which builds are finalists: within `margin` of the fastest, at most `max` (tests widen it). */
+  readonly runoff?: { readonly margin: number; readonly max: number };
 }
 
 /**
@@ -260,9 +265,10 @@ export class AutotuneTasks {
     const ranked = outcomes.sort(compareOutcomes);
     const fastest = ranked[0]?.best?.p50_us;
     if (fastest === undefined) return { trial_ids: [] };
+    const { margin, max } = this.deps.runoff ?? { margin: RUNOFF_MARGIN, max: RUNOFF_MAX };
     const finalists = ranked
-      .filter((o) => (o.best?.p50_us as number) <= fastest * (1 + RUNOFF_MARGIN))
-      .slice(0, RUNOFF_MAX);
+      .filter((o) => (o.best?.p50_us as number) <= fastest * (1 + margin))
+      .slice(0, max);
     if (finalists.length < 2) return { trial_ids: [] };
     await this.deps.ledger.renewLease(state.index_name, state.job_id);
     const trials = await this.deps.trials.runRunoff({

@@ -51,6 +51,8 @@ function serviceWith(options: { leaseMs: number; jobs?: (store: JobStore) => Job
     trials: env.services.trials,
     journal: env.services.journal,
     promotions: env.services.promotions,
+    // Every build that reaches the target is a finalist, however its own timing went.
+    runoff: { margin: Number.POSITIVE_INFINITY, max: 4 },
   });
   return { service, tasks, clock };
 }
@@ -141,6 +143,64 @@ describe("autotune consistency", () => {
     const afterRetry = await env.services.promotions.get("twice");
     expect(afterRetry.version).toBe(afterFirst.version);
     expect(afterRetry.history).toHaveLength(afterFirst.history.length);
+  });
+
+  it("measures target_recall finalists side by side, and picks the winner from that runoff", async () => {
+    await setup("runoff");
+    const tuned = serviceWith({ leaseMs: 60_000 });
+    const tuning = {
+      strategy: "target_recall" as const,
+      min_recall: 0.5,
+      space: { m: [8, 16], ef_construction: { min: 40, max: 40 }, max_ef_search: 64 },
+      max_builds: 2,
+    };
+    const job = await tuned.service.start({
+      indexName: "runoff",
+      harness: "runoff-h",
+      tuning,
+      trigger: "api",
+      startedBy: "test",
+    });
+    const state = {
+      job_id: job.job_id,
+      index_name: "runoff",
+      harness: "runoff-h",
+      tuning,
+      max_concurrency: 0,
+      refresh_harness: false,
+    };
+    const round = await tuned.tasks.plan(state);
+    expect(round.groups.map((g) => g.m)).toEqual([16, 8]); // longest build first
+    const results = [];
+    for (const group of round.groups) results.push(await tuned.tasks.runGroup({ ...state, group }));
+    // Both builds reach a target this low at the smallest ef_search: both are finalists.
+    expect(results.every((r) => "build" in r && r.build.found_ef === 10)).toBe(true);
+    const tunedState = await tuned.tasks.tune({ ...state, round: { ...round, results } });
+    expect(tunedState.round).toMatchObject({
+      done: true,
+      stop_reason: "used its budget of 2 builds",
+    });
+    const runoff = await tuned.tasks.runoff(tunedState);
+    expect(runoff.trial_ids).toHaveLength(2);
+    const decided = await tuned.tasks.decide({ ...tunedState, runoff });
+    expect(decided.status).toBe("SUCCEEDED");
+    expect(runoff.trial_ids).toContain(decided.winner?.trial_id);
+    const side = decided.trials.filter((t) => runoff.trial_ids.includes(t.trial_id));
+    expect(side.map((t) => t.note)).toEqual([
+      "runoff: 2 finalists measured side by side, 5 interleaved passes",
+      "runoff: 2 finalists measured side by side, 5 interleaved passes",
+    ]);
+    // Each runoff trial names the graph it re-measured, with that build's figures.
+    for (const t of side) {
+      const built = decided.trials.find(
+        (b) => b.snapshot_key === t.snapshot_key && !b.note?.startsWith("runoff"),
+      );
+      expect(t.metrics.memory_bytes).toBe(built?.metrics.memory_bytes);
+      expect(t.metrics.build_time_ms).toBe(built?.metrics.build_time_ms);
+    }
+    expect((await env.services.promotions.get("runoff")).current?.trial_id).toBe(
+      decided.winner?.trial_id,
+    );
   });
 
   it("catches a failing Decide: the job is recorded FAILED, the index can be tuned again", async () => {

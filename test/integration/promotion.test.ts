@@ -221,7 +221,7 @@ describe("activation and search", () => {
     expect(override.status).toBe(200);
     const outOfBounds = await api.post("/vectors/indexes/served/search", {
       vector: vectors[3]?.values,
-      ef_search: 500,
+      ef_search: 5000,
     });
     expect(outOfBounds.status).toBe(400);
 

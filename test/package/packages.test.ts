@@ -6,10 +6,11 @@ import { ALL_FUNCTIONS } from "../../infra/all-functions";
 import { AUTOTUNE_TASKS, SCHEDULE } from "../../infra/autotune-workflow";
 import { runtimeFiles } from "../../infra/bundling";
 import { DEFAULT_ROUTE, ROUTES, type RouteSpec } from "../../infra/routes";
+import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { ensureResources } from "../../src/local/bootstrap";
 import { startEmulators } from "../../src/local/emulators";
 import { localSettings } from "../../src/local/local-stack";
-import { createClients } from "../../src/wiring";
+import { type Clients, createClients, type Settings } from "../../src/wiring";
 import { randomVectors } from "../support/vectors";
 import { apiEvent, TEST_CALLER } from "./api-event";
 import { AwsRecorder } from "./aws-recorder";
@@ -26,16 +27,19 @@ let host: LambdaHost;
 let recorder: AwsRecorder;
 let deployed: ReturnType<typeof synthesizeForLocal>;
 let stopAll: () => Promise<void>;
+let settings: Settings;
+let clients: Clients;
 
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), "vectord-synth-"));
   deployed = synthesizeForLocal(outdir);
   const emulators = await startEmulators();
-  const settings = localSettings({
+  settings = localSettings({
     s3: emulators.s3Endpoint,
     dynamodb: emulators.dynamodbEndpoint,
   });
-  await ensureResources(createClients(settings), settings);
+  clients = createClients(settings);
+  await ensureResources(clients, settings);
   recorder = new AwsRecorder(
     { dynamodb: emulators.dynamodbEndpoint, s3: emulators.s3Endpoint },
     (id) => deployed.statements.get(id) ?? [],
@@ -199,9 +203,52 @@ describe("deployed packages", () => {
       started_by: TEST_CALLER,
     });
     expect(tuned.body.trials).toHaveLength(2);
-    for (const task of ["Plan", "RunBuildGroup", "Decide"] as const) {
+    for (const task of ["Plan", "RunBuildGroup", "Tune", "Decide"] as const) {
       answered.add(AUTOTUNE_TASKS[task].id);
     }
+    // Runoff, as the workflow calls it for a target_recall job holding its lease: two finalists
+    // (here the same graph twice) re-measured side by side through the worker pool.
+    const runoffJob = "01JRUNOFF0000000000000000A";
+    await new DynamoLeaseStore(clients.doc, settings.tables.leases).acquire(
+      "pkg",
+      runoffJob,
+      Date.now(),
+      60_000,
+    );
+    const measured = tuned.body.trials[0];
+    const point = {
+      trial_id: measured.trial_id,
+      ef_search: measured.config.ef_search,
+      recall: measured.metrics.recall_at_k,
+      p50_us: measured.metrics.search_latency_p50_us,
+    };
+    const finalist = {
+      group: { m: measured.config.m, ef_construction: measured.config.ef_construction, seed: 42 },
+      build: {
+        snapshot_key: measured.snapshot_key,
+        memory_bytes: measured.metrics.memory_bytes,
+        build_time_ms: measured.metrics.build_time_ms,
+        found_ef: measured.config.ef_search,
+        points: [point],
+      },
+    };
+    const runoff = await host.call(AUTOTUNE_TASKS.Runoff.id, {
+      job_id: runoffJob,
+      index_name: "pkg",
+      harness: "pkg-h",
+      tuning: {
+        strategy: "target_recall",
+        min_recall: 0,
+        space: { m: [8], ef_construction: { min: 20, max: 40 }, max_ef_search: 64 },
+        max_builds: 2,
+      },
+      max_concurrency: 0,
+      refresh_harness: false,
+      history: [finalist, { ...finalist, group: { ...finalist.group, m: 9 } }],
+    });
+    expect(runoff.trial_ids).toHaveLength(2);
+    answered.add(AUTOTUNE_TASKS.Runoff.id);
+    await new DynamoLeaseStore(clients.doc, settings.tables.leases).release("pkg", runoffJob);
     const jobId = tuned.body.job_id as string;
     expect((await api("GetAutotune", { params: { job_id: jobId } })).body.status).toBe("SUCCEEDED");
     expect((await api("ListAutotune", { query: { index_name: "pkg" } })).body.jobs).toHaveLength(1);
