@@ -5,6 +5,8 @@ import { measureArms } from "../src/domain/hnsw-measure";
 import { upsertBody } from "../src/http/schemas";
 import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
+import { loadedStack } from "./mnist-stack";
+import { benchTargetRecall } from "./tuning";
 
 // `npm run bench`: each claim is a ratio against a baseline measured in the same run.
 
@@ -124,4 +126,12 @@ benchExactSearch();
 benchValidation();
 benchGroundTruth();
 benchTrial();
-await benchAutotune(data);
+{
+  const env = await loadedStack(data, "mnist", { queries: 100 });
+  try {
+    await benchAutotune(env, "mnist", data.name);
+    await benchTargetRecall(env, "mnist", data.name);
+  } finally {
+    await env.stop();
+  }
+}

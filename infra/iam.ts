@@ -6,7 +6,8 @@ import type { TableKey } from "./tables";
 /** The S3 actions each object verb stands for. */
 export const OBJECT_ACTIONS: Readonly<Record<ObjectVerb, readonly string[]>> = {
   read: ["s3:GetObject"],
-  write: ["s3:PutObject"],
+  // Streamed uploads go up in parts; a failed one is aborted.
+  write: ["s3:PutObject", "s3:AbortMultipartUpload"],
   delete: ["s3:DeleteObject"],
 };
 

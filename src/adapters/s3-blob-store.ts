@@ -1,3 +1,7 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
@@ -7,7 +11,15 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
 import type { BlobStore } from "../app/ports";
+
+/** Part size of streamed uploads: a graph under it goes up in one PUT. */
+const UPLOAD_PART_BYTES = 64 * 1024 * 1024;
+
+function isMissing(err: unknown): boolean {
+  return err instanceof NoSuchKey || (err as { name?: string }).name === "NoSuchKey";
+}
 
 /** {@link BlobStore} on one S3 bucket. */
 export class S3BlobStore implements BlobStore {
@@ -22,14 +34,43 @@ export class S3BlobStore implements BlobStore {
     );
   }
 
+  async putFile(key: string, path: string, contentType: string): Promise<void> {
+    const upload = new Upload({
+      client: this.s3,
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: createReadStream(path),
+        ContentType: contentType,
+      },
+      partSize: UPLOAD_PART_BYTES,
+      queueSize: 4,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+  }
+
+  async getToFile(key: string, path: string): Promise<boolean> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!out.Body) {
+        await writeFile(path, new Uint8Array());
+        return true;
+      }
+      await pipeline(out.Body as Readable, createWriteStream(path));
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
     } catch (err) {
-      if (err instanceof NoSuchKey || (err as { name?: string }).name === "NoSuchKey") {
-        return undefined;
-      }
+      if (isMissing(err)) return undefined;
       throw err;
     }
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generationStem } from "../../infra/storage";
@@ -118,7 +118,7 @@ export class ActivationService {
           });
           buildTimeMs = built.buildTimeMs;
           recordBuild("activation", buildTimeMs);
-          await this.deps.blobs.put(graphKey, await readFile(path), "application/octet-stream");
+          await this.deps.blobs.putFile(graphKey, path, "application/octet-stream");
         } finally {
           await rm(path, { force: true });
         }

@@ -135,7 +135,7 @@ export class AutotuneService {
     const deadline = Date.now() + seconds * 1000;
     let job = await this.get(jobId);
     while (job.status === "RUNNING" && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 50));
       job = await this.get(jobId);
     }
     return job;

@@ -399,9 +399,8 @@ export class AutotuneTasks {
     }
     let promoted = false;
     if (decision.winner) {
-      await this.deps.promotions.promote(
-        state.index_name,
-        decision.winner.trial_id,
+      await this.deps.promotions.promoteTrial(
+        decision.winner,
         "autotune",
         winnerNote(decision.winner),
         job.job_id,

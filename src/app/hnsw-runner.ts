@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
+import { buildCost } from "../domain/autotune";
 import { logger } from "../logger";
 import type {
   BuildTask,
@@ -31,12 +32,49 @@ function workerFile(): string {
 }
 
 /**
+ * Runs tasks on at most `slots` at once; waiting tasks start in priority order (highest first),
+ * whatever order they arrived in, so a round's longest builds start first and the round ends
+ * sooner.
+ */
+function priorityScheduler(slots: number) {
+  let running = 0;
+  const waiting: { priority: number; seq: number; start: () => void }[] = [];
+  let seq = 0;
+  const next = () => {
+    while (running < slots && waiting.length > 0) {
+      running++;
+      (waiting.shift() as (typeof waiting)[number]).start();
+    }
+  };
+  return <T>(priority: number, run: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      waiting.push({
+        priority,
+        seq: seq++,
+        start: () => {
+          run()
+            .then(resolve, reject)
+            .finally(() => {
+              running--;
+              next();
+            });
+        },
+      });
+      waiting.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+      next();
+    });
+}
+
+/**
  * A pool of up to `maxThreads` workers (default: the machine's cores), so builds run in
- * parallel and never block the event loop. Idle workers exit after `idleTimeoutMs`.
+ * parallel and never block the event loop; the costliest waiting build starts first. Idle
+ * workers exit after `idleTimeoutMs`.
  */
 export function createHnswRunner(
   options: { maxThreads?: number; idleTimeoutMs?: number } = {},
 ): HnswRunner {
+  const maxThreads = options.maxThreads ?? availableParallelism();
+  const schedule = priorityScheduler(maxThreads);
   let pool: Promise<Piscina> | undefined;
   // Loaded on first use, so functions that never build graphs never load piscina (their bundles
   // do not ship it).
@@ -45,7 +83,7 @@ export function createHnswRunner(
       const created = new Piscina({
         filename: workerFile(),
         minThreads: 0,
-        maxThreads: options.maxThreads ?? availableParallelism(),
+        maxThreads,
         idleTimeout: options.idleTimeoutMs ?? 60_000,
       });
       // A worker that dies fails its task (the caller sees the error); it must never take the
@@ -57,14 +95,15 @@ export function createHnswRunner(
     });
     return pool;
   };
-  const run = async <T>(task: unknown, name: string): Promise<T> =>
-    (await get()).run(task, { name }) as Promise<T>;
+  const run = <T>(task: unknown, name: string, priority = 0): Promise<T> =>
+    schedule(priority, async () => (await get()).run(task, { name }) as Promise<T>);
   return {
-    measure: (task) => run<MeasureResult>(task, "buildAndMeasure"),
-    tune: (task) => run<TuneResult>(task, "buildAndTune"),
+    measure: (task) => run<MeasureResult>(task, "buildAndMeasure", buildCost(task.build)),
+    tune: (task) => run<TuneResult>(task, "buildAndTune", buildCost(task.build)),
     runoff: (task) => run<SearchResultSummary[]>(task, "runoff"),
     groundTruth: (task) => run<Int32Array>(task, "groundTruth"),
-    build: (task) => run<{ buildTimeMs: number; bytes: number }>(task, "buildToFile"),
+    build: (task) =>
+      run<{ buildTimeMs: number; bytes: number }>(task, "buildToFile", buildCost(task.build)),
     async close() {
       const p = pool;
       pool = undefined;

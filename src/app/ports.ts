@@ -13,8 +13,15 @@ import type { Tuning } from "../domain/tuning";
 export interface BlobStore {
   /** Writes a blob; durable when the promise resolves. */
   put(key: string, body: Uint8Array | string, contentType: string): Promise<void>;
+  /**
+   * Writes a local file as a blob, streamed (large files go up in parts): graphs can be larger
+   * than what a function should hold twice in memory. Durable when the promise resolves.
+   */
+  putFile(key: string, path: string, contentType: string): Promise<void>;
   /** Reads a blob, or `undefined` when there is none at `key`. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /** Streams a blob into a local file; `false` when there is none at `key`. */
+  getToFile(key: string, path: string): Promise<boolean>;
   /**
    * Copies a blob inside the store (server-side, no download); `false` when there is nothing at
    * `from`.

@@ -8,6 +8,7 @@ import {
   type PromotionRecord,
   promotedByJob,
 } from "../domain/promotion";
+import type { Trial } from "../domain/trial";
 import type { PromotionRegistry } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import type { TrialService } from "./trial-service";
@@ -52,12 +53,24 @@ export class PromotionService {
     trialId: string,
     promotedBy: string,
     note: string | null,
+  ): Promise<PromotionChange> {
+    return this.promoteTrial(await this.deps.trials.get(indexName, trialId), promotedBy, note);
+  }
+
+  /** {@link promote} of a trial already read from the journal (autotune's Decide has it). */
+  promoteTrial(
+    trial: Trial,
+    promotedBy: string,
+    note: string | null,
     jobId?: string,
   ): Promise<PromotionChange> {
-    const trial = await this.deps.trials.get(indexName, trialId);
+    const indexName = trial.index_name;
     const entry = entryFromTrial(trial, promotedBy, note, this.now().toISOString(), jobId);
-    return this.change(indexName, `promote trial "${trialId}" on index "${indexName}"`, (record) =>
-      jobId && promotedByJob(record, jobId) ? null : applyPromote(record, indexName, entry),
+    return this.change(
+      indexName,
+      `promote trial "${trial.trial_id}" on index "${indexName}"`,
+      (record) =>
+        jobId && promotedByJob(record, jobId) ? null : applyPromote(record, indexName, entry),
     );
   }
 

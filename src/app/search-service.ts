@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HnswConfig } from "../domain/hnsw-config";
@@ -133,21 +133,20 @@ export class SearchService {
   }
 
   private async load(record: IndexRecord, active: ActiveGeneration): Promise<LoadedGeneration> {
-    const [graphBytes, rowsBytes] = await Promise.all([
-      this.blobs.get(active.graph_key),
-      this.blobs.get(active.rows_key),
-    ]);
-    if (!graphBytes || !rowsBytes) {
-      throw new Error(
-        `generation ${active.generation} of "${record.name}" is missing ${graphBytes ? active.rows_key : active.graph_key}`,
-      );
-    }
-    // hnswlib reads graphs from files only; loaded lazily so functions that never search by
-    // graph never load the native addon.
-    const { default: hnswlib } = await import("hnswlib-node");
+    // hnswlib reads graphs from files only: the graph streams to /tmp and is read from there.
     const path = join(tmpdir(), `vectord-serve-${randomUUID()}.hnsw`);
     try {
-      await writeFile(path, graphBytes);
+      const [hasGraph, rowsBytes] = await Promise.all([
+        this.blobs.getToFile(active.graph_key, path),
+        this.blobs.get(active.rows_key),
+      ]);
+      if (!hasGraph || !rowsBytes) {
+        throw new Error(
+          `generation ${active.generation} of "${record.name}" is missing ${hasGraph ? active.rows_key : active.graph_key}`,
+        );
+      }
+      // Loaded lazily, so functions that never search by graph never load the native addon.
+      const { default: hnswlib } = await import("hnswlib-node");
       const graph = new hnswlib.HierarchicalNSW(record.metric, record.dimension);
       await graph.readIndex(path);
       const rows = JSON.parse(Buffer.from(rowsBytes).toString("utf8")) as GenerationRows;

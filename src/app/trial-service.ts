@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monotonicFactory } from "ulid";
@@ -154,10 +154,9 @@ export class TrialService {
     try {
       await Promise.all(
         request.finalists.map(async (f, i) => {
-          const bytes = await this.deps.blobs.get(f.snapshot_key);
-          if (!bytes)
+          if (!(await this.deps.blobs.getToFile(f.snapshot_key, paths[i] as string))) {
             throw new NotFoundError("snapshot_not_found", `graph ${f.snapshot_key} is gone`);
-          await writeFile(paths[i] as string, bytes);
+          }
         }),
       );
       const searches = await this.deps.runner.runoff({
@@ -234,11 +233,7 @@ export class TrialService {
       const { result, value } = await measure(snapshotPath);
       recordBuild(request.source, result.buildTimeMs);
       const snapshotKey = `${snapshotStem(prepared.record, randomUUID())}.hnsw`;
-      await this.deps.blobs.put(
-        snapshotKey,
-        await readFile(snapshotPath),
-        "application/octet-stream",
-      );
+      await this.deps.blobs.putFile(snapshotKey, snapshotPath, "application/octet-stream");
       const trials = result.searches.map((s) =>
         this.trialOf(prepared, request, { ...request.build, ef_search: s.efSearch }, s, {
           snapshotKey,

@@ -3,7 +3,7 @@ import { ValidationError } from "./errors";
 import { DEFAULT_M, DEFAULT_SEED, hnswParam } from "./hnsw-config";
 import { numberInRange } from "./ranges";
 import { bestTrial, type Trial } from "./trial";
-import { compareLatency, paretoFront } from "./tuner";
+import { paretoFront, pickFastest } from "./tuner";
 import type { SearchSpace, Strategy } from "./tuning";
 
 /** One grid entry: a config to try (seed is always the default, so trials are comparable). */
@@ -58,11 +58,16 @@ export interface BuildGroup {
   readonly target?: { readonly recall: number; readonly max_ef_search: number };
 }
 
-/** Longest builds first (cost grows with ef_construction and m), so a round ends sooner. */
+/** A build's expected cost, for ordering: it grows with ef_construction and m. */
+export function buildCost(build: { m: number; ef_construction: number }): number {
+  return build.m * build.ef_construction;
+}
+
+/** Longest builds first, so a round ends sooner. */
 export function longestFirst<T extends { m: number; ef_construction: number }>(
   groups: readonly T[],
 ): T[] {
-  return [...groups].sort((a, b) => b.ef_construction * b.m - a.ef_construction * a.m);
+  return [...groups].sort((a, b) => buildCost(b) - buildCost(a));
 }
 
 /** Groups grid entries by (m, ef_construction), keeping first-seen order; duplicates are refused. */
@@ -178,10 +183,7 @@ export function decideTarget(
       ? ` (${failed.length} build(s) failed: ${failed.map((f) => f.error).join("; ")})`
       : "";
   const reaching = finalists.filter((t) => t.metrics.recall_at_k >= target);
-  const winner =
-    [...reaching].sort(
-      (a, b) => compareLatency(latencyKey(a), latencyKey(b)) || (a.trial_id < b.trial_id ? -1 : 1),
-    )[0] ?? null;
+  const winner = pickFastest(reaching.map((t) => ({ ...latencyKey(t), trial: t })))?.trial ?? null;
   if (!winner) {
     const top = [...trials].sort(
       (a, b) => b.metrics.recall_at_k - a.metrics.recall_at_k,

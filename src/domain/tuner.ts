@@ -102,6 +102,23 @@ export function compareLatency(
   return a.p50_us - b.p50_us;
 }
 
+/**
+ * The pick among measured candidates: the fastest p50, unless others are within
+ * {@link TIE_MARGIN} of it; among those ties, the smallest memory, then the shortest build. So the
+ * pick is never more than the margin slower than the fastest.
+ */
+export function pickFastest<
+  T extends { p50_us: number; memory_bytes: number; build_time_ms: number },
+>(candidates: readonly T[]): T | undefined {
+  if (candidates.length === 0) return undefined;
+  const fastest = Math.min(...candidates.map((c) => c.p50_us));
+  const tied = candidates.filter((c) => c.p50_us <= fastest * (1 + TIE_MARGIN));
+  return [...tied].sort(
+    (a, b) =>
+      a.memory_bytes - b.memory_bytes || a.build_time_ms - b.build_time_ms || a.p50_us - b.p50_us,
+  )[0];
+}
+
 /** True when two latencies are within {@link TIE_MARGIN} of each other. */
 export function isTie(a: number, b: number): boolean {
   return Math.abs(a - b) <= TIE_MARGIN * Math.min(a, b);

@@ -92,7 +92,7 @@ describe("least privilege", () => {
     expect(dataStatements("DeleteVector")).toEqual([
       {
         Sid: "ObjectsSegments",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
         Effect: "Allow",
         Resource: objects("indexes/*/segments/*"),
       },

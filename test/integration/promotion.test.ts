@@ -290,6 +290,10 @@ describe("activation and search", () => {
         written.push(key);
         return blobs.put(key, body, type);
       },
+      putFile: async (key: string, path: string, type: string) => {
+        written.push(key);
+        return blobs.putFile(key, path, type);
+      },
     }) as S3BlobStore;
     const activation = new ActivationService({
       catalog: failing,

@@ -7,6 +7,7 @@ import {
   efConstructionLadder,
   nextRound,
   paretoFront,
+  pickFastest,
   searchEf,
   type TargetSpace,
 } from "../../src/domain/tuner";
@@ -153,6 +154,20 @@ describe("ef_search search within a graph", () => {
       found: 10,
     });
     expect(searchEf(() => 0.5, 0.9, 10, 1024).found).toBeNull();
+  });
+});
+
+describe("the final pick", () => {
+  it("takes the fastest, unless ties within 5% have less memory, then a shorter build", () => {
+    const c = (id: string, p50_us: number, memory_bytes: number, build_time_ms: number) => ({
+      id,
+      p50_us,
+      memory_bytes,
+      build_time_ms,
+    });
+    expect(pickFastest([c("a", 100, 30, 5), c("b", 104, 20, 9), c("c", 104, 20, 4)])?.id).toBe("c");
+    expect(pickFastest([c("a", 100, 30, 5), c("b", 106, 10, 1)])?.id).toBe("a");
+    expect(pickFastest([])).toBeUndefined();
   });
 });
 
