@@ -30,6 +30,8 @@ export interface FunctionAccess {
   readonly tables?: Partial<Record<TableKey, readonly TableAction[]>>;
   /** Starts executions of the autotune state machine. */
   readonly startsAutotune?: boolean;
+  /** Background tasks it starts (invokes their functions asynchronously). */
+  readonly startsTasks?: readonly "compact"[];
 }
 
 /** API Gateway throttling of a route: steady requests per second and burst. */

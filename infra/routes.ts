@@ -70,7 +70,12 @@ export const ROUTES: readonly RouteSpec[] = [
     access: {
       lists: ["segments", "snapshots"],
       objects: { segments: ["delete"], generations: ["delete"], snapshots: ["delete"] },
-      tables: { indexes: ["DeleteItem"] },
+      tables: {
+        indexes: ["DeleteItem"],
+        promotions: ["DeleteItem"],
+        policies: ["DeleteItem"],
+        leases: ["DeleteItem"],
+      },
     },
   },
   {
@@ -88,6 +93,7 @@ export const ROUTES: readonly RouteSpec[] = [
         jobs: ["PutItem"],
       },
       startsAutotune: true,
+      startsTasks: ["compact"],
     },
     memoryMb: 1024,
   },
@@ -107,6 +113,7 @@ export const ROUTES: readonly RouteSpec[] = [
     access: {
       objects: { segments: ["read", "write", "delete"] },
       tables: { indexes: ["GetItem", "UpdateItem"] },
+      startsTasks: ["compact"],
     },
   },
   {
@@ -338,7 +345,8 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "GET",
     path: "/vectors/hnsw/autotune/policies/{index}",
     entry: "functions/get-policy.ts",
-    access: { tables: { policies: ["GetItem"] } },
+    // A policy left by a deleted index of the same name is not this one's: the catalog says.
+    access: { tables: { indexes: READ_INDEX, policies: ["GetItem"] } },
   },
   {
     id: "DeletePolicy",

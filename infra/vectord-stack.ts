@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import {
   AUTOTUNE_TASKS,
@@ -6,6 +7,7 @@ import {
   SCHEDULE,
   STATE_MACHINE_ENV_VAR,
 } from "./autotune-workflow";
+import { BACKGROUND_TASKS, type BackgroundTaskName, taskFunctionEnvVar } from "./background-tasks";
 import { DEFAULT_CONFIG, type StackConfig } from "./config";
 import { Api } from "./constructs/api";
 import { type ServiceFunction, ServiceFunctions } from "./constructs/functions";
@@ -47,6 +49,33 @@ export class VectordStack extends Stack {
       return created;
     };
 
+    // Background tasks first: the functions that start them learn their names.
+    const background = {} as Record<BackgroundTaskName, ServiceFunction>;
+    for (const [task, spec] of Object.entries(BACKGROUND_TASKS) as [
+      BackgroundTaskName,
+      FunctionSpec,
+    ][]) {
+      background[task] = add(spec);
+    }
+    const addWithTasks = (spec: FunctionSpec, environment: Record<string, string> = {}) => {
+      const taskEnvironment: Record<string, string> = {};
+      for (const task of spec.access.startsTasks ?? []) {
+        taskEnvironment[taskFunctionEnvVar(task)] = background[task].fn.functionName;
+      }
+      const created = add(spec, { ...environment, ...taskEnvironment });
+      for (const task of spec.access.startsTasks ?? []) {
+        // Exactly the task's function (no version or alias wildcard).
+        created.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            sid: `Start${BACKGROUND_TASKS[task].id}`,
+            actions: ["lambda:InvokeFunction"],
+            resources: [background[task].fn.functionArn],
+          }),
+        );
+      }
+      return created;
+    };
+
     const tasks = {} as Record<AutotuneTaskState, ServiceFunction["fn"]>;
     for (const [state, spec] of Object.entries(AUTOTUNE_TASKS) as [
       AutotuneTaskState,
@@ -58,7 +87,7 @@ export class VectordStack extends Stack {
     const machine = this.workflow.stateMachine;
     // Functions that start autotune learn the state machine and may start executions of it.
     const addStarter = (spec: FunctionSpec) => {
-      const created = add(
+      const created = addWithTasks(
         spec,
         spec.access.startsAutotune ? { [STATE_MACHINE_ENV_VAR]: machine.stateMachineArn } : {},
       );

@@ -1,8 +1,10 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { STATE_MACHINE_ENV_VAR } from "../infra/autotune-workflow";
+import { taskFunctionEnvVar } from "../infra/background-tasks";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
 import { DynamoJobStore } from "./adapters/dynamo-job-store";
@@ -11,19 +13,25 @@ import { DynamoPolicyStore } from "./adapters/dynamo-policy-store";
 import { DynamoProfileRepository } from "./adapters/dynamo-profile-repository";
 import { DynamoPromotionRegistry } from "./adapters/dynamo-promotion-registry";
 import { DynamoTrialJournal } from "./adapters/dynamo-trial-journal";
+import { LambdaBackgroundTasks } from "./adapters/lambda-tasks";
 import { S3BlobStore } from "./adapters/s3-blob-store";
 import { SfnWorkflowStarter } from "./adapters/sfn-workflow-starter";
 import { ActivationService } from "./app/activation-service";
 import { AutotuneService } from "./app/autotune-service";
 import { AutotuneTasks } from "./app/autotune-tasks";
+import { Compactor } from "./app/compactor";
+import { Generations } from "./app/generations";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
+import { IndexDeletion } from "./app/index-deletion";
 import { IngestService } from "./app/ingest-service";
 import { JobLedger } from "./app/job-ledger";
-import type { TrialJournal, WorkflowStarter } from "./app/ports";
+import { LiveState } from "./app/live-state";
+import type { BackgroundTasks, TrialJournal, WorkflowStarter } from "./app/ports";
 import { ProfileService } from "./app/profile-service";
 import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
+import { SegmentStore } from "./app/segment-store";
 import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
 import { tracer } from "./telemetry";
@@ -37,13 +45,20 @@ export interface Settings {
   readonly bucket: string;
   readonly tables: Readonly<Record<TableKey, string>>;
   /** Emulator endpoints; omitted on AWS. */
-  readonly endpoints?: { readonly s3?: string; readonly dynamodb?: string; readonly sfn?: string };
+  readonly endpoints?: {
+    readonly s3?: string;
+    readonly dynamodb?: string;
+    readonly sfn?: string;
+    readonly lambda?: string;
+  };
   /** Static credentials, for emulators only. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** The autotune state machine; without it autotune runs in-process (local stack). */
   readonly stateMachineArn?: string;
   /** How long an autotune lease holds without renewal (default 30 minutes). */
   readonly leaseMs?: number;
+  /** Background tasks' functions; without them tasks run in-process (local stack). */
+  readonly taskFunctions?: { readonly compact: string };
 }
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
@@ -54,6 +69,7 @@ export const ENDPOINT_ENV = {
   s3: "VECTORD_S3_ENDPOINT",
   dynamodb: "VECTORD_DYNAMODB_ENDPOINT",
   sfn: "VECTORD_SFN_ENDPOINT",
+  lambda: "VECTORD_LAMBDA_ENDPOINT",
 } as const;
 
 /** Reads {@link Settings} from environment variables; throws naming any that is missing. */
@@ -69,7 +85,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   const s3 = env[ENDPOINT_ENV.s3];
   const dynamodb = env[ENDPOINT_ENV.dynamodb];
   const sfn = env[ENDPOINT_ENV.sfn];
-  const local = Boolean(s3 || dynamodb || sfn);
+  const lambda = env[ENDPOINT_ENV.lambda];
+  const local = Boolean(s3 || dynamodb || sfn || lambda);
+  const compactFunction = env[taskFunctionEnvVar("compact")];
   const stateMachineArn = env[STATE_MACHINE_ENV_VAR];
   const leaseSeconds = Number(env[LEASE_ENV_VAR]);
   return {
@@ -78,7 +96,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
-    ...(local ? { endpoints: { s3, dynamodb, sfn } } : {}),
+    ...(local ? { endpoints: { s3, dynamodb, sfn, lambda } } : {}),
+    ...(compactFunction ? { taskFunctions: { compact: compactFunction } } : {}),
     ...(local ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {}),
   };
 }
@@ -94,6 +113,7 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.endpoints?.s3) env[ENDPOINT_ENV.s3] = settings.endpoints.s3;
   if (settings.endpoints?.dynamodb) env[ENDPOINT_ENV.dynamodb] = settings.endpoints.dynamodb;
   if (settings.endpoints?.sfn) env[ENDPOINT_ENV.sfn] = settings.endpoints.sfn;
+  if (settings.endpoints?.lambda) env[ENDPOINT_ENV.lambda] = settings.endpoints.lambda;
   return env;
 }
 
@@ -103,6 +123,7 @@ export interface Clients {
   readonly dynamodb: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
   readonly sfn: SFNClient;
+  readonly lambda: LambdaClient;
 }
 
 export function createClients(settings: Settings): Clients {
@@ -133,9 +154,13 @@ export function createClients(settings: Settings): Clients {
     ...common,
     ...(settings.endpoints?.sfn ? { endpoint: settings.endpoints.sfn } : {}),
   });
+  const lambda = new LambdaClient({
+    ...common,
+    ...(settings.endpoints?.lambda ? { endpoint: settings.endpoints.lambda } : {}),
+  });
   // On Lambda, every AWS call is a subsegment of the invocation's trace (no-op elsewhere).
-  for (const client of [s3, dynamodb, sfn]) tracer.captureAWSv3Client(client);
-  return { s3, dynamodb, doc, sfn };
+  for (const client of [s3, dynamodb, sfn, lambda]) tracer.captureAWSv3Client(client);
+  return { s3, dynamodb, doc, sfn, lambda };
 }
 
 /** Everything a handler may use. Built once per module (one Lambda = one module). */
@@ -152,7 +177,10 @@ export interface Services {
   readonly autotune: AutotuneService;
   readonly autotuneTasks: AutotuneTasks;
   readonly ingest: IngestService;
+  readonly deletion: IndexDeletion;
   readonly runner: HnswRunner;
+  readonly compactor: Compactor;
+  readonly tasks: BackgroundTasks;
   /** Stops the worker threads. */
   close(): Promise<void>;
 }
@@ -163,23 +191,37 @@ export function createServices(settings: Settings): Services {
   const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes);
   const journal = new DynamoTrialJournal(clients.doc, settings.tables.trials);
   const runner = createHnswRunner();
-  const vectors = new VectorStore({ catalog, blobs });
+  const segments = new SegmentStore(blobs);
+  const leases = new DynamoLeaseStore(clients.doc, settings.tables.leases);
+  const tasks: BackgroundTasks = settings.taskFunctions
+    ? new LambdaBackgroundTasks(clients.lambda, settings.taskFunctions)
+    : inProcessTasks();
+  const compactor = new Compactor({ catalog, segments, leases });
+  const vectors = new VectorStore({
+    catalog,
+    blobs,
+    segments,
+    live: new LiveState(segments),
+    compaction: { tasks, due: (record) => compactor.due(record) },
+  });
   const harnesses = new HarnessService({ blobs, vectors, runner });
   const trials = new TrialService({ blobs, journal, vectors, harnesses, runner });
   const registry = new DynamoPromotionRegistry(clients.doc, settings.tables.promotions);
   const promotions = new PromotionService({ registry, trials, vectors });
-  const activation = new ActivationService({ catalog, blobs, vectors, promotions, runner });
+  const generations = new Generations({ catalog, blobs });
+  const activation = new ActivationService({ blobs, vectors, promotions, runner, generations });
   const search = new SearchService(vectors, blobs);
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
   const profiles = new ProfileService({ profiles: profileRepository, vectors, activation, search });
+  const policies = new DynamoPolicyStore(clients.doc, settings.tables.policies);
   const ledger = new JobLedger({
     jobs: new DynamoJobStore(clients.doc, settings.tables.jobs),
-    leases: new DynamoLeaseStore(clients.doc, settings.tables.leases),
+    leases,
     ...(settings.leaseMs ? { leaseMs: settings.leaseMs } : {}),
   });
   const autotune = new AutotuneService({
     ledger,
-    policies: new DynamoPolicyStore(clients.doc, settings.tables.policies),
+    policies,
     workflow: settings.stateMachineArn
       ? new SfnWorkflowStarter(clients.sfn, settings.stateMachineArn)
       : inProcessWorkflow(),
@@ -195,6 +237,7 @@ export function createServices(settings: Settings): Services {
     promotions,
   });
   const ingest = new IngestService(vectors, autotune);
+  const deletion = new IndexDeletion({ vectors, promotions, policies, leases });
   return {
     settings,
     vectors,
@@ -208,8 +251,28 @@ export function createServices(settings: Settings): Services {
     autotune,
     autotuneTasks,
     ingest,
+    deletion,
     runner,
+    compactor,
+    tasks,
     close: () => runner.close(),
+  };
+}
+
+/**
+ * The local stack's background tasks, loaded on first use by a computed specifier so Lambda
+ * bundles never include them (on AWS every function that starts a task has its function's name).
+ */
+function inProcessTasks(): BackgroundTasks {
+  const load = async () => {
+    const specifier = new URL("./local/local-tasks.ts", import.meta.url).href;
+    return ((await import(/* @vite-ignore */ specifier)) as typeof import("./local/local-tasks"))
+      .localTasks;
+  };
+  return {
+    async compact(indexName) {
+      (await load())().compact(indexName);
+    },
   };
 }
 

@@ -105,21 +105,32 @@ export class DynamoIndexCatalog implements IndexCatalog {
     });
   }
 
-  replaceTail(
+  replaceRun(
     current: IndexRecord,
-    keep: number,
-    merged: SegmentRef,
+    start: number,
+    end: number,
+    merged: SegmentRef | null,
   ): Promise<IndexRecord | typeof LOST_RACE> {
+    const names: Record<string, string> = { "#segments": "segments", "#id": "id" };
+    const values: Record<string, unknown> = {
+      ":segment_count": current.segments.length,
+      ":segments": [
+        ...current.segments.slice(0, start),
+        ...(merged ? [merged] : []),
+        ...current.segments.slice(end),
+      ],
+    };
+    // Same incarnation, no segment appended since, and the replaced ones still in place.
+    const conditions = [SAME_INCARNATION, SAME_SEGMENT_COUNT];
+    for (let i = start; i < end; i++) {
+      values[`:id${i}`] = (current.segments[i] as SegmentRef).id;
+      conditions.push(`#segments[${i}].#id = :id${i}`);
+    }
     return this.conditionalUpdate(current, {
       UpdateExpression: "SET #segments = :segments",
-      // Same incarnation, no write since, no other compaction since.
-      ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ} AND ${SAME_SEGMENT_COUNT}`,
-      ExpressionAttributeNames: { "#data_version": "data_version", "#segments": "segments" },
-      ExpressionAttributeValues: {
-        ":expected_version": current.dataVersion,
-        ":segment_count": current.segments.length,
-        ":segments": [...current.segments.slice(0, keep), merged],
-      },
+      ConditionExpression: conditions.join(" AND "),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     });
   }
 
@@ -211,6 +222,9 @@ function fromItem(item: IndexItem): IndexRecord {
       id: s.id,
       vectors: Number(s.vectors),
       deletes: Number(s.deletes),
+      bytes: Number(s.bytes ?? 0),
+      min_version: Number(s.min_version ?? 0),
+      max_version: Number(s.max_version ?? 0),
     })),
     createdAt: item.created_at,
     updatedAt: item.updated_at,

@@ -100,6 +100,12 @@ export class DynamoLeaseStore implements LeaseStore {
     return item?.job_id && Number(item.expires_at_ms) >= nowMs ? item.job_id : undefined;
   }
 
+  async clear(indexName: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: { index_name: indexName } }),
+    );
+  }
+
   async release(indexName: string, jobId: string): Promise<void> {
     try {
       await this.db.send(

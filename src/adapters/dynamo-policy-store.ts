@@ -35,7 +35,8 @@ export class DynamoPolicyStore implements PolicyStore {
         TableName: this.table,
         Key: { index_name: settings.index_name },
         UpdateExpression: [
-          "SET #harness = :harness, #strategy = :strategy, #min_recall = :min_recall, #grid = :grid",
+          "SET #harness = :harness, #index_uid = :index_uid, #strategy = :strategy",
+          "#min_recall = :min_recall, #grid = :grid",
           "#space = :space, #max_builds = :max_builds",
           "#every_minutes = :every_minutes, #min_new_vectors = :min_new_vectors, #updated_at = :now",
           // Bookkeeping: set once, then only by recordStart.
@@ -46,6 +47,7 @@ export class DynamoPolicyStore implements PolicyStore {
         ].join(", "),
         ExpressionAttributeNames: {
           "#harness": "harness",
+          "#index_uid": "index_uid",
           "#strategy": "strategy",
           "#space": "space",
           "#max_builds": "max_builds",
@@ -61,6 +63,7 @@ export class DynamoPolicyStore implements PolicyStore {
         },
         ExpressionAttributeValues: {
           ":harness": settings.harness,
+          ":index_uid": settings.index_uid,
           ":strategy": settings.strategy,
           ":space": settings.space,
           ":max_builds": settings.max_builds,

@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { LOST_RACE, type PromotionRegistry } from "../app/ports";
 import type { PromotionRecord } from "../domain/promotion";
 import { isConditionFailed } from "./dynamo-errors";
@@ -23,6 +28,12 @@ export class DynamoPromotionRegistry implements PromotionRegistry {
       }),
     );
     return out.Item as PromotionRecord | undefined;
+  }
+
+  async remove(indexName: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: { index_name: indexName } }),
+    );
   }
 
   async put(next: PromotionRecord, expectedVersion: number): Promise<true | typeof LOST_RACE> {

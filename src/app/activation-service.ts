@@ -2,30 +2,36 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generationStem } from "../../infra/storage";
-import { ConflictError, NotFoundError } from "../domain/errors";
+import { ConflictError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import type { HnswConfig } from "../domain/hnsw-config";
-import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import type { IndexRecord } from "../domain/index-record";
+import {
+  generationRows,
+  holdsExactly,
+  type LabelMap,
+  labelsKeyOf,
+  labelsOf,
+} from "../domain/label-map";
+import type { LoadedIndex } from "../domain/loaded-index";
 import { BUILTIN_DEFAULT_CONFIG, type PromotionEntry } from "../domain/promotion";
 import { logger } from "../logger";
 import { recordActivation, recordBuild } from "../telemetry";
+import type { GenerationKeys, Generations } from "./generations";
+import { newGenerationKeys } from "./generations";
 import type { HnswRunner } from "./hnsw-runner";
-import type { BlobStore, IndexCatalog } from "./ports";
+import type { BlobStore } from "./ports";
 import type { PromotionService } from "./promotion-service";
-import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import type { VectorStore } from "./vector-store";
 
 export interface ActivationServiceDeps {
-  readonly catalog: IndexCatalog;
   readonly blobs: BlobStore;
   readonly vectors: VectorStore;
   readonly promotions: PromotionService;
   readonly runner: HnswRunner;
+  readonly generations: Generations;
   /** Where the one line per activation goes (default: the service logger). */
   readonly log?: (line: string) => void;
-  readonly retry?: RetryPolicy;
-  readonly now?: () => Date;
 }
 
 export interface ActivationResult {
@@ -38,43 +44,23 @@ export interface ActivationResult {
   readonly reused_snapshot: boolean;
 }
 
-/** Ids and metadata of a generation's graph labels, in label order. */
-export interface GenerationRows {
-  readonly ids: readonly string[];
-  readonly metadata: readonly (Record<string, unknown> | null)[];
-}
-
 function describe(config: HnswConfig): string {
   return `ef_construction=${config.ef_construction} ef_search=${config.ef_search} m=${config.m} seed=${config.seed}`;
 }
 
 /**
  * Activation: builds (or reuses) an HNSW graph with the promoted config, or the caller's
- * default, writes it to S3, then flips the index's active generation with one conditional
- * write. Until the flip, searches keep using the previous generation; a failure before it leaves
- * that generation serving and removes what was written.
+ * default, writes it and its label map to S3, then flips the index's active generation (see
+ * {@link Generations.flip}). Until the flip, searches keep using the previous generation; a
+ * failure before it leaves that generation serving and removes what was written.
  */
 export class ActivationService {
   private readonly deps: ActivationServiceDeps;
   private readonly log: (line: string) => void;
-  private readonly now: () => Date;
 
   constructor(deps: ActivationServiceDeps) {
     this.deps = deps;
     this.log = deps.log ?? ((line) => logger.info(line));
-    this.now = deps.now ?? (() => new Date());
-  }
-
-  /**
-   * Deletes a generation two flips old. The active generation and the one before it are kept
-   * (a warm searcher may still be loading the previous one).
-   */
-  private async retire(old: { graph_key: string; rows_key: string } | undefined): Promise<void> {
-    if (!old) return;
-    const keys = [old.graph_key, old.rows_key];
-    await this.deps.blobs.deleteKeys(keys).catch((err: Error) => {
-      logger.warn("could not delete a retired HNSW generation", { keys, error: err });
-    });
   }
 
   async activate(indexName: string, defaultConfig?: HnswConfig): Promise<ActivationResult> {
@@ -87,99 +73,88 @@ export class ActivationService {
       );
     }
     const chosen = await this.deps.promotions.configOr(
-      indexName,
+      record,
       defaultConfig ?? BUILTIN_DEFAULT_CONFIG,
     );
     const loaded = await this.deps.vectors.load(record);
-    const generationId = randomUUID();
-    const base = generationStem(record, generationId);
-    const candidate = chosen.entry && canReuse(chosen.entry, record) ? chosen.entry : null;
-    const graphKey = `${base}.hnsw`;
-    const written: string[] = [graphKey];
+    const keys = newGenerationKeys(record);
     try {
+      const reused = chosen.entry ? await this.reuse(chosen.entry, record, loaded, keys) : null;
       let buildTimeMs = 0;
-      // The generation gets its own copy of the trial's graph (server-side, no download), so it
-      // never depends on the snapshot, which expires with the bucket's lifecycle rule.
-      const reusable =
-        candidate && (await this.deps.blobs.copy(candidate.snapshot_key, graphKey))
-          ? candidate
-          : null;
-      if (reusable) {
-        this.log(`reusing HNSW snapshot trial=${reusable.trial_id} ${describe(chosen.config)}`);
+      let labels: LabelMap;
+      if (reused) {
+        this.log(
+          `reusing HNSW snapshot trial=${chosen.entry?.trial_id} ${describe(chosen.config)}`,
+        );
+        labels = reused;
       } else {
         this.log(`building HNSW ${describe(chosen.config)}`);
-        const path = join(tmpdir(), `vectord-generation-${generationId}.hnsw`);
-        try {
-          const built = await this.deps.runner.build({
-            rows: plainRows(loaded),
-            metric: record.metric,
-            build: chosen.config,
-            path,
-          });
-          buildTimeMs = built.buildTimeMs;
-          recordBuild("activation", buildTimeMs);
-          await this.deps.blobs.putFile(graphKey, path, "application/octet-stream");
-        } finally {
-          await rm(path, { force: true });
-        }
+        buildTimeMs = await this.build(record, loaded, chosen.config, keys);
+        labels = labelsOf(loaded);
       }
-      const rowsKey = `${base}.rows.json`;
-      const rows: GenerationRows = { ids: loaded.ids, metadata: loaded.metadata };
-      written.push(rowsKey);
-      await this.deps.blobs.put(rowsKey, JSON.stringify(rows), "application/json");
-
-      let replaced: ActiveGeneration | null = null;
-      const activated = await retryLostRaces(
-        `activate index "${indexName}"`,
-        async (attempt) => {
-          const current = attempt === 0 ? record : await this.deps.catalog.get(indexName);
-          if (!current || current.uid !== record.uid) {
-            throw new NotFoundError("index_not_found", `index "${indexName}" does not exist`);
-          }
-          replaced = current.active;
-          const active: ActiveGeneration = {
-            generation: (current.active?.generation ?? 0) + 1,
-            config: chosen.config,
-            data_version: record.dataVersion,
-            activated_at: this.now().toISOString(),
-            graph_key: graphKey,
-            rows_key: rowsKey,
-            ...(current.active
-              ? {
-                  previous: {
-                    graph_key: current.active.graph_key,
-                    rows_key: current.active.rows_key,
-                  },
-                }
-              : {}),
-          };
-          return this.deps.catalog.setActive(current, active);
-        },
-        this.deps.retry ?? DEFAULT_RETRY,
+      await this.deps.generations.putRows(keys, generationRows(labels, loaded));
+      const active = await this.deps.generations.flip(
+        record,
+        keys,
+        chosen.config,
+        record.dataVersion,
+        { labels: labels.ids.length, deleted_labels: 0 },
       );
-      await this.retire((replaced as ActiveGeneration | null)?.previous);
       recordActivation(performance.now() - started);
       return {
         index_name: indexName,
-        generation: (activated.active as ActiveGeneration).generation,
+        generation: active.generation,
         config: chosen.config,
         config_source: chosen.source,
         build_time_ms: buildTimeMs,
         vectors: loaded.rows,
-        reused_snapshot: reusable !== null,
+        reused_snapshot: reused !== null,
       };
     } catch (err) {
-      await this.deps.blobs.deleteKeys(written).catch(() => undefined);
+      await this.deps.generations.discard(keys);
       throw err;
     }
   }
-}
 
-/** A trial's graph can serve when it was built from exactly the index's current data. */
-function canReuse(entry: PromotionEntry, record: IndexRecord): boolean {
-  return (
-    entry.index_uid === record.uid &&
-    entry.data_version === record.dataVersion &&
-    Boolean(entry.snapshot_key)
-  );
+  /**
+   * Copies the promoted trial's graph into the new generation (server-side, so the generation
+   * never depends on the snapshot, which expires) when its label map holds exactly the index's
+   * live rows; returns that map, or `null` when the graph cannot serve as it is.
+   */
+  private async reuse(
+    entry: PromotionEntry,
+    record: IndexRecord,
+    loaded: LoadedIndex,
+    keys: GenerationKeys,
+  ): Promise<LabelMap | null> {
+    if (entry.index_uid !== record.uid || !entry.snapshot_key) return null;
+    const bytes = await this.deps.blobs.get(labelsKeyOf(entry.snapshot_key));
+    if (!bytes) return null;
+    const labels = JSON.parse(Buffer.from(bytes).toString("utf8")) as LabelMap;
+    if (!holdsExactly(labels, loaded)) return null;
+    return (await this.deps.blobs.copy(entry.snapshot_key, keys.graphKey)) ? labels : null;
+  }
+
+  /** Builds the graph on a worker thread and streams it to the generation's key. */
+  private async build(
+    record: IndexRecord,
+    loaded: LoadedIndex,
+    config: HnswConfig,
+    keys: GenerationKeys,
+  ): Promise<number> {
+    const path = join(tmpdir(), `vectord-generation-${randomUUID()}.hnsw`);
+    try {
+      const built = await this.deps.runner.build({
+        rows: plainRows(loaded),
+        metric: record.metric,
+        build: config,
+        path,
+      });
+      recordBuild("activation", built.buildTimeMs);
+      await this.deps.blobs.putFile(keys.graphKey, path, "application/octet-stream");
+      return built.buildTimeMs;
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
 }

@@ -74,6 +74,7 @@ export class AutotuneService {
     const job: Job = {
       job_id: jobId,
       index_name: request.indexName,
+      index_uid: record.uid,
       harness: request.harness,
       status: "RUNNING",
       trigger: request.trigger,
@@ -141,10 +142,12 @@ export class AutotuneService {
     return job;
   }
 
+  /** The index's recent jobs, newest first (an earlier index of the same name's are left out). */
   async list(indexName: string, limit: number): Promise<Job[]> {
-    await this.deps.vectors.getIndex(indexName);
+    const index = await this.deps.vectors.getIndex(indexName);
     const jobs = await this.ledger.jobs.listByIndex(indexName, limit);
-    return Promise.all(jobs.map((job) => this.ledger.settleAbandoned(job)));
+    const ours = jobs.filter((job) => (job.index_uid ?? index.uid) === index.uid);
+    return Promise.all(ours.map((job) => this.ledger.settleAbandoned(job)));
   }
 
   async putPolicy(
@@ -162,6 +165,7 @@ export class AutotuneService {
     return this.deps.policies.put(
       {
         index_name: indexName,
+        index_uid: record.uid,
         harness: request.harness,
         strategy: tuning.strategy,
         min_recall: tuning.min_recall,
@@ -177,10 +181,17 @@ export class AutotuneService {
   }
 
   async getPolicy(indexName: string): Promise<Policy> {
+    const index = await this.deps.vectors.findIndex(indexName);
     const policy = await this.deps.policies.get(indexName);
-    if (!policy)
+    if (!policy || !index || !this.ours(policy, index)) {
       throw new NotFoundError("policy_not_found", `index "${indexName}" has no autotune policy`);
+    }
     return policy;
+  }
+
+  /** A policy set for an earlier index of the same name is not this index's. */
+  private ours(policy: Policy, index: IndexRecord): boolean {
+    return (policy.index_uid ?? index.uid) === index.uid;
   }
 
   async deletePolicy(indexName: string): Promise<void> {
@@ -196,6 +207,18 @@ export class AutotuneService {
     const skipped: string[] = [];
     for (const policy of await this.deps.policies.list()) {
       if (policy.every_minutes === null) continue;
+      const index = await this.deps.vectors.findIndex(policy.index_name);
+      if (!index || !this.ours(policy, index)) {
+        // Left by a deleted index (its deletion could not remove it): it never fires.
+        this.ledger.log("autotune skipped", {
+          index_name: policy.index_name,
+          trigger: "schedule",
+          reason: "the policy belongs to a deleted index; removed",
+        });
+        await this.deps.policies.delete(policy.index_name);
+        skipped.push(policy.index_name);
+        continue;
+      }
       if (!scheduleDue(policy, now)) {
         this.ledger.log("autotune skipped", {
           index_name: policy.index_name,
@@ -218,7 +241,9 @@ export class AutotuneService {
    */
   async afterAppend(record: IndexRecord, writer: string): Promise<string | null> {
     const policy = await this.deps.policies.get(record.name);
-    if (!policy || !appendDue(policy, record.vectorsWritten)) return null;
+    if (!policy || !this.ours(policy, record) || !appendDue(policy, record.vectorsWritten)) {
+      return null;
+    }
     const written = record.vectorsWritten - policy.vectors_written_at_last_start;
     return this.startFromPolicy(
       policy,

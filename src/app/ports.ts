@@ -53,19 +53,23 @@ export interface IndexCatalog {
     now: string,
   ): Promise<IndexRecord | typeof LOST_RACE>;
   /**
-   * Replaces the segments after the first `keep` with `merged` (a compaction: the data, and so
-   * `dataVersion`, stay the same), only if the record is unchanged since `current` was read.
+   * Replaces the segments at positions `[start, end)` with `merged` (or with nothing): a
+   * compaction, so the data and `dataVersion` stay the same. Only if the incarnation, the list's
+   * length and the replaced segments are as in `current` (a write or another compaction since
+   * makes it lose).
    */
-  replaceTail(
+  replaceRun(
     current: IndexRecord,
-    keep: number,
-    merged: SegmentRef,
+    start: number,
+    end: number,
+    merged: SegmentRef | null,
   ): Promise<IndexRecord | typeof LOST_RACE>;
   /** Removes the record; returns what it was, or `undefined` when there was none. */
   remove(name: string): Promise<IndexRecord | undefined>;
   /**
    * Points the index at a new active generation, only if it is still incarnation `current.uid`
    * and its active generation is still `current.active` (none, or the same generation number).
+   * The caller refuses a generation built from older data than the active one.
    */
   setActive(
     current: IndexRecord,
@@ -98,6 +102,8 @@ export interface PromotionRegistry {
    * record yet). {@link LOST_RACE} when another writer got there first.
    */
   put(next: PromotionRecord, expectedVersion: number): Promise<true | typeof LOST_RACE>;
+  /** Removes an index's record (missing is not an error). */
+  remove(indexName: string): Promise<void>;
 }
 
 /** Named search profiles: a set of indexes and their default HNSW config. */
@@ -152,6 +158,8 @@ export interface LeaseStore {
   holder(indexName: string, nowMs: number): Promise<string | undefined>;
   /** Frees the lease if `jobId` still holds it. */
   release(indexName: string, jobId: string): Promise<void>;
+  /** Removes the lease whoever holds it (the index is being deleted). */
+  clear(indexName: string): Promise<void>;
 }
 
 /** Autotune policies, one per index. */
@@ -180,6 +188,15 @@ export interface AutotuneInput {
   readonly max_concurrency: number;
   /** Recompute the harness's ground truth first if the index changed. */
   readonly refresh_harness: boolean;
+}
+
+/**
+ * Starts work that must not run in a request: on AWS an asynchronous invocation of the task's
+ * function; locally the same handler in this process, after the response.
+ */
+export interface BackgroundTasks {
+  /** Compacts an index's segments (at most one compaction runs per index). */
+  compact(indexName: string): Promise<void>;
 }
 
 /** Starts the autotune workflow (Step Functions on AWS, the local runner otherwise). */

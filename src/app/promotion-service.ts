@@ -1,4 +1,6 @@
+import { ConflictError } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
+import type { IndexRecord } from "../domain/index-record";
 import {
   applyPromote,
   applyRollback,
@@ -58,16 +60,23 @@ export class PromotionService {
   }
 
   /** {@link promote} of a trial already read from the journal (autotune's Decide has it). */
-  promoteTrial(
+  async promoteTrial(
     trial: Trial,
     promotedBy: string,
     note: string | null,
     jobId?: string,
   ): Promise<PromotionChange> {
     const indexName = trial.index_name;
+    const index = await this.deps.vectors.getIndex(indexName);
+    if (trial.index_uid !== index.uid) {
+      throw new ConflictError(
+        "trial_from_earlier_index",
+        `trial "${trial.trial_id}" measured an earlier index "${indexName}", which was deleted and created again; run a trial on the current index`,
+      );
+    }
     const entry = entryFromTrial(trial, promotedBy, note, this.now().toISOString(), jobId);
     return this.change(
-      indexName,
+      index,
       `promote trial "${trial.trial_id}" on index "${indexName}"`,
       (record) =>
         jobId && promotedByJob(record, jobId) ? null : applyPromote(record, indexName, entry),
@@ -76,41 +85,54 @@ export class PromotionService {
 
   /** Pops the newest history entry back onto current (clearing current when there is none). */
   async rollback(indexName: string): Promise<PromotionChange> {
-    await this.deps.vectors.getIndex(indexName);
-    return this.change(indexName, `roll back index "${indexName}"`, (record) =>
+    const index = await this.deps.vectors.getIndex(indexName);
+    return this.change(index, `roll back index "${indexName}"`, (record) =>
       applyRollback(record, indexName),
     );
   }
 
   /** The registry record of an index (an empty one if it never had a promotion). */
   async get(indexName: string): Promise<PromotionRecord> {
-    await this.deps.vectors.getIndex(indexName);
-    return (
-      (await this.deps.registry.get(indexName)) ?? {
-        index_name: indexName,
-        current: null,
-        history: [],
-        version: 0,
-      }
-    );
+    const index = await this.deps.vectors.getIndex(indexName);
+    const { record } = await this.read(index);
+    return record ?? { index_name: indexName, current: null, history: [], version: 0 };
   }
 
   /** The read side used at build time: the promoted config if set, else `fallback`. */
-  async configOr(indexName: string, fallback: HnswConfig): Promise<ReturnType<typeof configOr>> {
-    return configOr(await this.deps.registry.get(indexName), fallback);
+  async configOr(index: IndexRecord, fallback: HnswConfig): Promise<ReturnType<typeof configOr>> {
+    return configOr((await this.read(index)).record, fallback);
+  }
+
+  /** Removes an index's record (the index is being deleted). */
+  async forget(indexName: string): Promise<void> {
+    await this.deps.registry.remove(indexName);
+  }
+
+  /**
+   * The index's record, fenced by incarnation: one left by an earlier index of the same name
+   * reads as none (`record` undefined) but keeps its `version`, so the next write replaces it.
+   */
+  private async read(
+    index: IndexRecord,
+  ): Promise<{ record: PromotionRecord | undefined; version: number }> {
+    const stored = await this.deps.registry.get(index.name);
+    const ours = stored && (stored.index_uid ?? index.uid) === index.uid ? stored : undefined;
+    return { record: ours, version: stored?.version ?? 0 };
   }
 
   private async change(
-    indexName: string,
+    index: IndexRecord,
     what: string,
     /** The record after the change, or `null` when there is nothing to change. */
     apply: (record: PromotionRecord | undefined) => PromotionRecord | null,
   ): Promise<PromotionChange> {
+    const indexName = index.name;
     return retryLostRaces(
       what,
       async () => {
-        const record = await this.deps.registry.get(indexName);
-        const next = apply(record);
+        const { record, version } = await this.read(index);
+        const applied = apply(record);
+        const next = applied && { ...applied, index_uid: index.uid, version: version + 1 };
         if (next === null) {
           return {
             index_name: indexName,
@@ -118,7 +140,7 @@ export class PromotionService {
             history_depth: record?.history.length ?? 0,
           };
         }
-        const written = await this.deps.registry.put(next, record?.version ?? 0);
+        const written = await this.deps.registry.put(next, version);
         return written === true
           ? { index_name: indexName, current: next.current, history_depth: next.history.length }
           : written;

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HnswConfig } from "../domain/hnsw-config";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import type { GenerationRows } from "../domain/label-map";
 import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { packVector } from "../domain/vector-batch";
 import { logger } from "../logger";
 import { recordSearch } from "../telemetry";
-import type { GenerationRows } from "./activation-service";
 import type { BlobStore } from "./ports";
 import type { SearchHit, VectorStore } from "./vector-store";
 
@@ -101,7 +101,7 @@ export class SearchService {
     // A stale graph may hold deleted vectors: ask for more and drop those no longer live.
     const extra = stale ? Math.min(k, 100) : 0;
     const want = Math.min(graph.getCurrentCount(), k + extra);
-    const live = stale ? await this.vectors.liveIds(record) : undefined;
+    const live = stale ? (await this.vectors.load(record)).rowOf : undefined;
     const ef = request.efSearch ?? active.config.ef_search;
     // setEf and searchKnn run back to back with no await between: no other search interleaves.
     graph.setEf(Math.max(ef, want));

@@ -7,6 +7,7 @@ import { snapshotStem } from "../../infra/storage";
 import { NotFoundError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import type { BuildParams, HnswConfig } from "../domain/hnsw-config";
+import { labelsKeyOf, labelsOf } from "../domain/label-map";
 import { bestTrial, type Trial, type TrialSource } from "../domain/trial";
 import { recordBuild } from "../telemetry";
 import { HarnessRowsCache, type Prepared, type WhenStale } from "./harness-rows";
@@ -183,25 +184,38 @@ export class TrialService {
     }
   }
 
+  /**
+   * A page of the index's trials, newest first. Trials of an earlier index of the same name
+   * (deleted and created again) are not the current index's: they are left out.
+   */
   async list(indexName: string, limit: number, cursor?: string): Promise<Page<Trial>> {
-    await this.deps.vectors.getIndex(indexName);
-    return this.deps.journal.list(indexName, limit, cursor);
+    const index = await this.deps.vectors.getIndex(indexName);
+    const page = await this.deps.journal.list(indexName, limit, cursor);
+    return { ...page, items: page.items.filter((t) => t.index_uid === index.uid) };
   }
 
   async get(indexName: string, trialId: string): Promise<Trial> {
-    await this.deps.vectors.getIndex(indexName);
+    const index = await this.deps.vectors.getIndex(indexName);
     const trial = await this.deps.journal.get(indexName, trialId);
     if (!trial) {
       throw new NotFoundError("trial_not_found", `index "${indexName}" has no trial "${trialId}"`);
     }
+    if (trial.index_uid !== index.uid) {
+      throw new NotFoundError(
+        "trial_not_found",
+        `trial "${trialId}" belongs to an earlier index "${indexName}", which was deleted and created again`,
+      );
+    }
     return trial;
   }
 
-  /** Max recall@k, then min p50, among trials with recall@k >= minRecall. */
+  /** Max recall@k, then min p50, among the current index's trials with recall@k >= minRecall. */
   async best(indexName: string, minRecall: number): Promise<Trial> {
-    await this.deps.vectors.getIndex(indexName);
+    const index = await this.deps.vectors.getIndex(indexName);
     const trials: Trial[] = [];
-    for await (const t of this.deps.journal.all(indexName)) trials.push(t);
+    for await (const t of this.deps.journal.all(indexName)) {
+      if (t.index_uid === index.uid) trials.push(t);
+    }
     const best = bestTrial(trials, minRecall);
     if (!best) {
       throw new NotFoundError(
@@ -233,7 +247,8 @@ export class TrialService {
       const { result, value } = await measure(snapshotPath);
       recordBuild(request.source, result.buildTimeMs);
       const snapshotKey = `${snapshotStem(prepared.record, randomUUID())}.hnsw`;
-      await this.deps.blobs.putFile(snapshotKey, snapshotPath, "application/octet-stream");
+      // The graph travels with its label map: label r is row r of this load, with its version.
+      const labelsKey = labelsKeyOf(snapshotKey);
       const trials = result.searches.map((s) =>
         this.trialOf(prepared, request, { ...request.build, ef_search: s.efSearch }, s, {
           snapshotKey,
@@ -242,13 +257,17 @@ export class TrialService {
         }),
       );
       try {
+        await this.deps.blobs.putFile(snapshotKey, snapshotPath, "application/octet-stream");
+        const labels = JSON.stringify(labelsOf(prepared.loaded));
+        await this.deps.blobs.put(labelsKey, labels, "application/json");
         await this.append(trials);
       } catch (err) {
-        const appended = await this.deps.journal.get(
-          prepared.record.name,
-          (trials[0] as Trial).trial_id,
-        );
-        if (!appended) await this.deps.blobs.deleteKeys([snapshotKey]).catch(() => undefined);
+        const appended = await this.deps.journal
+          .get(prepared.record.name, (trials[0] as Trial).trial_id)
+          .catch(() => undefined);
+        if (!appended) {
+          await this.deps.blobs.deleteKeys([snapshotKey, labelsKey]).catch(() => undefined);
+        }
         throw err;
       }
       return value(trials);

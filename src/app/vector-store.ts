@@ -6,18 +6,23 @@ import { exactTopK } from "../domain/exact-search";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
 import { DEFAULT_SEARCH_K } from "../domain/metric";
-import { applyToLiveIds, mergeSegments, type Segment } from "../domain/segment";
+import type { Segment } from "../domain/segment";
 import { packBatch, packVector, type VectorInput } from "../domain/vector-batch";
 import { prepareQuery } from "../domain/vector-math";
 import { logger } from "../logger";
 import { recordWrite } from "../telemetry";
-import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
+import type { LiveState, LiveView } from "./live-state";
+import { type BackgroundTasks, type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
-import { MissingSegmentError, SegmentStore } from "./segment-store";
+import { committedAt, MissingSegmentError, type SegmentStore } from "./segment-store";
 
 export interface VectorStoreDeps {
   readonly catalog: IndexCatalog;
   readonly blobs: BlobStore;
+  readonly segments: SegmentStore;
+  readonly live: LiveState;
+  /** Where compactions start (off the request); `due` says when a write should start one. */
+  readonly compaction: { readonly tasks: BackgroundTasks; due(record: IndexRecord): boolean };
   readonly retry?: RetryPolicy;
   readonly now?: () => Date;
 }
@@ -44,29 +49,24 @@ export interface WriteResult {
 
 /** How many segment blobs one load reads at once. */
 const LOAD_CONCURRENCY = 16;
-/** A write that leaves more segments than this compacts the newest {@link COMPACT_TAIL}. */
-export const COMPACT_AT = 32;
-/** How many of the newest segments one compaction merges. */
-export const COMPACT_TAIL = 16;
 
 /**
  * The vector store use cases: index lifecycle, upserts and deletes as append-only segments with
  * an optimistic catalog swap, and exact search over the live vectors.
  *
- * A warm instance caches the live-id set and the loaded vectors of the indexes it has seen;
- * both are keyed by the index incarnation and data version, so a write elsewhere is noticed
- * on the next catalog read.
+ * A warm instance keeps the id digests of the segments it has seen (writers) and the loaded
+ * vectors of an index version (readers), keyed by the index incarnation, so a write elsewhere is
+ * noticed on the next catalog read. Writes never compact: a write that leaves a compaction due
+ * starts one as a task of its own.
  */
 export class VectorStore {
   private readonly catalog: IndexCatalog;
   private readonly segments: SegmentStore;
   private readonly blobs: BlobStore;
+  private readonly live: LiveState;
+  private readonly compaction: VectorStoreDeps["compaction"];
   private readonly retry: RetryPolicy;
   private readonly now: () => Date;
-  private readonly liveIdCache = new Map<
-    string,
-    { applied: number; lastId: string | undefined; ids: Set<string> }
-  >();
   private readonly loadCache = new Map<
     string,
     { version: number; loading: Promise<LoadedIndex> }
@@ -75,7 +75,9 @@ export class VectorStore {
   constructor(deps: VectorStoreDeps) {
     this.catalog = deps.catalog;
     this.blobs = deps.blobs;
-    this.segments = new SegmentStore(deps.blobs);
+    this.segments = deps.segments;
+    this.live = deps.live;
+    this.compaction = deps.compaction;
     this.retry = deps.retry ?? DEFAULT_RETRY;
     this.now = deps.now ?? (() => new Date());
   }
@@ -129,14 +131,18 @@ export class VectorStore {
     return record;
   }
 
-  /** Deletes the index's catalog record, then every blob under its incarnation's prefix. */
-  async deleteIndex(name: string): Promise<void> {
+  /**
+   * Deletes the index's catalog record (from then on the incarnation is gone), then every object
+   * under its incarnation's prefixes. Returns the removed record.
+   */
+  async deleteIndex(name: string): Promise<IndexRecord> {
     const removed = await this.catalog.remove(name);
     if (!removed) throw indexNotFound(name);
-    this.liveIdCache.delete(removed.uid);
+    this.live.forget(removed.uid);
     this.loadCache.delete(removed.uid);
     await this.blobs.deletePrefix(indexRoot(removed));
     await this.blobs.deletePrefix(snapshotRoot(removed));
+    return removed;
   }
 
   /** Upserts a batch; rejected batches write nothing. */
@@ -151,8 +157,8 @@ export class VectorStore {
       values,
     };
     const updated = await this.commit(record, segment, (live) => {
-      let count = live.size;
-      for (const id of segment.ids) if (!live.has(id)) count++;
+      let count = live.count;
+      for (const id of segment.ids) if (!live.isLive(id)) count++;
       return count;
     });
     recordWrite(performance.now() - started);
@@ -176,8 +182,8 @@ export class VectorStore {
     const record = await this.getIndex(name);
     const segment: Segment = { ids: [], metadata: [], deleted: [id], values: new Float32Array() };
     const updated = await this.commit(record, segment, (live) => {
-      if (!live.has(id)) throw vectorNotFound(name, id);
-      return live.size - 1;
+      if (!live.isLive(id)) throw vectorNotFound(name, id);
+      return live.count - 1;
     });
     recordWrite(performance.now() - started);
     return { upserted: 0, count: updated.count, dataVersion: updated.dataVersion, record: updated };
@@ -224,18 +230,19 @@ export class VectorStore {
   }
 
   /**
-   * Writes `segment` to storage, then appends it to the catalog with a conditional write,
-   * re-reading and retrying on lost races. `countAfter` derives the new live count from the
-   * live ids of the version being replaced (and may throw to refuse the write). On any failure
-   * the segment's blobs are removed, so nothing half-written stays behind.
+   * Writes `segment` to storage, then appends it to the catalog with a conditional write (same
+   * incarnation, same data_version as read), re-reading and retrying on lost races. `countAfter`
+   * derives the new live count from what is live before the write (and may throw to refuse it).
+   * On any failure the segment's objects are removed, so nothing half-written stays behind.
+   * A write that leaves a compaction due starts one, off the request.
    */
   private async commit(
     record: IndexRecord,
     segment: Segment,
-    countAfter: (live: ReadonlySet<string>) => number,
+    countAfter: (live: LiveView) => number,
   ): Promise<IndexRecord> {
     // Refuse before writing anything when the first check already fails.
-    countAfter(await this.liveIds(record));
+    countAfter(await this.liveView(record));
     const ref = await this.segments.write(record, segment);
     let updated: IndexRecord;
     try {
@@ -244,8 +251,9 @@ export class VectorStore {
         async (attempt) => {
           const current = attempt === 0 ? record : await this.catalog.get(record.name);
           if (!current || current.uid !== record.uid) throw indexNotFound(record.name);
-          const count = countAfter(await this.liveIds(current));
-          return this.catalog.appendSegment(current, ref, count, this.now().toISOString());
+          const count = countAfter(await this.liveView(current));
+          const committed = committedAt(ref, current.dataVersion + 1);
+          return this.catalog.appendSegment(current, committed, count, this.now().toISOString());
         },
         this.retry,
       );
@@ -253,68 +261,20 @@ export class VectorStore {
       await this.segments.discard(record, ref).catch(() => undefined);
       throw err;
     }
-    await this.maybeCompact(updated);
+    if (this.compaction.due(updated)) {
+      await this.compaction.tasks.compact(updated.name).catch((err: Error) =>
+        logger.warn("could not start a compaction; a later write will", {
+          index_name: updated.name,
+          error: err,
+        }),
+      );
+    }
     return updated;
   }
 
-  /** Live ids of `record`'s version, extending the cached set by the segments added since. */
-  async liveIds(record: IndexRecord): Promise<ReadonlySet<string>> {
-    return this.withFreshOnMissing(record, (r) => this.liveIdsOf(r));
-  }
-
-  private async liveIdsOf(record: IndexRecord): Promise<ReadonlySet<string>> {
-    const cached = this.liveIdCache.get(record.uid);
-    // The cache covers a prefix of this segment list only if the list still has that prefix
-    // (a compaction rewrites the tail).
-    const reusable =
-      cached !== undefined &&
-      cached.applied <= record.segments.length &&
-      record.segments[cached.applied - 1]?.id === cached.lastId;
-    // Cached sets are never mutated (an extension copies), so readers may share them.
-    if (reusable && cached.applied === record.segments.length) return cached.ids;
-    const ids = reusable ? new Set(cached.ids) : new Set<string>();
-    const from = reusable ? cached.applied : 0;
-    const limit = pLimit(LOAD_CONCURRENCY);
-    const manifests = await Promise.all(
-      record.segments
-        .slice(from)
-        .map((ref) => limit(() => this.segments.readManifest(record, ref))),
-    );
-    for (const manifest of manifests) applyToLiveIds(ids, manifest);
-    this.liveIdCache.set(record.uid, {
-      applied: record.segments.length,
-      lastId: record.segments.at(-1)?.id,
-      ids,
-    });
-    return ids;
-  }
-
-  /**
-   * Keeps the segment list short: past {@link COMPACT_AT} segments, the newest
-   * {@link COMPACT_TAIL} are merged into one (same data, same data_version). The merged segment
-   * is written first; the catalog swap is conditional on nothing having changed; the replaced
-   * segments are removed after it. Readers holding an older list re-read (see
-   * {@link MissingSegmentError}). A failure here never fails the write that triggered it.
-   */
-  private async maybeCompact(record: IndexRecord): Promise<void> {
-    if (record.segments.length <= COMPACT_AT) return;
-    const keep = record.segments.length - COMPACT_TAIL;
-    const tail = record.segments.slice(keep);
-    try {
-      const parts = await Promise.all(tail.map((ref) => this.segments.read(record, ref)));
-      const merged = await this.segments.write(record, mergeSegments(parts, record.dimension));
-      const swapped = await this.catalog.replaceTail(record, keep, merged);
-      if (swapped === LOST_RACE) {
-        await this.segments.discard(record, merged);
-        return;
-      }
-      await Promise.all(tail.map((ref) => this.segments.discard(record, ref)));
-    } catch (err) {
-      logger.warn("segment compaction failed; it will be tried again on a later write", {
-        index_name: record.name,
-        error: err as Error,
-      });
-    }
+  /** What is live in `record`'s version, from the segments' id digests. */
+  private liveView(record: IndexRecord): Promise<LiveView> {
+    return this.withFreshOnMissing(record, (r) => this.live.view(r));
   }
 
   /** Runs `read` on `record`; if a compaction removed a segment it names, once more on a fresh record. */

@@ -120,6 +120,8 @@ export interface ParetoPoint {
 export interface Job {
   readonly job_id: string;
   readonly index_name: string;
+  /** The index incarnation tuned (a re-created index does not list an earlier one's jobs). */
+  readonly index_uid: string;
   readonly harness: string;
   readonly status: JobStatus;
   readonly trigger: JobTrigger;
@@ -242,6 +244,8 @@ export function winnerNote(winner: Trial): string {
 /** What a caller sets in an autotune policy. */
 export interface PolicySettings {
   readonly index_name: string;
+  /** The index incarnation it was set for: a policy of an earlier one never fires. */
+  readonly index_uid: string;
   readonly harness: string;
   readonly strategy: Strategy;
   readonly min_recall: number;

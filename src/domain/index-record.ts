@@ -36,8 +36,12 @@ export interface ActiveGeneration {
   readonly activated_at: string;
   /** The serialized graph. */
   readonly graph_key: string;
-  /** Ids and metadata of the graph's labels (row order), beside the graph. */
+  /** The graph's label map (ids, versions, metadata per label), beside the graph. */
   readonly rows_key: string;
+  /** Labels in the graph (deleted ones included). */
+  readonly labels?: number;
+  /** Labels marked deleted by catch-ups since the graph was last built in full. */
+  readonly deleted_labels?: number;
   /** The generation this one replaced, kept until the next flip. */
   readonly previous?: { readonly graph_key: string; readonly rows_key: string };
 }

@@ -1,6 +1,6 @@
 import { inverseNorms, type VectorRows } from "./exact-search";
 import type { Metric } from "./metric";
-import type { Segment } from "./segment";
+import type { VersionedSegment } from "./segment";
 import { shortestFloat32 } from "./vector-math";
 
 /**
@@ -12,6 +12,8 @@ export interface LoadedIndex extends VectorRows {
   readonly metric: Metric;
   readonly ids: readonly string[];
   readonly metadata: readonly (Record<string, unknown> | null)[];
+  /** The data_version that wrote each row. */
+  readonly versions: Int32Array;
   /** Row of each live id. */
   readonly rowOf: ReadonlyMap<string, number>;
   /** Values of one row as written, each the shortest decimal of its Float32. */
@@ -23,7 +25,7 @@ export interface LoadedIndex extends VectorRows {
  * earlier one, a delete removes it. Values are copied once into one Float32Array.
  */
 export function assembleIndex(
-  segments: readonly Segment[],
+  segments: readonly VersionedSegment[],
   dimension: number,
   metric: Metric,
 ): LoadedIndex {
@@ -54,16 +56,18 @@ export function assembleIndex(
 
   const ids: string[] = [];
   const metadata: (Record<string, unknown> | null)[] = [];
+  const versions = new Int32Array(where.size);
   const rowOf = new Map<string, number>();
   // Shared memory: worker threads building graphs read the rows without a copy.
   const data = new Float32Array(new SharedArrayBuffer(where.size * dimension * 4));
   for (const [id, slot] of where) {
     const s = segOf[slot] as number;
     const r = rowIn[slot] as number;
-    const segment = segments[s] as Segment;
+    const segment = segments[s] as VersionedSegment;
     const row = ids.length;
     ids.push(id);
     metadata.push(segment.metadata[r] ?? null);
+    versions[row] = segment.versions[r] as number;
     rowOf.set(id, row);
     const src = segment.values.subarray(r * dimension, (r + 1) * dimension);
     data.set(src, row * dimension);
@@ -83,6 +87,7 @@ export function assembleIndex(
     metric,
     ids,
     metadata,
+    versions,
     rowOf,
     raw,
   };

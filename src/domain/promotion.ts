@@ -32,6 +32,11 @@ export interface PromotionEntry {
 /** The registry of one index: the current promotion and the ones before it, newest first. */
 export interface PromotionRecord {
   readonly index_name: string;
+  /**
+   * The index incarnation the record belongs to: a record of an earlier incarnation (an index
+   * deleted and created again) counts as no record at all.
+   */
+  readonly index_uid?: string;
   readonly current: PromotionEntry | null;
   readonly history: readonly PromotionEntry[];
   /** Bumped by every change; every write is conditional on it. */
@@ -77,6 +82,7 @@ export function applyPromote(
     : [...(record?.history ?? [])];
   return {
     index_name: indexName,
+    index_uid: entry.index_uid,
     current: entry,
     history: history.slice(0, HISTORY_CAP),
     version: (record?.version ?? 0) + 1,
@@ -100,6 +106,7 @@ export function applyRollback(
   const [previous, ...rest] = record.history;
   return {
     index_name: indexName,
+    ...(record.index_uid ? { index_uid: record.index_uid } : {}),
     current: previous ?? null,
     history: rest,
     version: record.version + 1,

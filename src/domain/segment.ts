@@ -2,16 +2,24 @@ import { endianness } from "node:os";
 
 /**
  * A segment is one immutable batch of writes to an index: vectors upserted (ids, values,
- * metadata) and ids deleted. Segments are applied in order; a later segment wins for an id.
- * Values are stored as raw Float32 little-endian bytes; ids, metadata and deletions as JSON.
+ * metadata) and ids deleted, each stamped with the `data_version` of the write that made it.
+ * Segments are applied in order; a later segment wins for an id. Values are stored as raw Float32
+ * little-endian bytes; ids, metadata, versions and deletions as JSON.
  */
 export interface SegmentManifest {
-  /** Ids upserted by this segment, in row order. */
+  /** Ids upserted by this segment, in row order (each id at most once). */
   readonly ids: readonly string[];
   /** Metadata per upserted row (`null` when none was given). */
   readonly metadata: readonly (Record<string, unknown> | null)[];
-  /** Ids deleted by this segment. */
+  /** Ids deleted by this segment (none of them also upserted by it). */
   readonly deleted: readonly string[];
+  /**
+   * The data_version that wrote each row, and each deletion. A segment written by one request
+   * leaves them out: all its words carry the version its catalog entry records. Merged segments
+   * keep every word's own version.
+   */
+  readonly versions?: readonly number[];
+  readonly deleted_versions?: readonly number[];
 }
 
 /** A segment with its vector values: row `i` is `values[i * dimension .. (i + 1) * dimension)`. */
@@ -19,14 +27,25 @@ export interface Segment extends SegmentManifest {
   readonly values: Float32Array;
 }
 
+/** A segment as read, with every row's and deletion's version resolved. */
+export interface VersionedSegment extends Segment {
+  readonly versions: readonly number[];
+  readonly deleted_versions: readonly number[];
+}
+
 /** The catalog's reference to a stored segment. */
 export interface SegmentRef {
   /** Unique segment id (also its storage key stem). */
   readonly id: string;
-  /** Number of vectors it upserts. */
+  /** Number of vectors (rows) it holds, live or not. */
   readonly vectors: number;
   /** Number of ids it deletes. */
   readonly deletes: number;
+  /** Stored size (values and manifest), for size-tiered compaction. */
+  readonly bytes: number;
+  /** The oldest and newest data_version of its words. */
+  readonly min_version: number;
+  readonly max_version: number;
 }
 
 const LITTLE_ENDIAN = endianness() === "LE";
@@ -55,49 +74,80 @@ export function decodeValues(bytes: Uint8Array, expected: number): Float32Array 
   return out;
 }
 
-/**
- * Applies segment manifests in order to a set of live ids. Segments are append-only, so a
- * set computed for a prefix of an index's segment list can be extended with the rest.
- */
-export function applyToLiveIds(live: Set<string>, manifest: SegmentManifest): void {
-  for (const id of manifest.ids) live.add(id);
-  for (const id of manifest.deleted) live.delete(id);
+/** A segment's words with their versions resolved (`version` for one written by one request). */
+export function withVersions(segment: Segment, version: number): VersionedSegment {
+  return {
+    ...segment,
+    versions: segment.versions ?? segment.ids.map(() => version),
+    deleted_versions: segment.deleted_versions ?? segment.deleted.map(() => version),
+  };
 }
 
 /**
- * Merges consecutive segments (oldest first) into one with the same effect: an id whose last
- * word in them is an upsert is upserted with its latest values and metadata; one whose last word
- * is a delete is deleted. Applied after the same earlier segments, it gives the same live set.
+ * Merges consecutive segments (oldest first) into one with the same effect: an id whose last word
+ * in them is an upsert keeps its latest row (values, metadata, version); one whose last word is a
+ * delete keeps the deletion, unless `dropDeletesUpTo` says no one needs it: deletions at or below
+ * that version are dropped (only safe when no older segment is left to shadow, and no serving
+ * graph predates them). Applied after the same earlier segments, it gives the same live rows.
  */
-export function mergeSegments(segments: readonly Segment[], dimension: number): Segment {
-  // id -> [segment, row] of its latest upsert, or -1 when its latest word is a delete.
-  const last = new Map<string, [number, number] | -1>();
+export function mergeSegments(
+  segments: readonly VersionedSegment[],
+  dimension: number,
+  dropDeletesUpTo: number | null = null,
+): VersionedSegment {
+  // id -> [segment, row] of its latest upsert, or [segment, -1 - deletion index].
+  const last = new Map<string, [number, number]>();
   segments.forEach((segment, s) => {
     segment.ids.forEach((id, r) => {
       last.delete(id); // keep first-insertion order meaningful: re-adds move to the end
       last.set(id, [s, r]);
     });
-    for (const id of segment.deleted) {
+    segment.deleted.forEach((id, d) => {
       last.delete(id);
-      last.set(id, -1);
-    }
+      last.set(id, [s, -1 - d]);
+    });
   });
   const ids: string[] = [];
   const metadata: (Record<string, unknown> | null)[] = [];
+  const versions: number[] = [];
   const deleted: string[] = [];
-  for (const [id, where] of last) {
-    if (where === -1) deleted.push(id);
-    else ids.push(id);
-  }
-  const values = new Float32Array(ids.length * dimension);
-  let row = 0;
-  for (const where of last.values()) {
-    if (where === -1) continue;
-    const [s, r] = where;
-    const segment = segments[s] as Segment;
-    values.set(segment.values.subarray(r * dimension, (r + 1) * dimension), row * dimension);
+  const deletedVersions: number[] = [];
+  let rows = 0;
+  for (const [, r] of last.values()) if (r >= 0) rows++;
+  const values = new Float32Array(rows * dimension);
+  for (const [id, [s, r]] of last) {
+    const segment = segments[s] as VersionedSegment;
+    if (r < 0) {
+      const version = segment.deleted_versions[-1 - r] as number;
+      if (dropDeletesUpTo !== null && version <= dropDeletesUpTo) continue;
+      deleted.push(id);
+      deletedVersions.push(version);
+      continue;
+    }
+    values.set(segment.values.subarray(r * dimension, (r + 1) * dimension), ids.length * dimension);
+    ids.push(id);
     metadata.push(segment.metadata[r] ?? null);
-    row++;
+    versions.push(segment.versions[r] as number);
   }
-  return { ids, metadata, deleted, values };
+  return { ids, metadata, deleted, values, versions, deleted_versions: deletedVersions };
+}
+
+/** The oldest and newest version of a segment's words (`fallback` when it has none). */
+export function versionRange(
+  segment: Pick<VersionedSegment, "versions" | "deleted_versions">,
+  fallback: number,
+): { min_version: number; max_version: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of segment.versions) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  for (const v of segment.deleted_versions) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return Number.isFinite(min)
+    ? { min_version: min, max_version: max }
+    : { min_version: fallback, max_version: fallback };
 }

@@ -96,6 +96,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // The handlers share one services module (one per process, as on Lambda): stop its workers.
       const { services } = await import("../services");
       await (await import("./local-workflow")).localWorkflow().drain();
+      await (await import("./local-tasks")).localTasks().drain();
       await services.close();
       await emulators.stop();
     },

@@ -132,6 +132,34 @@ describe("least privilege", () => {
         Condition: { StringLike: { "s3:prefix": ["indexes/*", "_hnsw_snapshots/*"] } },
       },
       { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("indexes") },
+      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("promotions") },
+      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("policies") },
+      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("leases") },
+    ]);
+  });
+
+  it("lets writers start exactly the compaction function, and no one else", () => {
+    const compact = logicalId(stack.functions.CompactIndex?.fn as never);
+    for (const spec of ALL_FUNCTIONS) {
+      const invokes = statementsOf(spec.id).filter((s) =>
+        [s.Action].flat().includes("lambda:InvokeFunction"),
+      );
+      if (spec.access.startsTasks?.includes("compact")) {
+        expect(invokes).toEqual([
+          {
+            Sid: "StartCompactIndex",
+            Action: "lambda:InvokeFunction",
+            Effect: "Allow",
+            Resource: { "Fn::GetAtt": [compact, "Arn"] },
+          },
+        ]);
+      } else {
+        expect(invokes).toEqual([]);
+      }
+    }
+    expect(ROUTES.filter((r) => r.access.startsTasks).map((r) => r.id)).toEqual([
+      "UpsertVectors",
+      "DeleteVector",
     ]);
   });
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { ActivationService } from "../../src/app/activation-service";
+import { Generations } from "../../src/app/generations";
 import { BUILTIN_DEFAULT_CONFIG, HISTORY_CAP } from "../../src/domain/promotion";
 import { logger } from "../../src/logger";
 import { createClients } from "../../src/wiring";
@@ -107,9 +108,10 @@ describe("promotion registry", () => {
   it("configOr returns the promoted config, or the default when nothing is promoted", async () => {
     const [t] = await indexWithTrials("cfg", [44]);
     const fallback = { ef_construction: 33, ef_search: 22, m: 12, seed: 7 };
-    expect((await env.services.promotions.configOr("cfg", fallback)).config).toEqual(fallback);
+    const index = await env.services.vectors.getIndex("cfg");
+    expect((await env.services.promotions.configOr(index, fallback)).config).toEqual(fallback);
     await promote("cfg", t as string);
-    const chosen = await env.services.promotions.configOr("cfg", fallback);
+    const chosen = await env.services.promotions.configOr(index, fallback);
     expect(chosen).toMatchObject({
       source: "promoted",
       config: { ef_construction: 20, ef_search: 44, m: 8, seed: 42 },
@@ -296,11 +298,11 @@ describe("activation and search", () => {
       },
     }) as S3BlobStore;
     const activation = new ActivationService({
-      catalog: failing,
       blobs: recording,
       vectors: env.services.vectors,
       promotions: env.services.promotions,
       runner: env.services.runner,
+      generations: new Generations({ catalog: failing, blobs: recording }),
       log: () => undefined,
     });
     await expect(activation.activate("crash")).rejects.toThrow("injected");

@@ -14,6 +14,7 @@ import { type Clients, createClients, type Settings } from "../../src/wiring";
 import { randomVectors } from "../support/vectors";
 import { apiEvent, TEST_CALLER } from "./api-event";
 import { AwsRecorder } from "./aws-recorder";
+import { startLambdaEndpoint } from "./lambda-endpoint";
 import { LambdaHost } from "./lambda-host";
 import { startSfnEndpoint } from "./sfn-endpoint";
 import { synthesizeForLocal } from "./synthesized";
@@ -28,6 +29,7 @@ let recorder: AwsRecorder;
 let deployed: ReturnType<typeof synthesizeForLocal>;
 let stopAll: () => Promise<void>;
 let settings: Settings;
+let lambda: Awaited<ReturnType<typeof startLambdaEndpoint>>;
 let clients: Clients;
 
 beforeAll(async () => {
@@ -45,19 +47,24 @@ beforeAll(async () => {
     (id) => deployed.statements.get(id) ?? [],
   );
   let sfnUrl = "";
+  let lambdaUrl = "";
   host = new LambdaHost(deployed.functions, async (id) => {
     const endpoints = await recorder.endpointsFor(id);
     return {
       VECTORD_S3_ENDPOINT: endpoints.s3,
       VECTORD_DYNAMODB_ENDPOINT: endpoints.dynamodb,
       VECTORD_SFN_ENDPOINT: sfnUrl,
+      VECTORD_LAMBDA_ENDPOINT: lambdaUrl,
     };
   });
   const sfn = await startSfnEndpoint(host);
   sfnUrl = sfn.url;
+  lambda = await startLambdaEndpoint(host);
+  lambdaUrl = lambda.url;
   stopAll = async () => {
     await host.stop();
     await sfn.close();
+    await lambda.close();
     await recorder.close();
     await emulators.stop();
     rmSync(outdir, { recursive: true, force: true });
@@ -127,13 +134,26 @@ describe("deployed packages", () => {
     const vectors = randomVectors(300, 8, 7);
     const upsert = await api("UpsertVectors", { ...index, body: { vectors } });
     expect(upsert).toMatchObject({ status: 200, body: { count: 300 } });
-    expect((await api("GetIndex", index)).body.count).toBe(300);
+    // Three more writes leave four small segments: the last write starts a compaction, an
+    // asynchronous invocation of the CompactIndex bundle, which merges them.
+    for (const extra of randomVectors(3, 8, 17, "c")) {
+      expect((await api("UpsertVectors", { ...index, body: { vectors: [extra] } })).status).toBe(
+        200,
+      );
+    }
+    const compactions = await lambda.settled();
+    expect(compactions.map((c) => [c.name, c.outcome.ok])).toEqual([["CompactIndex", true]]);
+    const compacted = compactions[0]?.outcome as { ok: true; result: { merges: number } };
+    expect(compacted.result.merges).toBe(1);
+    answered.add("CompactIndex");
+    expect((await api("GetIndex", index)).body.count).toBe(303);
     expect((await api("ListIndexes")).body.indexes).toHaveLength(1);
     expect((await api("GetVector", { params: { index: "pkg", id: "v3" } })).body.id).toBe("v3");
     const exact = await api("Search", { ...index, body: { vector: vectors[5]?.values, k: 3 } });
     expect(exact.body.mode).toBe("exact");
     expect(exact.body.results[0]).toMatchObject({ id: "v5", distance: 0 });
 
+    expect((await api("GetVector", { params: { index: "pkg", id: "c2" } })).body.id).toBe("c2");
     const harness = { index_name: "pkg", count: 20, k: 5 };
     expect((await api("AutogenEval", { params: { name: "pkg-h" }, body: harness })).status).toBe(
       201,

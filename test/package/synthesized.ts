@@ -36,6 +36,12 @@ export function synthesizeForLocal(outdir: string) {
   }
   const machineId = stack.getLogicalId(stack.workflow.stateMachine.node.defaultChild as never);
   localName.set(machineId, LOCAL_STATE_MACHINE_ARN);
+  // A function's name, locally, is its spec id (what the Lambda endpoint runs).
+  for (const [specId, created] of Object.entries(stack.functions)) {
+    const id = stack.getLogicalId(created.fn.node.defaultChild as never);
+    localName.set(id, specId);
+    arn.set(id, `arn:aws:lambda:us-east-1:000000000000:function:${specId}`);
+  }
   const resolve = (value: unknown) =>
     resolveValue(
       value,

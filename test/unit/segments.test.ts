@@ -2,20 +2,22 @@ import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/domain/errors";
 import { assembleIndex } from "../../src/domain/loaded-index";
 import {
-  applyToLiveIds,
   decodeValues,
   encodeValues,
   mergeSegments,
-  type Segment,
+  type VersionedSegment,
+  versionRange,
+  withVersions,
 } from "../../src/domain/segment";
 import { packBatch } from "../../src/domain/vector-batch";
 
-const seg = (ids: string[], values: number[], deleted: string[] = []): Segment => ({
-  ids,
-  values: new Float32Array(values),
-  metadata: ids.map((id) => ({ id })),
-  deleted,
-});
+let nextVersion = 1;
+/** A segment of one write: every word gets the next data_version. */
+const seg = (ids: string[], values: number[], deleted: string[] = []): VersionedSegment =>
+  withVersions(
+    { ids, values: new Float32Array(values), metadata: ids.map((id) => ({ id })), deleted },
+    nextVersion++,
+  );
 
 describe("segments", () => {
   it("round-trips values through little-endian bytes", () => {
@@ -40,10 +42,9 @@ describe("segments", () => {
     expect(index.raw(index.rowOf.get("a") as number)).toEqual([9, 9]);
     expect(index.raw(index.rowOf.get("b") as number)).toEqual([4, 4]);
     expect(index.metadata).toEqual([{ id: "a" }, { id: "b" }]);
-
-    const live = new Set<string>();
-    for (const s of segments) applyToLiveIds(live, s);
-    expect([...live].sort()).toEqual(["a", "b"]);
+    // Each row carries the version of the write that made it.
+    const first = segments[0]?.versions[0] as number;
+    expect(Array.from(index.versions)).toEqual([first + 1, first + 3]);
   });
 
   it("keeps cosine rows as written, with their inverse norms instead of a normalized copy", () => {
@@ -99,7 +100,7 @@ describe("mergeSegments", () => {
       return seed / 2 ** 32;
     };
     const ids = ["a", "b", "c", "d", "e", "f"];
-    const randomSegment = (): Segment => {
+    const randomSegment = (): VersionedSegment => {
       const ups = ids.filter(() => random() < 0.4);
       const dels = ids.filter((id) => !ups.includes(id) && random() < 0.3);
       return seg(
@@ -115,9 +116,42 @@ describe("mergeSegments", () => {
       const direct = assembleIndex(all, 2, "l2");
       const compacted = assembleIndex([...all.slice(0, split), merged], 2, "l2");
       const view = (ix: ReturnType<typeof assembleIndex>) =>
-        Object.fromEntries(ix.ids.map((id, r) => [id, [ix.raw(r), ix.metadata[r]]]));
+        Object.fromEntries(
+          ix.ids.map((id, r) => [id, [ix.raw(r), ix.metadata[r], ix.versions[r]]]),
+        );
       expect(view(compacted)).toEqual(view(direct));
       expect(merged.ids.filter((id) => merged.deleted.includes(id))).toEqual([]);
+      // The oldest run may drop deletions: nothing older is left for them to shadow.
+      const fromStart = mergeSegments(all, 2, Number.MAX_SAFE_INTEGER);
+      expect(fromStart.deleted).toEqual([]);
+      expect(view(assembleIndex([fromStart], 2, "l2"))).toEqual(view(direct));
     }
+  });
+
+  it("keeps each word's version, and drops only deletions at or below the given version", () => {
+    const a = withVersions(
+      { ids: ["x"], metadata: [null], deleted: [], values: new Float32Array([1, 1]) },
+      5,
+    );
+    const b = withVersions(
+      { ids: [], metadata: [], deleted: ["y", "z"], values: new Float32Array() },
+      9,
+    );
+    const c = withVersions(
+      { ids: [], metadata: [], deleted: ["w"], values: new Float32Array() },
+      12,
+    );
+    const merged = mergeSegments([a, b, c], 2, 10);
+    expect(merged).toMatchObject({
+      ids: ["x"],
+      versions: [5],
+      deleted: ["w"],
+      deleted_versions: [12],
+    });
+    expect(versionRange(merged, 0)).toEqual({ min_version: 5, max_version: 12 });
+    expect(versionRange({ versions: [], deleted_versions: [] }, 7)).toEqual({
+      min_version: 7,
+      max_version: 7,
+    });
   });
 });

@@ -1,0 +1,186 @@
+import {
+  type CompactionPolicy,
+  DEFAULT_COMPACTION,
+  isFull,
+  planMerge,
+  purgeDue,
+} from "../domain/compaction";
+import { type IdDigest, idHash, latestWord } from "../domain/id-digest";
+import type { IndexRecord } from "../domain/index-record";
+import { mergeSegments, type SegmentRef, type VersionedSegment } from "../domain/segment";
+import { logger } from "../logger";
+import { type IndexCatalog, type LeaseStore, LOST_RACE } from "./ports";
+import type { SegmentStore } from "./segment-store";
+
+/** How long one compaction run may hold an index (a crashed one frees it after this). */
+const COMPACTION_LEASE_MS = 15 * 60_000;
+
+/** The lease key of an index's compaction (index names cannot hold `#`). */
+export function compactionLeaseKey(indexName: string): string {
+  return `${indexName}#compaction`;
+}
+
+export interface CompactorDeps {
+  readonly catalog: IndexCatalog;
+  readonly segments: SegmentStore;
+  readonly leases: LeaseStore;
+  readonly policy?: CompactionPolicy;
+  readonly now?: () => number;
+}
+
+/** What one compaction run did. */
+export interface CompactionReport {
+  readonly merges: number;
+  readonly purges: number;
+  /** Work is left (the run ran out of time, or lost its lease): run again. */
+  readonly more: boolean;
+}
+
+/**
+ * Compaction of one index, as a task of its own (never in a request): at most one per index at a
+ * time (a lease), merging size-tiered runs of segments and purging dead rows from full segments
+ * (see {@link CompactionPolicy}), each step swapped into the catalog with one conditional write
+ * that any concurrent write or compaction makes lose (then it re-reads and plans again). Data and
+ * `data_version` never change: readers holding an older segment list keep working (a segment
+ * replaced meanwhile makes them re-read the catalog once).
+ */
+export class Compactor {
+  private readonly policy: CompactionPolicy;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: CompactorDeps) {
+    this.policy = deps.policy ?? DEFAULT_COMPACTION;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * True when a write should start a compaction: a merge is due (cheap: the catalog record
+   * only). Merges come every few writes, and each run also purges when that is due.
+   */
+  due(record: IndexRecord): boolean {
+    return planMerge(record.segments, this.policy) !== null;
+  }
+
+  /** Compacts until nothing is due or `budgetMs` passed. Returns at once if another one runs. */
+  async run(indexName: string, budgetMs = 10 * 60_000): Promise<CompactionReport> {
+    const started = this.now();
+    const owner = `compactor-${started}-${Math.random().toString(36).slice(2)}`;
+    const key = compactionLeaseKey(indexName);
+    const lease = await this.deps.leases.acquire(key, owner, started, COMPACTION_LEASE_MS);
+    if (!lease.acquired) return { merges: 0, purges: 0, more: false };
+    let merges = 0;
+    let purges = 0;
+    try {
+      for (;;) {
+        if (this.now() - started >= budgetMs) return { merges, purges, more: true };
+        const record = await this.deps.catalog.get(indexName);
+        if (!record) break;
+        const run = planMerge(record.segments, this.policy);
+        if (run) {
+          if (await this.merge(record, run.start, run.end)) merges++;
+          continue;
+        }
+        if (!purgeDue(record.segments, record.count, this.policy)) break;
+        const purged = await this.purge(record);
+        if (purged === "nothing") break; // every full segment is clean: nothing to gain
+        if (purged === "done") purges++;
+      }
+      return { merges, purges, more: false };
+    } finally {
+      await this.deps.leases.release(key, owner);
+    }
+  }
+
+  /** Merges `[start, end)` into one segment; `false` when the swap lost a race. */
+  private async merge(record: IndexRecord, start: number, end: number): Promise<boolean> {
+    const inputs = record.segments.slice(start, end);
+    const parts = await Promise.all(inputs.map((ref) => this.deps.segments.read(record, ref)));
+    // Deletions shadow nothing older than the run's first segment when it is the oldest; those
+    // no serving graph predates (built from data at or after them) are needed by no one.
+    const dropDeletesUpTo = start === 0 ? (record.active?.data_version ?? 0) : null;
+    const merged = mergeSegments(parts, record.dimension, dropDeletesUpTo);
+    return this.replace(record, start, end, merged);
+  }
+
+  /**
+   * Rewrites the full segment with the most dead rows (rows a later segment replaced or deleted)
+   * without them. Candidates are found through the id digests and confirmed against the later
+   * segments' real ids, one manifest at a time.
+   */
+  private async purge(record: IndexRecord): Promise<"done" | "lost" | "nothing"> {
+    const refs = record.segments;
+    const digests = await Promise.all(
+      refs.map((ref) => this.deps.segments.readDigest(record, ref)),
+    );
+    let target = -1;
+    let most = 0;
+    refs.forEach((ref, s) => {
+      if (!isFull(ref, this.policy)) return;
+      const later = digests.slice(s + 1);
+      let dead = 0;
+      for (const h of (digests[s] as IdDigest).upserted) if (latestWord(later, h)) dead++;
+      if (dead > most) {
+        most = dead;
+        target = s;
+      }
+    });
+    if (target < 0) return "nothing";
+    const segment = await this.deps.segments.read(record, refs[target] as SegmentRef);
+    const later = digests.slice(target + 1);
+    // Candidates by the later segment that mentions them; confirmed with that segment's ids.
+    const byLater = new Map<number, number[]>();
+    segment.ids.forEach((id, row) => {
+      const word = latestWord(later, idHash(id));
+      if (word) byLater.set(word.segment, [...(byLater.get(word.segment) ?? []), row]);
+    });
+    const dead = new Set<number>();
+    for (const [k, rows] of byLater) {
+      const manifest = await this.deps.segments.readManifest(
+        record,
+        refs[target + 1 + k] as SegmentRef,
+      );
+      const mentioned = new Set([...manifest.ids, ...manifest.deleted]);
+      for (const row of rows) if (mentioned.has(segment.ids[row] as string)) dead.add(row);
+    }
+    if (dead.size === 0) return "nothing";
+    const keep = segment.ids.map((_, row) => row).filter((row) => !dead.has(row));
+    const values = new Float32Array(keep.length * record.dimension);
+    keep.forEach((row, i) => {
+      const d = record.dimension;
+      values.set(segment.values.subarray(row * d, (row + 1) * d), i * d);
+    });
+    const rewritten: VersionedSegment = {
+      ids: keep.map((row) => segment.ids[row] as string),
+      metadata: keep.map((row) => segment.metadata[row] ?? null),
+      versions: keep.map((row) => segment.versions[row] as number),
+      deleted: segment.deleted,
+      deleted_versions: segment.deleted_versions,
+      values,
+    };
+    return (await this.replace(record, target, target + 1, rewritten)) ? "done" : "lost";
+  }
+
+  /** Writes `segment` and swaps it in for `[start, end)`; the replaced objects go after the swap. */
+  private async replace(
+    record: IndexRecord,
+    start: number,
+    end: number,
+    segment: VersionedSegment,
+  ): Promise<boolean> {
+    const empty = segment.ids.length === 0 && segment.deleted.length === 0;
+    const ref = empty ? null : await this.deps.segments.write(record, segment);
+    const swapped = await this.deps.catalog.replaceRun(record, start, end, ref);
+    if (swapped === LOST_RACE) {
+      if (ref) await this.deps.segments.discard(record, ref);
+      return false;
+    }
+    const replaced = record.segments.slice(start, end);
+    await Promise.all(replaced.map((r) => this.deps.segments.discard(record, r))).catch((err) =>
+      logger.warn("could not delete replaced segments; they are orphans now", {
+        index_name: record.name,
+        error: err as Error,
+      }),
+    );
+    return true;
+  }
+}

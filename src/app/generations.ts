@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import { generationStem } from "../../infra/storage";
+import { ConflictError, NotFoundError } from "../domain/errors";
+import type { HnswConfig } from "../domain/hnsw-config";
+import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import type { GenerationRows } from "../domain/label-map";
+import { logger } from "../logger";
+import type { BlobStore, IndexCatalog } from "./ports";
+import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
+
+/** Where a new generation's objects go. */
+export interface GenerationKeys {
+  readonly graphKey: string;
+  readonly rowsKey: string;
+}
+
+export function newGenerationKeys(record: IndexRecord): GenerationKeys {
+  const stem = generationStem(record, randomUUID());
+  return { graphKey: `${stem}.hnsw`, rowsKey: `${stem}.rows.json` };
+}
+
+/**
+ * The active-generation pointer of an index, and the objects it points at. A flip is one
+ * conditional write on the generation it replaces, and newest data wins: a generation built from
+ * older data than the active one never replaces it (409 `stale_activation`). S3 keeps the active
+ * generation and the one before it (a warm searcher may still be loading it); older ones are
+ * deleted at the next flip.
+ */
+export class Generations {
+  constructor(
+    private readonly deps: {
+      catalog: IndexCatalog;
+      blobs: BlobStore;
+      retry?: RetryPolicy;
+      now?: () => Date;
+    },
+  ) {}
+
+  /** Writes a generation's label map (ids, versions, metadata), beside its graph. */
+  async putRows(keys: GenerationKeys, rows: GenerationRows): Promise<void> {
+    await this.deps.blobs.put(keys.rowsKey, JSON.stringify(rows), "application/json");
+  }
+
+  /** Removes what a generation that never became active wrote. */
+  async discard(keys: GenerationKeys): Promise<void> {
+    await this.deps.blobs.deleteKeys([keys.graphKey, keys.rowsKey]).catch(() => undefined);
+  }
+
+  /**
+   * Makes the generation at `keys`, built from `dataVersion` with `config`, the active one,
+   * retrying lost races; refuses when the active generation was built from newer data.
+   */
+  async flip(
+    record: IndexRecord,
+    keys: GenerationKeys,
+    config: HnswConfig,
+    dataVersion: number,
+    extra: Pick<ActiveGeneration, "deleted_labels" | "labels"> = {},
+  ): Promise<ActiveGeneration> {
+    let replaced: ActiveGeneration | null = null;
+    const flipped = await retryLostRaces(
+      `activate index "${record.name}"`,
+      async (attempt) => {
+        const current = attempt === 0 ? record : await this.deps.catalog.get(record.name);
+        if (!current || current.uid !== record.uid) {
+          throw new NotFoundError("index_not_found", `index "${record.name}" does not exist`);
+        }
+        if (current.active && current.active.data_version > dataVersion) {
+          throw new ConflictError(
+            "stale_activation",
+            `index "${record.name}" already serves generation ${current.active.generation}, built from data_version ` +
+              `${current.active.data_version}; this graph was built from data_version ${dataVersion} (older), so it does not replace it`,
+          );
+        }
+        replaced = current.active;
+        const active: ActiveGeneration = {
+          generation: (current.active?.generation ?? 0) + 1,
+          config,
+          data_version: dataVersion,
+          activated_at: (this.deps.now?.() ?? new Date()).toISOString(),
+          graph_key: keys.graphKey,
+          rows_key: keys.rowsKey,
+          ...extra,
+          ...(current.active
+            ? {
+                previous: {
+                  graph_key: current.active.graph_key,
+                  rows_key: current.active.rows_key,
+                },
+              }
+            : {}),
+        };
+        return this.deps.catalog.setActive(current, active);
+      },
+      this.deps.retry ?? DEFAULT_RETRY,
+    );
+    await this.retire((replaced as ActiveGeneration | null)?.previous);
+    return flipped.active as ActiveGeneration;
+  }
+
+  /** Deletes a generation two flips old. */
+  private async retire(old: { graph_key: string; rows_key: string } | undefined): Promise<void> {
+    if (!old) return;
+    const keys = [old.graph_key, old.rows_key];
+    await this.deps.blobs.deleteKeys(keys).catch((err: Error) => {
+      logger.warn("could not delete a retired HNSW generation", { keys, error: err });
+    });
+  }
+}

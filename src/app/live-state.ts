@@ -1,0 +1,62 @@
+import pLimit from "p-limit";
+import { type IdDigest, idHash, latestWord } from "../domain/id-digest";
+import type { IndexRecord } from "../domain/index-record";
+import type { SegmentStore } from "./segment-store";
+
+/** Which ids of an index version are live, as a writer needs to know. */
+export interface LiveView {
+  /** Live ids before the write. */
+  readonly count: number;
+  isLive(id: string): boolean;
+}
+
+/** How many digests one load reads at once. */
+const DIGEST_CONCURRENCY = 16;
+
+/**
+ * A warm instance's id digests of the indexes it writes to, one per segment (immutable, so kept
+ * until a compaction replaces the segment): a write reads only the digests of segments it has not
+ * seen, never the index's rows. See {@link IdDigest}.
+ */
+export class LiveState {
+  /** index uid -> segment id -> its digest. */
+  private readonly digests = new Map<string, Map<string, Promise<IdDigest>>>();
+
+  constructor(private readonly segments: SegmentStore) {}
+
+  async view(record: IndexRecord): Promise<LiveView> {
+    const digests = await this.digestsOf(record);
+    return {
+      count: record.count,
+      isLive: (id) => latestWord(digests, idHash(id))?.word === "upserted",
+    };
+  }
+
+  /** Forgets an index incarnation (deleted). */
+  forget(uid: string): void {
+    this.digests.delete(uid);
+  }
+
+  private async digestsOf(record: IndexRecord): Promise<IdDigest[]> {
+    let known = this.digests.get(record.uid);
+    if (!known) {
+      known = new Map();
+      this.digests.set(record.uid, known);
+    }
+    const current = new Set(record.segments.map((ref) => ref.id));
+    for (const id of known.keys()) if (!current.has(id)) known.delete(id);
+    const limit = pLimit(DIGEST_CONCURRENCY);
+    const cache = known;
+    return Promise.all(
+      record.segments.map((ref) => {
+        let digest = cache.get(ref.id);
+        if (!digest) {
+          digest = limit(() => this.segments.readDigest(record, ref));
+          cache.set(ref.id, digest);
+          digest.catch(() => cache.delete(ref.id));
+        }
+        return digest;
+      }),
+    );
+  }
+}

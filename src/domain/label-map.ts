@@ -1,0 +1,48 @@
+import type { LoadedIndex } from "./loaded-index";
+
+/**
+ * A graph's label map: label `l` of the graph is the row with id `ids[l]` as written at
+ * data_version `versions[l]`. Every stored graph (trial snapshot or generation) travels with the
+ * exact map it was built with, so its labels never depend on how a later load orders rows
+ * (compaction reorders them; a re-upsert changes a row without changing its id).
+ */
+export interface LabelMap {
+  readonly ids: readonly string[];
+  readonly versions: readonly number[];
+}
+
+/** A generation's label map, with each label's metadata as of the graph's data. */
+export interface GenerationRows extends LabelMap {
+  readonly metadata: readonly (Record<string, unknown> | null)[];
+}
+
+/** The label map of a graph built from `loaded`'s rows in order (row r gets label r). */
+export function labelsOf(loaded: LoadedIndex): LabelMap {
+  return { ids: loaded.ids, versions: Array.from(loaded.versions) };
+}
+
+/** True when a graph's labels hold exactly `loaded`'s live rows (same ids, same versions). */
+export function holdsExactly(labels: LabelMap, loaded: LoadedIndex): boolean {
+  if (labels.ids.length !== loaded.rows) return false;
+  return labels.ids.every((id, l) => {
+    const row = loaded.rowOf.get(id);
+    return row !== undefined && loaded.versions[row] === labels.versions[l];
+  });
+}
+
+/** A generation's rows for a graph with `labels`, taking metadata from `loaded`. */
+export function generationRows(labels: LabelMap, loaded: LoadedIndex): GenerationRows {
+  return {
+    ids: labels.ids,
+    versions: labels.versions,
+    metadata: labels.ids.map((id) => {
+      const row = loaded.rowOf.get(id);
+      return row === undefined ? null : (loaded.metadata[row] ?? null);
+    }),
+  };
+}
+
+/** Where a graph's label map is kept: beside the graph (`x.hnsw` -> `x.labels.json`). */
+export function labelsKeyOf(graphKey: string): string {
+  return graphKey.replace(/\.hnsw$/, ".labels.json");
+}

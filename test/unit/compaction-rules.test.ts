@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import {
+  type CompactionPolicy,
+  DEFAULT_COMPACTION,
+  planMerge,
+  purgeDue,
+  tierOf,
+} from "../../src/domain/compaction";
+import {
+  decodeDigest,
+  digestOf,
+  encodeDigest,
+  idHash,
+  latestWord,
+} from "../../src/domain/id-digest";
+import type { SegmentRef } from "../../src/domain/segment";
+
+const policy: CompactionPolicy = {
+  ...DEFAULT_COMPACTION,
+  fanout: 4,
+  baseBytes: 100,
+  maxSegmentBytes: 100 * 64,
+};
+let n = 0;
+const ref = (bytes: number, vectors = 1): SegmentRef => ({
+  id: `s${n++}`,
+  vectors,
+  deletes: 0,
+  bytes,
+  min_version: n,
+  max_version: n,
+});
+
+/** Appends `writes` segments of `bytes`, compacting whenever a merge is due, as the task does. */
+function simulate(writes: number, bytes: number) {
+  let refs: SegmentRef[] = [];
+  let written = 0;
+  for (let w = 0; w < writes; w++) {
+    refs.push(ref(bytes));
+    written += bytes;
+    for (let run = planMerge(refs, policy); run; run = planMerge(refs, policy)) {
+      const merged = refs.slice(run.start, run.end).reduce((sum, r) => sum + r.bytes, 0);
+      written += merged;
+      refs = [...refs.slice(0, run.start), ref(merged), ...refs.slice(run.end)];
+    }
+  }
+  return { refs, amplification: written / (writes * bytes) };
+}
+
+describe("size-tiered compaction", () => {
+  it("puts segments in tiers by size", () => {
+    expect([50, 100, 399, 400, 1600, 6399].map((b) => tierOf(b, policy))).toEqual([
+      0, 0, 0, 1, 2, 2,
+    ]);
+  });
+
+  it("merges the oldest run of fanout same-tier neighbours, never across tiers", () => {
+    expect(planMerge([ref(400), ref(100), ref(100), ref(100)], policy)).toBeNull();
+    expect(planMerge([ref(400), ref(100), ref(100), ref(100), ref(100)], policy)).toEqual({
+      start: 1,
+      end: 5,
+    });
+    expect(planMerge([ref(100), ref(400), ref(100), ref(100), ref(100)], policy)).toBeNull();
+  });
+
+  it("rewrites a vector O(log N) times and keeps the list short, whatever the index size", () => {
+    const small = simulate(64, 100);
+    const large = simulate(4096, 100);
+    // Full segments (capped at 6,400 bytes, 64 writes) are never rewritten again: amplification
+    // stays at 1 + log4(64) = 4 however many writes come.
+    expect(small.amplification).toBeLessThanOrEqual(4);
+    expect(large.amplification).toBeLessThanOrEqual(4);
+    const notFull = large.refs.filter((r) => r.bytes * policy.fanout <= policy.maxSegmentBytes);
+    expect(notFull.length).toBeLessThanOrEqual(3 * 3); // at most fanout - 1 per tier
+    expect(large.refs.every((r) => r.bytes <= policy.maxSegmentBytes)).toBe(true);
+  });
+
+  it("merges across tiers only to keep a pathological list under maxSegments", () => {
+    const interleaved = Array.from({ length: 10 }, (_, i) => ref(i % 2 === 0 ? 100 : 400));
+    expect(planMerge(interleaved, { ...policy, maxSegments: 20 })).toBeNull();
+    expect(planMerge(interleaved, { ...policy, maxSegments: 8 })).toEqual({ start: 0, end: 2 });
+  });
+
+  it("purges when the index stores many more rows than it has live", () => {
+    const refs = [ref(6400, 20_000), ref(6400, 20_000)];
+    expect(purgeDue(refs, 30_000, policy)).toBe(false);
+    expect(purgeDue(refs, 10_000, policy)).toBe(true);
+  });
+});
+
+describe("id digests", () => {
+  it("round-trip, and tell the latest word about an id across segments", () => {
+    const older = digestOf({ ids: ["a", "b"], deleted: [] });
+    const newer = decodeDigest(encodeDigest(digestOf({ ids: ["c"], deleted: ["a"] })));
+    expect(latestWord([older, newer], idHash("a"))).toEqual({ segment: 1, word: "deleted" });
+    expect(latestWord([older, newer], idHash("b"))).toEqual({ segment: 0, word: "upserted" });
+    expect(latestWord([older, newer], idHash("zzz"))).toBeUndefined();
+    expect(() => decodeDigest(new Uint8Array(12))).toThrow(/expected/);
+  });
+});
