@@ -1,0 +1,160 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
+import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
+import { S3BlobStore } from "../../src/adapters/s3-blob-store";
+import { Compactor } from "../../src/app/compactor";
+import { LiveState } from "../../src/app/live-state";
+import { SegmentStore } from "../../src/app/segment-store";
+import { VectorStore } from "../../src/app/vector-store";
+import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
+import { NotFoundError } from "../../src/domain/errors";
+import { createClients } from "../../src/wiring";
+import { useLocalStack } from "../support/stacks";
+
+// Random sequences of writes and compactions against the emulators, compared with a plain model
+// that replays the same writes: the stored index must always be exactly the model.
+
+const env = useLocalStack();
+
+/** Tiny thresholds, so a short sequence merges, purges and drops deletions many times. */
+const POLICY: CompactionPolicy = {
+  ...DEFAULT_COMPACTION,
+  fanout: 2,
+  baseBytes: 64,
+  maxSegmentBytes: 2048,
+  purgeSlack: 0.2,
+  purgeMinDead: 1,
+};
+
+function storeAndCompactor() {
+  const clients = createClients(env.stack.settings);
+  const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
+  const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
+  const segments = new SegmentStore(blobs);
+  const compactor = new Compactor({
+    catalog,
+    segments,
+    leases: new DynamoLeaseStore(clients.doc, env.stack.settings.tables.leases),
+    policy: POLICY,
+  });
+  // Compactions run when the sequence says (and beside concurrent writers), not on their own.
+  const vectors = new VectorStore({
+    catalog,
+    blobs,
+    segments,
+    live: new LiveState(segments),
+    compaction: { tasks: { compact: async () => undefined }, due: () => false },
+  });
+  return { vectors, compactor };
+}
+
+type Row = { values: number[]; metadata: Record<string, unknown> | null };
+const ID = fc.integer({ min: 0, max: 9 }).map((i) => `id${i}`);
+const VALUES = fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: -50, max: 50 }));
+const COMMAND = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("upsert" as const),
+      rows: fc.uniqueArray(fc.tuple(ID, VALUES, fc.option(fc.string({ maxLength: 4 }))), {
+        minLength: 1,
+        maxLength: 4,
+        selector: ([id]) => id,
+      }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), id: ID }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("compact" as const) }) },
+  {
+    weight: 1,
+    // Writers on disjoint ids at once (the final state is then the same in any order), with a
+    // compaction running beside them.
+    arbitrary: fc.record({
+      kind: fc.constant("concurrent" as const),
+      writers: fc.integer({ min: 2, max: 4 }),
+      value: fc.integer({ min: 0, max: 9 }),
+    }),
+  },
+);
+
+describe("storage against a plain model", () => {
+  it("keeps ids, values, metadata and count equal to replayed writes, through any sequence", async () => {
+    const { vectors, compactor } = storeAndCompactor();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(COMMAND, { minLength: 1, maxLength: 18 }), async (commands) => {
+        const name = `model-${run++}`;
+        await vectors.createIndex(name, { dimension: 2, metric: "l2" });
+        const model = new Map<string, Row>();
+        for (const command of commands) {
+          if (command.kind === "upsert") {
+            const input = command.rows.map(([id, [x, y], tag]) => ({
+              id,
+              values: [x, y],
+              ...(tag === null ? {} : { metadata: { tag } }),
+            }));
+            const result = await vectors.upsert(name, input);
+            for (const v of input) {
+              model.set(v.id, { values: v.values, metadata: v.metadata ?? null });
+            }
+            expect(result.count).toBe(model.size);
+          } else if (command.kind === "delete") {
+            if (model.has(command.id)) {
+              await vectors.deleteVector(name, command.id);
+              model.delete(command.id);
+            } else {
+              await expect(vectors.deleteVector(name, command.id)).rejects.toThrow(NotFoundError);
+            }
+          } else if (command.kind === "compact") {
+            await compactor.run(name);
+          } else {
+            const writers = Array.from({ length: command.writers }, (_, w) => {
+              const id = `w${w}`;
+              model.set(id, { values: [command.value, w], metadata: null });
+              return vectors.upsert(name, [{ id, values: [command.value, w] }]);
+            });
+            await Promise.all([...writers, compactor.run(name)]);
+          }
+        }
+        await compactor.run(name);
+        const record = await vectors.getIndex(name);
+        const loaded = await vectors.load(record);
+        const stored = new Map(
+          loaded.ids.map((id, r) => [
+            id,
+            { values: loaded.raw(r), metadata: loaded.metadata[r] ?? null },
+          ]),
+        );
+        expect(stored).toEqual(model);
+        expect(record.count).toBe(model.size);
+        expect(record.dataVersion).toBe(
+          commands.reduce(
+            (n, c) => n + (c.kind === "upsert" ? 1 : c.kind === "concurrent" ? c.writers : 0),
+            0,
+          ) + deletesApplied(commands),
+        );
+      }),
+      { numRuns: 20 },
+    );
+  }, 180_000);
+});
+
+/** How many of the sequence's deletes hit a live id (each such delete is a write). */
+function deletesApplied(
+  commands: readonly {
+    kind: string;
+    id?: string;
+    rows?: [string, unknown, unknown][];
+    writers?: number;
+  }[],
+): number {
+  const live = new Set<string>();
+  let applied = 0;
+  for (const c of commands) {
+    if (c.kind === "upsert") for (const [id] of c.rows ?? []) live.add(id);
+    if (c.kind === "concurrent") for (let w = 0; w < (c.writers ?? 0); w++) live.add(`w${w}`);
+    if (c.kind === "delete" && live.delete(c.id as string)) applied++;
+  }
+  return applied;
+}
