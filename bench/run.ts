@@ -7,6 +7,7 @@ import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
 import { loadedStack } from "./mnist-stack";
 import { benchTargetRecall } from "./tuning";
+import { benchWrites } from "./writes";
 
 // `npm run bench`: each claim is a ratio against a baseline measured in the same run.
 
@@ -131,6 +132,7 @@ benchTrial();
   try {
     await benchAutotune(env, "mnist", data.name);
     await benchTargetRecall(env, "mnist", data.name);
+    await benchWrites(env);
   } finally {
     await env.stop();
   }

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
@@ -13,6 +13,12 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { BlobStore } from "../app/ports";
+
+/** Bytes this process wrote to S3 (objects put, files uploaded), for benchmarks. */
+let bytesWritten = 0;
+export function s3BytesWritten(): number {
+  return bytesWritten;
+}
 
 /** Part size of streamed uploads: a graph under it goes up in one PUT. */
 const UPLOAD_PART_BYTES = 64 * 1024 * 1024;
@@ -32,6 +38,7 @@ export class S3BlobStore implements BlobStore {
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
     );
+    bytesWritten += typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
   }
 
   async putFile(key: string, path: string, contentType: string): Promise<void> {
@@ -48,6 +55,7 @@ export class S3BlobStore implements BlobStore {
       leavePartsOnError: false,
     });
     await upload.done();
+    bytesWritten += (await stat(path)).size;
   }
 
   async getToFile(key: string, path: string): Promise<boolean> {

@@ -12,6 +12,9 @@ import { logger } from "../logger";
 import { type IndexCatalog, type LeaseStore, LOST_RACE } from "./ports";
 import type { SegmentStore } from "./segment-store";
 
+/** Swap attempts of one merged segment while writes keep appending. */
+const SWAP_ATTEMPTS = 50;
+
 /** How long one compaction run may hold an index (a crashed one frees it after this). */
 const COMPACTION_LEASE_MS = 15 * 60_000;
 
@@ -160,7 +163,11 @@ export class Compactor {
     return (await this.replace(record, target, target + 1, rewritten)) ? "done" : "lost";
   }
 
-  /** Writes `segment` and swaps it in for `[start, end)`; the replaced objects go after the swap. */
+  /**
+   * Writes `segment` and swaps it in for `[start, end)`; the replaced objects go after the swap.
+   * Writes append meanwhile (the list grows behind the run): the swap is retried on a fresh
+   * record as long as the run itself is unchanged, so steady writes never starve a compaction.
+   */
   private async replace(
     record: IndexRecord,
     start: number,
@@ -169,10 +176,20 @@ export class Compactor {
   ): Promise<boolean> {
     const empty = segment.ids.length === 0 && segment.deleted.length === 0;
     const ref = empty ? null : await this.deps.segments.write(record, segment);
-    const swapped = await this.deps.catalog.replaceRun(record, start, end, ref);
-    if (swapped === LOST_RACE) {
-      if (ref) await this.deps.segments.discard(record, ref);
-      return false;
+    const run = record.segments.slice(start, end).map((r) => r.id);
+    let current = record;
+    for (let attempt = 0; ; attempt++) {
+      const swapped = await this.deps.catalog.replaceRun(current, start, end, ref);
+      if (swapped !== LOST_RACE) break;
+      const fresh = await this.deps.catalog.get(record.name);
+      const intact =
+        fresh?.uid === record.uid && run.every((id, i) => fresh.segments[start + i]?.id === id);
+      if (!fresh || !intact || attempt >= SWAP_ATTEMPTS) {
+        if (ref) await this.deps.segments.discard(record, ref);
+        return false;
+      }
+      current = fresh;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
     }
     const replaced = record.segments.slice(start, end);
     await Promise.all(replaced.map((r) => this.deps.segments.discard(record, r))).catch((err) =>
