@@ -3,7 +3,10 @@ import { toIndexInfo } from "../src/http/dto";
 import { indexNameSchema, putIndexBody } from "../src/http/schemas";
 import { services } from "../src/services";
 
-/** PUT /vectors/indexes/{index}: create an index (201), or confirm an identical one (200). */
+/**
+ * PUT /vectors/indexes/{index}: create an index (201), or confirm one of the same dimension and
+ * metric (200), setting any `maintenance` fields given.
+ */
 export const handler = apiHandler(async (req) => {
   const name = req.path("index", indexNameSchema);
   const settings = req.body(putIndexBody);

@@ -1,4 +1,11 @@
-import { type FunctionSpec, VECTOR_LOADING_MEMORY_MB } from "./function-spec";
+import {
+  type BackgroundTaskName,
+  type FunctionSpec,
+  GRAPH_BUILDING_MEMORY_MB,
+  VECTOR_LOADING_MEMORY_MB,
+} from "./function-spec";
+
+export type { BackgroundTaskName } from "./function-spec";
 
 /**
  * Work that never runs in a request, each a function of its own: writes start it with an
@@ -16,9 +23,19 @@ export const BACKGROUND_TASKS = {
     memoryMb: VECTOR_LOADING_MEMORY_MB,
     timeoutSeconds: 900,
   },
-} as const satisfies Record<string, FunctionSpec>;
-
-export type BackgroundTaskName = keyof typeof BACKGROUND_TASKS;
+  catchUp: {
+    id: "CatchUpIndex",
+    entry: "functions/catch-up-index.ts",
+    access: {
+      objects: { segments: ["read"], generations: ["read", "write", "delete"] },
+      tables: { indexes: ["GetItem", "UpdateItem"], leases: ["PutItem", "GetItem", "DeleteItem"] },
+    },
+    // Adds to a copy of the active graph on a worker thread, or rebuilds it past the threshold.
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    timeoutSeconds: 900,
+    hnsw: "build",
+  },
+} as const satisfies Record<BackgroundTaskName, FunctionSpec>;
 
 /** Environment variable naming a task's function, for the functions that start it. */
 export function taskFunctionEnvVar(task: BackgroundTaskName): string {

@@ -7,6 +7,12 @@ import type { TableKey } from "./tables";
  * handler). No CDK imports, so Lambda bundles can read it too.
  */
 
+/**
+ * Work that never runs in a request, each a function of its own (see `background-tasks.ts`):
+ * `compact` merges an index's segments, `catchUp` folds new vectors into its active graph.
+ */
+export type BackgroundTaskName = "compact" | "catchUp";
+
 /** What a function may do with the objects of a storage area. */
 export type ObjectVerb = "read" | "write" | "delete";
 
@@ -31,7 +37,7 @@ export interface FunctionAccess {
   /** Starts executions of the autotune state machine. */
   readonly startsAutotune?: boolean;
   /** Background tasks it starts (invokes their functions asynchronously). */
-  readonly startsTasks?: readonly "compact"[];
+  readonly startsTasks?: readonly BackgroundTaskName[];
 }
 
 /** API Gateway throttling of a route: steady requests per second and burst. */

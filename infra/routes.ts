@@ -93,7 +93,7 @@ export const ROUTES: readonly RouteSpec[] = [
         jobs: ["PutItem"],
       },
       startsAutotune: true,
-      startsTasks: ["compact"],
+      startsTasks: ["compact", "catchUp"],
     },
     memoryMb: 1024,
   },
@@ -113,7 +113,7 @@ export const ROUTES: readonly RouteSpec[] = [
     access: {
       objects: { segments: ["read", "write", "delete"] },
       tables: { indexes: ["GetItem", "UpdateItem"] },
-      startsTasks: ["compact"],
+      startsTasks: ["compact", "catchUp"],
     },
   },
   {

@@ -4,7 +4,11 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { STATE_MACHINE_ENV_VAR } from "../infra/autotune-workflow";
-import { taskFunctionEnvVar } from "../infra/background-tasks";
+import {
+  BACKGROUND_TASKS,
+  type BackgroundTaskName,
+  taskFunctionEnvVar,
+} from "../infra/background-tasks";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
 import { DynamoJobStore } from "./adapters/dynamo-job-store";
@@ -21,6 +25,8 @@ import { AutotuneService } from "./app/autotune-service";
 import { AutotuneTasks } from "./app/autotune-tasks";
 import { Compactor } from "./app/compactor";
 import { Generations } from "./app/generations";
+import { GraphCache } from "./app/graph-cache";
+import { GraphMaintenance } from "./app/graph-maintenance";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
 import { IndexDeletion } from "./app/index-deletion";
@@ -32,8 +38,10 @@ import { ProfileService } from "./app/profile-service";
 import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
 import { SegmentStore } from "./app/segment-store";
+import { TailCache } from "./app/tail-cache";
 import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
+import { catchUpDue } from "./domain/maintenance";
 import { tracer } from "./telemetry";
 
 /**
@@ -58,7 +66,7 @@ export interface Settings {
   /** How long an autotune lease holds without renewal (default 30 minutes). */
   readonly leaseMs?: number;
   /** Background tasks' functions; without them tasks run in-process (local stack). */
-  readonly taskFunctions?: { readonly compact: string };
+  readonly taskFunctions?: Partial<Record<BackgroundTaskName, string>>;
 }
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
@@ -87,7 +95,11 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   const sfn = env[ENDPOINT_ENV.sfn];
   const lambda = env[ENDPOINT_ENV.lambda];
   const local = Boolean(s3 || dynamodb || sfn || lambda);
-  const compactFunction = env[taskFunctionEnvVar("compact")];
+  const taskFunctions = Object.fromEntries(
+    (Object.keys(BACKGROUND_TASKS) as BackgroundTaskName[])
+      .map((task) => [task, env[taskFunctionEnvVar(task)]])
+      .filter(([, name]) => name),
+  ) as Partial<Record<BackgroundTaskName, string>>;
   const stateMachineArn = env[STATE_MACHINE_ENV_VAR];
   const leaseSeconds = Number(env[LEASE_ENV_VAR]);
   return {
@@ -97,7 +109,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     bucket: required(BUCKET_ENV_VAR),
     tables,
     ...(local ? { endpoints: { s3, dynamodb, sfn, lambda } } : {}),
-    ...(compactFunction ? { taskFunctions: { compact: compactFunction } } : {}),
+    ...(Object.keys(taskFunctions).length > 0 ? { taskFunctions } : {}),
     ...(local ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {}),
   };
 }
@@ -180,6 +192,7 @@ export interface Services {
   readonly deletion: IndexDeletion;
   readonly runner: HnswRunner;
   readonly compactor: Compactor;
+  readonly maintenance: GraphMaintenance;
   readonly tasks: BackgroundTasks;
   /** Stops the worker threads. */
   close(): Promise<void>;
@@ -202,15 +215,35 @@ export function createServices(settings: Settings): Services {
     blobs,
     segments,
     live: new LiveState(segments),
-    compaction: { tasks, due: (record) => compactor.due(record) },
+    background: {
+      tasks,
+      due: (record) => [
+        ...(compactor.due(record) ? (["compact"] as const) : []),
+        ...(catchUpDue(record) ? (["catchUp"] as const) : []),
+      ],
+    },
   });
   const harnesses = new HarnessService({ blobs, vectors, runner });
   const trials = new TrialService({ blobs, journal, vectors, harnesses, runner });
   const registry = new DynamoPromotionRegistry(clients.doc, settings.tables.promotions);
   const promotions = new PromotionService({ registry, trials, vectors });
   const generations = new Generations({ catalog, blobs });
-  const activation = new ActivationService({ blobs, vectors, promotions, runner, generations });
-  const search = new SearchService(vectors, blobs);
+  const maintenance = new GraphMaintenance({
+    blobs,
+    vectors,
+    segments,
+    runner,
+    generations,
+    leases,
+  });
+  const activation = new ActivationService({
+    blobs,
+    vectors,
+    promotions,
+    generations,
+    maintenance,
+  });
+  const search = new SearchService(vectors, new GraphCache(blobs), new TailCache(segments));
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
   const profiles = new ProfileService({ profiles: profileRepository, vectors, activation, search });
   const policies = new DynamoPolicyStore(clients.doc, settings.tables.policies);
@@ -254,6 +287,7 @@ export function createServices(settings: Settings): Services {
     deletion,
     runner,
     compactor,
+    maintenance,
     tasks,
     close: () => runner.close(),
   };
@@ -270,8 +304,8 @@ function inProcessTasks(): BackgroundTasks {
       .localTasks;
   };
   return {
-    async compact(indexName) {
-      (await load())().compact(indexName);
+    async start(task, indexName) {
+      (await load())().start(task, indexName);
     },
   };
 }

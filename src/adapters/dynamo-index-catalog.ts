@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { type IndexCatalog, LOST_RACE } from "../app/ports";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import type { MaintenanceSettings } from "../domain/maintenance";
 import type { Metric } from "../domain/metric";
 import type { SegmentRef } from "../domain/segment";
 import { isConditionFailed } from "./dynamo-errors";
@@ -25,6 +26,7 @@ interface IndexItem {
   created_at: string;
   updated_at: string;
   active?: ActiveGeneration;
+  maintenance?: Partial<MaintenanceSettings>;
 }
 
 // Named pieces of the conditional writes.
@@ -153,6 +155,18 @@ export class DynamoIndexCatalog implements IndexCatalog {
     });
   }
 
+  setMaintenance(
+    current: IndexRecord,
+    maintenance: Partial<MaintenanceSettings>,
+  ): Promise<IndexRecord | typeof LOST_RACE> {
+    return this.conditionalUpdate(current, {
+      UpdateExpression: "SET #maintenance = :maintenance",
+      ConditionExpression: SAME_INCARNATION,
+      ExpressionAttributeNames: { "#maintenance": "maintenance" },
+      ExpressionAttributeValues: { ":maintenance": maintenance },
+    });
+  }
+
   /**
    * One conditional UpdateItem on `current`'s item; every condition includes
    * {@link SAME_INCARNATION}, whose names and values are added here. The new record, or
@@ -206,6 +220,7 @@ function toItem(r: IndexRecord): IndexItem {
     created_at: r.createdAt,
     updated_at: r.updatedAt,
     ...(r.active ? { active: r.active } : {}),
+    ...(r.maintenance ? { maintenance: r.maintenance } : {}),
   };
 }
 
@@ -235,5 +250,6 @@ function fromItem(item: IndexItem): IndexRecord {
           data_version: Number(item.active.data_version),
         }
       : null,
+    ...(item.maintenance ? { maintenance: item.maintenance } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import type { BackgroundTaskName } from "../../infra/background-tasks";
 import type { BackgroundTasks } from "../app/ports";
 
 /**
@@ -8,13 +9,20 @@ import type { BackgroundTasks } from "../app/ports";
 export class LambdaBackgroundTasks implements BackgroundTasks {
   constructor(
     private readonly lambda: LambdaClient,
-    private readonly functions: { readonly compact: string },
+    /** The function of each task this function may start (from its environment). */
+    private readonly functions: Partial<Record<BackgroundTaskName, string>>,
   ) {}
 
-  async compact(indexName: string): Promise<void> {
+  async start(task: BackgroundTaskName, indexName: string): Promise<void> {
+    const functionName = this.functions[task];
+    if (!functionName) {
+      throw new Error(
+        `this function may not start the ${task} task: its environment names no ${task} function`,
+      );
+    }
     await this.lambda.send(
       new InvokeCommand({
-        FunctionName: this.functions.compact,
+        FunctionName: functionName,
         InvocationType: "Event",
         Payload: Buffer.from(JSON.stringify({ index_name: indexName })),
       }),

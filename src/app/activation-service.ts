@@ -1,25 +1,12 @@
-import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ConflictError } from "../domain/errors";
-import { plainRows } from "../domain/exact-search";
 import type { HnswConfig } from "../domain/hnsw-config";
 import type { IndexRecord } from "../domain/index-record";
-import {
-  generationRows,
-  holdsExactly,
-  type LabelMap,
-  labelsKeyOf,
-  labelsOf,
-} from "../domain/label-map";
-import type { LoadedIndex } from "../domain/loaded-index";
+import { type LabelMap, labelsKeyOf } from "../domain/label-map";
 import { BUILTIN_DEFAULT_CONFIG, type PromotionEntry } from "../domain/promotion";
 import { logger } from "../logger";
-import { recordActivation, recordBuild } from "../telemetry";
-import type { GenerationKeys, Generations } from "./generations";
-import { newGenerationKeys } from "./generations";
-import type { HnswRunner } from "./hnsw-runner";
+import { recordActivation } from "../telemetry";
+import type { Generations } from "./generations";
+import { countsOf, type GraphMaintenance, type PreparedGeneration } from "./graph-maintenance";
 import type { BlobStore } from "./ports";
 import type { PromotionService } from "./promotion-service";
 import type { VectorStore } from "./vector-store";
@@ -28,8 +15,8 @@ export interface ActivationServiceDeps {
   readonly blobs: BlobStore;
   readonly vectors: VectorStore;
   readonly promotions: PromotionService;
-  readonly runner: HnswRunner;
   readonly generations: Generations;
+  readonly maintenance: GraphMaintenance;
   /** Where the one line per activation goes (default: the service logger). */
   readonly log?: (line: string) => void;
 }
@@ -39,8 +26,21 @@ export interface ActivationResult {
   readonly generation: number;
   readonly config: HnswConfig;
   readonly config_source: "promoted" | "default";
+  /**
+   * How the graph was made: `built` in full; `caught_up`, an existing graph (the active one, or
+   * the promoted trial's) with the vectors written since added and replaced or deleted ones
+   * marked; `copied`, an existing graph that already held exactly the index's data.
+   */
+  readonly graph: PreparedGeneration["method"];
+  /** Whose graph: the `active` one (same m, ef_construction, seed), a trial `snapshot`, or `new`. */
+  readonly graph_source: "active" | "snapshot" | "new";
+  /** Time spent building or catching up the graph, ms (0 when copied). */
   readonly build_time_ms: number;
+  /** Vectors added to an existing graph (all of them when built). */
+  readonly vectors_added: number;
+  /** Live vectors in the index at the data version the generation holds. */
   readonly vectors: number;
+  /** True when the promoted trial's graph was reused (copied or caught up). */
   readonly reused_snapshot: boolean;
 }
 
@@ -48,11 +48,38 @@ function describe(config: HnswConfig): string {
   return `ef_construction=${config.ef_construction} ef_search=${config.ef_search} m=${config.m} seed=${config.seed}`;
 }
 
+/** The one line an activation logs: what it served, and how the graph was made. */
+function logLine(
+  prepared: PreparedGeneration,
+  source: ActivationResult["graph_source"],
+  config: HnswConfig,
+  entry: PromotionEntry | null,
+): string {
+  const changes = `added=${prepared.added} deleted=${prepared.deleted}`;
+  if (source === "new") return `built HNSW ${describe(config)}`;
+  const from =
+    source === "snapshot"
+      ? `reusing HNSW snapshot trial=${entry?.trial_id}`
+      : "reusing the active HNSW graph";
+  return prepared.method === "copied"
+    ? `${from} ${describe(config)}`
+    : `${from} ${describe(config)}, caught up: ${changes}`;
+}
+
+/** True when graphs built with `a` and `b` are the same graph (ef_search is search-time only). */
+function sameGraph(a: HnswConfig, b: HnswConfig): boolean {
+  return a.m === b.m && a.ef_construction === b.ef_construction && a.seed === b.seed;
+}
+
 /**
- * Activation: builds (or reuses) an HNSW graph with the promoted config, or the caller's
- * default, writes it and its label map to S3, then flips the index's active generation (see
- * {@link Generations.flip}). Until the flip, searches keep using the previous generation; a
- * failure before it leaves that generation serving and removes what was written.
+ * Activation: serves the promoted config, or the caller's default, as a new generation and flips
+ * the index's active generation (see {@link Generations.flip}). It builds as little as it can:
+ * when the active graph was built with the same m, ef_construction and seed, that graph is
+ * caught up (or copied, with the new ef_search); else the promoted trial's graph, when it is of
+ * this incarnation, is copied or caught up; else a graph is built. Past the index's
+ * deleted-label threshold a catch-up becomes a full build. Until the flip, searches keep using
+ * the previous generation; a failure before it leaves that generation serving and removes what
+ * was written.
  */
 export class ActivationService {
   private readonly deps: ActivationServiceDeps;
@@ -76,85 +103,74 @@ export class ActivationService {
       record,
       defaultConfig ?? BUILTIN_DEFAULT_CONFIG,
     );
-    const loaded = await this.deps.vectors.load(record);
-    const keys = newGenerationKeys(record);
+    const { prepared, source } = await this.prepare(record, chosen.config, chosen.entry);
+    this.log(logLine(prepared, source, chosen.config, chosen.entry));
     try {
-      const reused = chosen.entry ? await this.reuse(chosen.entry, record, loaded, keys) : null;
-      let buildTimeMs = 0;
-      let labels: LabelMap;
-      if (reused) {
-        this.log(
-          `reusing HNSW snapshot trial=${chosen.entry?.trial_id} ${describe(chosen.config)}`,
-        );
-        labels = reused;
-      } else {
-        this.log(`building HNSW ${describe(chosen.config)}`);
-        buildTimeMs = await this.build(record, loaded, chosen.config, keys);
-        labels = labelsOf(loaded);
-      }
-      await this.deps.generations.putRows(keys, generationRows(labels, loaded));
       const active = await this.deps.generations.flip(
         record,
-        keys,
+        prepared.keys,
         chosen.config,
-        record.dataVersion,
-        { labels: labels.ids.length, deleted_labels: 0 },
+        prepared.dataVersion,
+        countsOf(prepared.rows),
       );
       recordActivation(performance.now() - started);
+      const deleted = prepared.rows.deleted?.length ?? 0;
       return {
         index_name: indexName,
         generation: active.generation,
         config: chosen.config,
         config_source: chosen.source,
-        build_time_ms: buildTimeMs,
-        vectors: loaded.rows,
-        reused_snapshot: reused !== null,
+        graph: prepared.method,
+        graph_source: source,
+        build_time_ms: prepared.timeMs,
+        vectors_added: prepared.added,
+        vectors: prepared.rows.ids.length - deleted,
+        reused_snapshot: source === "snapshot",
       };
     } catch (err) {
-      await this.deps.generations.discard(keys);
+      await this.deps.generations.discard(prepared.keys);
       throw err;
     }
   }
 
-  /**
-   * Copies the promoted trial's graph into the new generation (server-side, so the generation
-   * never depends on the snapshot, which expires) when its label map holds exactly the index's
-   * live rows; returns that map, or `null` when the graph cannot serve as it is.
-   */
-  private async reuse(
+  private async prepare(
+    record: IndexRecord,
+    config: HnswConfig,
+    entry: PromotionEntry | null,
+  ): Promise<{ prepared: PreparedGeneration; source: ActivationResult["graph_source"] }> {
+    const { maintenance } = this.deps;
+    if (record.active && sameGraph(record.active.config, config)) {
+      return {
+        prepared: await maintenance.followActive(record, record.active, config),
+        source: "active",
+      };
+    }
+    const snapshot = entry ? await this.snapshotOf(entry, record) : null;
+    const loaded = await this.deps.vectors.load(record);
+    if (snapshot) {
+      const prepared = await maintenance.followSnapshot(
+        record,
+        snapshot.key,
+        snapshot.labels,
+        loaded,
+        config,
+      );
+      return { prepared, source: prepared.method === "built" ? "new" : "snapshot" };
+    }
+    return { prepared: await maintenance.rebuild(record, loaded, config), source: "new" };
+  }
+
+  /** The promoted trial's graph and label map, when it is of this incarnation and still stored. */
+  private async snapshotOf(
     entry: PromotionEntry,
     record: IndexRecord,
-    loaded: LoadedIndex,
-    keys: GenerationKeys,
-  ): Promise<LabelMap | null> {
+  ): Promise<{ key: string; labels: LabelMap } | null> {
     if (entry.index_uid !== record.uid || !entry.snapshot_key) return null;
     const bytes = await this.deps.blobs.get(labelsKeyOf(entry.snapshot_key));
     if (!bytes) return null;
-    const labels = JSON.parse(Buffer.from(bytes).toString("utf8")) as LabelMap;
-    if (!holdsExactly(labels, loaded)) return null;
-    return (await this.deps.blobs.copy(entry.snapshot_key, keys.graphKey)) ? labels : null;
-  }
-
-  /** Builds the graph on a worker thread and streams it to the generation's key. */
-  private async build(
-    record: IndexRecord,
-    loaded: LoadedIndex,
-    config: HnswConfig,
-    keys: GenerationKeys,
-  ): Promise<number> {
-    const path = join(tmpdir(), `vectord-generation-${randomUUID()}.hnsw`);
-    try {
-      const built = await this.deps.runner.build({
-        rows: plainRows(loaded),
-        metric: record.metric,
-        build: config,
-        path,
-      });
-      recordBuild("activation", built.buildTimeMs);
-      await this.deps.blobs.putFile(keys.graphKey, path, "application/octet-stream");
-      return built.buildTimeMs;
-    } finally {
-      await rm(path, { force: true });
-    }
+    return {
+      key: entry.snapshot_key,
+      labels: JSON.parse(Buffer.from(bytes).toString("utf8")) as LabelMap,
+    };
   }
 }

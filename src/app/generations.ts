@@ -48,15 +48,18 @@ export class Generations {
 
   /**
    * Makes the generation at `keys`, built from `dataVersion` with `config`, the active one,
-   * retrying lost races; refuses when the active generation was built from newer data.
+   * retrying lost races; refuses when the active generation was built from newer data, and, with
+   * `replacing`, when the active generation is no longer that one (409 `generation_replaced`:
+   * a catch-up never undoes an activation that flipped while it ran).
    */
   async flip(
     record: IndexRecord,
     keys: GenerationKeys,
     config: HnswConfig,
     dataVersion: number,
-    extra: Pick<ActiveGeneration, "deleted_labels" | "labels"> = {},
+    options: Pick<ActiveGeneration, "deleted_labels" | "labels"> & { replacing?: number } = {},
   ): Promise<ActiveGeneration> {
+    const { replacing, ...extra } = options;
     let replaced: ActiveGeneration | null = null;
     const flipped = await retryLostRaces(
       `activate index "${record.name}"`,
@@ -70,6 +73,12 @@ export class Generations {
             "stale_activation",
             `index "${record.name}" already serves generation ${current.active.generation}, built from data_version ` +
               `${current.active.data_version}; this graph was built from data_version ${dataVersion} (older), so it does not replace it`,
+          );
+        }
+        if (replacing !== undefined && current.active?.generation !== replacing) {
+          throw new ConflictError(
+            "generation_replaced",
+            `index "${record.name}" now serves generation ${current.active?.generation ?? "none"}, not ${replacing}, which this graph was made from`,
           );
         }
         replaced = current.active;

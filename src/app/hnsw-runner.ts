@@ -4,6 +4,7 @@ import { buildCost } from "../domain/autotune";
 import { logger } from "../logger";
 import type {
   BuildTask,
+  CatchUpTask,
   GroundTruthTask,
   MeasureResult,
   MeasureTask,
@@ -20,6 +21,7 @@ export interface HnswRunner {
   runoff(task: RunoffTask): Promise<SearchResultSummary[]>;
   groundTruth(task: GroundTruthTask): Promise<Int32Array>;
   build(task: BuildTask): Promise<{ buildTimeMs: number; bytes: number }>;
+  catchUp(task: CatchUpTask): Promise<{ timeMs: number; bytes: number }>;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export function createHnswRunner(
     groundTruth: (task) => run<Int32Array>(task, "groundTruth"),
     build: (task) =>
       run<{ buildTimeMs: number; bytes: number }>(task, "buildToFile", buildCost(task.build)),
+    catchUp: (task) => run<{ timeMs: number; bytes: number }>(task, "catchUpGraph"),
     async close() {
       const p = pool;
       pool = undefined;

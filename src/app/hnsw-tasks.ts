@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
-import { buildGraph, exactNeighbors, type QueryRows } from "../domain/hnsw";
+import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../domain/hnsw";
 import type { BuildParams } from "../domain/hnsw-config";
 import { measureArms, recallAt } from "../domain/hnsw-measure";
 import type { Metric } from "../domain/metric";
@@ -149,4 +149,34 @@ export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: numb
   const { graph, buildTimeMs } = timedBuild(task);
   graph.writeIndexSync(task.path);
   return { buildTimeMs, bytes: statSync(task.path).size };
+}
+
+/**
+ * Catch a graph up (catch-up, or a stale snapshot reused at activation): read it from `inPath`,
+ * make room, mark `deleteLabels` deleted (rows since deleted or replaced), add `add`'s rows as
+ * labels `firstLabel`, `firstLabel + 1`, ..., and write it to `outPath`.
+ */
+export interface CatchUpTask {
+  readonly inPath: string;
+  readonly outPath: string;
+  readonly metric: Metric;
+  readonly dimension: number;
+  readonly deleteLabels: Int32Array;
+  readonly add: VectorRows;
+  readonly firstLabel: number;
+}
+
+export function catchUpGraph(task: CatchUpTask): { timeMs: number; bytes: number } {
+  const started = performance.now();
+  const graph = new hnswlib.HierarchicalNSW(task.metric, task.dimension);
+  graph.readIndexSync(task.inPath);
+  graph.resizeIndex(Math.max(graph.getMaxElements(), task.firstLabel + task.add.rows));
+  for (const label of task.deleteLabels) graph.markDelete(label);
+  const point = new Array<number>(task.dimension);
+  for (let r = 0; r < task.add.rows; r++) {
+    graph.addPoint(fillRow(task.add, r, point), task.firstLabel + r);
+  }
+  const timeMs = Math.round((performance.now() - started) * 10) / 10;
+  graph.writeIndexSync(task.outPath);
+  return { timeMs, bytes: statSync(task.outPath).size };
 }

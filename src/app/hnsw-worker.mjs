@@ -11,3 +11,4 @@ export const buildAndTune = tasks.buildAndTune;
 export const runoff = tasks.runoff;
 export const groundTruth = tasks.groundTruth;
 export const buildToFile = tasks.buildToFile;
+export const catchUpGraph = tasks.catchUpGraph;

@@ -1,5 +1,7 @@
+import type { BackgroundTaskName } from "../../infra/background-tasks";
 import type { Job, Policy, PolicySettings } from "../domain/autotune";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import type { MaintenanceSettings } from "../domain/maintenance";
 import type { Profile } from "../domain/profile";
 import type { PromotionRecord } from "../domain/promotion";
 import type { SegmentRef } from "../domain/segment";
@@ -74,6 +76,11 @@ export interface IndexCatalog {
   setActive(
     current: IndexRecord,
     active: ActiveGeneration,
+  ): Promise<IndexRecord | typeof LOST_RACE>;
+  /** Sets the index's maintenance settings, only if it is still incarnation `current.uid`. */
+  setMaintenance(
+    current: IndexRecord,
+    maintenance: Partial<MaintenanceSettings>,
   ): Promise<IndexRecord | typeof LOST_RACE>;
 }
 
@@ -195,8 +202,11 @@ export interface AutotuneInput {
  * function; locally the same handler in this process, after the response.
  */
 export interface BackgroundTasks {
-  /** Compacts an index's segments (at most one compaction runs per index). */
-  compact(indexName: string): Promise<void>;
+  /**
+   * Starts `task` for an index without waiting for it: `compact` merges its segments, `catchUp`
+   * folds its new vectors into its active graph. Each runs at most once at a time per index.
+   */
+  start(task: BackgroundTaskName, indexName: string): Promise<void>;
 }
 
 /** Starts the autotune workflow (Step Functions on AWS, the local runner otherwise). */

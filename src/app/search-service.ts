@@ -1,15 +1,13 @@
-import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { exactTopK } from "../domain/exact-search";
 import type { HnswConfig } from "../domain/hnsw-config";
-import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
-import type { GenerationRows } from "../domain/label-map";
+import type { IndexRecord } from "../domain/index-record";
 import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { packVector } from "../domain/vector-batch";
+import { prepareQuery } from "../domain/vector-math";
 import { logger } from "../logger";
 import { recordSearch } from "../telemetry";
-import type { BlobStore } from "./ports";
+import type { GraphCache, LoadedGeneration } from "./graph-cache";
+import type { ScannableTail, TailCache } from "./tail-cache";
 import type { SearchHit, VectorStore } from "./vector-store";
 
 export interface SearchRequest {
@@ -27,37 +25,31 @@ export type SearchResponse =
       readonly mode: "hnsw";
       readonly generation: number;
       readonly config: HnswConfig;
-      /** The graph predates the index's current data_version. */
-      readonly stale: boolean;
+      /** Live vectors written since the graph's data, not in it yet (searched exactly). */
+      readonly pending_vectors: number;
       readonly results: SearchHit[];
     };
 
-/** A loaded generation: one graph and its labels' ids and metadata, never mutated. */
-interface LoadedGeneration {
-  readonly active: ActiveGeneration;
-  readonly graph: {
-    setEf(ef: number): void;
-    searchKnn(query: number[], k: number): { distances: number[]; neighbors: number[] };
-    getCurrentCount(): number;
-  };
-  readonly rows: GenerationRows;
-}
-
 /**
- * Search: over the index's active HNSW generation when there is one, else exact. A warm instance
- * keeps one loaded generation per index and checks the catalog pointer on every search (the
- * catalog read search makes anyway); a new generation is loaded once, shared by concurrent
- * searches, and swapped in. Each search takes one generation at its start, so none mixes two.
+ * Search: over the index's active HNSW generation when there is one, else exact. Every search
+ * reflects every write that returned before it (read-your-writes): it reads the catalog, and
+ * answers with the graph's results minus the labels whose ids were deleted or replaced since the
+ * graph's data version, merged by distance with an exact scan of the vectors written since (the
+ * tail). Metadata is always the current metadata. A warm instance keeps one loaded generation per
+ * index, swapped when the catalog points at a new one; each search holds one generation from
+ * start to end, so none mixes two.
  */
 export class SearchService {
-  private readonly generations = new Map<
-    string,
-    { generation: number; loading: Promise<LoadedGeneration> }
+  /** Labels that no longer tell the truth, per loaded generation and tail. */
+  private readonly staleLabels = new WeakMap<
+    LoadedGeneration,
+    WeakMap<ScannableTail, Uint8Array>
   >();
 
   constructor(
     private readonly vectors: VectorStore,
-    private readonly blobs: BlobStore,
+    private readonly graphs: GraphCache,
+    private readonly tails: TailCache,
   ) {}
 
   async search(indexName: string, request: SearchRequest): Promise<SearchResponse> {
@@ -70,89 +62,100 @@ export class SearchService {
   private async answer(indexName: string, request: SearchRequest): Promise<SearchResponse> {
     const record = await this.vectors.getIndex(indexName);
     const k = request.k ?? DEFAULT_SEARCH_K;
-    if (request.exact || !record.active) {
-      const { results } = await this.vectors.search(
-        indexName,
-        { vector: request.vector, k },
-        record,
-      );
-      return { mode: "exact", results };
-    }
+    const active = record.active;
+    if (request.exact || !active) return this.exact(record, request.vector, k);
     packVector(request.vector, record.dimension, record.metric, "vector");
     let generation: LoadedGeneration;
     try {
-      generation = await this.generation(record, record.active);
+      generation = await this.graphs.get(record, active);
     } catch (err) {
       // The graph could not be loaded: keep serving, exactly, and say so in the log.
       logger.error("could not load the active HNSW generation; serving exact search", {
         index: indexName,
-        generation: record.active.generation,
+        generation: active.generation,
         error: err as Error,
       });
-      const { results } = await this.vectors.search(
-        indexName,
-        { vector: request.vector, k },
-        record,
-      );
-      return { mode: "exact", results };
+      return this.exact(record, request.vector, k);
     }
-    const { active, graph, rows } = generation;
-    const stale = active.data_version !== record.dataVersion;
-    // A stale graph may hold deleted vectors: ask for more and drop those no longer live.
-    const extra = stale ? Math.min(k, 100) : 0;
-    const want = Math.min(graph.getCurrentCount(), k + extra);
-    const live = stale ? (await this.vectors.load(record)).rowOf : undefined;
+    const tail = await this.vectors.readFresh(record, (r) =>
+      this.tails.get(r, active.data_version),
+    );
     const ef = request.efSearch ?? active.config.ef_search;
+    const results = this.searchGraphAndTail(record, generation, tail, request.vector, k, ef);
+    return {
+      mode: "hnsw",
+      generation: active.generation,
+      config: active.config,
+      pending_vectors: tail.ids.length,
+      results,
+    };
+  }
+
+  private async exact(
+    record: IndexRecord,
+    vector: readonly number[],
+    k: number,
+  ): Promise<SearchResponse> {
+    const { results } = await this.vectors.search(record.name, { vector, k }, record);
+    return { mode: "exact", results };
+  }
+
+  /** The graph's top k (without stale labels) merged with the tail's exact top k. */
+  private searchGraphAndTail(
+    record: IndexRecord,
+    generation: LoadedGeneration,
+    tail: ScannableTail,
+    vector: readonly number[],
+    k: number,
+    ef: number,
+  ): SearchHit[] {
+    const { graph, rows } = generation;
+    const stale = this.staleOf(generation, tail);
+    const want = Math.min(graph.getCurrentCount(), k);
+    const filter = stale ? (label: number) => stale[label] === 0 : undefined;
     // setEf and searchKnn run back to back with no await between: no other search interleaves.
     graph.setEf(Math.max(ef, want));
-    const { neighbors, distances } = graph.searchKnn(Array.from(request.vector), want);
-    const results: SearchHit[] = [];
-    for (let i = 0; i < neighbors.length && results.length < k; i++) {
-      const label = neighbors[i] as number;
-      const id = rows.ids[label] as string;
-      if (live && !live.has(id)) continue;
-      results.push({
-        id,
-        distance: distances[i] as number,
-        metadata: rows.metadata[label] ?? null,
-      });
-    }
-    return { mode: "hnsw", generation: active.generation, config: active.config, stale, results };
-  }
-
-  private generation(record: IndexRecord, active: ActiveGeneration): Promise<LoadedGeneration> {
-    const cached = this.generations.get(record.uid);
-    if (cached && cached.generation === active.generation) return cached.loading;
-    const loading = this.load(record, active);
-    this.generations.set(record.uid, { generation: active.generation, loading });
-    loading.catch(() => {
-      if (this.generations.get(record.uid)?.loading === loading)
-        this.generations.delete(record.uid);
-    });
-    return loading;
-  }
-
-  private async load(record: IndexRecord, active: ActiveGeneration): Promise<LoadedGeneration> {
-    // hnswlib reads graphs from files only: the graph streams to /tmp and is read from there.
-    const path = join(tmpdir(), `vectord-serve-${randomUUID()}.hnsw`);
-    try {
-      const [hasGraph, rowsBytes] = await Promise.all([
-        this.blobs.getToFile(active.graph_key, path),
-        this.blobs.get(active.rows_key),
-      ]);
-      if (!hasGraph || !rowsBytes) {
-        throw new Error(
-          `generation ${active.generation} of "${record.name}" is missing ${hasGraph ? active.rows_key : active.graph_key}`,
-        );
+    const { neighbors, distances } =
+      want > 0
+        ? graph.searchKnn(Array.from(vector), want, filter)
+        : { neighbors: [], distances: [] };
+    const hits: SearchHit[] = neighbors.map((label, i) => ({
+      id: rows.ids[label] as string,
+      distance: distances[i] as number,
+      metadata: rows.metadata[label] ?? null,
+    }));
+    if (tail.ids.length > 0) {
+      const query = prepareQuery(record.metric, vector);
+      for (const { row, distance } of exactTopK(tail.rows, record.metric, query, k)) {
+        hits.push({
+          id: tail.ids[row] as string,
+          distance,
+          metadata: tail.metadata[row] ?? null,
+        });
       }
-      // Loaded lazily, so functions that never search by graph never load the native addon.
-      const { default: hnswlib } = await import("hnswlib-node");
-      const graph = new hnswlib.HierarchicalNSW(record.metric, record.dimension);
-      await graph.readIndex(path);
-      const rows = JSON.parse(Buffer.from(rowsBytes).toString("utf8")) as GenerationRows;
-      return { active, graph, rows };
-    } finally {
-      await rm(path, { force: true });
+      hits.sort((a, b) => a.distance - b.distance);
     }
+    return hits.slice(0, k);
+  }
+
+  /** A bitmap of the generation's labels whose ids the tail touched, or `null` if none. */
+  private staleOf(generation: LoadedGeneration, tail: ScannableTail): Uint8Array | null {
+    if (tail.touched.size === 0) return null;
+    let byTail = this.staleLabels.get(generation);
+    if (!byTail) {
+      byTail = new WeakMap();
+      this.staleLabels.set(generation, byTail);
+    }
+    let stale = byTail.get(tail);
+    if (!stale) {
+      stale = new Uint8Array(generation.rows.ids.length);
+      const labelOf = generation.labelOf();
+      for (const id of tail.touched) {
+        const label = labelOf.get(id);
+        if (label !== undefined) stale[label] = 1;
+      }
+      byTail.set(tail, stale);
+    }
+    return stale;
   }
 }

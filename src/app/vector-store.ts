@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
+import type { BackgroundTaskName } from "../../infra/background-tasks";
 import { indexRoot, snapshotRoot } from "../../infra/storage";
 import { ConflictError, NotFoundError } from "../domain/errors";
 import { exactTopK } from "../domain/exact-search";
@@ -21,8 +22,14 @@ export interface VectorStoreDeps {
   readonly blobs: BlobStore;
   readonly segments: SegmentStore;
   readonly live: LiveState;
-  /** Where compactions start (off the request); `due` says when a write should start one. */
-  readonly compaction: { readonly tasks: BackgroundTasks; due(record: IndexRecord): boolean };
+  /**
+   * Where background tasks start (off the request); `due` says which ones a write that left the
+   * index at `record` should start (a compaction, a catch-up of the active graph).
+   */
+  readonly background: {
+    readonly tasks: BackgroundTasks;
+    due(record: IndexRecord): readonly BackgroundTaskName[];
+  };
   readonly retry?: RetryPolicy;
   readonly now?: () => Date;
 }
@@ -56,15 +63,15 @@ const LOAD_CONCURRENCY = 16;
  *
  * A warm instance keeps the id digests of the segments it has seen (writers) and the loaded
  * vectors of an index version (readers), keyed by the index incarnation, so a write elsewhere is
- * noticed on the next catalog read. Writes never compact: a write that leaves a compaction due
- * starts one as a task of its own.
+ * noticed on the next catalog read. Writes never compact nor build: a write that leaves a
+ * compaction or a catch-up due starts it as a task of its own.
  */
 export class VectorStore {
   private readonly catalog: IndexCatalog;
   private readonly segments: SegmentStore;
   private readonly blobs: BlobStore;
   private readonly live: LiveState;
-  private readonly compaction: VectorStoreDeps["compaction"];
+  private readonly background: VectorStoreDeps["background"];
   private readonly retry: RetryPolicy;
   private readonly now: () => Date;
   private readonly loadCache = new Map<
@@ -77,7 +84,7 @@ export class VectorStore {
     this.blobs = deps.blobs;
     this.segments = deps.segments;
     this.live = deps.live;
-    this.compaction = deps.compaction;
+    this.background = deps.background;
     this.retry = deps.retry ?? DEFAULT_RETRY;
     this.now = deps.now ?? (() => new Date());
   }
@@ -100,6 +107,7 @@ export class VectorStore {
       createdAt: now,
       updatedAt: now,
       active: null,
+      ...(settings.maintenance ? { maintenance: settings.maintenance } : {}),
     };
     return retryLostRaces(`create index "${name}"`, async () => {
       if (await this.catalog.create(record)) return { created: true, index: record };
@@ -112,7 +120,12 @@ export class VectorStore {
             `asked for dimension ${settings.dimension} and metric ${settings.metric}`,
         );
       }
-      return { created: false, index: existing };
+      const maintenance = { ...existing.maintenance, ...settings.maintenance };
+      if (!settings.maintenance || sameSettings(maintenance, existing.maintenance ?? {})) {
+        return { created: false, index: existing };
+      }
+      const updated = await this.catalog.setMaintenance(existing, maintenance);
+      return updated === LOST_RACE ? LOST_RACE : { created: false, index: updated };
     });
   }
 
@@ -234,7 +247,7 @@ export class VectorStore {
    * incarnation, same data_version as read), re-reading and retrying on lost races. `countAfter`
    * derives the new live count from what is live before the write (and may throw to refuse it).
    * On any failure the segment's objects are removed, so nothing half-written stays behind.
-   * A write that leaves a compaction due starts one, off the request.
+   * A write that leaves a compaction or a catch-up due starts it, off the request.
    */
   private async commit(
     record: IndexRecord,
@@ -261,9 +274,9 @@ export class VectorStore {
       await this.segments.discard(record, ref).catch(() => undefined);
       throw err;
     }
-    if (this.compaction.due(updated)) {
-      await this.compaction.tasks.compact(updated.name).catch((err: Error) =>
-        logger.warn("could not start a compaction; a later write will", {
+    for (const task of this.background.due(updated)) {
+      await this.background.tasks.start(task, updated.name).catch((err: Error) =>
+        logger.warn(`could not start the ${task} task; a later write will`, {
           index_name: updated.name,
           error: err,
         }),
@@ -277,7 +290,14 @@ export class VectorStore {
     return this.withFreshOnMissing(record, (r) => this.live.view(r));
   }
 
-  /** Runs `read` on `record`; if a compaction removed a segment it names, once more on a fresh record. */
+  /**
+   * Runs `read` on `record`; if a compaction removed a segment it names, once more on a fresh
+   * record (readers holding an older segment list keep working).
+   */
+  readFresh<T>(record: IndexRecord, read: (r: IndexRecord) => Promise<T>): Promise<T> {
+    return this.withFreshOnMissing(record, read);
+  }
+
   private async withFreshOnMissing<T>(
     record: IndexRecord,
     read: (r: IndexRecord) => Promise<T>,
@@ -299,4 +319,9 @@ function indexNotFound(name: string): NotFoundError {
 
 function vectorNotFound(name: string, id: string): NotFoundError {
   return new NotFoundError("vector_not_found", `index "${name}" has no vector with id "${id}"`);
+}
+
+function sameSettings(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((key) => a[key] === b[key]);
 }

@@ -1,4 +1,5 @@
 import type { HnswConfig } from "./hnsw-config";
+import type { MaintenanceSettings } from "./maintenance";
 import type { Metric } from "./metric";
 import type { SegmentRef } from "./segment";
 
@@ -24,6 +25,8 @@ export interface IndexRecord {
   readonly updatedAt: string;
   /** The HNSW graph searches use, or `null` before the first activation. */
   readonly active: ActiveGeneration | null;
+  /** When the active graph is caught up or rebuilt (unset fields: `DEFAULT_MAINTENANCE`). */
+  readonly maintenance?: Partial<MaintenanceSettings>;
 }
 
 /** An activated HNSW graph of an index: what searches are served from. */
@@ -50,4 +53,6 @@ export interface ActiveGeneration {
 export interface IndexSettings {
   readonly dimension: number;
   readonly metric: Metric;
+  /** Maintenance settings to set (a subset; the others keep their value or default). */
+  readonly maintenance?: Partial<MaintenanceSettings> | undefined;
 }

@@ -14,6 +14,18 @@ export interface LabelMap {
 /** A generation's label map, with each label's metadata as of the graph's data. */
 export interface GenerationRows extends LabelMap {
   readonly metadata: readonly (Record<string, unknown> | null)[];
+  /** Labels marked deleted in the graph (catch-ups mark replaced and deleted rows). */
+  readonly deleted?: readonly number[];
+}
+
+/** The live label of each id (a replaced id's newest label; deleted labels left out). */
+export function liveLabels(rows: GenerationRows | LabelMap): Map<string, number> {
+  const deleted = new Set("deleted" in rows ? (rows.deleted ?? []) : []);
+  const out = new Map<string, number>();
+  rows.ids.forEach((id, label) => {
+    if (!deleted.has(label)) out.set(id, label);
+  });
+  return out;
 }
 
 /** The label map of a graph built from `loaded`'s rows in order (row r gets label r). */

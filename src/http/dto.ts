@@ -2,6 +2,7 @@ import type { HarnessView } from "../app/harness-service";
 import type { PromotionChange } from "../app/promotion-service";
 import type { Job } from "../domain/autotune";
 import type { IndexRecord } from "../domain/index-record";
+import { maintenanceOf } from "../domain/maintenance";
 import type { PromotionEntry, PromotionRecord } from "../domain/promotion";
 import type { Trial } from "../domain/trial";
 
@@ -21,8 +22,11 @@ export function toIndexInfo(record: IndexRecord) {
           config: record.active.config,
           data_version: record.active.data_version,
           activated_at: record.active.activated_at,
+          labels: record.active.labels ?? null,
+          deleted_labels: record.active.deleted_labels ?? 0,
         }
       : null,
+    maintenance: maintenanceOf(record),
   };
 }
 

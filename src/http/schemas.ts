@@ -3,6 +3,7 @@ import { SCHEDULE } from "../../infra/autotune-workflow";
 import { MAX_GRID_ENTRIES } from "../domain/autotune";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
 import { hnswConfigSchema, seedSchema, servingEfSearchSchema } from "../domain/hnsw-config";
+import { maintenanceSchema } from "../domain/maintenance";
 import {
   INDEX_NAME_PATTERN,
   MAX_DIMENSION,
@@ -53,6 +54,8 @@ const finiteNumbers = z
 export const putIndexBody = z.strictObject({
   dimension: intInRange(1, MAX_DIMENSION),
   metric: z.enum(METRICS, { error: `expected one of ${METRICS.join(", ")}` }),
+  /** When the active graph catches up or is rebuilt; omitted fields keep their value. */
+  maintenance: maintenanceSchema.optional(),
 });
 
 export const vectorInput = z.strictObject({

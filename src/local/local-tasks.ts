@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BACKGROUND_TASKS } from "../../infra/background-tasks";
+import { BACKGROUND_TASKS, type BackgroundTaskName } from "../../infra/background-tasks";
 import type { BackgroundTasks } from "../app/ports";
 import { logger } from "../logger";
 import { REPO_ROOT } from "./repo-root";
@@ -16,8 +16,8 @@ export class LocalTasks implements BackgroundTasks {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
 
-  async compact(indexName: string): Promise<void> {
-    this.schedule(`compact:${indexName}`, BACKGROUND_TASKS.compact.entry, {
+  async start(task: BackgroundTaskName, indexName: string): Promise<void> {
+    this.schedule(`${task}:${indexName}`, BACKGROUND_TASKS[task].entry, {
       index_name: indexName,
     });
   }

@@ -10,9 +10,10 @@ import {
   SCHEDULE,
   substitutedDefinition,
 } from "../../infra/autotune-workflow";
+import { BACKGROUND_TASKS, type BackgroundTaskName } from "../../infra/background-tasks";
 import { DEFAULT_CONFIG, type StackConfig } from "../../infra/config";
 import { SIGV4_HEADERS } from "../../infra/constructs/api";
-import { ephemeralStorageMb } from "../../infra/function-spec";
+import { ephemeralStorageMb, GRAPH_BUILDING_MEMORY_MB } from "../../infra/function-spec";
 import { DEFAULT_THROTTLE, ROUTES, routeKey } from "../../infra/routes";
 import { TABLES } from "../../infra/tables";
 import { VectordStack } from "../../infra/vectord-stack";
@@ -138,29 +139,40 @@ describe("least privilege", () => {
     ]);
   });
 
-  it("lets writers start exactly the compaction function, and no one else", () => {
-    const compact = logicalId(stack.functions.CompactIndex?.fn as never);
+  it("lets writers start exactly the compaction and catch-up functions, and no one else", () => {
+    const arnOf = (task: BackgroundTaskName) => ({
+      "Fn::GetAtt": [logicalId(stack.functions[BACKGROUND_TASKS[task].id]?.fn as never), "Arn"],
+    });
     for (const spec of ALL_FUNCTIONS) {
       const invokes = statementsOf(spec.id).filter((s) =>
         [s.Action].flat().includes("lambda:InvokeFunction"),
       );
-      if (spec.access.startsTasks?.includes("compact")) {
-        expect(invokes).toEqual([
-          {
-            Sid: "StartCompactIndex",
-            Action: "lambda:InvokeFunction",
-            Effect: "Allow",
-            Resource: { "Fn::GetAtt": [compact, "Arn"] },
-          },
-        ]);
-      } else {
-        expect(invokes).toEqual([]);
-      }
+      expect(invokes).toEqual(
+        (spec.access.startsTasks ?? []).map((task) => ({
+          Sid: `Start${BACKGROUND_TASKS[task].id}`,
+          Action: "lambda:InvokeFunction",
+          Effect: "Allow",
+          Resource: arnOf(task),
+        })),
+      );
     }
-    expect(ROUTES.filter((r) => r.access.startsTasks).map((r) => r.id)).toEqual([
-      "UpsertVectors",
-      "DeleteVector",
+    expect(
+      ROUTES.filter((r) => r.access.startsTasks).map((r) => [r.id, r.access.startsTasks]),
+    ).toEqual([
+      ["UpsertVectors", ["compact", "catchUp"]],
+      ["DeleteVector", ["compact", "catchUp"]],
     ]);
+  });
+
+  it("gives the catch-up task a graph builder's memory, /tmp and worker bundle", () => {
+    const fn = stack.functions.CatchUpIndex;
+    expect(fn?.spec).toMatchObject({ hnsw: "build", memoryMb: GRAPH_BUILDING_MEMORY_MB });
+    const resource = template.toJSON().Resources[logicalId(fn?.fn as never)];
+    expect(resource.Properties).toMatchObject({
+      MemorySize: GRAPH_BUILDING_MEMORY_MB,
+      Timeout: 900,
+      EphemeralStorage: { Size: ephemeralStorageMb(BACKGROUND_TASKS.catchUp) },
+    });
   });
 
   it("lets listing autotune jobs query the by_index index and settle jobs, nothing more", () => {

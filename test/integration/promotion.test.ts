@@ -3,6 +3,7 @@ import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { ActivationService } from "../../src/app/activation-service";
 import { Generations } from "../../src/app/generations";
+import { GraphMaintenance, type GraphMaintenanceDeps } from "../../src/app/graph-maintenance";
 import { BUILTIN_DEFAULT_CONFIG, HISTORY_CAP } from "../../src/domain/promotion";
 import { logger } from "../../src/logger";
 import { createClients } from "../../src/wiring";
@@ -131,7 +132,10 @@ describe("activation and search", () => {
       generation: 1,
       config: { ef_construction: 20, ef_search: 25, m: 8, seed: 42 },
       config_source: "promoted",
+      graph: "copied",
+      graph_source: "snapshot",
       build_time_ms: 0,
+      vectors_added: 0,
       vectors: 60,
       reused_snapshot: true,
     });
@@ -139,7 +143,7 @@ describe("activation and search", () => {
       `reusing HNSW snapshot trial=${t} ef_construction=20 ef_search=25 m=8 seed=42`,
     ]);
 
-    // After new data the snapshot no longer matches: activation builds.
+    // After new data, the same config catches the active graph up instead of rebuilding.
     await api.post("/vectors/indexes/act/vectors", {
       vectors: [{ id: "late", values: Array(8).fill(0.5) }],
     });
@@ -148,12 +152,14 @@ describe("activation and search", () => {
     expect(rebuilt.body).toMatchObject({
       generation: 2,
       config_source: "promoted",
+      graph: "caught_up",
+      graph_source: "active",
+      vectors_added: 1,
       reused_snapshot: false,
       vectors: 61,
     });
-    expect(rebuilt.body.build_time_ms).toBeGreaterThan(0);
     expect(info.mock.calls.map((c) => c[0])).toEqual([
-      "building HNSW ef_construction=20 ef_search=25 m=8 seed=42",
+      "reusing the active HNSW graph ef_construction=20 ef_search=25 m=8 seed=42, caught up: added=1 deleted=0",
     ]);
 
     const index = (await api.get("/vectors/indexes/act")).body;
@@ -187,7 +193,7 @@ describe("activation and search", () => {
     expect(bad.body.error.message).toMatch(/default_config\.ef_construction: got 5/);
   });
 
-  it("searches the active graph, marks stale results, and serves exact on request", async () => {
+  it("searches the active graph, counts pending vectors, and serves exact on request", async () => {
     await api.put("/vectors/indexes/served", { dimension: 8, metric: "cosine" });
     const vectors = randomVectors(200, 8, 17);
     await upsertAll(api, "served", vectors);
@@ -203,7 +209,7 @@ describe("activation and search", () => {
       vector: vectors[3]?.values,
       k: 5,
     });
-    expect(hnsw.body).toMatchObject({ mode: "hnsw", generation: 1, stale: false });
+    expect(hnsw.body).toMatchObject({ mode: "hnsw", generation: 1, pending_vectors: 0 });
     expect(hnsw.body.config).toMatchObject({ ef_construction: 100, ef_search: 100 });
     expect(hnsw.body.results[0].id).toBe("v3");
     const exact = await api.post("/vectors/indexes/served/search", {
@@ -232,7 +238,7 @@ describe("activation and search", () => {
       vector: vectors[3]?.values,
       k: 5,
     });
-    expect(stale.body).toMatchObject({ mode: "hnsw", generation: 1, stale: true });
+    expect(stale.body).toMatchObject({ mode: "hnsw", generation: 1, pending_vectors: 0 });
     expect(stale.body.results).toHaveLength(5);
     expect(stale.body.results.map((r: { id: string }) => r.id)).not.toContain("v3");
   });
@@ -296,13 +302,22 @@ describe("activation and search", () => {
         written.push(key);
         return blobs.putFile(key, path, type);
       },
+      copy: async (from: string, to: string) => {
+        written.push(to);
+        return blobs.copy(from, to);
+      },
     }) as S3BlobStore;
+    const generations = new Generations({ catalog: failing, blobs: recording });
     const activation = new ActivationService({
       blobs: recording,
       vectors: env.services.vectors,
       promotions: env.services.promotions,
-      runner: env.services.runner,
-      generations: new Generations({ catalog: failing, blobs: recording }),
+      generations,
+      maintenance: new GraphMaintenance({
+        ...(env.services.maintenance as unknown as { deps: GraphMaintenanceDeps }).deps,
+        blobs: recording,
+        generations,
+      }),
       log: () => undefined,
     });
     await expect(activation.activate("crash")).rejects.toThrow("injected");
@@ -323,7 +338,7 @@ describe("activation and search", () => {
     const res = await api.post("/vectors/hnsw/activate/expired", {});
     expect(res.body).toMatchObject({ config_source: "promoted", reused_snapshot: false });
     expect(info.mock.calls.map((c) => c[0])).toEqual([
-      "building HNSW ef_construction=20 ef_search=20 m=8 seed=42",
+      "built HNSW ef_construction=20 ef_search=20 m=8 seed=42",
     ]);
     expect(
       (await api.post("/vectors/indexes/expired/search", { vector: Array(8).fill(0) })).body.mode,

@@ -44,7 +44,7 @@ function storeAndCompactor() {
     blobs,
     segments,
     live: new LiveState(segments),
-    compaction: { tasks: { compact: async () => undefined }, due: () => false },
+    background: { tasks: { start: async () => undefined }, due: () => [] },
   });
   return { vectors, compactor };
 }

@@ -2,6 +2,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { ActivationService } from "../../src/app/activation-service";
 import { Compactor } from "../../src/app/compactor";
+import { GraphMaintenance, type GraphMaintenanceDeps } from "../../src/app/graph-maintenance";
 import type { HnswRunner } from "../../src/app/hnsw-runner";
 import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { localTasks } from "../../src/local/local-tasks";
@@ -64,7 +65,7 @@ describe("graphs carry their labels", () => {
     }
   });
 
-  it("does not reuse a snapshot whose rows were re-upserted since: it builds, with the right ids", async () => {
+  it("catches up a snapshot whose rows were re-upserted since, with the right ids", async () => {
     await api.put("/vectors/indexes/relabel", { dimension: 4, metric: "l2" });
     const rows = randomVectors(10, 4, 41);
     await upsertAll(api, "relabel", rows);
@@ -75,11 +76,20 @@ describe("graphs carry their labels", () => {
     await api.post("/vectors/indexes/relabel/vectors", { vectors: [moved] });
     await localTasks().drain();
     const activated = (await api.post("/vectors/hnsw/activate/relabel", {})).body;
-    expect(activated.reused_snapshot).toBe(false);
+    expect(activated).toMatchObject({
+      reused_snapshot: true,
+      graph: "caught_up",
+      graph_source: "snapshot",
+      vectors_added: 1,
+      vectors: 10,
+    });
     expect((await search("relabel", moved.values)).results[0]).toMatchObject({
       id: moved.id,
       distance: 0,
     });
+    // The old values of the re-upserted id are marked deleted in the graph.
+    const old = await search("relabel", rows[3]?.values as number[]);
+    expect(old.results[0].distance).toBeGreaterThan(0);
     expect((await search("relabel", rows[5]?.values as number[])).results[0].id).toBe(rows[5]?.id);
   });
 });
@@ -105,12 +115,10 @@ describe("ordered activations", () => {
         return env.services.runner.build(task);
       },
     };
+    const maintenanceDeps = (env.services.maintenance as any).deps as GraphMaintenanceDeps;
     const slow = new ActivationService({
-      blobs: (env.services as any).activation.deps.blobs,
-      vectors: env.services.vectors,
-      promotions: env.services.promotions,
-      runner: slowRunner,
-      generations: (env.services as any).activation.deps.generations,
+      ...(env.services as any).activation.deps,
+      maintenance: new GraphMaintenance({ ...maintenanceDeps, runner: slowRunner }),
       log: () => undefined,
     });
     const a = slow.activate("order").then(

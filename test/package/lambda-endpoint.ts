@@ -37,9 +37,9 @@ export async function startLambdaEndpoint(host: LambdaHost) {
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    /** Waits for every asynchronous invocation so far; returns their outcomes. */
+    /** Waits for the asynchronous invocations since the last call; returns their outcomes. */
     async settled() {
-      return Promise.all(background);
+      return Promise.all(background.splice(0));
     },
     close: () =>
       new Promise<void>((ok) => {

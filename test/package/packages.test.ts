@@ -127,6 +127,16 @@ describe("deployed packages", () => {
         body: response.body ? JSON.parse(response.body) : undefined,
       };
     };
+    /** Waits for the background invocations so far; the result of `name`'s last one. */
+    const settledTask = async (name: string) => {
+      const outcomes = (await lambda.settled()).filter((c) => c.name === name);
+      expect(outcomes.length).toBeGreaterThan(0);
+      for (const { outcome } of outcomes) {
+        if (!outcome.ok) throw new Error(`${name} failed: ${JSON.stringify(outcome)}`);
+      }
+      answered.add(name);
+      return (outcomes.at(-1)?.outcome as { ok: true; result: unknown }).result;
+    };
     const index = { params: { index: "pkg" } };
     expect((await api("PutIndex", { ...index, body: { dimension: 8, metric: "l2" } })).status).toBe(
       201,
@@ -141,11 +151,7 @@ describe("deployed packages", () => {
         200,
       );
     }
-    const compactions = await lambda.settled();
-    expect(compactions.map((c) => [c.name, c.outcome.ok])).toEqual([["CompactIndex", true]]);
-    const compacted = compactions[0]?.outcome as { ok: true; result: { merges: number } };
-    expect(compacted.result.merges).toBe(1);
-    answered.add("CompactIndex");
+    expect(await settledTask("CompactIndex")).toMatchObject({ merges: 1 });
     expect((await api("GetIndex", index)).body.count).toBe(303);
     expect((await api("ListIndexes")).body.indexes).toHaveLength(1);
     expect((await api("GetVector", { params: { index: "pkg", id: "v3" } })).body.id).toBe("v3");
@@ -184,10 +190,36 @@ describe("deployed packages", () => {
     expect(hnsw.body).toMatchObject({ mode: "hnsw", generation: 1 });
     expect(hnsw.body.results[0].id).toBe("v9");
 
-    await api("UpsertVectors", { ...index, body: { vectors: randomVectors(20, 8, 8, "w") } });
-    const built = await api("ActivateIndex", index);
-    expect(built.body).toMatchObject({ generation: 2, reused_snapshot: false });
-    expect(built.body.build_time_ms).toBeGreaterThan(0);
+    // 20 new vectors pass 5% of the graph: the write starts the CatchUpIndex bundle, and until it
+    // is done searches find them in the exact scan of the pending vectors.
+    const late = randomVectors(20, 8, 8, "w");
+    await api("UpsertVectors", { ...index, body: { vectors: late } });
+    const pending = await api("Search", { ...index, body: { vector: late[3]?.values, k: 1 } });
+    expect(pending.body.results[0]).toMatchObject({ id: "w3", distance: 0 });
+    expect(await settledTask("CatchUpIndex")).toMatchObject({
+      outcome: "caught_up",
+      generation: 2,
+      added: 20,
+    });
+    const caughtUp = await api("Search", { ...index, body: { vector: late[4]?.values, k: 1 } });
+    expect(caughtUp.body).toMatchObject({ mode: "hnsw", generation: 2, pending_vectors: 0 });
+    expect(caughtUp.body.results[0]).toMatchObject({ id: "w4", distance: 0 });
+    // Replacing a third of the rows would leave too many deleted labels: the task rebuilds.
+    const replaced = vectors
+      .slice(0, 110)
+      .map((v) => ({ id: v.id, values: v.values.map((x) => x + 1) }));
+    await api("UpsertVectors", { ...index, body: { vectors: replaced } });
+    expect(await settledTask("CatchUpIndex")).toMatchObject({ outcome: "built", generation: 3 });
+    // Below the threshold nothing starts; activation catches the active graph up itself.
+    await api("UpsertVectors", { ...index, body: { vectors: randomVectors(2, 8, 9, "y") } });
+    const activated = await api("ActivateIndex", index);
+    expect(activated.body).toMatchObject({
+      generation: 4,
+      graph: "caught_up",
+      graph_source: "active",
+      vectors_added: 2,
+    });
+    expect(activated.body.build_time_ms).toBeGreaterThan(0);
 
     const profile = { params: { id: "team" } };
     expect((await api("PutProfile", { ...profile, body: { indexes: ["pkg"] } })).status).toBe(200);
@@ -195,10 +227,10 @@ describe("deployed packages", () => {
     expect((await api("ActivateProfile", profile)).body.results[0]).toMatchObject({ ok: true });
     const viaProfile = await api("ProfileSearch", {
       ...profile,
-      body: { index_name: "pkg", vector: vectors[2]?.values, k: 2 },
+      body: { index_name: "pkg", vector: vectors[200]?.values, k: 2 },
     });
     expect(viaProfile.body.mode).toBe("hnsw");
-    expect(viaProfile.body.results[0].id).toBe("v2");
+    expect(viaProfile.body.results[0].id).toBe("v200");
 
     expect((await api("RefreshEval", { params: { name: "pkg-h" } })).status).toBe(200);
     const policy = { harness: "pkg-h", every_minutes: 60 };

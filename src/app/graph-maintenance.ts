@@ -1,0 +1,336 @@
+import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pLimit from "p-limit";
+import { ConflictError } from "../domain/errors";
+import { plainRows } from "../domain/exact-search";
+import {
+  applyChanges,
+  changesFromLoaded,
+  changesFromTail,
+  type GraphChanges,
+} from "../domain/graph-changes";
+import type { HnswConfig } from "../domain/hnsw-config";
+import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import {
+  type GenerationRows,
+  generationRows,
+  holdsExactly,
+  type LabelMap,
+  labelsOf,
+} from "../domain/label-map";
+import type { LoadedIndex } from "../domain/loaded-index";
+import { catchUpDue, maintenanceOf, rebuildDue } from "../domain/maintenance";
+import { tailSince } from "../domain/tail";
+import { logger } from "../logger";
+import { recordBuild } from "../telemetry";
+import { type GenerationKeys, type Generations, newGenerationKeys } from "./generations";
+import type { HnswRunner } from "./hnsw-runner";
+import type { BlobStore, LeaseStore } from "./ports";
+import type { SegmentStore } from "./segment-store";
+import type { VectorStore } from "./vector-store";
+
+/** How long one catch-up may hold an index (a crashed one frees it after this). */
+const MAINTENANCE_LEASE_MS = 15 * 60_000;
+/** Catch-up passes one task runs at most (writes may keep an index due). */
+const MAX_PASSES = 4;
+/** Segments one tail read fetches at once. */
+const READ_CONCURRENCY = 16;
+
+/** The lease key of an index's graph maintenance (index names cannot hold `#`). */
+export function maintenanceLeaseKey(indexName: string): string {
+  return `${indexName}#maintenance`;
+}
+
+/**
+ * A generation written to storage but not active yet: its objects, its label map, and how it
+ * was made (`copied`: the graph as it was; `caught_up`: a copy with new vectors added and
+ * replaced or deleted ones marked; `built`: built in full).
+ */
+export interface PreparedGeneration {
+  readonly keys: GenerationKeys;
+  readonly rows: GenerationRows;
+  /** The data_version the graph holds. */
+  readonly dataVersion: number;
+  readonly method: "copied" | "caught_up" | "built";
+  readonly added: number;
+  readonly deleted: number;
+  /** Time spent in hnswlib (build or catch-up), ms. */
+  readonly timeMs: number;
+}
+
+/** What one catch-up task did. */
+export type CatchUpOutcome =
+  | { readonly outcome: "up_to_date" | "busy" | "no_graph" | "superseded" }
+  | {
+      readonly outcome: "caught_up" | "built" | "copied";
+      readonly generation: number;
+      readonly data_version: number;
+      readonly added: number;
+      readonly deleted: number;
+      readonly time_ms: number;
+    };
+
+export interface GraphMaintenanceDeps {
+  readonly blobs: BlobStore;
+  readonly vectors: VectorStore;
+  readonly segments: SegmentStore;
+  readonly runner: HnswRunner;
+  readonly generations: Generations;
+  readonly leases: LeaseStore;
+  readonly now?: () => number;
+}
+
+/**
+ * Keeps an index's active graph up with its data without rebuilding it: a copy of the graph gets
+ * the vectors written since its data version (resize, add) and marks the labels of deleted or
+ * replaced rows deleted (hnswlib's markDelete); it becomes a new generation covering the data it
+ * read, and the pointer flips, only over the generation it started from. A full rebuild happens
+ * instead once deleted labels would pass the index's `rebuild_deleted_fraction` of the graph.
+ * Catch-up is a task of its own, started by writes past the index's threshold (see
+ * {@link catchUpDue}), one at a time per index (a lease). Activation uses the same steps.
+ */
+export class GraphMaintenance {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GraphMaintenanceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * The catch-up task: brings the index's active graph up to its current data, and again while
+   * writes keep it due (at most {@link MAX_PASSES} passes). `busy` when another one runs.
+   */
+  async catchUp(indexName: string): Promise<CatchUpOutcome> {
+    const owner = `maintenance-${this.now()}-${randomUUID()}`;
+    const key = maintenanceLeaseKey(indexName);
+    const lease = await this.deps.leases.acquire(key, owner, this.now(), MAINTENANCE_LEASE_MS);
+    if (!lease.acquired) return { outcome: "busy" };
+    try {
+      let outcome = await this.pass(indexName);
+      for (let passes = 1; passes < MAX_PASSES && "generation" in outcome; passes++) {
+        if (!catchUpDue(await this.deps.vectors.getIndex(indexName))) break;
+        outcome = await this.pass(indexName);
+      }
+      return outcome;
+    } finally {
+      await this.deps.leases.release(key, owner);
+    }
+  }
+
+  private async pass(indexName: string): Promise<CatchUpOutcome> {
+    const record = await this.deps.vectors.getIndex(indexName);
+    const active = record.active;
+    if (!active) return { outcome: "no_graph" };
+    if (active.data_version === record.dataVersion) return { outcome: "up_to_date" };
+    const prepared = await this.followActive(record, active);
+    try {
+      const flipped = await this.deps.generations.flip(
+        record,
+        prepared.keys,
+        active.config,
+        prepared.dataVersion,
+        { ...countsOf(prepared.rows), replacing: active.generation },
+      );
+      const outcome = {
+        outcome: prepared.method,
+        generation: flipped.generation,
+        data_version: prepared.dataVersion,
+        added: prepared.added,
+        deleted: prepared.deleted,
+        time_ms: prepared.timeMs,
+      };
+      logger.info(`graph ${outcome.outcome}`, { index_name: indexName, ...outcome });
+      return outcome;
+    } catch (err) {
+      await this.deps.generations.discard(prepared.keys);
+      // An activation flipped first: its generation stands, and ours is not needed.
+      if (err instanceof ConflictError && err.code === "generation_replaced") {
+        return { outcome: "superseded" };
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Prepares the active graph caught up with the index's data as of `record` (or a fresher
+   * record, if a compaction removed a segment `record` names): only the words written since the
+   * graph's data are read. Rebuilds with `config` instead past the deleted-label threshold.
+   */
+  async followActive(
+    record: IndexRecord,
+    active: ActiveGeneration,
+    config: HnswConfig = active.config,
+  ): Promise<PreparedGeneration> {
+    const rows = await this.readRows(active.rows_key);
+    const { read, tail } = await this.deps.vectors.readFresh(record, async (r) => {
+      const refs = r.segments.filter((s) => s.max_version > active.data_version);
+      const limit = pLimit(READ_CONCURRENCY);
+      const parts = await Promise.all(
+        refs.map((ref) => limit(() => this.deps.segments.read(r, ref))),
+      );
+      return { read: r, tail: tailSince(parts, active.data_version, r.dimension) };
+    });
+    const changes = changesFromTail(rows, tail);
+    if (rebuildDue(rows, changes, maintenanceOf(read).rebuild_deleted_fraction)) {
+      return this.rebuild(read, await this.deps.vectors.load(read), config);
+    }
+    return this.apply(
+      read,
+      active.graph_key,
+      rows,
+      changes,
+      (label) => rows.metadata[label] ?? null,
+    );
+  }
+
+  /**
+   * Prepares a trial's graph (built from older data of the same incarnation, labels `labels`)
+   * caught up with `loaded`: copied when it holds exactly the live rows, built anew with `config`
+   * past the deleted-label threshold, else extended.
+   */
+  async followSnapshot(
+    record: IndexRecord,
+    snapshotKey: string,
+    labels: LabelMap,
+    loaded: LoadedIndex,
+    config: HnswConfig,
+  ): Promise<PreparedGeneration> {
+    if (holdsExactly(labels, loaded)) {
+      const keys = newGenerationKeys(record);
+      const rows = generationRows(labels, loaded);
+      if (await this.deps.blobs.copy(snapshotKey, keys.graphKey)) {
+        return this.prepared(keys, rows, record.dataVersion, "copied", 0, 0, 0);
+      }
+      return this.rebuild(record, loaded, config);
+    }
+    const changes = changesFromLoaded(labels, loaded);
+    if (rebuildDue(labels, changes, maintenanceOf(record).rebuild_deleted_fraction)) {
+      return this.rebuild(record, loaded, config);
+    }
+    const metadata = (label: number) =>
+      loaded.metadata[loaded.rowOf.get(labels.ids[label] as string) ?? -1] ?? null;
+    return this.apply(record, snapshotKey, labels, changes, metadata);
+  }
+
+  /** Prepares a graph built in full from `loaded` with `config`. */
+  async rebuild(
+    record: IndexRecord,
+    loaded: LoadedIndex,
+    config: HnswConfig,
+  ): Promise<PreparedGeneration> {
+    const keys = newGenerationKeys(record);
+    const path = join(tmpdir(), `vectord-generation-${randomUUID()}.hnsw`);
+    try {
+      const built = await this.deps.runner.build({
+        rows: plainRows(loaded),
+        metric: record.metric,
+        build: config,
+        path,
+      });
+      recordBuild("activation", built.buildTimeMs);
+      await this.deps.blobs.putFile(keys.graphKey, path, "application/octet-stream");
+      const rows = { ...labelsOf(loaded), metadata: loaded.metadata };
+      return this.prepared(
+        keys,
+        rows,
+        record.dataVersion,
+        "built",
+        loaded.rows,
+        0,
+        built.buildTimeMs,
+      );
+    } catch (err) {
+      await this.deps.generations.discard(keys);
+      throw err;
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+
+  /**
+   * Writes a copy of the graph at `graphKey` with `changes` applied (or the graph as it is, when
+   * there are none) as a new generation; kept labels' metadata come from `metadata`.
+   */
+  private async apply(
+    record: IndexRecord,
+    graphKey: string,
+    labels: LabelMap | GenerationRows,
+    changes: GraphChanges,
+    metadata: (label: number) => Record<string, unknown> | null,
+  ): Promise<PreparedGeneration> {
+    const keys = newGenerationKeys(record);
+    const rows = applyChanges(labels, changes, metadata);
+    const added = changes.add.ids.length;
+    const deleted = changes.deleteLabels.length;
+    if (added === 0 && deleted === 0) {
+      if (!(await this.deps.blobs.copy(graphKey, keys.graphKey))) {
+        throw new Error(`graph ${graphKey} of "${record.name}" is missing`);
+      }
+      return this.prepared(keys, rows, record.dataVersion, "copied", 0, 0, 0);
+    }
+    const inPath = join(tmpdir(), `vectord-catchup-in-${randomUUID()}.hnsw`);
+    const outPath = join(tmpdir(), `vectord-catchup-out-${randomUUID()}.hnsw`);
+    try {
+      if (!(await this.deps.blobs.getToFile(graphKey, inPath))) {
+        throw new Error(`graph ${graphKey} of "${record.name}" is missing`);
+      }
+      const done = await this.deps.runner.catchUp({
+        inPath,
+        outPath,
+        metric: record.metric,
+        dimension: record.dimension,
+        deleteLabels: Int32Array.from(changes.deleteLabels),
+        add: { data: changes.add.values, dimension: record.dimension, rows: added },
+        firstLabel: labels.ids.length,
+      });
+      recordBuild("catch_up", done.timeMs);
+      await this.deps.blobs.putFile(keys.graphKey, outPath, "application/octet-stream");
+      return this.prepared(
+        keys,
+        rows,
+        record.dataVersion,
+        "caught_up",
+        added,
+        deleted,
+        done.timeMs,
+      );
+    } catch (err) {
+      await this.deps.generations.discard(keys);
+      throw err;
+    } finally {
+      await Promise.all([rm(inPath, { force: true }), rm(outPath, { force: true })]);
+    }
+  }
+
+  /** Writes the label map beside the graph; the generation is then ready to flip. */
+  private async prepared(
+    keys: GenerationKeys,
+    rows: GenerationRows,
+    dataVersion: number,
+    method: PreparedGeneration["method"],
+    added: number,
+    deleted: number,
+    timeMs: number,
+  ): Promise<PreparedGeneration> {
+    try {
+      await this.deps.generations.putRows(keys, rows);
+    } catch (err) {
+      await this.deps.generations.discard(keys);
+      throw err;
+    }
+    return { keys, rows, dataVersion, method, added, deleted, timeMs };
+  }
+
+  private async readRows(rowsKey: string): Promise<GenerationRows> {
+    const bytes = await this.deps.blobs.get(rowsKey);
+    if (!bytes) throw new Error(`generation rows ${rowsKey} are missing`);
+    return JSON.parse(Buffer.from(bytes).toString("utf8")) as GenerationRows;
+  }
+}
+
+/** The label counts the catalog keeps beside a generation (for thresholds, from the record). */
+export function countsOf(rows: GenerationRows): { labels: number; deleted_labels: number } {
+  return { labels: rows.ids.length, deleted_labels: rows.deleted?.length ?? 0 };
+}
