@@ -244,7 +244,7 @@ describe("catch-up", () => {
       labels: 100,
       deleted_labels: 0,
     });
-    const negated = (rows[20]?.values as number[]).map((x) => -x);
+    const negated = (rows[20] as { values: number[] }).values.map((x) => -x);
     expect((await search("threshold", negated, 1)).results[0]).toMatchObject({
       id: rows[20]?.id,
       distance: 0,
