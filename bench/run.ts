@@ -5,6 +5,7 @@ import { measureArms } from "../src/domain/hnsw-measure";
 import { upsertBody } from "../src/http/schemas";
 import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
+import { benchFresh } from "./fresh";
 import { loadedStack } from "./mnist-stack";
 import { benchTargetRecall } from "./tuning";
 import { benchWrites } from "./writes";
@@ -123,16 +124,22 @@ function benchValidation() {
   console.log(`  speed-up: ${(baseline / ours).toFixed(1)}x`);
 }
 
-benchExactSearch();
-benchValidation();
-benchGroundTruth();
-benchTrial();
-{
+// `npm run bench` runs every benchmark; `npm run bench -- fresh writes` runs those named.
+const only = new Set(process.argv.slice(2));
+const wanted = (name: string) => only.size === 0 || only.has(name);
+
+if (wanted("exact")) benchExactSearch();
+if (wanted("validation")) benchValidation();
+if (wanted("ground-truth")) benchGroundTruth();
+if (wanted("trial")) benchTrial();
+const stackBenches = ["autotune", "target-recall", "writes", "fresh"].filter(wanted);
+if (stackBenches.length > 0) {
   const env = await loadedStack(data, "mnist", { queries: 100 });
   try {
-    await benchAutotune(env, "mnist", data.name);
-    await benchTargetRecall(env, "mnist", data.name);
-    await benchWrites(env);
+    if (wanted("autotune")) await benchAutotune(env, "mnist", data.name);
+    if (wanted("target-recall")) await benchTargetRecall(env, "mnist", data.name);
+    if (wanted("fresh")) await benchFresh(env);
+    if (wanted("writes")) await benchWrites(env);
   } finally {
     await env.stop();
   }

@@ -163,26 +163,19 @@ export class GraphMaintenance {
     active: ActiveGeneration,
     config: HnswConfig = active.config,
   ): Promise<PreparedGeneration> {
-    const rows = await this.readRows(active.rows_key);
-    const { read, tail } = await this.deps.vectors.readFresh(record, async (r) => {
-      const refs = r.segments.filter((s) => s.max_version > active.data_version);
-      const limit = pLimit(READ_CONCURRENCY);
-      const parts = await Promise.all(
-        refs.map((ref) => limit(() => this.deps.segments.read(r, ref))),
-      );
-      return { read: r, tail: tailSince(parts, active.data_version, r.dimension) };
+    // The label map, the tail and the graph itself are fetched at once.
+    return this.withDownload(record, active.graph_key, async (graph) => {
+      const [rows, { read, tail }] = await Promise.all([
+        this.readRows(active.rows_key),
+        this.deps.vectors.readFresh(record, (r) => this.tailOf(r, active.data_version)),
+      ]);
+      const changes = changesFromTail(rows, tail);
+      if (rebuildDue(rows, changes, maintenanceOf(read).rebuild_deleted_fraction)) {
+        return this.rebuild(read, await this.deps.vectors.load(read), config);
+      }
+      const metadata = (label: number) => rows.metadata[label] ?? null;
+      return this.apply(read, graph, active.graph_key, rows, changes, metadata);
     });
-    const changes = changesFromTail(rows, tail);
-    if (rebuildDue(rows, changes, maintenanceOf(read).rebuild_deleted_fraction)) {
-      return this.rebuild(read, await this.deps.vectors.load(read), config);
-    }
-    return this.apply(
-      read,
-      active.graph_key,
-      rows,
-      changes,
-      (label) => rows.metadata[label] ?? null,
-    );
   }
 
   /**
@@ -199,9 +192,18 @@ export class GraphMaintenance {
   ): Promise<PreparedGeneration> {
     if (holdsExactly(labels, loaded)) {
       const keys = newGenerationKeys(record);
-      const rows = generationRows(labels, loaded);
       if (await this.deps.blobs.copy(snapshotKey, keys.graphKey)) {
-        return this.prepared(keys, rows, record.dataVersion, "copied", 0, 0, 0);
+        const rows = generationRows(labels, loaded);
+        await this.written(keys, rows, null);
+        return {
+          keys,
+          rows,
+          dataVersion: record.dataVersion,
+          method: "copied",
+          added: 0,
+          deleted: 0,
+          timeMs: 0,
+        };
       }
       return this.rebuild(record, loaded, config);
     }
@@ -211,7 +213,9 @@ export class GraphMaintenance {
     }
     const metadata = (label: number) =>
       loaded.metadata[loaded.rowOf.get(labels.ids[label] as string) ?? -1] ?? null;
-    return this.apply(record, snapshotKey, labels, changes, metadata);
+    return this.withDownload(record, snapshotKey, (graph) =>
+      this.apply(record, graph, snapshotKey, labels, changes, metadata),
+    );
   }
 
   /** Prepares a graph built in full from `loaded` with `config`. */
@@ -230,31 +234,30 @@ export class GraphMaintenance {
         path,
       });
       recordBuild("activation", built.buildTimeMs);
-      await this.deps.blobs.putFile(keys.graphKey, path, "application/octet-stream");
       const rows = { ...labelsOf(loaded), metadata: loaded.metadata };
-      return this.prepared(
+      await this.written(keys, rows, path);
+      return {
         keys,
         rows,
-        record.dataVersion,
-        "built",
-        loaded.rows,
-        0,
-        built.buildTimeMs,
-      );
-    } catch (err) {
-      await this.deps.generations.discard(keys);
-      throw err;
+        dataVersion: record.dataVersion,
+        method: "built",
+        added: loaded.rows,
+        deleted: 0,
+        timeMs: built.buildTimeMs,
+      };
     } finally {
       await rm(path, { force: true });
     }
   }
 
   /**
-   * Writes a copy of the graph at `graphKey` with `changes` applied (or the graph as it is, when
-   * there are none) as a new generation; kept labels' metadata come from `metadata`.
+   * Writes a copy of the graph at `graphKey` (downloaded to `graph`) with `changes` applied as a
+   * new generation, or the graph as it is (a server-side copy) when there are none; kept labels'
+   * metadata come from `metadata`.
    */
   private async apply(
     record: IndexRecord,
+    graph: Promise<string>,
     graphKey: string,
     labels: LabelMap | GenerationRows,
     changes: GraphChanges,
@@ -264,20 +267,18 @@ export class GraphMaintenance {
     const rows = applyChanges(labels, changes, metadata);
     const added = changes.add.ids.length;
     const deleted = changes.deleteLabels.length;
+    const made = { keys, rows, dataVersion: record.dataVersion, added, deleted };
     if (added === 0 && deleted === 0) {
       if (!(await this.deps.blobs.copy(graphKey, keys.graphKey))) {
         throw new Error(`graph ${graphKey} of "${record.name}" is missing`);
       }
-      return this.prepared(keys, rows, record.dataVersion, "copied", 0, 0, 0);
+      await this.written(keys, rows, null);
+      return { ...made, method: "copied", timeMs: 0 };
     }
-    const inPath = join(tmpdir(), `vectord-catchup-in-${randomUUID()}.hnsw`);
     const outPath = join(tmpdir(), `vectord-catchup-out-${randomUUID()}.hnsw`);
     try {
-      if (!(await this.deps.blobs.getToFile(graphKey, inPath))) {
-        throw new Error(`graph ${graphKey} of "${record.name}" is missing`);
-      }
       const done = await this.deps.runner.catchUp({
-        inPath,
+        inPath: await graph,
         outPath,
         metric: record.metric,
         dimension: record.dimension,
@@ -286,41 +287,64 @@ export class GraphMaintenance {
         firstLabel: labels.ids.length,
       });
       recordBuild("catch_up", done.timeMs);
-      await this.deps.blobs.putFile(keys.graphKey, outPath, "application/octet-stream");
-      return this.prepared(
-        keys,
-        rows,
-        record.dataVersion,
-        "caught_up",
-        added,
-        deleted,
-        done.timeMs,
-      );
-    } catch (err) {
-      await this.deps.generations.discard(keys);
-      throw err;
+      await this.written(keys, rows, outPath);
+      return { ...made, method: "caught_up", timeMs: done.timeMs };
     } finally {
-      await Promise.all([rm(inPath, { force: true }), rm(outPath, { force: true })]);
+      await rm(outPath, { force: true });
     }
   }
 
-  /** Writes the label map beside the graph; the generation is then ready to flip. */
-  private async prepared(
+  /**
+   * Uploads a generation's graph (from `graphPath`, unless already in place) and label map at
+   * once; on any failure removes both, so nothing half-written stays behind.
+   */
+  private async written(
     keys: GenerationKeys,
     rows: GenerationRows,
-    dataVersion: number,
-    method: PreparedGeneration["method"],
-    added: number,
-    deleted: number,
-    timeMs: number,
-  ): Promise<PreparedGeneration> {
-    try {
-      await this.deps.generations.putRows(keys, rows);
-    } catch (err) {
+    graphPath: string | null,
+  ): Promise<void> {
+    // Both settle before any cleanup, so a failed upload never races a late one.
+    const uploads = await Promise.allSettled([
+      graphPath
+        ? this.deps.blobs.putFile(keys.graphKey, graphPath, "application/octet-stream")
+        : undefined,
+      this.deps.generations.putRows(keys, rows),
+    ]);
+    const failed = uploads.find((u) => u.status === "rejected");
+    if (failed) {
       await this.deps.generations.discard(keys);
-      throw err;
+      throw failed.reason;
     }
-    return { keys, rows, dataVersion, method, added, deleted, timeMs };
+  }
+
+  /** Runs `use` with the graph at `key` streaming to a temporary file, removed after. */
+  private async withDownload<T>(
+    record: IndexRecord,
+    key: string,
+    use: (graph: Promise<string>) => Promise<T>,
+  ): Promise<T> {
+    const path = join(tmpdir(), `vectord-catchup-in-${randomUUID()}.hnsw`);
+    const graph = this.deps.blobs.getToFile(key, path).then((found) => {
+      if (!found) throw new Error(`graph ${key} of "${record.name}" is missing`);
+      return path;
+    });
+    graph.catch(() => undefined); // `use` may never await it (a rebuild)
+    try {
+      return await use(graph);
+    } finally {
+      await graph.catch(() => undefined);
+      await rm(path, { force: true });
+    }
+  }
+
+  /** The tail written since `since`, from the segments of `record` that hold newer words. */
+  private async tailOf(record: IndexRecord, since: number) {
+    const refs = record.segments.filter((s) => s.max_version > since);
+    const limit = pLimit(READ_CONCURRENCY);
+    const parts = await Promise.all(
+      refs.map((ref) => limit(() => this.deps.segments.read(record, ref))),
+    );
+    return { read: record, tail: tailSince(parts, since, record.dimension) };
   }
 
   private async readRows(rowsKey: string): Promise<GenerationRows> {
