@@ -58,7 +58,7 @@ export async function benchFresh(env: BenchStack) {
   const record = await env.services.vectors.getIndex(name);
   started = performance.now();
   const loaded = await env.services.vectors.load(record);
-  const rebuilt = await maintenance.rebuild(record, loaded, CONFIG);
+  const rebuilt = await env.services.builder.rebuild(record, loaded, CONFIG);
   const rebuildMs = performance.now() - started;
 
   // Quality: the same 500 leave-one-out queries against both graphs.

@@ -24,6 +24,7 @@ import { ActivationService } from "./app/activation-service";
 import { AutotuneService } from "./app/autotune-service";
 import { AutotuneTasks } from "./app/autotune-tasks";
 import { Compactor } from "./app/compactor";
+import { GenerationBuilder } from "./app/generation-builder";
 import { Generations } from "./app/generations";
 import { GraphCache } from "./app/graph-cache";
 import { GraphMaintenance } from "./app/graph-maintenance";
@@ -193,6 +194,7 @@ export interface Services {
   readonly runner: HnswRunner;
   readonly compactor: Compactor;
   readonly maintenance: GraphMaintenance;
+  readonly builder: GenerationBuilder;
   readonly tasks: BackgroundTasks;
   /** Stops the worker threads. */
   close(): Promise<void>;
@@ -228,21 +230,9 @@ export function createServices(settings: Settings): Services {
   const registry = new DynamoPromotionRegistry(clients.doc, settings.tables.promotions);
   const promotions = new PromotionService({ registry, trials, vectors });
   const generations = new Generations({ catalog, blobs });
-  const maintenance = new GraphMaintenance({
-    blobs,
-    vectors,
-    segments,
-    runner,
-    generations,
-    leases,
-  });
-  const activation = new ActivationService({
-    blobs,
-    vectors,
-    promotions,
-    generations,
-    maintenance,
-  });
+  const builder = new GenerationBuilder({ blobs, vectors, segments, runner, generations });
+  const maintenance = new GraphMaintenance({ vectors, generations, leases, builder });
+  const activation = new ActivationService({ blobs, vectors, promotions, generations, builder });
   const search = new SearchService(vectors, new GraphCache(blobs), new TailCache(segments));
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
   const profiles = new ProfileService({ profiles: profileRepository, vectors, activation, search });
@@ -288,6 +278,7 @@ export function createServices(settings: Settings): Services {
     runner,
     compactor,
     maintenance,
+    builder,
     tasks,
     close: () => runner.close(),
   };

@@ -5,8 +5,8 @@ import { type LabelMap, labelsKeyOf } from "../domain/label-map";
 import { BUILTIN_DEFAULT_CONFIG, type PromotionEntry } from "../domain/promotion";
 import { logger } from "../logger";
 import { recordActivation } from "../telemetry";
+import { countsOf, type GenerationBuilder, type PreparedGeneration } from "./generation-builder";
 import type { Generations } from "./generations";
-import { countsOf, type GraphMaintenance, type PreparedGeneration } from "./graph-maintenance";
 import type { BlobStore } from "./ports";
 import type { PromotionService } from "./promotion-service";
 import type { VectorStore } from "./vector-store";
@@ -16,7 +16,7 @@ export interface ActivationServiceDeps {
   readonly vectors: VectorStore;
   readonly promotions: PromotionService;
   readonly generations: Generations;
-  readonly maintenance: GraphMaintenance;
+  readonly builder: GenerationBuilder;
   /** Where the one line per activation goes (default: the service logger). */
   readonly log?: (line: string) => void;
 }
@@ -138,17 +138,17 @@ export class ActivationService {
     config: HnswConfig,
     entry: PromotionEntry | null,
   ): Promise<{ prepared: PreparedGeneration; source: ActivationResult["graph_source"] }> {
-    const { maintenance } = this.deps;
+    const { builder } = this.deps;
     if (record.active && sameGraph(record.active.config, config)) {
       return {
-        prepared: await maintenance.followActive(record, record.active, config),
+        prepared: await builder.followActive(record, record.active, config),
         source: "active",
       };
     }
     const snapshot = entry ? await this.snapshotOf(entry, record) : null;
     const loaded = await this.deps.vectors.load(record);
     if (snapshot) {
-      const prepared = await maintenance.followSnapshot(
+      const prepared = await builder.followSnapshot(
         record,
         snapshot.key,
         snapshot.labels,
@@ -157,7 +157,7 @@ export class ActivationService {
       );
       return { prepared, source: prepared.method === "built" ? "new" : "snapshot" };
     }
-    return { prepared: await maintenance.rebuild(record, loaded, config), source: "new" };
+    return { prepared: await builder.rebuild(record, loaded, config), source: "new" };
   }
 
   /** The promoted trial's graph and label map, when it is of this incarnation and still stored. */

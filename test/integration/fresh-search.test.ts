@@ -1,5 +1,6 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+import { GenerationBuilder, type GenerationBuilderDeps } from "../../src/app/generation-builder";
 import { GraphMaintenance, type GraphMaintenanceDeps } from "../../src/app/graph-maintenance";
 import type { HnswRunner } from "../../src/app/hnsw-runner";
 import { localTasks } from "../../src/local/local-tasks";
@@ -46,8 +47,17 @@ async function activeIndex(
   return rows;
 }
 
-const maintenanceDeps = () =>
-  (env.services.maintenance as unknown as { deps: GraphMaintenanceDeps }).deps;
+/** The catch-up task over a builder with `override`s (fault injection). */
+function maintenanceWith(override: Partial<GenerationBuilderDeps>): GraphMaintenance {
+  const deps = (env.services.maintenance as unknown as { deps: GraphMaintenanceDeps }).deps;
+  const builderDeps = (env.services.builder as unknown as { deps: GenerationBuilderDeps }).deps;
+  return new GraphMaintenance({
+    ...deps,
+    builder: new GenerationBuilder({ ...builderDeps, ...override }),
+  });
+}
+const runner = () => env.services.runner;
+const blobs = () => (env.services.builder as unknown as { deps: GenerationBuilderDeps }).deps.blobs;
 
 describe("read-your-writes with an active graph", () => {
   it("finds an upsert, a re-upsert's new values and metadata, and never a deleted id", async () => {
@@ -273,16 +283,15 @@ describe("catch-up", () => {
     const inside = new Promise<void>((r) => {
       started = r;
     });
-    const deps = maintenanceDeps();
     const slowRunner: HnswRunner = {
-      ...deps.runner,
+      ...runner(),
       catchUp: async (task) => {
         started();
         await gate;
-        return deps.runner.catchUp(task);
+        return runner().catchUp(task);
       },
     };
-    const slow = new GraphMaintenance({ ...deps, runner: slowRunner });
+    const slow = maintenanceWith({ runner: slowRunner });
     const running = slow.catchUp("race");
     await inside;
     const activated = await api.post("/vectors/hnsw/activate/race", {
@@ -301,10 +310,8 @@ describe("catch-up", () => {
     await activeIndex("fails", 100);
     const extra = randomVectors(10, 8, 8, "f");
     await api.post("/vectors/indexes/fails/vectors", { vectors: extra });
-    const deps = maintenanceDeps();
-    const broken = new GraphMaintenance({
-      ...deps,
-      blobs: Object.assign(Object.create(deps.blobs), {
+    const broken = maintenanceWith({
+      blobs: Object.assign(Object.create(blobs()), {
         putFile: async () => {
           throw new Error("injected: the upload failed");
         },

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { ActivationService } from "../../src/app/activation-service";
+import { GenerationBuilder, type GenerationBuilderDeps } from "../../src/app/generation-builder";
 import { Generations } from "../../src/app/generations";
-import { GraphMaintenance, type GraphMaintenanceDeps } from "../../src/app/graph-maintenance";
 import { BUILTIN_DEFAULT_CONFIG, HISTORY_CAP } from "../../src/domain/promotion";
 import { logger } from "../../src/logger";
 import { createClients } from "../../src/wiring";
@@ -313,8 +313,8 @@ describe("activation and search", () => {
       vectors: env.services.vectors,
       promotions: env.services.promotions,
       generations,
-      maintenance: new GraphMaintenance({
-        ...(env.services.maintenance as unknown as { deps: GraphMaintenanceDeps }).deps,
+      builder: new GenerationBuilder({
+        ...(env.services.builder as unknown as { deps: GenerationBuilderDeps }).deps,
         blobs: recording,
         generations,
       }),

@@ -2,7 +2,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { ActivationService } from "../../src/app/activation-service";
 import { Compactor } from "../../src/app/compactor";
-import { GraphMaintenance, type GraphMaintenanceDeps } from "../../src/app/graph-maintenance";
+import { GenerationBuilder, type GenerationBuilderDeps } from "../../src/app/generation-builder";
 import type { HnswRunner } from "../../src/app/hnsw-runner";
 import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { localTasks } from "../../src/local/local-tasks";
@@ -115,10 +115,10 @@ describe("ordered activations", () => {
         return env.services.runner.build(task);
       },
     };
-    const maintenanceDeps = (env.services.maintenance as any).deps as GraphMaintenanceDeps;
+    const builderDeps = (env.services.builder as any).deps as GenerationBuilderDeps;
     const slow = new ActivationService({
       ...(env.services as any).activation.deps,
-      maintenance: new GraphMaintenance({ ...maintenanceDeps, runner: slowRunner }),
+      builder: new GenerationBuilder({ ...builderDeps, runner: slowRunner }),
       log: () => undefined,
     });
     const a = slow.activate("order").then(

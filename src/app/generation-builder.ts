@@ -1,0 +1,276 @@
+import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pLimit from "p-limit";
+import { plainRows } from "../domain/exact-search";
+import {
+  applyChanges,
+  changesFromLoaded,
+  changesFromTail,
+  type GraphChanges,
+} from "../domain/graph-changes";
+import type { HnswConfig } from "../domain/hnsw-config";
+import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import {
+  type GenerationRows,
+  generationRows,
+  holdsExactly,
+  type LabelMap,
+  labelsOf,
+} from "../domain/label-map";
+import type { LoadedIndex } from "../domain/loaded-index";
+import { maintenanceOf, rebuildDue } from "../domain/maintenance";
+import { tailSince } from "../domain/tail";
+import { recordBuild } from "../telemetry";
+import { type GenerationKeys, type Generations, newGenerationKeys } from "./generations";
+import type { HnswRunner } from "./hnsw-runner";
+import type { BlobStore } from "./ports";
+import type { SegmentStore } from "./segment-store";
+import type { VectorStore } from "./vector-store";
+
+/** Segments one tail read fetches at once. */
+const READ_CONCURRENCY = 16;
+
+/**
+ * A generation written to storage but not active yet: its objects, its label map, and how it
+ * was made (`copied`: the graph as it was; `caught_up`: a copy with new vectors added and
+ * replaced or deleted ones marked; `built`: built in full).
+ */
+export interface PreparedGeneration {
+  readonly keys: GenerationKeys;
+  readonly rows: GenerationRows;
+  /** The data_version the graph holds. */
+  readonly dataVersion: number;
+  readonly method: "copied" | "caught_up" | "built";
+  readonly added: number;
+  readonly deleted: number;
+  /** Time spent in hnswlib (build or catch-up), ms. */
+  readonly timeMs: number;
+}
+
+export interface GenerationBuilderDeps {
+  readonly blobs: BlobStore;
+  readonly vectors: VectorStore;
+  readonly segments: SegmentStore;
+  readonly runner: HnswRunner;
+  readonly generations: Generations;
+}
+
+/**
+ * Makes the graph of a new generation with as little work as the data allows, for catch-ups and
+ * activations: an existing graph (the active one, or a trial's) is copied when it holds exactly
+ * the index's data, caught up when it does not (a copy gets the rows written since, resized and
+ * added, and marks the labels of deleted or replaced rows deleted with hnswlib's markDelete),
+ * and rebuilt in full once deleted labels would pass the index's `rebuild_deleted_fraction`.
+ * The result is written to storage (graph and label map, or neither) but not active: the caller
+ * flips the pointer, or discards it.
+ */
+export class GenerationBuilder {
+  constructor(private readonly deps: GenerationBuilderDeps) {}
+
+  /**
+   * Prepares the active graph caught up with the index's data as of `record` (or a fresher
+   * record, if a compaction removed a segment `record` names): only the words written since the
+   * graph's data are read. Rebuilds with `config` instead past the deleted-label threshold.
+   */
+  async followActive(
+    record: IndexRecord,
+    active: ActiveGeneration,
+    config: HnswConfig = active.config,
+  ): Promise<PreparedGeneration> {
+    // The label map, the tail and the graph itself are fetched at once.
+    return this.withDownload(record, active.graph_key, async (graph) => {
+      const [rows, { read, tail }] = await Promise.all([
+        this.readRows(active.rows_key),
+        this.deps.vectors.readFresh(record, (r) => this.tailOf(r, active.data_version)),
+      ]);
+      const changes = changesFromTail(rows, tail);
+      if (rebuildDue(rows, changes, maintenanceOf(read).rebuild_deleted_fraction)) {
+        return this.rebuild(read, await this.deps.vectors.load(read), config);
+      }
+      const metadata = (label: number) => rows.metadata[label] ?? null;
+      return this.apply(read, graph, active.graph_key, rows, changes, metadata);
+    });
+  }
+
+  /**
+   * Prepares a trial's graph (built from older data of the same incarnation, labels `labels`)
+   * caught up with `loaded`: copied when it holds exactly the live rows, built anew with `config`
+   * past the deleted-label threshold, else extended.
+   */
+  async followSnapshot(
+    record: IndexRecord,
+    snapshotKey: string,
+    labels: LabelMap,
+    loaded: LoadedIndex,
+    config: HnswConfig,
+  ): Promise<PreparedGeneration> {
+    if (holdsExactly(labels, loaded)) {
+      const keys = newGenerationKeys(record);
+      if (await this.deps.blobs.copy(snapshotKey, keys.graphKey)) {
+        const rows = generationRows(labels, loaded);
+        await this.written(keys, rows, null);
+        return {
+          keys,
+          rows,
+          dataVersion: record.dataVersion,
+          method: "copied",
+          added: 0,
+          deleted: 0,
+          timeMs: 0,
+        };
+      }
+      return this.rebuild(record, loaded, config);
+    }
+    const changes = changesFromLoaded(labels, loaded);
+    if (rebuildDue(labels, changes, maintenanceOf(record).rebuild_deleted_fraction)) {
+      return this.rebuild(record, loaded, config);
+    }
+    const metadata = (label: number) =>
+      loaded.metadata[loaded.rowOf.get(labels.ids[label] as string) ?? -1] ?? null;
+    return this.withDownload(record, snapshotKey, (graph) =>
+      this.apply(record, graph, snapshotKey, labels, changes, metadata),
+    );
+  }
+
+  /** Prepares a graph built in full from `loaded` with `config`. */
+  async rebuild(
+    record: IndexRecord,
+    loaded: LoadedIndex,
+    config: HnswConfig,
+  ): Promise<PreparedGeneration> {
+    const keys = newGenerationKeys(record);
+    const path = join(tmpdir(), `vectord-generation-${randomUUID()}.hnsw`);
+    try {
+      const built = await this.deps.runner.build({
+        rows: plainRows(loaded),
+        metric: record.metric,
+        build: config,
+        path,
+      });
+      recordBuild("activation", built.buildTimeMs);
+      const rows = { ...labelsOf(loaded), metadata: loaded.metadata };
+      await this.written(keys, rows, path);
+      return {
+        keys,
+        rows,
+        dataVersion: record.dataVersion,
+        method: "built",
+        added: loaded.rows,
+        deleted: 0,
+        timeMs: built.buildTimeMs,
+      };
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+
+  /**
+   * Writes a copy of the graph at `graphKey` (downloaded to `graph`) with `changes` applied as a
+   * new generation, or the graph as it is (a server-side copy) when there are none; kept labels'
+   * metadata come from `metadata`.
+   */
+  private async apply(
+    record: IndexRecord,
+    graph: Promise<string>,
+    graphKey: string,
+    labels: LabelMap | GenerationRows,
+    changes: GraphChanges,
+    metadata: (label: number) => Record<string, unknown> | null,
+  ): Promise<PreparedGeneration> {
+    const keys = newGenerationKeys(record);
+    const rows = applyChanges(labels, changes, metadata);
+    const added = changes.add.ids.length;
+    const deleted = changes.deleteLabels.length;
+    const made = { keys, rows, dataVersion: record.dataVersion, added, deleted };
+    if (added === 0 && deleted === 0) {
+      if (!(await this.deps.blobs.copy(graphKey, keys.graphKey))) {
+        throw new Error(`graph ${graphKey} of "${record.name}" is missing`);
+      }
+      await this.written(keys, rows, null);
+      return { ...made, method: "copied", timeMs: 0 };
+    }
+    const outPath = join(tmpdir(), `vectord-catchup-out-${randomUUID()}.hnsw`);
+    try {
+      const done = await this.deps.runner.catchUp({
+        inPath: await graph,
+        outPath,
+        metric: record.metric,
+        dimension: record.dimension,
+        deleteLabels: Int32Array.from(changes.deleteLabels),
+        add: { data: changes.add.values, dimension: record.dimension, rows: added },
+        firstLabel: labels.ids.length,
+      });
+      recordBuild("catch_up", done.timeMs);
+      await this.written(keys, rows, outPath);
+      return { ...made, method: "caught_up", timeMs: done.timeMs };
+    } finally {
+      await rm(outPath, { force: true });
+    }
+  }
+
+  /**
+   * Uploads a generation's graph (from `graphPath`, unless already in place) and label map at
+   * once; on any failure removes both, so nothing half-written stays behind.
+   */
+  private async written(
+    keys: GenerationKeys,
+    rows: GenerationRows,
+    graphPath: string | null,
+  ): Promise<void> {
+    // Both settle before any cleanup, so a failed upload never races a late one.
+    const uploads = await Promise.allSettled([
+      graphPath
+        ? this.deps.blobs.putFile(keys.graphKey, graphPath, "application/octet-stream")
+        : undefined,
+      this.deps.generations.putRows(keys, rows),
+    ]);
+    const failed = uploads.find((u) => u.status === "rejected");
+    if (failed) {
+      await this.deps.generations.discard(keys);
+      throw failed.reason;
+    }
+  }
+
+  /** Runs `use` with the graph at `key` streaming to a temporary file, removed after. */
+  private async withDownload<T>(
+    record: IndexRecord,
+    key: string,
+    use: (graph: Promise<string>) => Promise<T>,
+  ): Promise<T> {
+    const path = join(tmpdir(), `vectord-catchup-in-${randomUUID()}.hnsw`);
+    const graph = this.deps.blobs.getToFile(key, path).then((found) => {
+      if (!found) throw new Error(`graph ${key} of "${record.name}" is missing`);
+      return path;
+    });
+    graph.catch(() => undefined); // `use` may never await it (a rebuild)
+    try {
+      return await use(graph);
+    } finally {
+      await graph.catch(() => undefined);
+      await rm(path, { force: true });
+    }
+  }
+
+  /** The tail written since `since`, from the segments of `record` that hold newer words. */
+  private async tailOf(record: IndexRecord, since: number) {
+    const refs = record.segments.filter((s) => s.max_version > since);
+    const limit = pLimit(READ_CONCURRENCY);
+    const parts = await Promise.all(
+      refs.map((ref) => limit(() => this.deps.segments.read(record, ref))),
+    );
+    return { read: record, tail: tailSince(parts, since, record.dimension) };
+  }
+
+  private async readRows(rowsKey: string): Promise<GenerationRows> {
+    const bytes = await this.deps.blobs.get(rowsKey);
+    if (!bytes) throw new Error(`generation rows ${rowsKey} are missing`);
+    return JSON.parse(Buffer.from(bytes).toString("utf8")) as GenerationRows;
+  }
+}
+
+/** The label counts the catalog keeps beside a generation (for thresholds, from the record). */
+export function countsOf(rows: GenerationRows): { labels: number; deleted_labels: number } {
+  return { labels: rows.ids.length, deleted_labels: rows.deleted?.length ?? 0 };
+}
