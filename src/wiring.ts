@@ -31,6 +31,7 @@ import { GraphMaintenance } from "./app/graph-maintenance";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
 import { IndexDeletion } from "./app/index-deletion";
+import { IndexStates } from "./app/index-states";
 import { IngestService } from "./app/ingest-service";
 import { JobLedger } from "./app/job-ledger";
 import { LiveState } from "./app/live-state";
@@ -66,6 +67,8 @@ export interface Settings {
   readonly stateMachineArn?: string;
   /** How long an autotune lease holds without renewal (default 30 minutes). */
   readonly leaseMs?: number;
+  /** How long an eventual search may reuse catalog state (default 1,000 ms). */
+  readonly eventualMs?: number;
   /** Background tasks' functions; without them tasks run in-process (local stack). */
   readonly taskFunctions?: Partial<Record<BackgroundTaskName, string>>;
 }
@@ -73,6 +76,8 @@ export interface Settings {
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 /** Environment variable overriding the autotune lease (seconds), e.g. for crash tests. */
 export const LEASE_ENV_VAR = "VECTORD_AUTOTUNE_LEASE_SECONDS";
+/** Environment variable setting the eventual window of searches, in ms (default 1,000). */
+export const EVENTUAL_ENV_VAR = "VECTORD_EVENTUAL_MS";
 
 export const ENDPOINT_ENV = {
   s3: "VECTORD_S3_ENDPOINT",
@@ -103,9 +108,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   ) as Partial<Record<BackgroundTaskName, string>>;
   const stateMachineArn = env[STATE_MACHINE_ENV_VAR];
   const leaseSeconds = Number(env[LEASE_ENV_VAR]);
+  const eventualMs =
+    env[EVENTUAL_ENV_VAR] === undefined ? Number.NaN : Number(env[EVENTUAL_ENV_VAR]);
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(leaseSeconds > 0 ? { leaseMs: leaseSeconds * 1000 } : {}),
+    ...(eventualMs >= 0 ? { eventualMs } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -127,6 +135,7 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.endpoints?.dynamodb) env[ENDPOINT_ENV.dynamodb] = settings.endpoints.dynamodb;
   if (settings.endpoints?.sfn) env[ENDPOINT_ENV.sfn] = settings.endpoints.sfn;
   if (settings.endpoints?.lambda) env[ENDPOINT_ENV.lambda] = settings.endpoints.lambda;
+  if (settings.eventualMs !== undefined) env[EVENTUAL_ENV_VAR] = String(settings.eventualMs);
   return env;
 }
 
@@ -233,7 +242,15 @@ export function createServices(settings: Settings): Services {
   const builder = new GenerationBuilder({ blobs, vectors, segments, runner, generations });
   const maintenance = new GraphMaintenance({ vectors, generations, leases, builder });
   const activation = new ActivationService({ blobs, vectors, promotions, generations, builder });
-  const search = new SearchService(vectors, new GraphCache(blobs), new TailCache(segments));
+  const search = new SearchService({
+    vectors,
+    states: new IndexStates({
+      catalog,
+      ...(settings.eventualMs !== undefined ? { eventualMs: settings.eventualMs } : {}),
+    }),
+    graphs: new GraphCache(blobs),
+    tails: new TailCache(segments),
+  });
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
   const profiles = new ProfileService({ profiles: profileRepository, vectors, activation, search });
   const policies = new DynamoPolicyStore(clients.doc, settings.tables.policies);

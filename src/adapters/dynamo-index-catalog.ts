@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { type IndexCatalog, LOST_RACE } from "../app/ports";
-import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import type { Metric } from "../domain/metric";
 import type { SegmentRef } from "../domain/segment";
@@ -49,6 +49,33 @@ export class DynamoIndexCatalog implements IndexCatalog {
       new GetCommand({ TableName: this.table, Key: { name }, ConsistentRead: true }),
     );
     return out.Item ? fromItem(out.Item as IndexItem) : undefined;
+  }
+
+  async getHead(name: string): Promise<IndexHead | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { name },
+        ConsistentRead: true,
+        ProjectionExpression: "#name, #uid, #data_version, #count, #active",
+        ExpressionAttributeNames: {
+          "#name": "name",
+          "#uid": "uid",
+          "#data_version": "data_version",
+          "#count": "count",
+          "#active": "active",
+        },
+      }),
+    );
+    if (!out.Item) return undefined;
+    const item = out.Item as Pick<IndexItem, "name" | "uid" | "data_version" | "count" | "active">;
+    return {
+      name: item.name,
+      uid: item.uid,
+      dataVersion: Number(item.data_version),
+      count: Number(item.count),
+      active: activeOf(item.active),
+    };
   }
 
   async list(): Promise<IndexRecord[]> {
@@ -243,13 +270,17 @@ function fromItem(item: IndexItem): IndexRecord {
     })),
     createdAt: item.created_at,
     updatedAt: item.updated_at,
-    active: item.active
-      ? {
-          ...item.active,
-          generation: Number(item.active.generation),
-          data_version: Number(item.active.data_version),
-        }
-      : null,
+    active: activeOf(item.active),
     ...(item.maintenance ? { maintenance: item.maintenance } : {}),
   };
+}
+
+function activeOf(active: ActiveGeneration | undefined): ActiveGeneration | null {
+  return active
+    ? {
+        ...active,
+        generation: Number(active.generation),
+        data_version: Number(active.data_version),
+      }
+    : null;
 }

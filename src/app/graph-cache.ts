@@ -15,6 +15,8 @@ export interface ServingGraph {
     filter?: (label: number) => boolean,
   ): { distances: number[]; neighbors: number[] };
   getCurrentCount(): number;
+  /** The stored vector of a label (unit length under `cosine`). */
+  getPoint(label: number): number[];
 }
 
 /** A loaded generation: one graph and its label map, never mutated. */

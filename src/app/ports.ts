@@ -1,6 +1,6 @@
 import type { BackgroundTaskName } from "../../infra/background-tasks";
 import type { Job, Policy, PolicySettings } from "../domain/autotune";
-import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import type { Profile } from "../domain/profile";
 import type { PromotionRecord } from "../domain/promotion";
@@ -41,6 +41,12 @@ export const LOST_RACE = Symbol("lost-race");
 /** The index catalog: one record per index, changed only through conditional writes. */
 export interface IndexCatalog {
   get(name: string): Promise<IndexRecord | undefined>;
+  /**
+   * What a search checks on every request (a strongly consistent read of a small projection):
+   * the incarnation, the data version, the live count and the active generation. A warm search
+   * function reuses its full record while these match it.
+   */
+  getHead(name: string): Promise<IndexHead | undefined>;
   list(): Promise<IndexRecord[]>;
   /** Creates the record unless an index of that name exists; `false` when it does. */
   create(record: IndexRecord): Promise<boolean>;

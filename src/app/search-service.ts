@@ -1,55 +1,85 @@
+import { ValidationError } from "../domain/errors";
 import { exactTopK } from "../domain/exact-search";
+import { compileFilter, type Filter, filterKey, matchesAll } from "../domain/filter";
 import type { HnswConfig } from "../domain/hnsw-config";
 import type { IndexRecord } from "../domain/index-record";
+import type { LoadedIndex } from "../domain/loaded-index";
 import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { packVector } from "../domain/vector-batch";
 import { prepareQuery } from "../domain/vector-math";
 import { logger } from "../logger";
 import { recordSearch } from "../telemetry";
 import type { GraphCache, LoadedGeneration } from "./graph-cache";
-import type { ScannableTail, TailCache } from "./tail-cache";
+import {
+  type FilterReport,
+  GraphSearch,
+  type SearchFilter,
+  type SearchQueries,
+} from "./graph-search";
+import type { Consistency, IndexStates } from "./index-states";
+import type { TailCache } from "./tail-cache";
 import type { SearchHit, VectorStore } from "./vector-store";
 
+/** Most queries one batch search may hold. */
+export const MAX_BATCH_QUERIES = 100;
+
 export interface SearchRequest {
-  readonly vector: readonly number[];
+  /** One or more query vectors (1..{@link MAX_BATCH_QUERIES}), each of the index's dimension. */
+  readonly queries: readonly (readonly number[])[];
+  /** Neighbors per query (default {@link DEFAULT_SEARCH_K}). */
   readonly k?: number | undefined;
   /** Overrides the active config's ef_search for this request. */
   readonly efSearch?: number | undefined;
   /** Exact search even when a graph is active. */
   readonly exact?: boolean | undefined;
+  /** Only vectors whose metadata match (see `filter.ts`). */
+  readonly filter?: Filter | undefined;
+  /** How fresh the index view must be (default `strong`). */
+  readonly consistency?: Consistency | undefined;
+}
+
+/** What every answer says: the mode and the data it answered from; one hit list per query. */
+interface Answered {
+  /** The index's data_version this answer reflects. */
+  readonly data_version: number;
+  readonly results: SearchHit[][];
 }
 
 export type SearchResponse =
-  | { readonly mode: "exact"; readonly results: SearchHit[] }
-  | {
+  | ({ readonly mode: "exact" } & Answered)
+  | ({
       readonly mode: "hnsw";
       readonly generation: number;
       readonly config: HnswConfig;
       /** Live vectors written since the graph's data, not in it yet (searched exactly). */
       readonly pending_vectors: number;
-      readonly results: SearchHit[];
-    };
+      /** With a filter: the graph's vectors it keeps, and how the graph was searched. */
+      readonly filter?: FilterReport;
+    } & Answered);
 
 /**
- * Search: over the index's active HNSW generation when there is one, else exact. Every search
- * reflects every write that returned before it (read-your-writes): it reads the catalog, and
- * answers with the graph's results minus the labels whose ids were deleted or replaced since the
- * graph's data version, merged by distance with an exact scan of the vectors written since (the
- * tail). Metadata is always the current metadata. A warm instance keeps one loaded generation per
- * index, swapped when the catalog points at a new one; each search holds one generation from
- * start to end, so none mixes two.
+ * Search: over the index's active HNSW generation when there is one, else exact. A `strong`
+ * search reflects every write that returned before it (read-your-writes): it answers with the
+ * graph's results minus the labels whose ids were deleted or replaced since the graph's data
+ * version, merged by distance with an exact scan of the vectors written since (the tail), and
+ * metadata is always the current metadata. An `eventual` search may answer from catalog state
+ * up to the eventual window old (see {@link IndexStates}). A batch of queries shares one catalog
+ * read, one generation and one tail. A warm instance keeps one loaded generation per index,
+ * swapped when the catalog points at a new one; each search holds one generation from start to
+ * end, so none mixes two.
  */
 export class SearchService {
-  /** Labels that no longer tell the truth, per loaded generation and tail. */
-  private readonly staleLabels = new WeakMap<
-    LoadedGeneration,
-    WeakMap<ScannableTail, Uint8Array>
-  >();
+  private readonly graphSearch = new GraphSearch();
+  /** Row masks of filters over loaded indexes (exact mode), per loaded version. */
+  private readonly exactMasks = new WeakMap<LoadedIndex, Map<string, Uint8Array>>();
 
   constructor(
-    private readonly vectors: VectorStore,
-    private readonly graphs: GraphCache,
-    private readonly tails: TailCache,
+    private readonly deps: {
+      readonly vectors: VectorStore;
+      readonly states: IndexStates;
+      readonly graphs: GraphCache;
+      readonly tails: TailCache;
+    },
   ) {}
 
   async search(indexName: string, request: SearchRequest): Promise<SearchResponse> {
@@ -60,14 +90,18 @@ export class SearchService {
   }
 
   private async answer(indexName: string, request: SearchRequest): Promise<SearchResponse> {
-    const record = await this.vectors.getIndex(indexName);
+    const record = await this.deps.states.read(indexName, request.consistency);
+    const queries = this.queriesOf(record, request.queries);
     const k = request.k ?? DEFAULT_SEARCH_K;
+    const filter =
+      request.filter && !matchesAll(request.filter)
+        ? { key: filterKey(request.filter), predicate: compileFilter(request.filter) }
+        : undefined;
     const active = record.active;
-    if (request.exact || !active) return this.exact(record, request.vector, k);
-    packVector(request.vector, record.dimension, record.metric, "vector");
+    if (request.exact || !active) return this.exact(record, queries, k, filter);
     let generation: LoadedGeneration;
     try {
-      generation = await this.graphs.get(record, active);
+      generation = await this.deps.graphs.get(record, active);
     } catch (err) {
       // The graph could not be loaded: keep serving, exactly, and say so in the log.
       logger.error("could not load the active HNSW generation; serving exact search", {
@@ -75,87 +109,81 @@ export class SearchService {
         generation: active.generation,
         error: err as Error,
       });
-      return this.exact(record, request.vector, k);
+      return this.exact(record, queries, k, filter);
     }
-    const tail = await this.vectors.readFresh(record, (r) =>
-      this.tails.get(r, active.data_version),
+    const tail = await this.deps.vectors.readFresh(record, (r) =>
+      this.deps.tails.get(r, active.data_version),
     );
     const ef = request.efSearch ?? active.config.ef_search;
-    const results = this.searchGraphAndTail(record, generation, tail, request.vector, k, ef);
+    const found = this.graphSearch.search(record.metric, generation, tail, queries, k, ef, filter);
     return {
       mode: "hnsw",
       generation: active.generation,
       config: active.config,
+      data_version: record.dataVersion,
       pending_vectors: tail.ids.length,
-      results,
+      ...(found.filter ? { filter: found.filter } : {}),
+      results: found.results,
+    };
+  }
+
+  /** Checks every query against the index (the first bad one names itself). */
+  private queriesOf(record: IndexRecord, vectors: readonly (readonly number[])[]): SearchQueries {
+    if (vectors.length === 0 || vectors.length > MAX_BATCH_QUERIES) {
+      throw new ValidationError(
+        `queries: got ${vectors.length} queries, expected 1 to ${MAX_BATCH_QUERIES}`,
+      );
+    }
+    const single = vectors.length === 1;
+    vectors.forEach((vector, i) => {
+      packVector(vector, record.dimension, record.metric, single ? "vector" : `queries[${i}]`);
+    });
+    const prepared: Float32Array[] = [];
+    return {
+      plain: vectors,
+      prepared: (i) => {
+        prepared[i] ??= prepareQuery(record.metric, vectors[i] as readonly number[]);
+        return prepared[i];
+      },
     };
   }
 
   private async exact(
     record: IndexRecord,
-    vector: readonly number[],
+    queries: SearchQueries,
     k: number,
+    filter: SearchFilter | undefined,
   ): Promise<SearchResponse> {
-    const { results } = await this.vectors.search(record.name, { vector, k }, record);
-    return { mode: "exact", results };
-  }
-
-  /** The graph's top k (without stale labels) merged with the tail's exact top k. */
-  private searchGraphAndTail(
-    record: IndexRecord,
-    generation: LoadedGeneration,
-    tail: ScannableTail,
-    vector: readonly number[],
-    k: number,
-    ef: number,
-  ): SearchHit[] {
-    const { graph, rows } = generation;
-    const stale = this.staleOf(generation, tail);
-    const want = Math.min(graph.getCurrentCount(), k);
-    const filter = stale ? (label: number) => stale[label] === 0 : undefined;
-    // setEf and searchKnn run back to back with no await between: no other search interleaves.
-    graph.setEf(Math.max(ef, want));
-    const { neighbors, distances } =
-      want > 0
-        ? graph.searchKnn(Array.from(vector), want, filter)
-        : { neighbors: [], distances: [] };
-    const hits: SearchHit[] = neighbors.map((label, i) => ({
-      id: rows.ids[label] as string,
-      distance: distances[i] as number,
-      metadata: rows.metadata[label] ?? null,
-    }));
-    if (tail.ids.length > 0) {
-      const query = prepareQuery(record.metric, vector);
-      for (const { row, distance } of exactTopK(tail.rows, record.metric, query, k)) {
-        hits.push({
-          id: tail.ids[row] as string,
+    const loaded = await this.deps.vectors.load(record);
+    const mask = filter ? this.maskOf(loaded, filter) : undefined;
+    const results = queries.plain.map((_, q) =>
+      exactTopK(loaded, record.metric, queries.prepared(q), k, -1, mask).map(
+        ({ row, distance }) => ({
+          id: loaded.ids[row] as string,
           distance,
-          metadata: tail.metadata[row] ?? null,
-        });
-      }
-      hits.sort((a, b) => a.distance - b.distance);
-    }
-    return hits.slice(0, k);
+          metadata: loaded.metadata[row] ?? null,
+        }),
+      ),
+    );
+    return { mode: "exact", data_version: record.dataVersion, results };
   }
 
-  /** A bitmap of the generation's labels whose ids the tail touched, or `null` if none. */
-  private staleOf(generation: LoadedGeneration, tail: ScannableTail): Uint8Array | null {
-    if (tail.touched.size === 0) return null;
-    let byTail = this.staleLabels.get(generation);
-    if (!byTail) {
-      byTail = new WeakMap();
-      this.staleLabels.set(generation, byTail);
+  /** The rows of a loaded index that a filter keeps (one filter cached per loaded version). */
+  private maskOf(loaded: LoadedIndex, filter: SearchFilter): Uint8Array {
+    let masks = this.exactMasks.get(loaded);
+    if (!masks) {
+      masks = new Map();
+      this.exactMasks.set(loaded, masks);
     }
-    let stale = byTail.get(tail);
-    if (!stale) {
-      stale = new Uint8Array(generation.rows.ids.length);
-      const labelOf = generation.labelOf();
-      for (const id of tail.touched) {
-        const label = labelOf.get(id);
-        if (label !== undefined) stale[label] = 1;
+    let mask = masks.get(filter.key);
+    if (!mask) {
+      mask = new Uint8Array(loaded.rows);
+      for (let r = 0; r < loaded.rows; r++) {
+        mask[r] = filter.predicate(loaded.metadata[r] ?? null) ? 1 : 0;
       }
-      byTail.set(tail, stale);
+      if (masks.size >= 16) masks.delete(masks.keys().next().value as string);
+      masks.set(filter.key, mask);
     }
-    return stale;
+    return mask;
   }
 }

@@ -3,13 +3,10 @@ import pLimit from "p-limit";
 import type { BackgroundTaskName } from "../../infra/background-tasks";
 import { indexRoot, snapshotRoot } from "../../infra/storage";
 import { ConflictError, NotFoundError } from "../domain/errors";
-import { exactTopK } from "../domain/exact-search";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
-import { DEFAULT_SEARCH_K } from "../domain/metric";
 import type { Segment } from "../domain/segment";
-import { packBatch, packVector, type VectorInput } from "../domain/vector-batch";
-import { prepareQuery } from "../domain/vector-math";
+import { packBatch, type VectorInput } from "../domain/vector-batch";
 import { logger } from "../logger";
 import { recordWrite } from "../telemetry";
 import type { LiveState, LiveView } from "./live-state";
@@ -203,24 +200,6 @@ export class VectorStore {
   }
 
   /** Exact k-nearest neighbors over all live vectors, nearest first. */
-  async search(
-    name: string,
-    request: { vector: readonly number[]; k?: number | undefined },
-    known?: IndexRecord,
-  ): Promise<{ index: IndexRecord; results: SearchHit[] }> {
-    const record = known ?? (await this.getIndex(name));
-    packVector(request.vector, record.dimension, record.metric, "vector");
-    const query = prepareQuery(record.metric, request.vector);
-    const loaded = await this.load(record);
-    const top = exactTopK(loaded, record.metric, query, request.k ?? DEFAULT_SEARCH_K);
-    const results = top.map(({ row, distance }) => ({
-      id: loaded.ids[row] as string,
-      distance,
-      metadata: loaded.metadata[row] ?? null,
-    }));
-    return { index: record, results };
-  }
-
   /**
    * The live vectors of `record`'s version, loaded once per warm instance and version;
    * concurrent callers share one load.

@@ -36,7 +36,8 @@ export interface Neighbor {
 /**
  * Exact top-k by brute force over every row. `query` must be prepared for the metric (unit
  * length for `cosine`, see `prepareQuery`); for `cosine` the rows carry their inverse norms.
- * `excludeRow` (default -1: none) leaves one row out, used when a query is itself a row.
+ * `excludeRow` (default -1: none) leaves one row out, used when a query is itself a row;
+ * `mask`, when given, leaves out every row `r` with `mask[r] === 0` (a metadata filter).
  *
  * The hot loop allocates nothing per row; one loop per metric keeps it monomorphic.
  */
@@ -46,6 +47,7 @@ export function exactTopK(
   query: Float32Array,
   k: number,
   excludeRow = -1,
+  mask?: Uint8Array,
 ): Neighbor[] {
   const { data, dimension, rows: n } = rows;
   if (query.length !== dimension) {
@@ -60,7 +62,7 @@ export function exactTopK(
   const tail = dimension - (dimension % 4);
   if (metric === "l2") {
     for (let r = 0, base = 0; r < n; r++, base += dimension) {
-      if (r === excludeRow) continue;
+      if (r === excludeRow || (mask && mask[r] === 0)) continue;
       let s0 = 0;
       let s1 = 0;
       let s2 = 0;
@@ -85,7 +87,7 @@ export function exactTopK(
     }
   } else {
     for (let r = 0, base = 0; r < n; r++, base += dimension) {
-      if (r === excludeRow) continue;
+      if (r === excludeRow || (mask && mask[r] === 0)) continue;
       let s0 = 0;
       let s1 = 0;
       let s2 = 0;

@@ -29,6 +29,9 @@ export interface IndexRecord {
   readonly maintenance?: Partial<MaintenanceSettings>;
 }
 
+/** The part of an index record that changes with writes and activations (see `getHead`). */
+export type IndexHead = Pick<IndexRecord, "name" | "uid" | "dataVersion" | "count" | "active">;
+
 /** An activated HNSW graph of an index: what searches are served from. */
 export interface ActiveGeneration {
   /** 1, 2, 3, ...: bumped by every activation. */

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { SCHEDULE } from "../../infra/autotune-workflow";
+import { CONSISTENCY_LEVELS } from "../app/index-states";
+import { MAX_BATCH_QUERIES } from "../app/search-service";
 import { MAX_GRID_ENTRIES } from "../domain/autotune";
+import { parseFilter } from "../domain/filter";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
 import { hnswConfigSchema, seedSchema, servingEfSearchSchema } from "../domain/hnsw-config";
 import { maintenanceSchema } from "../domain/maintenance";
@@ -74,16 +77,73 @@ export const upsertBody = z.strictObject({
     }),
 });
 
+/** A metadata filter (see `src/domain/filter.ts`); a problem names its path into the filter. */
+const filterSchema = z.unknown().transform((value, ctx) => {
+  const parsed = parseFilter(value);
+  if ("problem" in parsed) {
+    ctx.issues.push({
+      code: "custom",
+      message: parsed.problem.message,
+      path: [...parsed.problem.path],
+      input: value,
+    });
+    return z.NEVER;
+  }
+  return parsed.filter;
+});
+
 const searchFields = {
-  vector: finiteNumbers,
+  /** One query... */
+  vector: finiteNumbers.optional(),
+  /** ...or a batch of them, answered with one result list each. */
+  queries: z
+    .array(finiteNumbers, { error: "expected an array of vectors" })
+    .min(1, { error: "must hold at least one query" })
+    .max(MAX_BATCH_QUERIES, {
+      error: (issue) =>
+        `holds ${(issue.input as unknown[]).length} queries; at most ${MAX_BATCH_QUERIES}`,
+    })
+    .optional(),
   k: intInRange(1, MAX_SEARCH_K).optional(),
   /** Overrides the active graph's ef_search for this request (up to the served maximum). */
   ef_search: servingEfSearchSchema.optional(),
   /** Exact search even when a graph is active. */
   exact: z.boolean({ error: "expected true or false" }).optional(),
+  filter: filterSchema.optional(),
+  consistency: z
+    .enum(CONSISTENCY_LEVELS, {
+      error: (issue) =>
+        `got ${shown(issue.input)}, expected one of ${CONSISTENCY_LEVELS.join(", ")}`,
+    })
+    .optional(),
 };
 
-export const searchBody = z.strictObject(searchFields);
+/** Exactly one of `vector` and `queries`; a batch's vectors all of one length. */
+function oneQueryForm(
+  body: { vector?: number[] | undefined; queries?: number[][] | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if ((body.vector === undefined) === (body.queries === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: body.vector === undefined ? ["vector"] : ["queries"],
+      message: "give either vector (one query) or queries (a batch), not both and not neither",
+    });
+    return;
+  }
+  const first = body.queries?.[0]?.length;
+  body.queries?.forEach((q, i) => {
+    if (q.length !== first) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["queries", i],
+        message: `got ${q.length} values, but queries[0] has ${first}: every query has the index's dimension`,
+      });
+    }
+  });
+}
+
+export const searchBody = z.strictObject(searchFields).superRefine(oneQueryForm);
 
 export const harnessNameSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
   error: (issue) =>
@@ -163,10 +223,12 @@ export const putProfileBody = z.strictObject({
   hnsw_config: hnswConfigSchema.optional(),
 });
 
-export const profileSearchBody = z.strictObject({
-  index_name: indexNameSchema,
-  ...searchFields,
-});
+export const profileSearchBody = z
+  .strictObject({
+    index_name: indexNameSchema,
+    ...searchFields,
+  })
+  .superRefine(oneQueryForm);
 
 export const startAutotuneBody = z.strictObject({
   index_name: indexNameSchema,

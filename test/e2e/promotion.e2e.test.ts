@@ -55,12 +55,12 @@ describe("promote, roll back, restart, activate over HTTP", () => {
     expect(activated.body.reused_snapshot).toBe(true);
     const line = `reusing HNSW snapshot trial=${b} ef_construction=80 ef_search=30 m=16 seed=42`;
     expect(second.server.output()).toContain(`"message":"${line}"`);
-    expect(second.server.output()).not.toContain("building HNSW");
+    expect(second.server.output()).not.toContain("built HNSW");
 
     const search = await api.post("/vectors/indexes/e2e-promo/search", {
       vector: Array(16).fill(0),
       k: 3,
     });
-    expect(search.body).toMatchObject({ mode: "hnsw", generation: 1, stale: false });
+    expect(search.body).toMatchObject({ mode: "hnsw", generation: 1, pending_vectors: 0 });
   });
 });

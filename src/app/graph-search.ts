@@ -1,0 +1,219 @@
+import { exactTopK, inverseNorms, type VectorRows } from "../domain/exact-search";
+import type { MetadataPredicate } from "../domain/filter";
+import { type FilteredPlan, filteredPlan } from "../domain/filtered-search";
+import type { Metric } from "../domain/metric";
+import type { LoadedGeneration } from "./graph-cache";
+import type { ScannableTail } from "./tail-cache";
+import type { SearchHit } from "./vector-store";
+
+/** Queries of one search: as given (hnswlib wants plain arrays) and prepared for exact scans. */
+export interface SearchQueries {
+  readonly plain: readonly (readonly number[])[];
+  /** Query `i` as Float32, unit length under `cosine` (see `prepareQuery`). */
+  prepared(i: number): Float32Array;
+}
+
+/** A filter of a search: its compiled predicate and its cache key. */
+export interface SearchFilter {
+  readonly key: string;
+  readonly predicate: MetadataPredicate;
+}
+
+/** How a filtered graph search ran: the vectors the filter keeps, and the plan it used. */
+export type FilterReport = { readonly matched: number } & FilteredPlan;
+
+/** What a filter keeps of one generation: a label bitmap, and the matches packed for scans. */
+interface FilterView {
+  readonly mask: Uint8Array;
+  readonly matched: number;
+  scan?: { readonly rows: VectorRows; readonly labels: Int32Array };
+}
+
+/** Filters whose label bitmaps one loaded generation keeps (least recently used go first). */
+const FILTER_VIEWS_PER_GENERATION = 16;
+
+/**
+ * Searches one loaded generation plus the tail written since its data: the graph's results,
+ * minus the labels the tail touched (deleted or replaced since), merged by distance with an
+ * exact scan of the tail. A filter applies to both: in the graph through hnswlib's filter, with
+ * ef_search widened for the filter's selectivity, or by an exact scan of the matching vectors
+ * when the filter is selective (see `filteredPlan`). Bitmaps of touched labels and of each
+ * filter's matches are computed once per generation (and tail) and reused.
+ */
+export class GraphSearch {
+  private readonly staleLabels = new WeakMap<
+    LoadedGeneration,
+    WeakMap<ScannableTail, Uint8Array | null>
+  >();
+  private readonly filterViews = new WeakMap<LoadedGeneration, Map<string, FilterView>>();
+
+  search(
+    metric: Metric,
+    generation: LoadedGeneration,
+    tail: ScannableTail,
+    queries: SearchQueries,
+    k: number,
+    efSearch: number,
+    filter?: SearchFilter,
+  ): { results: SearchHit[][]; filter?: FilterReport } {
+    const { graph, rows } = generation;
+    const stale = this.staleOf(generation, tail);
+    const view = filter ? this.viewOf(generation, filter) : undefined;
+    const live = rows.ids.length - (rows.deleted?.length ?? 0);
+    const plan = view ? filteredPlan(efSearch, k, view.matched, live) : undefined;
+    const tailMask = filter ? maskOf(tail.metadata, filter.predicate) : undefined;
+    const want = Math.min(graph.getCurrentCount(), k);
+    const accept = acceptor(stale, view?.mask);
+    const results = queries.plain.map((vector, q) => {
+      let hits: SearchHit[];
+      if (plan?.strategy === "scan") {
+        const prepared = queries.prepared(q);
+        hits = this.scan(metric, generation, view as FilterView, stale, prepared, k);
+      } else {
+        // setEf and searchKnn run back to back with no await between: no search interleaves.
+        graph.setEf(Math.max(plan?.efSearch ?? efSearch, want));
+        const found =
+          want > 0
+            ? graph.searchKnn(vector as number[], want, accept)
+            : { neighbors: [], distances: [] };
+        hits = found.neighbors.map((label, i) => ({
+          id: rows.ids[label] as string,
+          distance: found.distances[i] as number,
+          metadata: rows.metadata[label] ?? null,
+        }));
+      }
+      if (tail.ids.length > 0) {
+        const top = exactTopK(tail.rows, metric, queries.prepared(q), k, -1, tailMask);
+        for (const { row, distance } of top) {
+          hits.push({
+            id: tail.ids[row] as string,
+            distance,
+            metadata: tail.metadata[row] ?? null,
+          });
+        }
+        hits.sort((a, b) => a.distance - b.distance);
+      }
+      return hits.slice(0, k);
+    });
+    return view && plan ? { results, filter: { matched: view.matched, ...plan } } : { results };
+  }
+
+  /** Exact top k over the generation's vectors that match a filter, leaving stale labels out. */
+  private scan(
+    metric: Metric,
+    generation: LoadedGeneration,
+    view: FilterView,
+    stale: Uint8Array | null,
+    query: Float32Array,
+    k: number,
+  ): SearchHit[] {
+    if (view.matched === 0) return [];
+    view.scan ??= packMatches(generation, view.mask, view.matched, query.length);
+    const { rows: packed, labels } = view.scan;
+    const top = exactTopK(packed, metric, query, k + (stale ? countOf(stale) : 0));
+    const hits: SearchHit[] = [];
+    for (const { row, distance } of top) {
+      const label = labels[row] as number;
+      if (stale && stale[label] === 1) continue;
+      hits.push({
+        id: generation.rows.ids[label] as string,
+        distance,
+        metadata: generation.rows.metadata[label] ?? null,
+      });
+      if (hits.length === k) break;
+    }
+    return hits;
+  }
+
+  /** A bitmap of the generation's labels whose ids the tail touched, or `null` if none. */
+  private staleOf(generation: LoadedGeneration, tail: ScannableTail): Uint8Array | null {
+    if (tail.touched.size === 0) return null;
+    let byTail = this.staleLabels.get(generation);
+    if (!byTail) {
+      byTail = new WeakMap();
+      this.staleLabels.set(generation, byTail);
+    }
+    let stale = byTail.get(tail);
+    if (stale === undefined) {
+      stale = new Uint8Array(generation.rows.ids.length);
+      const labelOf = generation.labelOf();
+      for (const id of tail.touched) {
+        const label = labelOf.get(id);
+        if (label !== undefined) stale[label] = 1;
+      }
+      byTail.set(tail, stale);
+    }
+    return stale;
+  }
+
+  /** What `filter` keeps of the generation's live labels (cached per generation). */
+  private viewOf(generation: LoadedGeneration, filter: SearchFilter): FilterView {
+    let views = this.filterViews.get(generation);
+    if (!views) {
+      views = new Map();
+      this.filterViews.set(generation, views);
+    }
+    let view = views.get(filter.key);
+    if (view) {
+      views.delete(filter.key); // re-inserted below: most recently used last
+    } else {
+      const { rows } = generation;
+      const mask = maskOf(rows.metadata, filter.predicate, rows.ids.length);
+      for (const label of rows.deleted ?? []) mask[label] = 0;
+      view = { mask, matched: countOf(mask) };
+    }
+    views.set(filter.key, view);
+    if (views.size > FILTER_VIEWS_PER_GENERATION) {
+      views.delete(views.keys().next().value as string);
+    }
+    return view;
+  }
+}
+
+/** The label test hnswlib calls while it walks the graph, or none when all labels pass. */
+function acceptor(
+  stale: Uint8Array | null,
+  mask: Uint8Array | undefined,
+): ((label: number) => boolean) | undefined {
+  if (stale && mask) return (label) => mask[label] === 1 && stale[label] === 0;
+  if (stale) return (label) => stale[label] === 0;
+  if (mask) return (label) => mask[label] === 1;
+  return undefined;
+}
+
+/** 1 for each row whose metadata passes `predicate`. */
+function maskOf(
+  metadata: readonly (Record<string, unknown> | null)[],
+  predicate: MetadataPredicate,
+  rows = metadata.length,
+): Uint8Array {
+  const mask = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) mask[r] = predicate(metadata[r] ?? null) ? 1 : 0;
+  return mask;
+}
+
+function countOf(bits: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bits.length; i++) n += bits[i] as number;
+  return n;
+}
+
+/** The vectors of the labels in `mask`, read from the graph (hnswlib's `getPoint`), packed. */
+function packMatches(
+  generation: LoadedGeneration,
+  mask: Uint8Array,
+  matched: number,
+  dimension: number,
+): { rows: VectorRows; labels: Int32Array } {
+  const labels = new Int32Array(matched);
+  let n = 0;
+  for (let label = 0; label < mask.length; label++) if (mask[label] === 1) labels[n++] = label;
+  const data = new Float32Array(n * dimension);
+  for (let i = 0; i < n; i++) {
+    data.set(generation.graph.getPoint(labels[i] as number), i * dimension);
+  }
+  return {
+    rows: { data, dimension, rows: n, inverseNorms: inverseNorms(data, dimension, n) },
+    labels,
+  };
+}
