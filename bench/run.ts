@@ -7,6 +7,7 @@ import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
 import { benchFresh } from "./fresh";
 import { loadedStack } from "./mnist-stack";
+import { benchSearch } from "./search";
 import { benchTargetRecall } from "./tuning";
 import { benchWrites } from "./writes";
 
@@ -132,13 +133,14 @@ if (wanted("exact")) benchExactSearch();
 if (wanted("validation")) benchValidation();
 if (wanted("ground-truth")) benchGroundTruth();
 if (wanted("trial")) benchTrial();
-const stackBenches = ["autotune", "target-recall", "writes", "fresh"].filter(wanted);
+const stackBenches = ["autotune", "target-recall", "writes", "fresh", "search"].filter(wanted);
 if (stackBenches.length > 0) {
   const env = await loadedStack(data, "mnist", { queries: 100 });
   try {
     if (wanted("autotune")) await benchAutotune(env, "mnist", data.name);
     if (wanted("target-recall")) await benchTargetRecall(env, "mnist", data.name);
     if (wanted("fresh")) await benchFresh(env);
+    if (wanted("search")) await benchSearch(env);
     if (wanted("writes")) await benchWrites(env);
   } finally {
     await env.stop();

@@ -12,16 +12,37 @@ const SERVICE = "vectord";
 export const metrics = new Metrics({ namespace: SERVICE, serviceName: SERVICE });
 export const tracer = new Tracer({ serviceName: SERVICE });
 
-/** One metric with one dimension, emitted on its own (dimensions never leak between metrics). */
+/**
+ * Single-metric emitters, one per set of dimensions, created once: each metric is emitted on its
+ * own (dimensions never leak between metrics), and a hot path (a search) pays no construction.
+ */
+class Emitter extends Metrics {
+  /** Disabled (POWERTOOLS_METRICS_DISABLED, or dev mode): nothing to store or serialize. */
+  get off(): boolean {
+    return this.isDisabled();
+  }
+}
+const emitters = new Map<string, Emitter>();
+
+/** One metric with its dimensions, emitted on its own. */
 function emit(
   name: string,
   unit: (typeof MetricUnit)[keyof typeof MetricUnit],
   value: number,
   dimensions: Record<string, string>,
 ) {
-  const single = metrics.singleMetric();
-  for (const [key, dim] of Object.entries(dimensions)) single.addDimension(key, dim);
-  single.addMetric(name, unit, value);
+  const key = JSON.stringify(dimensions);
+  let emitter = emitters.get(key);
+  if (!emitter) {
+    emitter = new Emitter({
+      namespace: SERVICE,
+      serviceName: SERVICE,
+      singleMetric: true,
+      defaultDimensions: dimensions,
+    });
+    emitters.set(key, emitter);
+  }
+  if (!emitter.off) emitter.addMetric(name, unit, value);
 }
 
 /** A search answered, and how (`hnsw` or `exact`). */

@@ -5,7 +5,9 @@ const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const self = new Map();
 const dt = prof.timeDeltas;
 let total = 0;
-prof.samples.forEach((id, i) => {
+const times = []; let acc = 0; for (const d of dt) { acc += d; times.push(acc); }
+const lastUs = Number(process.argv[3] ?? 0) * 1e6; const from = lastUs ? acc - lastUs : 0;
+prof.samples.forEach((id, i) => { if (times[i] < from) return;
   const n = byId.get(id);
   const key = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/node_modules/").pop().split("/work/main/").pop()}:${n.callFrame.lineNumber}`;
   self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));

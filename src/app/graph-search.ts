@@ -29,8 +29,10 @@ interface FilterView {
   scan?: { readonly rows: VectorRows; readonly labels: Int32Array };
 }
 
-/** Filters whose label bitmaps one loaded generation keeps (least recently used go first). */
+/** Filters whose label bitmaps one loaded generation keeps (least recently used go first)... */
 const FILTER_VIEWS_PER_GENERATION = 16;
+/** ...and the memory they may take, bitmaps and packed matches together. */
+const FILTER_VIEW_BYTES = 256 * 1024 * 1024;
 
 /**
  * Searches one loaded generation plus the tail written since its data: the graph's results,
@@ -60,7 +62,8 @@ export class GraphSearch {
     const stale = this.staleOf(generation, tail);
     const view = filter ? this.viewOf(generation, filter) : undefined;
     const live = rows.ids.length - (rows.deleted?.length ?? 0);
-    const plan = view ? filteredPlan(efSearch, k, view.matched, live) : undefined;
+    const m = generation.active.config.m;
+    const plan = view ? filteredPlan(efSearch, k, m, view.matched, live) : undefined;
     const tailMask = filter ? maskOf(tail.metadata, filter.predicate) : undefined;
     const want = Math.min(graph.getCurrentCount(), k);
     const accept = acceptor(stale, view?.mask);
@@ -163,7 +166,15 @@ export class GraphSearch {
       view = { mask, matched: countOf(mask) };
     }
     views.set(filter.key, view);
-    if (views.size > FILTER_VIEWS_PER_GENERATION) {
+    const bytes = () => {
+      let total = 0;
+      for (const v of views.values()) total += v.mask.length + (v.scan?.rows.data.byteLength ?? 0);
+      return total;
+    };
+    while (
+      views.size > 1 &&
+      (views.size > FILTER_VIEWS_PER_GENERATION || bytes() > FILTER_VIEW_BYTES)
+    ) {
       views.delete(views.keys().next().value as string);
     }
     return view;

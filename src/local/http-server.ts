@@ -22,15 +22,25 @@ function errorResult(statusCode: number, code: string, message: string): ApiResu
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RangeError("body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length > 0 ? Buffer.concat(chunks).toString("utf8") : undefined;
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners("data");
+        req.resume(); // drain the rest; the answer is 413
+        reject(new RangeError("body too large"));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once("end", () =>
+      resolve(chunks.length > 0 ? Buffer.concat(chunks).toString("utf8") : undefined),
+    );
+    req.once("error", reject);
+  });
 }
 
 /** The API Gateway HTTP API (payload format 2.0) event for one request. */
