@@ -1,6 +1,9 @@
 import type { Throttle } from "./function-spec";
 import { DEFAULT_THROTTLE } from "./routes";
 
+/** Environment variable setting the eventual window of searches, in ms (default 1,000). */
+export const EVENTUAL_ENV_VAR = "VECTORD_EVENTUAL_MS";
+
 /**
  * Deploy-time settings of the stack, from CDK context (`cdk deploy -c vectord:corsOrigins=...`)
  * or, in tests, given directly. Everything is off or conservative by default.
@@ -18,6 +21,8 @@ export interface StackConfig {
   readonly builderConcurrency: number | null;
   /** An email address subscribed to the alarm topic, if given. */
   readonly alarmEmail: string | null;
+  /** How long `eventual` searches may reuse catalog state, ms (null: the default, 1,000). */
+  readonly eventualMs: number | null;
 }
 
 export const DEFAULT_CONFIG: StackConfig = {
@@ -25,6 +30,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   throttle: DEFAULT_THROTTLE,
   builderConcurrency: null,
   alarmEmail: null,
+  eventualMs: null,
 };
 
 /** Reads {@link StackConfig} from CDK context values (strings on the command line). */
@@ -53,5 +59,6 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     },
     builderConcurrency: positive("builderConcurrency") ?? null,
     alarmEmail: text("alarmEmail") ?? null,
+    eventualMs: positive("eventualMs") ?? null,
   };
 }

@@ -9,6 +9,7 @@ import {
   type BackgroundTaskName,
   taskFunctionEnvVar,
 } from "../infra/background-tasks";
+import { EVENTUAL_ENV_VAR } from "../infra/config";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
 import { DynamoJobStore } from "./adapters/dynamo-job-store";
@@ -76,8 +77,6 @@ export interface Settings {
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 /** Environment variable overriding the autotune lease (seconds), e.g. for crash tests. */
 export const LEASE_ENV_VAR = "VECTORD_AUTOTUNE_LEASE_SECONDS";
-/** Environment variable setting the eventual window of searches, in ms (default 1,000). */
-export const EVENTUAL_ENV_VAR = "VECTORD_EVENTUAL_MS";
 
 export const ENDPOINT_ENV = {
   s3: "VECTORD_S3_ENDPOINT",
@@ -153,8 +152,12 @@ export function createClients(settings: Settings): Clients {
     region: settings.region,
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
   };
+  // Resolve each command's middleware once per client, not on every call (a search's catalog
+  // read is on the hot path). Nothing here adds middleware per command; the document client
+  // refuses the option, so it wraps a client of its own.
+  const cached = { ...common, cacheMiddleware: true };
   const s3 = new S3Client({
-    ...common,
+    ...cached,
     ...(settings.endpoints?.s3
       ? {
           endpoint: settings.endpoints.s3,
@@ -165,23 +168,24 @@ export function createClients(settings: Settings): Clients {
         }
       : {}),
   });
-  const dynamodb = new DynamoDBClient({
-    ...common,
-    ...(settings.endpoints?.dynamodb ? { endpoint: settings.endpoints.dynamodb } : {}),
-  });
-  const doc = DynamoDBDocumentClient.from(dynamodb, {
+  const dynamoEndpoint = settings.endpoints?.dynamodb
+    ? { endpoint: settings.endpoints.dynamodb }
+    : {};
+  const dynamodb = new DynamoDBClient({ ...cached, ...dynamoEndpoint });
+  const docBase = new DynamoDBClient({ ...common, ...dynamoEndpoint });
+  const doc = DynamoDBDocumentClient.from(docBase, {
     marshallOptions: { removeUndefinedValues: true },
   });
   const sfn = new SFNClient({
-    ...common,
+    ...cached,
     ...(settings.endpoints?.sfn ? { endpoint: settings.endpoints.sfn } : {}),
   });
   const lambda = new LambdaClient({
-    ...common,
+    ...cached,
     ...(settings.endpoints?.lambda ? { endpoint: settings.endpoints.lambda } : {}),
   });
   // On Lambda, every AWS call is a subsegment of the invocation's trace (no-op elsewhere).
-  for (const client of [s3, dynamodb, sfn, lambda]) tracer.captureAWSv3Client(client);
+  for (const client of [s3, dynamodb, docBase, sfn, lambda]) tracer.captureAWSv3Client(client);
   return { s3, dynamodb, doc, sfn, lambda };
 }
 
@@ -212,7 +216,7 @@ export interface Services {
 export function createServices(settings: Settings): Services {
   const clients = createClients(settings);
   const blobs = new S3BlobStore(clients.s3, settings.bucket);
-  const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes);
+  const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes, clients.dynamodb);
   const journal = new DynamoTrialJournal(clients.doc, settings.tables.trials);
   const runner = createHnswRunner();
   const segments = new SegmentStore(blobs);

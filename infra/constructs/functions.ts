@@ -8,7 +8,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Bucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { bundlingFor } from "../bundling";
-import type { StackConfig } from "../config";
+import { EVENTUAL_ENV_VAR, type StackConfig } from "../config";
 import { DEFAULT_MEMORY_MB, ephemeralStorageMb, type FunctionSpec } from "../function-spec";
 import { accessStatements } from "../iam";
 import { STORAGE_AREAS, type StorageAreaName } from "../storage";
@@ -54,6 +54,9 @@ export class ServiceFunctions extends Construct {
     };
     for (const [key, spec] of Object.entries(TABLES)) {
       this.environment[spec.envVar] = props.tables[key as TableKey].tableName;
+    }
+    if (props.config.eventualMs !== null) {
+      this.environment[EVENTUAL_ENV_VAR] = String(props.config.eventualMs);
     }
   }
 

@@ -1,3 +1,4 @@
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -6,6 +7,7 @@ import {
   paginateScan,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { type IndexCatalog, LOST_RACE } from "../app/ports";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
@@ -42,6 +44,11 @@ export class DynamoIndexCatalog implements IndexCatalog {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /**
+     * A plain client for the hot read (`getHead`, once per search): the document client
+     * resolves its middleware on every call, a plain client with `cacheMiddleware` once.
+     */
+    private readonly fast?: DynamoDBClient,
   ) {}
 
   async get(name: string): Promise<IndexRecord | undefined> {
@@ -52,23 +59,26 @@ export class DynamoIndexCatalog implements IndexCatalog {
   }
 
   async getHead(name: string): Promise<IndexHead | undefined> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { name },
-        ConsistentRead: true,
-        ProjectionExpression: "#name, #uid, #data_version, #count, #active",
-        ExpressionAttributeNames: {
-          "#name": "name",
-          "#uid": "uid",
-          "#data_version": "data_version",
-          "#count": "count",
-          "#active": "active",
-        },
-      }),
-    );
-    if (!out.Item) return undefined;
-    const item = out.Item as Pick<IndexItem, "name" | "uid" | "data_version" | "count" | "active">;
+    const request = {
+      TableName: this.table,
+      ConsistentRead: true,
+      ProjectionExpression: "#name, #uid, #data_version, #count, #active",
+      ExpressionAttributeNames: {
+        "#name": "name",
+        "#uid": "uid",
+        "#data_version": "data_version",
+        "#count": "count",
+        "#active": "active",
+      },
+    };
+    const found = this.fast
+      ? (await this.fast.send(new GetItemCommand({ ...request, Key: { name: { S: name } } }))).Item
+      : (await this.db.send(new GetCommand({ ...request, Key: { name } }))).Item;
+    if (!found) return undefined;
+    const item = (this.fast ? unmarshall(found as Record<string, AttributeValue>) : found) as Pick<
+      IndexItem,
+      "name" | "uid" | "data_version" | "count" | "active"
+    >;
     return {
       name: item.name,
       uid: item.uid,

@@ -285,6 +285,17 @@ describe("VectordStack", () => {
     expect(reserved(synth({ ...DEFAULT_CONFIG, builderConcurrency: 2 }).template)).toBe(builders);
   });
 
+  it("sets the eventual window of searches only when configured", () => {
+    const windows = (t: Template) =>
+      Object.values(t.findResources("AWS::Lambda::Function")).map(
+        (f: any) => f.Properties.Environment.Variables.VECTORD_EVENTUAL_MS,
+      );
+    expect(new Set(windows(template))).toEqual(new Set([undefined]));
+    expect(new Set(windows(synth({ ...DEFAULT_CONFIG, eventualMs: 250 }).template))).toEqual(
+      new Set(["250"]),
+    );
+  });
+
   it("creates every table from the shared specs: on demand, with point-in-time recovery", () => {
     template.resourceCountIs("AWS::DynamoDB::Table", Object.keys(TABLES).length);
     for (const spec of Object.values(TABLES)) {
