@@ -1,10 +1,16 @@
 import type { ScheduledEvent } from "aws-lambda";
+import { SCHEDULE } from "../infra/autotune-workflow";
 import { logger } from "../src/logger";
 import { services } from "../src/services";
 
-/** EventBridge schedule (locally, a timer): start autotune for every index whose policy is due. */
+/**
+ * EventBridge schedule (locally, a timer): start autotune for every index whose policy is due,
+ * and, once an hour, every index's compaction task (which sweeps orphaned objects).
+ */
 export const handler = async (event: Partial<ScheduledEvent> = {}) => {
+  const time = event.time ?? new Date().toISOString();
   const result = await services.autotune.runScheduled();
-  logger.info("autotune schedule ran", { time: event.time ?? new Date().toISOString(), ...result });
+  const compacting = await services.housekeeping.onSchedule(new Date(time), SCHEDULE.everyMinutes);
+  logger.info("autotune schedule ran", { time, ...result, compacting });
   return result;
 };

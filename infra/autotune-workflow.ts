@@ -249,12 +249,14 @@ export const SCHEDULE = {
     access: {
       objects: { evals: ["read"] },
       tables: {
-        indexes: ["GetItem"],
+        // Scan: the hourly housekeeping lists the indexes to start their compaction tasks.
+        indexes: ["GetItem", "Scan"],
         policies: ["Scan", "UpdateItem"],
         leases: ["PutItem", "GetItem", "DeleteItem"],
         jobs: ["PutItem"],
       },
       startsAutotune: true,
+      startsTasks: ["compact"],
     },
     timeoutSeconds: 60,
   } satisfies FunctionSpec,

@@ -15,8 +15,10 @@ export const BACKGROUND_TASKS = {
   compact: {
     id: "CompactIndex",
     entry: "functions/compact-index.ts",
+    // Sweeping orphans lists the index's keys and deletes unreferenced segments and generations.
     access: {
-      objects: { segments: ["read", "write", "delete"] },
+      objects: { segments: ["read", "write", "delete"], generations: ["delete"] },
+      lists: ["segments", "generations"],
       tables: { indexes: ["GetItem", "UpdateItem"], leases: ["PutItem", "GetItem", "DeleteItem"] },
     },
     // A merge holds its inputs and its output (at most 2 × 64 MiB); a purge, the id digests.

@@ -3,6 +3,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { NodeHttpHandler, type NodeHttpHandlerOptions } from "@smithy/node-http-handler";
 import { STATE_MACHINE_ENV_VAR } from "../infra/autotune-workflow";
 import {
   BACKGROUND_TASKS,
@@ -31,11 +32,13 @@ import { GraphCache } from "./app/graph-cache";
 import { GraphMaintenance } from "./app/graph-maintenance";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
+import { Housekeeping } from "./app/housekeeping";
 import { IndexDeletion } from "./app/index-deletion";
 import { IndexStates } from "./app/index-states";
 import { IngestService } from "./app/ingest-service";
 import { JobLedger } from "./app/job-ledger";
 import { LiveState } from "./app/live-state";
+import { OrphanSweeper } from "./app/orphan-sweeper";
 import type { BackgroundTasks, TrialJournal, WorkflowStarter } from "./app/ports";
 import { ProfileService } from "./app/profile-service";
 import { PromotionService } from "./app/promotion-service";
@@ -70,6 +73,13 @@ export interface Settings {
   readonly leaseMs?: number;
   /** How long an eventual search may reuse catalog state (default 1,000 ms). */
   readonly eventualMs?: number;
+  /** How old an unreferenced object must be before a sweep removes it (default one hour). */
+  readonly orphanGraceMs?: number;
+  /**
+   * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
+   * SDK's own retries then run against the injected faults).
+   */
+  readonly wrapHandler?: (service: "s3" | "dynamodb", handler: NodeHttpHandler) => NodeHttpHandler;
   /** Background tasks' functions; without them tasks run in-process (local stack). */
   readonly taskFunctions?: Partial<Record<BackgroundTaskName, string>>;
 }
@@ -77,6 +87,8 @@ export interface Settings {
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 /** Environment variable overriding the autotune lease (seconds), e.g. for crash tests. */
 export const LEASE_ENV_VAR = "VECTORD_AUTOTUNE_LEASE_SECONDS";
+/** Environment variable overriding the orphan sweep's grace period (seconds), e.g. for tests. */
+export const ORPHAN_GRACE_ENV_VAR = "VECTORD_ORPHAN_GRACE_SECONDS";
 
 export const ENDPOINT_ENV = {
   s3: "VECTORD_S3_ENDPOINT",
@@ -107,12 +119,15 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   ) as Partial<Record<BackgroundTaskName, string>>;
   const stateMachineArn = env[STATE_MACHINE_ENV_VAR];
   const leaseSeconds = Number(env[LEASE_ENV_VAR]);
+  const graceSeconds =
+    env[ORPHAN_GRACE_ENV_VAR] === undefined ? Number.NaN : Number(env[ORPHAN_GRACE_ENV_VAR]);
   const eventualMs =
     env[EVENTUAL_ENV_VAR] === undefined ? Number.NaN : Number(env[EVENTUAL_ENV_VAR]);
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(leaseSeconds > 0 ? { leaseMs: leaseSeconds * 1000 } : {}),
     ...(eventualMs >= 0 ? { eventualMs } : {}),
+    ...(graceSeconds >= 0 ? { orphanGraceMs: graceSeconds * 1000 } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -135,8 +150,23 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.endpoints?.sfn) env[ENDPOINT_ENV.sfn] = settings.endpoints.sfn;
   if (settings.endpoints?.lambda) env[ENDPOINT_ENV.lambda] = settings.endpoints.lambda;
   if (settings.eventualMs !== undefined) env[EVENTUAL_ENV_VAR] = String(settings.eventualMs);
+  if (settings.orphanGraceMs !== undefined) {
+    env[ORPHAN_GRACE_ENV_VAR] = String(settings.orphanGraceMs / 1000);
+  }
   return env;
 }
+
+/**
+ * Transient faults (throttling, 5xx, timeouts, dropped connections) are retried by the SDK's
+ * standard strategy: exponential backoff with full jitter, up to 4 attempts. With the timeouts
+ * below, a storage call gives up well inside API Gateway's 29-second budget, and the edge
+ * answers 503.
+ */
+const STORAGE_RETRIES = { maxAttempts: 4 } as const;
+/** A catalog call: connect within 1 s; no byte for 3 s is a timeout. */
+const DYNAMODB_TIMEOUTS: NodeHttpHandlerOptions = { connectionTimeout: 1000, requestTimeout: 3000 };
+/** An object call: connect within 2 s; no byte for 5 s is a timeout (large bodies stream). */
+const S3_TIMEOUTS: NodeHttpHandlerOptions = { connectionTimeout: 2000, requestTimeout: 5000 };
 
 /** The AWS SDK clients, configured for AWS or for the emulators. */
 export interface Clients {
@@ -156,8 +186,14 @@ export function createClients(settings: Settings): Clients {
   // read is on the hot path). Nothing here adds middleware per command; the document client
   // refuses the option, so it wraps a client of its own.
   const cached = { ...common, cacheMiddleware: true };
+  const handlerFor = (service: "s3" | "dynamodb", timeouts: NodeHttpHandlerOptions) => {
+    const handler = new NodeHttpHandler(timeouts);
+    return settings.wrapHandler ? settings.wrapHandler(service, handler) : handler;
+  };
   const s3 = new S3Client({
     ...cached,
+    ...STORAGE_RETRIES,
+    requestHandler: handlerFor("s3", S3_TIMEOUTS),
     ...(settings.endpoints?.s3
       ? {
           endpoint: settings.endpoints.s3,
@@ -171,8 +207,15 @@ export function createClients(settings: Settings): Clients {
   const dynamoEndpoint = settings.endpoints?.dynamodb
     ? { endpoint: settings.endpoints.dynamodb }
     : {};
-  const dynamodb = new DynamoDBClient({ ...cached, ...dynamoEndpoint });
-  const docBase = new DynamoDBClient({ ...common, ...dynamoEndpoint });
+  const dynamoClient = (base: typeof common) =>
+    new DynamoDBClient({
+      ...base,
+      ...dynamoEndpoint,
+      ...STORAGE_RETRIES,
+      requestHandler: handlerFor("dynamodb", DYNAMODB_TIMEOUTS),
+    });
+  const dynamodb = dynamoClient(cached);
+  const docBase = dynamoClient(common);
   const doc = DynamoDBDocumentClient.from(docBase, {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -206,6 +249,7 @@ export interface Services {
   readonly deletion: IndexDeletion;
   readonly runner: HnswRunner;
   readonly compactor: Compactor;
+  readonly housekeeping: Housekeeping;
   readonly maintenance: GraphMaintenance;
   readonly builder: GenerationBuilder;
   readonly tasks: BackgroundTasks;
@@ -224,7 +268,12 @@ export function createServices(settings: Settings): Services {
   const tasks: BackgroundTasks = settings.taskFunctions
     ? new LambdaBackgroundTasks(clients.lambda, settings.taskFunctions)
     : inProcessTasks();
-  const compactor = new Compactor({ catalog, segments, leases });
+  const sweeper = new OrphanSweeper({
+    catalog,
+    blobs,
+    ...(settings.orphanGraceMs !== undefined ? { graceMs: settings.orphanGraceMs } : {}),
+  });
+  const compactor = new Compactor({ catalog, segments, leases, sweeper });
   const vectors = new VectorStore({
     catalog,
     blobs,
@@ -298,6 +347,7 @@ export function createServices(settings: Settings): Services {
     deletion,
     runner,
     compactor,
+    housekeeping: new Housekeeping({ vectors, tasks }),
     maintenance,
     builder,
     tasks,

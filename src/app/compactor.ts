@@ -9,6 +9,7 @@ import { type IdDigest, idHash, latestWord } from "../domain/id-digest";
 import type { IndexRecord } from "../domain/index-record";
 import { mergeSegments, type SegmentRef, type VersionedSegment } from "../domain/segment";
 import { logger } from "../logger";
+import type { OrphanSweeper } from "./orphan-sweeper";
 import { type IndexCatalog, type LeaseStore, LOST_RACE } from "./ports";
 import type { SegmentStore } from "./segment-store";
 
@@ -28,6 +29,8 @@ export interface CompactorDeps {
   readonly segments: SegmentStore;
   readonly leases: LeaseStore;
   readonly policy?: CompactionPolicy;
+  /** Sweeps orphaned objects at the end of every run (see {@link OrphanSweeper}). */
+  readonly sweeper?: OrphanSweeper;
   readonly now?: () => number;
 }
 
@@ -37,6 +40,8 @@ export interface CompactionReport {
   readonly purges: number;
   /** Work is left (the run ran out of time, or lost its lease): run again. */
   readonly more: boolean;
+  /** Orphaned objects swept. */
+  readonly swept?: number;
 }
 
 /**
@@ -88,7 +93,8 @@ export class Compactor {
         if (purged === "nothing") break; // every full segment is clean: nothing to gain
         if (purged === "done") purges++;
       }
-      return { merges, purges, more: false };
+      const swept = this.deps.sweeper ? await this.deps.sweeper.sweep(indexName) : 0;
+      return { merges, purges, more: false, swept };
     } finally {
       await this.deps.leases.release(key, owner);
     }

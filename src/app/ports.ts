@@ -33,6 +33,8 @@ export interface BlobStore {
   deleteKeys(keys: readonly string[]): Promise<void>;
   /** Deletes every blob whose key starts with `prefix`; returns how many. */
   deletePrefix(prefix: string): Promise<number>;
+  /** Every blob whose key starts with `prefix`, with when it was last written. */
+  list(prefix: string): Promise<{ key: string; lastModified: Date }[]>;
 }
 
 /** Result of a conditional catalog write that lost a race to another writer. */

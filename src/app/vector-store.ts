@@ -13,6 +13,7 @@ import type { LiveState, LiveView } from "./live-state";
 import { type BackgroundTasks, type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { committedAt, MissingSegmentError, type SegmentStore } from "./segment-store";
+import { isTransient } from "./transient";
 
 export interface VectorStoreDeps {
   readonly catalog: IndexCatalog;
@@ -243,6 +244,8 @@ export class VectorStore {
         async (attempt) => {
           const current = attempt === 0 ? record : await this.catalog.get(record.name);
           if (!current || current.uid !== record.uid) throw indexNotFound(record.name);
+          // An earlier attempt that seemed to fail (a timeout the SDK retried) may have landed.
+          if (attempt > 0 && current.segments.some((s) => s.id === ref.id)) return current;
           const count = countAfter(await this.liveView(current));
           const committed = committedAt(ref, current.dataVersion + 1);
           return this.catalog.appendSegment(current, committed, count, this.now().toISOString());
@@ -250,8 +253,16 @@ export class VectorStore {
         this.retry,
       );
     } catch (err) {
-      await this.segments.discard(record, ref).catch(() => undefined);
-      throw err;
+      if (!isTransient(err)) {
+        await this.segments.discard(record, ref).catch(() => undefined);
+        throw err;
+      }
+      // Ambiguous: the catalog write may have landed before the fault. If it did, the write is
+      // done; if not, its segment stays for the orphan sweep (deleting it now could race a late
+      // landing and leave the catalog naming a missing segment).
+      const landed = await this.catalog.get(record.name).catch(() => undefined);
+      if (!landed?.segments.some((s) => s.id === ref.id)) throw err;
+      updated = landed;
     }
     for (const task of this.background.due(updated)) {
       await this.background.tasks.start(task, updated.name).catch((err: Error) =>

@@ -4,6 +4,7 @@ import type {
   Context,
 } from "aws-lambda";
 import type { z } from "zod";
+import { isTransient } from "../app/transient";
 import {
   ConflictError,
   ContentionError,
@@ -121,6 +122,23 @@ export function apiHandler(fn: (request: ApiRequest) => Promise<ApiResult>): Api
         return errorResponse(status, err.code, err.message, err.details);
       }
       const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? "unknown";
+      if (isTransient(err)) {
+        // The SDK already retried with backoff and jitter within its attempts; what was written
+        // is removed, or swept if the outcome was ambiguous. The caller may retry.
+        logger.warn("storage unavailable", {
+          requestId,
+          routeKey: event.routeKey,
+          error: err as Error,
+        });
+        return {
+          ...errorResponse(
+            503,
+            "service_unavailable",
+            `a storage service is throttling or unavailable (${(err as Error).name}); the request may not have been applied; retrying it is safe (request id ${requestId})`,
+          ),
+          headers: { "content-type": "application/json", "retry-after": "1" },
+        };
+      }
       logger.error("unhandled error", { requestId, routeKey: event.routeKey, error: err as Error });
       return errorResponse(500, "internal_error", `internal error (request id ${requestId})`);
     }

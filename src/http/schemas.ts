@@ -6,11 +6,11 @@ import { MAX_GRID_ENTRIES } from "../domain/autotune";
 import { parseFilter } from "../domain/filter";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
 import { hnswConfigSchema, seedSchema, servingEfSearchSchema } from "../domain/hnsw-config";
+import { idProblem } from "../domain/ids";
 import { maintenanceSchema } from "../domain/maintenance";
 import {
   INDEX_NAME_PATTERN,
   MAX_DIMENSION,
-  MAX_ID_LENGTH,
   MAX_SEARCH_K,
   MAX_UPSERT_BATCH,
   METRICS,
@@ -25,10 +25,10 @@ export const indexNameSchema = z.string({ error: "is required" }).regex(INDEX_NA
     `"${String(issue.input)}" is not a valid index name; expected ${INDEX_NAME_PATTERN.source}`,
 });
 
-export const vectorIdSchema = z
-  .string({ error: "is required" })
-  .min(1, { error: "must not be empty" })
-  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` });
+export const vectorIdSchema = z.string({ error: "is required" }).superRefine((id, ctx) => {
+  const problem = idProblem(id);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 /**
  * An array of finite numbers, checked in one plain loop: upserts carry up to a million values

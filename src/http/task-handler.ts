@@ -1,33 +1,10 @@
 import type { Context } from "aws-lambda";
+import { isTransient } from "../app/transient";
 import { logger } from "../logger";
 import { instrumented } from "../telemetry";
 
 /** The error name the workflow's Retry fields treat as transient. */
 export const TRANSIENT_ERROR = "TransientError";
-
-const TRANSIENT_NAMES = new Set([
-  "ThrottlingException",
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "InternalServerError",
-  "ServiceUnavailable",
-  "SlowDown",
-  "TimeoutError",
-  "RequestTimeout",
-]);
-const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"]);
-
-/** True for throttling, server-side and network faults, which a retry may cure. */
-export function isTransient(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; $retryable?: unknown; $fault?: string } | null;
-  return Boolean(
-    e &&
-      (e.$retryable ||
-        e.$fault === "server" ||
-        TRANSIENT_NAMES.has(e.name ?? "") ||
-        TRANSIENT_CODES.has(e.code ?? "")),
-  );
-}
 
 /**
  * Wraps a use-case call as a Step Functions task handler. Transient faults are rethrown named

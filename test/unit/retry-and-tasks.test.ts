@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { LOST_RACE } from "../../src/app/ports";
 import { retryLostRaces } from "../../src/app/retry";
+import { isTransient } from "../../src/app/transient";
 import { ContentionError, ValidationError } from "../../src/domain/errors";
-import { isTransient, TRANSIENT_ERROR, taskHandler } from "../../src/http/task-handler";
+import { TRANSIENT_ERROR, taskHandler } from "../../src/http/task-handler";
 
 const fast = { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 };
 
