@@ -75,6 +75,10 @@ export interface Settings {
   readonly eventualMs?: number;
   /** How old an unreferenced object must be before a sweep removes it (default one hour). */
   readonly orphanGraceMs?: number;
+  /** How long compaction and catch-up tasks hold their leases (default 15 minutes). */
+  readonly taskLeaseMs?: number;
+  /** Minutes between hourly housekeeping sweeps (0: every scheduled run; default 60). */
+  readonly sweepMinutes?: number;
   /**
    * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
    * SDK's own retries then run against the injected faults).
@@ -89,6 +93,10 @@ export interface Settings {
 export const LEASE_ENV_VAR = "VECTORD_AUTOTUNE_LEASE_SECONDS";
 /** Environment variable overriding the orphan sweep's grace period (seconds), e.g. for tests. */
 export const ORPHAN_GRACE_ENV_VAR = "VECTORD_ORPHAN_GRACE_SECONDS";
+/** Environment variable overriding the compaction and catch-up leases (seconds), for tests. */
+export const TASK_LEASE_ENV_VAR = "VECTORD_TASK_LEASE_SECONDS";
+/** Environment variable setting the housekeeping period (minutes; 0: every scheduled run). */
+export const SWEEP_MINUTES_ENV_VAR = "VECTORD_SWEEP_MINUTES";
 
 export const ENDPOINT_ENV = {
   s3: "VECTORD_S3_ENDPOINT",
@@ -119,6 +127,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   ) as Partial<Record<BackgroundTaskName, string>>;
   const stateMachineArn = env[STATE_MACHINE_ENV_VAR];
   const leaseSeconds = Number(env[LEASE_ENV_VAR]);
+  const taskLeaseSeconds = Number(env[TASK_LEASE_ENV_VAR]);
+  const sweepMinutes =
+    env[SWEEP_MINUTES_ENV_VAR] === undefined ? Number.NaN : Number(env[SWEEP_MINUTES_ENV_VAR]);
   const graceSeconds =
     env[ORPHAN_GRACE_ENV_VAR] === undefined ? Number.NaN : Number(env[ORPHAN_GRACE_ENV_VAR]);
   const eventualMs =
@@ -128,6 +139,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(leaseSeconds > 0 ? { leaseMs: leaseSeconds * 1000 } : {}),
     ...(eventualMs >= 0 ? { eventualMs } : {}),
     ...(graceSeconds >= 0 ? { orphanGraceMs: graceSeconds * 1000 } : {}),
+    ...(taskLeaseSeconds > 0 ? { taskLeaseMs: taskLeaseSeconds * 1000 } : {}),
+    ...(sweepMinutes >= 0 ? { sweepMinutes } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -273,7 +286,8 @@ export function createServices(settings: Settings): Services {
     blobs,
     ...(settings.orphanGraceMs !== undefined ? { graceMs: settings.orphanGraceMs } : {}),
   });
-  const compactor = new Compactor({ catalog, segments, leases, sweeper });
+  const taskLease = settings.taskLeaseMs !== undefined ? { leaseMs: settings.taskLeaseMs } : {};
+  const compactor = new Compactor({ catalog, segments, leases, sweeper, ...taskLease });
   const vectors = new VectorStore({
     catalog,
     blobs,
@@ -293,7 +307,7 @@ export function createServices(settings: Settings): Services {
   const promotions = new PromotionService({ registry, trials, vectors });
   const generations = new Generations({ catalog, blobs });
   const builder = new GenerationBuilder({ blobs, vectors, segments, runner, generations });
-  const maintenance = new GraphMaintenance({ vectors, generations, leases, builder });
+  const maintenance = new GraphMaintenance({ vectors, generations, leases, builder, ...taskLease });
   const activation = new ActivationService({ blobs, vectors, promotions, generations, builder });
   const search = new SearchService({
     vectors,
@@ -347,7 +361,11 @@ export function createServices(settings: Settings): Services {
     deletion,
     runner,
     compactor,
-    housekeeping: new Housekeeping({ vectors, tasks }),
+    housekeeping: new Housekeeping({
+      vectors,
+      tasks,
+      ...(settings.sweepMinutes !== undefined ? { sweepMinutes: settings.sweepMinutes } : {}),
+    }),
     maintenance,
     builder,
     tasks,

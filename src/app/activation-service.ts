@@ -3,6 +3,7 @@ import type { HnswConfig } from "../domain/hnsw-config";
 import type { IndexRecord } from "../domain/index-record";
 import { type LabelMap, labelsKeyOf } from "../domain/label-map";
 import { BUILTIN_DEFAULT_CONFIG, type PromotionEntry } from "../domain/promotion";
+import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import { recordActivation } from "../telemetry";
 import { countsOf, type GenerationBuilder, type PreparedGeneration } from "./generation-builder";
@@ -105,6 +106,7 @@ export class ActivationService {
     );
     const { prepared, source } = await this.prepare(record, chosen.config, chosen.entry);
     this.log(logLine(prepared, source, chosen.config, chosen.entry));
+    await failpoint("activation.generation-written");
     try {
       const active = await this.deps.generations.flip(
         record,

@@ -22,6 +22,7 @@ import {
   nextRound,
   type TargetSpace,
 } from "../domain/tuner";
+import { failpoint } from "../failpoints";
 import type { HarnessService } from "./harness-service";
 import type { JobLedger } from "./job-ledger";
 import type { AutotuneInput, TrialJournal } from "./ports";
@@ -158,6 +159,7 @@ export class AutotuneTasks {
       builds_planned: groups.length,
       builds_done: 0,
     });
+    await failpoint("autotune.planned");
     return {
       number: 1,
       groups,
@@ -201,6 +203,7 @@ export class AutotuneTasks {
       });
     }
     await this.deps.ledger.jobs.progress(input.job_id, { addBuildsDone: 1 });
+    await failpoint("autotune.group-built");
     const first = trials[0] as Trial;
     return {
       group,
@@ -303,6 +306,7 @@ export class AutotuneTasks {
    * conditional on the job not having promoted yet, so a retry never promotes twice.
    */
   async decide(state: WorkflowState): Promise<Job> {
+    await failpoint("autotune.deciding");
     const { ledger } = this.deps;
     const job = await ledger.require(state.job_id);
     if (job.status !== "RUNNING") {

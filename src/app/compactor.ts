@@ -8,6 +8,7 @@ import {
 import { type IdDigest, idHash, latestWord } from "../domain/id-digest";
 import type { IndexRecord } from "../domain/index-record";
 import { mergeSegments, type SegmentRef, type VersionedSegment } from "../domain/segment";
+import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import type { OrphanSweeper } from "./orphan-sweeper";
 import { type IndexCatalog, type LeaseStore, LOST_RACE } from "./ports";
@@ -17,7 +18,7 @@ import type { SegmentStore } from "./segment-store";
 const SWAP_ATTEMPTS = 50;
 
 /** How long one compaction run may hold an index (a crashed one frees it after this). */
-const COMPACTION_LEASE_MS = 15 * 60_000;
+export const TASK_LEASE_MS = 15 * 60_000;
 
 /** The lease key of an index's compaction (index names cannot hold `#`). */
 export function compactionLeaseKey(indexName: string): string {
@@ -31,6 +32,8 @@ export interface CompactorDeps {
   readonly policy?: CompactionPolicy;
   /** Sweeps orphaned objects at the end of every run (see {@link OrphanSweeper}). */
   readonly sweeper?: OrphanSweeper;
+  /** How long a run holds the index's compaction lease (default {@link TASK_LEASE_MS}). */
+  readonly leaseMs?: number;
   readonly now?: () => number;
 }
 
@@ -74,7 +77,12 @@ export class Compactor {
     const started = this.now();
     const owner = `compactor-${started}-${Math.random().toString(36).slice(2)}`;
     const key = compactionLeaseKey(indexName);
-    const lease = await this.deps.leases.acquire(key, owner, started, COMPACTION_LEASE_MS);
+    const lease = await this.deps.leases.acquire(
+      key,
+      owner,
+      started,
+      this.deps.leaseMs ?? TASK_LEASE_MS,
+    );
     if (!lease.acquired) return { merges: 0, purges: 0, more: false };
     let merges = 0;
     let purges = 0;
@@ -182,6 +190,7 @@ export class Compactor {
   ): Promise<boolean> {
     const empty = segment.ids.length === 0 && segment.deleted.length === 0;
     const ref = empty ? null : await this.deps.segments.write(record, segment);
+    await failpoint("compaction.merged-written");
     const run = record.segments.slice(start, end).map((r) => r.id);
     let current = record;
     for (let attempt = 0; ; attempt++) {
@@ -197,6 +206,7 @@ export class Compactor {
       current = fresh;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
     }
+    await failpoint("compaction.swapped");
     const replaced = record.segments.slice(start, end);
     await Promise.all(replaced.map((r) => this.deps.segments.discard(record, r))).catch((err) =>
       logger.warn("could not delete replaced segments; they are orphans now", {

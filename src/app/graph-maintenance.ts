@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ConflictError } from "../domain/errors";
 import { catchUpDue } from "../domain/maintenance";
+import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import { countsOf, type GenerationBuilder } from "./generation-builder";
 import type { Generations } from "./generations";
@@ -9,6 +10,7 @@ import type { VectorStore } from "./vector-store";
 
 /** How long one catch-up may hold an index (a crashed one frees it after this). */
 const MAINTENANCE_LEASE_MS = 15 * 60_000;
+
 /** Catch-up passes one task runs at most (writes may keep an index due). */
 const MAX_PASSES = 4;
 
@@ -34,6 +36,8 @@ export interface GraphMaintenanceDeps {
   readonly generations: Generations;
   readonly leases: LeaseStore;
   readonly builder: GenerationBuilder;
+  /** How long a catch-up holds the index's maintenance lease (default 15 minutes). */
+  readonly leaseMs?: number;
   readonly now?: () => number;
 }
 
@@ -60,7 +64,8 @@ export class GraphMaintenance {
   async catchUp(indexName: string): Promise<CatchUpOutcome> {
     const owner = `maintenance-${this.now()}-${randomUUID()}`;
     const key = maintenanceLeaseKey(indexName);
-    const lease = await this.deps.leases.acquire(key, owner, this.now(), MAINTENANCE_LEASE_MS);
+    const leaseMs = this.deps.leaseMs ?? MAINTENANCE_LEASE_MS;
+    const lease = await this.deps.leases.acquire(key, owner, this.now(), leaseMs);
     if (!lease.acquired) return { outcome: "busy" };
     try {
       let outcome = await this.pass(indexName);
@@ -80,6 +85,7 @@ export class GraphMaintenance {
     if (!active) return { outcome: "no_graph" };
     if (active.data_version === record.dataVersion) return { outcome: "up_to_date" };
     const prepared = await this.deps.builder.followActive(record, active);
+    await failpoint("catchup.generation-written");
     try {
       const flipped = await this.deps.generations.flip(
         record,

@@ -7,6 +7,7 @@ import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
 import type { Segment } from "../domain/segment";
 import { packBatch, type VectorInput } from "../domain/vector-batch";
+import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import { recordWrite } from "../telemetry";
 import type { LiveState, LiveView } from "./live-state";
@@ -237,6 +238,7 @@ export class VectorStore {
     // Refuse before writing anything when the first check already fails.
     countAfter(await this.liveView(record));
     const ref = await this.segments.write(record, segment);
+    await failpoint("upsert.segment-written");
     let updated: IndexRecord;
     try {
       updated = await retryLostRaces(
@@ -264,6 +266,7 @@ export class VectorStore {
       if (!landed?.segments.some((s) => s.id === ref.id)) throw err;
       updated = landed;
     }
+    await failpoint("upsert.committed");
     for (const task of this.background.due(updated)) {
       await this.background.tasks.start(task, updated.name).catch((err: Error) =>
         logger.warn(`could not start the ${task} task; a later write will`, {

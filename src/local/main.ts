@@ -29,6 +29,9 @@ const stack = await startLocalStack({ port, dataDir, log, scheduleSeconds }).cat
 log(
   `vectord local stack: PORT=${stack.port} VECTORD_DATA_DIR=${dataDir} VECTORD_SCHEDULE_SECONDS=${scheduleSeconds}`,
 );
+log(
+  `emulators: S3 ${stack.settings.endpoints?.s3} (bucket ${stack.settings.bucket}), DynamoDB ${stack.settings.endpoints?.dynamodb}`,
+);
 log(`listening on ${stack.url}`);
 
 let stopping = false;

@@ -10,6 +10,10 @@ export interface ServerProcess {
   output(): string;
   /** SIGTERM, then wait for a clean exit; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL: the process dies wherever it is, as in a crash. */
+  kill(): Promise<void>;
+  /** Waits until the output contains `text` (rejects after `timeoutMs`, showing the output). */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
 }
 
 export async function startServerProcess(
@@ -66,6 +70,29 @@ export async function startServerProcess(
     async stop() {
       child.kill("SIGTERM");
       return exited;
+    },
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    waitFor(text, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.stdout?.off("data", check);
+          child.stderr?.off("data", check);
+          reject(new Error(`no "${text}" in ${timeoutMs} ms:\n${out.slice(-3000)}`));
+        }, timeoutMs);
+        function check() {
+          if (!out.includes(text)) return;
+          clearTimeout(timer);
+          child.stdout?.off("data", check);
+          child.stderr?.off("data", check);
+          resolve();
+        }
+        child.stdout?.on("data", check);
+        child.stderr?.on("data", check);
+        check();
+      });
     },
   };
 }

@@ -32,7 +32,7 @@ export function useLocalStack(): TestStack & { readonly api: Client } {
  * process started is stopped, and the directory removed, after the file's tests.
  */
 export function useServerProcesses(name: string): {
-  start(): Promise<{ server: ServerProcess; api: Client }>;
+  start(env?: Record<string, string>): Promise<{ server: ServerProcess; api: Client }>;
 } {
   const dataDir = mkdtempSync(join(tmpdir(), `vectord-e2e-${name}-`));
   const servers: ServerProcess[] = [];
@@ -41,8 +41,8 @@ export function useServerProcesses(name: string): {
     rmSync(dataDir, { recursive: true, force: true });
   });
   return {
-    async start() {
-      const server = await startServerProcess(dataDir);
+    async start(env: Record<string, string> = {}) {
+      const server = await startServerProcess(dataDir, env);
       servers.push(server);
       return { server, api: client(server.url) };
     },

@@ -1,0 +1,315 @@
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
+import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
+import { segmentKeys } from "../../src/app/segment-store";
+import type { FailpointName } from "../../src/failpoints";
+import { localSettings } from "../../src/local/local-stack";
+import { createClients } from "../../src/wiring";
+import type { Client } from "../support/http";
+import type { ServerProcess } from "../support/server-process";
+import { useServerProcesses } from "../support/stacks";
+import { randomVectors } from "../support/vectors";
+
+// Jepsen-style: the local stack runs as a child process and is killed with SIGKILL at chosen
+// points (failpoints hold the process there until the kill); then it restarts on the same data
+// directory, and what survives is compared with what was acknowledged.
+
+const servers = useServerProcesses("crash");
+
+/** After a restart: sweeps every second (orphans older than 2 s), short task leases. */
+const RECOVERY_ENV = {
+  VECTORD_SCHEDULE_SECONDS: "1",
+  VECTORD_SWEEP_MINUTES: "0",
+  VECTORD_ORPHAN_GRACE_SECONDS: "2",
+  VECTORD_TASK_LEASE_SECONDS: "2",
+  VECTORD_AUTOTUNE_LEASE_SECONDS: "2",
+};
+
+/** Starts the stack armed to stop at `point`, runs `setup`, then `trigger`, and kills it there. */
+async function crashAt(
+  point: `${FailpointName}@${number}` | FailpointName,
+  setup: (api: Client) => Promise<void>,
+  trigger: (api: Client) => Promise<unknown>,
+): Promise<void> {
+  const { server, api } = await servers.start({
+    VECTORD_FAILPOINTS: point,
+    VECTORD_SCHEDULE_SECONDS: "0",
+    VECTORD_AUTOTUNE_LEASE_SECONDS: "2",
+    VECTORD_TASK_LEASE_SECONDS: "2",
+  });
+  await setup(api);
+  // The request never gets its answer: the process dies holding it.
+  void trigger(api).catch(() => undefined);
+  await server.waitFor(`FAILPOINT ${point.split("@")[0]}`);
+  await server.kill();
+}
+
+async function restart(): Promise<{ server: ServerProcess; api: Client; storage: Storage }> {
+  const { server, api } = await servers.start(RECOVERY_ENV);
+  const match = /emulators: S3 (\S+) \(bucket \S+\), DynamoDB (\S+)/.exec(server.output());
+  if (!match) throw new Error(`no emulator endpoints in:\n${server.output()}`);
+  return { server, api, storage: storageOf(match[1] as string, match[2] as string) };
+}
+
+type Storage = ReturnType<typeof storageOf>;
+
+/** The child's S3 and DynamoDB, read directly: what is stored, and what the catalog names. */
+function storageOf(s3: string, dynamodb: string) {
+  const settings = localSettings({ s3, dynamodb });
+  const clients = createClients(settings);
+  const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes);
+  const keys = async (prefix: string) => {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await clients.s3.send(
+        new ListObjectsV2Command({
+          Bucket: settings.bucket,
+          Prefix: prefix,
+          ContinuationToken: token,
+        }),
+      );
+      for (const o of page.Contents ?? []) out.push(o.Key as string);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort();
+  };
+  const referenced = async (index: string) => {
+    const record = await catalog.get(index);
+    if (!record) return [];
+    const out = record.segments.flatMap((ref) => Object.values(segmentKeys(record, ref.id)));
+    const active = record.active;
+    if (active) {
+      out.push(active.graph_key, active.rows_key);
+      if (active.previous) out.push(active.previous.graph_key, active.previous.rows_key);
+    }
+    return out.sort();
+  };
+  return {
+    catalog,
+    /** Waits until the index's stored objects are exactly those its catalog names. */
+    async noOrphans(index: string, timeoutMs = 30_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const [stored, named] = [await keys(`indexes/${index}/`), await referenced(index)];
+        // Values files exist only for segments that upsert: compare what is stored to the names.
+        const missing = stored.filter((k) => !named.includes(k));
+        const lost = named.filter((k) => !stored.includes(k) && !k.endsWith(".f32"));
+        if (missing.length === 0 && lost.length === 0) return;
+        if (Date.now() > until) {
+          throw new Error(`orphans ${JSON.stringify(missing)}, missing ${JSON.stringify(lost)}`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+  };
+}
+
+const batch = (i: number, prefix = "b") => randomVectors(20, 4, 100 + i, `${prefix}${i}-`);
+
+/** Every acknowledged vector is stored with its values, and found by exact search. */
+async function allPresent(api: Client, index: string, acked: { id: string; values: number[] }[]) {
+  for (const row of acked) {
+    const got = await api.get(`/vectors/indexes/${index}/vectors/${row.id}`);
+    expect(got.status, row.id).toBe(200);
+    expect(got.body.values.map(Math.fround)).toEqual(row.values.map(Math.fround));
+  }
+  for (const row of acked.filter((_, i) => i % 9 === 0)) {
+    const res = await api.post(`/vectors/indexes/${index}/search`, {
+      vector: row.values,
+      k: 1,
+      exact: true,
+    });
+    expect(res.body.results[0]).toMatchObject({ id: row.id, distance: 0 });
+  }
+}
+
+async function createIndex(api: Client, name: string, maintenance?: Record<string, number>) {
+  const res = await api.put(`/vectors/indexes/${name}`, {
+    dimension: 4,
+    metric: "l2",
+    ...(maintenance ? { maintenance } : {}),
+  });
+  expect(res.status).toBe(201);
+}
+
+async function upsert(api: Client, index: string, rows: { id: string; values: number[] }[]) {
+  const res = await api.post(`/vectors/indexes/${index}/vectors`, { vectors: rows });
+  expect(res.status).toBe(200);
+}
+
+describe("crash during an upsert", () => {
+  it("keeps every acknowledged write and nothing of the one in flight; its segment is swept", async () => {
+    const acked = [...batch(0), ...batch(1), ...batch(2)];
+    await crashAt(
+      "upsert.segment-written@4",
+      async (api) => {
+        await createIndex(api, "up");
+        for (let i = 0; i < 3; i++) await upsert(api, "up", batch(i));
+      },
+      (api) => api.post("/vectors/indexes/up/vectors", { vectors: batch(3) }),
+    );
+    const { server, api, storage } = await restart();
+    expect((await api.get("/vectors/indexes/up")).body).toMatchObject({
+      count: 60,
+      data_version: 3,
+    });
+    await allPresent(api, "up", acked);
+    for (const row of batch(3)) {
+      expect((await api.get(`/vectors/indexes/up/vectors/${row.id}`)).status).toBe(404);
+    }
+    await storage.noOrphans("up");
+    await server.stop();
+  });
+
+  it("keeps a committed but unanswered write whole, never half", async () => {
+    await crashAt(
+      "upsert.committed@3",
+      async (api) => {
+        await createIndex(api, "up2");
+        for (let i = 0; i < 2; i++) await upsert(api, "up2", batch(i));
+      },
+      (api) => api.post("/vectors/indexes/up2/vectors", { vectors: batch(2) }),
+    );
+    const { server, api, storage } = await restart();
+    expect((await api.get("/vectors/indexes/up2")).body.count).toBe(60);
+    await allPresent(api, "up2", [...batch(0), ...batch(1), ...batch(2)]);
+    await storage.noOrphans("up2");
+    await server.stop();
+  });
+});
+
+describe("crash during a compaction", () => {
+  for (const point of ["compaction.merged-written", "compaction.swapped"] as const) {
+    it(`loses nothing when killed at ${point}, and its leftovers are swept`, async () => {
+      const name = point === "compaction.swapped" ? "cmp2" : "cmp1";
+      const acked: { id: string; values: number[] }[] = [];
+      await crashAt(
+        point,
+        async (api) => createIndex(api, name),
+        // Four small writes make a run of one tier: the fourth starts the compaction task.
+        async (api) => {
+          for (let i = 0; i < 4; i++) {
+            await upsert(api, name, batch(i, "c"));
+            acked.push(...batch(i, "c"));
+          }
+        },
+      );
+      const { server, api, storage } = await restart();
+      expect((await api.get(`/vectors/indexes/${name}`)).body.count).toBe(acked.length);
+      await allPresent(api, name, acked);
+      await storage.noOrphans(name);
+      await server.stop();
+    });
+  }
+});
+
+describe("crash during an activation or a catch-up", () => {
+  it("keeps the previous generation serving when an activation dies before its flip", async () => {
+    await crashAt(
+      "activation.generation-written@2",
+      async (api) => {
+        await createIndex(api, "act", { catch_up_fraction: 1 });
+        await upsert(api, "act", batch(0));
+        expect((await api.post("/vectors/hnsw/activate/act", {})).status).toBe(200);
+        await upsert(api, "act", batch(1));
+      },
+      (api) =>
+        api.post("/vectors/hnsw/activate/act", {
+          default_config: { m: 8, ef_construction: 20, ef_search: 20 },
+        }),
+    );
+    const { server, api, storage } = await restart();
+    expect((await api.get("/vectors/indexes/act")).body.active.generation).toBe(1);
+    const row = batch(1)[5] as { id: string; values: number[] };
+    const res = await api.post("/vectors/indexes/act/search", { vector: row.values, k: 1 });
+    expect(res.body).toMatchObject({ mode: "hnsw", generation: 1, pending_vectors: 20 });
+    expect(res.body.results[0]).toMatchObject({ id: row.id, distance: 0 });
+    await storage.noOrphans("act");
+    // Activation works again.
+    expect((await api.post("/vectors/hnsw/activate/act", {})).body.generation).toBe(2);
+    await server.stop();
+  });
+
+  it("keeps the previous generation serving when a catch-up dies, and catches up later", async () => {
+    await crashAt(
+      "catchup.generation-written",
+      async (api) => {
+        await createIndex(api, "cu");
+        for (let i = 0; i < 5; i++) await upsert(api, "cu", batch(i, "g"));
+        expect((await api.post("/vectors/hnsw/activate/cu", {})).status).toBe(200);
+      },
+      // 20 pending vectors pass 5% of 100: the write starts the catch-up task.
+      (api) => upsert(api, "cu", batch(5, "g")),
+    );
+    const { server, api, storage } = await restart();
+    expect((await api.get("/vectors/indexes/cu")).body.active.generation).toBe(1);
+    const row = batch(5, "g")[2] as { id: string; values: number[] };
+    const res = await api.post("/vectors/indexes/cu/search", { vector: row.values, k: 1 });
+    expect(res.body).toMatchObject({ generation: 1, pending_vectors: 20 });
+    expect(res.body.results[0]).toMatchObject({ id: row.id, distance: 0 });
+    await storage.noOrphans("cu");
+    // Once the dead task's lease expires, the next write's catch-up runs.
+    await new Promise((r) => setTimeout(r, 2100));
+    await upsert(api, "cu", batch(6, "g"));
+    await expect
+      .poll(async () => (await api.get("/vectors/indexes/cu")).body.active.generation, {
+        timeout: 20_000,
+      })
+      .toBe(2);
+    const after = await api.post("/vectors/indexes/cu/search", { vector: row.values, k: 1 });
+    expect(after.body).toMatchObject({ generation: 2, pending_vectors: 0 });
+    await server.stop();
+  });
+});
+
+describe("crash during an autotune", () => {
+  const grid = [
+    { ef_construction: 20, ef_search: 10, m: 8 },
+    { ef_construction: 40, ef_search: 10, m: 8 },
+  ];
+  for (const point of ["autotune.planned", "autotune.group-built", "autotune.deciding"] as const) {
+    it(`settles the job FAILED after its lease when killed at ${point}; the index tunes again`, async () => {
+      const name = point.replace("autotune.", "at-");
+      let jobId = "";
+      await crashAt(
+        point,
+        async (api) => {
+          await createIndex(api, name);
+          for (let i = 0; i < 3; i++) await upsert(api, name, batch(i, "t"));
+          await api.post(`/vectors/hnsw/evals/${name}-h/autogen`, {
+            index_name: name,
+            count: 5,
+            k: 3,
+          });
+        },
+        async (api) => {
+          const res = await api.post("/vectors/hnsw/autotune", {
+            index_name: name,
+            harness: `${name}-h`,
+            grid,
+            min_recall: 0,
+            wait_seconds: 0,
+          });
+          jobId = res.body.job_id;
+        },
+      );
+      const { server, api } = await restart();
+      await expect
+        .poll(async () => (await api.get(`/vectors/hnsw/autotune/${jobId}`)).body.status, {
+          timeout: 20_000,
+        })
+        .toBe("FAILED");
+      expect((await api.get(`/vectors/hnsw/promoted/${name}`)).body.current).toBeNull();
+      const again = await api.post("/vectors/hnsw/autotune", {
+        index_name: name,
+        harness: `${name}-h`,
+        grid,
+        min_recall: 0,
+        wait_seconds: 25,
+      });
+      expect(again.body).toMatchObject({ status: "SUCCEEDED", promoted: true });
+      await server.stop();
+    });
+  }
+});
