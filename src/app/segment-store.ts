@@ -60,13 +60,23 @@ export class SegmentStore {
     };
     const manifestText = JSON.stringify(manifest);
     const values = encodeValues(segment.values);
-    await Promise.all([
-      segment.ids.length > 0
-        ? this.blobs.put(keys.values, values, "application/octet-stream")
-        : Promise.resolve(),
-      this.blobs.put(keys.digest, encodeDigest(digestOf(segment)), "application/octet-stream"),
-    ]);
-    await this.blobs.put(keys.manifest, manifestText, "application/json");
+    try {
+      // Both settle before any cleanup, so a failed put never races a late one.
+      const puts = await Promise.allSettled([
+        segment.ids.length > 0
+          ? this.blobs.put(keys.values, values, "application/octet-stream")
+          : Promise.resolve(),
+        this.blobs.put(keys.digest, encodeDigest(digestOf(segment)), "application/octet-stream"),
+      ]);
+      const failed = puts.find((p) => p.status === "rejected");
+      if (failed) throw failed.reason;
+      await this.blobs.put(keys.manifest, manifestText, "application/json");
+    } catch (err) {
+      // Nothing names this segment yet: remove what was written (the orphan sweep removes it
+      // if storage is failing now).
+      await this.discard(index, { id }).catch(() => undefined);
+      throw err;
+    }
     const range =
       segment.versions && segment.deleted_versions
         ? versionRange(segment as VersionedSegment, 0)
