@@ -3,11 +3,14 @@ import { exactTopK } from "../src/domain/exact-search";
 import { buildGraph, exactNeighbors, type QueryRows } from "../src/domain/hnsw";
 import { measureArms } from "../src/domain/hnsw-measure";
 import { upsertBody } from "../src/http/schemas";
+import { startLocalStack } from "../src/local/local-stack";
+import { localTasks } from "../src/local/local-tasks";
 import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
 import { benchFresh } from "./fresh";
 import { loadedStack } from "./mnist-stack";
 import { benchSearch } from "./search";
+import { describeSoak, runSoak } from "./soak";
 import { benchTargetRecall } from "./tuning";
 import { benchWrites } from "./writes";
 
@@ -134,6 +137,15 @@ if (wanted("validation")) benchValidation();
 if (wanted("ground-truth")) benchGroundTruth();
 if (wanted("trial")) benchTrial();
 const stackBenches = ["autotune", "target-recall", "writes", "fresh", "search"].filter(wanted);
+if (wanted("soak")) {
+  // On a stack of its own: the soak measures the service under load, nothing else.
+  const stack = await startLocalStack();
+  try {
+    console.log(describeSoak(await runSoak(stack.url, () => localTasks().drain())));
+  } finally {
+    await stack.stop();
+  }
+}
 if (stackBenches.length > 0) {
   const env = await loadedStack(data, "mnist", { queries: 100 });
   try {
