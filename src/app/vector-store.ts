@@ -73,6 +73,9 @@ export class VectorStore {
   private readonly background: VectorStoreDeps["background"];
   private readonly retry: RetryPolicy;
   private readonly now: () => Date;
+  /** Per index: the chain of this process's catalog appends, and the newest record they made. */
+  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly committed = new Map<string, IndexRecord>();
   private readonly loadCache = new Map<
     string,
     { version: number; loading: Promise<LoadedIndex> }
@@ -241,18 +244,35 @@ export class VectorStore {
     await failpoint("upsert.segment-written");
     let updated: IndexRecord;
     try {
-      updated = await retryLostRaces(
-        `write to index "${record.name}"`,
-        async (attempt) => {
-          const current = attempt === 0 ? record : await this.catalog.get(record.name);
-          if (!current || current.uid !== record.uid) throw indexNotFound(record.name);
-          // An earlier attempt that seemed to fail (a timeout the SDK retried) may have landed.
-          if (attempt > 0 && current.segments.some((s) => s.id === ref.id)) return current;
-          const count = countAfter(await this.liveView(current));
-          const committed = committedAt(ref, current.dataVersion + 1);
-          return this.catalog.appendSegment(current, committed, count, this.now().toISOString());
-        },
-        this.retry,
+      // Writers in this process take turns (each still conditional, against other processes):
+      // racing each other would only burn attempts. A turn starts from the newest record seen.
+      updated = await this.inTurn(record.uid, () =>
+        retryLostRaces(
+          `write to index "${record.name}"`,
+          async (attempt) => {
+            const seen = this.committed.get(record.uid);
+            const current =
+              attempt > 0
+                ? await this.catalog.get(record.name)
+                : seen && seen.dataVersion > record.dataVersion
+                  ? seen
+                  : record;
+            if (!current || current.uid !== record.uid) throw indexNotFound(record.name);
+            // An earlier attempt that seemed to fail (a timeout the SDK retried) may have landed.
+            if (attempt > 0 && current.segments.some((s) => s.id === ref.id)) return current;
+            const count = countAfter(await this.liveView(current));
+            const committed = committedAt(ref, current.dataVersion + 1);
+            const appended = await this.catalog.appendSegment(
+              current,
+              committed,
+              count,
+              this.now().toISOString(),
+            );
+            if (appended !== LOST_RACE) this.committed.set(record.uid, appended);
+            return appended;
+          },
+          this.retry,
+        ),
       );
     } catch (err) {
       if (!isTransient(err)) {
@@ -276,6 +296,21 @@ export class VectorStore {
       );
     }
     return updated;
+  }
+
+  /** Runs `turn` after every earlier turn of the same index in this process has settled. */
+  private inTurn<T>(key: string, turn: () => Promise<T>): Promise<T> {
+    const previous = this.turns.get(key) ?? Promise.resolve();
+    const result = previous.then(turn, turn);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turns.set(key, settled);
+    void settled.then(() => {
+      if (this.turns.get(key) === settled) this.turns.delete(key);
+    });
+    return result;
   }
 
   /** What is live in `record`'s version, from the segments' id digests. */
