@@ -113,7 +113,7 @@ const TRANSIENT_ERRORS = [
 ];
 
 /** A Retry on transient errors: full-jitter backoff from `intervalSeconds`, `maxAttempts` tries. */
-function retry(intervalSeconds: number, maxAttempts: number) {
+export function retry(intervalSeconds: number, maxAttempts: number) {
   return {
     ErrorEquals: TRANSIENT_ERRORS,
     IntervalSeconds: intervalSeconds,

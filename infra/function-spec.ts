@@ -36,6 +36,8 @@ export interface FunctionAccess {
   readonly tables?: Partial<Record<TableKey, readonly TableAction[]>>;
   /** Starts executions of the autotune state machine. */
   readonly startsAutotune?: boolean;
+  /** Starts executions of the bulk-import state machine. */
+  readonly startsImport?: boolean;
   /** Background tasks it starts (invokes their functions asynchronously). */
   readonly startsTasks?: readonly BackgroundTaskName[];
 }

@@ -130,6 +130,40 @@ export const ROUTES: readonly RouteSpec[] = [
     throttle: SEARCH_THROTTLE,
   },
   {
+    id: "CreateUpload",
+    method: "POST",
+    path: "/vectors/uploads",
+    entry: "functions/create-upload.ts",
+    // Signs a PUT URL for one key under uploads/ (the signer needs s3:PutObject on it).
+    access: { objects: { uploads: ["write"] } },
+  },
+  {
+    id: "StartImport",
+    method: "POST",
+    path: "/vectors/indexes/{index}/imports",
+    entry: "functions/start-import.ts",
+    access: {
+      // Checks the upload is there (HEAD) before starting the workflow.
+      objects: { uploads: ["read"] },
+      tables: { indexes: READ_INDEX, imports: ["PutItem"] },
+      startsImport: true,
+    },
+  },
+  {
+    id: "GetImport",
+    method: "GET",
+    path: "/vectors/indexes/{index}/imports/{import_id}",
+    entry: "functions/get-import.ts",
+    access: { tables: { imports: ["GetItem"] } },
+  },
+  {
+    id: "GetOpenApi",
+    method: "GET",
+    path: "/openapi.json",
+    entry: "functions/get-openapi.ts",
+    access: {},
+  },
+  {
     id: "CreateEval",
     method: "POST",
     path: "/vectors/hnsw/evals/{name}",

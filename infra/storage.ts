@@ -22,9 +22,19 @@ export const STORAGE_AREAS = {
   snapshots: { pattern: "_hnsw_snapshots/*", listPrefix: "_hnsw_snapshots/" },
   /** Harnesses: query sets with exact ground truth. */
   evals: { pattern: "_hnsw_evals/*", listPrefix: "_hnsw_evals/" },
+  /** Files uploaded for bulk import (through presigned URLs); they expire. */
+  uploads: { pattern: "uploads/*", listPrefix: "uploads/" },
 } as const satisfies Record<string, StorageArea>;
 
 export type StorageAreaName = keyof typeof STORAGE_AREAS;
+
+/** Where uploads for bulk import go; the CDK stack expires objects under it. */
+export const UPLOADS_PREFIX = "uploads/";
+
+/** The key of one upload. */
+export function uploadKey(uploadId: string, format: string): string {
+  return `${UPLOADS_PREFIX}${uploadId}.${format}`;
+}
 
 /** Where trial graphs live; the CDK stack expires objects under it. */
 export const SNAPSHOTS_PREFIX = "_hnsw_snapshots/";

@@ -79,6 +79,13 @@ export const TABLES = {
     partitionKey: { name: "index_name", type: "S" },
     timeToLiveAttribute: "expires_at",
   },
+  /** Bulk imports: one item per import job, with its progress. */
+  imports: {
+    id: "ImportsTable",
+    localName: "vectord-imports",
+    envVar: "VECTORD_IMPORTS_TABLE",
+    partitionKey: { name: "import_id", type: "S" },
+  },
   /** Autotune policies: when to tune an index on a schedule or after appends. */
   policies: {
     id: "PoliciesTable",

@@ -13,8 +13,13 @@ import { Api } from "./constructs/api";
 import { type ServiceFunction, ServiceFunctions } from "./constructs/functions";
 import { Monitoring } from "./constructs/monitoring";
 import { Storage } from "./constructs/storage";
-import { AutotuneWorkflow } from "./constructs/workflow";
+import { AutotuneWorkflow, ImportWorkflow } from "./constructs/workflow";
 import type { FunctionSpec } from "./function-spec";
+import {
+  IMPORT_STATE_MACHINE_ENV_VAR,
+  IMPORT_TASKS,
+  type ImportTaskState,
+} from "./import-workflow";
 import { DEFAULT_ROUTE, ROUTES, type RouteSpec } from "./routes";
 
 export interface VectordStackProps extends StackProps {
@@ -30,6 +35,7 @@ export class VectordStack extends Stack {
   readonly storage: Storage;
   readonly api: Api;
   readonly workflow: AutotuneWorkflow;
+  readonly imports: ImportWorkflow;
   readonly monitoring: Monitoring;
   /** Every function, by spec id. */
   readonly functions: Record<string, ServiceFunction> = {};
@@ -85,13 +91,22 @@ export class VectordStack extends Stack {
     }
     this.workflow = new AutotuneWorkflow(this, "Autotune", { tasks });
     const machine = this.workflow.stateMachine;
-    // Functions that start autotune learn the state machine and may start executions of it.
+    const importTasks = {} as Record<ImportTaskState, ServiceFunction["fn"]>;
+    for (const [state, spec] of Object.entries(IMPORT_TASKS) as [ImportTaskState, FunctionSpec][]) {
+      importTasks[state] = addWithTasks(spec).fn;
+    }
+    this.imports = new ImportWorkflow(this, "Import", { tasks: importTasks });
+    const importMachine = this.imports.stateMachine;
+    // Functions that start a workflow learn its state machine and may start executions of it.
     const addStarter = (spec: FunctionSpec) => {
-      const created = addWithTasks(
-        spec,
-        spec.access.startsAutotune ? { [STATE_MACHINE_ENV_VAR]: machine.stateMachineArn } : {},
-      );
+      const created = addWithTasks(spec, {
+        ...(spec.access.startsAutotune ? { [STATE_MACHINE_ENV_VAR]: machine.stateMachineArn } : {}),
+        ...(spec.access.startsImport
+          ? { [IMPORT_STATE_MACHINE_ENV_VAR]: importMachine.stateMachineArn }
+          : {}),
+      });
       if (spec.access.startsAutotune) machine.grantStartExecution(created.role);
+      if (spec.access.startsImport) importMachine.grantStartExecution(created.role);
       return created;
     };
 
@@ -104,7 +119,8 @@ export class VectordStack extends Stack {
 
     this.monitoring = new Monitoring(this, "Monitoring", { alarmEmail: config.alarmEmail });
     this.monitoring.watchApi(this.api.api);
-    this.monitoring.watchWorkflow(machine);
+    this.monitoring.watchWorkflow("Autotune", machine);
+    this.monitoring.watchWorkflow("Import", importMachine);
     for (const { spec, fn } of factory.all) this.monitoring.watchFunction(spec.id, fn);
 
     new CfnOutput(this, "ApiUrl", { value: this.api.url });

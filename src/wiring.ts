@@ -11,7 +11,9 @@ import {
   taskFunctionEnvVar,
 } from "../infra/background-tasks";
 import { EVENTUAL_ENV_VAR } from "../infra/config";
+import { IMPORT_STATE_MACHINE_ENV_VAR } from "../infra/import-workflow";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
+import { DynamoImportStore } from "./adapters/dynamo-import-store";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
 import { DynamoJobStore } from "./adapters/dynamo-job-store";
 import { DynamoLeaseStore } from "./adapters/dynamo-lease-store";
@@ -21,7 +23,7 @@ import { DynamoPromotionRegistry } from "./adapters/dynamo-promotion-registry";
 import { DynamoTrialJournal } from "./adapters/dynamo-trial-journal";
 import { LambdaBackgroundTasks } from "./adapters/lambda-tasks";
 import { S3BlobStore } from "./adapters/s3-blob-store";
-import { SfnWorkflowStarter } from "./adapters/sfn-workflow-starter";
+import { SfnStarter } from "./adapters/sfn-starter";
 import { ActivationService } from "./app/activation-service";
 import { AutotuneService } from "./app/autotune-service";
 import { AutotuneTasks } from "./app/autotune-tasks";
@@ -33,13 +35,21 @@ import { GraphMaintenance } from "./app/graph-maintenance";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
 import { Housekeeping } from "./app/housekeeping";
+import { ImportService } from "./app/import-service";
+import { ImportTasks } from "./app/import-tasks";
 import { IndexDeletion } from "./app/index-deletion";
 import { IndexStates } from "./app/index-states";
 import { IngestService } from "./app/ingest-service";
 import { JobLedger } from "./app/job-ledger";
 import { LiveState } from "./app/live-state";
 import { OrphanSweeper } from "./app/orphan-sweeper";
-import type { BackgroundTasks, TrialJournal, WorkflowStarter } from "./app/ports";
+import type {
+  AutotuneInput,
+  BackgroundTasks,
+  ImportStarter,
+  TrialJournal,
+  WorkflowStarter,
+} from "./app/ports";
 import { ProfileService } from "./app/profile-service";
 import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
@@ -47,6 +57,7 @@ import { SegmentStore } from "./app/segment-store";
 import { TailCache } from "./app/tail-cache";
 import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
+import type { ImportInput } from "./domain/import-job";
 import { catchUpDue } from "./domain/maintenance";
 import { tracer } from "./telemetry";
 
@@ -69,6 +80,8 @@ export interface Settings {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** The autotune state machine; without it autotune runs in-process (local stack). */
   readonly stateMachineArn?: string;
+  /** The import state machine; without it imports run in-process (local stack). */
+  readonly importStateMachineArn?: string;
   /** How long an autotune lease holds without renewal (default 30 minutes). */
   readonly leaseMs?: number;
   /** How long an eventual search may reuse catalog state (default 1,000 ms). */
@@ -126,6 +139,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
       .filter(([, name]) => name),
   ) as Partial<Record<BackgroundTaskName, string>>;
   const stateMachineArn = env[STATE_MACHINE_ENV_VAR];
+  const importStateMachineArn = env[IMPORT_STATE_MACHINE_ENV_VAR];
   const leaseSeconds = Number(env[LEASE_ENV_VAR]);
   const taskLeaseSeconds = Number(env[TASK_LEASE_ENV_VAR]);
   const sweepMinutes =
@@ -136,6 +150,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     env[EVENTUAL_ENV_VAR] === undefined ? Number.NaN : Number(env[EVENTUAL_ENV_VAR]);
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
+    ...(importStateMachineArn ? { importStateMachineArn } : {}),
     ...(leaseSeconds > 0 ? { leaseMs: leaseSeconds * 1000 } : {}),
     ...(eventualMs >= 0 ? { eventualMs } : {}),
     ...(graceSeconds >= 0 ? { orphanGraceMs: graceSeconds * 1000 } : {}),
@@ -263,6 +278,8 @@ export interface Services {
   readonly runner: HnswRunner;
   readonly compactor: Compactor;
   readonly housekeeping: Housekeeping;
+  readonly imports: ImportService;
+  readonly importTasks: ImportTasks;
   readonly maintenance: GraphMaintenance;
   readonly builder: GenerationBuilder;
   readonly tasks: BackgroundTasks;
@@ -330,7 +347,7 @@ export function createServices(settings: Settings): Services {
     ledger,
     policies,
     workflow: settings.stateMachineArn
-      ? new SfnWorkflowStarter(clients.sfn, settings.stateMachineArn)
+      ? new SfnStarter<AutotuneInput>(clients.sfn, settings.stateMachineArn, (i) => i.job_id)
       : inProcessWorkflow(),
     vectors,
     harnesses,
@@ -344,6 +361,7 @@ export function createServices(settings: Settings): Services {
     promotions,
   });
   const ingest = new IngestService(vectors, autotune);
+  const importStore = new DynamoImportStore(clients.doc, settings.tables.imports);
   const deletion = new IndexDeletion({ vectors, promotions, policies, leases });
   return {
     settings,
@@ -361,6 +379,20 @@ export function createServices(settings: Settings): Services {
     deletion,
     runner,
     compactor,
+    imports: new ImportService({
+      imports: importStore,
+      starter: settings.importStateMachineArn
+        ? new SfnStarter<ImportInput>(
+            clients.sfn,
+            settings.importStateMachineArn,
+            (i) => i.import_id,
+          )
+        : inProcessImports(),
+      vectors,
+      blobs,
+      bucket: settings.bucket,
+    }),
+    importTasks: new ImportTasks({ imports: importStore, vectors, blobs }),
     housekeeping: new Housekeeping({
       vectors,
       tasks,
@@ -397,11 +429,21 @@ function inProcessTasks(): BackgroundTasks {
 function inProcessWorkflow(): WorkflowStarter {
   return {
     async start(input) {
-      const specifier = new URL("./local/local-workflow.ts", import.meta.url).href;
-      const module = (await import(
-        /* @vite-ignore */ specifier
-      )) as typeof import("./local/local-workflow");
-      await module.localWorkflow().start(input);
+      await (await localWorkflows()).localWorkflow().start(input);
     },
   };
+}
+
+/** The local stack's import runner, loaded on first use (see {@link inProcessWorkflow}). */
+function inProcessImports(): ImportStarter {
+  return {
+    async start(input) {
+      await (await localWorkflows()).localImports().start(input);
+    },
+  };
+}
+
+async function localWorkflows() {
+  const specifier = new URL("./local/local-workflow.ts", import.meta.url).href;
+  return (await import(/* @vite-ignore */ specifier)) as typeof import("./local/local-workflow");
 }

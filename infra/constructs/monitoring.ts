@@ -104,10 +104,13 @@ export class Monitoring extends Construct {
     });
   }
 
-  /** An autotune execution failed (a job recorded FAILED ends its execution in a Fail state). */
-  watchWorkflow(stateMachine: StateMachine): void {
-    this.alarm("AutotuneFailures", {
-      alarmDescription: "vectord autotune: failed, timed-out or aborted executions in 5 minutes",
+  /**
+   * An execution of a workflow (`name`: "Autotune", "Import") failed: a job recorded FAILED ends
+   * its execution in a Fail state, so a failed job alarms too.
+   */
+  watchWorkflow(name: string, stateMachine: StateMachine): void {
+    this.alarm(`${name}Failures`, {
+      alarmDescription: `vectord ${name.toLowerCase()}: failed, timed-out or aborted executions in 5 minutes`,
       metric: new MathExpression({
         expression: "failed + timedOut + aborted",
         usingMetrics: {

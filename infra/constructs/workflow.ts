@@ -12,29 +12,34 @@ import {
   arnVariable,
   SCHEDULE,
 } from "../autotune-workflow";
+import { IMPORT_DEFINITION, type ImportTaskState, importArnVariable } from "../import-workflow";
 
 /**
- * The autotune state machine, deployed from the shared definition with each task's function ARN
- * substituted. It may invoke exactly its task functions; it logs every event (without execution
- * data, which holds index names and configs) and is traced with X-Ray.
+ * A state machine deployed from a shared definition with each task's function ARN substituted.
+ * It may invoke exactly its task functions; it logs every event (without execution data, which
+ * holds index names and configs) and is traced with X-Ray.
  */
-export class AutotuneWorkflow extends Construct {
+export class TaskWorkflow extends Construct {
   readonly stateMachine: StateMachine;
 
   constructor(
     scope: Construct,
     id: string,
-    props: { tasks: Record<AutotuneTaskState, IFunction> },
+    props: {
+      definition: unknown;
+      /** Substitution variable -> the function behind it. */
+      tasks: Record<string, IFunction>;
+      timeout: Duration;
+    },
   ) {
     super(scope, id);
     const substitutions: Record<string, string> = {};
-    for (const [state, fn] of Object.entries(props.tasks)) {
-      substitutions[arnVariable(state as AutotuneTaskState)] = fn.functionArn;
-    }
+    for (const [variable, fn] of Object.entries(props.tasks))
+      substitutions[variable] = fn.functionArn;
     this.stateMachine = new StateMachine(this, "StateMachine", {
-      definitionBody: DefinitionBody.fromString(JSON.stringify(AUTOTUNE_DEFINITION)),
+      definitionBody: DefinitionBody.fromString(JSON.stringify(props.definition)),
       definitionSubstitutions: substitutions,
-      timeout: Duration.hours(2),
+      timeout: props.timeout,
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, "Logs", {
@@ -55,9 +60,24 @@ export class AutotuneWorkflow extends Construct {
       new PolicyStatement({
         sid: "InvokeTasks",
         actions: ["lambda:InvokeFunction"],
-        resources: Object.values(props.tasks).map((fn) => fn.functionArn),
+        resources: [...new Set(Object.values(props.tasks))].map((fn) => fn.functionArn),
       }),
     );
+  }
+}
+
+/** The autotune state machine (see `infra/autotune-workflow.ts`), and its schedule. */
+export class AutotuneWorkflow extends TaskWorkflow {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { tasks: Record<AutotuneTaskState, IFunction> },
+  ) {
+    const tasks: Record<string, IFunction> = {};
+    for (const [state, fn] of Object.entries(props.tasks)) {
+      tasks[arnVariable(state as AutotuneTaskState)] = fn;
+    }
+    super(scope, id, { definition: AUTOTUNE_DEFINITION, tasks, timeout: Duration.hours(2) });
   }
 
   /** The EventBridge rule that runs the scheduled trigger every few minutes. */
@@ -67,5 +87,16 @@ export class AutotuneWorkflow extends Construct {
       schedule: Schedule.rate(Duration.minutes(SCHEDULE.everyMinutes)),
       targets: [new LambdaFunction(fn)],
     });
+  }
+}
+
+/** The bulk-import state machine (see `infra/import-workflow.ts`). */
+export class ImportWorkflow extends TaskWorkflow {
+  constructor(scope: Construct, id: string, props: { tasks: Record<ImportTaskState, IFunction> }) {
+    const tasks: Record<string, IFunction> = {};
+    for (const [state, fn] of Object.entries(props.tasks)) {
+      tasks[importArnVariable(state as ImportTaskState)] = fn;
+    }
+    super(scope, id, { definition: IMPORT_DEFINITION, tasks, timeout: Duration.hours(2) });
   }
 }

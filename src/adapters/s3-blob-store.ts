@@ -6,12 +6,14 @@ import {
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { BlobStore } from "../app/ports";
 
 /** Bytes this process wrote to S3 (objects put, files uploaded), for benchmarks. */
@@ -118,6 +120,36 @@ export class S3BlobStore implements BlobStore {
         );
       }
     }
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return out.ContentLength ?? 0;
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (isMissing(err) || name === "NotFound") return undefined;
+      throw err;
+    }
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    if (end <= start) return new Uint8Array();
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }),
+      );
+      return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  signedPutUrl(key: string, seconds: number): Promise<string> {
+    return getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: seconds,
+    });
   }
 
   async list(prefix: string): Promise<{ key: string; lastModified: Date }[]> {

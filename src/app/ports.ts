@@ -1,5 +1,6 @@
 import type { BackgroundTaskName } from "../../infra/background-tasks";
 import type { Job, Policy, PolicySettings } from "../domain/autotune";
+import type { ImportInput, ImportJob } from "../domain/import-job";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import type { Profile } from "../domain/profile";
@@ -35,6 +36,12 @@ export interface BlobStore {
   deletePrefix(prefix: string): Promise<number>;
   /** Every blob whose key starts with `prefix`, with when it was last written. */
   list(prefix: string): Promise<{ key: string; lastModified: Date }[]>;
+  /** The size of a blob in bytes, or `undefined` when there is none at `key`. */
+  size(key: string): Promise<number | undefined>;
+  /** Bytes `[start, end)` of a blob (a ranged read), or `undefined` when there is none. */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined>;
+  /** A URL that lets its holder PUT one object at `key` for `seconds`, with no credentials. */
+  signedPutUrl(key: string, seconds: number): Promise<string>;
 }
 
 /** Result of a conditional catalog write that lost a race to another writer. */
@@ -215,6 +222,29 @@ export interface BackgroundTasks {
    * folds its new vectors into its active graph. Each runs at most once at a time per index.
    */
   start(task: BackgroundTaskName, indexName: string): Promise<void>;
+}
+
+/** Bulk import jobs: one record each, progress counted as chunks commit. */
+export interface ImportStore {
+  /** Creates a job; an existing id is never overwritten (that throws). */
+  create(job: ImportJob): Promise<void>;
+  get(importId: string): Promise<ImportJob | undefined>;
+  /** Records the plan's totals. */
+  planned(importId: string, rows: number, chunks: number): Promise<void>;
+  /** Adds one committed chunk of `rows` rows. */
+  chunkDone(importId: string, rows: number): Promise<void>;
+  /** Ends a running job (a finished one is left as it is); the job as it ends. */
+  finish(
+    importId: string,
+    status: "SUCCEEDED" | "FAILED",
+    error: string | null,
+    at: string,
+  ): Promise<ImportJob | undefined>;
+}
+
+/** Starts the bulk-import workflow (Step Functions on AWS, the local runner otherwise). */
+export interface ImportStarter {
+  start(input: ImportInput): Promise<void>;
 }
 
 /** Starts the autotune workflow (Step Functions on AWS, the local runner otherwise). */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
 import type { BackgroundTaskName } from "../../infra/background-tasks";
 import { indexRoot, snapshotRoot } from "../../infra/storage";
-import { ConflictError, NotFoundError } from "../domain/errors";
+import { ConflictError, NotFoundError, ValidationError } from "../domain/errors";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
 import type { Segment } from "../domain/segment";
@@ -179,6 +179,44 @@ export class VectorStore {
     recordWrite(performance.now() - started);
     return {
       upserted: vectors.length,
+      count: updated.count,
+      dataVersion: updated.dataVersion,
+      record: updated,
+    };
+  }
+
+  /**
+   * Upserts rows a bulk import decoded (no metadata) as one segment, whole or not at all, into
+   * incarnation `uid` only (a re-created index is never written by an old import). `firstRow`
+   * names rows in errors.
+   */
+  async importRows(
+    name: string,
+    uid: string,
+    ids: readonly string[],
+    values: Float32Array,
+    firstRow: number,
+  ): Promise<WriteResult> {
+    const record = await this.getIndex(name);
+    if (record.uid !== uid) throw indexNotFound(name);
+    if (record.metric === "cosine") {
+      const d = record.dimension;
+      for (let r = 0; r < ids.length; r++) {
+        let norm = 0;
+        for (let j = 0; j < d; j++) norm += (values[r * d + j] as number) ** 2;
+        if (norm === 0) {
+          throw new ValidationError(`row ${firstRow + r}: a zero vector has no cosine distance`);
+        }
+      }
+    }
+    const segment: Segment = { ids, metadata: ids.map(() => null), deleted: [], values };
+    const updated = await this.commit(record, segment, (live) => {
+      let count = live.count;
+      for (const id of ids) if (!live.isLive(id)) count++;
+      return count;
+    });
+    return {
+      upserted: ids.length,
       count: updated.count,
       dataVersion: updated.dataVersion,
       record: updated,

@@ -7,6 +7,7 @@ import { parseFilter } from "../domain/filter";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
 import { hnswConfigSchema, seedSchema, servingEfSearchSchema } from "../domain/hnsw-config";
 import { idProblem } from "../domain/ids";
+import { IMPORT_FORMATS } from "../domain/import-job";
 import { maintenanceSchema } from "../domain/maintenance";
 import {
   INDEX_NAME_PATTERN,
@@ -36,6 +37,9 @@ export const vectorIdSchema = z.string({ error: "is required" }).superRefine((id
  */
 const finiteNumbers = z
   .custom<number[]>(() => true)
+  .meta({
+    override: { type: "array", items: { type: "number" }, description: "Finite numbers" },
+  })
   .superRefine((value: unknown, ctx) => {
     if (!Array.isArray(value)) {
       ctx.addIssue({ code: "custom", message: "expected an array of numbers" });
@@ -78,19 +82,29 @@ export const upsertBody = z.strictObject({
 });
 
 /** A metadata filter (see `src/domain/filter.ts`); a problem names its path into the filter. */
-const filterSchema = z.unknown().transform((value, ctx) => {
-  const parsed = parseFilter(value);
-  if ("problem" in parsed) {
-    ctx.issues.push({
-      code: "custom",
-      message: parsed.problem.message,
-      path: [...parsed.problem.path],
-      input: value,
-    });
-    return z.NEVER;
-  }
-  return parsed.filter;
-});
+const filterSchema = z
+  .unknown()
+  .transform((value, ctx) => {
+    const parsed = parseFilter(value);
+    if ("problem" in parsed) {
+      ctx.issues.push({
+        code: "custom",
+        message: parsed.problem.message,
+        path: [...parsed.problem.path],
+        input: value,
+      });
+      return z.NEVER;
+    }
+    return parsed.filter;
+  })
+  .meta({
+    override: {
+      type: "object",
+      description:
+        'Pinecone-style metadata filter: {"key": value}, $eq $ne $in $nin $gt $gte $lt $lte, $and $or',
+      example: { genre: { $in: ["drama", "comedy"] }, year: { $gte: 2000 } },
+    },
+  });
 
 const searchFields = {
   /** One query... */
@@ -145,6 +159,36 @@ function oneQueryForm(
 
 export const searchBody = z.strictObject(searchFields).superRefine(oneQueryForm);
 
+/** A ULID: trial, job and import ids. */
+const ulidSchema = (what: string) =>
+  z.string({ error: "is required" }).regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
+    error: (issue) => `"${String(issue.input)}" is not ${what} (a 26-character ULID)`,
+  });
+
+export const importIdSchema = ulidSchema("an import id");
+
+const importFormat = z.enum(IMPORT_FORMATS, {
+  error: (issue) => `got ${shown(issue.input)}, expected one of ${IMPORT_FORMATS.join(", ")}`,
+});
+
+/** POST /vectors/uploads: where to upload a file for a bulk import. */
+export const createUploadBody = z.strictObject({ format: importFormat });
+
+/** POST /vectors/indexes/{index}/imports: import a file from the service's bucket. */
+export const importBody = z.strictObject({
+  source: z
+    .string({ error: "is required" })
+    .regex(/^s3:\/\/[^/]+\/.+$/, { error: "expected s3://bucket/key" }),
+  format: importFormat,
+  id_prefix: z
+    .string()
+    .max(200, { error: "must be at most 200 characters" })
+    .refine((p) => p === "" || idProblem(p) === null, {
+      error: "ids may not hold control characters or unpaired surrogates",
+    })
+    .default(""),
+});
+
 export const harnessNameSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
   error: (issue) =>
     `"${String(issue.input)}" is not a valid harness name; expected ${INDEX_NAME_PATTERN.source}`,
@@ -193,9 +237,7 @@ export const bestTrialQuery = z.object({
   min_recall: numberInRange(0, 1, { fromQuery: true }).default(0),
 });
 
-export const trialIdSchema = z.string({ error: "is required" }).regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
-  error: (issue) => `"${String(issue.input)}" is not a trial id (a 26-character ULID)`,
-});
+export const trialIdSchema = ulidSchema("a trial id");
 
 export const promoteQuery = z.object({
   promoted_by: z
@@ -238,9 +280,7 @@ export const startAutotuneBody = z.strictObject({
   wait_seconds: numberInRange(0, 25).default(0),
 });
 
-export const jobIdSchema = z.string({ error: "is required" }).regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
-  error: (issue) => `"${String(issue.input)}" is not a job id (a 26-character ULID)`,
-});
+export const jobIdSchema = ulidSchema("a job id");
 
 export const listAutotuneQuery = z.object({
   index_name: indexNameSchema,

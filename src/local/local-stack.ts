@@ -95,7 +95,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
       // The handlers share one services module (one per process, as on Lambda): stop its workers.
       const { services } = await import("../services");
-      await (await import("./local-workflow")).localWorkflow().drain();
+      const workflows = await import("./local-workflow");
+      await workflows.localWorkflow().drain();
+      await workflows.localImports().drain();
       await (await import("./local-tasks")).localTasks().drain();
       await services.close();
       await emulators.stop();

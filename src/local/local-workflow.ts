@@ -8,70 +8,84 @@ import {
   type AutotuneTaskState,
   substitutedDefinition,
 } from "../../infra/autotune-workflow";
-import type { AutotuneInput, WorkflowStarter } from "../app/ports";
+import {
+  IMPORT_DEFINITION,
+  IMPORT_TASKS,
+  type ImportTaskState,
+  substitutedImportDefinition,
+} from "../../infra/import-workflow";
+import type { AutotuneInput, ImportStarter, WorkflowStarter } from "../app/ports";
+import type { ImportInput } from "../domain/import-job";
 import { logger } from "../logger";
 import { REPO_ROOT } from "./repo-root";
 
 type TaskFn = (input: unknown) => Promise<unknown>;
 
 /** Test hook: wraps each task handler (fault injection). */
-export type TaskInterceptor = (state: AutotuneTaskState, handler: TaskFn) => TaskFn;
-
-const FAILED_JOB_ERROR = AUTOTUNE_DEFINITION.States.JobFailed.Error;
-
-/** The same definition the CDK stack deploys, with placeholder ARNs for the local Task states. */
-const definition = substitutedDefinition(
-  (state) => `arn:aws:lambda:us-east-1:000000000000:function:vectord-local-${state}`,
-);
+export type TaskInterceptor<S extends string = AutotuneTaskState> = (
+  state: S,
+  handler: TaskFn,
+) => TaskFn;
 
 /**
- * Runs the autotune workflow in this process with aws-local-stepfunctions, each Task state mapped
- * to the same Lambda handler CDK deploys for it. Map iterations run concurrently; their builds
- * go to the worker-thread pool, so they run in parallel up to the machine's cores.
+ * Runs one of the stack's state machines in this process with aws-local-stepfunctions: the same
+ * definition CDK deploys (placeholder ARNs for its Task states), each Task state mapped to the
+ * same Lambda handler CDK deploys for it. Map iterations run concurrently.
  */
-export class LocalWorkflow implements WorkflowStarter {
+export class LocalStateMachine<S extends string, I extends object> {
   private readonly running = new Map<string, { abort: () => void; done: Promise<unknown> }>();
-  private interceptor: TaskInterceptor | undefined;
+  private interceptor: TaskInterceptor<S> | undefined;
+
+  constructor(
+    private readonly options: {
+      /** What it runs, for log lines ("autotune", "import"). */
+      readonly label: string;
+      readonly definition: unknown;
+      readonly tasks: Record<S, { readonly entry: string }>;
+      /** The Error of its Fail state that ends a job recorded FAILED (expected, not a runner fault). */
+      readonly failedError: string;
+      readonly idOf: (input: I) => string;
+      /** The Task states that invoke a task's function (by default just the state of its name). */
+      readonly statesOf: (task: S) => readonly string[];
+    },
+  ) {}
 
   /** Sets (or clears) the fault-injection hook. */
-  intercept(interceptor: TaskInterceptor | undefined): void {
+  intercept(interceptor: TaskInterceptor<S> | undefined): void {
     this.interceptor = interceptor;
   }
 
-  async start(input: AutotuneInput): Promise<void> {
+  async start(input: I): Promise<void> {
     const handlers: Record<string, TaskFn> = {};
-    for (const [state, spec] of Object.entries(AUTOTUNE_TASKS) as [
-      AutotuneTaskState,
-      { entry: string },
-    ][]) {
+    for (const [state, spec] of Object.entries(this.options.tasks) as [S, { entry: string }][]) {
       const module = (await import(pathToFileURL(resolve(REPO_ROOT, spec.entry)).href)) as {
         handler: TaskFn;
       };
-      handlers[state] = this.interceptor ? this.interceptor(state, module.handler) : module.handler;
+      const handler = this.interceptor ? this.interceptor(state, module.handler) : module.handler;
+      // Every Task state that invokes this task's function (Finish and Failed may share one).
+      for (const name of this.options.statesOf(state)) handlers[name] = handler;
     }
-    const machine = new StateMachine(definition as never);
+    const machine = new StateMachine(this.options.definition as never);
     const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
       noThrowOnAbort: true,
     });
+    const id = this.options.idOf(input);
     const done = execution.result.then(
       () => undefined,
       (err: unknown) => {
         // A job recorded FAILED ends its execution in the Fail state: expected, and the job
         // record says why. Anything else is the runner failing.
         const cause = (err as { cause?: { name?: string } }).cause;
-        if (cause?.name === FAILED_JOB_ERROR) {
-          logger.info("autotune execution ended in its Fail state", { job_id: input.job_id });
+        if (cause?.name === this.options.failedError) {
+          logger.info(`${this.options.label} execution ended in its Fail state`, { id });
         } else {
-          logger.error("local autotune execution failed", {
-            job_id: input.job_id,
-            error: err as Error,
-          });
+          logger.error(`local ${this.options.label} execution failed`, { id, error: err as Error });
         }
       },
     );
-    this.running.set(input.job_id, { abort: execution.abort, done });
-    void done.finally(() => this.running.delete(input.job_id));
+    this.running.set(id, { abort: execution.abort, done });
+    void done.finally(() => this.running.delete(id));
   }
 
   /** Waits for the running executions (they finish their current tasks), for a clean stop. */
@@ -80,10 +94,38 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 }
 
-let instance: LocalWorkflow | undefined;
+/** The local autotune workflow. */
+export type LocalWorkflow = LocalStateMachine<AutotuneTaskState, AutotuneInput> & WorkflowStarter;
 
-/** The process's local workflow runner. */
+let autotune: LocalWorkflow | undefined;
+let imports: (LocalStateMachine<ImportTaskState, ImportInput> & ImportStarter) | undefined;
+
+/** The process's local autotune runner. */
 export function localWorkflow(): LocalWorkflow {
-  instance ??= new LocalWorkflow();
-  return instance;
+  autotune ??= new LocalStateMachine({
+    label: "autotune",
+    definition: substitutedDefinition(
+      (state) => `arn:aws:lambda:us-east-1:000000000000:function:vectord-local-${state}`,
+    ),
+    tasks: AUTOTUNE_TASKS,
+    failedError: AUTOTUNE_DEFINITION.States.JobFailed.Error,
+    idOf: (input: AutotuneInput) => input.job_id,
+    statesOf: (task) => [task],
+  });
+  return autotune;
+}
+
+/** The process's local bulk-import runner. */
+export function localImports(): LocalStateMachine<ImportTaskState, ImportInput> & ImportStarter {
+  imports ??= new LocalStateMachine({
+    label: "import",
+    definition: substitutedImportDefinition(
+      (state) => `arn:aws:lambda:us-east-1:000000000000:function:vectord-local-Import${state}`,
+    ),
+    tasks: IMPORT_TASKS,
+    failedError: IMPORT_DEFINITION.States.ImportFailed.Error,
+    idOf: (input: ImportInput) => input.import_id,
+    statesOf: (task) => (task === "Finish" ? ["Finish", "Failed"] : [task]),
+  });
+  return imports;
 }

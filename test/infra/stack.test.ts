@@ -13,7 +13,16 @@ import {
 import { BACKGROUND_TASKS, type BackgroundTaskName } from "../../infra/background-tasks";
 import { DEFAULT_CONFIG, type StackConfig } from "../../infra/config";
 import { SIGV4_HEADERS } from "../../infra/constructs/api";
-import { ephemeralStorageMb, GRAPH_BUILDING_MEMORY_MB } from "../../infra/function-spec";
+import {
+  ephemeralStorageMb,
+  GRAPH_BUILDING_MEMORY_MB,
+  VECTOR_LOADING_MEMORY_MB,
+} from "../../infra/function-spec";
+import {
+  IMPORT_DEFINITION,
+  IMPORT_TASKS,
+  substitutedImportDefinition,
+} from "../../infra/import-workflow";
 import { DEFAULT_THROTTLE, ROUTES, routeKey } from "../../infra/routes";
 import { TABLES } from "../../infra/tables";
 import { VectordStack } from "../../infra/vectord-stack";
@@ -215,9 +224,16 @@ describe("least privilege", () => {
         )
         .sort();
       expect(touched).toEqual(tables);
-      expect(statements.some((s) => [s.Action].flat().includes("states:StartExecution"))).toBe(
-        spec.access.startsAutotune === true,
-      );
+      const starts = statements
+        .filter((s) => [s.Action].flat().includes("states:StartExecution"))
+        .map((s) => JSON.stringify(s.Resource));
+      const machines = [
+        ...(spec.access.startsAutotune ? [logicalId(stack.workflow.stateMachine as never)] : []),
+        ...(spec.access.startsImport ? [logicalId(stack.imports.stateMachine as never)] : []),
+      ];
+      // Exactly the state machines it starts, each by its own ARN.
+      expect(starts).toHaveLength(machines.length);
+      for (const machine of machines) expect(starts.join()).toContain(machine);
     },
   );
 });
@@ -323,6 +339,7 @@ describe("VectordStack", () => {
     );
     expect(expiring).toEqual([
       expect.objectContaining({ Prefix: "_hnsw_snapshots/", ExpirationInDays: 14 }),
+      expect.objectContaining({ Prefix: "uploads/", ExpirationInDays: 3 }),
     ]);
     template.hasResourceProperties("AWS::S3::BucketPolicy", {
       PolicyDocument: {
@@ -363,8 +380,7 @@ describe("functions", () => {
 
 describe("autotune workflow", () => {
   const machine = () =>
-    (Object.values(template.findResources("AWS::StepFunctions::StateMachine"))[0] as any)
-      .Properties;
+    template.toJSON().Resources[logicalId(stack.workflow.stateMachine)].Properties;
 
   it("is a valid Amazon States Language definition, as deployed and as run locally", () => {
     const local = substitutedDefinition(
@@ -431,7 +447,8 @@ describe("autotune workflow", () => {
 describe("monitoring", () => {
   it("alarms on API 5xx rate, every function's faults and failed executions, to one SNS topic", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")) as any[];
-    expect(alarms).toHaveLength(1 + 1 + ALL_FUNCTIONS.length);
+    // The API, the autotune and import workflows, and every function.
+    expect(alarms).toHaveLength(1 + 2 + ALL_FUNCTIONS.length);
     const topicId = logicalId(stack.monitoring.topic);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     const metricNames = alarms.flatMap((a) =>
@@ -450,5 +467,43 @@ describe("monitoring", () => {
     );
     template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
     template.hasOutput("AlarmTopicArn", {});
+  });
+});
+
+describe("bulk import", () => {
+  const fnId = (id: string) => logicalId(stack.functions[id]?.fn as never);
+  it("deploys the import workflow: Plan, a Map of chunks 4 at a time, Finish, with its task functions", () => {
+    const valid = aslValidator(
+      substitutedImportDefinition((s) => `arn:aws:lambda:us-east-1:000000000000:function:${s}`),
+    );
+    expect(valid.errorsText()).toBe("");
+    const props = template.toJSON().Resources[logicalId(stack.imports.stateMachine)].Properties;
+    expect(JSON.parse(props.DefinitionString)).toEqual(IMPORT_DEFINITION);
+    const definition = JSON.stringify(props.DefinitionSubstitutions);
+    for (const task of Object.values(IMPORT_TASKS)) {
+      expect(definition).toContain(fnId(task.id));
+    }
+    expect(IMPORT_DEFINITION.States.Chunks.MaxConcurrency).toBe(4);
+    const chunk = template.toJSON().Resources[fnId(IMPORT_TASKS.Chunk.id)];
+    expect(chunk.Properties.MemorySize).toBe(VECTOR_LOADING_MEMORY_MB);
+  });
+
+  it("lets uploads be written only under uploads/, read by the import, and expire after 3 days", () => {
+    const writes = dataStatements("CreateUpload");
+    expect(JSON.stringify(writes)).toContain("/uploads/*");
+    expect([...new Set(writes.flatMap((s) => [s.Action].flat()))].sort()).toEqual([
+      "s3:AbortMultipartUpload",
+      "s3:PutObject",
+    ]);
+    const chunkReads = dataStatements("ImportChunk").filter((s) =>
+      JSON.stringify(s.Resource).includes("/uploads/"),
+    );
+    expect(chunkReads.flatMap((s) => [s.Action].flat())).toEqual(["s3:GetObject"]);
+    const rules = template.toJSON().Resources[bucketId()].Properties.LifecycleConfiguration.Rules;
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: "uploads/", ExpirationInDays: 3, Status: "Enabled" }),
+      ]),
+    );
   });
 });

@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_FUNCTIONS } from "../../infra/all-functions";
 import { AUTOTUNE_TASKS, SCHEDULE } from "../../infra/autotune-workflow";
 import { runtimeFiles } from "../../infra/bundling";
+import { IMPORT_TASKS } from "../../infra/import-workflow";
 import { DEFAULT_ROUTE, ROUTES, type RouteSpec } from "../../infra/routes";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { ensureResources } from "../../src/local/bootstrap";
 import { startEmulators } from "../../src/local/emulators";
 import { localSettings } from "../../src/local/local-stack";
 import { type Clients, createClients, type Settings } from "../../src/wiring";
+import { encodeNpy } from "../support/vector-files";
 import { randomVectors } from "../support/vectors";
 import { apiEvent, TEST_CALLER } from "./api-event";
 import { AwsRecorder } from "./aws-recorder";
@@ -317,6 +319,28 @@ describe("deployed packages", () => {
     answered.add(SCHEDULE.function.id);
 
     expect((await api("RollbackPromotion", index)).status).toBe(200);
+    // Bulk import: a signed upload, then the import workflow's bundled tasks write the rows.
+    const upload = await api("CreateUpload", { body: { format: "npy" } });
+    expect(upload.status).toBe(201);
+    const rows = randomVectors(20, 8, 9).map((v) => v.values);
+    const put = await fetch(upload.body.upload_url, { method: "PUT", body: encodeNpy(rows) });
+    expect(put.status).toBe(200);
+    const started = await api("StartImport", {
+      ...index,
+      body: { source: upload.body.source, format: "npy", id_prefix: "imp-" },
+    });
+    expect(started.status).toBe(202);
+    const importParams = { params: { index: "pkg", import_id: started.body.import_id } };
+    let imported = started.body;
+    for (let i = 0; i < 200 && imported.status === "RUNNING"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      imported = (await api("GetImport", importParams)).body;
+    }
+    expect(imported).toMatchObject({ status: "SUCCEEDED", rows_done: 20 });
+    for (const task of Object.values(IMPORT_TASKS)) answered.add(task.id);
+    expect((await api("GetVector", { params: { index: "pkg", id: "imp-19" } })).status).toBe(200);
+    const openapi = await api("GetOpenApi");
+    expect(Object.keys(openapi.body.paths)).toContain("/vectors/indexes/{index}/imports");
     const missing = await host.call(DEFAULT_ROUTE.id, apiEvent("$default", { path: "/nope" }));
     expect(missing.statusCode).toBe(404);
     expect(JSON.parse(missing.body).error.code).toBe("route_not_found");

@@ -2,53 +2,64 @@ import "../../src/local/promise-with-resolvers";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StateMachine } from "aws-local-stepfunctions";
-import {
-  AUTOTUNE_TASKS,
-  type AutotuneTaskState,
-  substitutedDefinition,
-} from "../../infra/autotune-workflow";
+import { AUTOTUNE_TASKS, substitutedDefinition } from "../../infra/autotune-workflow";
+import { IMPORT_TASKS, substitutedImportDefinition } from "../../infra/import-workflow";
 import type { LambdaHost } from "./lambda-host";
+import { LOCAL_IMPORT_STATE_MACHINE_ARN, LOCAL_STATE_MACHINE_ARN } from "./synthesized";
+
+const functionArn = (id: string) => `arn:aws:lambda:us-east-1:000000000000:function:${id}`;
 
 /**
  * A Step Functions endpoint for the package test: StartExecution (AWS JSON 1.0, as the SDK sends
- * it) runs the deployed definition with aws-local-stepfunctions, each Task state invoking the
- * bundled task function through the {@link LambdaHost}, with Lambda's error shape on failure.
+ * it) runs the deployed definition of the state machine it names (autotune or import) with
+ * aws-local-stepfunctions, each Task state invoking the bundled task function through the
+ * {@link LambdaHost}, with Lambda's error shape on failure.
  */
 export async function startSfnEndpoint(host: LambdaHost) {
   const executions = new Map<string, Promise<unknown>>();
-  const definition = substitutedDefinition(
-    (state) => `arn:aws:lambda:us-east-1:000000000000:function:${AUTOTUNE_TASKS[state].id}`,
-  );
-  const handlers = Object.fromEntries(
-    (Object.keys(AUTOTUNE_TASKS) as AutotuneTaskState[]).map((state) => [
-      state,
-      async (input: unknown) => {
-        const outcome = await host.invoke(AUTOTUNE_TASKS[state].id, input);
-        if (outcome.ok) return outcome.result;
-        const error = new Error(JSON.stringify(outcome.error));
-        error.name = outcome.error.errorType;
-        throw error;
-      },
-    ]),
-  );
+  /** Each machine's definition, and its Task states' handlers by state name. */
+  const machines = new Map([
+    [
+      LOCAL_STATE_MACHINE_ARN,
+      machineOf(
+        substitutedDefinition((state) => functionArn(AUTOTUNE_TASKS[state].id)),
+        Object.values(AUTOTUNE_TASKS).map((t) => t.id),
+        host,
+      ),
+    ],
+    [
+      LOCAL_IMPORT_STATE_MACHINE_ARN,
+      machineOf(
+        substitutedImportDefinition((state) => functionArn(IMPORT_TASKS[state].id)),
+        Object.values(IMPORT_TASKS).map((t) => t.id),
+        host,
+      ),
+    ],
+  ]);
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const target = String(req.headers["x-amz-target"] ?? "");
-    if (target !== "AWSStepFunctions.StartExecution") {
-      res.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
-      res.end(JSON.stringify({ __type: "UnknownOperationException", message: target }));
-      return;
-    }
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as {
       name: string;
       input: string;
+      stateMachineArn: string;
     };
-    const machine = new StateMachine(definition as never);
-    const execution = machine.run(JSON.parse(body.input) as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never },
-      noThrowOnAbort: true,
-    });
+    const machine = machines.get(body.stateMachineArn);
+    if (target !== "AWSStepFunctions.StartExecution" || !machine) {
+      res.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
+      res.end(
+        JSON.stringify({
+          __type: "UnknownOperationException",
+          message: `${target} ${body.stateMachineArn}`,
+        }),
+      );
+      return;
+    }
+    const execution = new StateMachine(machine.definition as never).run(
+      JSON.parse(body.input) as never,
+      { overrides: { taskResourceLocalHandlers: machine.handlers as never }, noThrowOnAbort: true },
+    );
     executions.set(
       body.name,
       execution.result.catch((err: unknown) => err),
@@ -72,4 +83,34 @@ export async function startSfnEndpoint(host: LambdaHost) {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * A definition and a handler for each of its Task states (found by walking the definition, Map
+ * iterations included): the bundled function its Resource names, invoked through the host.
+ */
+function machineOf(definition: unknown, functionIds: readonly string[], host: LambdaHost) {
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  const walk = (
+    states: Record<
+      string,
+      { Type: string; Resource?: string; ItemProcessor?: any; Iterator?: any }
+    >,
+  ) => {
+    for (const [name, state] of Object.entries(states)) {
+      const processor = state.ItemProcessor ?? state.Iterator;
+      if (processor) walk(processor.States);
+      const id = functionIds.find((f) => state.Resource === functionArn(f));
+      if (state.Type !== "Task" || !id) continue;
+      handlers[name] = async (input: unknown) => {
+        const outcome = await host.invoke(id, input);
+        if (outcome.ok) return outcome.result;
+        const error = new Error(JSON.stringify(outcome.error));
+        error.name = outcome.error.errorType;
+        throw error;
+      };
+    }
+  };
+  walk((definition as { States: Record<string, never> }).States);
+  return { definition, handlers };
 }

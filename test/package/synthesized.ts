@@ -6,9 +6,11 @@ import type { Statement } from "./iam-check";
 import { resolveValue } from "./iam-check";
 import type { DeployedFunction } from "./lambda-host";
 
-/** The fake ARN of the state machine the bundles are told to start. */
+/** The fake ARNs of the state machines the bundles are told to start. */
 export const LOCAL_STATE_MACHINE_ARN =
   "arn:aws:states:us-east-1:000000000000:stateMachine:vectord-local";
+export const LOCAL_IMPORT_STATE_MACHINE_ARN =
+  "arn:aws:states:us-east-1:000000000000:stateMachine:vectord-local-import";
 
 /**
  * Synthesizes the stack with real bundling (as `npm run synth` and `cdk deploy` do) into `outdir`,
@@ -36,6 +38,8 @@ export function synthesizeForLocal(outdir: string) {
   }
   const machineId = stack.getLogicalId(stack.workflow.stateMachine.node.defaultChild as never);
   localName.set(machineId, LOCAL_STATE_MACHINE_ARN);
+  const importId = stack.getLogicalId(stack.imports.stateMachine.node.defaultChild as never);
+  localName.set(importId, LOCAL_IMPORT_STATE_MACHINE_ARN);
   // A function's name, locally, is its spec id (what the Lambda endpoint runs).
   for (const [specId, created] of Object.entries(stack.functions)) {
     const id = stack.getLogicalId(created.fn.node.defaultChild as never);

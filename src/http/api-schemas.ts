@@ -1,0 +1,161 @@
+import { z } from "zod";
+import {
+  activateBody,
+  autogenEvalBody,
+  bestTrialQuery,
+  createEvalBody,
+  createUploadBody,
+  harnessNameSchema,
+  importBody,
+  importIdSchema,
+  indexNameSchema,
+  jobIdSchema,
+  listAutotuneQuery,
+  listTrialsQuery,
+  profileIdSchema,
+  profileSearchBody,
+  promoteQuery,
+  putIndexBody,
+  putPolicyBody,
+  putProfileBody,
+  searchBody,
+  startAutotuneBody,
+  trialBody,
+  trialIdSchema,
+  upsertBody,
+  vectorIdSchema,
+} from "./schemas";
+
+/**
+ * What each route of `infra/routes.ts` takes (its path parameters, query and JSON body), keyed by
+ * route id: the schemas the handlers validate with, and the OpenAPI document is generated from.
+ * A test checks that every route has an entry, so the two cannot drift.
+ */
+export interface RouteSchemas {
+  readonly summary: string;
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** 200 (default), 201 or 204; 202 for what starts work that continues. */
+  readonly success?: 200 | 201 | 202 | 204;
+}
+
+const index = z.object({ index: indexNameSchema });
+const harness = z.object({ name: harnessNameSchema });
+const profile = z.object({ id: profileIdSchema });
+
+export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
+  PutIndex: {
+    summary: "Create an index (201), or confirm one of the same dimension and metric (200)",
+    params: index,
+    body: putIndexBody,
+    success: 201,
+  },
+  ListIndexes: { summary: "List the indexes" },
+  GetIndex: {
+    summary: "One index: count, data_version, active generation, maintenance",
+    params: index,
+  },
+  DeleteIndex: { summary: "Delete an index and everything it stored", params: index, success: 204 },
+  UpsertVectors: {
+    summary: "Upsert up to 1,000 vectors (the same id replaces)",
+    params: index,
+    body: upsertBody,
+  },
+  GetVector: {
+    summary: "One vector, with its values and metadata",
+    params: z.object({ index: indexNameSchema, id: vectorIdSchema }),
+  },
+  DeleteVector: {
+    summary: "Delete one vector",
+    params: z.object({ index: indexNameSchema, id: vectorIdSchema }),
+    success: 204,
+  },
+  Search: {
+    summary: "k nearest neighbors of one query or a batch, optionally filtered, strong or eventual",
+    params: index,
+    body: searchBody,
+  },
+  CreateUpload: {
+    summary: "A signed URL to upload a file (npy, fvecs, bvecs) for a bulk import, and its source",
+    body: createUploadBody,
+    success: 201,
+  },
+  StartImport: {
+    summary: "Start a bulk import of a file in the service's bucket (uploads/)",
+    params: index,
+    body: importBody,
+    success: 202,
+  },
+  GetImport: {
+    summary: "An import job and its progress",
+    params: z.object({ index: indexNameSchema, import_id: importIdSchema }),
+  },
+  CreateEval: {
+    summary: "Create a harness from given queries",
+    params: harness,
+    body: createEvalBody,
+    success: 201,
+  },
+  AutogenEval: {
+    summary: "Create a harness of queries picked from the index",
+    params: harness,
+    body: autogenEvalBody,
+    success: 201,
+  },
+  GetEval: { summary: "One harness (without its vectors)", params: harness },
+  RefreshEval: {
+    summary: "Recompute a harness's ground truth for the index's data",
+    params: harness,
+  },
+  RunTrial: {
+    summary: "Build a graph with a config and measure it",
+    body: trialBody,
+    success: 201,
+  },
+  ListTrials: { summary: "An index's trials, newest first", params: index, query: listTrialsQuery },
+  GetTrial: {
+    summary: "One trial",
+    params: z.object({ index: indexNameSchema, trial_id: trialIdSchema }),
+  },
+  BestTrial: {
+    summary: "The best trial above a recall gate",
+    params: index,
+    query: bestTrialQuery,
+  },
+  PromoteTrial: {
+    summary: "Promote a trial of the index",
+    params: z.object({ index: indexNameSchema, trial_id: trialIdSchema }),
+    query: promoteQuery,
+  },
+  RollbackPromotion: { summary: "Roll the promotion back to the previous entry", params: index },
+  GetPromoted: { summary: "The promotion registry of an index", params: index },
+  ActivateIndex: {
+    summary: "Serve the promoted config (or a default) as a new generation",
+    params: index,
+    body: activateBody,
+  },
+  PutProfile: {
+    summary: "Create or replace a search profile",
+    params: profile,
+    body: putProfileBody,
+  },
+  GetProfile: { summary: "One search profile", params: profile },
+  ActivateProfile: { summary: "Activate every index of a profile", params: profile },
+  ProfileSearch: {
+    summary: "Search one index of a profile",
+    params: profile,
+    body: profileSearchBody,
+  },
+  StartAutotune: {
+    summary: "Start an autotune job (max_recall over a grid, or target_recall)",
+    body: startAutotuneBody,
+    success: 202,
+  },
+  ListAutotune: { summary: "An index's autotune jobs, newest first", query: listAutotuneQuery },
+  GetAutotune: { summary: "One autotune job", params: z.object({ job_id: jobIdSchema }) },
+  PutPolicy: { summary: "Set an index's autotune policy", params: index, body: putPolicyBody },
+  GetPolicy: { summary: "An index's autotune policy", params: index },
+  DeletePolicy: { summary: "Remove an index's autotune policy", params: index, success: 204 },
+  GetOpenApi: { summary: "This document" },
+};

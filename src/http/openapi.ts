@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { createDocument, type ZodOpenApiOperationObject } from "zod-openapi";
+import { ROUTES } from "../../infra/routes";
+import { ROUTE_SCHEMAS } from "./api-schemas";
+
+/** The `{"error": {"code", "message"}}` body of every 4xx and 5xx. */
+const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: "Stable machine-readable code, e.g. index_not_found" }),
+      message: z
+        .string()
+        .meta({ description: "What was wrong: what was given, what was expected" }),
+    }),
+  })
+  .meta({ id: "Error" });
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: errorBody } },
+});
+
+const SUCCESS_TEXT = {
+  200: "OK",
+  201: "Created",
+  202: "Accepted: the work continues; poll the resource it names",
+  204: "No content",
+} as const;
+
+/** Every route's operation: its parameters, body and the answers it can give. */
+function operation(routeId: string): ZodOpenApiOperationObject {
+  const spec = ROUTE_SCHEMAS[routeId];
+  if (!spec) throw new Error(`route ${routeId} has no entry in ROUTE_SCHEMAS`);
+  const success = spec.success ?? 200;
+  return {
+    operationId: routeId,
+    summary: spec.summary,
+    requestParams: {
+      ...(spec.params && { path: spec.params }),
+      ...(spec.query && { query: spec.query }),
+    },
+    ...(spec.body && {
+      requestBody: { required: true, content: { "application/json": { schema: spec.body } } },
+    }),
+    responses: {
+      [success]:
+        success === 204
+          ? { description: SUCCESS_TEXT[204] }
+          : {
+              description: SUCCESS_TEXT[success],
+              content: { "application/json": { schema: z.looseObject({}) } },
+            },
+      "400": errorResponse("Bad input: the message names the field and the rule"),
+      "404": errorResponse("Not found: the message names what"),
+      "409": errorResponse("Conflict with the current state: the message says why"),
+      "503": errorResponse("A transient fault of a store: retry after Retry-After seconds"),
+    },
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of the API, generated from the route table (`infra/routes.ts`) and
+ * the zod schemas the handlers validate with (`ROUTE_SCHEMAS`): it cannot drift from either.
+ * `npm run openapi` writes it to `openapi.json`; `GET /openapi.json` serves it.
+ */
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
+  for (const route of ROUTES) {
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, ZodOpenApiOperationObject>)[route.method.toLowerCase()] =
+      operation(route.id);
+  }
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "vectord",
+      version: "1",
+      description:
+        "Vector indexes whose HNSW parameters tune themselves. Deployed, every request is signed " +
+        "with SigV4 (service execute-api); the local stack checks no signatures.",
+    },
+    paths,
+    components: {
+      securitySchemes: { sigv4: { type: "apiKey", name: "Authorization", in: "header" } },
+    },
+    security: [{ sigv4: [] }],
+  });
+}
