@@ -22,7 +22,11 @@ export type FailpointName =
   /** Autotune: a build group's trials are in the journal. */
   | "autotune.group-built"
   /** Autotune: Decide is about to promote. */
-  | "autotune.deciding";
+  | "autotune.deciding"
+  /** Import: a chunk's segment is in the catalog; the job does not count it yet. */
+  | "import.chunk-committed"
+  /** CLI import: a batch is applied and in the checkpoint. */
+  | "cli.import.batch-applied";
 
 /** Armed points: the hit that stops, and the hits so far. */
 let armed: Map<string, { at: number; hits: number }> | undefined;

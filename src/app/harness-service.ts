@@ -47,13 +47,21 @@ export class HarnessService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** A harness from given queries. */
+  /**
+   * A harness from given queries. Its ground truth is computed exactly, unless every query gives
+   * its `neighbors` (ids of the index, nearest first, at least k: for example a benchmark file's
+   * own ground truth), which are then taken as given. A refresh always recomputes it exactly.
+   */
   async create(
     name: string,
     request: {
       indexName: string;
       k: number;
-      queries: readonly { id?: string | undefined; vector: readonly number[] }[];
+      queries: readonly {
+        id?: string | undefined;
+        vector: readonly number[];
+        neighbors?: readonly string[] | undefined;
+      }[];
     },
   ): Promise<Harness> {
     const record = await this.vectors.getIndex(request.indexName);
@@ -80,13 +88,16 @@ export class HarnessService {
       return { id, sourceId: null };
     });
     const loaded = await this.vectors.load(record);
-    return this.computeAndSave(name, record, loaded, {
+    const parts = {
       k: request.k,
       queries,
       vectors,
-      origin: { kind: "given" },
+      origin: { kind: "given" } as const,
       createdAt: this.now().toISOString(),
-    });
+    };
+    const given = givenNeighbors(request.queries, request.k, loaded);
+    if (!given) return this.computeAndSave(name, record, loaded, parts);
+    return this.save(name, record, { ...parts, groundTruth: given });
   }
 
   /**
@@ -180,6 +191,14 @@ export class HarnessService {
       }
       return ids;
     });
+    return this.save(name, record, { ...parts, groundTruth });
+  }
+
+  private async save(
+    name: string,
+    record: IndexRecord,
+    parts: Pick<Harness, "k" | "queries" | "vectors" | "origin" | "createdAt" | "groundTruth">,
+  ): Promise<Harness> {
     const harness: Harness = {
       ...parts,
       name,
@@ -187,13 +206,42 @@ export class HarnessService {
       indexUid: record.uid,
       dimension: record.dimension,
       metric: record.metric,
-      groundTruth,
       dataVersion: record.dataVersion,
       refreshedAt: this.now().toISOString(),
     };
     await this.store.save(harness);
     return harness;
   }
+}
+
+/**
+ * The ground truth the queries give (each one's first k `neighbors`), or undefined when none
+ * gives any. Every query must give at least k ids, each a vector of the index.
+ */
+function givenNeighbors(
+  queries: readonly { neighbors?: readonly string[] | undefined }[],
+  k: number,
+  loaded: LoadedIndex,
+): string[][] | undefined {
+  if (queries.every((q) => q.neighbors === undefined)) return undefined;
+  return queries.map((q, i) => {
+    const neighbors = q.neighbors;
+    if (!neighbors || neighbors.length < k) {
+      throw new ValidationError(
+        `queries[${i}].neighbors: got ${neighbors?.length ?? "none"}, expected at least k=${k} ids ` +
+          "(give neighbors for every query, or for none)",
+      );
+    }
+    const truth = neighbors.slice(0, k);
+    truth.forEach((id, j) => {
+      if (!loaded.rowOf.has(id)) {
+        throw new ValidationError(
+          `queries[${i}].neighbors[${j}]: "${id}" is not a vector of the index`,
+        );
+      }
+    });
+    return truth;
+  });
 }
 
 /** Harness queries as rows, each with the index row of its source (or -1) to leave out. */

@@ -9,6 +9,7 @@ import {
   type RowLayout,
   rowRange,
 } from "../domain/vector-files";
+import { failpoint } from "../failpoints";
 import type { BlobStore, ImportStore } from "./ports";
 import type { VectorStore } from "./vector-store";
 
@@ -78,6 +79,7 @@ export class ImportTasks {
       importId(input.id_prefix, chunk.from + i),
     );
     await this.deps.vectors.importRows(input.index_name, input.index_uid, ids, values, chunk.from);
+    await failpoint("import.chunk-committed");
     await this.deps.imports.chunkDone(input.import_id, ids.length);
     return { rows: ids.length };
   }

@@ -1331,6 +1331,7 @@ export interface operations {
                         id?: string;
                         /** @description Finite numbers */
                         vector: number[];
+                        neighbors?: string[];
                     }[];
                 };
             };

@@ -204,6 +204,11 @@ export const createEvalBody = z.strictObject({
       z.strictObject({
         id: vectorIdSchema.optional(),
         vector: finiteNumbers,
+        /** Ground truth given: ids of the index, nearest first (at least k). */
+        neighbors: z
+          .array(vectorIdSchema, { error: "expected an array of vector ids" })
+          .max(MAX_HARNESS_K, { error: `must hold at most ${MAX_HARNESS_K} ids` })
+          .optional(),
       }),
       { error: "expected an array of queries" },
     )

@@ -1,0 +1,308 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT } from "../../src/cli/output";
+import { exactNeighbors, vectord } from "../support/cli";
+import { useLocalStack } from "../support/stacks";
+import { encodeNpy, encodeVecs } from "../support/vector-files";
+import { randomVectors } from "../support/vectors";
+
+// The `vectord` bin against the local stack, each command in its own process.
+
+const env = useLocalStack();
+const api = env.api;
+const dir = mkdtempSync(join(tmpdir(), "vectord-cli-"));
+const cache = join(dir, "cache");
+const cli = (args: string[], until?: RegExp) =>
+  vectord(["--endpoint", env.stack.url, ...args], {
+    env: {
+      VECTORD_CACHE_DIR: cache,
+      ...(until && { VECTORD_FAILPOINTS: "cli.import.batch-applied@4" }),
+    },
+    ...(until && { until }),
+  });
+const json = (run: { stdout: string }) => JSON.parse(run.stdout);
+const rows = (n: number, d: number, seed: number) => randomVectors(n, d, seed).map((v) => v.values);
+const count = async (index: string) => (await api.get(`/vectors/indexes/${index}`)).body.count;
+
+async function writeHdf5(path: string, train: number[][], test: number[][], k: number) {
+  const h5 = await import("h5wasm/node");
+  await h5.ready;
+  const file = new h5.File(path, "w");
+  const d = train[0]?.length ?? 0;
+  file.create_dataset({
+    name: "train",
+    data: Float32Array.from(train.flat()),
+    shape: [train.length, d],
+    dtype: "<f",
+  });
+  file.create_dataset({
+    name: "test",
+    data: Float32Array.from(test.flat()),
+    shape: [test.length, d],
+    dtype: "<f",
+  });
+  const neighbors = exactNeighbors(train, test, k);
+  file.create_dataset({
+    name: "neighbors",
+    data: Int32Array.from(neighbors.flat()),
+    shape: [test.length, k],
+    dtype: "<i",
+  });
+  file.create_dataset({
+    name: "distances",
+    data: new Float32Array(test.length * k),
+    shape: [test.length, k],
+    dtype: "<f",
+  });
+  file.create_attribute("distance", "euclidean");
+  file.close();
+}
+
+beforeAll(() => {
+  writeFileSync(join(dir, "a.npy"), encodeNpy(rows(300, 8, 1)));
+  writeFileSync(join(dir, "a.fvecs"), encodeVecs(rows(200, 8, 2), "fvecs"));
+  writeFileSync(
+    join(dir, "a.bvecs"),
+    encodeVecs(
+      Array.from({ length: 50 }, (_, r) => [r, 1, 2, 3, 4, 5, 6, 7]),
+      "bvecs",
+    ),
+  );
+  writeFileSync(
+    join(dir, "a.ivecs"),
+    encodeVecs(
+      Array.from({ length: 40 }, (_, r) => [r, -r, 2, 3, 4, 5, 6, 7]),
+      "ivecs",
+    ),
+  );
+  const lines = rows(30, 8, 3).map((values, i) =>
+    JSON.stringify({ id: `doc-${i}`, values, metadata: { i } }),
+  );
+  writeFileSync(join(dir, "a.jsonl"), `${lines.join("\n")}\n`);
+  const bad = [...lines];
+  bad[7] = JSON.stringify({ id: "doc-7", values: [1, 2, 3] });
+  writeFileSync(join(dir, "bad.jsonl"), `${bad.join("\n")}\n`);
+  writeFileSync(join(dir, "big.npy"), encodeNpy(rows(2000, 8, 4)));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("vectord CLI", () => {
+  it("answers --help, and a usage error exits 2", async () => {
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/import \[options\] <file>/);
+    expect((await cli(["import"])).code).toBe(EXIT.usage);
+    expect((await cli(["indexes", "create", "x", "--dimension", "zero"])).code).toBe(EXIT.usage);
+  });
+
+  it("creates, lists and deletes indexes; a refusal exits 3 with the service's message", async () => {
+    expect((await cli(["indexes", "create", "cli-a", "--dimension", "8"])).code).toBe(0);
+    const listed = await cli(["--json", "indexes", "list"]);
+    expect(json(listed).indexes.map((i: { name: string }) => i.name)).toContain("cli-a");
+    const clash = await cli(["indexes", "create", "cli-a", "--dimension", "9"]);
+    expect(clash.code).toBe(EXIT.refused);
+    expect(clash.stderr).toMatch(/409 .*dimension/);
+    expect((await cli(["indexes", "delete", "cli-a"])).code).toBe(0);
+    const gone = await cli(["--json", "indexes", "show", "cli-a"]);
+    expect(gone.code).toBe(EXIT.refused);
+    expect(JSON.parse(gone.stderr).error.code).toBe("index_not_found");
+  });
+
+  it("imports every format: npy, fvecs, bvecs, ivecs, jsonl (with metadata), each row under its id", async () => {
+    expect((await cli(["indexes", "create", "cli-f", "--dimension", "8"])).code).toBe(0);
+    for (const [file, prefix] of [
+      ["a.npy", "n"],
+      ["a.fvecs", "f"],
+      ["a.bvecs", "b"],
+      ["a.ivecs", "i"],
+      ["a.jsonl", ""],
+    ]) {
+      const run = await cli([
+        "--json",
+        "import",
+        join(dir, file as string),
+        "--index",
+        "cli-f",
+        "--id-prefix",
+        prefix as string,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(json(run)).toMatchObject({ index: "cli-f", path: "json" });
+    }
+    expect(await count("cli-f")).toBe(300 + 200 + 50 + 40 + 30);
+    const npy = rows(300, 8, 1);
+    const n17 = (await api.get("/vectors/indexes/cli-f/vectors/n17")).body;
+    expect(Float32Array.from(n17.values)).toEqual(Float32Array.from(npy[17] as number[]));
+    expect((await api.get("/vectors/indexes/cli-f/vectors/b9")).body.values).toEqual([
+      9, 1, 2, 3, 4, 5, 6, 7,
+    ]);
+    expect((await api.get("/vectors/indexes/cli-f/vectors/i5")).body.values).toEqual([
+      5, -5, 2, 3, 4, 5, 6, 7,
+    ]);
+    expect((await api.get("/vectors/indexes/cli-f/vectors/doc-4")).body.metadata).toEqual({ i: 4 });
+    // Running an import again upserts the same ids.
+    expect(
+      (await cli(["import", join(dir, "a.npy"), "--index", "cli-f", "--id-prefix", "n"])).code,
+    ).toBe(0);
+    expect(await count("cli-f")).toBe(620);
+  });
+
+  it("takes large row files through the bucket and an import job (--bulk always)", async () => {
+    const run = await cli([
+      "--json",
+      "import",
+      join(dir, "big.npy"),
+      "--index",
+      "cli-bulk",
+      "--metric",
+      "l2",
+      "--bulk",
+      "always",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(json(run)).toMatchObject({ path: "bulk", rows: 2000 });
+    expect(await count("cli-bulk")).toBe(2000);
+  });
+
+  it("imports an ann-benchmarks HDF5 file and makes a harness of its test set with its own neighbors", async () => {
+    const train = rows(600, 8, 5);
+    const test = rows(25, 8, 6);
+    await writeHdf5(join(dir, "ann.hdf5"), train, test, 10);
+    const run = await cli([
+      "--json",
+      "import",
+      join(dir, "ann.hdf5"),
+      "--index",
+      "cli-h5",
+      "--harness",
+      "cli-h5-h",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(json(run)).toMatchObject({
+      rows: 600,
+      harness: { name: "cli-h5-h", queries: 25, k: 10 },
+    });
+    expect((await api.get("/vectors/indexes/cli-h5")).body.metric).toBe("l2");
+    // The given ground truth is right: an exact trial of it recalls everything.
+    const trial = await cli([
+      "--json",
+      "trial",
+      "--index",
+      "cli-h5",
+      "--harness",
+      "cli-h5-h",
+      "--m",
+      "16",
+      "--ef-construction",
+      "200",
+      "--ef-search",
+      "200",
+    ]);
+    expect(trial.code, trial.stderr).toBe(0);
+    expect(json(trial).metrics.recall_at_k).toBeGreaterThanOrEqual(0.99);
+    const listed = await cli(["--json", "trials", "cli-h5"]);
+    expect(json(listed).trials).toHaveLength(1);
+  });
+
+  it("stops at a bad record naming file and row; batches are whole: those before it applied, none after", async () => {
+    expect((await cli(["indexes", "create", "cli-bad", "--dimension", "8"])).code).toBe(0);
+    const run = await cli([
+      "import",
+      join(dir, "bad.jsonl"),
+      "--index",
+      "cli-bad",
+      "--batch-size",
+      "5",
+      "--concurrency",
+      "1",
+    ]);
+    expect(run.code).toBe(EXIT.refused);
+    expect(run.stderr).toMatch(
+      /bad\.jsonl: row 7: values: got 3 values; the file's first row has 8/,
+    );
+    expect(await count("cli-bad")).toBe(5);
+    expect((await api.get("/vectors/indexes/cli-bad/vectors/doc-5")).status).toBe(404);
+  });
+
+  it("resumes an interrupted import where it stopped", async () => {
+    expect((await cli(["indexes", "create", "cli-resume", "--dimension", "8"])).code).toBe(0);
+    const args = [
+      "--json",
+      "import",
+      join(dir, "big.npy"),
+      "--index",
+      "cli-resume",
+      "--bulk",
+      "never",
+      "--batch-size",
+      "100",
+      "--concurrency",
+      "1",
+    ];
+    const checkpoints = () => readdirSync(join(cache, "imports")).length;
+    const before = checkpoints(); // the bad-record import's, kept for a resume
+    const killed = await cli(args, /FAILPOINT cli\.import\.batch-applied/);
+    expect(killed.code).toBeNull(); // SIGKILL
+    expect(await count("cli-resume")).toBe(400);
+    expect(checkpoints()).toBe(before + 1);
+    const resumed = await cli(args);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(json(resumed)).toMatchObject({ rows: 2000, resumed_batches: 4 });
+    expect(await count("cli-resume")).toBe(2000);
+    expect(checkpoints()).toBe(before);
+  });
+
+  it("searches, tunes with --watch, promotes, rolls back, activates and sets policies", async () => {
+    const q = JSON.stringify(rows(300, 8, 1)[3]);
+    const hit = await cli(["--json", "search", "cli-f", "--vector", q, "-k", "1"]);
+    expect(json(hit).results[0]).toMatchObject({ id: "n3", distance: 0 });
+    expect(
+      (await cli(["harness", "autogen", "cli-f-h", "--index", "cli-f", "--count", "20"])).code,
+    ).toBe(0);
+    const tuned = await cli([
+      "--json",
+      "autotune",
+      "--index",
+      "cli-f",
+      "--harness",
+      "cli-f-h",
+      "--grid",
+      '[{"m":8,"ef_construction":20,"ef_search":10},{"m":8,"ef_construction":40,"ef_search":20}]',
+      "--min-recall",
+      "0",
+      "--watch",
+    ]);
+    expect(tuned.code, tuned.stderr).toBe(0);
+    expect(tuned.stderr).toMatch(/job \w+: SUCCEEDED, round \d+, builds 2\/2/);
+    const job = json(tuned);
+    expect(job).toMatchObject({ status: "SUCCEEDED", promoted: true });
+    const other = job.trials.find((t: { trial_id: string }) => t.trial_id !== job.winner.trial_id);
+    expect((await cli(["promote", "cli-f", other.trial_id, "--note", "from the cli"])).code).toBe(
+      0,
+    );
+    expect((await api.get("/vectors/hnsw/promoted/cli-f")).body.current.trial_id).toBe(
+      other.trial_id,
+    );
+    expect((await cli(["rollback", "cli-f"])).code).toBe(0);
+    expect((await api.get("/vectors/hnsw/promoted/cli-f")).body.current.trial_id).toBe(
+      job.winner.trial_id,
+    );
+    const activated = await cli(["--json", "activate", "cli-f"]);
+    expect(activated.code, activated.stderr).toBe(0);
+    expect((await api.get("/vectors/indexes/cli-f")).body.active.config.ef_search).toBe(
+      job.winner.config.ef_search,
+    );
+    const policy = JSON.stringify({ harness: "cli-f-h", every_minutes: 60 });
+    expect((await cli(["policies", "set", "cli-f", "--policy", policy])).code).toBe(0);
+    expect(json(await cli(["--json", "policies", "get", "cli-f"])).every_minutes).toBe(60);
+    expect((await cli(["policies", "delete", "cli-f"])).code).toBe(0);
+  });
+
+  it("exits 4 when the service cannot be reached", async () => {
+    const run = await vectord(["--endpoint", "http://127.0.0.1:1", "indexes", "list"]);
+    expect(run.code).toBe(EXIT.unavailable);
+    expect(run.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1/);
+  });
+});

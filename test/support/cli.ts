@@ -1,0 +1,47 @@
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { REPO_ROOT } from "../../src/local/repo-root";
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the `vectord` bin (bin/vectord.mjs, as `npx vectord` does) in a child process. With
+ * `until`, kills it with SIGKILL once stderr matches (a failpoint it reached).
+ */
+export function vectord(
+  args: readonly string[],
+  options: { env?: Record<string, string>; until?: RegExp } = {},
+): Promise<CliRun> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [resolve(REPO_ROOT, "bin/vectord.mjs"), ...args], {
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (options.until?.test(stderr)) child.kill("SIGKILL");
+    });
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Exact k nearest rows of each query (l2), nearest first: ground truth for generated files. */
+export function exactNeighbors(train: number[][], queries: number[][], k: number): number[][] {
+  return queries.map((q) =>
+    train
+      .map((row, i) => ({ i, d: row.reduce((s, x, j) => s + (x - (q[j] as number)) ** 2, 0) }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, k)
+      .map((n) => n.i),
+  );
+}
