@@ -8,6 +8,7 @@ import { localTasks } from "../src/local/local-tasks";
 import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
 import { benchFresh } from "./fresh";
+import { benchImport } from "./import";
 import { loadedStack } from "./mnist-stack";
 import { benchSearch } from "./search";
 import { describeSoak, runSoak } from "./soak";
@@ -136,6 +137,7 @@ if (wanted("exact")) benchExactSearch();
 if (wanted("validation")) benchValidation();
 if (wanted("ground-truth")) benchGroundTruth();
 if (wanted("trial")) benchTrial();
+if (wanted("import")) await benchImport();
 const stackBenches = ["autotune", "target-recall", "writes", "fresh", "search"].filter(wanted);
 if (wanted("soak")) {
   // On a stack of its own: the soak measures the service under load, nothing else.

@@ -248,11 +248,11 @@ async function pool<T>(items: T[], size: number, run: (item: T) => Promise<void>
 /** JSON over kept-alive connections; resends once on a connection the server closed idle. */
 function client(baseUrl: string, sockets: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes
   const send = (
     method: string,
     path: string,
     payload?: string,
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes
   ): Promise<{ status: number; body: any }> =>
     new Promise((resolve, reject) => {
       const req = request(

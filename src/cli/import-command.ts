@@ -223,7 +223,7 @@ async function bulkImport(
   const bytes = await fileSize(file);
   const uploadBar = progressBar(options.progress, "bytes uploaded");
   uploadBar?.start(bytes, 0);
-  const stream = createReadStream(file);
+  const stream = createReadStream(file, { highWaterMark: 4 * 1024 * 1024 });
   stream.on("data", (chunk) => uploadBar?.increment(chunk.length));
   const put = await fetch(upload.upload_url, {
     method: "PUT",
