@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
 import { OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { DASHBOARD_FILES } from "../src/http/dashboard-assets";
 import type { FunctionSpec } from "./function-spec";
 import { checkLambdaAddonFile } from "./native-addon";
 
@@ -64,9 +65,8 @@ function copyCommands(inputDir: string, outputDir: string, files: readonly strin
   });
 }
 
-/** NodejsFunction bundling options for one function. */
-export function bundlingFor(spec: FunctionSpec): BundlingOptions {
-  const hnsw = spec.hnsw;
+/** What every function's bundle shares. */
+function baseBundling(): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: BUNDLE_TARGET,
@@ -76,6 +76,30 @@ export function bundlingFor(spec: FunctionSpec): BundlingOptions {
     // Never bundled: the native addon and the pool that loads workers by path (both shipped as
     // files), and the local-only workflow runner (never loaded on AWS).
     externalModules: ["hnswlib-node", "piscina", "aws-local-stepfunctions"],
+  };
+}
+
+/** Copies the dashboard's files into the bundle's `dashboard/` folder. */
+function dashboardHooks(): NonNullable<BundlingOptions["commandHooks"]> {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `mkdir -p ${shellQuote(join(outputDir, "dashboard"))}`,
+      ...Object.entries(DASHBOARD_FILES).map(
+        ([name, { source }]) =>
+          `cp ${shellQuote(join(inputDir, source))} ${shellQuote(join(outputDir, "dashboard", name))}`,
+      ),
+    ],
+  };
+}
+
+/** NodejsFunction bundling options for one function. */
+export function bundlingFor(spec: FunctionSpec): BundlingOptions {
+  const hnsw = spec.hnsw;
+  if (spec.assets === "dashboard") return { ...baseBundling(), commandHooks: dashboardHooks() };
+  return {
+    ...baseBundling(),
     ...(hnsw
       ? {
           commandHooks: {

@@ -64,6 +64,8 @@ export interface FunctionSpec {
    * `build` also builds graphs on worker threads (it ships the worker bundle too).
    */
   readonly hnsw?: "serve" | "build";
+  /** Ships the dashboard's files (`src/http/dashboard-assets.ts`) in its `dashboard/` folder. */
+  readonly assets?: "dashboard";
 }
 
 /** Memory of a function that declares none. */

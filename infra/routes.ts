@@ -157,6 +157,22 @@ export const ROUTES: readonly RouteSpec[] = [
     access: { tables: { imports: ["GetItem"] } },
   },
   {
+    id: "GetDashboard",
+    method: "GET",
+    path: "/",
+    entry: "functions/get-dashboard.ts",
+    access: {},
+    assets: "dashboard",
+  },
+  {
+    id: "GetDashboardAsset",
+    method: "GET",
+    path: "/dashboard/{file}",
+    entry: "functions/get-dashboard.ts",
+    access: {},
+    assets: "dashboard",
+  },
+  {
     id: "GetOpenApi",
     method: "GET",
     path: "/openapi.json",

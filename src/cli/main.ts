@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { LOCAL_ENDPOINT } from "../client/client";
 import { Api } from "./api";
+import { startDashboardProxy } from "./dashboard-proxy";
 import { dataCommands } from "./data-commands";
 import { CliError, consoleOutput, EXIT } from "./output";
 import { tuningCommands } from "./tuning-commands";
@@ -33,6 +34,22 @@ export function program(): Command {
   };
   dataCommands(program, ctx);
   tuningCommands(program, ctx);
+  program
+    .command("dashboard")
+    .description(
+      "serve the dashboard locally; its API calls go to --endpoint, signed with your AWS credentials",
+    )
+    .option("--port <port>", "local port", (v) => Number(v), 8080)
+    .action(async (o: { port: number }) => {
+      const { endpoint, region } = program.opts<{ endpoint: string; region?: string }>();
+      const proxy = await startDashboardProxy({
+        endpoint,
+        port: o.port,
+        ...(region && { region }),
+      });
+      process.stderr.write(`dashboard for ${endpoint} on ${proxy.url} (Ctrl-C to stop)\n`);
+      await new Promise<never>(() => undefined);
+    });
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import createClient from "openapi-fetch";
 import type { paths } from "./api-types";
 import { isLocal, regionOf, signedFetch } from "./signed-fetch";
@@ -15,6 +16,8 @@ export interface ClientOptions {
   readonly sign?: boolean;
   /** The region to sign for (default: from the endpoint's host name, else `AWS_REGION`). */
   readonly region?: string;
+  /** Credentials to sign with (default: the AWS SDK's default chain). */
+  readonly credentials?: AwsCredentialIdentityProvider;
   /** The `fetch` to send unsigned requests with (tests). */
   readonly fetch?: typeof fetch;
 }
@@ -37,7 +40,7 @@ export function vectordClient(options: ClientOptions = {}) {
   return createClient<paths>({
     baseUrl: endpoint,
     fetch: sign
-      ? signedFetch(options.region ?? regionOf(endpoint))
+      ? signedFetch(options.region ?? regionOf(endpoint), options.credentials)
       : (options.fetch ?? ((request: Request) => fetch(request))),
   });
 }

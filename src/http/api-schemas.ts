@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dashboardFileSchema } from "./dashboard-assets";
 import {
   activateBody,
   autogenEvalBody,
@@ -36,6 +37,8 @@ export interface RouteSchemas {
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly body?: z.ZodType;
+  /** What a success answers, when not JSON. */
+  readonly content?: "text/html" | "text/plain";
   /** 200 (default), 201 or 204; 202 for what starts work that continues. */
   readonly success?: 200 | 201 | 202 | 204;
 }
@@ -158,4 +161,10 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   GetPolicy: { summary: "An index's autotune policy", params: index },
   DeletePolicy: { summary: "Remove an index's autotune policy", params: index, success: 204 },
   GetOpenApi: { summary: "This document" },
+  GetDashboard: { summary: "The dashboard (an HTML page)", content: "text/html" },
+  GetDashboardAsset: {
+    summary: "A script or style of the dashboard",
+    params: z.object({ file: dashboardFileSchema }),
+    content: "text/plain",
+  },
 };

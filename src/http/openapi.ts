@@ -46,10 +46,15 @@ function operation(routeId: string): ZodOpenApiOperationObject {
       [success]:
         success === 204
           ? { description: SUCCESS_TEXT[204] }
-          : {
-              description: SUCCESS_TEXT[success],
-              content: { "application/json": { schema: z.looseObject({}) } },
-            },
+          : spec.content
+            ? {
+                description: SUCCESS_TEXT[success],
+                content: { [spec.content]: { schema: z.string() } },
+              }
+            : {
+                description: SUCCESS_TEXT[success],
+                content: { "application/json": { schema: z.looseObject({}) } },
+              },
       "400": errorResponse("Bad input: the message names the field and the rule"),
       "404": errorResponse("Not found: the message names what"),
       "409": errorResponse("Conflict with the current state: the message says why"),

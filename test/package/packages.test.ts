@@ -339,6 +339,17 @@ describe("deployed packages", () => {
     expect(imported).toMatchObject({ status: "SUCCEEDED", rows_done: 20 });
     for (const task of Object.values(IMPORT_TASKS)) answered.add(task.id);
     expect((await api("GetVector", { params: { index: "pkg", id: "imp-19" } })).status).toBe(200);
+    // The dashboard ships in its bundle's dashboard/ folder: the page and uPlot.
+    const page = await host.call("GetDashboard", apiEvent(route("GetDashboard")));
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<script type="module" src="/dashboard/app.js">');
+    const uplot = await host.call(
+      "GetDashboardAsset",
+      apiEvent(route("GetDashboardAsset"), { params: { file: "uPlot.esm.js" } }),
+    );
+    expect(uplot.headers["content-type"]).toMatch(/javascript/);
+    expect(uplot.body).toContain("uPlot");
+    answered.add("GetDashboard").add("GetDashboardAsset");
     const openapi = await api("GetOpenApi");
     expect(Object.keys(openapi.body.paths)).toContain("/vectors/indexes/{index}/imports");
     const missing = await host.call(DEFAULT_ROUTE.id, apiEvent("$default", { path: "/nope" }));

@@ -1,0 +1,83 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { isLocal, regionOf, signedFetch } from "../client/signed-fetch";
+import { type DashboardFile, dashboardAsset, dashboardFileSchema } from "../http/dashboard-assets";
+
+/** Paths the proxy forwards to the API (everything the page calls). */
+const API_PREFIXES = ["/vectors/", "/openapi.json"];
+
+export interface DashboardProxy {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `vectord dashboard`: serves the dashboard's page from this package and forwards the page's API
+ * calls to `endpoint`, signed with SigV4 from the default AWS credential chain when the endpoint
+ * is not this machine: the browser never holds keys. Listens on 127.0.0.1 only.
+ */
+export async function startDashboardProxy(options: {
+  endpoint: string;
+  port?: number;
+  sign?: boolean;
+  region?: string;
+  /** Credentials to sign with (default: the AWS SDK's default chain). */
+  credentials?: AwsCredentialIdentityProvider;
+  fetch?: typeof fetch;
+}): Promise<DashboardProxy> {
+  const endpoint = options.endpoint.replace(/\/+$/, "");
+  const sign = options.sign ?? !isLocal(endpoint);
+  const send: typeof fetch = sign
+    ? signedFetch(options.region ?? regionOf(endpoint), options.credentials)
+    : (options.fetch ?? fetch);
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      res.writeHead(502, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({ error: { code: "bad_gateway", message: `${endpoint}: ${err.message}` } }),
+      );
+    });
+  });
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (req.method === "GET" && (url.pathname === "/" || url.pathname.startsWith("/dashboard/"))) {
+      const name = url.pathname === "/" ? "index.html" : url.pathname.slice("/dashboard/".length);
+      const parsed = dashboardFileSchema.safeParse(name);
+      if (!parsed.success) {
+        res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+        return;
+      }
+      const asset = dashboardAsset(parsed.data as DashboardFile);
+      res
+        .writeHead(200, { "content-type": asset.type, "cache-control": "no-cache" })
+        .end(asset.body);
+      return;
+    }
+    if (!API_PREFIXES.some((p) => url.pathname.startsWith(p))) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = chunks.length ? Buffer.concat(chunks) : undefined;
+    const answer = await send(`${endpoint}${url.pathname}${url.search}`, {
+      method: req.method ?? "GET",
+      headers: body ? { "content-type": "application/json" } : {},
+      ...(body && { body }),
+    });
+    const headers: Record<string, string> = {};
+    const type = answer.headers.get("content-type");
+    if (type) headers["content-type"] = type;
+    res.writeHead(answer.status, headers).end(Buffer.from(await answer.arrayBuffer()));
+  }
+  await new Promise<void>((ok) => server.listen(options.port ?? 0, "127.0.0.1", () => ok()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}

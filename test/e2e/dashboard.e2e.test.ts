@@ -1,0 +1,135 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDashboardProxy } from "../../src/cli/dashboard-proxy";
+import { REPO_ROOT } from "../../src/local/repo-root";
+import { launchChromium } from "../support/browser";
+import { useLocalStack } from "../support/stacks";
+import { randomVectors, upsertAll } from "../support/vectors";
+
+// The dashboard in headless Chromium against the local stack, after a real autotune.
+
+const env = useLocalStack();
+const api = env.api;
+let browser: Browser;
+let page: Page;
+let job: { winner: { trial_id: string }; trials: { trial_id: string }[] };
+
+const current = async () =>
+  (await api.get("/vectors/hnsw/promoted/dash")).body.current.trial_id as string;
+async function until(check: () => Promise<boolean>, what: string) {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  expect((await api.put("/vectors/indexes/dash", { dimension: 8, metric: "l2" })).status).toBe(201);
+  await upsertAll(api, "dash", randomVectors(400, 8, 11));
+  await api.post("/vectors/hnsw/evals/dash-h/autogen", { index_name: "dash", count: 30, k: 10 });
+  const tuned = await api.post("/vectors/hnsw/autotune", {
+    index_name: "dash",
+    harness: "dash-h",
+    min_recall: 0,
+    grid: [
+      { m: 8, ef_construction: 10, ef_search: 10 },
+      { m: 8, ef_construction: 40, ef_search: 20 },
+      { m: 16, ef_construction: 80, ef_search: 40 },
+    ],
+    wait_seconds: 25,
+  });
+  expect(tuned.body.status).toBe("SUCCEEDED");
+  job = tuned.body;
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function openIndex(url: string) {
+  await page.goto(url);
+  await page.getByRole("button", { name: "Show index dash" }).click();
+  await page.waitForSelector(`#trials-plot[data-points="${job.trials.length}"]`);
+}
+
+describe("dashboard", () => {
+  it("loads the trials of a real autotune: one point per trial, the job, the registry", async () => {
+    await openIndex(env.stack.url);
+    expect(await page.locator("#trials tbody tr").count()).toBe(3);
+    expect(await page.locator("#trials-plot canvas").count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator("#jobs tbody").textContent()).toMatch(/SUCCEEDED/);
+    await expect
+      .poll(() => page.locator("#history").textContent())
+      .toContain(`current: ${job.winner.trial_id}`);
+    // Accessible: every control has a name, the policy editor its label.
+    for (const button of await page.locator("button").all()) {
+      expect((await button.getAttribute("aria-label")) ?? (await button.textContent())).not.toBe(
+        "",
+      );
+    }
+    expect(await page.getByLabel(/Policy \(JSON/).count()).toBe(1);
+    if (process.env.VECTORD_SCREENSHOT) {
+      mkdirSync(resolve(REPO_ROOT, "docs"), { recursive: true });
+      const box = await page.locator("#trials-plot").boundingBox();
+      if (box) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4);
+      await page.screenshot({ path: resolve(REPO_ROOT, "docs/dashboard.png"), fullPage: false });
+    }
+  });
+
+  it("promotes a selected trial after confirmation, and rolls back to the previous entry", async () => {
+    const other = job.trials.find((t) => t.trial_id !== job.winner.trial_id)?.trial_id as string;
+    await page.getByText("Trials as a table").click();
+    await page.getByRole("button", { name: `Select trial ${other}` }).click();
+    await expect.poll(() => page.locator("#trial-id").textContent()).toBe(other);
+    await page.getByRole("button", { name: "Promote this trial" }).click();
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await until(async () => (await current()) === other, "the promotion");
+    await expect.poll(() => page.locator("#history").textContent()).toContain(`current: ${other}`);
+
+    // A cancelled action changes nothing.
+    await page.getByRole("button", { name: "Roll back" }).click();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => page.locator("#status").textContent()).toBe("cancelled");
+    expect(await current()).toBe(other);
+
+    await page.getByRole("button", { name: "Roll back" }).click();
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await until(async () => (await current()) === job.winner.trial_id, "the rollback");
+    await expect
+      .poll(() => page.locator("#history").textContent())
+      .toContain(`current: ${job.winner.trial_id}`);
+  });
+
+  it("activates and edits the policy from the page", async () => {
+    await page.getByRole("button", { name: "Activate the promoted config" }).click();
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await until(
+      async () => (await api.get("/vectors/indexes/dash")).body.active !== null,
+      "the activation",
+    );
+    await page
+      .getByLabel(/Policy \(JSON/)
+      .fill(JSON.stringify({ harness: "dash-h", every_minutes: 90 }));
+    await page.getByRole("button", { name: "Save policy" }).click();
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await until(
+      async () => (await api.get("/vectors/hnsw/autotune/policies/dash")).body.every_minutes === 90,
+      "the policy",
+    );
+  });
+
+  it("is the same page through `vectord dashboard`, which forwards the page's API calls", async () => {
+    const proxy = await startDashboardProxy({ endpoint: env.stack.url });
+    try {
+      await openIndex(proxy.url);
+      await expect.poll(() => page.locator("#indexes tbody").textContent()).toMatch(/dash\s*400/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
