@@ -90,6 +90,8 @@ export interface Settings {
   readonly orphanGraceMs?: number;
   /** How long compaction and catch-up tasks hold their leases (default 15 minutes). */
   readonly taskLeaseMs?: number;
+  /** How long a running import may go without progress before it is settled FAILED (30 min). */
+  readonly importStallMs?: number;
   /** Minutes between hourly housekeeping sweeps (0: every scheduled run; default 60). */
   readonly sweepMinutes?: number;
   /**
@@ -108,6 +110,8 @@ export const LEASE_ENV_VAR = "VECTORD_AUTOTUNE_LEASE_SECONDS";
 export const ORPHAN_GRACE_ENV_VAR = "VECTORD_ORPHAN_GRACE_SECONDS";
 /** Environment variable overriding the compaction and catch-up leases (seconds), for tests. */
 export const TASK_LEASE_ENV_VAR = "VECTORD_TASK_LEASE_SECONDS";
+/** Environment variable overriding how long an import may stall (seconds), e.g. for crash tests. */
+export const IMPORT_STALL_ENV_VAR = "VECTORD_IMPORT_STALL_SECONDS";
 /** Environment variable setting the housekeeping period (minutes; 0: every scheduled run). */
 export const SWEEP_MINUTES_ENV_VAR = "VECTORD_SWEEP_MINUTES";
 
@@ -142,6 +146,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   const importStateMachineArn = env[IMPORT_STATE_MACHINE_ENV_VAR];
   const leaseSeconds = Number(env[LEASE_ENV_VAR]);
   const taskLeaseSeconds = Number(env[TASK_LEASE_ENV_VAR]);
+  const importStallSeconds = Number(env[IMPORT_STALL_ENV_VAR]);
   const sweepMinutes =
     env[SWEEP_MINUTES_ENV_VAR] === undefined ? Number.NaN : Number(env[SWEEP_MINUTES_ENV_VAR]);
   const graceSeconds =
@@ -155,6 +160,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(eventualMs >= 0 ? { eventualMs } : {}),
     ...(graceSeconds >= 0 ? { orphanGraceMs: graceSeconds * 1000 } : {}),
     ...(taskLeaseSeconds > 0 ? { taskLeaseMs: taskLeaseSeconds * 1000 } : {}),
+    ...(importStallSeconds > 0 ? { importStallMs: importStallSeconds * 1000 } : {}),
     ...(sweepMinutes >= 0 ? { sweepMinutes } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
@@ -391,6 +397,7 @@ export function createServices(settings: Settings): Services {
       vectors,
       blobs,
       bucket: settings.bucket,
+      ...(settings.importStallMs !== undefined ? { stallMs: settings.importStallMs } : {}),
     }),
     importTasks: new ImportTasks({ imports: importStore, vectors, blobs }),
     housekeeping: new Housekeeping({

@@ -34,16 +34,18 @@ export class DynamoImportStore implements ImportStore {
   }
 
   async planned(importId: string, rows: number, chunks: number): Promise<void> {
-    await this.update(importId, "SET #rows_total = :rows, #chunks_total = :chunks", {
-      ":rows": rows,
-      ":chunks": chunks,
-    });
+    await this.update(
+      importId,
+      "SET #rows_total = :rows, #chunks_total = :chunks, #updated_at = :at",
+      { ":rows": rows, ":chunks": chunks, ":at": new Date().toISOString() },
+    );
   }
 
   async chunkDone(importId: string, rows: number): Promise<void> {
-    await this.update(importId, "ADD #rows_done :rows, #chunks_done :one", {
+    await this.update(importId, "SET #updated_at = :at ADD #rows_done :rows, #chunks_done :one", {
       ":rows": rows,
       ":one": 1,
+      ":at": new Date().toISOString(),
     });
   }
 

@@ -6,6 +6,9 @@ import type { ImportFormat, ImportJob } from "../domain/import-job";
 import type { BlobStore, ImportStarter, ImportStore } from "./ports";
 import type { VectorStore } from "./vector-store";
 
+/** How long a running import may go without progress before a read settles it FAILED. */
+export const DEFAULT_IMPORT_STALL_MS = 30 * 60 * 1000;
+
 /** How long an upload URL is valid. */
 export const UPLOAD_URL_SECONDS = 3600;
 
@@ -16,6 +19,12 @@ export interface ImportServiceDeps {
   readonly blobs: BlobStore;
   /** The service's bucket: imports read only from its `uploads/` area. */
   readonly bucket: string;
+  /**
+   * A running job whose last progress is older than this is settled FAILED when read (default
+   * {@link DEFAULT_IMPORT_STALL_MS}: longer than a chunk's timeout and retries): its workflow was
+   * stopped, for example by a crash of the local stack.
+   */
+  readonly stallMs?: number;
   readonly now?: () => Date;
 }
 
@@ -65,6 +74,7 @@ export class ImportService {
       chunks_done: 0,
       started_by: caller,
       started_at: (this.deps.now?.() ?? new Date()).toISOString(),
+      updated_at: (this.deps.now?.() ?? new Date()).toISOString(),
       finished_at: null,
       error: null,
     };
@@ -85,6 +95,18 @@ export class ImportService {
     const job = await this.deps.imports.get(importId);
     if (!job || job.index_name !== indexName) {
       throw new NotFoundError("import_not_found", `index "${indexName}" has no import ${importId}`);
+    }
+    const now = this.deps.now?.() ?? new Date();
+    const stallMs = this.deps.stallMs ?? DEFAULT_IMPORT_STALL_MS;
+    const last = Date.parse(job.updated_at ?? job.started_at);
+    if (job.status === "RUNNING" && now.getTime() - last > stallMs) {
+      const settled = await this.deps.imports.finish(
+        importId,
+        "FAILED",
+        `no progress for ${Math.round(stallMs / 1000)} s: the import was interrupted; run it again (committed rows are upserted again under the same ids)`,
+        now.toISOString(),
+      );
+      return settled ?? job;
     }
     return job;
   }

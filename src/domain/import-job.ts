@@ -24,6 +24,8 @@ export interface ImportJob {
   readonly chunks_done: number;
   readonly started_by: string;
   readonly started_at: string;
+  /** When it last made progress (planned, or a chunk committed). */
+  readonly updated_at: string;
   readonly finished_at: string | null;
   /** Why it failed. */
   readonly error: string | null;

@@ -8,6 +8,7 @@ import { createClients } from "../../src/wiring";
 import type { Client } from "../support/http";
 import type { ServerProcess } from "../support/server-process";
 import { useServerProcesses } from "../support/stacks";
+import { encodeNpy } from "../support/vector-files";
 import { randomVectors } from "../support/vectors";
 
 // Jepsen-style: the local stack runs as a child process and is killed with SIGKILL at chosen
@@ -23,6 +24,7 @@ const RECOVERY_ENV = {
   VECTORD_ORPHAN_GRACE_SECONDS: "2",
   VECTORD_TASK_LEASE_SECONDS: "2",
   VECTORD_AUTOTUNE_LEASE_SECONDS: "2",
+  VECTORD_IMPORT_STALL_SECONDS: "2",
 };
 
 /** Starts the stack armed to stop at `point`, runs `setup`, then `trigger`, and kills it there. */
@@ -210,7 +212,10 @@ describe("crash during an activation or a catch-up", () => {
       "activation.generation-written@2",
       async (api) => {
         await createIndex(api, "act", { catch_up_fraction: 1 });
+        // 40 in the graph, then 20 pending: under the catch-up threshold (100% of the graph), so
+        // no catch-up races the activation that is killed.
         await upsert(api, "act", batch(0));
+        await upsert(api, "act", batch(2));
         expect((await api.post("/vectors/hnsw/activate/act", {})).status).toBe(200);
         await upsert(api, "act", batch(1));
       },
@@ -312,4 +317,53 @@ describe("crash during an autotune", () => {
       await server.stop();
     });
   }
+});
+
+describe("crash during an import", () => {
+  it("keeps the committed chunk whole, settles the job FAILED, and a re-run completes it", async () => {
+    const rows = randomVectors(100, 4, 21).map((r) => r.values);
+    let source = "";
+    let importId = "";
+    await crashAt(
+      "import.chunk-committed",
+      async (api) => {
+        await createIndex(api, "imp");
+        const upload = await api.post("/vectors/uploads", { format: "npy" });
+        const put = await fetch(upload.body.upload_url, { method: "PUT", body: encodeNpy(rows) });
+        expect(put.status).toBe(200);
+        source = upload.body.source;
+      },
+      async (api) => {
+        const res = await api.post("/vectors/indexes/imp/imports", { source, format: "npy" });
+        importId = res.body.import_id;
+      },
+    );
+    expect(importId).not.toBe("");
+    const { server, api } = await restart();
+    // The chunk's segment is in the catalog: all its rows, never some.
+    expect((await api.get("/vectors/indexes/imp")).body.count).toBe(100);
+    await expect
+      .poll(async () => (await api.get(`/vectors/indexes/imp/imports/${importId}`)).body, {
+        timeout: 20_000,
+      })
+      .toMatchObject({
+        status: "FAILED",
+        error: expect.stringMatching(/interrupted; run it again/),
+      });
+    const again = await api.post("/vectors/indexes/imp/imports", { source, format: "npy" });
+    expect(again.status).toBe(202);
+    await expect
+      .poll(
+        async () =>
+          (await api.get(`/vectors/indexes/imp/imports/${again.body.import_id}`)).body.status,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe("SUCCEEDED");
+    expect((await api.get("/vectors/indexes/imp")).body.count).toBe(100);
+    const got = (await api.get("/vectors/indexes/imp/vectors/57")).body.values;
+    expect(Float32Array.from(got)).toEqual(Float32Array.from(rows[57] as number[]));
+    await server.stop();
+  });
 });

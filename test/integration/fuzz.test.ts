@@ -3,7 +3,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES, type RouteSpec } from "../../infra/routes";
-import { TABLES, type TableKey } from "../../infra/tables";
+import { LOCAL_BUCKET_NAME, TABLES, type TableKey } from "../../infra/tables";
 import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
@@ -71,6 +71,15 @@ const TEMPLATES: Record<
   PutPolicy: { params: { index: "fz" }, body: { harness: "fz-h", every_minutes: 60 } },
   GetPolicy: { params: { index: "fz" } },
   DeletePolicy: { params: { index: "fz" } },
+  CreateUpload: { params: {}, body: { format: "npy" } },
+  StartImport: {
+    params: { index: "fz" },
+    body: { source: `s3://${LOCAL_BUCKET_NAME}/uploads/fz.npy`, format: "npy", id_prefix: "i" },
+  },
+  GetImport: { params: { index: "fz", import_id: TRIAL_ID } },
+  GetOpenApi: { params: {} },
+  GetDashboard: { params: {} },
+  GetDashboardAsset: { params: { file: "app.js" } },
 };
 
 /** Values every path parameter's schema refuses (percent-encoded as they go in a path). */
@@ -83,7 +92,7 @@ const BAD_PARAM: Record<string, string[]> = {
 const paramKind = (route: RouteSpec, param: string) =>
   param === "id" && route.path.includes("/vectors/{id}")
     ? "id"
-    : param === "trial_id" || param === "job_id"
+    : param === "trial_id" || param === "job_id" || param === "import_id"
       ? "ulid"
       : "name";
 
@@ -160,6 +169,12 @@ const FIELDS: Record<string, [string, unknown[]][]> = {
     ["min_recall", [2, -1, "x"]],
     ["grid", [[], "x", Array(51).fill({ ef_construction: 40, ef_search: 20, m: 8 })]],
     ["strategy", ["best", 1]],
+  ],
+  CreateUpload: [["format", ["csv", "NPY", 1, null]]],
+  StartImport: [
+    ["source", ["http://x/y.npy", "s3://", "s3://bucket", 5, ""]],
+    ["format", ["csv", 1]],
+    ["id_prefix", ["\u0000", "nl\n", 5, "x".repeat(201)]],
   ],
   PutPolicy: [
     ["harness", ["BAD"]],

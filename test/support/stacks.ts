@@ -42,6 +42,8 @@ export function useServerProcesses(name: string): {
   });
   return {
     async start(env: Record<string, string> = {}) {
+      // One process owns the directory: one a failed test left running is stopped first.
+      for (const running of servers) await running.stop();
       const server = await startServerProcess(dataDir, env);
       servers.push(server);
       return { server, api: client(server.url) };
