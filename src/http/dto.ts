@@ -4,6 +4,7 @@ import type { Job } from "../domain/autotune";
 import type { IndexRecord } from "../domain/index-record";
 import { maintenanceOf } from "../domain/maintenance";
 import type { PromotionEntry, PromotionRecord } from "../domain/promotion";
+import { pendingEstimate } from "../domain/tail";
 import type { Trial } from "../domain/trial";
 
 /** IndexInfo as the API returns it (snake_case). */
@@ -24,6 +25,8 @@ export function toIndexInfo(record: IndexRecord) {
           activated_at: record.active.activated_at,
           labels: record.active.labels ?? null,
           deleted_labels: record.active.deleted_labels ?? 0,
+          /** Writes (upserts and deletes) not in the graph yet, estimated from the catalog. */
+          pending_writes: pendingEstimate(record.segments, record.active.data_version),
         }
       : null,
     maintenance: maintenanceOf(record),
