@@ -1,5 +1,3 @@
-import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
 import { MAX_UPSERT_BATCH, type Metric } from "../domain/metric";
 import type { RowFormat } from "../domain/vector-files";
 import { failpoint } from "../failpoints";
@@ -17,6 +15,7 @@ import {
   type VectorRecord,
   type VectorSource,
 } from "./readers";
+import { putFile } from "./upload";
 
 /** Files of these formats at least this big go through the bucket and a bulk import job. */
 export const BULK_MIN_BYTES = 8 * 1024 * 1024;
@@ -223,20 +222,15 @@ async function bulkImport(
   const bytes = await fileSize(file);
   const uploadBar = progressBar(options.progress, "bytes uploaded");
   uploadBar?.start(bytes, 0);
-  const stream = createReadStream(file, { highWaterMark: 4 * 1024 * 1024 });
-  stream.on("data", (chunk) => uploadBar?.increment(chunk.length));
-  const put = await fetch(upload.upload_url, {
-    method: "PUT",
-    body: Readable.toWeb(stream) as ReadableStream,
-    headers: { "content-length": String(bytes) },
-    duplex: "half",
-  } as RequestInit).catch((err: Error) => {
-    throw new CliError(`upload of ${source.name} failed: ${err.message}`, EXIT.unavailable);
-  });
+  const put = await putFile(upload.upload_url, file, bytes, (n) => uploadBar?.increment(n)).catch(
+    (err: Error) => {
+      throw new CliError(`upload of ${source.name} failed: ${err.message}`, EXIT.unavailable);
+    },
+  );
   uploadBar?.stop();
-  if (!put.ok) {
+  if (put.status !== 200) {
     throw new CliError(
-      `upload of ${source.name} failed: ${put.status} ${await put.text()}`,
+      `upload of ${source.name} failed: ${put.status} ${put.body}`,
       EXIT.unavailable,
     );
   }

@@ -3,10 +3,13 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import dynalite from "dynalite";
-import S3rver from "s3rver";
 
-/** Emulators of DynamoDB (dynalite) and S3 (s3rver), running in this process on 127.0.0.1. */
+/**
+ * Emulators of DynamoDB (dynalite) and S3 (s3rver), running in this process on 127.0.0.1: s3rver
+ * on a worker thread (its hashing and file I/O would otherwise take turns with the handlers).
+ */
 export interface Emulators {
   readonly dynamodbEndpoint: string;
   readonly s3Endpoint: string;
@@ -82,24 +85,37 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   });
   const dynamoPort = (dynamo.address() as AddressInfo).port;
 
-  const s3 = new S3rver({
-    address: HOST,
-    port: options.s3Port ?? 0,
-    directory: s3Dir,
-    silent: true,
-  });
-  const s3Address = (await s3.run()) as AddressInfo;
+  const s3 = await startS3Worker(options.s3Port ?? 0, s3Dir);
 
   return {
     dynamodbEndpoint: `http://${HOST}:${dynamoPort}`,
-    s3Endpoint: `http://${HOST}:${s3Address.port}`,
+    s3Endpoint: `http://${HOST}:${s3.port}`,
     async stop() {
-      await Promise.all([
-        closeServer(dynamo),
-        closeServer((s3 as unknown as { httpServer: Server }).httpServer),
-      ]);
+      await Promise.all([closeServer(dynamo), s3.stop()]);
       if (!persistent) rmSync(s3Dir, { recursive: true, force: true });
       release();
+    },
+  };
+}
+
+/** s3rver on a worker thread (`s3-worker.mjs`): its port, and how to stop it. */
+async function startS3Worker(port: number, directory: string) {
+  const worker = new Worker(new URL("./s3-worker.mjs", import.meta.url), {
+    workerData: { address: HOST, port, directory },
+  });
+  const started = await new Promise<number>((resolve, reject) => {
+    worker.once("message", (m: { port: number }) => resolve(m.port));
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the S3 emulator exited with ${code}`)));
+  });
+  return {
+    port: started,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        worker.once("message", () => resolve());
+        worker.postMessage("stop");
+      });
+      await worker.terminate();
     },
   };
 }
