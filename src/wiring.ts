@@ -31,6 +31,7 @@ import { Compactor } from "./app/compactor";
 import { GenerationBuilder } from "./app/generation-builder";
 import { Generations } from "./app/generations";
 import { GraphCache } from "./app/graph-cache";
+import { GraphFileCache } from "./app/graph-file-cache";
 import { GraphMaintenance } from "./app/graph-maintenance";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
@@ -286,6 +287,8 @@ export interface Services {
   readonly housekeeping: Housekeeping;
   readonly imports: ImportService;
   readonly importTasks: ImportTasks;
+  /** The graph file kept for the next catch-up on this instance. */
+  readonly graphFiles: GraphFileCache;
   readonly maintenance: GraphMaintenance;
   readonly builder: GenerationBuilder;
   readonly tasks: BackgroundTasks;
@@ -329,7 +332,15 @@ export function createServices(settings: Settings): Services {
   const registry = new DynamoPromotionRegistry(clients.doc, settings.tables.promotions);
   const promotions = new PromotionService({ registry, trials, vectors });
   const generations = new Generations({ catalog, blobs });
-  const builder = new GenerationBuilder({ blobs, vectors, segments, runner, generations });
+  const graphFiles = new GraphFileCache();
+  const builder = new GenerationBuilder({
+    blobs,
+    vectors,
+    segments,
+    runner,
+    generations,
+    files: graphFiles,
+  });
   const maintenance = new GraphMaintenance({ vectors, generations, leases, builder, ...taskLease });
   const activation = new ActivationService({ blobs, vectors, promotions, generations, builder });
   const search = new SearchService({
@@ -400,6 +411,7 @@ export function createServices(settings: Settings): Services {
       ...(settings.importStallMs !== undefined ? { stallMs: settings.importStallMs } : {}),
     }),
     importTasks: new ImportTasks({ imports: importStore, vectors, blobs }),
+    graphFiles,
     housekeeping: new Housekeeping({
       vectors,
       tasks,

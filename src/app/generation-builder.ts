@@ -24,6 +24,7 @@ import { maintenanceOf, rebuildDue } from "../domain/maintenance";
 import { tailSince } from "../domain/tail";
 import { recordBuild } from "../telemetry";
 import { type GenerationKeys, type Generations, newGenerationKeys } from "./generations";
+import type { GraphFileCache } from "./graph-file-cache";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore } from "./ports";
 import type { SegmentStore } from "./segment-store";
@@ -55,6 +56,8 @@ export interface GenerationBuilderDeps {
   readonly segments: SegmentStore;
   readonly runner: HnswRunner;
   readonly generations: Generations;
+  /** The last graph file this process wrote, kept for the next catch-up (none: always download). */
+  readonly files?: GraphFileCache;
 }
 
 /**
@@ -142,6 +145,8 @@ export class GenerationBuilder {
   ): Promise<PreparedGeneration> {
     const keys = newGenerationKeys(record);
     const path = join(tmpdir(), `vectord-generation-${randomUUID()}.hnsw`);
+    let kept = false;
+    await this.deps.files?.trim();
     try {
       const built = await this.deps.runner.build({
         rows: plainRows(loaded),
@@ -152,6 +157,7 @@ export class GenerationBuilder {
       recordBuild("activation", built.buildTimeMs);
       const rows = { ...labelsOf(loaded), metadata: loaded.metadata };
       await this.written(keys, rows, path);
+      kept = await this.keep(keys.graphKey, path);
       return {
         keys,
         rows,
@@ -162,8 +168,15 @@ export class GenerationBuilder {
         timeMs: built.buildTimeMs,
       };
     } finally {
-      await rm(path, { force: true });
+      if (!kept) await rm(path, { force: true });
     }
+  }
+
+  /** Hands a written graph file to the cache; whether it took it. */
+  private async keep(key: string, path: string): Promise<boolean> {
+    if (!this.deps.files) return false;
+    await this.deps.files.keep(key, path);
+    return true;
   }
 
   /**
@@ -192,6 +205,7 @@ export class GenerationBuilder {
       return { ...made, method: "copied", timeMs: 0 };
     }
     const outPath = join(tmpdir(), `vectord-catchup-out-${randomUUID()}.hnsw`);
+    let kept = false;
     try {
       const done = await this.deps.runner.catchUp({
         inPath: await graph,
@@ -204,9 +218,10 @@ export class GenerationBuilder {
       });
       recordBuild("catch_up", done.timeMs);
       await this.written(keys, rows, outPath);
+      kept = await this.keep(keys.graphKey, outPath);
       return { ...made, method: "caught_up", timeMs: done.timeMs };
     } finally {
-      await rm(outPath, { force: true });
+      if (!kept) await rm(outPath, { force: true });
     }
   }
 
@@ -239,6 +254,16 @@ export class GenerationBuilder {
     key: string,
     use: (graph: Promise<string>) => Promise<T>,
   ): Promise<T> {
+    // A warm instance may still hold the file (it wrote this generation): no download.
+    const local = this.deps.files?.acquire(key);
+    if (local) {
+      try {
+        return await use(Promise.resolve(local));
+      } finally {
+        await this.deps.files?.release(key);
+      }
+    }
+    await this.deps.files?.trim();
     const path = join(tmpdir(), `vectord-catchup-in-${randomUUID()}.hnsw`);
     const graph = this.deps.blobs.getToFile(key, path).then((found) => {
       if (!found) throw new Error(`graph ${key} of "${record.name}" is missing`);

@@ -343,6 +343,41 @@ describe("catch-up", () => {
   });
 });
 
+describe("the graph file kept on a warm instance", () => {
+  it("lets the next catch-up read the graph this instance wrote instead of downloading it", async () => {
+    const rows = await activeIndex("warm", 200);
+    const store = blobs() as unknown as {
+      getToFile: (key: string, path: string) => Promise<boolean>;
+    };
+    const original = store.getToFile;
+    const downloads: string[] = [];
+    store.getToFile = (key, path) => {
+      downloads.push(key);
+      return original.call(store, key, path);
+    };
+    try {
+      const index = await env.services.vectors.getIndex("warm");
+      // The activation in this process wrote the active graph: it is kept.
+      expect(env.services.graphFiles.keys()).toEqual([index.active?.graph_key]);
+      await upsertAll(api, "warm", randomVectors(20, 8, 77, "w"));
+      expect((await env.services.maintenance.catchUp("warm")).outcome).toBe("caught_up");
+      expect(downloads).toEqual([]);
+      const caughtUp = await env.services.vectors.getIndex("warm");
+      expect(env.services.graphFiles.keys()).toEqual([caughtUp.active?.graph_key]);
+      // Another instance (nothing kept) downloads it.
+      await env.services.graphFiles.clear();
+      await upsertAll(api, "warm", randomVectors(20, 8, 78, "x"));
+      expect((await env.services.maintenance.catchUp("warm")).outcome).toBe("caught_up");
+      expect(downloads).toEqual([caughtUp.active?.graph_key]);
+      // Either way the answers are right.
+      const hit = await search("warm", rows[3]?.values as number[], 1);
+      expect(hit.results[0]?.id).toBe(rows[3]?.id);
+    } finally {
+      store.getToFile = original;
+    }
+  });
+});
+
 describe("activation catches up instead of rebuilding", () => {
   it("catches up the active graph under the same m, ef_construction and seed", async () => {
     await activeIndex("same", 100);
