@@ -64,6 +64,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const routes: BoundRoute[] = await Promise.all(
     ROUTES.map(async (route) => ({ route, handler: await load(route.entry) })),
   );
+  // The workflows' task handlers load, and their definitions validate, before the first job.
+  const workflows = await import("./local-workflow");
+  await Promise.all([workflows.localWorkflow().prepare(), workflows.localImports().prepare()]);
   const server: Server = createLocalServer(routes, await load(DEFAULT_ROUTE.entry), {
     log: options.log,
   });
@@ -95,7 +98,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
       // The handlers share one services module (one per process, as on Lambda): stop its workers.
       const { services } = await import("../services");
-      const workflows = await import("./local-workflow");
       await workflows.localWorkflow().drain();
       await workflows.localImports().drain();
       await (await import("./local-tasks")).localTasks().drain();

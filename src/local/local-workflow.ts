@@ -35,6 +35,7 @@ export type TaskInterceptor<S extends string = AutotuneTaskState> = (
 export class LocalStateMachine<S extends string, I extends object> {
   private readonly running = new Map<string, { abort: () => void; done: Promise<unknown> }>();
   private interceptor: TaskInterceptor<S> | undefined;
+  private prepared: Promise<{ machine: StateMachine; modules: Map<S, TaskFn> }> | undefined;
 
   constructor(
     private readonly options: {
@@ -55,17 +56,33 @@ export class LocalStateMachine<S extends string, I extends object> {
     this.interceptor = interceptor;
   }
 
+  /**
+   * Loads the task handlers and validates the definition, once: the local stack does it at
+   * start, so the first job does not pay for it.
+   */
+  prepare(): Promise<{ machine: StateMachine; modules: Map<S, TaskFn> }> {
+    this.prepared ??= (async () => {
+      const modules = new Map<S, TaskFn>();
+      for (const [state, spec] of Object.entries(this.options.tasks) as [S, { entry: string }][]) {
+        const module = (await import(pathToFileURL(resolve(REPO_ROOT, spec.entry)).href)) as {
+          handler: TaskFn;
+        };
+        modules.set(state, module.handler);
+      }
+      // One StateMachine runs every execution (it validates the definition when constructed).
+      return { machine: new StateMachine(this.options.definition as never), modules };
+    })();
+    return this.prepared;
+  }
+
   async start(input: I): Promise<void> {
+    const { machine, modules } = await this.prepare();
     const handlers: Record<string, TaskFn> = {};
-    for (const [state, spec] of Object.entries(this.options.tasks) as [S, { entry: string }][]) {
-      const module = (await import(pathToFileURL(resolve(REPO_ROOT, spec.entry)).href)) as {
-        handler: TaskFn;
-      };
-      const handler = this.interceptor ? this.interceptor(state, module.handler) : module.handler;
+    for (const [state, module] of modules) {
+      const handler = this.interceptor ? this.interceptor(state, module) : module;
       // Every Task state that invokes this task's function (Finish and Failed may share one).
       for (const name of this.options.statesOf(state)) handlers[name] = handler;
     }
-    const machine = new StateMachine(this.options.definition as never);
     const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
       noThrowOnAbort: true,
