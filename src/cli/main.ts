@@ -2,7 +2,7 @@ import { Command, CommanderError } from "commander";
 import { LOCAL_ENDPOINT } from "../client/client";
 import { Api } from "./api";
 import { startDashboardProxy } from "./dashboard-proxy";
-import { dataCommands } from "./data-commands";
+import { dataCommands, integer } from "./data-commands";
 import { CliError, consoleOutput, EXIT } from "./output";
 import { tuningCommands } from "./tuning-commands";
 
@@ -39,7 +39,7 @@ export function program(): Command {
     .description(
       "serve the dashboard locally; its API calls go to --endpoint, signed with your AWS credentials",
     )
-    .option("--port <port>", "local port", (v) => Number(v), 8080)
+    .option("--port <port>", "local port", integer("--port"), 8080)
     .action(async (o: { port: number }) => {
       const { endpoint, region } = program.opts<{ endpoint: string; region?: string }>();
       const proxy = await startDashboardProxy({
