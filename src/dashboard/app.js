@@ -367,10 +367,11 @@ async function refresh() {
   } catch (err) {
     status(`could not load: ${err.message}`);
   }
-  // Refreshes on its own while a job runs.
+  // Refreshes on its own: every 2 s while a job runs, every 10 s otherwise (a job started
+  // elsewhere shows up).
   const running = state.jobs.some((j) => j.status === "RUNNING");
   document.body.dataset.refreshing = String(running);
-  if (running) timer = setTimeout(refresh, 2000);
+  timer = setTimeout(refresh, running ? 2000 : 10000);
 }
 
 $("#promote").addEventListener("click", () => {

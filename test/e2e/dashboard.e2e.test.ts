@@ -54,7 +54,8 @@ afterAll(async () => {
 async function openIndex(url: string) {
   await page.goto(url);
   await page.getByRole("button", { name: "Show index dash" }).click();
-  await page.waitForSelector(`#trials-plot[data-points="${job.trials.length}"]`);
+  const trials = (await api.get("/vectors/hnsw/trials/dash?limit=200")).body.trials.length;
+  await page.waitForSelector(`#trials-plot[data-points="${trials}"]`);
 }
 
 describe("dashboard", () => {
@@ -62,6 +63,20 @@ describe("dashboard", () => {
     await openIndex(env.stack.url);
     expect(await page.locator("#trials tbody tr").count()).toBe(3);
     expect(await page.locator("#trials-plot canvas").count()).toBeGreaterThan(0);
+    // Hovering the plot shows the nearest trial's config and metrics; clicking selects it.
+    const plot = page.locator("#trials-plot .u-over");
+    const box = await plot.boundingBox();
+    if (!box) throw new Error("no plot area");
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(() => page.locator("#tooltip").isVisible()).toBe(true);
+    const tip = (await page.locator("#tooltip").textContent()) ?? "";
+    expect(tip).toMatch(/m=\d+ ef_construction=\d+ ef_search=\d+/);
+    expect(tip).toMatch(/recall@10 \d\.\d{4}\np50 \d+ µs/);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(() => page.locator("#trial-detail").isVisible()).toBe(true);
+    const detail = JSON.parse((await page.locator("#trial-json").textContent()) ?? "{}");
+    expect(tip).toContain(detail.trial_id);
+    expect(detail.metrics.recall_at_k).toBeTypeOf("number");
     await expect.poll(() => page.locator("#jobs tbody").textContent()).toMatch(/SUCCEEDED/);
     await expect
       .poll(() => page.locator("#history").textContent())
@@ -122,6 +137,19 @@ describe("dashboard", () => {
       "the policy",
     );
   });
+
+  it("follows a job started elsewhere on its own, to its end", async () => {
+    const started = await api.post("/vectors/hnsw/autotune", {
+      index_name: "dash",
+      harness: "dash-h",
+      min_recall: 0,
+      grid: [{ m: 8, ef_construction: 20, ef_search: 10 }],
+      wait_seconds: 0,
+    });
+    expect(started.status).toBe(202);
+    const row = page.locator("#jobs tbody tr", { hasText: started.body.job_id });
+    await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/SUCCEEDED/);
+  }, 40_000);
 
   it("is the same page through `vectord dashboard`, which forwards the page's API calls", async () => {
     const proxy = await startDashboardProxy({ endpoint: env.stack.url });
