@@ -1,3 +1,4 @@
+import { retry, substituted } from "./asl";
 import { type FunctionSpec, GRAPH_BUILDING_MEMORY_MB } from "./function-spec";
 
 /**
@@ -101,26 +102,6 @@ export type AutotuneTaskState = keyof typeof AUTOTUNE_TASKS;
 /** The substitution variable of each task's function ARN in the definition. */
 export function arnVariable(state: AutotuneTaskState): string {
   return `${state}FunctionArn`;
-}
-
-/** Errors worth retrying: Lambda's own transient failures and our `TransientError`. */
-const TRANSIENT_ERRORS = [
-  "TransientError",
-  "Lambda.ServiceException",
-  "Lambda.AWSLambdaException",
-  "Lambda.SdkClientException",
-  "Lambda.TooManyRequestsException",
-];
-
-/** A Retry on transient errors: full-jitter backoff from `intervalSeconds`, `maxAttempts` tries. */
-export function retry(intervalSeconds: number, maxAttempts: number) {
-  return {
-    ErrorEquals: TRANSIENT_ERRORS,
-    IntervalSeconds: intervalSeconds,
-    MaxAttempts: maxAttempts,
-    BackoffRate: 2,
-    JitterStrategy: "FULL",
-  } as const;
 }
 
 /** The Amazon States Language definition, with `${<State>FunctionArn}` placeholders. */
@@ -234,11 +215,7 @@ export const AUTOTUNE_DEFINITION = {
 
 /** The definition with each placeholder replaced by `arnOf(state)`. */
 export function substitutedDefinition(arnOf: (state: AutotuneTaskState) => string): unknown {
-  let text = JSON.stringify(AUTOTUNE_DEFINITION);
-  for (const state of Object.keys(AUTOTUNE_TASKS) as AutotuneTaskState[]) {
-    text = text.replaceAll(`\${${arnVariable(state)}}`, arnOf(state));
-  }
-  return JSON.parse(text);
+  return substituted(AUTOTUNE_DEFINITION, AUTOTUNE_TASKS, arnVariable, arnOf);
 }
 
 /** The scheduled trigger: EventBridge invokes it every few minutes (locally, a timer). */

@@ -1,4 +1,4 @@
-import { retry } from "./autotune-workflow";
+import { retry, substituted } from "./asl";
 import { type FunctionSpec, VECTOR_LOADING_MEMORY_MB } from "./function-spec";
 
 /**
@@ -119,9 +119,5 @@ export const IMPORT_DEFINITION = {
 
 /** The definition with each placeholder replaced by `arnOf(state)`. */
 export function substitutedImportDefinition(arnOf: (state: ImportTaskState) => string): unknown {
-  let text = JSON.stringify(IMPORT_DEFINITION);
-  for (const state of Object.keys(IMPORT_TASKS) as ImportTaskState[]) {
-    text = text.replaceAll(`\${${importArnVariable(state)}}`, arnOf(state));
-  }
-  return JSON.parse(text);
+  return substituted(IMPORT_DEFINITION, IMPORT_TASKS, importArnVariable, arnOf);
 }

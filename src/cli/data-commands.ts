@@ -1,39 +1,9 @@
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { METRICS, type Metric } from "../domain/metric";
-import type { Api } from "./api";
+import { type Context, integer, jsonArg } from "./args";
 import { importFile } from "./import-command";
-import { type Output, table } from "./output";
+import { table } from "./output";
 import { FILE_FORMATS, type FileFormat } from "./readers";
-
-/** What every command gets: the API and where to write. */
-export type Context = () => { api: Api; out: Output };
-
-export const integer =
-  (name: string, min = 0) =>
-  (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(
-        `${name}: got "${value}", expected an integer of at least ${min}`,
-      );
-    }
-    return n;
-  };
-
-export const number = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n))
-    throw new InvalidArgumentError(`${name}: got "${value}", expected a number`);
-  return n;
-};
-
-export const jsonArg = (name: string) => (value: string) => {
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    throw new InvalidArgumentError(`${name}: got "${value}", expected JSON`);
-  }
-};
 
 interface IndexView {
   name: string;

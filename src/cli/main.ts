@@ -1,8 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { LOCAL_ENDPOINT } from "../client/client";
 import { Api } from "./api";
+import { integer } from "./args";
 import { startDashboardProxy } from "./dashboard-proxy";
-import { dataCommands, integer } from "./data-commands";
+import { dataCommands } from "./data-commands";
 import { CliError, consoleOutput, EXIT } from "./output";
 import { tuningCommands } from "./tuning-commands";
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import type { Api } from "./api";
-import { type Context, integer, jsonArg, number } from "./data-commands";
+import { type Context, integer, jsonArg, number } from "./args";
 import { CliError, EXIT, type Output, table } from "./output";
 
 interface TrialView {
