@@ -30,7 +30,9 @@ export class DynamoImportStore implements ImportStore {
     const out = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { import_id: importId }, ConsistentRead: true }),
     );
-    return out.Item as ImportJob | undefined;
+    if (!out.Item) return undefined;
+    const { done_chunks: _, ...job } = out.Item;
+    return job as ImportJob;
   }
 
   async planned(importId: string, rows: number, chunks: number): Promise<void> {
@@ -41,12 +43,20 @@ export class DynamoImportStore implements ImportStore {
     );
   }
 
-  async chunkDone(importId: string, rows: number): Promise<void> {
-    await this.update(importId, "SET #updated_at = :at ADD #rows_done :rows, #chunks_done :one", {
-      ":rows": rows,
-      ":one": 1,
-      ":at": new Date().toISOString(),
-    });
+  async chunkDone(importId: string, first: number, rows: number): Promise<void> {
+    // Counted once: a chunk retried after its commit (its first report lost) is not added again.
+    await this.update(
+      importId,
+      "SET #updated_at = :at ADD #rows_done :rows, #chunks_done :one, #done_chunks :chunk",
+      {
+        ":rows": rows,
+        ":one": 1,
+        ":at": new Date().toISOString(),
+        ":chunk": new Set([first]),
+        ":first": first,
+      },
+      "(attribute_not_exists(#done_chunks) OR NOT contains(#done_chunks, :first))",
+    );
   }
 
   async finish(
@@ -63,17 +73,29 @@ export class DynamoImportStore implements ImportStore {
     return this.get(importId);
   }
 
-  /** An update of a running job; a finished job's record is final (the update is dropped). */
-  private async update(importId: string, expression: string, values: Record<string, unknown>) {
+  /**
+   * An update of a running job (and `condition`, if given); a finished job's record is final
+   * (the update is dropped, as is one whose condition fails).
+   */
+  private async update(
+    importId: string,
+    expression: string,
+    values: Record<string, unknown>,
+    condition?: string,
+  ) {
     const names: Record<string, string> = { "#status": "status" };
-    for (const name of expression.match(/#\w+/g) ?? []) names[name] = name.slice(1);
+    for (const name of `${expression} ${condition ?? ""}`.match(/#\w+/g) ?? []) {
+      names[name] = name.slice(1);
+    }
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { import_id: importId },
           UpdateExpression: expression,
-          ConditionExpression: "#status = :running",
+          ConditionExpression: condition
+            ? `#status = :running AND ${condition}`
+            : "#status = :running",
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ...values, ":running": "RUNNING" },
         }),

@@ -80,7 +80,7 @@ export class ImportTasks {
     );
     await this.deps.vectors.importRows(input.index_name, input.index_uid, ids, values, chunk.from);
     await failpoint("import.chunk-committed");
-    await this.deps.imports.chunkDone(input.import_id, ids.length);
+    await this.deps.imports.chunkDone(input.import_id, chunk.from, ids.length);
     return { rows: ids.length };
   }
 

@@ -231,8 +231,8 @@ export interface ImportStore {
   get(importId: string): Promise<ImportJob | undefined>;
   /** Records the plan's totals. */
   planned(importId: string, rows: number, chunks: number): Promise<void>;
-  /** Adds one committed chunk of `rows` rows. */
-  chunkDone(importId: string, rows: number): Promise<void>;
+  /** Adds the committed chunk that starts at row `first` (`rows` rows), once however often told. */
+  chunkDone(importId: string, first: number, rows: number): Promise<void>;
   /** Ends a running job (a finished one is left as it is); the job as it ends. */
   finish(
     importId: string,

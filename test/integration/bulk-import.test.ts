@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ImportStore } from "../../src/app/ports";
 import { useLocalStack } from "../support/stacks";
 import { encodeNpy, encodeVecs } from "../support/vector-files";
 import { randomVectors } from "../support/vectors";
@@ -95,6 +96,44 @@ describe("bulk import", () => {
     expect(bad.error).toMatch(/row 23/);
     expect(await count("bulk-bad")).toBe(0);
     expect((await api.get("/vectors/indexes/bulk-bad")).body.data_version).toBe(0);
+  });
+
+  it("counts a chunk retried after its commit once", async () => {
+    await createIndex("bulk-retry", 4);
+    const rows = randomVectors(30, 4, 9).map((r) => r.values);
+    const job = await importFile("bulk-retry", "npy", encodeNpy(rows), "r");
+    expect(job).toMatchObject({ status: "SUCCEEDED", rows_done: 30, chunks_done: 1 });
+    // The workflow retries a chunk whose first run committed but never reported (a timeout):
+    // run the same chunk again on a job still running.
+    const tasks = env.services.importTasks;
+    const input = {
+      import_id: "01M8C00000000000000000RTRY",
+      index_name: "bulk-retry",
+      index_uid: job.index_uid as string,
+      source_key: job.source.replace(/^s3:\/\/[^/]+\//, ""),
+      format: "npy" as const,
+      id_prefix: "r",
+    };
+    const store = (env.services.imports as unknown as { deps: { imports: ImportStore } }).deps
+      .imports;
+    await store.create({
+      ...job,
+      ...input,
+      status: "RUNNING",
+      rows_done: 0,
+      chunks_done: 0,
+      source: job.source,
+    });
+    const plan = await tasks.plan(input);
+    const chunk = {
+      ...input,
+      layout: plan.layout,
+      chunk: plan.chunks[0] as { from: number; to: number },
+    };
+    await tasks.chunk(chunk);
+    await tasks.chunk(chunk);
+    expect(await store.get(input.import_id)).toMatchObject({ rows_done: 30, chunks_done: 1 });
+    expect(await count("bulk-retry")).toBe(30);
   });
 
   it("refuses sources outside the service's uploads area and missing uploads", async () => {
