@@ -44,6 +44,21 @@ export class S3BlobStore implements BlobStore {
   }
 
   async putFile(key: string, path: string, contentType: string): Promise<void> {
+    const { size } = await stat(path);
+    if (size <= UPLOAD_PART_BYTES) {
+      // One PUT streamed from disk (no buffering of the whole file first).
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: createReadStream(path),
+          ContentLength: size,
+          ContentType: contentType,
+        }),
+      );
+      bytesWritten += size;
+      return;
+    }
     const upload = new Upload({
       client: this.s3,
       params: {
