@@ -36,3 +36,30 @@ export function substituted<S extends string>(
   }
   return JSON.parse(text);
 }
+
+/**
+ * The Task states of a substituted definition (Map iterations included) by state name, each with
+ * the task whose function its Resource names: several states may invoke one function (an import's
+ * Finish and Failed do).
+ */
+export function taskStates<S extends string>(
+  definition: unknown,
+  arnOf: Record<S, string>,
+): Map<string, S> {
+  const byArn = new Map<string, S>(
+    (Object.entries(arnOf) as [S, string][]).map(([task, arn]) => [arn, task]),
+  );
+  const found = new Map<string, S>();
+  type State = { Type: string; Resource?: string; ItemProcessor?: Machine; Iterator?: Machine };
+  type Machine = { States: Record<string, State> };
+  const walk = ({ States }: Machine) => {
+    for (const [name, state] of Object.entries(States)) {
+      const processor = state.ItemProcessor ?? state.Iterator;
+      if (processor) walk(processor);
+      const task = state.Resource ? byArn.get(state.Resource) : undefined;
+      if (state.Type === "Task" && task) found.set(name, task);
+    }
+  };
+  walk(definition as Machine);
+  return found;
+}

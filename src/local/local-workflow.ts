@@ -2,6 +2,7 @@ import "./promise-with-resolvers";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StateMachine } from "aws-local-stepfunctions";
+import { taskStates } from "../../infra/asl";
 import {
   AUTOTUNE_DEFINITION,
   AUTOTUNE_TASKS,
@@ -21,6 +22,13 @@ import { REPO_ROOT } from "./repo-root";
 
 type TaskFn = (input: unknown) => Promise<unknown>;
 
+/** A machine ready to run: the validated definition, the task handlers, and which states call which. */
+interface Prepared<S extends string> {
+  readonly machine: StateMachine;
+  readonly modules: Map<S, TaskFn>;
+  readonly states: Map<string, S>;
+}
+
 /** Test hook: wraps each task handler (fault injection). */
 export type TaskInterceptor<S extends string = AutotuneTaskState> = (
   state: S,
@@ -35,19 +43,18 @@ export type TaskInterceptor<S extends string = AutotuneTaskState> = (
 export class LocalStateMachine<S extends string, I extends object> {
   private readonly running = new Map<string, { abort: () => void; done: Promise<unknown> }>();
   private interceptor: TaskInterceptor<S> | undefined;
-  private prepared: Promise<{ machine: StateMachine; modules: Map<S, TaskFn> }> | undefined;
+  private prepared: Promise<Prepared<S>> | undefined;
 
   constructor(
     private readonly options: {
       /** What it runs, for log lines ("autotune", "import"). */
       readonly label: string;
-      readonly definition: unknown;
+      /** The definition with each task's function ARN given by `arnOf`. */
+      readonly substitute: (arnOf: (task: S) => string) => unknown;
       readonly tasks: Record<S, { readonly entry: string }>;
       /** The Error of its Fail state that ends a job recorded FAILED (expected, not a runner fault). */
       readonly failedError: string;
       readonly idOf: (input: I) => string;
-      /** The Task states that invoke a task's function (by default just the state of its name). */
-      readonly statesOf: (task: S) => readonly string[];
     },
   ) {}
 
@@ -60,8 +67,16 @@ export class LocalStateMachine<S extends string, I extends object> {
    * Loads the task handlers and validates the definition, once: the local stack does it at
    * start, so the first job does not pay for it.
    */
-  prepare(): Promise<{ machine: StateMachine; modules: Map<S, TaskFn> }> {
+  prepare(): Promise<Prepared<S>> {
     this.prepared ??= (async () => {
+      const arnOf = (task: S) =>
+        `arn:aws:lambda:us-east-1:000000000000:function:vectord-local-${this.options.label}-${task}`;
+      const definition = this.options.substitute(arnOf);
+      const tasks = Object.keys(this.options.tasks) as S[];
+      const states = taskStates(
+        definition,
+        Object.fromEntries(tasks.map((t) => [t, arnOf(t)])) as Record<S, string>,
+      );
       const modules = new Map<S, TaskFn>();
       for (const [state, spec] of Object.entries(this.options.tasks) as [S, { entry: string }][]) {
         const module = (await import(pathToFileURL(resolve(REPO_ROOT, spec.entry)).href)) as {
@@ -70,18 +85,18 @@ export class LocalStateMachine<S extends string, I extends object> {
         modules.set(state, module.handler);
       }
       // One StateMachine runs every execution (it validates the definition when constructed).
-      return { machine: new StateMachine(this.options.definition as never), modules };
+      return { machine: new StateMachine(definition as never), modules, states };
     })();
     return this.prepared;
   }
 
   async start(input: I): Promise<void> {
-    const { machine, modules } = await this.prepare();
+    const { machine, modules, states } = await this.prepare();
     const handlers: Record<string, TaskFn> = {};
-    for (const [state, module] of modules) {
-      const handler = this.interceptor ? this.interceptor(state, module) : module;
-      // Every Task state that invokes this task's function (Finish and Failed may share one).
-      for (const name of this.options.statesOf(state)) handlers[name] = handler;
+    // Every Task state that invokes a task's function (an import's Finish and Failed share one).
+    for (const [name, task] of states) {
+      const module = modules.get(task) as TaskFn;
+      handlers[name] = this.interceptor ? this.interceptor(task, module) : module;
     }
     const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
@@ -121,13 +136,10 @@ let imports: (LocalStateMachine<ImportTaskState, ImportInput> & ImportStarter) |
 export function localWorkflow(): LocalWorkflow {
   autotune ??= new LocalStateMachine({
     label: "autotune",
-    definition: substitutedDefinition(
-      (state) => `arn:aws:lambda:us-east-1:000000000000:function:vectord-local-${state}`,
-    ),
+    substitute: substitutedDefinition,
     tasks: AUTOTUNE_TASKS,
     failedError: AUTOTUNE_DEFINITION.States.JobFailed.Error,
     idOf: (input: AutotuneInput) => input.job_id,
-    statesOf: (task) => [task],
   });
   return autotune;
 }
@@ -136,13 +148,10 @@ export function localWorkflow(): LocalWorkflow {
 export function localImports(): LocalStateMachine<ImportTaskState, ImportInput> & ImportStarter {
   imports ??= new LocalStateMachine({
     label: "import",
-    definition: substitutedImportDefinition(
-      (state) => `arn:aws:lambda:us-east-1:000000000000:function:vectord-local-Import${state}`,
-    ),
+    substitute: substitutedImportDefinition,
     tasks: IMPORT_TASKS,
     failedError: IMPORT_DEFINITION.States.ImportFailed.Error,
     idOf: (input: ImportInput) => input.import_id,
-    statesOf: (task) => (task === "Finish" ? ["Finish", "Failed"] : [task]),
   });
   return imports;
 }

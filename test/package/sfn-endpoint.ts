@@ -2,6 +2,7 @@ import "../../src/local/promise-with-resolvers";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StateMachine } from "aws-local-stepfunctions";
+import { taskStates } from "../../infra/asl";
 import { AUTOTUNE_TASKS, substitutedDefinition } from "../../infra/autotune-workflow";
 import { IMPORT_TASKS, substitutedImportDefinition } from "../../infra/import-workflow";
 import type { LambdaHost } from "./lambda-host";
@@ -86,31 +87,20 @@ export async function startSfnEndpoint(host: LambdaHost) {
 }
 
 /**
- * A definition and a handler for each of its Task states (found by walking the definition, Map
- * iterations included): the bundled function its Resource names, invoked through the host.
+ * A definition and a handler for each of its Task states: the bundled function its Resource
+ * names, invoked through the host.
  */
 function machineOf(definition: unknown, functionIds: readonly string[], host: LambdaHost) {
+  const arnOf = Object.fromEntries(functionIds.map((id) => [id, functionArn(id)]));
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  const walk = (
-    states: Record<
-      string,
-      { Type: string; Resource?: string; ItemProcessor?: any; Iterator?: any }
-    >,
-  ) => {
-    for (const [name, state] of Object.entries(states)) {
-      const processor = state.ItemProcessor ?? state.Iterator;
-      if (processor) walk(processor.States);
-      const id = functionIds.find((f) => state.Resource === functionArn(f));
-      if (state.Type !== "Task" || !id) continue;
-      handlers[name] = async (input: unknown) => {
-        const outcome = await host.invoke(id, input);
-        if (outcome.ok) return outcome.result;
-        const error = new Error(JSON.stringify(outcome.error));
-        error.name = outcome.error.errorType;
-        throw error;
-      };
-    }
-  };
-  walk((definition as { States: Record<string, never> }).States);
+  for (const [name, id] of taskStates(definition, arnOf)) {
+    handlers[name] = async (input: unknown) => {
+      const outcome = await host.invoke(id, input);
+      if (outcome.ok) return outcome.result;
+      const error = new Error(JSON.stringify(outcome.error));
+      error.name = outcome.error.errorType;
+      throw error;
+    };
+  }
   return { definition, handlers };
 }
