@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { isLocal, regionOf, signedFetch } from "../client/signed-fetch";
-import { type DashboardFile, dashboardAsset, dashboardFileSchema } from "../http/dashboard-assets";
+import { fetchFor, type SigningOptions } from "../client/signed-fetch";
+import { dashboardFileSchema, dashboardResponse } from "../http/dashboard-assets";
 
 /** Paths the proxy forwards to the API (everything the page calls). */
 const API_PREFIXES = ["/vectors/", "/openapi.json"];
@@ -17,20 +16,11 @@ export interface DashboardProxy {
  * calls to `endpoint`, signed with SigV4 from the default AWS credential chain when the endpoint
  * is not this machine: the browser never holds keys. Listens on 127.0.0.1 only.
  */
-export async function startDashboardProxy(options: {
-  endpoint: string;
-  port?: number;
-  sign?: boolean;
-  region?: string;
-  /** Credentials to sign with (default: the AWS SDK's default chain). */
-  credentials?: AwsCredentialIdentityProvider;
-  fetch?: typeof fetch;
-}): Promise<DashboardProxy> {
+export async function startDashboardProxy(
+  options: SigningOptions & { endpoint: string; port?: number },
+): Promise<DashboardProxy> {
   const endpoint = options.endpoint.replace(/\/+$/, "");
-  const sign = options.sign ?? !isLocal(endpoint);
-  const send: typeof fetch = sign
-    ? signedFetch(options.region ?? regionOf(endpoint), options.credentials)
-    : (options.fetch ?? fetch);
+  const send = fetchFor(endpoint, options);
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
       res.writeHead(502, { "content-type": "application/json" });
@@ -48,10 +38,8 @@ export async function startDashboardProxy(options: {
         res.writeHead(404, { "content-type": "text/plain" }).end("not found");
         return;
       }
-      const asset = dashboardAsset(parsed.data as DashboardFile);
-      res
-        .writeHead(200, { "content-type": asset.type, "cache-control": "no-cache" })
-        .end(asset.body);
+      const { headers, body } = dashboardResponse(parsed.data);
+      res.writeHead(200, headers).end(body);
       return;
     }
     if (!API_PREFIXES.some((p) => url.pathname.startsWith(p))) {

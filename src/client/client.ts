@@ -1,25 +1,13 @@
-import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import createClient from "openapi-fetch";
 import type { paths } from "./api-types";
-import { isLocal, regionOf, signedFetch } from "./signed-fetch";
+import { fetchFor, type SigningOptions } from "./signed-fetch";
 
 /** Where the local stack (`npm start`) listens by default. */
 export const LOCAL_ENDPOINT = "http://127.0.0.1:3000";
 
-export interface ClientOptions {
+export interface ClientOptions extends SigningOptions {
   /** The API's base URL (default {@link LOCAL_ENDPOINT}). */
   readonly endpoint?: string;
-  /**
-   * Sign requests with SigV4 (default: yes unless the endpoint is this machine). The deployed API
-   * authorizes with IAM; the local stack checks no signatures.
-   */
-  readonly sign?: boolean;
-  /** The region to sign for (default: from the endpoint's host name, else `AWS_REGION`). */
-  readonly region?: string;
-  /** Credentials to sign with (default: the AWS SDK's default chain). */
-  readonly credentials?: AwsCredentialIdentityProvider;
-  /** The `fetch` to send unsigned requests with (tests). */
-  readonly fetch?: typeof fetch;
 }
 
 /**
@@ -36,13 +24,7 @@ export interface ClientOptions {
  */
 export function vectordClient(options: ClientOptions = {}) {
   const endpoint = (options.endpoint ?? LOCAL_ENDPOINT).replace(/\/+$/, "");
-  const sign = options.sign ?? !isLocal(endpoint);
-  return createClient<paths>({
-    baseUrl: endpoint,
-    fetch: sign
-      ? signedFetch(options.region ?? regionOf(endpoint), options.credentials)
-      : (options.fetch ?? ((request: Request) => fetch(request))),
-  });
+  return createClient<paths>({ baseUrl: endpoint, fetch: fetchFor(endpoint, options) });
 }
 
 export type VectordClient = ReturnType<typeof vectordClient>;

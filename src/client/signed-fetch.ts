@@ -60,3 +60,25 @@ export function signedFetch(
     });
   };
 }
+
+/** How a caller of the API sends: signed for a deployed endpoint, plain for the local stack. */
+export interface SigningOptions {
+  /**
+   * Sign requests with SigV4 (default: yes unless the endpoint is this machine). The deployed API
+   * authorizes with IAM; the local stack checks no signatures.
+   */
+  readonly sign?: boolean;
+  /** The region to sign for (default: from the endpoint's host name, else `AWS_REGION`). */
+  readonly region?: string;
+  /** Credentials to sign with (default: the AWS SDK's default chain). */
+  readonly credentials?: AwsCredentialIdentityProvider;
+  /** The `fetch` to send unsigned requests with (tests). */
+  readonly fetch?: typeof fetch;
+}
+
+/** The `fetch` that requests to `endpoint` go through, per {@link SigningOptions}. */
+export function fetchFor(endpoint: string, options: SigningOptions): typeof fetch {
+  const sign = options.sign ?? !isLocal(endpoint);
+  if (sign) return signedFetch(options.region ?? regionOf(endpoint), options.credentials);
+  return options.fetch ?? ((input, init) => fetch(input, init));
+}

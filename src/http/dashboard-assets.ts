@@ -32,7 +32,7 @@ export const dashboardFileSchema = z.enum(Object.keys(DASHBOARD_FILES) as [Dashb
 const cache = new Map<DashboardFile, string>();
 
 /** A dashboard file's text and content type, read once per process. */
-export function dashboardAsset(name: DashboardFile): { body: string; type: string } {
+function dashboardAsset(name: DashboardFile): { body: string; type: string } {
   const spec = DASHBOARD_FILES[name];
   let body = cache.get(name);
   if (body === undefined) {
@@ -49,4 +49,24 @@ function locate(name: DashboardFile): string {
   if (existsSync(bundled)) return bundled;
   // In the repository (local stack, CLI): src/http/ -> the repository root.
   return resolve(here, "../..", DASHBOARD_FILES[name].source);
+}
+
+/** A dashboard file's answer: its text and headers (the page's with its content security policy). */
+export function dashboardResponse(name: DashboardFile): {
+  headers: Record<string, string>;
+  body: string;
+} {
+  const { body, type } = dashboardAsset(name);
+  return {
+    headers: {
+      "content-type": type,
+      "cache-control": "no-cache",
+      "x-content-type-options": "nosniff",
+      ...(name === "index.html" && {
+        "content-security-policy":
+          "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+      }),
+    },
+    body,
+  };
 }
