@@ -1,27 +1,39 @@
-import { rm } from "node:fs/promises";
+import { copyFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
+import type { PreparedGeneration } from "../src/app/generation-builder";
 import { exactNeighbors, fillRow } from "../src/domain/hnsw";
 import type { GenerationRows } from "../src/domain/label-map";
 import { seededRandom } from "../src/domain/seeded-random";
 import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
-import { createClients } from "../src/wiring";
+import { createClients, createServices, type Services } from "../src/wiring";
 import { mnistAll } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
 
 /** The config every graph here is built with. */
 const CONFIG = { m: 16, ef_construction: 100, ef_search: 32, seed: 42 };
 const K = 10;
+/** Rounds of the cost measurement (each times every way once). */
+const COST_REPS = 5;
+
+/** One timed preparation of a generation: wall time and time in hnswlib, ms. */
+interface Run {
+  readonly ms: number;
+  readonly hnswMs: number;
+  readonly method: PreparedGeneration["method"];
+}
 
 /**
  * Fresh search (issue #11), through the local stack's services on all 10,000 MNIST digits:
  * - quality: a graph built on 8,000 and caught up with 2,000 more vs one built on all 10,000
  *   (same config), recall@10 at several ef_search on 500 leave-one-out queries (goal: |Δ| ≤ 0.01);
- * - cost: the catch-up task (read the graph from S3, add 2,000, write it back) vs a full rebuild
- *   of the 10,000 the same way (goal: ≤ 0.3×);
+ * - cost: catching the 8,000-vector graph up with the 2,000 (downloaded on a new instance, or
+ *   read from local disk on the one that wrote it; add; write back) vs a full rebuild of the
+ *   10,000 on a new instance, each from the catalog record to a generation in S3, in interleaved
+ *   rounds, medians (goal: ≤ 0.3×);
  * - search p50 through the local API with 1,000 vectors pending vs none (goal: ≤ 2×).
  */
 export async function benchFresh(env: BenchStack) {
@@ -41,45 +53,112 @@ export async function benchFresh(env: BenchStack) {
       });
     }
   };
-  const maintenance = env.services.maintenance;
-  /**
-   * An index of the first 8,000 digits with an active graph, then 2,000 more caught up. `cold`:
-   * the graph is downloaded, as on an instance that did not write it (the activation's file is
-   * dropped first); else this instance reads the graph it wrote from local disk.
-   */
-  const caughtUpIndex = async (index: string, cold: boolean) => {
-    // Catch-up only when this bench asks for it.
-    await env.call("PUT", `/vectors/indexes/${index}`, {
-      dimension,
-      metric: "l2",
-      maintenance: { catch_up_fraction: 1, catch_up_max_pending: 1_000_000 },
-    });
-    await upsert(index, rowsOf(0, first));
-    await env.call("POST", `/vectors/hnsw/activate/${index}`, { default_config: CONFIG });
-    await upsert(index, rowsOf(first, total));
-    // Each measured step runs alone: the compactions the writes started finish first.
-    await localTasks().drain();
-    if (cold) await env.services.graphFiles.clear();
-    const started = performance.now();
-    const done = await maintenance.catchUp(index);
-    if (done.outcome !== "caught_up") throw new Error(`catch-up: ${done.outcome}`);
-    return { ms: performance.now() - started, done };
-  };
-  const cold = await caughtUpIndex(`${name}-cold`, true);
-  await env.call("DELETE", `/vectors/indexes/${name}-cold`);
-  const warm = await caughtUpIndex(name, false);
-  await localTasks().drain();
-  const record = await env.services.vectors.getIndex(name);
-  const started = performance.now();
-  const loaded = await env.services.vectors.load(record);
-  const rebuilt = await env.services.builder.rebuild(record, loaded, CONFIG);
-  const rebuildMs = performance.now() - started;
-
-  // Quality: the same 500 leave-one-out queries against both graphs.
+  const { builder, maintenance, vectors } = env.services;
   const blobs = new S3BlobStore(
     createClients(env.services.settings).s3,
     env.services.settings.bucket,
   );
+  // The first 8,000 digits with an active graph, then 2,000 more pending.
+  await env.call("PUT", `/vectors/indexes/${name}`, {
+    dimension,
+    metric: "l2",
+    // Catch-up only when this bench asks for it.
+    maintenance: { catch_up_fraction: 1, catch_up_max_pending: 1_000_000 },
+  });
+  await upsert(name, rowsOf(0, first));
+  await env.call("POST", `/vectors/hnsw/activate/${name}`, { default_config: CONFIG });
+  await upsert(name, rowsOf(first, total));
+  // Each measured step runs alone: the compactions the writes started finish first.
+  await localTasks().drain();
+  const before = await vectors.getIndex(name);
+  const active = before.active;
+  if (!active) throw new Error("no active generation");
+  // A copy of the active graph, handed to the instance's file cache before each warm run.
+  const activeCopy = join(tmpdir(), `vectord-bench-active-${Date.now()}.hnsw`);
+  await blobs.getToFile(active.graph_key, activeCopy);
+
+  /**
+   * Cost, measured the same way on both sides: from the catalog record to a new generation's
+   * graph and label map in S3 (the pointer flip, one conditional write either way, left out).
+   * Each run's generation is removed after it.
+   */
+  const timed = async (services: Services, prepare: () => Promise<PreparedGeneration>) => {
+    const started = performance.now();
+    const prepared = await prepare();
+    const ms = performance.now() - started;
+    await blobs.deleteKeys([prepared.keys.graphKey, prepared.keys.rowsKey]);
+    await services.graphFiles.clear();
+    return { ms, hnswMs: prepared.timeMs, method: prepared.method };
+  };
+  // A one-vector index each new instance reads first, so its clients are connected.
+  await env.call("PUT", `/vectors/indexes/${name}-warmup`, { dimension, metric: "l2" });
+  await upsert(`${name}-warmup`, rowsOf(0, 1));
+  /**
+   * `run` on a new instance (new services: nothing loaded, no graph file kept). A start costs
+   * both sides alike and is neither's work, so the instance's worker thread and clients are
+   * started first.
+   */
+  const onNewInstance = async (run: (services: Services) => Promise<Run>) => {
+    const services = createServices(env.services.settings);
+    const one = { data: new Float32Array(dimension), dimension, rows: 1 };
+    await services.runner.groundTruth({
+      rows: one,
+      metric: "l2",
+      queries: { ...one, excludeRows: Int32Array.of(-1) },
+      k: 1,
+    });
+    await services.vectors.load(await services.vectors.getIndex(`${name}-warmup`));
+    try {
+      return await run(services);
+    } finally {
+      await services.close();
+    }
+  };
+  const ways = {
+    // Every rebuild reads the vectors: the data changed since anything loaded them.
+    rebuild: () =>
+      onNewInstance((services) =>
+        timed(services, async () =>
+          services.builder.rebuild(before, await services.vectors.load(before), CONFIG),
+        ),
+      ),
+    // On an instance that did not write the active graph: it is downloaded.
+    catchUpCold: () =>
+      onNewInstance((services) =>
+        timed(services, () => services.builder.followActive(before, active)),
+      ),
+    // On the instance that wrote it: read from local disk.
+    catchUpWarm: async () => {
+      const path = join(tmpdir(), `vectord-bench-warm-${Date.now()}.hnsw`);
+      await copyFile(activeCopy, path);
+      await env.services.graphFiles.keep(active.graph_key, path);
+      return timed(env.services, () => builder.followActive(before, active));
+    },
+  };
+  type Way = keyof typeof ways;
+  const order = Object.keys(ways) as Way[];
+  const runs = Object.fromEntries(order.map((way) => [way, [] as Run[]])) as Record<Way, Run[]>;
+  for (let rep = 0; rep < COST_REPS; rep++) {
+    // Interleaved, in a rotating order: the VM's drift falls on every way alike.
+    for (let i = 0; i < order.length; i++) {
+      const way = order[(rep + i) % order.length] as Way;
+      const run = await ways[way]();
+      if (run.method !== (way === "rebuild" ? "built" : "caught_up")) {
+        throw new Error(`${way}: made the generation by ${run.method}`);
+      }
+      runs[way].push(run);
+    }
+  }
+  await rm(activeCopy, { force: true });
+  await env.call("DELETE", `/vectors/indexes/${name}-warmup`);
+
+  // Quality: the catch-up task itself, against a graph built directly on all 10,000.
+  const done = await maintenance.catchUp(name);
+  if (done.outcome !== "caught_up") throw new Error(`catch-up: ${done.outcome}`);
+  const record = await vectors.getIndex(name);
+  const rebuilt = await builder.rebuild(record, await vectors.load(record), CONFIG);
+
+  // The same 500 leave-one-out queries against both graphs.
   const random = seededRandom(11);
   const queryRows = Array.from({ length: 500 }, () => Math.floor(random() * total));
   const queries = {
@@ -92,13 +171,12 @@ export async function benchFresh(env: BenchStack) {
     queries.data.set(all.subarray(row * dimension, (row + 1) * dimension), i * dimension);
   });
   const truth = exactNeighbors({ data: all, dimension, rows: total }, "l2", queries, K);
-  const active = record.active;
-  if (!active) throw new Error("no active generation");
+  if (!record.active) throw new Error("no active generation");
   const efs = [16, 32, 64];
   const caughtUpRecall = await recallOf(
     blobs,
-    active.graph_key,
-    active.rows_key,
+    record.active.graph_key,
+    record.active.rows_key,
     dimension,
     queries,
     truth,
@@ -130,15 +208,29 @@ export async function benchFresh(env: BenchStack) {
       `    ef_search=${ef}: caught up ${a.toFixed(4)}, direct ${b.toFixed(4)} -> Δ ${(a - b).toFixed(4)} (goal |Δ| ≤ 0.01)`,
     );
   });
+  const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
+  const spread = (xs: number[], digits: number) =>
+    `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
+  const ms = (way: readonly Run[]) => median(way.map((r) => r.ms));
+  const hnsw = (way: readonly Run[]) => median(way.map((r) => r.hnswMs));
   console.log(
-    `  cost, end to end (graph read, hnswlib, S3 write): full rebuild of ${total.toLocaleString("en")} ${rebuildMs.toFixed(0)} ms (hnswlib ${rebuilt.timeMs.toFixed(0)} ms)`,
+    `  cost, median of ${COST_REPS} interleaved runs each, from the catalog record to graph + label map in S3; catch-up of ${(total - first).toLocaleString("en")} onto ${first.toLocaleString("en")} vs full rebuild of ${total.toLocaleString("en")} (goal ≤ 0.3):`,
   );
-  for (const [label, run] of [
-    ["cold (graph downloaded)", cold],
-    ["warm (graph on local disk)", warm],
+  console.log(
+    `    full rebuild (vectors read from S3): ${ms(runs.rebuild).toFixed(0)} ms (${spread(
+      runs.rebuild.map((r) => r.ms),
+      0,
+    )}; hnswlib ${hnsw(runs.rebuild).toFixed(0)})`,
+  );
+  for (const [label, catchUps] of [
+    ["graph downloaded (an instance that did not write it)", runs.catchUpCold],
+    ["graph on local disk (the instance that wrote it)", runs.catchUpWarm],
   ] as const) {
+    // Per-round ratios pair each catch-up with the rebuild of its own round.
+    const ratios = catchUps.map((r, i) => r.ms / (runs.rebuild[i] as Run).ms);
+    const hnswRatios = catchUps.map((r, i) => r.hnswMs / (runs.rebuild[i] as Run).hnswMs);
     console.log(
-      `    catch-up of ${(total - first).toLocaleString("en")} onto ${first.toLocaleString("en")}, ${label}: ${run.ms.toFixed(0)} ms (hnswlib ${run.done.time_ms.toFixed(0)} ms) -> ÷ rebuild ${(run.ms / rebuildMs).toFixed(2)} end to end, ${(run.done.time_ms / rebuilt.timeMs).toFixed(2)} in hnswlib (goal ≤ 0.3)`,
+      `    catch-up, ${label}: ${ms(catchUps).toFixed(0)} ms (hnswlib ${hnsw(catchUps).toFixed(0)}) -> ÷ rebuild ${(ms(catchUps) / ms(runs.rebuild)).toFixed(2)} end to end (rounds ${spread(ratios, 2)}), ${(hnsw(catchUps) / hnsw(runs.rebuild)).toFixed(2)} in hnswlib (rounds ${spread(hnswRatios, 2)})`,
     );
   }
   await benchPendingSearch(env, dimension, all);
