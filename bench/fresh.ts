@@ -4,6 +4,7 @@ import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import type { PreparedGeneration } from "../src/app/generation-builder";
+import { downloadGraph, type GraphRef } from "../src/app/graph-patch";
 import { exactNeighbors, fillRow } from "../src/domain/hnsw";
 import type { GenerationRows } from "../src/domain/label-map";
 import { seededRandom } from "../src/domain/seeded-random";
@@ -175,7 +176,7 @@ export async function benchFresh(env: BenchStack) {
   const efs = [16, 32, 64];
   const caughtUpRecall = await recallOf(
     blobs,
-    record.active.graph_key,
+    record.active,
     record.active.rows_key,
     dimension,
     queries,
@@ -185,7 +186,7 @@ export async function benchFresh(env: BenchStack) {
   );
   const directRecall = await recallOf(
     blobs,
-    rebuilt.keys.graphKey,
+    { graph_key: rebuilt.keys.graphKey },
     rebuilt.keys.rowsKey,
     dimension,
     queries,
@@ -193,6 +194,25 @@ export async function benchFresh(env: BenchStack) {
     efs,
     idOf,
   );
+  // What a search instance pays to load each: the patched graph is made whole as its base and
+  // patch arrive; the rebuilt one is one file.
+  const loads = { patched: [] as number[], whole: [] as number[] };
+  const loadPath = join(tmpdir(), `vectord-bench-load-${Date.now()}.hnsw`);
+  for (let i = 0; i < 5; i++) {
+    for (const [way, ref] of [
+      ["patched", record.active],
+      ["whole", { graph_key: rebuilt.keys.graphKey }],
+    ] as const) {
+      const started = performance.now();
+      if (!(await downloadGraph(blobs, ref, loadPath))) throw new Error(`${way} graph missing`);
+      loads[way].push(performance.now() - started);
+    }
+  }
+  await rm(loadPath, { force: true });
+  const storedAs = record.active.graph_base
+    ? `a patch of ${((await blobs.size(record.active.graph_key)) ?? 0).toLocaleString("en")} bytes over the ${((await blobs.size(record.active.graph_base.key)) ?? 0).toLocaleString("en")}-byte graph it caught up`
+    : "whole";
+  const rebuiltBytes = (await blobs.size(rebuilt.keys.graphKey)) ?? 0;
   await env.call("DELETE", `/vectors/indexes/${name}`);
 
   console.log(
@@ -233,13 +253,16 @@ export async function benchFresh(env: BenchStack) {
       `    catch-up, ${label}: ${ms(catchUps).toFixed(0)} ms (hnswlib ${hnsw(catchUps).toFixed(0)}) -> ÷ rebuild ${(ms(catchUps) / ms(runs.rebuild)).toFixed(2)} end to end (rounds ${spread(ratios, 2)}), ${(hnsw(catchUps) / hnsw(runs.rebuild)).toFixed(2)} in hnswlib (rounds ${spread(hnswRatios, 2)})`,
     );
   }
+  console.log(
+    `  the caught-up graph is stored as ${storedAs}; loading it to a file (median of 5): ${median(loads.patched).toFixed(0)} ms, vs ${median(loads.whole).toFixed(0)} ms for the ${rebuiltBytes.toLocaleString("en")}-byte rebuilt graph`,
+  );
   await benchPendingSearch(env, dimension, all);
 }
 
-/** recall@K of the graph at `graphKey` (labels mapped through its own label map) per ef_search. */
+/** recall@K of the stored graph `ref` (labels mapped through its own label map) per ef_search. */
 async function recallOf(
   blobs: S3BlobStore,
-  graphKey: string,
+  ref: GraphRef,
   rowsKey: string,
   dimension: number,
   queries: { data: Float32Array; dimension: number; rows: number },
@@ -249,7 +272,7 @@ async function recallOf(
 ): Promise<number[]> {
   const path = join(tmpdir(), `vectord-bench-${Date.now()}-${Math.random()}.hnsw`);
   try {
-    await blobs.getToFile(graphKey, path);
+    await downloadGraph(blobs, ref, path);
     const rows = JSON.parse(
       Buffer.from((await blobs.get(rowsKey)) as Uint8Array).toString("utf8"),
     ) as GenerationRows;

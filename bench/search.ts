@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
+import { downloadGraph } from "../src/app/graph-patch";
 import { exactTopK } from "../src/domain/exact-search";
 import { percentile } from "../src/domain/trial-metrics";
 import { createClients } from "../src/wiring";
@@ -170,7 +171,7 @@ async function rawSearch(env: BenchStack, name: string, dimension: number, queri
   );
   const file = join(tmpdir(), `vectord-bench-raw-${Date.now()}.hnsw`);
   try {
-    await blobs.getToFile(active.graph_key, file);
+    await downloadGraph(blobs, active, file);
     const graph = new hnswlib.HierarchicalNSW("l2", dimension);
     graph.readIndexSync(file);
     graph.setEf(CONFIG.ef_search);

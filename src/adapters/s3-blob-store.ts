@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { stat, writeFile } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   CopyObjectCommand,
@@ -86,6 +86,16 @@ export class S3BlobStore implements BlobStore {
       return true;
     } catch (err) {
       if (isMissing(err)) return false;
+      throw err;
+    }
+  }
+
+  async getStream(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (out.Body as Readable | undefined) ?? Readable.from([]);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
       throw err;
     }
   }

@@ -113,7 +113,7 @@ export class ActivationService {
         prepared.keys,
         chosen.config,
         prepared.dataVersion,
-        countsOf(prepared.rows),
+        { ...countsOf(prepared.rows), base: prepared.base },
       );
       recordActivation(performance.now() - started);
       const deleted = prepared.rows.deleted?.length ?? 0;

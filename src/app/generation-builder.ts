@@ -25,6 +25,13 @@ import { tailSince } from "../domain/tail";
 import { recordBuild } from "../telemetry";
 import { type GenerationKeys, type Generations, newGenerationKeys } from "./generations";
 import type { GraphFileCache } from "./graph-file-cache";
+import {
+  downloadGraph,
+  type GraphBase,
+  type GraphRef,
+  graphFileHeader,
+  uploadGraph,
+} from "./graph-patch";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore } from "./ports";
 import type { SegmentStore } from "./segment-store";
@@ -48,6 +55,8 @@ export interface PreparedGeneration {
   readonly deleted: number;
   /** Time spent in hnswlib (build or catch-up), ms. */
   readonly timeMs: number;
+  /** The whole graph file the stored graph patches; absent when it was stored whole. */
+  readonly base?: GraphBase | undefined;
 }
 
 export interface GenerationBuilderDeps {
@@ -83,7 +92,7 @@ export class GenerationBuilder {
     config: HnswConfig = active.config,
   ): Promise<PreparedGeneration> {
     // The label map, the tail and the graph itself are fetched at once.
-    return this.withDownload(record, active.graph_key, async (graph) => {
+    return this.withDownload(record, active, async (graph) => {
       const [rows, { read, tail }] = await Promise.all([
         this.readRows(active.rows_key),
         this.deps.vectors.readFresh(record, (r) => this.tailOf(r, active.data_version)),
@@ -93,7 +102,7 @@ export class GenerationBuilder {
         return this.rebuild(read, await this.deps.vectors.load(read), config);
       }
       const metadata = (label: number) => rows.metadata[label] ?? null;
-      return this.apply(read, graph, active.graph_key, rows, changes, metadata);
+      return this.apply(read, graph, { ref: active, patchable: true }, rows, changes, metadata);
     });
   }
 
@@ -132,8 +141,10 @@ export class GenerationBuilder {
     }
     const metadata = (label: number) =>
       loaded.metadata[loaded.rowOf.get(labels.ids[label] as string) ?? -1] ?? null;
-    return this.withDownload(record, snapshotKey, (graph) =>
-      this.apply(record, graph, snapshotKey, labels, changes, metadata),
+    // A trial's graph is kept with its trial, not its generations: never a base.
+    const ref = { graph_key: snapshotKey };
+    return this.withDownload(record, ref, (graph) =>
+      this.apply(record, graph, { ref, patchable: false }, labels, changes, metadata),
     );
   }
 
@@ -180,14 +191,15 @@ export class GenerationBuilder {
   }
 
   /**
-   * Writes a copy of the graph at `graphKey` (downloaded to `graph`) with `changes` applied as a
+   * Writes a copy of the graph `input.ref` (downloaded to `graph`) with `changes` applied as a
    * new generation, or the graph as it is (a server-side copy) when there are none; kept labels'
-   * metadata come from `metadata`.
+   * metadata come from `metadata`. When `input.patchable`, a copy with changes may be stored as
+   * a patch over the whole graph file it came from.
    */
   private async apply(
     record: IndexRecord,
     graph: Promise<string>,
-    graphKey: string,
+    input: { readonly ref: GraphRef; readonly patchable: boolean },
     labels: LabelMap | GenerationRows,
     changes: GraphChanges,
     metadata: (label: number) => Record<string, unknown> | null,
@@ -198,17 +210,25 @@ export class GenerationBuilder {
     const deleted = changes.deleteLabels.length;
     const made = { keys, rows, dataVersion: record.dataVersion, added, deleted };
     if (added === 0 && deleted === 0) {
-      if (!(await this.deps.blobs.copy(graphKey, keys.graphKey))) {
-        throw new Error(`graph ${graphKey} of "${record.name}" is missing`);
+      // A copied patch applies to the same base.
+      if (!(await this.deps.blobs.copy(input.ref.graph_key, keys.graphKey))) {
+        throw new Error(`graph ${input.ref.graph_key} of "${record.name}" is missing`);
       }
       await this.written(keys, rows, null);
-      return { ...made, method: "copied", timeMs: 0 };
+      return { ...made, method: "copied", timeMs: 0, base: input.ref.graph_base };
     }
     const outPath = join(tmpdir(), `vectord-catchup-out-${randomUUID()}.hnsw`);
     let kept = false;
     try {
+      const inPath = await graph;
+      const base = input.patchable
+        ? (input.ref.graph_base ?? {
+            key: input.ref.graph_key,
+            elements: (await graphFileHeader(inPath)).elements,
+          })
+        : undefined;
       const done = await this.deps.runner.catchUp({
-        inPath: await graph,
+        inPath,
         outPath,
         metric: record.metric,
         dimension: record.dimension,
@@ -217,43 +237,45 @@ export class GenerationBuilder {
         firstLabel: labels.ids.length,
       });
       recordBuild("catch_up", done.timeMs);
-      await this.written(keys, rows, outPath);
+      const stored = await this.written(keys, rows, outPath, base);
       kept = await this.keep(keys.graphKey, outPath);
-      return { ...made, method: "caught_up", timeMs: done.timeMs };
+      return { ...made, method: "caught_up", timeMs: done.timeMs, base: stored };
     } finally {
       if (!kept) await rm(outPath, { force: true });
     }
   }
 
   /**
-   * Uploads a generation's graph (from `graphPath`, unless already in place) and label map at
-   * once; on any failure removes both, so nothing half-written stays behind.
+   * Uploads a generation's graph (from `graphPath`, unless already in place; as a patch over
+   * `base` when that is small enough) and label map at once; on any failure removes both, so
+   * nothing half-written stays behind. Returns the base the stored graph needs, if any.
    */
   private async written(
     keys: GenerationKeys,
     rows: GenerationRows,
     graphPath: string | null,
-  ): Promise<void> {
+    base?: GraphBase,
+  ): Promise<GraphBase | undefined> {
     // Both settle before any cleanup, so a failed upload never races a late one.
-    const uploads = await Promise.allSettled([
-      graphPath
-        ? this.deps.blobs.putFile(keys.graphKey, graphPath, "application/octet-stream")
-        : undefined,
+    const [graph, rowsWritten] = await Promise.allSettled([
+      graphPath ? uploadGraph(this.deps.blobs, keys.graphKey, graphPath, base) : undefined,
       this.deps.generations.putRows(keys, rows),
     ]);
-    const failed = uploads.find((u) => u.status === "rejected");
+    const failed = [graph, rowsWritten].find((u) => u.status === "rejected");
     if (failed) {
       await this.deps.generations.discard(keys);
       throw failed.reason;
     }
+    return graph.status === "fulfilled" ? graph.value : undefined;
   }
 
-  /** Runs `use` with the graph at `key` streaming to a temporary file, removed after. */
+  /** Runs `use` with the graph `ref` streaming to a temporary file, removed after. */
   private async withDownload<T>(
     record: IndexRecord,
-    key: string,
+    ref: GraphRef,
     use: (graph: Promise<string>) => Promise<T>,
   ): Promise<T> {
+    const key = ref.graph_key;
     // A warm instance may still hold the file (it wrote this generation): no download.
     const local = this.deps.files?.acquire(key);
     if (local) {
@@ -265,7 +287,7 @@ export class GenerationBuilder {
     }
     await this.deps.files?.trim();
     const path = join(tmpdir(), `vectord-catchup-in-${randomUUID()}.hnsw`);
-    const graph = this.deps.blobs.getToFile(key, path).then((found) => {
+    const graph = downloadGraph(this.deps.blobs, ref, path).then((found) => {
       if (!found) throw new Error(`graph ${key} of "${record.name}" is missing`);
       return path;
     });

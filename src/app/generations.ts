@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { generationStem } from "../../infra/storage";
 import { ConflictError, NotFoundError } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
-import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import { type ActiveGeneration, generationKeysOf, type IndexRecord } from "../domain/index-record";
 import type { GenerationRows } from "../domain/label-map";
 import { logger } from "../logger";
+import type { GraphBase } from "./graph-patch";
 import type { BlobStore, IndexCatalog } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 
@@ -50,16 +51,21 @@ export class Generations {
    * Makes the generation at `keys`, built from `dataVersion` with `config`, the active one,
    * retrying lost races; refuses when the active generation was built from newer data, and, with
    * `replacing`, when the active generation is no longer that one (409 `generation_replaced`:
-   * a catch-up never undoes an activation that flipped while it ran).
+   * a catch-up never undoes an activation that flipped while it ran). A generation stored as a
+   * patch over `base` flips only while the generation it replaces still holds that base (the
+   * base then stays, as the previous generation's), else 409 `generation_replaced`.
    */
   async flip(
     record: IndexRecord,
     keys: GenerationKeys,
     config: HnswConfig,
     dataVersion: number,
-    options: Pick<ActiveGeneration, "deleted_labels" | "labels"> & { replacing?: number } = {},
+    options: Pick<ActiveGeneration, "deleted_labels" | "labels"> & {
+      replacing?: number;
+      base?: GraphBase | undefined;
+    } = {},
   ): Promise<ActiveGeneration> {
-    const { replacing, ...extra } = options;
+    const { replacing, base, ...extra } = options;
     let replaced: ActiveGeneration | null = null;
     const flipped = await retryLostRaces(
       `activate index "${record.name}"`,
@@ -81,6 +87,12 @@ export class Generations {
             `index "${record.name}" now serves generation ${current.active?.generation ?? "none"}, not ${replacing}, which this graph was made from`,
           );
         }
+        if (base && !holdsBase(current.active, base.key)) {
+          throw new ConflictError(
+            "generation_replaced",
+            `index "${record.name}" now serves generation ${current.active?.generation ?? "none"}, which no longer keeps the graph ${base.key} this one patches; activate again`,
+          );
+        }
         replaced = current.active;
         const active: ActiveGeneration = {
           generation: (current.active?.generation ?? 0) + 1,
@@ -89,12 +101,16 @@ export class Generations {
           activated_at: (this.deps.now?.() ?? new Date()).toISOString(),
           graph_key: keys.graphKey,
           rows_key: keys.rowsKey,
+          ...(base ? { graph_base: base } : {}),
           ...extra,
           ...(current.active
             ? {
                 previous: {
                   graph_key: current.active.graph_key,
                   rows_key: current.active.rows_key,
+                  ...(current.active.graph_base
+                    ? { graph_base_key: current.active.graph_base.key }
+                    : {}),
                 },
               }
             : {}),
@@ -103,16 +119,33 @@ export class Generations {
       },
       this.deps.retry ?? DEFAULT_RETRY,
     );
-    await this.retire((replaced as ActiveGeneration | null)?.previous);
-    return flipped.active as ActiveGeneration;
+    const active = flipped.active as ActiveGeneration;
+    await this.retire((replaced as ActiveGeneration | null)?.previous, active);
+    return active;
   }
 
-  /** Deletes a generation two flips old. */
-  private async retire(old: { graph_key: string; rows_key: string } | undefined): Promise<void> {
+  /** Deletes a generation two flips old, but no object `active` still keeps (a shared base). */
+  private async retire(
+    old: ActiveGeneration["previous"] | undefined,
+    active: ActiveGeneration,
+  ): Promise<void> {
     if (!old) return;
-    const keys = [old.graph_key, old.rows_key];
+    const kept = new Set(generationKeysOf(active));
+    const keys = [old.graph_key, old.rows_key, old.graph_base_key]
+      .filter((key): key is string => key !== undefined)
+      .filter((key) => !kept.has(key));
+    if (keys.length === 0) return;
     await this.deps.blobs.deleteKeys(keys).catch((err: Error) => {
       logger.warn("could not delete a retired HNSW generation", { keys, error: err });
     });
   }
+}
+
+/** Whether `active` keeps the whole graph file at `key` (as its graph or its graph's base). */
+function holdsBase(active: ActiveGeneration | null | undefined, key: string): boolean {
+  return (
+    active !== null &&
+    active !== undefined &&
+    (active.graph_key === key || active.graph_base?.key === key)
+  );
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import { type GenerationRows, liveLabels } from "../domain/label-map";
+import { downloadGraph } from "./graph-patch";
 import type { BlobStore } from "./ports";
 
 /** The part of an hnswlib graph that serving needs. */
@@ -54,11 +55,12 @@ export class GraphCache {
   }
 
   private async load(record: IndexRecord, active: ActiveGeneration): Promise<LoadedGeneration> {
-    // hnswlib reads graphs from files only: the graph streams to /tmp and is read from there.
+    // hnswlib reads graphs from files only: the graph streams to /tmp (made from its base and
+    // patch, if stored so) and is read from there.
     const path = join(tmpdir(), `vectord-serve-${randomUUID()}.hnsw`);
     try {
       const [hasGraph, rowsBytes] = await Promise.all([
-        this.blobs.getToFile(active.graph_key, path),
+        downloadGraph(this.blobs, active, path),
         this.blobs.get(active.rows_key),
       ]);
       if (!hasGraph || !rowsBytes) {

@@ -92,7 +92,7 @@ export class GraphMaintenance {
         prepared.keys,
         active.config,
         prepared.dataVersion,
-        { ...countsOf(prepared.rows), replacing: active.generation },
+        { ...countsOf(prepared.rows), replacing: active.generation, base: prepared.base },
       );
       const outcome = {
         outcome: prepared.method,

@@ -1,5 +1,5 @@
 import { indexRoot } from "../../infra/storage";
-import type { IndexRecord } from "../domain/index-record";
+import { generationKeysOf, type IndexRecord } from "../domain/index-record";
 import { logger } from "../logger";
 import type { BlobStore, IndexCatalog } from "./ports";
 import { segmentKeys } from "./segment-store";
@@ -54,17 +54,16 @@ export class OrphanSweeper {
   }
 }
 
-/** Every key the catalog record references: its segments, and its active and previous graphs. */
+/**
+ * Every key the catalog record references: its segments, and its active and previous graphs
+ * (with the whole graphs their patches apply to).
+ */
 function referenced(record: IndexRecord): Set<string> {
   const keys = new Set<string>();
   for (const ref of record.segments) {
     const k = segmentKeys(record, ref.id);
     keys.add(k.values).add(k.manifest).add(k.digest);
   }
-  const active = record.active;
-  if (active) {
-    keys.add(active.graph_key).add(active.rows_key);
-    if (active.previous) keys.add(active.previous.graph_key).add(active.previous.rows_key);
-  }
+  if (record.active) for (const key of generationKeysOf(record.active)) keys.add(key);
   return keys;
 }

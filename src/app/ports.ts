@@ -26,6 +26,11 @@ export interface BlobStore {
   /** Streams a blob into a local file; `false` when there is none at `key`. */
   getToFile(key: string, path: string): Promise<boolean>;
   /**
+   * A blob's bytes as they arrive, or `undefined` when there is none at `key`. The caller reads
+   * it to the end or calls `return()` on its iterator (a `break` does), so the download stops.
+   */
+  getStream(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /**
    * Copies a blob inside the store (server-side, no download); `false` when there is nothing at
    * `from`.
    */

@@ -40,8 +40,13 @@ export interface ActiveGeneration {
   /** The index data the graph was built from. */
   readonly data_version: number;
   readonly activated_at: string;
-  /** The serialized graph. */
+  /** The serialized graph: the whole file, or with `graph_base` a patch over that file. */
   readonly graph_key: string;
+  /**
+   * The whole graph file `graph_key` patches (a generation this one was caught up from), and its
+   * element count; absent when `graph_key` is the whole file. Kept while referenced here.
+   */
+  readonly graph_base?: { readonly key: string; readonly elements: number };
   /** The graph's label map (ids, versions, metadata per label), beside the graph. */
   readonly rows_key: string;
   /** Labels in the graph (deleted ones included). */
@@ -49,7 +54,12 @@ export interface ActiveGeneration {
   /** Labels marked deleted by catch-ups since the graph was last built in full. */
   readonly deleted_labels?: number;
   /** The generation this one replaced, kept until the next flip. */
-  readonly previous?: { readonly graph_key: string; readonly rows_key: string };
+  readonly previous?: {
+    readonly graph_key: string;
+    readonly rows_key: string;
+    /** The key of the whole graph file `graph_key` patches, if any. */
+    readonly graph_base_key?: string;
+  };
 }
 
 /** Settings given when an index is created. */
@@ -58,4 +68,19 @@ export interface IndexSettings {
   readonly metric: Metric;
   /** Maintenance settings to set (a subset; the others keep their value or default). */
   readonly maintenance?: Partial<MaintenanceSettings> | undefined;
+}
+
+/**
+ * The objects an active-generation pointer keeps: the active and previous generations' graphs
+ * and label maps, and the whole graph files their patches apply to.
+ */
+export function generationKeysOf(active: ActiveGeneration): string[] {
+  const keys = [active.graph_key, active.rows_key];
+  if (active.graph_base) keys.push(active.graph_base.key);
+  const previous = active.previous;
+  if (previous) {
+    keys.push(previous.graph_key, previous.rows_key);
+    if (previous.graph_base_key) keys.push(previous.graph_base_key);
+  }
+  return keys;
 }

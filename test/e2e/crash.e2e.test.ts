@@ -2,6 +2,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { segmentKeys } from "../../src/app/segment-store";
+import { generationKeysOf } from "../../src/domain/index-record";
 import type { FailpointName } from "../../src/failpoints";
 import { localSettings } from "../../src/local/local-stack";
 import { createClients } from "../../src/wiring";
@@ -80,12 +81,8 @@ function storageOf(s3: string, dynamodb: string) {
     const record = await catalog.get(index);
     if (!record) return [];
     const out = record.segments.flatMap((ref) => Object.values(segmentKeys(record, ref.id)));
-    const active = record.active;
-    if (active) {
-      out.push(active.graph_key, active.rows_key);
-      if (active.previous) out.push(active.previous.graph_key, active.previous.rows_key);
-    }
-    return out.sort();
+    if (record.active) out.push(...generationKeysOf(record.active));
+    return [...new Set(out)].sort();
   };
   return {
     catalog,

@@ -1,0 +1,82 @@
+/**
+ * The layout of a graph file as hnswlib (0.8, in hnswlib-node 3) writes it, and of the graph
+ * patches vectord stores instead of a whole file when a catch-up changed little of it.
+ *
+ * A graph file is a 96-byte header, then one record per element in internal-id order (its
+ * level-0 links, then its vector, then its label), then each element's upper-level links. A
+ * catch-up (resize, add, markDelete) never moves an element, never changes an element's vector or
+ * label, and appends new elements after the old ones; it changes an old element only in its
+ * level-0 links (the deleted mark is there too) and its upper-level links. So a caught-up graph
+ * is the graph it was caught up from (its _base_) with, per base element, new level-0 links, and
+ * everything after the base's records replaced.
+ *
+ * A patch holds exactly that: `PATCH_MAGIC`, the base's element count (u64), the new graph's
+ * header, the level-0 links of each base element (`linkBytes` each), then the new graph's bytes
+ * from the end of the base elements' records on. All integers are little-endian.
+ */
+
+/** Bytes of hnswlib's file header. */
+export const HNSW_HEADER_BYTES = 96;
+
+/** The first bytes of every graph patch. */
+export const PATCH_MAGIC = "VDGPATCH";
+
+/** Bytes before a patch's link blocks: magic, base element count, the new graph's header. */
+export const PATCH_PREFIX_BYTES = PATCH_MAGIC.length + 8 + HNSW_HEADER_BYTES;
+
+/** What a graph file's header says about its layout. */
+export interface HnswFileHeader {
+  /** Elements stored (`cur_element_count`), deleted ones included. */
+  readonly elements: number;
+  /** Bytes of one element's record: level-0 links, vector, label (`size_data_per_element_`). */
+  readonly recordBytes: number;
+  /** Bytes of an element's level-0 links at the start of its record (`offsetData_`). */
+  readonly linkBytes: number;
+}
+
+/** A graph file or patch does not have the layout expected of it. */
+export class GraphFileFormatError extends Error {
+  override readonly name = "GraphFileFormatError";
+}
+
+function u64(bytes: Uint8Array, offset: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const value = view.getBigUint64(offset, true);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new GraphFileFormatError(`header field at byte ${offset} is ${value}, too large`);
+  }
+  return Number(value);
+}
+
+/** Reads the layout fields of a graph file's first {@link HNSW_HEADER_BYTES} bytes. */
+export function readHnswHeader(header: Uint8Array): HnswFileHeader {
+  if (header.byteLength < HNSW_HEADER_BYTES) {
+    throw new GraphFileFormatError(
+      `a graph file header has ${HNSW_HEADER_BYTES} bytes; got ${header.byteLength}`,
+    );
+  }
+  const elements = u64(header, 16);
+  const recordBytes = u64(header, 24);
+  const linkBytes = u64(header, 40);
+  if (recordBytes === 0 || linkBytes === 0 || linkBytes >= recordBytes) {
+    throw new GraphFileFormatError(
+      `not an hnswlib graph: record of ${recordBytes} bytes with ${linkBytes} bytes of links (expected links > 0 and shorter than the record)`,
+    );
+  }
+  return { elements, recordBytes, linkBytes };
+}
+
+/** Byte offset of element `element`'s record in a graph file. */
+export function recordOffset(header: HnswFileHeader, element: number): number {
+  return HNSW_HEADER_BYTES + element * header.recordBytes;
+}
+
+/** Bytes of the patch that turns a base of `baseElements` into a graph of `fileBytes`. */
+export function patchBytes(header: HnswFileHeader, baseElements: number, fileBytes: number) {
+  return (
+    PATCH_PREFIX_BYTES +
+    baseElements * header.linkBytes +
+    fileBytes -
+    recordOffset(header, baseElements)
+  );
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { applyGraphPatch, graphFileHeader, writeGraphPatch } from "../../src/app/graph-patch";
+import { buildToFile, catchUpGraph } from "../../src/app/hnsw-tasks";
+import { GraphFileFormatError, patchBytes } from "../../src/domain/hnsw-file";
+import { seededRandom } from "../../src/domain/seeded-random";
+
+// Graph patches: a caught-up graph file = its base + a patch, byte for byte.
+
+const dir = mkdtempSync(join(tmpdir(), "vectord-patch-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string) => join(dir, name);
+
+function rows(count: number, dimension: number, seed: number) {
+  const random = seededRandom(seed);
+  return {
+    data: Float32Array.from({ length: count * dimension }, () => random() - 0.5),
+    dimension,
+    rows: count,
+  };
+}
+
+/** A graph of `base` rows, and that graph caught up with `added` more and `deleted` marked. */
+function caughtUp(name: string, base: number, added: number, deleted: number[], dimension = 24) {
+  buildToFile({
+    rows: rows(base, dimension, base),
+    metric: "l2",
+    build: { m: 6, ef_construction: 30, seed: 3 },
+    path: file(`${name}.base`),
+  });
+  catchUpGraph({
+    inPath: file(`${name}.base`),
+    outPath: file(`${name}.graph`),
+    metric: "l2",
+    dimension,
+    deleteLabels: Int32Array.from(deleted),
+    add: rows(added, dimension, added + 1),
+    firstLabel: base,
+  });
+  return { base: file(`${name}.base`), graph: file(`${name}.graph`) };
+}
+
+describe("graph patches", () => {
+  it("rebuild the caught-up graph file exactly from its base, at the size the layout predicts", async () => {
+    const { base, graph } = caughtUp("exact", 900, 150, [3, 10, 899]);
+    // Small chunks (7 records, not a divisor of 900), so every loop runs many times.
+    const io = { chunkBytes: 7 * (await graphFileHeader(graph)).recordBytes + 5 };
+    const size = await writeGraphPatch(graph, 900, file("exact.patch"), io);
+    expect(statSync(file("exact.patch")).size).toBe(size);
+    expect(size).toBe(patchBytes(await graphFileHeader(graph), 900, statSync(graph).size));
+    expect(size).toBeLessThan(statSync(graph).size / 2);
+    await applyGraphPatch(base, file("exact.patch"), file("exact.out"), io);
+    expect(readFileSync(file("exact.out")).equals(readFileSync(graph))).toBe(true);
+    // The default chunks give the same bytes.
+    await writeGraphPatch(graph, 900, file("exact.patch2"));
+    expect(readFileSync(file("exact.patch2")).equals(readFileSync(file("exact.patch")))).toBe(true);
+  });
+
+  it("hold only the base's links when nothing was added", async () => {
+    const { base, graph } = caughtUp("deletes", 300, 0, [1, 2, 3]);
+    const header = await graphFileHeader(graph);
+    expect(header.elements).toBe(300);
+    await writeGraphPatch(graph, 300, file("deletes.patch"));
+    await applyGraphPatch(base, file("deletes.patch"), file("deletes.out"));
+    expect(readFileSync(file("deletes.out")).equals(readFileSync(graph))).toBe(true);
+  });
+
+  it("refuse a base that is not theirs, and a file that is not a patch, saying what they found", async () => {
+    const { graph } = caughtUp("refuse", 200, 20, []);
+    const other = caughtUp("other", 150, 5, []);
+    await writeGraphPatch(graph, 200, file("refuse.patch"));
+    await expect(applyGraphPatch(other.base, file("refuse.patch"), file("x"))).rejects.toThrow(
+      /has 150 elements .* the patch expects 200/,
+    );
+    writeFileSync(file("junk.patch"), Buffer.alloc(200, 7));
+    await expect(applyGraphPatch(other.base, file("junk.patch"), file("x"))).rejects.toThrow(
+      GraphFileFormatError,
+    );
+    await expect(writeGraphPatch(graph, 500, file("y"))).rejects.toThrow(
+      /holds 220 elements, fewer than its base's 500/,
+    );
+  });
+});
