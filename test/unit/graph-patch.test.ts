@@ -58,6 +58,27 @@ describe("graph patches", () => {
     expect(readFileSync(file("exact.patch2")).equals(readFileSync(file("exact.patch")))).toBe(true);
   });
 
+  it("patch later catch-ups over the same base: each made whole is the file written", async () => {
+    const { base, graph } = caughtUp("chain", 400, 40, [5]);
+    let input = graph;
+    for (const [round, added] of [60, 0, 90].entries()) {
+      const output = file(`chain.${round}`);
+      catchUpGraph({
+        inPath: input,
+        outPath: output,
+        metric: "l2",
+        dimension: 24,
+        deleteLabels: Int32Array.of(round * 7, 400 + round),
+        add: rows(added, 24, 50 + round),
+        firstLabel: (await graphFileHeader(input)).elements,
+      });
+      await writeGraphPatch(output, 400, file(`chain.${round}.patch`));
+      await applyGraphPatch(base, file(`chain.${round}.patch`), file(`chain.${round}.made`));
+      expect(readFileSync(file(`chain.${round}.made`)).equals(readFileSync(output))).toBe(true);
+      input = output;
+    }
+  });
+
   it("hold only the base's links when nothing was added", async () => {
     const { base, graph } = caughtUp("deletes", 300, 0, [1, 2, 3]);
     const header = await graphFileHeader(graph);
