@@ -82,7 +82,8 @@ export class S3BlobStore implements BlobStore {
         await writeFile(path, new Uint8Array());
         return true;
       }
-      await pipeline(out.Body as Readable, createWriteStream(path));
+      // Up to 1 MiB buffered while a write is in flight, so the file gets fewer, larger writes.
+      await pipeline(out.Body as Readable, createWriteStream(path, { highWaterMark: 1 << 20 }));
       return true;
     } catch (err) {
       if (isMissing(err)) return false;
