@@ -83,7 +83,7 @@ export const EPHEMERAL_STORAGE_MB = { min: 512, max: 10_240 } as const;
  * one graph file at a time (memory; a graph stored as a patch is made whole as its base and patch
  * stream in, with no copy of either on disk); one that builds graphs may have one file per worker
  * thread (2 vCPUs from 3,538 MB) plus the one it is uploading (3 × memory; a catch-up holds its
- * input, its output and the patch it uploads, at most half the output). Clamped to Lambda's range.
+ * input and its output, and streams its patch from the output). Clamped to Lambda's range.
  */
 export function ephemeralStorageMb(spec: Pick<FunctionSpec, "hnsw" | "memoryMb">): number {
   const memory = spec.memoryMb ?? DEFAULT_MEMORY_MB;

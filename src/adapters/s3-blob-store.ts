@@ -45,34 +45,38 @@ export class S3BlobStore implements BlobStore {
 
   async putFile(key: string, path: string, contentType: string): Promise<void> {
     const { size } = await stat(path);
-    if (size <= UPLOAD_PART_BYTES) {
-      // One PUT streamed from disk (no buffering of the whole file first).
+    await this.putStream(key, createReadStream(path), size, contentType);
+  }
+
+  async putStream(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    bytes: number,
+    contentType: string,
+  ): Promise<void> {
+    const stream = body instanceof Readable ? body : Readable.from(body);
+    if (bytes <= UPLOAD_PART_BYTES) {
+      // One PUT streamed as it comes (no buffering of the whole body first).
       await this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
-          Body: createReadStream(path),
-          ContentLength: size,
+          Body: stream,
+          ContentLength: bytes,
           ContentType: contentType,
         }),
       );
-      bytesWritten += size;
-      return;
+    } else {
+      const upload = new Upload({
+        client: this.s3,
+        params: { Bucket: this.bucket, Key: key, Body: stream, ContentType: contentType },
+        partSize: UPLOAD_PART_BYTES,
+        queueSize: 4,
+        leavePartsOnError: false,
+      });
+      await upload.done();
     }
-    const upload = new Upload({
-      client: this.s3,
-      params: {
-        Bucket: this.bucket,
-        Key: key,
-        Body: createReadStream(path),
-        ContentType: contentType,
-      },
-      partSize: UPLOAD_PART_BYTES,
-      queueSize: 4,
-      leavePartsOnError: false,
-    });
-    await upload.done();
-    bytesWritten += (await stat(path)).size;
+    bytesWritten += bytes;
   }
 
   async getToFile(key: string, path: string): Promise<boolean> {

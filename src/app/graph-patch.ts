@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { type FileHandle, open, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createReadStream, createWriteStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import {
   GraphFileFormatError,
   HNSW_HEADER_BYTES,
@@ -15,9 +14,12 @@ import {
 } from "../domain/hnsw-file";
 import type { BlobStore } from "./ports";
 
-// Graph patches on disk (layout in ../domain/hnsw-file.ts): written from a caught-up graph file,
-// applied to the base file to get that graph file back, byte for byte. Both stream in bounded
-// chunks, so memory stays flat whatever the graph's size.
+// Graph patches (layout in ../domain/hnsw-file.ts): cut from a caught-up graph file (into a file,
+// or straight into an upload), and applied to the base to get that graph file back, byte for
+// byte. Both stream in bounded chunks, so memory stays flat whatever the graph's size.
+
+/** Content type of stored graphs and patches. */
+const OCTETS = "application/octet-stream";
 
 /** Bytes read or written at once (default). */
 const CHUNK_BYTES = 4 << 20;
@@ -61,27 +63,78 @@ export async function graphFileHeader(path: string): Promise<HnswFileHeader> {
   }
 }
 
-/** Copies `bytes` bytes of `from` at `position` to the end of `to`. */
-async function copyRange(
-  from: FileHandle,
-  position: number,
-  bytes: number,
-  to: FileHandle,
-  chunkBytes: number,
-) {
-  const buffer = Buffer.alloc(Math.min(chunkBytes, Math.max(1, bytes)));
-  for (let done = 0; done < bytes; ) {
-    const want = Math.min(buffer.length, bytes - done);
-    const { bytesRead } = await from.read(buffer, 0, want, position + done);
-    if (bytesRead === 0) throw new GraphFileFormatError(`file ends ${bytes - done} bytes early`);
-    await to.write(buffer, 0, bytesRead);
-    done += bytesRead;
-  }
-}
-
 /** Base elements per chunk of records. */
 function recordsPerChunk(header: HnswFileHeader, chunkBytes: number): number {
   return Math.max(1, Math.floor(chunkBytes / header.recordBytes));
+}
+
+/** A graph file's patch over its first `baseElements` elements, before any of it is read. */
+interface PatchPlan {
+  readonly graphPath: string;
+  readonly baseElements: number;
+  /** The graph file's header, as read. */
+  readonly headerBytes: Buffer;
+  readonly header: HnswFileHeader;
+  /** Bytes of the graph file. */
+  readonly fileBytes: number;
+  /** Bytes of the patch. */
+  readonly bytes: number;
+}
+
+async function planPatch(graphPath: string, baseElements: number): Promise<PatchPlan> {
+  const graph = await open(graphPath, "r");
+  try {
+    const headerBytes = await readExactly(graph, HNSW_HEADER_BYTES, 0, graphPath);
+    const header = readHnswHeader(headerBytes);
+    if (header.elements < baseElements) {
+      throw new GraphFileFormatError(
+        `${graphPath} holds ${header.elements} elements, fewer than its base's ${baseElements}`,
+      );
+    }
+    const { size } = await graph.stat();
+    const bytes = patchBytes(header, baseElements, size);
+    return { graphPath, baseElements, headerBytes, header, fileBytes: size, bytes };
+  } finally {
+    await graph.close();
+  }
+}
+
+/** The bytes of `plan`'s patch, read from its graph file chunk by chunk (each a new buffer). */
+async function* patchChunks(plan: PatchPlan, chunkBytes: number): AsyncGenerator<Buffer> {
+  const { header, baseElements } = plan;
+  const prefix = Buffer.alloc(PATCH_PREFIX_BYTES);
+  prefix.write(PATCH_MAGIC, 0, "latin1");
+  prefix.writeBigUInt64LE(BigInt(baseElements), PATCH_MAGIC.length);
+  plan.headerBytes.copy(prefix, PATCH_MAGIC.length + 8);
+  yield prefix;
+  const graph = await open(plan.graphPath, "r");
+  try {
+    const per = recordsPerChunk(header, chunkBytes);
+    const records = Buffer.alloc(per * header.recordBytes);
+    for (let first = 0; first < baseElements; first += per) {
+      const count = Math.min(per, baseElements - first);
+      const span = count * header.recordBytes;
+      const { bytesRead } = await graph.read(records, 0, span, recordOffset(header, first));
+      if (bytesRead !== span) throw new GraphFileFormatError(`${plan.graphPath} ends early`);
+      const links = Buffer.alloc(count * header.linkBytes);
+      for (let i = 0; i < count; i++) {
+        const at = i * header.recordBytes;
+        records.copy(links, i * header.linkBytes, at, at + header.linkBytes);
+      }
+      yield links;
+    }
+    const tail = recordOffset(header, baseElements);
+    for (let at = tail; at < plan.fileBytes; ) {
+      const chunk = Buffer.alloc(Math.min(chunkBytes, plan.fileBytes - at));
+      const { bytesRead } = await graph.read(chunk, 0, chunk.length, at);
+      if (bytesRead !== chunk.length)
+        throw new GraphFileFormatError(`${plan.graphPath} ends early`);
+      yield chunk;
+      at += bytesRead;
+    }
+  } finally {
+    await graph.close();
+  }
 }
 
 /**
@@ -95,43 +148,9 @@ export async function writeGraphPatch(
   patchPath: string,
   { chunkBytes = CHUNK_BYTES }: PatchIo = {},
 ): Promise<number> {
-  const graph = await open(graphPath, "r");
-  const patch = await open(patchPath, "w");
-  try {
-    const headerBytes = await readExactly(graph, HNSW_HEADER_BYTES, 0, graphPath);
-    const header = readHnswHeader(headerBytes);
-    if (header.elements < baseElements) {
-      throw new GraphFileFormatError(
-        `${graphPath} holds ${header.elements} elements, fewer than its base's ${baseElements}`,
-      );
-    }
-    const { size } = await graph.stat();
-    const prefix = Buffer.alloc(PATCH_PREFIX_BYTES);
-    prefix.write(PATCH_MAGIC, 0, "latin1");
-    prefix.writeBigUInt64LE(BigInt(baseElements), PATCH_MAGIC.length);
-    headerBytes.copy(prefix, PATCH_MAGIC.length + 8);
-    await patch.write(prefix);
-    const per = recordsPerChunk(header, chunkBytes);
-    const records = Buffer.alloc(per * header.recordBytes);
-    const links = Buffer.alloc(per * header.linkBytes);
-    for (let first = 0; first < baseElements; first += per) {
-      const count = Math.min(per, baseElements - first);
-      const span = count * header.recordBytes;
-      const { bytesRead } = await graph.read(records, 0, span, recordOffset(header, first));
-      if (bytesRead !== span) throw new GraphFileFormatError(`${graphPath} ends early`);
-      for (let i = 0; i < count; i++) {
-        const at = i * header.recordBytes;
-        records.copy(links, i * header.linkBytes, at, at + header.linkBytes);
-      }
-      await patch.write(links, 0, count * header.linkBytes);
-    }
-    const tail = recordOffset(header, baseElements);
-    await copyRange(graph, tail, size - tail, patch, chunkBytes);
-    return patchBytes(header, baseElements, size);
-  } finally {
-    await graph.close();
-    await patch.close();
-  }
+  const plan = await planPatch(graphPath, baseElements);
+  await pipeline(Readable.from(patchChunks(plan, chunkBytes)), createWriteStream(patchPath));
+  return plan.bytes;
 }
 
 /** Reads exact byte counts from a stream of chunks. */
@@ -311,19 +330,13 @@ export async function uploadGraph(
   base: GraphBase | undefined,
 ): Promise<GraphBase | undefined> {
   if (base) {
-    const header = await graphFileHeader(path);
-    const { size } = await stat(path);
-    if (patchBytes(header, base.elements, size) <= MAX_PATCH_FRACTION * size) {
-      const patchPath = join(tmpdir(), `vectord-graph-${randomUUID()}.patch`);
-      try {
-        await writeGraphPatch(path, base.elements, patchPath);
-        await blobs.putFile(key, patchPath, "application/octet-stream");
-        return base;
-      } finally {
-        await rm(patchPath, { force: true });
-      }
+    const plan = await planPatch(path, base.elements);
+    if (plan.bytes <= MAX_PATCH_FRACTION * plan.fileBytes) {
+      // Streamed as it is cut from the file: the patch never lands on disk.
+      await blobs.putStream(key, patchChunks(plan, CHUNK_BYTES), plan.bytes, OCTETS);
+      return base;
     }
   }
-  await blobs.putFile(key, path, "application/octet-stream");
+  await blobs.putFile(key, path, OCTETS);
   return undefined;
 }

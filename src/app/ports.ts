@@ -21,6 +21,16 @@ export interface BlobStore {
    * than what a function should hold twice in memory. Durable when the promise resolves.
    */
   putFile(key: string, path: string, contentType: string): Promise<void>;
+  /**
+   * Writes a blob of exactly `bytes` bytes from `body` as it is produced (large ones go up in
+   * parts). Durable when the promise resolves.
+   */
+  putStream(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    bytes: number,
+    contentType: string,
+  ): Promise<void>;
   /** Reads a blob, or `undefined` when there is none at `key`. */
   get(key: string): Promise<Uint8Array | undefined>;
   /** Streams a blob into a local file; `false` when there is none at `key`. */
