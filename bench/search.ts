@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
-import { downloadGraph } from "../src/app/graph-patch";
+import { downloadGraph } from "../src/app/graph-patch-apply";
 import { exactTopK } from "../src/domain/exact-search";
 import { percentile } from "../src/domain/trial-metrics";
 import { createClients } from "../src/wiring";

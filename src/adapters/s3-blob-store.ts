@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { BlobStore } from "../app/ports";
+import type { BlobStore, ByteRange } from "../app/ports";
 
 /** Bytes this process wrote to S3 (objects put, files uploaded), for benchmarks. */
 let bytesWritten = 0;
@@ -95,9 +95,20 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async getStream(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+  async getStream(
+    key: string,
+    range: ByteRange = {},
+  ): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const { start = 0, end } = range;
+    const ranged = start > 0 || end !== undefined;
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(ranged ? { Range: `bytes=${start}-${end === undefined ? "" : end - 1}` } : {}),
+        }),
+      );
       return (out.Body as Readable | undefined) ?? Readable.from([]);
     } catch (err) {
       if (isMissing(err)) return undefined;

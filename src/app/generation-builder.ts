@@ -25,13 +25,8 @@ import { tailSince } from "../domain/tail";
 import { recordBuild } from "../telemetry";
 import { type GenerationKeys, type Generations, newGenerationKeys } from "./generations";
 import type { GraphFileCache } from "./graph-file-cache";
-import {
-  downloadGraph,
-  type GraphBase,
-  type GraphRef,
-  graphFileHeader,
-  uploadGraph,
-} from "./graph-patch";
+import { type GraphBase, type GraphRef, graphFileHeader, uploadGraph } from "./graph-patch";
+import { downloadGraph } from "./graph-patch-apply";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore } from "./ports";
 import type { SegmentStore } from "./segment-store";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import { type GenerationRows, liveLabels } from "../domain/label-map";
-import { downloadGraph } from "./graph-patch";
+import { downloadGraph } from "./graph-patch-apply";
 import type { BlobStore } from "./ports";
 
 /** The part of an hnswlib graph that serving needs. */

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -14,15 +14,15 @@ import {
 } from "../domain/hnsw-file";
 import type { BlobStore } from "./ports";
 
-// Graph patches (layout in ../domain/hnsw-file.ts): cut from a caught-up graph file (into a file,
-// or straight into an upload), and applied to the base to get that graph file back, byte for
-// byte. Both stream in bounded chunks, so memory stays flat whatever the graph's size.
+// Graph patches (layout in ../domain/hnsw-file.ts), cut from a caught-up graph file (into a file,
+// or straight into an upload) in bounded chunks, so memory stays flat whatever the graph's size.
+// Applying one to its base: ./graph-patch-apply.ts.
 
 /** Content type of stored graphs and patches. */
 const OCTETS = "application/octet-stream";
 
 /** Bytes read or written at once (default). */
-const CHUNK_BYTES = 4 << 20;
+export const CHUNK_BYTES = 4 << 20;
 
 /** How a patch is streamed. */
 export interface PatchIo {
@@ -64,7 +64,7 @@ export async function graphFileHeader(path: string): Promise<HnswFileHeader> {
 }
 
 /** Base elements per chunk of records. */
-function recordsPerChunk(header: HnswFileHeader, chunkBytes: number): number {
+export function recordsPerChunk(header: HnswFileHeader, chunkBytes: number): number {
   return Math.max(1, Math.floor(chunkBytes / header.recordBytes));
 }
 
@@ -151,164 +151,6 @@ export async function writeGraphPatch(
   const plan = await planPatch(graphPath, baseElements);
   await pipeline(Readable.from(patchChunks(plan, chunkBytes)), createWriteStream(patchPath));
   return plan.bytes;
-}
-
-/** Reads exact byte counts from a stream of chunks. */
-class ByteReader {
-  private buffered: Buffer[] = [];
-  private bytes = 0;
-  private readonly source: AsyncIterator<Uint8Array>;
-
-  constructor(
-    source: AsyncIterable<Uint8Array>,
-    private readonly name: string,
-  ) {
-    this.source = source[Symbol.asyncIterator]();
-  }
-
-  /** The next `count` bytes; fails naming `what` if the stream ends first. */
-  async exactly(count: number, what: string): Promise<Buffer> {
-    while (this.bytes < count) {
-      const next = await this.source.next();
-      if (next.done) {
-        throw new GraphFileFormatError(
-          `${this.name} ends early: ${what} needs ${count} bytes, ${this.bytes} are left`,
-        );
-      }
-      const chunk = next.value;
-      this.buffered.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      this.bytes += chunk.byteLength;
-    }
-    const all =
-      this.buffered.length === 1
-        ? (this.buffered[0] as Buffer)
-        : Buffer.concat(this.buffered, this.bytes);
-    const rest = all.subarray(count);
-    this.buffered = rest.length > 0 ? [rest] : [];
-    this.bytes = rest.length;
-    return all.subarray(0, count);
-  }
-
-  /** Everything left, chunk by chunk. */
-  async *rest(): AsyncGenerator<Buffer> {
-    yield* this.buffered;
-    this.buffered = [];
-    this.bytes = 0;
-    for (let next = await this.source.next(); !next.done; next = await this.source.next()) {
-      yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
-    }
-  }
-
-  /** Stops the stream (its download, if any) without reading the rest. */
-  async stop(): Promise<void> {
-    await this.source.return?.();
-  }
-}
-
-/**
- * Writes to `graphPath` the graph file that the patch streamed from `patchSource` makes of the
- * base streamed from `baseSource`, as both arrive: neither is stored first, and only the base's
- * records are read from it.
- */
-async function applyPatchStreams(
-  baseSource: ByteReader,
-  patchSource: ByteReader,
-  graphPath: string,
-  chunkBytes: number,
-): Promise<void> {
-  const graph = await open(graphPath, "w");
-  try {
-    const prefix = await patchSource.exactly(PATCH_PREFIX_BYTES, "the patch's prefix");
-    const magic = prefix.toString("latin1", 0, PATCH_MAGIC.length);
-    if (magic !== PATCH_MAGIC) {
-      throw new GraphFileFormatError(
-        `not a graph patch: starts with ${JSON.stringify(magic)}, expected ${JSON.stringify(PATCH_MAGIC)}`,
-      );
-    }
-    const baseElements = Number(prefix.readBigUInt64LE(PATCH_MAGIC.length));
-    const headerBytes = prefix.subarray(PATCH_MAGIC.length + 8);
-    const header = readHnswHeader(headerBytes);
-    const baseHeader = readHnswHeader(
-      await baseSource.exactly(HNSW_HEADER_BYTES, "the base's header"),
-    );
-    if (
-      baseHeader.elements !== baseElements ||
-      baseHeader.recordBytes !== header.recordBytes ||
-      baseHeader.linkBytes !== header.linkBytes
-    ) {
-      throw new GraphFileFormatError(
-        `not this patch's base: it has ${baseHeader.elements} elements of ${baseHeader.recordBytes} bytes (${baseHeader.linkBytes} of links); the patch expects ${baseElements} of ${header.recordBytes} (${header.linkBytes})`,
-      );
-    }
-    await graph.write(headerBytes);
-    const per = recordsPerChunk(header, chunkBytes);
-    for (let first = 0; first < baseElements; first += per) {
-      const count = Math.min(per, baseElements - first);
-      const [records, links] = await Promise.all([
-        baseSource.exactly(count * header.recordBytes, "the base's records"),
-        patchSource.exactly(count * header.linkBytes, "the patch's links"),
-      ]);
-      for (let i = 0; i < count; i++) {
-        const from = i * header.linkBytes;
-        links.copy(records, i * header.recordBytes, from, from + header.linkBytes);
-      }
-      await graph.write(records);
-    }
-    let tail = 0;
-    for await (const chunk of patchSource.rest()) {
-      await graph.write(chunk);
-      tail += chunk.length;
-    }
-    const newRecords = (header.elements - baseElements) * header.recordBytes;
-    if (tail < newRecords) {
-      throw new GraphFileFormatError(
-        `the patch holds ${tail} bytes after its links; its ${header.elements - baseElements} new elements need ${newRecords}`,
-      );
-    }
-  } finally {
-    await graph.close();
-    await Promise.all([baseSource.stop(), patchSource.stop()]);
-  }
-}
-
-/** Writes to `graphPath` the graph file the patch at `patchPath` makes of the base at `basePath`. */
-export async function applyGraphPatch(
-  basePath: string,
-  patchPath: string,
-  graphPath: string,
-  { chunkBytes = CHUNK_BYTES }: PatchIo = {},
-): Promise<void> {
-  const read = (path: string) => createReadStream(path, { highWaterMark: chunkBytes });
-  await applyPatchStreams(
-    new ByteReader(read(basePath), basePath),
-    new ByteReader(read(patchPath), patchPath),
-    graphPath,
-    chunkBytes,
-  );
-}
-
-/**
- * Streams the graph `ref` into a file at `path`: the file itself, or its base and its patch
- * (both downloading at once) made into it as they arrive. `false` when an object is missing.
- */
-export async function downloadGraph(blobs: BlobStore, ref: GraphRef, path: string) {
-  const base = ref.graph_base;
-  if (!base) return blobs.getToFile(ref.graph_key, path);
-  const [baseStream, patchStream] = await Promise.all([
-    blobs.getStream(base.key),
-    blobs.getStream(ref.graph_key),
-  ]);
-  const readers = [
-    baseStream && new ByteReader(baseStream, base.key),
-    patchStream && new ByteReader(patchStream, ref.graph_key),
-  ];
-  const [baseReader, patchReader] = readers;
-  if (!baseReader || !patchReader) {
-    await Promise.all(readers.map((r) => r?.stop()));
-    return false;
-  }
-  await applyPatchStreams(baseReader, patchReader, path, CHUNK_BYTES);
-  return true;
 }
 
 /**

@@ -13,6 +13,12 @@ import type { Tuning } from "../domain/tuning";
  * Object storage for immutable blobs (segments, snapshots, journals). Implemented on S3.
  * Never relies on conditional object writes: every pointer to a blob lives in the catalog.
  */
+/** Bytes `[start, end)` of a blob: from its first byte, or to its last, when either is omitted. */
+export interface ByteRange {
+  readonly start?: number;
+  readonly end?: number;
+}
+
 export interface BlobStore {
   /** Writes a blob; durable when the promise resolves. */
   put(key: string, body: Uint8Array | string, contentType: string): Promise<void>;
@@ -36,10 +42,11 @@ export interface BlobStore {
   /** Streams a blob into a local file; `false` when there is none at `key`. */
   getToFile(key: string, path: string): Promise<boolean>;
   /**
-   * A blob's bytes as they arrive, or `undefined` when there is none at `key`. The caller reads
-   * it to the end or calls `return()` on its iterator (a `break` does), so the download stops.
+   * A blob's bytes as they arrive (only bytes `[start, end)`, when given), or `undefined` when
+   * there is none at `key`. The caller reads it to the end or calls `return()` on its iterator
+   * (a `break` does), so the download stops.
    */
-  getStream(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  getStream(key: string, range?: ByteRange): Promise<AsyncIterable<Uint8Array> | undefined>;
   /**
    * Copies a blob inside the store (server-side, no download); `false` when there is nothing at
    * `from`.

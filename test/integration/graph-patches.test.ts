@@ -5,7 +5,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import type { GenerationBuilderDeps } from "../../src/app/generation-builder";
 import type { Generations } from "../../src/app/generations";
-import { downloadGraph } from "../../src/app/graph-patch";
+import { downloadGraph } from "../../src/app/graph-patch-apply";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import type { IndexCatalog } from "../../src/app/ports";
 import type { ActiveGeneration } from "../../src/domain/index-record";

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyGraphPatch, graphFileHeader, writeGraphPatch } from "../../src/app/graph-patch";
+import { graphFileHeader, writeGraphPatch } from "../../src/app/graph-patch";
+import { applyGraphPatch } from "../../src/app/graph-patch-apply";
 import { buildToFile, catchUpGraph } from "../../src/app/hnsw-tasks";
 import { GraphFileFormatError, patchBytes } from "../../src/domain/hnsw-file";
 import { seededRandom } from "../../src/domain/seeded-random";

@@ -1,0 +1,263 @@
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import {
+  GraphFileFormatError,
+  HNSW_HEADER_BYTES,
+  type HnswFileHeader,
+  PATCH_MAGIC,
+  PATCH_PREFIX_BYTES,
+  readHnswHeader,
+  recordOffset,
+} from "../domain/hnsw-file";
+import { CHUNK_BYTES, type GraphRef, type PatchIo, recordsPerChunk } from "./graph-patch";
+import type { BlobStore } from "./ports";
+
+// A graph patch applied to its base (layout in ../domain/hnsw-file.ts): the graph file the
+// catch-up wrote, byte for byte, made as the base and the patch stream in, with no copy of either
+// on disk and memory bounded by the chunk size.
+
+/** Reads exact byte counts from a stream of chunks. */
+class ByteReader {
+  private buffered: Buffer[] = [];
+  private bytes = 0;
+  private readonly source: AsyncIterator<Uint8Array>;
+
+  constructor(
+    source: AsyncIterable<Uint8Array>,
+    private readonly name: string,
+  ) {
+    this.source = source[Symbol.asyncIterator]();
+  }
+
+  /** The next `count` bytes, a buffer of their own; fails naming `what` if the stream ends first. */
+  async exactly(count: number, what: string): Promise<Buffer> {
+    while (this.bytes < count) {
+      const next = await this.source.next();
+      if (next.done) {
+        throw new GraphFileFormatError(
+          `${this.name} ends early: ${what} needs ${count} bytes, ${this.bytes} are left`,
+        );
+      }
+      const chunk = next.value;
+      this.buffered.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      this.bytes += chunk.byteLength;
+    }
+    const all =
+      this.buffered.length === 1
+        ? (this.buffered[0] as Buffer)
+        : Buffer.concat(this.buffered, this.bytes);
+    const rest = all.subarray(count);
+    this.buffered = rest.length > 0 ? [rest] : [];
+    this.bytes = rest.length;
+    return all.subarray(0, count);
+  }
+
+  /** Stops the stream (its download, if any) without reading the rest. */
+  async stop(): Promise<void> {
+    await this.source.return?.();
+  }
+}
+
+/** What a patch's prefix says: the base's element count, and the new graph's header. */
+interface PatchPrefix {
+  readonly baseElements: number;
+  readonly headerBytes: Buffer;
+  readonly header: HnswFileHeader;
+}
+
+function readPatchPrefix(prefix: Buffer, name: string): PatchPrefix {
+  const magic = prefix.toString("latin1", 0, PATCH_MAGIC.length);
+  if (prefix.length < PATCH_PREFIX_BYTES || magic !== PATCH_MAGIC) {
+    throw new GraphFileFormatError(
+      `${name} is not a graph patch: starts with ${JSON.stringify(magic)}, expected ${JSON.stringify(PATCH_MAGIC)}`,
+    );
+  }
+  const headerBytes = Buffer.from(prefix.subarray(PATCH_MAGIC.length + 8, PATCH_PREFIX_BYTES));
+  return {
+    baseElements: Number(prefix.readBigUInt64LE(PATCH_MAGIC.length)),
+    headerBytes,
+    header: readHnswHeader(headerBytes),
+  };
+}
+
+/** The byte ranges of a patch's parts, and of the base that it needs. */
+function patchParts({ header, baseElements }: PatchPrefix) {
+  const linksEnd = PATCH_PREFIX_BYTES + baseElements * header.linkBytes;
+  return {
+    /** The base's header and records (its upper-level links are not needed). */
+    base: { end: recordOffset(header, baseElements) },
+    links: { start: PATCH_PREFIX_BYTES, end: linksEnd },
+    tail: { start: linksEnd },
+  };
+}
+
+/** The streams a patched graph is made from (see {@link patchParts}). */
+interface PatchSources {
+  readonly base: AsyncIterable<Uint8Array>;
+  readonly links: AsyncIterable<Uint8Array>;
+  readonly tail: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Writes to `graphPath` the graph file `prefix`'s patch makes of its base, from the streams of
+ * the base's records, the patch's links and the patch's tail, all three as they arrive: the
+ * base's records with their new links go to the front of the file, the tail to its end, at once.
+ */
+async function assemble(
+  prefix: PatchPrefix,
+  sources: PatchSources,
+  names: { base: string; patch: string },
+  graphPath: string,
+  chunkBytes: number,
+): Promise<void> {
+  const { header, baseElements, headerBytes } = prefix;
+  const base = new ByteReader(sources.base, names.base);
+  const links = new ByteReader(sources.links, names.patch);
+  const tail = sources.tail[Symbol.asyncIterator]();
+  const graph = await open(graphPath, "w");
+  /** Positioned writes, each overlapping the reading of the next chunk. */
+  const writer = () => {
+    let writing: Promise<unknown> = Promise.resolve();
+    return {
+      async write(bytes: Buffer, position: number) {
+        await writing;
+        writing = graph.write(bytes, 0, bytes.length, position);
+      },
+      done: () => writing,
+    };
+  };
+  const front = async () => {
+    const out = writer();
+    const baseHeader = readHnswHeader(await base.exactly(HNSW_HEADER_BYTES, "the base's header"));
+    if (
+      baseHeader.elements !== baseElements ||
+      baseHeader.recordBytes !== header.recordBytes ||
+      baseHeader.linkBytes !== header.linkBytes
+    ) {
+      throw new GraphFileFormatError(
+        `${names.base} is not this patch's base: it has ${baseHeader.elements} elements of ${baseHeader.recordBytes} bytes (${baseHeader.linkBytes} of links); the patch expects ${baseElements} of ${header.recordBytes} (${header.linkBytes})`,
+      );
+    }
+    await out.write(headerBytes, 0);
+    const per = recordsPerChunk(header, chunkBytes);
+    for (let first = 0; first < baseElements; first += per) {
+      const count = Math.min(per, baseElements - first);
+      const [records, linkBlocks] = await Promise.all([
+        base.exactly(count * header.recordBytes, "the base's records"),
+        links.exactly(count * header.linkBytes, "the patch's links"),
+      ]);
+      for (let i = 0; i < count; i++) {
+        const from = i * header.linkBytes;
+        linkBlocks.copy(records, i * header.recordBytes, from, from + header.linkBytes);
+      }
+      await out.write(records, recordOffset(header, first));
+    }
+    await out.done();
+  };
+  const back = async () => {
+    const out = writer();
+    let at = recordOffset(header, baseElements);
+    for (let next = await tail.next(); !next.done; next = await tail.next()) {
+      // Copied: a stream may reuse its chunk's memory once it is handed the next one.
+      await out.write(Buffer.from(next.value), at);
+      at += next.value.byteLength;
+    }
+    await out.done();
+    const tailBytes = at - recordOffset(header, baseElements);
+    const newRecords = (header.elements - baseElements) * header.recordBytes;
+    if (tailBytes < newRecords) {
+      throw new GraphFileFormatError(
+        `${names.patch} holds ${tailBytes} bytes after its links; its ${header.elements - baseElements} new elements need ${newRecords}`,
+      );
+    }
+  };
+  const stopAll = async () => {
+    await Promise.all([base.stop(), links.stop(), tail.return?.()]);
+  };
+  // The first failure is the cause: it stops every download, so the other side ends at once
+  // (and fails only for that).
+  let cause: { error: unknown } | undefined;
+  const fail = async (error: unknown) => {
+    cause ??= { error };
+    await stopAll();
+  };
+  try {
+    await Promise.all([front().catch(fail), back().catch(fail)]);
+    if (cause) throw cause.error;
+  } finally {
+    await graph.close();
+    await stopAll();
+  }
+}
+
+/** Writes to `graphPath` the graph file the patch at `patchPath` makes of the base at `basePath`. */
+export async function applyGraphPatch(
+  basePath: string,
+  patchPath: string,
+  graphPath: string,
+  { chunkBytes = CHUNK_BYTES }: PatchIo = {},
+): Promise<void> {
+  const patch = await open(patchPath, "r");
+  let prefix: PatchPrefix;
+  try {
+    const { bytesRead, buffer } = await patch.read(
+      Buffer.alloc(PATCH_PREFIX_BYTES),
+      0,
+      PATCH_PREFIX_BYTES,
+      0,
+    );
+    prefix = readPatchPrefix(buffer.subarray(0, bytesRead), patchPath);
+  } finally {
+    await patch.close();
+  }
+  const parts = patchParts(prefix);
+  const read = (path: string, range: { start?: number; end?: number }) =>
+    createReadStream(path, {
+      highWaterMark: chunkBytes,
+      start: range.start ?? 0,
+      ...(range.end !== undefined ? { end: range.end - 1 } : {}),
+    });
+  await assemble(
+    prefix,
+    {
+      base: read(basePath, parts.base),
+      links: read(patchPath, parts.links),
+      tail: read(patchPath, parts.tail),
+    },
+    { base: basePath, patch: patchPath },
+    graphPath,
+    chunkBytes,
+  );
+}
+
+/**
+ * Streams the graph `ref` into a file at `path`: the file itself, or, for a patch, its prefix
+ * first, then the base's records, the patch's links and its tail all downloading at once, made
+ * into the file as they arrive. `false` when an object is missing.
+ */
+export async function downloadGraph(blobs: BlobStore, ref: GraphRef, path: string) {
+  const base = ref.graph_base;
+  if (!base) return blobs.getToFile(ref.graph_key, path);
+  const prefixBytes = await blobs.getRange(ref.graph_key, 0, PATCH_PREFIX_BYTES);
+  if (!prefixBytes) return false;
+  const prefix = readPatchPrefix(Buffer.from(prefixBytes), ref.graph_key);
+  const parts = patchParts(prefix);
+  const streams = await Promise.all([
+    blobs.getStream(base.key, parts.base),
+    blobs.getStream(ref.graph_key, parts.links),
+    blobs.getStream(ref.graph_key, parts.tail),
+  ]);
+  const [baseStream, links, tail] = streams;
+  if (!baseStream || !links || !tail) {
+    await Promise.all(streams.map((s) => s?.[Symbol.asyncIterator]().return?.()));
+    return false;
+  }
+  await assemble(
+    prefix,
+    { base: baseStream, links, tail },
+    { base: base.key, patch: ref.graph_key },
+    path,
+    CHUNK_BYTES,
+  );
+  return true;
+}
