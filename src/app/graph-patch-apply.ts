@@ -29,7 +29,10 @@ class ByteReader {
     this.source = source[Symbol.asyncIterator]();
   }
 
-  /** The next `count` bytes, a buffer of their own; fails naming `what` if the stream ends first. */
+  /**
+   * The next `count` bytes (sharing memory with the stream's chunks, which a stream never reuses
+   * once handed over); fails naming `what` if the stream ends first.
+   */
   async exactly(count: number, what: string): Promise<Buffer> {
     while (this.bytes < count) {
       const next = await this.source.next();
@@ -122,12 +125,15 @@ async function assemble(
       async write(bytes: Buffer, position: number) {
         await writing;
         writing = graph.write(bytes, 0, bytes.length, position);
+        // Seen by the next write or by done(); never an unhandled rejection if neither comes.
+        writing.catch(() => undefined);
       },
       done: () => writing,
     };
   };
+  const [frontOut, backOut] = [writer(), writer()];
   const front = async () => {
-    const out = writer();
+    const out = frontOut;
     const baseHeader = readHnswHeader(await base.exactly(HNSW_HEADER_BYTES, "the base's header"));
     if (
       baseHeader.elements !== baseElements ||
@@ -155,11 +161,13 @@ async function assemble(
     await out.done();
   };
   const back = async () => {
-    const out = writer();
+    const out = backOut;
     let at = recordOffset(header, baseElements);
     for (let next = await tail.next(); !next.done; next = await tail.next()) {
-      // Copied: a stream may reuse its chunk's memory once it is handed the next one.
-      await out.write(Buffer.from(next.value), at);
+      await out.write(
+        Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength),
+        at,
+      );
       at += next.value.byteLength;
     }
     await out.done();
@@ -185,6 +193,7 @@ async function assemble(
     await Promise.all([front().catch(fail), back().catch(fail)]);
     if (cause) throw cause.error;
   } finally {
+    await Promise.allSettled([frontOut.done(), backOut.done()]);
     await graph.close();
     await stopAll();
   }
