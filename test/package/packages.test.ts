@@ -7,6 +7,7 @@ import { AUTOTUNE_TASKS, SCHEDULE } from "../../infra/autotune-workflow";
 import { runtimeFiles } from "../../infra/bundling";
 import { IMPORT_TASKS } from "../../infra/import-workflow";
 import { DEFAULT_ROUTE, ROUTES, type RouteSpec } from "../../infra/routes";
+import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { ensureResources } from "../../src/local/bootstrap";
 import { startEmulators } from "../../src/local/emulators";
@@ -140,15 +141,17 @@ describe("deployed packages", () => {
       return (outcomes.at(-1) as { outcome: { result: unknown } }).outcome.result;
     };
     const index = { params: { index: "pkg" } };
-    expect((await api("PutIndex", { ...index, body: { dimension: 8, metric: "l2" } })).status).toBe(
+    // 64-d: wide enough that a catch-up of a few vectors is stored as a patch (see below).
+    const dimension = 64;
+    expect((await api("PutIndex", { ...index, body: { dimension, metric: "l2" } })).status).toBe(
       201,
     );
-    const vectors = randomVectors(300, 8, 7);
+    const vectors = randomVectors(300, dimension, 7);
     const upsert = await api("UpsertVectors", { ...index, body: { vectors } });
     expect(upsert).toMatchObject({ status: 200, body: { count: 300 } });
     // Three more writes leave four small segments: the last write starts a compaction, an
     // asynchronous invocation of the CompactIndex bundle, which merges them.
-    for (const extra of randomVectors(3, 8, 17, "c")) {
+    for (const extra of randomVectors(3, dimension, 17, "c")) {
       expect((await api("UpsertVectors", { ...index, body: { vectors: [extra] } })).status).toBe(
         200,
       );
@@ -194,7 +197,7 @@ describe("deployed packages", () => {
 
     // 20 new vectors pass 5% of the graph: the write starts the CatchUpIndex bundle, and until it
     // is done searches find them in the exact scan of the pending vectors.
-    const late = randomVectors(20, 8, 8, "w");
+    const late = randomVectors(20, dimension, 8, "w");
     await api("UpsertVectors", { ...index, body: { vectors: late } });
     const pending = await api("Search", { ...index, body: { vector: late[3]?.values, k: 1 } });
     expect(pending.body.results[0]).toMatchObject({ id: "w3", distance: 0 });
@@ -203,6 +206,11 @@ describe("deployed packages", () => {
       generation: 2,
       added: 20,
     });
+    // The bundle stored the caught-up graph as a patch over the activated one; the search bundle
+    // makes it whole and finds the new vectors in the graph itself.
+    const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes, clients.dynamodb);
+    const patched = (await catalog.get("pkg"))?.active;
+    expect(patched?.graph_base).toEqual({ key: patched?.previous?.graph_key, elements: 303 });
     const caughtUp = await api("Search", { ...index, body: { vector: late[4]?.values, k: 1 } });
     expect(caughtUp.body).toMatchObject({ mode: "hnsw", generation: 2, pending_vectors: 0 });
     expect(caughtUp.body.results[0]).toMatchObject({ id: "w4", distance: 0 });
@@ -213,7 +221,10 @@ describe("deployed packages", () => {
     await api("UpsertVectors", { ...index, body: { vectors: replaced } });
     expect(await settledTask("CatchUpIndex")).toMatchObject({ outcome: "built", generation: 3 });
     // Below the threshold nothing starts; activation catches the active graph up itself.
-    await api("UpsertVectors", { ...index, body: { vectors: randomVectors(2, 8, 9, "y") } });
+    await api("UpsertVectors", {
+      ...index,
+      body: { vectors: randomVectors(2, dimension, 9, "y") },
+    });
     const activated = await api("ActivateIndex", index);
     expect(activated.body).toMatchObject({
       generation: 4,
@@ -322,7 +333,7 @@ describe("deployed packages", () => {
     // Bulk import: a signed upload, then the import workflow's bundled tasks write the rows.
     const upload = await api("CreateUpload", { body: { format: "npy" } });
     expect(upload.status).toBe(201);
-    const rows = randomVectors(20, 8, 9).map((v) => v.values);
+    const rows = randomVectors(20, dimension, 9).map((v) => v.values);
     const put = await fetch(upload.body.upload_url, { method: "PUT", body: encodeNpy(rows) });
     expect(put.status).toBe(200);
     const started = await api("StartImport", {
