@@ -274,12 +274,13 @@ describe("deployed packages", () => {
     // Runoff, as the workflow calls it for a target_recall job holding its lease: two finalists
     // (here the same graph twice) re-measured side by side through the worker pool.
     const runoffJob = "01JRUNOFF0000000000000000A";
-    await new DynamoLeaseStore(clients.doc, settings.tables.leases).acquire(
-      "pkg",
-      runoffJob,
-      Date.now(),
-      60_000,
-    );
+    // The tuned job frees its lease just after recording SUCCEEDED: wait until it is free.
+    const leases = new DynamoLeaseStore(clients.doc, settings.tables.leases);
+    await expect
+      .poll(async () => (await leases.acquire("pkg", runoffJob, Date.now(), 60_000)).acquired, {
+        timeout: 10_000,
+      })
+      .toBe(true);
     const measured = tuned.body.trials[0];
     const point = {
       trial_id: measured.trial_id,
@@ -313,7 +314,7 @@ describe("deployed packages", () => {
     });
     expect(runoff.trial_ids).toHaveLength(2);
     answered.add(AUTOTUNE_TASKS.Runoff.id);
-    await new DynamoLeaseStore(clients.doc, settings.tables.leases).release("pkg", runoffJob);
+    await leases.release("pkg", runoffJob);
     const jobId = tuned.body.job_id as string;
     expect((await api("GetAutotune", { params: { job_id: jobId } })).body.status).toBe("SUCCEEDED");
     expect((await api("ListAutotune", { query: { index_name: "pkg" } })).body.jobs).toHaveLength(1);
