@@ -11,7 +11,7 @@ import {
   type GraphChanges,
 } from "../domain/graph-changes";
 import type { HnswConfig } from "../domain/hnsw-config";
-import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import type { ActiveGeneration, GraphBase, GraphRef, IndexRecord } from "../domain/index-record";
 import {
   type GenerationRows,
   generationRows,
@@ -25,7 +25,7 @@ import { tailSince } from "../domain/tail";
 import { recordBuild } from "../telemetry";
 import { type GenerationKeys, type Generations, newGenerationKeys } from "./generations";
 import type { GraphFileCache } from "./graph-file-cache";
-import { type GraphBase, type GraphRef, graphFileHeader, uploadGraph } from "./graph-patch";
+import { graphFileHeader, uploadGraph } from "./graph-patch";
 import { downloadGraph } from "./graph-patch-apply";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore } from "./ports";

@@ -2,10 +2,14 @@ import { randomUUID } from "node:crypto";
 import { generationStem } from "../../infra/storage";
 import { ConflictError, NotFoundError } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
-import { type ActiveGeneration, generationKeysOf, type IndexRecord } from "../domain/index-record";
+import {
+  type ActiveGeneration,
+  type GraphBase,
+  generationKeysOf,
+  type IndexRecord,
+} from "../domain/index-record";
 import type { GenerationRows } from "../domain/label-map";
 import { logger } from "../logger";
-import type { GraphBase } from "./graph-patch";
 import type { BlobStore, IndexCatalog } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 

@@ -9,7 +9,8 @@ import {
   readHnswHeader,
   recordOffset,
 } from "../domain/hnsw-file";
-import { CHUNK_BYTES, type GraphRef, type PatchIo, recordsPerChunk } from "./graph-patch";
+import type { GraphRef } from "../domain/index-record";
+import { CHUNK_BYTES, type PatchIo, recordsPerChunk } from "./graph-patch";
 import type { BlobStore } from "./ports";
 
 // A graph patch applied to its base (layout in ../domain/hnsw-file.ts): the graph file the

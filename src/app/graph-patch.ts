@@ -12,6 +12,7 @@ import {
   readHnswHeader,
   recordOffset,
 } from "../domain/hnsw-file";
+import type { GraphBase } from "../domain/index-record";
 import type { BlobStore } from "./ports";
 
 // Graph patches (layout in ../domain/hnsw-file.ts), cut from a caught-up graph file (into a file,
@@ -28,18 +29,6 @@ export const CHUNK_BYTES = 4 << 20;
 export interface PatchIo {
   /** Bytes read or written at once (default 4 MiB; at least one record is). */
   readonly chunkBytes?: number;
-}
-
-/** A stored graph: a whole file at `graph_key`, or a patch there over the file at `base.key`. */
-export interface GraphRef {
-  readonly graph_key: string;
-  readonly graph_base?: GraphBase | undefined;
-}
-
-/** The whole graph file a patch applies to, and how many elements it holds. */
-export interface GraphBase {
-  readonly key: string;
-  readonly elements: number;
 }
 
 async function readExactly(file: FileHandle, bytes: number, position: number, what: string) {

@@ -43,10 +43,10 @@ export interface ActiveGeneration {
   /** The serialized graph: the whole file, or with `graph_base` a patch over that file. */
   readonly graph_key: string;
   /**
-   * The whole graph file `graph_key` patches (a generation this one was caught up from), and its
-   * element count; absent when `graph_key` is the whole file. Kept while referenced here.
+   * The whole graph file `graph_key` patches (a generation this one was caught up from); absent
+   * when `graph_key` is the whole file. Kept while referenced here.
    */
-  readonly graph_base?: { readonly key: string; readonly elements: number };
+  readonly graph_base?: GraphBase;
   /** The graph's label map (ids, versions, metadata per label), beside the graph. */
   readonly rows_key: string;
   /** Labels in the graph (deleted ones included). */
@@ -60,6 +60,18 @@ export interface ActiveGeneration {
     /** The key of the whole graph file `graph_key` patches, if any. */
     readonly graph_base_key?: string;
   };
+}
+
+/** The whole graph file a patch applies to, and how many elements it holds. */
+export interface GraphBase {
+  readonly key: string;
+  readonly elements: number;
+}
+
+/** A stored graph: a whole file at `graph_key`, or a patch there over the file `graph_base`. */
+export interface GraphRef {
+  readonly graph_key: string;
+  readonly graph_base?: GraphBase | undefined;
 }
 
 /** Settings given when an index is created. */
