@@ -3,10 +3,11 @@ import { open } from "node:fs/promises";
 import {
   GraphFileFormatError,
   HNSW_HEADER_BYTES,
-  type HnswFileHeader,
-  PATCH_MAGIC,
   PATCH_PREFIX_BYTES,
+  type PatchPrefix,
+  patchParts,
   readHnswHeader,
+  readPatchPrefix,
   recordOffset,
 } from "../domain/hnsw-file";
 import type { GraphRef } from "../domain/index-record";
@@ -62,39 +63,6 @@ class ByteReader {
   }
 }
 
-/** What a patch's prefix says: the base's element count, and the new graph's header. */
-interface PatchPrefix {
-  readonly baseElements: number;
-  readonly headerBytes: Buffer;
-  readonly header: HnswFileHeader;
-}
-
-function readPatchPrefix(prefix: Buffer, name: string): PatchPrefix {
-  const magic = prefix.toString("latin1", 0, PATCH_MAGIC.length);
-  if (prefix.length < PATCH_PREFIX_BYTES || magic !== PATCH_MAGIC) {
-    throw new GraphFileFormatError(
-      `${name} is not a graph patch: starts with ${JSON.stringify(magic)}, expected ${JSON.stringify(PATCH_MAGIC)}`,
-    );
-  }
-  const headerBytes = Buffer.from(prefix.subarray(PATCH_MAGIC.length + 8, PATCH_PREFIX_BYTES));
-  return {
-    baseElements: Number(prefix.readBigUInt64LE(PATCH_MAGIC.length)),
-    headerBytes,
-    header: readHnswHeader(headerBytes),
-  };
-}
-
-/** The byte ranges of a patch's parts, and of the base that it needs. */
-function patchParts({ header, baseElements }: PatchPrefix) {
-  const linksEnd = PATCH_PREFIX_BYTES + baseElements * header.linkBytes;
-  return {
-    /** The base's header and records (its upper-level links are not needed). */
-    base: { end: recordOffset(header, baseElements) },
-    links: { start: PATCH_PREFIX_BYTES, end: linksEnd },
-    tail: { start: linksEnd },
-  };
-}
-
 /** The streams a patched graph is made from (see {@link patchParts}). */
 interface PatchSources {
   readonly base: AsyncIterable<Uint8Array>;
@@ -123,7 +91,7 @@ async function assemble(
   const writer = () => {
     let writing: Promise<unknown> = Promise.resolve();
     return {
-      async write(bytes: Buffer, position: number) {
+      async write(bytes: Uint8Array, position: number) {
         await writing;
         writing = graph.write(bytes, 0, bytes.length, position);
         // Seen by the next write or by done(); never an unhandled rejection if neither comes.
@@ -250,7 +218,7 @@ export async function downloadGraph(blobs: BlobStore, ref: GraphRef, path: strin
   if (!base) return blobs.getToFile(ref.graph_key, path);
   const prefixBytes = await blobs.getRange(ref.graph_key, 0, PATCH_PREFIX_BYTES);
   if (!prefixBytes) return false;
-  const prefix = readPatchPrefix(Buffer.from(prefixBytes), ref.graph_key);
+  const prefix = readPatchPrefix(prefixBytes, ref.graph_key);
   const parts = patchParts(prefix);
   const streams = await Promise.all([
     blobs.getStream(base.key, parts.base),

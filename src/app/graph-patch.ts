@@ -3,11 +3,10 @@ import { type FileHandle, open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
+  encodePatchPrefix,
   GraphFileFormatError,
   HNSW_HEADER_BYTES,
   type HnswFileHeader,
-  PATCH_MAGIC,
-  PATCH_PREFIX_BYTES,
   patchBytes,
   readHnswHeader,
   recordOffset,
@@ -91,11 +90,7 @@ async function planPatch(graphPath: string, baseElements: number): Promise<Patch
 /** The bytes of `plan`'s patch, read from its graph file chunk by chunk (each a new buffer). */
 async function* patchChunks(plan: PatchPlan, chunkBytes: number): AsyncGenerator<Buffer> {
   const { header, baseElements } = plan;
-  const prefix = Buffer.alloc(PATCH_PREFIX_BYTES);
-  prefix.write(PATCH_MAGIC, 0, "latin1");
-  prefix.writeBigUInt64LE(BigInt(baseElements), PATCH_MAGIC.length);
-  plan.headerBytes.copy(prefix, PATCH_MAGIC.length + 8);
-  yield prefix;
+  yield Buffer.from(encodePatchPrefix(baseElements, plan.headerBytes));
   const graph = await open(plan.graphPath, "r");
   try {
     const per = recordsPerChunk(header, chunkBytes);

@@ -80,3 +80,46 @@ export function patchBytes(header: HnswFileHeader, baseElements: number, fileByt
     recordOffset(header, baseElements)
   );
 }
+
+/** What a patch's prefix says: the base's element count, and the new graph's header. */
+export interface PatchPrefix {
+  readonly baseElements: number;
+  readonly headerBytes: Uint8Array;
+  readonly header: HnswFileHeader;
+}
+
+/** The {@link PATCH_PREFIX_BYTES} bytes a patch starts with, for a base of `baseElements`. */
+export function encodePatchPrefix(baseElements: number, headerBytes: Uint8Array): Uint8Array {
+  const prefix = new Uint8Array(PATCH_PREFIX_BYTES);
+  prefix.set(new TextEncoder().encode(PATCH_MAGIC), 0);
+  new DataView(prefix.buffer).setBigUint64(PATCH_MAGIC.length, BigInt(baseElements), true);
+  prefix.set(headerBytes.subarray(0, HNSW_HEADER_BYTES), PATCH_MAGIC.length + 8);
+  return prefix;
+}
+
+/** Reads a patch's prefix; `name` says which patch in errors. */
+export function readPatchPrefix(prefix: Uint8Array, name: string): PatchPrefix {
+  const magic = String.fromCharCode(...prefix.subarray(0, PATCH_MAGIC.length));
+  if (prefix.byteLength < PATCH_PREFIX_BYTES || magic !== PATCH_MAGIC) {
+    throw new GraphFileFormatError(
+      `${name} is not a graph patch: starts with ${JSON.stringify(magic)}, expected ${JSON.stringify(PATCH_MAGIC)}`,
+    );
+  }
+  const headerBytes = prefix.slice(PATCH_MAGIC.length + 8, PATCH_PREFIX_BYTES);
+  return {
+    baseElements: u64(prefix, PATCH_MAGIC.length),
+    headerBytes,
+    header: readHnswHeader(headerBytes),
+  };
+}
+
+/** The byte ranges (`end` exclusive) of a patch's parts, and of the base that it needs. */
+export function patchParts({ header, baseElements }: PatchPrefix) {
+  const linksEnd = PATCH_PREFIX_BYTES + baseElements * header.linkBytes;
+  return {
+    /** The base's header and records (its upper-level links are not needed). */
+    base: { end: recordOffset(header, baseElements) },
+    links: { start: PATCH_PREFIX_BYTES, end: linksEnd },
+    tail: { start: linksEnd },
+  };
+}
