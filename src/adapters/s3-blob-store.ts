@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
@@ -80,19 +80,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   async getToFile(key: string, path: string): Promise<boolean> {
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (!out.Body) {
-        await writeFile(path, new Uint8Array());
-        return true;
-      }
-      // Up to 1 MiB buffered while a write is in flight, so the file gets fewer, larger writes.
-      await pipeline(out.Body as Readable, createWriteStream(path, { highWaterMark: 1 << 20 }));
-      return true;
-    } catch (err) {
-      if (isMissing(err)) return false;
-      throw err;
-    }
+    const body = await this.getStream(key);
+    if (!body) return false;
+    // Up to 1 MiB buffered while a write is in flight, so the file gets fewer, larger writes.
+    await pipeline(body, createWriteStream(path, { highWaterMark: 1 << 20 }));
+    return true;
   }
 
   async getStream(
