@@ -53,7 +53,7 @@ export interface CompactionReport {
  * (see {@link CompactionPolicy}), each step swapped into the catalog with one conditional write
  * that any concurrent write or compaction makes lose (then it re-reads and plans again). Data and
  * `data_version` never change: readers holding an older segment list keep working (a segment
- * replaced meanwhile makes them re-read the catalog once).
+ * replaced meanwhile makes them re-read the catalog, up to 3 times).
  */
 export class Compactor {
   private readonly policy: CompactionPolicy;

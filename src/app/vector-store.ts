@@ -357,8 +357,10 @@ export class VectorStore {
   }
 
   /**
-   * Runs `read` on `record`; if a compaction removed a segment it names, once more on a fresh
-   * record (readers holding an older segment list keep working).
+   * Runs `read` on `record`; if a compaction removed a segment it names, again on a fresh record
+   * (readers holding an older segment list keep working), up to {@link FRESH_READS} reads in all:
+   * compactions that keep finishing while writers keep writing can remove a segment of the fresh
+   * record too.
    */
   readFresh<T>(record: IndexRecord, read: (r: IndexRecord) => Promise<T>): Promise<T> {
     return this.withFreshOnMissing(record, read);
@@ -368,16 +370,22 @@ export class VectorStore {
     record: IndexRecord,
     read: (r: IndexRecord) => Promise<T>,
   ): Promise<T> {
-    try {
-      return await read(record);
-    } catch (err) {
-      if (!(err instanceof MissingSegmentError)) throw err;
-      const fresh = await this.catalog.get(record.name);
-      if (!fresh || fresh.uid !== record.uid) throw indexNotFound(record.name);
-      return read(fresh);
+    let current = record;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read(current);
+      } catch (err) {
+        if (!(err instanceof MissingSegmentError) || attempt >= FRESH_READS) throw err;
+        const fresh = await this.catalog.get(record.name);
+        if (!fresh || fresh.uid !== record.uid) throw indexNotFound(record.name);
+        current = fresh;
+      }
     }
   }
 }
+
+/** Reads of a segment list a compaction keeps changing before one is let fail (see readFresh). */
+const FRESH_READS = 4;
 
 function indexNotFound(name: string): NotFoundError {
   return new NotFoundError("index_not_found", `index "${name}" does not exist`);

@@ -5,7 +5,7 @@ import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { Compactor } from "../../src/app/compactor";
 import { LiveState } from "../../src/app/live-state";
-import { SegmentStore } from "../../src/app/segment-store";
+import { MissingSegmentError, SegmentStore } from "../../src/app/segment-store";
 import { VectorStore } from "../../src/app/vector-store";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
@@ -138,6 +138,45 @@ describe("storage against a plain model", () => {
       { numRuns: 20 },
     );
   }, 180_000);
+});
+
+describe("readers holding a segment list that compactions keep changing", () => {
+  /** A store whose next `misses` id-digest reads find the segment gone, as after a compaction. */
+  function storeMissing(misses: number) {
+    const clients = createClients(env.stack.settings);
+    const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
+    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
+    const segments = new SegmentStore(blobs);
+    const read = segments.readDigest.bind(segments);
+    let left = 0;
+    segments.readDigest = (index, ref) => {
+      if (left-- > 0) return Promise.reject(new MissingSegmentError(`${ref.id} compacted away`));
+      return read(index, ref);
+    };
+    const vectors = new VectorStore({
+      catalog,
+      blobs,
+      segments,
+      live: new LiveState(segments),
+      background: { tasks: { start: async () => undefined }, due: () => [] },
+    });
+    return { vectors, missNext: () => (left = misses) };
+  }
+
+  it("re-read the catalog up to 3 times, then let the miss fail", async () => {
+    const row = (id: string) => [{ id, values: [1, 2] }];
+    const patient = storeMissing(3);
+    await patient.vectors.createIndex("missing-3", { dimension: 2, metric: "l2" });
+    await patient.vectors.upsert("missing-3", row("a"));
+    patient.missNext();
+    expect((await patient.vectors.upsert("missing-3", row("b"))).count).toBe(2);
+    const beaten = storeMissing(4);
+    await beaten.vectors.createIndex("missing-4", { dimension: 2, metric: "l2" });
+    await beaten.vectors.upsert("missing-4", row("a"));
+    beaten.missNext();
+    await expect(beaten.vectors.upsert("missing-4", row("b"))).rejects.toThrow(MissingSegmentError);
+    expect((await beaten.vectors.getIndex("missing-4")).count).toBe(1);
+  });
 });
 
 /** How many of the sequence's deletes hit a live id (each such delete is a write). */
