@@ -3,6 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { LeaseStore } from "../app/ports";
 import { isConditionFailed } from "./dynamo-errors";
@@ -29,43 +30,59 @@ export class DynamoLeaseStore implements LeaseStore {
     nowMs: number,
     ttlMs: number,
   ): Promise<{ acquired: true } | { acquired: false; holder: string }> {
-    const expiresAtMs = nowMs + ttlMs;
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            index_name: indexName,
-            job_id: jobId,
-            expires_at_ms: expiresAtMs,
-            expires_at: Math.ceil(expiresAtMs / 1000),
-          },
-          ConditionExpression: `${FREE} OR ${EXPIRED} OR ${OURS}`,
-          ExpressionAttributeNames: {
-            "#index_name": "index_name",
-            "#expires_at_ms": "expires_at_ms",
-            "#job_id": "job_id",
-          },
-          ExpressionAttributeValues: { ":now_ms": nowMs, ":job_id": jobId },
-        }),
-      );
-      return { acquired: true };
-    } catch (err) {
-      if (!isConditionFailed(err)) throw err;
-      // dynalite ignores ReturnValuesOnConditionCheckFailure: read the holder separately.
-      const out = await this.db.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: { index_name: indexName },
-          ConsistentRead: true,
-        }),
-      );
-      return { acquired: false, holder: String(out.Item?.job_id ?? "unknown") };
-    }
+    const taken = await this.putLease(indexName, jobId, nowMs + ttlMs, {
+      ConditionExpression: `${FREE} OR ${EXPIRED} OR ${OURS}`,
+      ExpressionAttributeNames: {
+        "#index_name": "index_name",
+        "#expires_at_ms": "expires_at_ms",
+        "#job_id": "job_id",
+      },
+      ExpressionAttributeValues: { ":now_ms": nowMs, ":job_id": jobId },
+    });
+    if (taken) return { acquired: true };
+    // dynalite ignores ReturnValuesOnConditionCheckFailure: read the holder separately.
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { index_name: indexName },
+        ConsistentRead: true,
+      }),
+    );
+    return { acquired: false, holder: String(out.Item?.job_id ?? "unknown") };
   }
 
-  async renew(indexName: string, jobId: string, nowMs: number, ttlMs: number): Promise<boolean> {
-    const expiresAtMs = nowMs + ttlMs;
+  renew(indexName: string, jobId: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    return this.putLease(indexName, jobId, nowMs + ttlMs, {
+      ConditionExpression: `${OURS} AND ${UNEXPIRED}`,
+      ExpressionAttributeNames: { "#job_id": "job_id", "#expires_at_ms": "expires_at_ms" },
+      ExpressionAttributeValues: { ":job_id": jobId, ":now_ms": nowMs },
+    });
+  }
+
+  takeOver(
+    indexName: string,
+    fromJobId: string,
+    jobId: string,
+    nowMs: number,
+    ttlMs: number,
+  ): Promise<boolean> {
+    return this.putLease(indexName, jobId, nowMs + ttlMs, {
+      ConditionExpression: OURS,
+      ExpressionAttributeNames: { "#job_id": "job_id" },
+      ExpressionAttributeValues: { ":job_id": fromJobId },
+    });
+  }
+
+  /** Writes `jobId`'s lease until `expiresAtMs` if `condition` holds; whether it did. */
+  private async putLease(
+    indexName: string,
+    jobId: string,
+    expiresAtMs: number,
+    condition: Pick<
+      PutCommandInput,
+      "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
+    >,
+  ): Promise<boolean> {
     try {
       await this.db.send(
         new PutCommand({
@@ -76,9 +93,7 @@ export class DynamoLeaseStore implements LeaseStore {
             expires_at_ms: expiresAtMs,
             expires_at: Math.ceil(expiresAtMs / 1000),
           },
-          ConditionExpression: `${OURS} AND ${UNEXPIRED}`,
-          ExpressionAttributeNames: { "#job_id": "job_id", "#expires_at_ms": "expires_at_ms" },
-          ExpressionAttributeValues: { ":job_id": jobId, ":now_ms": nowMs },
+          ...condition,
         }),
       );
       return true;

@@ -58,12 +58,7 @@ export class AutotuneService {
     const tuning = this.resolve(request.tuning ?? {});
     const jobId = this.newJobId();
     const startedAt = this.ledger.now();
-    const lease = await this.ledger.leases.acquire(
-      request.indexName,
-      jobId,
-      startedAt.getTime(),
-      this.ledger.leaseMs,
-    );
+    const lease = await this.ledger.acquireLease(request.indexName, jobId);
     if (!lease.acquired) {
       throw new ConflictError(
         "autotune_running",

@@ -48,6 +48,33 @@ export class JobLedger {
     return job;
   }
 
+  /**
+   * Takes the index's lease for a new job `jobId`, unless another job holds it unexpired; then
+   * says which. A lease held by a job whose outcome is already recorded is taken over: that job
+   * frees it just after recording, or never does when its Decide crashed in between, and in
+   * neither case should it hold the index until the lease expires.
+   */
+  async acquireLease(
+    indexName: string,
+    jobId: string,
+  ): Promise<{ acquired: true } | { acquired: false; holder: string }> {
+    const lease = await this.leases.acquire(indexName, jobId, this.nowMs(), this.leaseMs);
+    if (lease.acquired) return lease;
+    const holder = await this.jobs.get(lease.holder);
+    // A lease without a job record is a start in progress (it takes the lease first): kept.
+    if (!holder || holder.status === "RUNNING") return lease;
+    if (await this.leases.takeOver(indexName, lease.holder, jobId, this.nowMs(), this.leaseMs)) {
+      this.log("autotune lease taken over", {
+        index_name: indexName,
+        job_id: jobId,
+        reason: `job ${lease.holder} is ${holder.status} but still held the lease`,
+      });
+      return { acquired: true };
+    }
+    // It changed hands meanwhile (freed, or taken by another start): try once more.
+    return this.leases.acquire(indexName, jobId, this.nowMs(), this.leaseMs);
+  }
+
   /** Extends the job's lease; a job that lost it must stop (409 `lease_lost`). */
   async renewLease(indexName: string, jobId: string): Promise<void> {
     if (!(await this.leases.renew(indexName, jobId, this.nowMs(), this.leaseMs))) {

@@ -198,6 +198,18 @@ export interface LeaseStore {
    * it lost the lease (expired, released, or taken by another job).
    */
   renew(indexName: string, jobId: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  /**
+   * Takes the index's lease from `fromJobId` for `jobId` until `nowMs + ttlMs`, whether or not it
+   * expired, only while `fromJobId` still holds it (the caller knows that job has finished);
+   * `false` when the lease changed hands or was freed meanwhile.
+   */
+  takeOver(
+    indexName: string,
+    fromJobId: string,
+    jobId: string,
+    nowMs: number,
+    ttlMs: number,
+  ): Promise<boolean>;
   /** The job holding an unexpired lease on the index, if any. */
   holder(indexName: string, nowMs: number): Promise<string | undefined>;
   /** Frees the lease if `jobId` still holds it. */

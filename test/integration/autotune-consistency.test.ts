@@ -5,7 +5,7 @@ import { DynamoPolicyStore } from "../../src/adapters/dynamo-policy-store";
 import { AutotuneService } from "../../src/app/autotune-service";
 import { AutotuneTasks, type GroupOutcome, type WorkflowState } from "../../src/app/autotune-tasks";
 import { JobLedger } from "../../src/app/job-ledger";
-import type { JobStore } from "../../src/app/ports";
+import type { JobStore, LeaseStore } from "../../src/app/ports";
 import { planGroups } from "../../src/domain/autotune";
 import { localWorkflow } from "../../src/local/local-workflow";
 import { createClients } from "../../src/wiring";
@@ -25,14 +25,20 @@ const GRID = [
 ];
 
 /** An autotune service on the stack's tables, with a clock the test moves and stores it wraps. */
-function serviceWith(options: { leaseMs: number; jobs?: (store: JobStore) => JobStore }) {
+function serviceWith(options: {
+  leaseMs: number;
+  jobs?: (store: JobStore) => JobStore;
+  leases?: (store: LeaseStore) => LeaseStore;
+}) {
   const clients = createClients(env.stack.settings);
   const tables = env.stack.settings.tables;
   const clock = { ms: Date.now() };
   const jobs = new DynamoJobStore(clients.doc, tables.jobs);
   const ledger = new JobLedger({
     jobs: options.jobs ? options.jobs(jobs) : jobs,
-    leases: new DynamoLeaseStore(clients.doc, tables.leases),
+    leases: (options.leases ?? ((store) => store))(
+      new DynamoLeaseStore(clients.doc, tables.leases),
+    ),
     leaseMs: options.leaseMs,
     now: () => new Date(clock.ms),
     log: () => undefined,
@@ -143,6 +149,55 @@ describe("autotune consistency", () => {
     const afterRetry = await env.services.promotions.get("twice");
     expect(afterRetry.version).toBe(afterFirst.version);
     expect(afterRetry.history).toHaveLength(afterFirst.history.length);
+  });
+
+  it("lets a new autotune take the lease of a job whose outcome is recorded but which never freed it", async () => {
+    await setup("held");
+    let failRelease = true;
+    const tuned = serviceWith({
+      leaseMs: 60_000,
+      // Fault injection: Decide records the outcome, then crashes before it frees the lease.
+      leases: (store) =>
+        Object.assign(Object.create(store) as LeaseStore, {
+          release: async (index: string, job: string) => {
+            if (failRelease) {
+              failRelease = false;
+              throw Object.assign(new Error("injected"), { name: "InternalServerError" });
+            }
+            return store.release(index, job);
+          },
+        }),
+    });
+    const { job, input } = await runGroups(tuned, "held", 10);
+    await expect(tuned.tasks.decide(input)).rejects.toThrow("injected");
+    expect((await tuned.service.get(job.job_id)).status).toBe("SUCCEEDED");
+    const leases = new DynamoLeaseStore(
+      createClients(env.stack.settings).doc,
+      env.stack.settings.tables.leases,
+    );
+    expect(await leases.holder("held", tuned.clock.ms)).toBe(job.job_id);
+    const next = await tuned.service.start({
+      indexName: "held",
+      harness: "held-h",
+      tuning: { grid: GRID, min_recall: 0 },
+      trigger: "api",
+      startedBy: "test",
+    });
+    expect(next.status).toBe("RUNNING");
+    expect(await leases.holder("held", tuned.clock.ms)).toBe(next.job_id);
+    // The old job's Decide, retried, frees only a lease it still holds: the new job keeps its own.
+    expect((await tuned.tasks.decide(input)).status).toBe("SUCCEEDED");
+    expect(await leases.holder("held", tuned.clock.ms)).toBe(next.job_id);
+    // A job still running is never taken over.
+    await expect(
+      tuned.service.start({
+        indexName: "held",
+        harness: "held-h",
+        tuning: { grid: GRID, min_recall: 0 },
+        trigger: "api",
+        startedBy: "test",
+      }),
+    ).rejects.toMatchObject({ code: "autotune_running" });
   });
 
   it("measures target_recall finalists side by side, and picks the winner from that runoff", async () => {
