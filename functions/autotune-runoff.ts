@@ -1,4 +1,4 @@
-import type { WorkflowState } from "../src/app/autotune-tasks";
+import type { WorkflowState } from "../src/app/autotune-state";
 import { taskHandler } from "../src/http/task-handler";
 import { services } from "../src/services";
 

@@ -2,12 +2,8 @@ import pLimit from "p-limit";
 import {
   type BuildGroup,
   DEFAULT_GRID,
-  decide,
-  decideTarget,
-  type FailedGroup,
   type Job,
   jobParetoFront,
-  longestFirst,
   planGroups,
   winnerNote,
 } from "../domain/autotune";
@@ -15,73 +11,26 @@ import { ConflictError, NotFoundError } from "../domain/errors";
 import { isStale } from "../domain/harness";
 import { DEFAULT_SEED } from "../domain/hnsw-config";
 import type { Trial } from "../domain/trial";
-import {
-  type BuildOutcome,
-  compareOutcomes,
-  type NextRound,
-  nextRound,
-  type TargetSpace,
-} from "../domain/tuner";
+import { compareOutcomes } from "../domain/tuner";
 import { failpoint } from "../failpoints";
+import {
+  decisionOf,
+  errorText,
+  failedGroups,
+  type GroupOutcome,
+  jobTrialIds,
+  nextTargetRound,
+  type RoundState,
+  roundGroups,
+  tunerOutcomes,
+  type WorkflowState,
+} from "./autotune-state";
 import type { HarnessService } from "./harness-service";
 import type { JobLedger } from "./job-ledger";
 import type { AutotuneInput, TrialJournal } from "./ports";
 import type { PromotionService } from "./promotion-service";
 import type { Finalist, TrialService } from "./trial-service";
 import type { VectorStore } from "./vector-store";
-
-/** A Step Functions error output (a Lambda error's Cause is JSON). */
-export interface StepError {
-  readonly Error?: string;
-  readonly Cause?: string;
-}
-
-/** What one measured point of a build carries through the workflow (its trial is journaled). */
-export interface PointSummary {
-  readonly trial_id: string;
-  readonly ef_search: number;
-  readonly recall: number;
-  readonly p50_us: number;
-}
-
-/** What a build-group task returns, or what the workflow's Catch makes of a failed one. */
-export type GroupOutcome =
-  | {
-      readonly group: BuildGroup;
-      readonly build: {
-        readonly snapshot_key: string;
-        readonly memory_bytes: number;
-        readonly build_time_ms: number;
-        /** `target_recall`: the smallest ef_search that reached the target, or `null`. */
-        readonly found_ef: number | null;
-        readonly points: readonly PointSummary[];
-      };
-    }
-  | { readonly failed: true; readonly group: BuildGroup; readonly error: StepError };
-
-/** One round of builds: what the Map fans out, and what it collected. */
-export interface RoundState {
-  readonly number: number;
-  readonly groups: readonly BuildGroup[];
-  readonly max_concurrency: number;
-  /** No more rounds: the tuner (or the grid) is done. */
-  readonly done: boolean;
-  readonly stop_reason: string | null;
-  readonly results?: readonly GroupOutcome[];
-}
-
-/** The state the workflow carries from Plan through the rounds to Decide. */
-export interface WorkflowState extends AutotuneInput {
-  readonly round?: RoundState;
-  /** Every build's outcome, across rounds. */
-  readonly history?: readonly GroupOutcome[];
-  /** Trials of the side-by-side re-measurement of the finalists (`target_recall`). */
-  readonly runoff?: { readonly trial_ids: readonly string[] };
-  /** Plan failed (its Catch). */
-  readonly error?: StepError;
-  /** Tune failed (its Catch). */
-  readonly tune_error?: StepError;
-}
 
 /** Passes over the harness when finalists are measured side by side. */
 export const RUNOFF_PASSES = 5;
@@ -92,18 +41,6 @@ export const RUNOFF_PASSES = 5;
 export const RUNOFF_MARGIN = 0.5;
 /** Most finalists measured side by side. */
 export const RUNOFF_MAX = 4;
-
-/** The message of a Step Functions error output. */
-export function errorText(error: StepError | undefined): string {
-  if (!error) return "unknown error";
-  try {
-    const cause = JSON.parse(error.Cause ?? "") as { errorMessage?: string };
-    if (cause.errorMessage) return `${error.Error}: ${cause.errorMessage}`;
-  } catch {
-    // not JSON: a local error's Cause is its message
-  }
-  return `${error.Error ?? "Error"}: ${error.Cause ?? ""}`;
-}
 
 export interface AutotuneTasksDeps {
   readonly ledger: JobLedger;
@@ -153,7 +90,7 @@ export class AutotuneTasks {
     const groups =
       input.tuning.strategy === "max_recall"
         ? planGroups(input.tuning.grid ?? DEFAULT_GRID)
-        : this.groupsOf(input, this.next(input, []));
+        : roundGroups(input, nextTargetRound(input, []));
     await ledger.jobs.progress(input.job_id, {
       round: 1,
       builds_planned: groups.length,
@@ -237,9 +174,9 @@ export class AutotuneTasks {
     if (results.length > 0 && results.every((r) => "failed" in r)) {
       return stop(`every build of round ${round.number} failed`);
     }
-    const next = this.next(state, history);
+    const next = nextTargetRound(state, history);
     if (next.kind === "stop") return stop(next.reason);
-    const groups = this.groupsOf(state, next);
+    const groups = roundGroups(state, next);
     await this.deps.ledger.jobs.progress(state.job_id, {
       round: round.number + 1,
       builds_planned: history.length + groups.length,
@@ -264,7 +201,7 @@ export class AutotuneTasks {
    * the latency that picks the winner never compares measurements taken under different load.
    */
   async runoff(state: WorkflowState): Promise<{ trial_ids: string[] }> {
-    const outcomes = this.outcomes(state.history ?? []).filter((o) => o.best !== null);
+    const outcomes = tunerOutcomes(state.history ?? []).filter((o) => o.best !== null);
     const ranked = outcomes.sort(compareOutcomes);
     const fastest = ranked[0]?.best?.p50_us;
     if (fastest === undefined) return { trial_ids: [] };
@@ -359,48 +296,9 @@ export class AutotuneTasks {
       });
     }
     const history = state.history ?? state.round?.results ?? [];
-    const failed: FailedGroup[] = history.flatMap((o) =>
-      "failed" in o
-        ? [
-            {
-              group: o.group,
-              error: `m=${o.group.m} ef_construction=${o.group.ef_construction}: ${errorText(o.error)}`,
-            },
-          ]
-        : [],
-    );
-    const measuredIds = history.flatMap((o) =>
-      "build" in o ? o.build.points.map((p) => p.trial_id) : [],
-    );
-    const runoffIds = state.runoff?.trial_ids ?? [];
-    const trials = await this.loadTrials(state.index_name, [...measuredIds, ...runoffIds]);
+    const trials = await this.loadTrials(state.index_name, jobTrialIds(state, history));
     const stopReason = state.round?.stop_reason ?? "measured the grid";
-    let decision: ReturnType<typeof decide>;
-    if (state.tuning.strategy === "max_recall") {
-      decision = decide(trials, state.tuning.min_recall, failed);
-    } else {
-      // The winner is picked from the side-by-side measurements when there are any; else (one
-      // build reached the target, or the runoff failed) from what each build measured.
-      const finalistIds = new Set(
-        runoffIds.length > 0
-          ? runoffIds
-          : history.flatMap((o) =>
-              "build" in o && o.build.found_ef !== null
-                ? o.build.points
-                    .filter((p) => p.ef_search === o.build.found_ef)
-                    .map((p) => p.trial_id)
-                : [],
-            ),
-      );
-      decision = decideTarget(
-        trials,
-        trials.filter((t) => finalistIds.has(t.trial_id)),
-        state.tuning.min_recall,
-        history.length,
-        failed,
-        stopReason,
-      );
-    }
+    const decision = decisionOf(state, history, trials, stopReason);
     let promoted = false;
     if (decision.winner) {
       await this.deps.promotions.promoteTrial(
@@ -417,7 +315,7 @@ export class AutotuneTasks {
       trials,
       winner: decision.winner,
       promoted,
-      failed_groups: failed,
+      failed_groups: failedGroups(history),
       pareto_front: jobParetoFront(trials),
       stop_reason: stopReason,
       progress: {
@@ -439,64 +337,6 @@ export class AutotuneTasks {
           return trial;
         }),
       ),
-    );
-  }
-
-  /** What the tuner sees of the history: the builds that measured something. */
-  private outcomes(history: readonly GroupOutcome[]): (BuildOutcome & { snapshot_key: string })[] {
-    return history.flatMap((o) => {
-      if (!("build" in o)) return [];
-      const points = o.build.points.map(({ ef_search, recall, p50_us }) => ({
-        ef_search,
-        recall,
-        p50_us,
-      }));
-      return [
-        {
-          m: o.group.m,
-          ef_construction: o.group.ef_construction,
-          points,
-          best: points.find((p) => p.ef_search === o.build.found_ef) ?? null,
-          memory_bytes: o.build.memory_bytes,
-          build_time_ms: o.build.build_time_ms,
-          snapshot_key: o.build.snapshot_key,
-        },
-      ];
-    });
-  }
-
-  /** The tuner's view of a job: its target, space and remaining budget. */
-  private space(state: AutotuneInput, history: readonly GroupOutcome[]): TargetSpace {
-    if (state.tuning.strategy !== "target_recall") throw new Error("not a target_recall job");
-    const { space, max_builds, min_recall } = state.tuning;
-    const failedBuilds = history.filter((o) => "failed" in o).length;
-    return {
-      target: min_recall,
-      ms: space.m,
-      efConstruction: space.ef_construction,
-      maxEfSearch: space.max_ef_search,
-      // Failed builds count against the budget.
-      maxBuilds: max_builds - failedBuilds,
-    };
-  }
-
-  /** The tuner's next round for a `target_recall` job, given its history. */
-  private next(state: AutotuneInput, history: readonly GroupOutcome[]): NextRound {
-    const failed = history.flatMap((o) => ("failed" in o ? [o.group] : []));
-    return nextRound(this.space(state, history), this.outcomes(history), failed);
-  }
-
-  /** The build groups of a round the tuner asked for, longest first. */
-  private groupsOf(state: AutotuneInput, next: NextRound): BuildGroup[] {
-    if (next.kind === "stop") return [];
-    const space = this.space(state, []);
-    return longestFirst(
-      next.builds.map((p) => ({
-        m: p.m,
-        ef_construction: p.ef_construction,
-        seed: DEFAULT_SEED,
-        target: { recall: space.target, max_ef_search: space.maxEfSearch },
-      })),
     );
   }
 }
