@@ -5,13 +5,14 @@ import hnswlib from "hnswlib-node";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import type { PreparedGeneration } from "../src/app/generation-builder";
 import { downloadGraph } from "../src/app/graph-patch-apply";
+import { createClients } from "../src/clients";
 import { exactNeighbors, fillRow } from "../src/domain/hnsw";
 import type { GraphRef } from "../src/domain/index-record";
 import type { GenerationRows } from "../src/domain/label-map";
 import { seededRandom } from "../src/domain/seeded-random";
 import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
-import { createClients, createServices, type Services } from "../src/wiring";
+import { createServices, type Services } from "../src/wiring";
 import { mnistAll } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
 

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import { downloadGraph } from "../src/app/graph-patch-apply";
+import { createClients } from "../src/clients";
 import { exactTopK } from "../src/domain/exact-search";
 import { percentile } from "../src/domain/trial-metrics";
-import { createClients } from "../src/wiring";
 import { mnistAll } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
 

@@ -1,9 +1,9 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { s3BytesWritten } from "../src/adapters/s3-blob-store";
+import { createClients } from "../src/clients";
 import { seededRandom } from "../src/domain/seeded-random";
 import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
-import { createClients } from "../src/wiring";
 import type { BenchStack } from "./mnist-stack";
 
 /**

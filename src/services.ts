@@ -1,4 +1,5 @@
-import { createServices, settingsFromEnv } from "./wiring";
+import { settingsFromEnv } from "./settings";
+import { createServices } from "./wiring";
 
 /**
  * The services of this process, built once from the environment when a handler module is first

@@ -6,7 +6,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { BucketAlreadyOwnedByYou, CreateBucketCommand } from "@aws-sdk/client-s3";
 import { type KeySpec, TABLES, type TableKey, type TableSpec } from "../../infra/tables";
-import type { Clients, Settings } from "../wiring";
+import type { Clients } from "../clients";
+import type { Settings } from "../settings";
 
 /** CreateTable input for a table spec (the CDK stack builds the same keys from the same spec). */
 export function createTableInput(spec: TableSpec, tableName: string) {

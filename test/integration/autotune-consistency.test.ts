@@ -7,9 +7,9 @@ import type { GroupOutcome, WorkflowState } from "../../src/app/autotune-state";
 import { AutotuneTasks } from "../../src/app/autotune-tasks";
 import { JobLedger } from "../../src/app/job-ledger";
 import type { JobStore, LeaseStore } from "../../src/app/ports";
+import { createClients } from "../../src/clients";
 import { planGroups } from "../../src/domain/autotune";
 import { localWorkflow } from "../../src/local/local-workflow";
-import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { indexWithHarness } from "../support/vectors";
 

@@ -4,8 +4,8 @@ import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { DynamoPolicyStore } from "../../src/adapters/dynamo-policy-store";
 import { AutotuneService } from "../../src/app/autotune-service";
 import { JobLedger } from "../../src/app/job-ledger";
+import { createClients } from "../../src/clients";
 import { localWorkflow } from "../../src/local/local-workflow";
-import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, indexWithHarness as sharedIndexWithHarness } from "../support/vectors";
 

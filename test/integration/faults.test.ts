@@ -1,10 +1,11 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
+import { createClients } from "../../src/clients";
 import { apiHandler, json } from "../../src/http/api-handler";
 import { indexNameSchema, searchBody, upsertBody } from "../../src/http/schemas";
 import { searchRequestOf, searchResponseFor } from "../../src/http/search-io";
-import { createClients, createServices, type Services } from "../../src/wiring";
+import { createServices, type Services } from "../../src/wiring";
 import { apiEvent } from "../package/api-event";
 import { FaultInjector } from "../support/faults";
 import { useLocalStack } from "../support/stacks";

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { GenerationBuilder, type GenerationBuilderDeps } from "../../src/app/generation-builder";
 import { GraphMaintenance, type GraphMaintenanceDeps } from "../../src/app/graph-maintenance";
 import type { HnswRunner } from "../../src/app/hnsw-runner";
+import { createClients } from "../../src/clients";
 import { localTasks } from "../../src/local/local-tasks";
-import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES, type RouteSpec } from "../../infra/routes";
 import { LOCAL_BUCKET_NAME, TABLES, type TableKey } from "../../infra/tables";
-import { createClients } from "../../src/wiring";
+import { createClients } from "../../src/clients";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 

@@ -8,9 +8,9 @@ import type { Generations } from "../../src/app/generations";
 import { downloadGraph } from "../../src/app/graph-patch-apply";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import type { IndexCatalog } from "../../src/app/ports";
+import { createClients } from "../../src/clients";
 import type { ActiveGeneration } from "../../src/domain/index-record";
 import { localTasks } from "../../src/local/local-tasks";
-import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 

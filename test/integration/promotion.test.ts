@@ -4,9 +4,9 @@ import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { ActivationService } from "../../src/app/activation-service";
 import { GenerationBuilder, type GenerationBuilderDeps } from "../../src/app/generation-builder";
 import { Generations } from "../../src/app/generations";
+import { createClients } from "../../src/clients";
 import { BUILTIN_DEFAULT_CONFIG, HISTORY_CAP } from "../../src/domain/promotion";
 import { logger } from "../../src/logger";
-import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 

@@ -7,9 +7,9 @@ import { Compactor } from "../../src/app/compactor";
 import { LiveState } from "../../src/app/live-state";
 import { MissingSegmentError, SegmentStore } from "../../src/app/segment-store";
 import { VectorStore } from "../../src/app/vector-store";
+import { createClients } from "../../src/clients";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
-import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 
 // Random sequences of writes and compactions against the emulators, compared with a plain model

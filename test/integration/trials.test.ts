@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessStore } from "../../src/app/harness-store";
-import { createClients } from "../../src/wiring";
+import { createClients } from "../../src/clients";
 import { useLocalStack } from "../support/stacks";
 import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 

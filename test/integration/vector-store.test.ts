@@ -1,7 +1,7 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+import { createClients } from "../../src/clients";
 import { localTasks } from "../../src/local/local-tasks";
-import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 
 const env = useLocalStack();

@@ -4,9 +4,9 @@ import { ActivationService } from "../../src/app/activation-service";
 import { Compactor } from "../../src/app/compactor";
 import { GenerationBuilder, type GenerationBuilderDeps } from "../../src/app/generation-builder";
 import type { HnswRunner } from "../../src/app/hnsw-runner";
+import { createClients } from "../../src/clients";
 import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { localTasks } from "../../src/local/local-tasks";
-import { createClients } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
