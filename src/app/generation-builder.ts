@@ -32,15 +32,6 @@ import type { BlobStore } from "./ports";
 import type { SegmentStore } from "./segment-store";
 import type { VectorStore } from "./vector-store";
 
-/**
- * A graph file a catch-up reads: its local path once there, and whether it is the catch-up's own
- * (downloaded for it, removed after) rather than a file kept for others.
- */
-interface GraphInput {
-  readonly path: Promise<string>;
-  readonly own: boolean;
-}
-
 /** Segments one tail read fetches at once. */
 const READ_CONCURRENCY = 16;
 
@@ -195,14 +186,14 @@ export class GenerationBuilder {
   }
 
   /**
-   * Writes a copy of the graph `input.ref` (read from `graph`) with `changes` applied as a
+   * Writes a copy of the graph `input.ref` (downloaded to `graph`) with `changes` applied as a
    * new generation, or the graph as it is (a server-side copy) when there are none; kept labels'
    * metadata come from `metadata`. When `input.patchable`, a copy with changes may be stored as
    * a patch over the whole graph file it came from.
    */
   private async apply(
     record: IndexRecord,
-    graph: GraphInput,
+    graph: Promise<string>,
     input: { readonly ref: GraphRef; readonly patchable: boolean },
     labels: LabelMap | GenerationRows,
     changes: GraphChanges,
@@ -224,7 +215,7 @@ export class GenerationBuilder {
     const outPath = join(tmpdir(), `vectord-catchup-out-${randomUUID()}.hnsw`);
     let kept = false;
     try {
-      const inPath = await graph.path;
+      const inPath = await graph;
       const base = input.patchable
         ? (input.ref.graph_base ?? {
             key: input.ref.graph_key,
@@ -239,7 +230,6 @@ export class GenerationBuilder {
         deleteLabels: Int32Array.from(changes.deleteLabels),
         add: { data: changes.add.values, dimension: record.dimension, rows: added },
         firstLabel: labels.ids.length,
-        ownInput: graph.own,
       });
       recordBuild("catch_up", done.timeMs);
       const stored = await this.written(keys, rows, outPath, base);
@@ -274,21 +264,18 @@ export class GenerationBuilder {
     return graph.status === "fulfilled" ? graph.value : undefined;
   }
 
-  /**
-   * Runs `use` with the graph `ref`: the file this instance kept of it, or else a download to a
-   * temporary file of its own, removed after.
-   */
+  /** Runs `use` with the graph `ref` streaming to a temporary file, removed after. */
   private async withDownload<T>(
     record: IndexRecord,
     ref: GraphRef,
-    use: (graph: GraphInput) => Promise<T>,
+    use: (graph: Promise<string>) => Promise<T>,
   ): Promise<T> {
     const key = ref.graph_key;
     // A warm instance may still hold the file (it wrote this generation): no download.
     const local = this.deps.files?.acquire(key);
     if (local) {
       try {
-        return await use({ path: Promise.resolve(local), own: false });
+        return await use(Promise.resolve(local));
       } finally {
         await this.deps.files?.release(key);
       }
@@ -301,7 +288,7 @@ export class GenerationBuilder {
     });
     graph.catch(() => undefined); // `use` may never await it (a rebuild)
     try {
-      return await use({ path: graph, own: true });
+      return await use(graph);
     } finally {
       await graph.catch(() => undefined);
       await rm(path, { force: true });

@@ -1,9 +1,8 @@
-import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
 import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../domain/hnsw";
 import type { BuildParams } from "../domain/hnsw-config";
-import { HNSW_CAPACITY_OFFSET } from "../domain/hnsw-file";
 import { measureArms, recallAt } from "../domain/hnsw-measure";
 import type { Metric } from "../domain/metric";
 import { latencySummary } from "../domain/trial-metrics";
@@ -165,37 +164,13 @@ export interface CatchUpTask {
   readonly deleteLabels: Int32Array;
   readonly add: VectorRows;
   readonly firstLabel: number;
-  /**
-   * Whether the input file is this task's own (a download, removed after): its header's capacity
-   * is then raised so hnswlib makes room for the new elements as it loads, instead of resizing
-   * (copying) the loaded graph. Default `false`: the file is left as it is (it may be shared).
-   */
-  readonly ownInput?: boolean;
-}
-
-/** Raises the capacity in the header of the graph file at `path` to `elements`, if lower. */
-function reserveOnLoad(path: string, elements: number): void {
-  const fd = openSync(path, "r+");
-  try {
-    const field = Buffer.alloc(8);
-    if (readSync(fd, field, 0, 8, HNSW_CAPACITY_OFFSET) !== 8) {
-      throw new Error(`${path} is too short to be a graph file`);
-    }
-    if (field.readBigUInt64LE(0) >= BigInt(elements)) return;
-    field.writeBigUInt64LE(BigInt(elements));
-    writeSync(fd, field, 0, 8, HNSW_CAPACITY_OFFSET);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export function catchUpGraph(task: CatchUpTask): { timeMs: number; bytes: number } {
   const started = performance.now();
-  const elements = task.firstLabel + task.add.rows;
-  if (task.ownInput) reserveOnLoad(task.inPath, elements);
   const graph = new hnswlib.HierarchicalNSW(task.metric, task.dimension);
   graph.readIndexSync(task.inPath);
-  if (graph.getMaxElements() < elements) graph.resizeIndex(elements);
+  graph.resizeIndex(Math.max(graph.getMaxElements(), task.firstLabel + task.add.rows));
   for (const label of task.deleteLabels) graph.markDelete(label);
   const point = new Array<number>(task.dimension);
   for (let r = 0; r < task.add.rows; r++) {

@@ -18,13 +18,6 @@
 /** Bytes of hnswlib's file header. */
 export const HNSW_HEADER_BYTES = 96;
 
-/**
- * Byte offset of the header's capacity (`max_elements_`, u64): the elements hnswlib allocates
- * room for when it loads the file (at least those stored). Raising it before a load makes room
- * for elements about to be added without a resize, which copies the whole graph in memory.
- */
-export const HNSW_CAPACITY_OFFSET = 8;
-
 /** The first bytes of every graph patch. */
 export const PATCH_MAGIC = "VDGPATCH";
 

@@ -1,11 +1,11 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { graphFileHeader, writeGraphPatch } from "../../src/app/graph-patch";
 import { applyGraphPatch } from "../../src/app/graph-patch-apply";
 import { buildToFile, catchUpGraph } from "../../src/app/hnsw-tasks";
-import { GraphFileFormatError, HNSW_CAPACITY_OFFSET, patchBytes } from "../../src/domain/hnsw-file";
+import { GraphFileFormatError, patchBytes } from "../../src/domain/hnsw-file";
 import { seededRandom } from "../../src/domain/seeded-random";
 
 // Graph patches: a caught-up graph file = its base + a patch, byte for byte.
@@ -42,43 +42,6 @@ function caughtUp(name: string, base: number, added: number, deleted: number[], 
   });
   return { base: file(`${name}.base`), graph: file(`${name}.graph`) };
 }
-
-describe("catching a graph up", () => {
-  it("writes the same graph whether its own input makes room as it loads or is resized after", () => {
-    const dimension = 16;
-    buildToFile({
-      rows: rows(300, dimension, 300),
-      metric: "l2",
-      build: { m: 6, ef_construction: 30, seed: 3 },
-      path: file("room.base"),
-    });
-    copyFileSync(file("room.base"), file("room.own"));
-    const original = readFileSync(file("room.base"));
-    const task = (inPath: string, outPath: string, ownInput: boolean) =>
-      catchUpGraph({
-        inPath,
-        outPath,
-        metric: "l2",
-        dimension,
-        deleteLabels: Int32Array.of(7),
-        add: rows(60, dimension, 61),
-        firstLabel: 300,
-        ownInput,
-      });
-    task(file("room.base"), file("room.resized"), false);
-    task(file("room.own"), file("room.reserved"), true);
-    expect(readFileSync(file("room.reserved")).equals(readFileSync(file("room.resized")))).toBe(
-      true,
-    );
-    // A shared input is left as it is; the task's own only has its capacity raised.
-    expect(readFileSync(file("room.base")).equals(original)).toBe(true);
-    const own = readFileSync(file("room.own"));
-    expect(own.readBigUInt64LE(HNSW_CAPACITY_OFFSET)).toBe(360n);
-    expect(original.readBigUInt64LE(HNSW_CAPACITY_OFFSET)).toBe(300n);
-    own.writeBigUInt64LE(300n, HNSW_CAPACITY_OFFSET);
-    expect(own.equals(original)).toBe(true);
-  });
-});
 
 describe("graph patches", () => {
   it("rebuild the caught-up graph file exactly from its base, at the size the layout predicts", async () => {
