@@ -252,7 +252,7 @@ export async function benchFresh(env: BenchStack) {
     const ratios = catchUps.map((r, i) => r.ms / (runs.rebuild[i] as Run).ms);
     const hnswRatios = catchUps.map((r, i) => r.hnswMs / (runs.rebuild[i] as Run).hnswMs);
     console.log(
-      `    catch-up, ${label}: ${ms(catchUps).toFixed(0)} ms (hnswlib ${hnsw(catchUps).toFixed(0)}) -> ÷ rebuild ${(ms(catchUps) / ms(runs.rebuild)).toFixed(2)} end to end (rounds ${spread(ratios, 2)}), ${(hnsw(catchUps) / hnsw(runs.rebuild)).toFixed(2)} in hnswlib (rounds ${spread(hnswRatios, 2)})`,
+      `    catch-up, ${label}: ${ms(catchUps).toFixed(0)} ms (hnswlib ${hnsw(catchUps).toFixed(0)}) -> ÷ rebuild ${(ms(catchUps) / ms(runs.rebuild)).toFixed(3)} end to end (rounds ${spread(ratios, 3)}, ${ratios.filter((r) => r <= 0.3).length} of ${ratios.length} ≤ 0.3), ${(hnsw(catchUps) / hnsw(runs.rebuild)).toFixed(3)} in hnswlib (rounds ${spread(hnswRatios, 3)})`,
     );
   }
   console.log(
