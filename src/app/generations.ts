@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { generationStem } from "../../infra/storage";
-import { ConflictError, NotFoundError } from "../domain/errors";
+import { ConflictError, indexNotFound } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
 import {
   type ActiveGeneration,
@@ -76,7 +76,7 @@ export class Generations {
       async (attempt) => {
         const current = attempt === 0 ? record : await this.deps.catalog.get(record.name);
         if (!current || current.uid !== record.uid) {
-          throw new NotFoundError("index_not_found", `index "${record.name}" does not exist`);
+          throw indexNotFound(record.name);
         }
         if (current.active && current.active.data_version > dataVersion) {
           throw new ConflictError(

@@ -1,4 +1,4 @@
-import { NotFoundError } from "../domain/errors";
+import { indexNotFound } from "../domain/errors";
 import type { IndexRecord } from "../domain/index-record";
 import type { IndexCatalog } from "./ports";
 
@@ -52,7 +52,7 @@ export class IndexStates {
     const head = await this.deps.catalog.getHead(name);
     if (!head) {
       this.states.delete(name);
-      throw new NotFoundError("index_not_found", `index "${name}" does not exist`);
+      throw indexNotFound(name);
     }
     let record: IndexRecord | undefined;
     const held = cached?.record;
@@ -62,7 +62,7 @@ export class IndexStates {
       record = await this.deps.catalog.get(name);
       if (!record) {
         this.states.delete(name);
-        throw new NotFoundError("index_not_found", `index "${name}" does not exist`);
+        throw indexNotFound(name);
       }
     }
     this.states.set(name, { record, readAt });

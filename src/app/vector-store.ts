@@ -1,34 +1,25 @@
 import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
-import type { BackgroundTaskName } from "../../infra/background-tasks";
 import { indexRoot, snapshotRoot } from "../../infra/storage";
-import { ConflictError, NotFoundError, ValidationError } from "../domain/errors";
+import { ConflictError, indexNotFound, NotFoundError, ValidationError } from "../domain/errors";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
 import type { Segment } from "../domain/segment";
 import { packBatch, type VectorInput } from "../domain/vector-batch";
-import { failpoint } from "../failpoints";
-import { logger } from "../logger";
 import { recordWrite } from "../telemetry";
 import type { LiveState, LiveView } from "./live-state";
-import { type BackgroundTasks, type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
+import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
-import { committedAt, MissingSegmentError, type SegmentStore } from "./segment-store";
-import { isTransient } from "./transient";
+import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
+import { MissingSegmentError, type SegmentStore } from "./segment-store";
 
 export interface VectorStoreDeps {
   readonly catalog: IndexCatalog;
   readonly blobs: BlobStore;
   readonly segments: SegmentStore;
   readonly live: LiveState;
-  /**
-   * Where background tasks start (off the request); `due` says which ones a write that left the
-   * index at `record` should start (a compaction, a catch-up of the active graph).
-   */
-  readonly background: {
-    readonly tasks: BackgroundTasks;
-    due(record: IndexRecord): readonly BackgroundTaskName[];
-  };
+  /** Where background tasks start (off the request), and which ones a write leaves due. */
+  readonly background: BackgroundStarts;
   readonly retry?: RetryPolicy;
   readonly now?: () => Date;
 }
@@ -58,7 +49,8 @@ const LOAD_CONCURRENCY = 16;
 
 /**
  * The vector store use cases: index lifecycle, upserts and deletes as append-only segments with
- * an optimistic catalog swap, and exact search over the live vectors.
+ * an optimistic catalog swap ({@link SegmentCommits}), and reading the live vectors of an index
+ * version (for exact search, builds and catch-ups).
  *
  * A warm instance keeps the id digests of the segments it has seen (writers) and the loaded
  * vectors of an index version (readers), keyed by the index incarnation, so a write elsewhere is
@@ -70,12 +62,8 @@ export class VectorStore {
   private readonly segments: SegmentStore;
   private readonly blobs: BlobStore;
   private readonly live: LiveState;
-  private readonly background: VectorStoreDeps["background"];
-  private readonly retry: RetryPolicy;
   private readonly now: () => Date;
-  /** Per index: the chain of this process's catalog appends, and the newest record they made. */
-  private readonly turns = new Map<string, Promise<unknown>>();
-  private readonly committed = new Map<string, IndexRecord>();
+  private readonly commits: SegmentCommits;
   private readonly loadCache = new Map<
     string,
     { version: number; loading: Promise<LoadedIndex> }
@@ -86,9 +74,15 @@ export class VectorStore {
     this.blobs = deps.blobs;
     this.segments = deps.segments;
     this.live = deps.live;
-    this.background = deps.background;
-    this.retry = deps.retry ?? DEFAULT_RETRY;
     this.now = deps.now ?? (() => new Date());
+    this.commits = new SegmentCommits({
+      catalog: deps.catalog,
+      segments: deps.segments,
+      liveView: (record) => this.liveView(record),
+      background: deps.background,
+      retry: deps.retry ?? DEFAULT_RETRY,
+      now: this.now,
+    });
   }
 
   /** Creates an index; an existing one with the same settings is returned as it is. */
@@ -171,18 +165,9 @@ export class VectorStore {
       deleted: [],
       values,
     };
-    const updated = await this.commit(record, segment, (live) => {
-      let count = live.count;
-      for (const id of segment.ids) if (!live.isLive(id)) count++;
-      return count;
-    });
+    const written = await this.appendRows(record, segment);
     recordWrite(performance.now() - started);
-    return {
-      upserted: vectors.length,
-      count: updated.count,
-      dataVersion: updated.dataVersion,
-      record: updated,
-    };
+    return written;
   }
 
   /**
@@ -210,13 +195,18 @@ export class VectorStore {
       }
     }
     const segment: Segment = { ids, metadata: ids.map(() => null), deleted: [], values };
-    const updated = await this.commit(record, segment, (live) => {
+    return this.appendRows(record, segment);
+  }
+
+  /** Commits a segment of upserted rows; the live count grows by the ids not live before. */
+  private async appendRows(record: IndexRecord, segment: Segment): Promise<WriteResult> {
+    const updated = await this.commits.commit(record, segment, (live) => {
       let count = live.count;
-      for (const id of ids) if (!live.isLive(id)) count++;
+      for (const id of segment.ids) if (!live.isLive(id)) count++;
       return count;
     });
     return {
-      upserted: ids.length,
+      upserted: segment.ids.length,
       count: updated.count,
       dataVersion: updated.dataVersion,
       record: updated,
@@ -234,7 +224,7 @@ export class VectorStore {
     const started = performance.now();
     const record = await this.getIndex(name);
     const segment: Segment = { ids: [], metadata: [], deleted: [id], values: new Float32Array() };
-    const updated = await this.commit(record, segment, (live) => {
+    const updated = await this.commits.commit(record, segment, (live) => {
       if (!live.isLive(id)) throw vectorNotFound(name, id);
       return live.count - 1;
     });
@@ -242,7 +232,6 @@ export class VectorStore {
     return { upserted: 0, count: updated.count, dataVersion: updated.dataVersion, record: updated };
   }
 
-  /** Exact k-nearest neighbors over all live vectors, nearest first. */
   /**
    * The live vectors of `record`'s version, loaded once per warm instance and version;
    * concurrent callers share one load.
@@ -262,93 +251,6 @@ export class VectorStore {
       if (this.loadCache.get(record.uid)?.loading === loading) this.loadCache.delete(record.uid);
     });
     return loading;
-  }
-
-  /**
-   * Writes `segment` to storage, then appends it to the catalog with a conditional write (same
-   * incarnation, same data_version as read), re-reading and retrying on lost races. `countAfter`
-   * derives the new live count from what is live before the write (and may throw to refuse it).
-   * On any failure the segment's objects are removed, so nothing half-written stays behind.
-   * A write that leaves a compaction or a catch-up due starts it, off the request.
-   */
-  private async commit(
-    record: IndexRecord,
-    segment: Segment,
-    countAfter: (live: LiveView) => number,
-  ): Promise<IndexRecord> {
-    // Refuse before writing anything when the first check already fails.
-    countAfter(await this.liveView(record));
-    const ref = await this.segments.write(record, segment);
-    await failpoint("upsert.segment-written");
-    let updated: IndexRecord;
-    try {
-      // Writers in this process take turns (each still conditional, against other processes):
-      // racing each other would only burn attempts. A turn starts from the newest record seen.
-      updated = await this.inTurn(record.uid, () =>
-        retryLostRaces(
-          `write to index "${record.name}"`,
-          async (attempt) => {
-            const seen = this.committed.get(record.uid);
-            const current =
-              attempt > 0
-                ? await this.catalog.get(record.name)
-                : seen && seen.dataVersion > record.dataVersion
-                  ? seen
-                  : record;
-            if (!current || current.uid !== record.uid) throw indexNotFound(record.name);
-            // An earlier attempt that seemed to fail (a timeout the SDK retried) may have landed.
-            if (attempt > 0 && current.segments.some((s) => s.id === ref.id)) return current;
-            const count = countAfter(await this.liveView(current));
-            const committed = committedAt(ref, current.dataVersion + 1);
-            const appended = await this.catalog.appendSegment(
-              current,
-              committed,
-              count,
-              this.now().toISOString(),
-            );
-            if (appended !== LOST_RACE) this.committed.set(record.uid, appended);
-            return appended;
-          },
-          this.retry,
-        ),
-      );
-    } catch (err) {
-      if (!isTransient(err)) {
-        await this.segments.discard(record, ref).catch(() => undefined);
-        throw err;
-      }
-      // Ambiguous: the catalog write may have landed before the fault. If it did, the write is
-      // done; if not, its segment stays for the orphan sweep (deleting it now could race a late
-      // landing and leave the catalog naming a missing segment).
-      const landed = await this.catalog.get(record.name).catch(() => undefined);
-      if (!landed?.segments.some((s) => s.id === ref.id)) throw err;
-      updated = landed;
-    }
-    await failpoint("upsert.committed");
-    for (const task of this.background.due(updated)) {
-      await this.background.tasks.start(task, updated.name).catch((err: Error) =>
-        logger.warn(`could not start the ${task} task; a later write will`, {
-          index_name: updated.name,
-          error: err,
-        }),
-      );
-    }
-    return updated;
-  }
-
-  /** Runs `turn` after every earlier turn of the same index in this process has settled. */
-  private inTurn<T>(key: string, turn: () => Promise<T>): Promise<T> {
-    const previous = this.turns.get(key) ?? Promise.resolve();
-    const result = previous.then(turn, turn);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.turns.set(key, settled);
-    void settled.then(() => {
-      if (this.turns.get(key) === settled) this.turns.delete(key);
-    });
-    return result;
   }
 
   /** What is live in `record`'s version, from the segments' id digests. */
@@ -386,10 +288,6 @@ export class VectorStore {
 
 /** Reads of a segment list a compaction keeps changing before one is let fail (see readFresh). */
 const FRESH_READS = 4;
-
-function indexNotFound(name: string): NotFoundError {
-  return new NotFoundError("index_not_found", `index "${name}" does not exist`);
-}
 
 function vectorNotFound(name: string, id: string): NotFoundError {
   return new NotFoundError("vector_not_found", `index "${name}" has no vector with id "${id}"`);

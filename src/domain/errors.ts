@@ -27,6 +27,11 @@ export class ValidationError extends VectordError {
 /** A named resource does not exist (HTTP 404). */
 export class NotFoundError extends VectordError {}
 
+/** The index `name` does not exist (any more): 404 `index_not_found`. */
+export function indexNotFound(name: string): NotFoundError {
+  return new NotFoundError("index_not_found", `index "${name}" does not exist`);
+}
+
 /** The request conflicts with the current state of a resource (HTTP 409). */
 export class ConflictError extends VectordError {}
 
