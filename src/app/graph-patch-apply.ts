@@ -11,7 +11,7 @@ import {
   recordOffset,
 } from "../domain/hnsw-file";
 import type { GraphRef } from "../domain/index-record";
-import { CHUNK_BYTES, type PatchIo, recordsPerChunk } from "./graph-patch";
+import { CHUNK_BYTES, type PatchIo } from "./graph-patch";
 import type { BlobStore } from "./ports";
 
 // A graph patch applied to its base (layout in ../domain/hnsw-file.ts): the graph file the
@@ -57,6 +57,26 @@ class ByteReader {
     return all.subarray(0, count);
   }
 
+  /**
+   * The next bytes as they come, at most `max` (at least one): what is buffered, else the
+   * stream's next chunk, never copied; if the stream has ended, fails saying `why` it should not.
+   */
+  async some(max: number, why: string): Promise<Buffer> {
+    if (this.bytes === 0) {
+      const next = await this.source.next();
+      if (next.done) throw new GraphFileFormatError(`${this.name} ends early: ${why}`);
+      const chunk = next.value;
+      this.buffered = [Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)];
+      this.bytes = chunk.byteLength;
+    }
+    const first = this.buffered[0] as Buffer;
+    const taken = first.subarray(0, Math.min(max, first.length));
+    if (taken.length === first.length) this.buffered.shift();
+    else this.buffered[0] = first.subarray(taken.length);
+    this.bytes -= taken.length;
+    return taken;
+  }
+
   /** Stops the stream (its download, if any) without reading the rest. */
   async stop(): Promise<void> {
     await this.source.return?.();
@@ -97,6 +117,11 @@ async function assemble(
         // Seen by the next write or by done(); never an unhandled rejection if neither comes.
         writing.catch(() => undefined);
       },
+      async writev(buffers: Buffer[], position: number) {
+        await writing;
+        writing = graph.writev(buffers, position);
+        writing.catch(() => undefined);
+      },
       done: () => writing,
     };
   };
@@ -114,18 +139,47 @@ async function assemble(
       );
     }
     await out.write(headerBytes, 0);
-    const per = recordsPerChunk(header, chunkBytes);
-    for (let first = 0; first < baseElements; first += per) {
-      const count = Math.min(per, baseElements - first);
-      const [records, linkBlocks] = await Promise.all([
-        base.exactly(count * header.recordBytes, "the base's records"),
-        links.exactly(count * header.linkBytes, "the patch's links"),
-      ]);
-      for (let i = 0; i < count; i++) {
-        const from = i * header.linkBytes;
-        linkBlocks.copy(records, i * header.recordBytes, from, from + header.linkBytes);
+    // Each chunk of the base's records gets the new links of the records it holds (in place: the
+    // stream's chunks are ours) and is written where it came from, gathered into writes of about
+    // `chunkBytes`. Links are read just ahead of the records that need them.
+    const { recordBytes, linkBytes } = header;
+    const recordsEnd = recordOffset(header, baseElements);
+    let linkBlocks: Buffer = Buffer.alloc(0);
+    let linksFrom = 0; // the element whose links start `linkBlocks`
+    let batch: Buffer[] = [];
+    let batchAt = HNSW_HEADER_BYTES;
+    let batchBytes = 0;
+    for (let at = HNSW_HEADER_BYTES; at < recordsEnd; ) {
+      const chunk = await base.some(
+        recordsEnd - at,
+        `its records end at byte ${at}, the patch expects ${recordsEnd}`,
+      );
+      const first = Math.floor((at - HNSW_HEADER_BYTES) / recordBytes);
+      const last = Math.floor((at + chunk.length - 1 - HNSW_HEADER_BYTES) / recordBytes);
+      const have = linksFrom + linkBlocks.length / linkBytes;
+      if (last >= have) {
+        const more = await links.exactly((last + 1 - have) * linkBytes, "the patch's links");
+        const kept = linkBlocks.subarray((first - linksFrom) * linkBytes);
+        linkBlocks = kept.length > 0 ? Buffer.concat([kept, more]) : more;
+        linksFrom = first;
       }
-      await out.write(records, recordOffset(header, first));
+      for (let element = first; element <= last; element++) {
+        const start = recordOffset(header, element);
+        const from = Math.max(start, at);
+        const to = Math.min(start + linkBytes, at + chunk.length);
+        if (from >= to) continue;
+        const block = (element - linksFrom) * linkBytes;
+        linkBlocks.copy(chunk, from - at, block + from - start, block + to - start);
+      }
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      at += chunk.length;
+      if (batchBytes >= chunkBytes || at === recordsEnd) {
+        await out.writev(batch, batchAt);
+        batch = [];
+        batchAt = at;
+        batchBytes = 0;
+      }
     }
     await out.done();
   };

@@ -89,6 +89,36 @@ describe("graph patches", () => {
     expect(readFileSync(file("deletes.out")).equals(readFileSync(graph))).toBe(true);
   });
 
+  it("fail on a base, links or tail cut short, saying what is missing", async () => {
+    const { base, graph } = caughtUp("short", 400, 60, [5]);
+    const header = await graphFileHeader(graph);
+    await writeGraphPatch(graph, 400, file("short.patch"));
+    const io = { chunkBytes: 3 * header.recordBytes + 11 };
+    const cut = (from: string, to: string, bytes: number) =>
+      writeFileSync(to, readFileSync(from).subarray(0, bytes));
+    // The base stops inside its records.
+    cut(base, file("short-cut.base"), 96 + 250 * header.recordBytes + 7);
+    await expect(
+      applyGraphPatch(file("short-cut.base"), file("short.patch"), file("x"), io),
+    ).rejects.toThrow(
+      /short-cut\.base ends early: its records end at byte \d+, the patch expects \d+/,
+    );
+    // The patch stops inside its links (so its tail is gone too: whichever is seen first is said).
+    cut(file("short.patch"), file("short-links.patch"), 112 + 300 * header.linkBytes);
+    await expect(applyGraphPatch(base, file("short-links.patch"), file("x"), io)).rejects.toThrow(
+      /short-links\.patch (ends early: the patch's links need|holds 0 bytes after its links)/,
+    );
+    // The patch stops inside its tail, half-way through its new elements.
+    cut(
+      file("short.patch"),
+      file("short-tail.patch"),
+      112 + 400 * header.linkBytes + 30 * header.recordBytes,
+    );
+    await expect(applyGraphPatch(base, file("short-tail.patch"), file("x"), io)).rejects.toThrow(
+      /holds \d+ bytes after its links; its 60 new elements need \d+/,
+    );
+  });
+
   it("refuse a base that is not theirs, and a file that is not a patch, saying what they found", async () => {
     const { graph } = caughtUp("refuse", 200, 20, []);
     const other = caughtUp("other", 150, 5, []);
