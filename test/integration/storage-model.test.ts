@@ -27,11 +27,29 @@ const POLICY: CompactionPolicy = {
   purgeMinDead: 1,
 };
 
-function storeAndCompactor() {
+/** The stack's storage, through adapters of this test's own. */
+function storage() {
   const clients = createClients(env.stack.settings);
   const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
   const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
   const segments = new SegmentStore(blobs);
+  return { clients, blobs, catalog, segments };
+}
+
+/** A vector store on that storage that starts no background task. */
+function quietStore({ blobs, catalog, segments }: ReturnType<typeof storage>) {
+  return new VectorStore({
+    catalog,
+    blobs,
+    segments,
+    live: new LiveState(segments),
+    background: { tasks: { start: async () => undefined }, due: () => [] },
+  });
+}
+
+function storeAndCompactor() {
+  const parts = storage();
+  const { clients, catalog, segments } = parts;
   const compactor = new Compactor({
     catalog,
     segments,
@@ -39,14 +57,7 @@ function storeAndCompactor() {
     policy: POLICY,
   });
   // Compactions run when the sequence says (and beside concurrent writers), not on their own.
-  const vectors = new VectorStore({
-    catalog,
-    blobs,
-    segments,
-    live: new LiveState(segments),
-    background: { tasks: { start: async () => undefined }, due: () => [] },
-  });
-  return { vectors, compactor };
+  return { vectors: quietStore(parts), compactor };
 }
 
 type Row = { values: number[]; metadata: Record<string, unknown> | null };
@@ -143,24 +154,15 @@ describe("storage against a plain model", () => {
 describe("readers holding a segment list that compactions keep changing", () => {
   /** A store whose next `misses` id-digest reads find the segment gone, as after a compaction. */
   function storeMissing(misses: number) {
-    const clients = createClients(env.stack.settings);
-    const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
-    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
-    const segments = new SegmentStore(blobs);
+    const parts = storage();
+    const { segments } = parts;
     const read = segments.readDigest.bind(segments);
     let left = 0;
     segments.readDigest = (index, ref) => {
       if (left-- > 0) return Promise.reject(new MissingSegmentError(`${ref.id} compacted away`));
       return read(index, ref);
     };
-    const vectors = new VectorStore({
-      catalog,
-      blobs,
-      segments,
-      live: new LiveState(segments),
-      background: { tasks: { start: async () => undefined }, due: () => [] },
-    });
-    return { vectors, missNext: () => (left = misses) };
+    return { vectors: quietStore(parts), missNext: () => (left = misses) };
   }
 
   it("re-read the catalog up to 3 times, then let the miss fail", async () => {
