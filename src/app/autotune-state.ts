@@ -162,19 +162,20 @@ export function jobTrialIds(state: WorkflowState, history: readonly GroupOutcome
 }
 
 /**
- * The job's decision over its `trials`: the seed's rule for `max_recall`; for `target_recall`,
- * the fastest finalist at the target, picked from the side-by-side measurements when there are
- * any, else (one build reached the target, or the runoff failed) from what each build measured.
+ * The job's decision over its `trials`, with the groups that failed (which it names): the seed's
+ * rule for `max_recall`; for `target_recall`, the fastest finalist at the target, picked from the
+ * side-by-side measurements when there are any, else (one build reached the target, or the
+ * runoff failed) from what each build measured.
  */
 export function decisionOf(
   state: WorkflowState,
   history: readonly GroupOutcome[],
   trials: readonly Trial[],
   stopReason: string,
-): ReturnType<typeof decide> {
+): ReturnType<typeof decide> & { readonly failed: FailedGroup[] } {
   const failed = failedGroups(history);
   if (state.tuning.strategy === "max_recall") {
-    return decide(trials, state.tuning.min_recall, failed);
+    return { ...decide(trials, state.tuning.min_recall, failed), failed };
   }
   const runoffIds = state.runoff?.trial_ids ?? [];
   const finalistIds = new Set(
@@ -186,7 +187,7 @@ export function decisionOf(
             : [],
         ),
   );
-  return decideTarget(
+  const decision = decideTarget(
     trials,
     trials.filter((t) => finalistIds.has(t.trial_id)),
     state.tuning.min_recall,
@@ -194,4 +195,5 @@ export function decisionOf(
     failed,
     stopReason,
   );
+  return { ...decision, failed };
 }

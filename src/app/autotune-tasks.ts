@@ -16,7 +16,6 @@ import { failpoint } from "../failpoints";
 import {
   decisionOf,
   errorText,
-  failedGroups,
   type GroupOutcome,
   jobTrialIds,
   nextTargetRound,
@@ -315,7 +314,7 @@ export class AutotuneTasks {
       trials,
       winner: decision.winner,
       promoted,
-      failed_groups: failedGroups(history),
+      failed_groups: decision.failed,
       pareto_front: jobParetoFront(trials),
       stop_reason: stopReason,
       progress: {

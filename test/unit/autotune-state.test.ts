@@ -102,6 +102,7 @@ describe("autotune workflow state", () => {
     const decision = decisionOf(targetJob(), history, trials, "stopped");
     expect(decision.winner?.trial_id).toBe("a2");
     expect(decision.reason).toMatch(/1 build\(s\) failed/);
+    expect(decision.failed).toEqual(failedGroups(history));
   });
 
   it("picks it among the side-by-side measurements when there was a runoff", () => {
