@@ -147,9 +147,5 @@ export class Generations {
 
 /** Whether `active` keeps the whole graph file at `key` (as its graph or its graph's base). */
 function holdsBase(active: ActiveGeneration | null | undefined, key: string): boolean {
-  return (
-    active !== null &&
-    active !== undefined &&
-    (active.graph_key === key || active.graph_base?.key === key)
-  );
+  return active?.graph_key === key || active?.graph_base?.key === key;
 }

@@ -12,7 +12,7 @@ import {
 } from "../domain/hnsw-file";
 import type { GraphRef } from "../domain/index-record";
 import { CHUNK_BYTES, type PatchIo } from "./graph-patch";
-import type { BlobStore } from "./ports";
+import type { BlobStore, ByteRange } from "./ports";
 
 // A graph patch applied to its base (layout in ../domain/hnsw-file.ts): the graph file the
 // catch-up wrote, byte for byte, made as the base and the patch stream in, with no copy of either
@@ -243,7 +243,7 @@ export async function applyGraphPatch(
     await patch.close();
   }
   const parts = patchParts(prefix);
-  const read = (path: string, range: { start?: number; end?: number }) =>
+  const read = (path: string, range: ByteRange) =>
     createReadStream(path, {
       highWaterMark: chunkBytes,
       start: range.start ?? 0,

@@ -52,7 +52,7 @@ export async function graphFileHeader(path: string): Promise<HnswFileHeader> {
 }
 
 /** Base elements per chunk of records. */
-export function recordsPerChunk(header: HnswFileHeader, chunkBytes: number): number {
+function recordsPerChunk(header: HnswFileHeader, chunkBytes: number): number {
   return Math.max(1, Math.floor(chunkBytes / header.recordBytes));
 }
 

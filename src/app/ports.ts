@@ -9,16 +9,16 @@ import type { SegmentRef } from "../domain/segment";
 import type { Trial } from "../domain/trial";
 import type { Tuning } from "../domain/tuning";
 
-/**
- * Object storage for immutable blobs (segments, snapshots, journals). Implemented on S3.
- * Never relies on conditional object writes: every pointer to a blob lives in the catalog.
- */
 /** Bytes `[start, end)` of a blob: from its first byte, or to its last, when either is omitted. */
 export interface ByteRange {
   readonly start?: number;
   readonly end?: number;
 }
 
+/**
+ * Object storage for immutable blobs (segments, snapshots, journals). Implemented on S3.
+ * Never relies on conditional object writes: every pointer to a blob lives in the catalog.
+ */
 export interface BlobStore {
   /** Writes a blob; durable when the promise resolves. */
   put(key: string, body: Uint8Array | string, contentType: string): Promise<void>;
