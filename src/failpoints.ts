@@ -44,5 +44,7 @@ export async function failpoint(name: FailpointName): Promise<void> {
   const point = armed.get(name);
   if (!point || ++point.hits !== point.at) return;
   process.stderr.write(`FAILPOINT ${name}\n`);
-  await new Promise<never>(() => undefined);
+  // A promise alone does not keep Node running: with nothing else pending (the CLI between
+  // batches) the process would exit with code 13 before the harness's SIGKILL lands. A timer does.
+  await new Promise<never>(() => setInterval(() => undefined, 2 ** 31 - 1));
 }
