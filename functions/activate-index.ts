@@ -1,10 +1,29 @@
+import { activationError } from "../src/app/activation-jobs";
 import { apiHandler, json } from "../src/http/api-handler";
-import { activateBody, indexNameSchema } from "../src/http/schemas";
+import { activateBody, activateQuery, indexNameSchema } from "../src/http/schemas";
 import { services } from "../src/services";
 
-/** POST /vectors/hnsw/activate/{index}: build (or reuse) a graph and make searches use it. */
+/**
+ * POST /vectors/hnsw/activate/{index}: starts the activation task (build, catch up or reuse a
+ * graph, then flip searches to it) and waits up to `wait_seconds` for it: 200 with what it
+ * made, its error, or 202 with the activation to poll at GET /vectors/hnsw/activations/….
+ */
 export const handler = apiHandler(async (req) => {
   const index = req.path("index", indexNameSchema);
+  const { wait_seconds } = req.query(activateQuery);
   const { default_config } = req.body(activateBody);
-  return json(200, await services.activation.activate(index, default_config));
+  const { activationJobs } = services;
+  const job = await activationJobs.request(index, default_config);
+  const ended = await activationJobs.wait(index, job.activation_id, wait_seconds * 1000);
+  if (ended.status === "RUNNING") {
+    return {
+      ...json(202, ended),
+      headers: {
+        "content-type": "application/json",
+        location: `/vectors/hnsw/activations/${encodeURIComponent(index)}/${ended.activation_id}`,
+      },
+    };
+  }
+  if (ended.status === "FAILED" && ended.error) throw activationError(ended.error);
+  return json(200, { activation_id: ended.activation_id, ...ended.result });
 });

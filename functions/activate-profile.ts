@@ -1,8 +1,14 @@
 import { apiHandler, json } from "../src/http/api-handler";
-import { profileIdSchema } from "../src/http/schemas";
+import { activateQuery, profileIdSchema } from "../src/http/schemas";
 import { services } from "../src/services";
 
-/** POST /vectors/profiles/{id}/activate: activate every index of the profile; each reports alone. */
+/**
+ * POST /vectors/profiles/{id}/activate: one activation task per index of the profile, each
+ * reporting alone; waits up to `wait_seconds` for them: 200 once all ended, else 202.
+ */
 export const handler = apiHandler(async (req) => {
-  return json(200, await services.profiles.activate(req.path("id", profileIdSchema)));
+  const id = req.path("id", profileIdSchema);
+  const { wait_seconds } = req.query(activateQuery);
+  const done = await services.profiles.activate(id, wait_seconds * 1000);
+  return json(done.results.some((r) => r.status === "RUNNING") ? 202 : 200, done);
 });

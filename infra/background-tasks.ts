@@ -37,6 +37,27 @@ export const BACKGROUND_TASKS = {
     timeoutSeconds: 900,
     hnsw: "build",
   },
+  activate: {
+    id: "ActivateIndexTask",
+    entry: "functions/activate-task.ts",
+    access: {
+      objects: {
+        segments: ["read"],
+        snapshots: ["read"],
+        generations: ["read", "write", "delete"],
+      },
+      tables: {
+        indexes: ["GetItem", "UpdateItem"],
+        promotions: ["GetItem"],
+        activations: ["GetItem", "UpdateItem"],
+      },
+    },
+    // Builds a graph on worker threads (or catches one up, or copies it): the request that asked
+    // for it only waits, within API Gateway's limit, and answers 202 when the build takes longer.
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    timeoutSeconds: 900,
+    hnsw: "build",
+  },
 } as const satisfies Record<BackgroundTaskName, FunctionSpec>;
 
 /** Environment variable naming a task's function, for the functions that start it. */

@@ -287,17 +287,20 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "POST",
     path: "/vectors/hnsw/activate/{index}",
     entry: "functions/activate-index.ts",
+    // Records the activation and starts its task, which builds; the request only waits for it.
     access: {
-      objects: {
-        segments: ["read"],
-        snapshots: ["read"],
-        generations: ["read", "write", "delete"],
-      },
-      tables: { indexes: ["GetItem", "UpdateItem"], promotions: ["GetItem"] },
+      tables: { indexes: READ_INDEX, activations: ["PutItem", "GetItem", "UpdateItem"] },
+      startsTasks: ["activate"],
     },
-    memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: "build",
+    // Each request starts a graph build.
     throttle: BUILD_THROTTLE,
+  },
+  {
+    id: "GetActivation",
+    method: "GET",
+    path: "/vectors/hnsw/activations/{index}/{activation_id}",
+    entry: "functions/get-activation.ts",
+    access: { tables: { activations: ["GetItem"] } },
   },
   {
     id: "PutProfile",
@@ -318,20 +321,15 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "POST",
     path: "/vectors/profiles/{id}/activate",
     entry: "functions/activate-profile.ts",
+    // One activation task per index of the profile; the request only waits for them.
     access: {
-      objects: {
-        segments: ["read"],
-        snapshots: ["read"],
-        generations: ["read", "write", "delete"],
-      },
       tables: {
-        indexes: ["GetItem", "UpdateItem"],
-        promotions: ["GetItem"],
+        indexes: READ_INDEX,
         profiles: ["GetItem"],
+        activations: ["PutItem", "GetItem", "UpdateItem"],
       },
+      startsTasks: ["activate"],
     },
-    memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: "build",
     throttle: BUILD_THROTTLE,
   },
   {

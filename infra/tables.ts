@@ -86,6 +86,18 @@ export const TABLES = {
     envVar: "VECTORD_IMPORTS_TABLE",
     partitionKey: { name: "import_id", type: "S" },
   },
+  /**
+   * Activations: one item per activation request, its status and result, per index newest
+   * first (activation ids are ULIDs); items expire a week after they are made.
+   */
+  activations: {
+    id: "ActivationsTable",
+    localName: "vectord-activations",
+    envVar: "VECTORD_ACTIVATIONS_TABLE",
+    partitionKey: { name: "index_name", type: "S" },
+    sortKey: { name: "activation_id", type: "S" },
+    timeToLiveAttribute: "expires_at",
+  },
   /** Autotune policies: when to tune an index on a schedule or after appends. */
   policies: {
     id: "PoliciesTable",

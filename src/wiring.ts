@@ -1,3 +1,4 @@
+import { DynamoActivationStore } from "./adapters/dynamo-activation-store";
 import { DynamoImportStore } from "./adapters/dynamo-import-store";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
 import { DynamoJobStore } from "./adapters/dynamo-job-store";
@@ -9,6 +10,7 @@ import { DynamoTrialJournal } from "./adapters/dynamo-trial-journal";
 import { LambdaBackgroundTasks } from "./adapters/lambda-tasks";
 import { S3BlobStore } from "./adapters/s3-blob-store";
 import { SfnStarter } from "./adapters/sfn-starter";
+import { ActivationJobs } from "./app/activation-jobs";
 import { ActivationService } from "./app/activation-service";
 import { AutotuneService } from "./app/autotune-service";
 import { AutotuneTasks } from "./app/autotune-tasks";
@@ -57,6 +59,8 @@ export interface Services {
   readonly trials: TrialService;
   readonly promotions: PromotionService;
   readonly activation: ActivationService;
+  /** Activation requests, each run as the `activate` task. */
+  readonly activationJobs: ActivationJobs;
   readonly search: SearchService;
   readonly profiles: ProfileService;
   readonly autotune: AutotuneService;
@@ -134,7 +138,18 @@ export function createServices(settings: Settings): Services {
     tails: new TailCache(segments),
   });
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
-  const profiles = new ProfileService({ profiles: profileRepository, vectors, activation, search });
+  const activationJobs = new ActivationJobs({
+    store: new DynamoActivationStore(clients.doc, settings.tables.activations),
+    tasks,
+    vectors,
+    activation,
+  });
+  const profiles = new ProfileService({
+    profiles: profileRepository,
+    vectors,
+    activations: activationJobs,
+    search,
+  });
   const policies = new DynamoPolicyStore(clients.doc, settings.tables.policies);
   const ledger = new JobLedger({
     jobs: new DynamoJobStore(clients.doc, settings.tables.jobs),
@@ -169,6 +184,7 @@ export function createServices(settings: Settings): Services {
     trials,
     promotions,
     activation,
+    activationJobs,
     search,
     profiles,
     autotune,
@@ -216,8 +232,8 @@ function inProcessTasks(): BackgroundTasks {
       .localTasks;
   };
   return {
-    async start(task, indexName) {
-      (await load())().start(task, indexName);
+    async start(task, indexName, activationId) {
+      (await load())().start(task, indexName, activationId);
     },
   };
 }

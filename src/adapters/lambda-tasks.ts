@@ -13,7 +13,7 @@ export class LambdaBackgroundTasks implements BackgroundTasks {
     private readonly functions: Partial<Record<BackgroundTaskName, string>>,
   ) {}
 
-  async start(task: BackgroundTaskName, indexName: string): Promise<void> {
+  async start(task: BackgroundTaskName, indexName: string, activationId?: string): Promise<void> {
     const functionName = this.functions[task];
     if (!functionName) {
       throw new Error(
@@ -24,7 +24,12 @@ export class LambdaBackgroundTasks implements BackgroundTasks {
       new InvokeCommand({
         FunctionName: functionName,
         InvocationType: "Event",
-        Payload: Buffer.from(JSON.stringify({ index_name: indexName })),
+        Payload: Buffer.from(
+          JSON.stringify({
+            index_name: indexName,
+            ...(activationId && { activation_id: activationId }),
+          }),
+        ),
       }),
     );
   }

@@ -1,4 +1,5 @@
 import type { BackgroundTaskName } from "../../infra/background-tasks";
+import type { ActivationFailure, ActivationJob } from "../domain/activation-job";
 import type { Job, Policy, PolicySettings } from "../domain/autotune";
 import type { ImportInput, ImportJob } from "../domain/import-job";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
@@ -253,9 +254,27 @@ export interface AutotuneInput {
 export interface BackgroundTasks {
   /**
    * Starts `task` for an index without waiting for it: `compact` merges its segments, `catchUp`
-   * folds its new vectors into its active graph. Each runs at most once at a time per index.
+   * folds its new vectors into its active graph (each at most once at a time per index);
+   * `activate` runs the activation `activationId` (each activation once).
    */
-  start(task: BackgroundTaskName, indexName: string): Promise<void>;
+  start(task: BackgroundTaskName, indexName: string, activationId?: string): Promise<void>;
+}
+
+/** Activation requests: one record each, keyed by index and activation id. */
+export interface ActivationStore {
+  /** Creates a job; an existing id is never overwritten (that throws). */
+  create(job: ActivationJob): Promise<void>;
+  get(indexName: string, activationId: string): Promise<ActivationJob | undefined>;
+  /**
+   * Records how a RUNNING job ended; whether this call did (false: it had ended already, or
+   * its record is gone).
+   */
+  finish(
+    indexName: string,
+    activationId: string,
+    end: { readonly result: unknown } | { readonly error: ActivationFailure },
+    at: string,
+  ): Promise<boolean>;
 }
 
 /** Bulk import jobs: one record each, progress counted as chunks commit. */

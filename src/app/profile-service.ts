@@ -1,25 +1,41 @@
-import pLimit from "p-limit";
 import { ForbiddenError, NotFoundError, VectordError } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
 import type { Profile } from "../domain/profile";
-import type { ActivationResult, ActivationService } from "./activation-service";
+import type { ActivationJobs } from "./activation-jobs";
+import type { ActivationResult } from "./activation-service";
 import type { ProfileRepository } from "./ports";
 import type { SearchRequest, SearchResponse, SearchService } from "./search-service";
 import type { VectorStore } from "./vector-store";
 
-/** One index's outcome in a profile activation. */
+/**
+ * One index's outcome in a profile activation: `ok` once its activation SUCCEEDED; FAILED with
+ * the error (no `activation_id` when it was refused before starting); RUNNING when it had not
+ * ended by the time the request stopped waiting (poll its activation).
+ */
 export type ProfileActivation =
-  | ({ readonly ok: true } & ActivationResult)
+  | ({
+      readonly ok: true;
+      readonly status: "SUCCEEDED";
+      readonly activation_id: string;
+    } & ActivationResult)
   | {
       readonly ok: false;
+      readonly status: "FAILED";
       readonly index_name: string;
+      readonly activation_id?: string;
       readonly error: { code: string; message: string };
+    }
+  | {
+      readonly ok: false;
+      readonly status: "RUNNING";
+      readonly index_name: string;
+      readonly activation_id: string;
     };
 
 export interface ProfileServiceDeps {
   readonly profiles: ProfileRepository;
   readonly vectors: VectorStore;
-  readonly activation: ActivationService;
+  readonly activations: ActivationJobs;
   readonly search: SearchService;
   readonly now?: () => Date;
 }
@@ -62,26 +78,43 @@ export class ProfileService {
 
   /**
    * Activates every index of the profile with its promoted config, else the profile's config
-   * (else the built-in default). One index failing does not stop the others.
+   * (else the built-in default): one activation task each, all at once; waits up to `waitMs` for
+   * them to end. One index failing does not stop the others.
    */
-  async activate(id: string): Promise<{ profile_id: string; results: ProfileActivation[] }> {
+  async activate(
+    id: string,
+    waitMs: number,
+  ): Promise<{ profile_id: string; results: ProfileActivation[] }> {
     const profile = await this.get(id);
-    const limit = pLimit(2);
+    const { activations } = this.deps;
+    const started = Date.now();
     const results = await Promise.all(
-      profile.indexes.map((name) =>
-        limit(async (): Promise<ProfileActivation> => {
-          try {
-            const result = await this.deps.activation.activate(
-              name,
-              profile.hnsw_config ?? undefined,
-            );
-            return { ok: true, ...result };
-          } catch (err) {
-            if (!(err instanceof VectordError)) throw err;
-            return { ok: false, index_name: name, error: { code: err.code, message: err.message } };
+      profile.indexes.map(async (name): Promise<ProfileActivation> => {
+        try {
+          const job = await activations.request(name, profile.hnsw_config ?? undefined);
+          const left = Math.max(0, waitMs - (Date.now() - started));
+          const ended = await activations.wait(name, job.activation_id, left);
+          const activation_id = ended.activation_id;
+          if (ended.status === "RUNNING") {
+            return { ok: false, status: "RUNNING", index_name: name, activation_id };
           }
-        }),
-      ),
+          if (ended.status === "SUCCEEDED" && ended.result) {
+            return { ok: true, status: "SUCCEEDED", activation_id, ...ended.result };
+          }
+          const error = ended.error ?? { code: "activation_failed", message: "no error recorded" };
+          return {
+            ok: false,
+            status: "FAILED",
+            index_name: name,
+            activation_id,
+            error: { code: error.code, message: error.message },
+          };
+        } catch (err) {
+          if (!(err instanceof VectordError)) throw err;
+          const error = { code: err.code, message: err.message };
+          return { ok: false, status: "FAILED", index_name: name, error };
+        }
+      }),
     );
     return { profile_id: id, results };
   }

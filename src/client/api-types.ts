@@ -371,8 +371,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Serve the promoted config (or a default) as a new generation */
+        /** Serve the promoted config (or a default) as a new generation: 200 once done, 202 while its task runs */
         post: operations["ActivateIndex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vectors/hnsw/activations/{index}/{activation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One activation: RUNNING, SUCCEEDED with its result, or FAILED with its error */
+        get: operations["GetActivation"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -406,7 +423,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Activate every index of a profile */
+        /** Activate every index of a profile: 200 once all ended, 202 while any runs */
         post: operations["ActivateProfile"];
         delete?: never;
         options?: never;
@@ -2109,7 +2126,9 @@ export interface operations {
     };
     ActivateIndex: {
         parameters: {
-            query?: never;
+            query?: {
+                wait_seconds?: number;
+            };
             header?: never;
             path: {
                 index: string;
@@ -2130,6 +2149,67 @@ export interface operations {
                 };
             };
         };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field and the rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: the message names what */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state: the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A transient fault of a store: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    GetActivation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                index: string;
+                activation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {
@@ -2316,7 +2396,9 @@ export interface operations {
     };
     ActivateProfile: {
         parameters: {
-            query?: never;
+            query?: {
+                wait_seconds?: number;
+            };
             header?: never;
             path: {
                 id: string;

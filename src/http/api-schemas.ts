@@ -2,6 +2,8 @@ import { z } from "zod";
 import { dashboardFileSchema } from "./dashboard-assets";
 import {
   activateBody,
+  activateQuery,
+  activationIdSchema,
   autogenEvalBody,
   bestTrialQuery,
   createEvalBody,
@@ -134,9 +136,15 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   RollbackPromotion: { summary: "Roll the promotion back to the previous entry", params: index },
   GetPromoted: { summary: "The promotion registry of an index", params: index },
   ActivateIndex: {
-    summary: "Serve the promoted config (or a default) as a new generation",
+    summary:
+      "Serve the promoted config (or a default) as a new generation: 200 once done, 202 while its task runs",
     params: index,
+    query: activateQuery,
     body: activateBody,
+  },
+  GetActivation: {
+    summary: "One activation: RUNNING, SUCCEEDED with its result, or FAILED with its error",
+    params: z.object({ index: indexNameSchema, activation_id: activationIdSchema }),
   },
   PutProfile: {
     summary: "Create or replace a search profile",
@@ -144,7 +152,11 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     body: putProfileBody,
   },
   GetProfile: { summary: "One search profile", params: profile },
-  ActivateProfile: { summary: "Activate every index of a profile", params: profile },
+  ActivateProfile: {
+    summary: "Activate every index of a profile: 200 once all ended, 202 while any runs",
+    params: profile,
+    query: activateQuery,
+  },
   ProfileSearch: {
     summary: "Search one index of a profile",
     params: profile,

@@ -257,6 +257,16 @@ export const activateBody = z.strictObject({
   default_config: hnswConfigSchema.optional(),
 });
 
+/**
+ * How long an activation request waits for its task, in seconds: 0 to 25 (API Gateway ends a
+ * request at 29), default 20. One that has not ended by then is answered 202, to poll.
+ */
+export const activateQuery = z.object({
+  wait_seconds: intInRange(0, 25, { fromQuery: true }).default(20),
+});
+
+export const activationIdSchema = ulidSchema("an activation id");
+
 export const profileIdSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
   error: (issue) =>
     `"${String(issue.input)}" is not a valid profile id; expected ${INDEX_NAME_PATTERN.source}`,

@@ -148,7 +148,7 @@ describe("least privilege", () => {
     ]);
   });
 
-  it("lets writers start exactly the compaction and catch-up functions, and no one else", () => {
+  it("lets writers start the compaction and catch-up functions, activations the activation task, and no one else", () => {
     const arnOf = (task: BackgroundTaskName) => ({
       "Fn::GetAtt": [logicalId(stack.functions[BACKGROUND_TASKS[task].id]?.fn as never), "Arn"],
     });
@@ -170,18 +170,32 @@ describe("least privilege", () => {
     ).toEqual([
       ["UpsertVectors", ["compact", "catchUp"]],
       ["DeleteVector", ["compact", "catchUp"]],
+      ["ActivateIndex", ["activate"]],
+      ["ActivateProfile", ["activate"]],
     ]);
   });
 
-  it("gives the catch-up task a graph builder's memory, /tmp and worker bundle", () => {
-    const fn = stack.functions.CatchUpIndex;
-    expect(fn?.spec).toMatchObject({ hnsw: "build", memoryMb: GRAPH_BUILDING_MEMORY_MB });
-    const resource = template.toJSON().Resources[logicalId(fn?.fn as never)];
-    expect(resource.Properties).toMatchObject({
-      MemorySize: GRAPH_BUILDING_MEMORY_MB,
-      Timeout: 900,
-      EphemeralStorage: { Size: ephemeralStorageMb(BACKGROUND_TASKS.catchUp) },
-    });
+  it.each(["catchUp", "activate"] as const)(
+    "gives the %s task a graph builder's memory, /tmp and worker bundle, and 15 minutes",
+    (task) => {
+      const fn = stack.functions[BACKGROUND_TASKS[task].id];
+      expect(fn?.spec).toMatchObject({ hnsw: "build", memoryMb: GRAPH_BUILDING_MEMORY_MB });
+      const resource = template.toJSON().Resources[logicalId(fn?.fn as never)];
+      expect(resource.Properties).toMatchObject({
+        MemorySize: GRAPH_BUILDING_MEMORY_MB,
+        Timeout: 900,
+        EphemeralStorage: { Size: ephemeralStorageMb(BACKGROUND_TASKS[task]) },
+      });
+    },
+  );
+
+  it("builds no activation's graph in a request: the activation routes are small and only start the task", () => {
+    for (const id of ["ActivateIndex", "ActivateProfile"]) {
+      const route = ROUTES.find((r) => r.id === id);
+      expect(route?.hnsw).toBeUndefined();
+      expect(route?.memoryMb).toBeUndefined();
+      expect(route?.access.objects).toBeUndefined();
+    }
   });
 
   it("lets listing autotune jobs query the by_index index and settle jobs, nothing more", () => {

@@ -128,6 +128,7 @@ describe("activation and search", () => {
     const res = await api.post("/vectors/hnsw/activate/act", {});
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      activation_id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
       index_name: "act",
       generation: 1,
       config: { ef_construction: 20, ef_search: 25, m: 8, seed: 42 },
