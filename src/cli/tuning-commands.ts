@@ -219,15 +219,46 @@ export function tuningCommands(program: Command, ctx: Context): void {
     });
   program
     .command("activate <index>")
-    .description("serve the promoted config (or --default-config) as a new generation")
+    .description(
+      "serve the promoted config (or --default-config) as a new generation; waits for its task",
+    )
     .option("--default-config <json>", "used when nothing is promoted", jsonArg("--default-config"))
-    .action(async (index: string, o: { defaultConfig?: unknown }) => {
+    .option(
+      "--wait-seconds <s>",
+      "how long the request waits before the CLI polls instead (0-25; the service's default 20)",
+      integer("--wait-seconds", 0),
+    )
+    .action(async (index: string, o: { defaultConfig?: unknown; waitSeconds?: number }) => {
       const { api, out } = ctx();
       const body = o.defaultConfig ? { default_config: o.defaultConfig as never } : {};
+      const params = {
+        path: { index },
+        ...(o.waitSeconds !== undefined && { query: { wait_seconds: o.waitSeconds } }),
+      };
+      const answered = await api.call<Record<string, unknown>>(
+        api.client.POST("/vectors/hnsw/activate/{index}", { params, body }),
+      );
+      // 202: the build outlasted the request; the activation is polled until it ends.
+      let job = answered;
+      while (job.status === "RUNNING") {
+        await new Promise((r) => setTimeout(r, 1000));
+        const activation_id = String(answered.activation_id);
+        job = await api.call<Record<string, unknown>>(
+          api.client.GET("/vectors/hnsw/activations/{index}/{activation_id}", {
+            params: { path: { index, activation_id } },
+          }),
+        );
+      }
+      if (job.status === "FAILED") {
+        const error = job.error as { kind: string; code: string; message: string };
+        // A typed error refused the activation; anything else failed in the service.
+        const exit = error.kind === "Error" ? EXIT.unavailable : EXIT.refused;
+        throw new CliError(`activation failed: ${error.code}: ${error.message}`, exit, error.code);
+      }
       out.result(
-        await api.call(
-          api.client.POST("/vectors/hnsw/activate/{index}", { params: { path: { index } }, body }),
-        ),
+        job.status === "SUCCEEDED"
+          ? { activation_id: job.activation_id, ...(job.result as object) }
+          : job,
         pretty,
       );
     });

@@ -289,8 +289,14 @@ describe("vectord CLI", () => {
     expect((await api.get("/vectors/hnsw/promoted/cli-f")).body.current.trial_id).toBe(
       job.winner.trial_id,
     );
-    const activated = await cli(["--json", "activate", "cli-f"]);
+    // Not waiting in the request: the CLI polls the activation until it ends.
+    const activated = await cli(["--json", "activate", "cli-f", "--wait-seconds", "0"]);
     expect(activated.code, activated.stderr).toBe(0);
+    expect(json(activated)).toMatchObject({
+      activation_id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+      index_name: "cli-f",
+      config_source: "promoted",
+    });
     expect((await api.get("/vectors/indexes/cli-f")).body.active.config.ef_search).toBe(
       job.winner.config.ef_search,
     );

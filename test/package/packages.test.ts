@@ -234,6 +234,16 @@ describe("deployed packages", () => {
       vectors_added: 2,
     });
     expect(activated.body.build_time_ms).toBeGreaterThan(0);
+    // The request only waited: the ActivateIndexTask bundle made the generation and recorded it.
+    expect(await settledTask("ActivateIndexTask")).toMatchObject({
+      status: "SUCCEEDED",
+      result: { generation: 4 },
+    });
+    const activation = { index: "pkg", activation_id: activated.body.activation_id };
+    expect((await api("GetActivation", { params: activation })).body).toMatchObject({
+      status: "SUCCEEDED",
+      result: { generation: 4, graph: "caught_up" },
+    });
 
     const profile = { params: { id: "team" } };
     expect((await api("PutProfile", { ...profile, body: { indexes: ["pkg"] } })).status).toBe(200);

@@ -2,6 +2,8 @@
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
+  /** Response headers, names lower-case. */
+  headers: Record<string, string>;
 }
 
 /** `baseUrl` may be a function, for a server that starts after the client is made. */
@@ -18,7 +20,11 @@ export function client(baseUrl: string | (() => string)) {
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T) };
+    return {
+      status: res.status,
+      body: text ? (JSON.parse(text) as T) : (undefined as T),
+      headers: Object.fromEntries(res.headers),
+    };
   };
   return {
     get: <T = any>(path: string) => call<T>("GET", path),
