@@ -161,7 +161,7 @@ export class ActivationJobs {
    */
   async run(indexName: string, activationId: string): Promise<ActivationView | null> {
     const job = await this.deps.store.get(indexName, activationId);
-    if (!job || job.status !== "RUNNING") return null;
+    if (job?.status !== "RUNNING") return null;
     const { store, activation } = this.deps;
     if (this.now() - Date.parse(job.requested_at) > ACTIVATION_START_WITHIN_MS) {
       const error = {
