@@ -333,7 +333,12 @@ async function act(question, method, path, body) {
   try {
     const result = await api(method, path, body);
     $("#result").textContent = JSON.stringify(result, null, 2);
-    status("done");
+    // An activation that outlasts its request (202) keeps running in its task.
+    status(
+      result?.status === "RUNNING"
+        ? `still running in its task (activation ${result.activation_id}); refresh later`
+        : "done",
+    );
   } catch (err) {
     $("#result").textContent = `${err.code ?? "error"}: ${err.message}`;
     status(`failed: ${err.message}`);
