@@ -2161,6 +2161,17 @@ export interface operations {
                     };
                 };
             };
+            /** @description Accepted: the work continues; poll the resource it names */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Bad input: the message names the field and the rule */
             400: {
                 headers: {
@@ -2409,6 +2420,17 @@ export interface operations {
         responses: {
             /** @description OK */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Accepted: the work continues; poll the resource it names */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -43,6 +43,8 @@ export interface RouteSchemas {
   readonly content?: "text/html" | "text/plain";
   /** 200 (default), 201 or 204; 202 for what starts work that continues. */
   readonly success?: 200 | 201 | 202 | 204;
+  /** Also answers 202 when the work it waits for outlasts the request (it continues). */
+  readonly mayContinue?: true;
 }
 
 const index = z.object({ index: indexNameSchema });
@@ -141,6 +143,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     params: index,
     query: activateQuery,
     body: activateBody,
+    mayContinue: true,
   },
   GetActivation: {
     summary: "One activation: RUNNING, SUCCEEDED with its result, or FAILED with its error",
@@ -156,6 +159,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     summary: "Activate every index of a profile: 200 once all ended, 202 while any runs",
     params: profile,
     query: activateQuery,
+    mayContinue: true,
   },
   ProfileSearch: {
     summary: "Search one index of a profile",

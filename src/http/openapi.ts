@@ -55,6 +55,12 @@ function operation(routeId: string): ZodOpenApiOperationObject {
                 description: SUCCESS_TEXT[success],
                 content: { "application/json": { schema: z.looseObject({}) } },
               },
+      ...(spec.mayContinue && {
+        "202": {
+          description: SUCCESS_TEXT[202],
+          content: { "application/json": { schema: z.looseObject({}) } },
+        },
+      }),
       "400": errorResponse("Bad input: the message names the field and the rule"),
       "404": errorResponse("Not found: the message names what"),
       "409": errorResponse("Conflict with the current state: the message says why"),

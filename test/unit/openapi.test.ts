@@ -74,6 +74,17 @@ describe("the OpenAPI document", () => {
     expect(operations).toHaveLength(ROUTES.length);
   });
 
+  it("declares 202 beside 200 exactly where a request may stop waiting for its task", () => {
+    const answers = (path: string) =>
+      Object.keys(
+        (doc.paths[path]?.post as unknown as { responses: Record<string, unknown> }).responses,
+      );
+    for (const path of ["/vectors/hnsw/activate/{index}", "/vectors/profiles/{id}/activate"]) {
+      expect(answers(path), path).toEqual(expect.arrayContaining(["200", "202"]));
+    }
+    expect(answers("/vectors/hnsw/promote/{index}/{trial_id}")).not.toContain("202");
+  });
+
   it("is committed up to date, with the client's types (npm run openapi)", async () => {
     const committed = readFileSync(resolve(REPO_ROOT, "openapi.json"), "utf8");
     expect(committed === openApiText(), "openapi.json is stale: run npm run openapi").toBe(true);
