@@ -157,7 +157,7 @@ export class ActivationJobs {
   /**
    * The `activate` task: runs a RUNNING activation and records how it ended. A job that has
    * ended already (a retried task) is left alone; one whose start comes too late (a retry after
-   * a timeout) fails as timed out instead of building again.
+   * a timeout, or an invocation Lambda held back) fails as timed out instead of building.
    */
   async run(indexName: string, activationId: string): Promise<ActivationView | null> {
     const job = await this.deps.store.get(indexName, activationId);
@@ -167,7 +167,7 @@ export class ActivationJobs {
       const error = {
         kind: "Error",
         code: "activation_timed_out",
-        message: `activation "${activationId}" did not finish within its task's 15 minutes; nothing was activated by it`,
+        message: `activation "${activationId}" had not run within 15 minutes of its request (its task timed out, or Lambda held its start back); nothing was activated by it, activate again`,
       };
       await store.finish(indexName, activationId, { error }, this.iso());
       return this.get(indexName, activationId);

@@ -36,9 +36,9 @@ export interface ActivationJob<R = unknown> {
 export const ACTIVATION_RECORD_TTL_S = 7 * 24 * 3600;
 
 /**
- * The latest an activation task may start its work, after the request: Lambda retries a task
- * that crashed or timed out (15 minutes), and a retry this late fails the job as timed out
- * instead of building again.
+ * The latest an activation task may start its work, after the request: a later start (Lambda's
+ * retry of a task that timed out after 15 minutes, or an invocation it held back while
+ * throttled) fails the job as timed out instead of building.
  */
 export const ACTIVATION_START_WITHIN_MS = 15 * 60_000;
 
