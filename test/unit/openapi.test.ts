@@ -77,7 +77,8 @@ describe("the OpenAPI document", () => {
   it("declares 202 beside 200 exactly where a request may stop waiting for its task", () => {
     const answers = (path: string) =>
       Object.keys(
-        (doc.paths[path]?.post as unknown as { responses: Record<string, unknown> }).responses,
+        (doc.paths[path]?.post as unknown as { responses?: Record<string, unknown> } | undefined)
+          ?.responses ?? {},
       );
     for (const path of ["/vectors/hnsw/activate/{index}", "/vectors/profiles/{id}/activate"]) {
       expect(answers(path), path).toEqual(expect.arrayContaining(["200", "202"]));
