@@ -6,6 +6,7 @@ import {
   ACTIVATION_START_WITHIN_MS,
   type ActivationFailure,
   type ActivationJob,
+  MAX_ACTIVATION_WAIT_S,
 } from "../domain/activation-job";
 import {
   ConflictError,
@@ -31,9 +32,6 @@ export interface ActivationJobsDeps {
   readonly activation: ActivationService;
   readonly now?: () => number;
 }
-
-/** The longest a request may wait for its activation, ms: API Gateway answers 503 at 29 s. */
-export const MAX_ACTIVATION_WAIT_MS = 25_000;
 
 /** Polls of a waiting request: the first after 50 ms, growing to one every 500 ms. */
 const FIRST_POLL_MS = 50;
@@ -143,7 +141,7 @@ export class ActivationJobs {
 
   /** The activation once it has ended, or as it is after `waitMs` (RUNNING). */
   async wait(indexName: string, activationId: string, waitMs: number): Promise<ActivationView> {
-    const deadline = this.now() + Math.min(waitMs, MAX_ACTIVATION_WAIT_MS);
+    const deadline = this.now() + Math.min(waitMs, MAX_ACTIVATION_WAIT_S * 1000);
     let pause = FIRST_POLL_MS;
     for (;;) {
       const job = await this.get(indexName, activationId);

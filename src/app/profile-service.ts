@@ -1,7 +1,7 @@
 import { ForbiddenError, NotFoundError, VectordError } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
 import type { Profile } from "../domain/profile";
-import type { ActivationJobs } from "./activation-jobs";
+import type { ActivationJobs, ActivationView } from "./activation-jobs";
 import type { ActivationResult } from "./activation-service";
 import type { ProfileRepository } from "./ports";
 import type { SearchRequest, SearchResponse, SearchService } from "./search-service";
@@ -87,28 +87,13 @@ export class ProfileService {
   ): Promise<{ profile_id: string; results: ProfileActivation[] }> {
     const profile = await this.get(id);
     const { activations } = this.deps;
-    const started = Date.now();
+    const deadline = this.now().getTime() + waitMs;
     const results = await Promise.all(
       profile.indexes.map(async (name): Promise<ProfileActivation> => {
         try {
           const job = await activations.request(name, profile.hnsw_config ?? undefined);
-          const left = Math.max(0, waitMs - (Date.now() - started));
-          const ended = await activations.wait(name, job.activation_id, left);
-          const activation_id = ended.activation_id;
-          if (ended.status === "RUNNING") {
-            return { ok: false, status: "RUNNING", index_name: name, activation_id };
-          }
-          if (ended.status === "SUCCEEDED" && ended.result) {
-            return { ok: true, status: "SUCCEEDED", activation_id, ...ended.result };
-          }
-          const error = ended.error ?? { code: "activation_failed", message: "no error recorded" };
-          return {
-            ok: false,
-            status: "FAILED",
-            index_name: name,
-            activation_id,
-            error: { code: error.code, message: error.message },
-          };
+          const left = Math.max(0, deadline - this.now().getTime());
+          return outcomeOf(await activations.wait(name, job.activation_id, left));
         } catch (err) {
           if (!(err instanceof VectordError)) throw err;
           const error = { code: err.code, message: err.message };
@@ -130,4 +115,21 @@ export class ProfileService {
     }
     return this.deps.search.search(indexName, request);
   }
+}
+
+/** A profile's report of one index's activation, as it stood when the request stopped waiting. */
+function outcomeOf(job: ActivationView): ProfileActivation {
+  const { index_name, activation_id } = job;
+  if (job.status === "RUNNING") return { ok: false, status: "RUNNING", index_name, activation_id };
+  if (job.status === "SUCCEEDED" && job.result) {
+    return { ok: true, status: "SUCCEEDED", activation_id, ...job.result };
+  }
+  const error = job.error ?? { code: "activation_failed", message: "no error was recorded" };
+  return {
+    ok: false,
+    status: "FAILED",
+    index_name,
+    activation_id,
+    error: { code: error.code, message: error.message },
+  };
 }

@@ -32,6 +32,9 @@ export interface ActivationJob<R = unknown> {
   readonly expires_at: number;
 }
 
+/** The longest a request may wait for its activation, seconds: API Gateway ends one at 29. */
+export const MAX_ACTIVATION_WAIT_S = 25;
+
 /** How long an activation record is kept (a week). */
 export const ACTIVATION_RECORD_TTL_S = 7 * 24 * 3600;
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { SCHEDULE } from "../../infra/autotune-workflow";
 import { CONSISTENCY_LEVELS } from "../app/index-states";
 import { MAX_BATCH_QUERIES } from "../app/search-service";
+import { MAX_ACTIVATION_WAIT_S } from "../domain/activation-job";
 import { MAX_GRID_ENTRIES } from "../domain/autotune";
 import { parseFilter } from "../domain/filter";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
@@ -258,11 +259,11 @@ export const activateBody = z.strictObject({
 });
 
 /**
- * How long an activation request waits for its task, in seconds: 0 to 25 (API Gateway ends a
- * request at 29), default 20. One that has not ended by then is answered 202, to poll.
+ * How long an activation request waits for its task, in seconds: 0 to
+ * {@link MAX_ACTIVATION_WAIT_S}, default 20. One that has not ended by then is answered 202.
  */
 export const activateQuery = z.object({
-  wait_seconds: intInRange(0, 25, { fromQuery: true }).default(20),
+  wait_seconds: intInRange(0, MAX_ACTIVATION_WAIT_S, { fromQuery: true }).default(20),
 });
 
 export const activationIdSchema = ulidSchema("an activation id");
