@@ -1,4 +1,4 @@
-import { activationError } from "../src/app/activation-jobs";
+import { errorFromRecord } from "../src/domain/errors";
 import { apiHandler, json } from "../src/http/api-handler";
 import { activateBody, activateQuery, indexNameSchema } from "../src/http/schemas";
 import { services } from "../src/services";
@@ -24,6 +24,6 @@ export const handler = apiHandler(async (req) => {
       },
     };
   }
-  if (ended.status === "FAILED" && ended.error) throw activationError(ended.error);
+  if (ended.status === "FAILED" && ended.error) throw errorFromRecord(ended.error);
   return json(200, { activation_id: ended.activation_id, ...ended.result });
 });

@@ -8,14 +8,7 @@ import {
   type ActivationJob,
   MAX_ACTIVATION_WAIT_S,
 } from "../domain/activation-job";
-import {
-  ConflictError,
-  ContentionError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  VectordError,
-} from "../domain/errors";
+import { ConflictError, errorRecordOf, NotFoundError } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
 import { logger } from "../logger";
 import type { ActivationResult, ActivationService } from "./activation-service";
@@ -37,31 +30,12 @@ export interface ActivationJobsDeps {
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 500;
 
-/** The typed errors a failed activation may have ended with, by class name. */
-const KINDS: Record<string, (code: string, message: string) => VectordError> = {
-  ConflictError: (code, message) => new ConflictError(code, message),
-  ForbiddenError: (code, message) => new ForbiddenError(code, message),
-  NotFoundError: (code, message) => new NotFoundError(code, message),
-  ValidationError: (code, message) => new ValidationError(message, code),
-  ContentionError: (_code, message) => new ContentionError(message),
-};
-
 /** Why `err` ended an activation; anything but a typed error is named only by its class. */
 function failureOf(err: unknown): ActivationFailure {
-  if (err instanceof VectordError && err.name in KINDS) {
-    return { kind: err.name, code: err.code, message: err.message };
-  }
-  return {
-    kind: "Error",
+  return errorRecordOf(err, (name) => ({
     code: "activation_failed",
-    message: `the activation task failed (${(err as Error)?.name ?? "unknown error"}); nothing was activated, see the ActivateIndexTask log`,
-  };
-}
-
-/** A failed activation's error, typed as the activation threw it (500 when it was not typed). */
-export function activationError(failure: ActivationFailure): Error {
-  const typed = KINDS[failure.kind];
-  return typed ? typed(failure.code, failure.message) : new Error(failure.message);
+    message: `the activation task failed (${name}); nothing was activated, see the ActivateIndexTask log`,
+  }));
 }
 
 /**

@@ -1,15 +1,10 @@
+import type { ErrorRecord } from "./errors";
 import type { HnswConfig } from "./hnsw-config";
 
 export type ActivationStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
 
 /** Why an activation failed: the typed error it ended with, as the API would have answered it. */
-export interface ActivationFailure {
-  /** The error's class (`ConflictError`, `NotFoundError`, ...), which gives its HTTP status. */
-  readonly kind: string;
-  /** Stable machine-readable code, e.g. `index_empty`. */
-  readonly code: string;
-  readonly message: string;
-}
+export type ActivationFailure = ErrorRecord;
 
 /**
  * One activation request, as stored and as the API returns it. `R` is what a finished one

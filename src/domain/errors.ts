@@ -47,3 +47,41 @@ export class ContentionError extends VectordError {
     super("write_contention", message);
   }
 }
+
+/** A typed error as stored (for example by a task, for a request that waits on it). */
+export interface ErrorRecord {
+  /** The error's class (`ConflictError`, `NotFoundError`, ...), which gives its HTTP status. */
+  readonly kind: string;
+  /** Stable machine-readable code, e.g. `index_empty`. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The typed errors a record can name, by class name. */
+const REVIVERS: Record<string, (code: string, message: string) => VectordError> = {
+  ValidationError: (code, message) => new ValidationError(message, code),
+  NotFoundError: (code, message) => new NotFoundError(code, message),
+  ConflictError: (code, message) => new ConflictError(code, message),
+  ForbiddenError: (code, message) => new ForbiddenError(code, message),
+  ContentionError: (_code, message) => new ContentionError(message),
+};
+
+/**
+ * `err` as a record: a typed error keeps its class, code and message; anything else becomes kind
+ * "Error" with the code and message `untyped` gives for its class name (its stack stays in the log).
+ */
+export function errorRecordOf(
+  err: unknown,
+  untyped: (name: string) => { readonly code: string; readonly message: string },
+): ErrorRecord {
+  if (err instanceof VectordError && err.name in REVIVERS) {
+    return { kind: err.name, code: err.code, message: err.message };
+  }
+  return { kind: "Error", ...untyped((err as Error | undefined)?.name ?? "unknown error") };
+}
+
+/** The error a record names, typed as it was thrown (a plain Error when it was not typed). */
+export function errorFromRecord(record: ErrorRecord): Error {
+  const revive = REVIVERS[record.kind];
+  return revive ? revive(record.code, record.message) : new Error(record.message);
+}
