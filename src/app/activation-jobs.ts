@@ -8,10 +8,10 @@ import {
   type ActivationJob,
   MAX_ACTIVATION_WAIT_S,
 } from "../domain/activation-job";
-import { ConflictError, errorRecordOf, NotFoundError } from "../domain/errors";
+import { errorRecordOf, NotFoundError } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
 import { logger } from "../logger";
-import type { ActivationResult, ActivationService } from "./activation-service";
+import { type ActivationResult, type ActivationService, activatable } from "./activation-service";
 import type { ActivationStore, BackgroundTasks } from "./ports";
 import type { VectorStore } from "./vector-store";
 
@@ -56,13 +56,7 @@ export class ActivationJobs {
    * recorded) when the index does not exist or has no vectors.
    */
   async request(indexName: string, defaultConfig?: HnswConfig): Promise<ActivationView> {
-    const record = await this.deps.vectors.getIndex(indexName);
-    if (record.count === 0) {
-      throw new ConflictError(
-        "index_empty",
-        `index "${indexName}" has no vectors to build a graph from`,
-      );
-    }
+    activatable(await this.deps.vectors.getIndex(indexName));
     const now = this.now();
     const job: ActivationView = {
       index_name: indexName,

@@ -67,6 +67,17 @@ function logLine(
     : `${from} ${describe(config)}, caught up: ${changes}`;
 }
 
+/** `record`, when it has vectors to build a graph from (else 409 `index_empty`). */
+export function activatable(record: IndexRecord): IndexRecord {
+  if (record.count === 0) {
+    throw new ConflictError(
+      "index_empty",
+      `index "${record.name}" has no vectors to build a graph from`,
+    );
+  }
+  return record;
+}
+
 /** True when graphs built with `a` and `b` are the same graph (ef_search is search-time only). */
 function sameGraph(a: HnswConfig, b: HnswConfig): boolean {
   return a.m === b.m && a.ef_construction === b.ef_construction && a.seed === b.seed;
@@ -93,13 +104,7 @@ export class ActivationService {
 
   async activate(indexName: string, defaultConfig?: HnswConfig): Promise<ActivationResult> {
     const started = performance.now();
-    const record = await this.deps.vectors.getIndex(indexName);
-    if (record.count === 0) {
-      throw new ConflictError(
-        "index_empty",
-        `index "${indexName}" has no vectors to build a graph from`,
-      );
-    }
+    const record = activatable(await this.deps.vectors.getIndex(indexName));
     const chosen = await this.deps.promotions.configOr(
       record,
       defaultConfig ?? BUILTIN_DEFAULT_CONFIG,
