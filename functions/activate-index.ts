@@ -12,9 +12,7 @@ export const handler = apiHandler(async (req) => {
   const index = req.path("index", indexNameSchema);
   const { wait_seconds } = req.query(activateQuery);
   const { default_config } = req.body(activateBody);
-  const { activationJobs } = services;
-  const job = await activationJobs.request(index, default_config);
-  const ended = await activationJobs.wait(index, job.activation_id, wait_seconds * 1000);
+  const ended = await services.activationJobs.activate(index, default_config, wait_seconds * 1000);
   if (ended.status === "RUNNING") {
     return {
       ...json(202, ended),

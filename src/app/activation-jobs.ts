@@ -85,6 +85,20 @@ export class ActivationJobs {
     return job;
   }
 
+  /**
+   * {@link request}s an activation and {@link wait}s for it up to `waitMs`: ended, or RUNNING (its
+   * task goes on; poll it).
+   */
+  async activate(
+    indexName: string,
+    defaultConfig: HnswConfig | undefined,
+    waitMs: number,
+  ): Promise<ActivationView> {
+    const started = this.now();
+    const job = await this.request(indexName, defaultConfig);
+    return this.wait(indexName, job.activation_id, Math.max(0, waitMs - (this.now() - started)));
+  }
+
   /** The activation `activationId` of `indexName`; one no task can finish any more is FAILED. */
   async get(indexName: string, activationId: string): Promise<ActivationView> {
     const job = (await this.deps.store.get(indexName, activationId)) as ActivationView | undefined;

@@ -86,14 +86,11 @@ export class ProfileService {
     waitMs: number,
   ): Promise<{ profile_id: string; results: ProfileActivation[] }> {
     const profile = await this.get(id);
-    const { activations } = this.deps;
-    const deadline = this.now().getTime() + waitMs;
+    const config = profile.hnsw_config ?? undefined;
     const results = await Promise.all(
       profile.indexes.map(async (name): Promise<ProfileActivation> => {
         try {
-          const job = await activations.request(name, profile.hnsw_config ?? undefined);
-          const left = Math.max(0, deadline - this.now().getTime());
-          return outcomeOf(await activations.wait(name, job.activation_id, left));
+          return outcomeOf(await this.deps.activations.activate(name, config, waitMs));
         } catch (err) {
           if (!(err instanceof VectordError)) throw err;
           const error = { code: err.code, message: err.message };
