@@ -14,13 +14,9 @@ export const handler = apiHandler(async (req) => {
   const { default_config } = req.body(activateBody);
   const ended = await services.activationJobs.activate(index, default_config, wait_seconds * 1000);
   if (ended.status === "RUNNING") {
-    return {
-      ...json(202, ended),
-      headers: {
-        "content-type": "application/json",
-        location: `/vectors/hnsw/activations/${encodeURIComponent(index)}/${ended.activation_id}`,
-      },
-    };
+    const accepted = json(202, ended);
+    const location = `/vectors/hnsw/activations/${encodeURIComponent(index)}/${ended.activation_id}`;
+    return { ...accepted, headers: { ...accepted.headers, location } };
   }
   if (ended.status === "FAILED" && ended.error) throw errorFromRecord(ended.error);
   return json(200, { activation_id: ended.activation_id, ...ended.result });
