@@ -1,6 +1,6 @@
 import { errorFromRecord } from "../src/domain/errors";
-import { apiHandler, json } from "../src/http/api-handler";
-import { activateBody, activateQuery, indexNameSchema } from "../src/http/schemas";
+import { accepted, apiHandler, json } from "../src/http/api-handler";
+import { activateBody, indexNameSchema, waitQuery } from "../src/http/schemas";
 import { services } from "../src/services";
 
 /**
@@ -10,13 +10,14 @@ import { services } from "../src/services";
  */
 export const handler = apiHandler(async (req) => {
   const index = req.path("index", indexNameSchema);
-  const { wait_seconds } = req.query(activateQuery);
+  const { wait_seconds } = req.query(waitQuery);
   const { default_config } = req.body(activateBody);
   const ended = await services.activationJobs.activate(index, default_config, wait_seconds * 1000);
   if (ended.status === "RUNNING") {
-    const accepted = json(202, ended);
-    const location = `/vectors/hnsw/activations/${encodeURIComponent(index)}/${ended.activation_id}`;
-    return { ...accepted, headers: { ...accepted.headers, location } };
+    return accepted(
+      ended,
+      `/vectors/hnsw/activations/${encodeURIComponent(index)}/${ended.activation_id}`,
+    );
   }
   if (ended.status === "FAILED" && ended.error) throw errorFromRecord(ended.error);
   return json(200, { activation_id: ended.activation_id, ...ended.result });

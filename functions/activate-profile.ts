@@ -1,5 +1,5 @@
 import { apiHandler, json } from "../src/http/api-handler";
-import { activateQuery, profileIdSchema } from "../src/http/schemas";
+import { profileIdSchema, waitQuery } from "../src/http/schemas";
 import { services } from "../src/services";
 
 /**
@@ -8,7 +8,7 @@ import { services } from "../src/services";
  */
 export const handler = apiHandler(async (req) => {
   const id = req.path("id", profileIdSchema);
-  const { wait_seconds } = req.query(activateQuery);
+  const { wait_seconds } = req.query(waitQuery);
   const done = await services.profiles.activate(id, wait_seconds * 1000);
   return json(done.results.some((r) => r.status === "RUNNING") ? 202 : 200, done);
 });

@@ -7,6 +7,6 @@ import { services } from "../src/services";
  */
 export const handler = taskHandler(
   "ActivateIndexTask",
-  (event: { index_name: string; activation_id: string }) =>
-    services.activationJobs.run(event.index_name, event.activation_id),
+  (event: { index_name: string; run_id: string }) =>
+    services.activationJobs.run(event.index_name, event.run_id),
 );

@@ -1,16 +1,26 @@
-import { apiHandler, json } from "../src/http/api-handler";
-import { toTrialDto } from "../src/http/dto";
-import { trialBody } from "../src/http/schemas";
+import { errorFromRecord } from "../src/domain/errors";
+import { accepted, apiHandler, json } from "../src/http/api-handler";
+import { toTrialDto, toTrialRunDto } from "../src/http/dto";
+import { trialBody, waitQuery } from "../src/http/schemas";
 import { services } from "../src/services";
 
-/** POST /vectors/hnsw/trial: build a graph with a config, measure it, journal the result. */
+/**
+ * POST /vectors/hnsw/trial: starts the trial task (build a graph with a config over the index,
+ * measure it, journal the result) and waits up to `wait_seconds` for it: 201 with the trial,
+ * its error, or 202 with the run to poll at GET /vectors/hnsw/trial-runs/….
+ */
 export const handler = apiHandler(async (req) => {
+  const { wait_seconds } = req.query(waitQuery);
   const body = req.body(trialBody);
-  const trial = await services.trials.run({
-    indexName: body.index_name,
-    harness: body.harness,
-    config: body.config,
-    note: body.note,
-  });
-  return json(201, toTrialDto(trial));
+  const input = { harness: body.harness, config: body.config, note: body.note ?? null };
+  const run = await services.trialRuns.submit(body.index_name, input, wait_seconds * 1000);
+  if (run.status === "RUNNING") {
+    return accepted(
+      toTrialRunDto(run),
+      `/vectors/hnsw/trial-runs/${encodeURIComponent(run.scope)}/${run.run_id}`,
+    );
+  }
+  if (run.status === "FAILED" && run.error) throw errorFromRecord(run.error);
+  if (!run.result) throw new Error(`trial run ${run.run_id} SUCCEEDED without a trial`);
+  return json(201, { ...toTrialDto(run.result), run_id: run.run_id });
 });

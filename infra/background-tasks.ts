@@ -49,11 +49,28 @@ export const BACKGROUND_TASKS = {
       tables: {
         indexes: ["GetItem", "UpdateItem"],
         promotions: ["GetItem"],
-        activations: ["GetItem", "UpdateItem"],
+        runs: ["GetItem", "UpdateItem"],
       },
     },
     // Builds a graph on worker threads (or catches one up, or copies it): the request that asked
     // for it only waits, within API Gateway's limit, and answers 202 when the build takes longer.
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    timeoutSeconds: 900,
+    hnsw: "build",
+  },
+  trial: {
+    id: "RunTrialTask",
+    entry: "functions/run-trial-task.ts",
+    access: {
+      objects: { segments: ["read"], evals: ["read"], snapshots: ["write", "delete"] },
+      tables: {
+        indexes: ["GetItem"],
+        trials: ["PutItem", "GetItem"],
+        runs: ["GetItem", "UpdateItem"],
+      },
+    },
+    // Builds the trial's graph over the whole index and measures it on worker threads; as with
+    // an activation, the request only waits, and answers 202 when the trial takes longer.
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
     timeoutSeconds: 900,
     hnsw: "build",

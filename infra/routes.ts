@@ -230,13 +230,22 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "POST",
     path: "/vectors/hnsw/trial",
     entry: "functions/run-trial.ts",
+    // Checks the index and harness, records the run and starts its task, which builds; the
+    // request only waits for it.
     access: {
-      objects: { segments: ["read"], evals: ["read"], snapshots: ["write", "delete"] },
-      tables: { indexes: READ_INDEX, trials: ["PutItem", "GetItem"] },
+      objects: { evals: ["read"] },
+      tables: { indexes: READ_INDEX, runs: ["PutItem", "GetItem", "UpdateItem"] },
+      startsTasks: ["trial"],
     },
-    memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: "build",
+    // Each request starts a graph build.
     throttle: BUILD_THROTTLE,
+  },
+  {
+    id: "GetTrialRun",
+    method: "GET",
+    path: "/vectors/hnsw/trial-runs/{index}/{run_id}",
+    entry: "functions/get-trial-run.ts",
+    access: { tables: { runs: ["GetItem"] } },
   },
   {
     id: "ListTrials",
@@ -289,7 +298,7 @@ export const ROUTES: readonly RouteSpec[] = [
     entry: "functions/activate-index.ts",
     // Records the activation and starts its task, which builds; the request only waits for it.
     access: {
-      tables: { indexes: READ_INDEX, activations: ["PutItem", "GetItem", "UpdateItem"] },
+      tables: { indexes: READ_INDEX, runs: ["PutItem", "GetItem", "UpdateItem"] },
       startsTasks: ["activate"],
     },
     // Each request starts a graph build.
@@ -300,7 +309,7 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "GET",
     path: "/vectors/hnsw/activations/{index}/{activation_id}",
     entry: "functions/get-activation.ts",
-    access: { tables: { activations: ["GetItem"] } },
+    access: { tables: { runs: ["GetItem"] } },
   },
   {
     id: "PutProfile",
@@ -326,7 +335,7 @@ export const ROUTES: readonly RouteSpec[] = [
       tables: {
         indexes: READ_INDEX,
         profiles: ["GetItem"],
-        activations: ["PutItem", "GetItem", "UpdateItem"],
+        runs: ["PutItem", "GetItem", "UpdateItem"],
       },
       startsTasks: ["activate"],
     },

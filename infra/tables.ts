@@ -87,15 +87,16 @@ export const TABLES = {
     partitionKey: { name: "import_id", type: "S" },
   },
   /**
-   * Activations: one item per activation request, its status and result, per index newest
-   * first (activation ids are ULIDs); items expire a week after they are made.
+   * Runs of the tasks requests start (activations, manual trials): one item per run, its kind,
+   * input, status and result, per index oldest first (run ids are ULIDs); items expire a week
+   * after they are made.
    */
-  activations: {
-    id: "ActivationsTable",
-    localName: "vectord-activations",
-    envVar: "VECTORD_ACTIVATIONS_TABLE",
-    partitionKey: { name: "index_name", type: "S" },
-    sortKey: { name: "activation_id", type: "S" },
+  runs: {
+    id: "RunsTable",
+    localName: "vectord-runs",
+    envVar: "VECTORD_RUNS_TABLE",
+    partitionKey: { name: "scope", type: "S" },
+    sortKey: { name: "run_id", type: "S" },
     timeToLiveAttribute: "expires_at",
   },
   /** Autotune policies: when to tune an index on a schedule or after appends. */

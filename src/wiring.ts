@@ -1,4 +1,3 @@
-import { DynamoActivationStore } from "./adapters/dynamo-activation-store";
 import { DynamoImportStore } from "./adapters/dynamo-import-store";
 import { DynamoIndexCatalog } from "./adapters/dynamo-index-catalog";
 import { DynamoJobStore } from "./adapters/dynamo-job-store";
@@ -6,6 +5,7 @@ import { DynamoLeaseStore } from "./adapters/dynamo-lease-store";
 import { DynamoPolicyStore } from "./adapters/dynamo-policy-store";
 import { DynamoProfileRepository } from "./adapters/dynamo-profile-repository";
 import { DynamoPromotionRegistry } from "./adapters/dynamo-promotion-registry";
+import { DynamoRunStore } from "./adapters/dynamo-run-store";
 import { DynamoTrialJournal } from "./adapters/dynamo-trial-journal";
 import { LambdaBackgroundTasks } from "./adapters/lambda-tasks";
 import { S3BlobStore } from "./adapters/s3-blob-store";
@@ -43,6 +43,8 @@ import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
 import { SegmentStore } from "./app/segment-store";
 import { TailCache } from "./app/tail-cache";
+import { TaskRuns } from "./app/task-runs";
+import { TrialRuns } from "./app/trial-runs";
 import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
 import { createClients } from "./clients";
@@ -61,6 +63,8 @@ export interface Services {
   readonly activation: ActivationService;
   /** Activation requests, each run as the `activate` task. */
   readonly activationJobs: ActivationJobs;
+  /** Manual trials, each run as the `trial` task. */
+  readonly trialRuns: TrialRuns;
   readonly search: SearchService;
   readonly profiles: ProfileService;
   readonly autotune: AutotuneService;
@@ -138,12 +142,12 @@ export function createServices(settings: Settings): Services {
     tails: new TailCache(segments),
   });
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
-  const activationJobs = new ActivationJobs({
-    store: new DynamoActivationStore(clients.doc, settings.tables.activations),
+  const runs = new TaskRuns({
+    store: new DynamoRunStore(clients.doc, settings.tables.runs),
     tasks,
-    vectors,
-    activation,
   });
+  const activationJobs = new ActivationJobs({ runs, vectors, activation });
+  const trialRuns = new TrialRuns({ runs, trials });
   const profiles = new ProfileService({
     profiles: profileRepository,
     vectors,
@@ -185,6 +189,7 @@ export function createServices(settings: Settings): Services {
     promotions,
     activation,
     activationJobs,
+    trialRuns,
     search,
     profiles,
     autotune,
@@ -232,8 +237,8 @@ function inProcessTasks(): BackgroundTasks {
       .localTasks;
   };
   return {
-    async start(task, indexName, activationId) {
-      (await load())().start(task, indexName, activationId);
+    async start(task, indexName, runId) {
+      (await load())().start(task, indexName, runId);
     },
   };
 }

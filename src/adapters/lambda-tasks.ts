@@ -13,7 +13,7 @@ export class LambdaBackgroundTasks implements BackgroundTasks {
     private readonly functions: Partial<Record<BackgroundTaskName, string>>,
   ) {}
 
-  async start(task: BackgroundTaskName, indexName: string, activationId?: string): Promise<void> {
+  async start(task: BackgroundTaskName, indexName: string, runId?: string): Promise<void> {
     const functionName = this.functions[task];
     if (!functionName) {
       throw new Error(
@@ -27,7 +27,7 @@ export class LambdaBackgroundTasks implements BackgroundTasks {
         Payload: Buffer.from(
           JSON.stringify({
             index_name: indexName,
-            ...(activationId && { activation_id: activationId }),
+            ...(runId && { run_id: runId }),
           }),
         ),
       }),

@@ -40,6 +40,25 @@ export class HarnessRowsCache {
   ) {}
 
   async prepare(indexName: string, harnessName: string, whenStale: WhenStale): Promise<Prepared> {
+    const { record, info, stale } = await this.check(indexName, harnessName, whenStale);
+    const key = `${record.uid}@${record.dataVersion}/${harnessName}@${info.refreshedAt}`;
+    let prepared = this.cache.get(key);
+    if (!prepared) {
+      prepared = this.compute(record, harnessName, stale);
+      this.cache.set(key, prepared);
+      prepared.catch(() => this.cache.delete(key));
+      while (this.cache.size > CACHE_SIZE)
+        this.cache.delete(this.cache.keys().next().value as string);
+    }
+    return prepared;
+  }
+
+  /**
+   * Whether harness `harnessName` can measure index `indexName` (both exist, the harness is over
+   * that index, and its ground truth is current unless `whenStale` allows otherwise): reads the
+   * two records only, and throws the typed error a measurement would.
+   */
+  async check(indexName: string, harnessName: string, whenStale: WhenStale) {
     const record = await this.deps.vectors.getIndex(indexName);
     const info = await this.deps.harnesses.describe(harnessName);
     if (info.indexName !== indexName) {
@@ -59,16 +78,7 @@ export class HarnessRowsCache {
         `harness "${harnessName}" has ground truth for ${since}`,
       );
     }
-    const key = `${record.uid}@${record.dataVersion}/${harnessName}@${info.refreshedAt}`;
-    let prepared = this.cache.get(key);
-    if (!prepared) {
-      prepared = this.compute(record, harnessName, stale);
-      this.cache.set(key, prepared);
-      prepared.catch(() => this.cache.delete(key));
-      while (this.cache.size > CACHE_SIZE)
-        this.cache.delete(this.cache.keys().next().value as string);
-    }
-    return prepared;
+    return { record, info, stale };
   }
 
   private async compute(

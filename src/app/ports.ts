@@ -1,12 +1,13 @@
 import type { BackgroundTaskName } from "../../infra/background-tasks";
-import type { ActivationFailure, ActivationJob } from "../domain/activation-job";
 import type { Job, Policy, PolicySettings } from "../domain/autotune";
+import type { ErrorRecord } from "../domain/errors";
 import type { ImportInput, ImportJob } from "../domain/import-job";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import type { Profile } from "../domain/profile";
 import type { PromotionRecord } from "../domain/promotion";
 import type { SegmentRef } from "../domain/segment";
+import type { TaskRun } from "../domain/task-run";
 import type { Trial } from "../domain/trial";
 import type { Tuning } from "../domain/tuning";
 
@@ -255,24 +256,24 @@ export interface BackgroundTasks {
   /**
    * Starts `task` for an index without waiting for it: `compact` merges its segments, `catchUp`
    * folds its new vectors into its active graph (each at most once at a time per index);
-   * `activate` runs the activation `activationId` (each activation once).
+   * `activate` and `trial` do the run `runId` (each run once).
    */
-  start(task: BackgroundTaskName, indexName: string, activationId?: string): Promise<void>;
+  start(task: BackgroundTaskName, indexName: string, runId?: string): Promise<void>;
 }
 
-/** Activation requests: one record each, keyed by index and activation id. */
-export interface ActivationStore {
-  /** Creates a job; an existing id is never overwritten (that throws). */
-  create(job: ActivationJob): Promise<void>;
-  get(indexName: string, activationId: string): Promise<ActivationJob | undefined>;
+/** Runs of tasks a request started (activations, trials): one record each, by index and id. */
+export interface RunStore {
+  /** Creates a run; an existing id is never overwritten (that throws). */
+  create(run: TaskRun): Promise<void>;
+  get(scope: string, runId: string): Promise<TaskRun | undefined>;
   /**
-   * Records how a RUNNING job ended; whether this call did (false: it had ended already, or
+   * Records how a RUNNING run ended; whether this call did (false: it had ended already, or
    * its record is gone).
    */
   finish(
-    indexName: string,
-    activationId: string,
-    end: { readonly result: unknown } | { readonly error: ActivationFailure },
+    scope: string,
+    runId: string,
+    end: { readonly result: unknown } | { readonly error: ErrorRecord },
     at: string,
   ): Promise<boolean>;
 }

@@ -74,6 +74,14 @@ export class TrialService {
     this.rows = new HarnessRowsCache(deps);
   }
 
+  /**
+   * Throws the typed error {@link run} would for `request` before building anything (unknown
+   * index or harness, a harness over another index, stale ground truth); reads two records.
+   */
+  async check(request: { indexName: string; harness: string }): Promise<void> {
+    await this.rows.check(request.indexName, request.harness, "refuse");
+  }
+
   /** One manual trial of one config. */
   async run(request: {
     indexName: string;

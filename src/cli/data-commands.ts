@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import { METRICS, type Metric } from "../domain/metric";
 import { type Context, integer, jsonArg } from "./args";
 import { importFile } from "./import-command";
-import { table } from "./output";
+import { pretty, table } from "./output";
 import { FILE_FORMATS, type FileFormat } from "./readers";
 
 interface IndexView {
@@ -48,7 +48,7 @@ export function dataCommands(program: Command, ctx: Context): void {
       const got = await api.call<IndexView>(
         api.client.GET("/vectors/indexes/{index}", { params: { path: { index: name } } }),
       );
-      out.result(got, (i) => JSON.stringify(i, null, 2));
+      out.result(got, pretty);
     });
   indexes
     .command("create <name>")

@@ -4,6 +4,7 @@ import { Api } from "./api";
 import { integer } from "./args";
 import { startDashboardProxy } from "./dashboard-proxy";
 import { dataCommands } from "./data-commands";
+import { harnessCommands } from "./harness-commands";
 import { CliError, consoleOutput, EXIT } from "./output";
 import { tuningCommands } from "./tuning-commands";
 
@@ -34,6 +35,7 @@ export function program(): Command {
     };
   };
   dataCommands(program, ctx);
+  harnessCommands(program, ctx);
   tuningCommands(program, ctx);
   program
     .command("dashboard")

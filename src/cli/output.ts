@@ -41,11 +41,14 @@ export interface Output {
   note(line: string): void;
 }
 
+/** A value as indented JSON: the `--json` form, and the text form of results without a table. */
+export const pretty = (value: unknown): string => JSON.stringify(value, null, 2);
+
 export function consoleOutput(json: boolean): Output {
   return {
     json,
     result(value, text) {
-      process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text(value)}\n`);
+      process.stdout.write(`${json ? pretty(value) : text(value)}\n`);
     },
     note(line) {
       process.stderr.write(`${line}\n`);

@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import type { Api } from "./api";
 import { type Context, integer, jsonArg, number } from "./args";
-import { CliError, EXIT, type Output, table } from "./output";
+import { CliError, EXIT, type Output, pretty, table } from "./output";
+import { type RunAnswer, settledRun } from "./task-run";
 
 interface TrialView {
   trial_id: string;
@@ -37,84 +37,9 @@ const trialRow = (t: TrialView) => [
   t.metrics.build_time_ms,
 ];
 const TRIAL_HEADER = ["TRIAL", "CONFIG", "RECALL", "P50_US", "BUILD_MS"];
-const pretty = (v: unknown) => JSON.stringify(v, null, 2);
 
-/** `harness`, `trial`, `trials`, `autotune`, `promote`, `rollback`, `activate`, `policies`. */
+/** `trial`, `trials`, `autotune`, `promote`, `rollback`, `activate`, `policies`. */
 export function tuningCommands(program: Command, ctx: Context): void {
-  const harness = program.command("harness").description("queries with exact ground truth");
-  harness
-    .command("autogen <name>")
-    .description("pick queries from the index")
-    .requiredOption("--index <name>", "the index")
-    .option("--count <n>", "queries", integer("--count", 1))
-    .option("-k, --k <k>", "neighbors per query", integer("--k", 1))
-    .option("--seed <n>", "which queries", integer("--seed"))
-    .action(
-      async (name: string, o: { index: string; count?: number; k?: number; seed?: number }) => {
-        const { api, out } = ctx();
-        const body = { index_name: o.index, count: o.count, k: o.k, seed: o.seed };
-        const got = await api.call(
-          api.client.POST("/vectors/hnsw/evals/{name}/autogen", {
-            params: { path: { name } },
-            body,
-          }),
-        );
-        out.result(got, pretty);
-      },
-    );
-  harness
-    .command("create <name>")
-    .description(
-      'from a JSONL file of {"id"?, "vector", "neighbors"?} (neighbors: given ground truth)',
-    )
-    .requiredOption("--index <name>", "the index")
-    .requiredOption("--file <path>", "the queries")
-    .option("-k, --k <k>", "neighbors per query", integer("--k", 1), 10)
-    .action(async (name: string, o: { index: string; file: string; k: number }) => {
-      const { api, out } = ctx();
-      const text = await readFile(o.file, "utf8");
-      const queries = text
-        .split("\n")
-        .filter((line) => line.trim())
-        .map((line, row) => {
-          try {
-            return JSON.parse(line);
-          } catch {
-            throw new CliError(`${o.file}: row ${row}: not JSON`, EXIT.refused);
-          }
-        });
-      const got = await api.call(
-        api.client.POST("/vectors/hnsw/evals/{name}", {
-          params: { path: { name } },
-          body: { index_name: o.index, k: o.k, queries },
-        }),
-      );
-      out.result(got, pretty);
-    });
-  harness
-    .command("refresh <name>")
-    .description("recompute the ground truth for the index's current data")
-    .action(async (name: string) => {
-      const { api, out } = ctx();
-      const path = { params: { path: { name } } };
-      out.result(
-        await api.call(api.client.POST("/vectors/hnsw/evals/{name}/refresh", path)),
-        pretty,
-      );
-    });
-  harness
-    .command("show <name>")
-    .description("one harness")
-    .action(async (name: string) => {
-      const { api, out } = ctx();
-      out.result(
-        await api.call(
-          api.client.GET("/vectors/hnsw/evals/{name}", { params: { path: { name } } }),
-        ),
-        pretty,
-      );
-    });
-
   program
     .command("trial")
     .description("build a graph with a config and measure it on a harness")
@@ -124,6 +49,11 @@ export function tuningCommands(program: Command, ctx: Context): void {
     .requiredOption("--ef-construction <n>", "build beam", integer("--ef-construction", 1))
     .requiredOption("--ef-search <n>", "search beam", integer("--ef-search", 1))
     .option("--seed <n>", "build seed", integer("--seed"), 42)
+    .option(
+      "--wait-seconds <s>",
+      "how long the request waits before the CLI polls instead (0-25; the service's default 20)",
+      integer("--wait-seconds", 0),
+    )
     .action(
       async (o: {
         index: string;
@@ -132,6 +62,7 @@ export function tuningCommands(program: Command, ctx: Context): void {
         efConstruction: number;
         efSearch: number;
         seed: number;
+        waitSeconds?: number;
       }) => {
         const { api, out } = ctx();
         const config = {
@@ -140,11 +71,27 @@ export function tuningCommands(program: Command, ctx: Context): void {
           ef_search: o.efSearch,
           seed: o.seed,
         };
-        const got = await api.call<TrialView>(
+        const params =
+          o.waitSeconds !== undefined ? { query: { wait_seconds: o.waitSeconds } } : {};
+        const answered = await api.call<RunAnswer>(
           api.client.POST("/vectors/hnsw/trial", {
+            params,
             body: { index_name: o.index, harness: o.harness, config },
           }),
         );
+        // 202: the build outlasted the request; the trial's run is polled until it ends.
+        const run_id = String(answered.run_id);
+        const run = await settledRun("trial", answered, () =>
+          api.call<RunAnswer>(
+            api.client.GET("/vectors/hnsw/trial-runs/{index}/{run_id}", {
+              params: { path: { index: o.index, run_id } },
+            }),
+          ),
+        );
+        // A run that ended within the request answered with its trial (201), which has no status.
+        const got = (run.status === "SUCCEEDED"
+          ? { ...(run.result as object), run_id }
+          : run) as unknown as TrialView;
         out.result(got, (t) => table(TRIAL_HEADER, [trialRow(t)]));
       },
     );
@@ -235,30 +182,20 @@ export function tuningCommands(program: Command, ctx: Context): void {
         path: { index },
         ...(o.waitSeconds !== undefined && { query: { wait_seconds: o.waitSeconds } }),
       };
-      const answered = await api.call<Record<string, unknown>>(
+      const answered = await api.call<RunAnswer>(
         api.client.POST("/vectors/hnsw/activate/{index}", { params, body }),
       );
       // 202: the build outlasted the request; the activation is polled until it ends.
-      let job = answered;
-      while (job.status === "RUNNING") {
-        await new Promise((r) => setTimeout(r, 1000));
-        const activation_id = String(answered.activation_id);
-        job = await api.call<Record<string, unknown>>(
+      const activation_id = String(answered.activation_id);
+      const job = await settledRun("activation", answered, () =>
+        api.call<RunAnswer>(
           api.client.GET("/vectors/hnsw/activations/{index}/{activation_id}", {
             params: { path: { index, activation_id } },
           }),
-        );
-      }
-      if (job.status === "FAILED") {
-        const error = job.error as { kind: string; code: string; message: string };
-        // A typed error refused the activation; anything else failed in the service.
-        const exit = error.kind === "Error" ? EXIT.unavailable : EXIT.refused;
-        throw new CliError(`activation failed: ${error.code}: ${error.message}`, exit, error.code);
-      }
+        ),
+      );
       out.result(
-        job.status === "SUCCEEDED"
-          ? { activation_id: job.activation_id, ...(job.result as object) }
-          : job,
+        job.status === "SUCCEEDED" ? { activation_id, ...(job.result as object) } : job,
         pretty,
       );
     });

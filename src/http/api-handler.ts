@@ -45,6 +45,12 @@ export function json(statusCode: number, body: unknown): ApiResult {
   };
 }
 
+/** A 202: the work goes on in a task; `location` is where to poll it. */
+export function accepted(body: unknown, location: string): ApiResult {
+  const result = json(202, body);
+  return { ...result, headers: { ...result.headers, location } };
+}
+
 /** An empty 204 response. */
 export function noContent(): ApiResult {
   return { statusCode: 204 };

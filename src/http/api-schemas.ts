@@ -2,7 +2,6 @@ import { z } from "zod";
 import { dashboardFileSchema } from "./dashboard-assets";
 import {
   activateBody,
-  activateQuery,
   activationIdSchema,
   autogenEvalBody,
   bestTrialQuery,
@@ -21,12 +20,14 @@ import {
   putIndexBody,
   putPolicyBody,
   putProfileBody,
+  runIdSchema,
   searchBody,
   startAutotuneBody,
   trialBody,
   trialIdSchema,
   upsertBody,
   vectorIdSchema,
+  waitQuery,
 } from "./schemas";
 
 /**
@@ -116,9 +117,16 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     params: harness,
   },
   RunTrial: {
-    summary: "Build a graph with a config and measure it",
+    summary:
+      "Build a graph with a config and measure it: 201 with the trial once journaled, 202 while its task runs",
+    query: waitQuery,
     body: trialBody,
     success: 201,
+    mayContinue: true,
+  },
+  GetTrialRun: {
+    summary: "One manual trial's run: RUNNING, SUCCEEDED with its trial, or FAILED with its error",
+    params: z.object({ index: indexNameSchema, run_id: runIdSchema }),
   },
   ListTrials: { summary: "An index's trials, newest first", params: index, query: listTrialsQuery },
   GetTrial: {
@@ -141,7 +149,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     summary:
       "Serve the promoted config (or a default) as a new generation: 200 once done, 202 while its task runs",
     params: index,
-    query: activateQuery,
+    query: waitQuery,
     body: activateBody,
     mayContinue: true,
   },
@@ -158,7 +166,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   ActivateProfile: {
     summary: "Activate every index of a profile: 200 once all ended, 202 while any runs",
     params: profile,
-    query: activateQuery,
+    query: waitQuery,
     mayContinue: true,
   },
   ProfileSearch: {

@@ -1,5 +1,6 @@
 import type { HarnessView } from "../app/harness-service";
 import type { PromotionChange } from "../app/promotion-service";
+import type { TrialRun } from "../app/trial-runs";
 import type { Job } from "../domain/autotune";
 import type { IndexRecord } from "../domain/index-record";
 import { maintenanceOf } from "../domain/maintenance";
@@ -54,6 +55,23 @@ export function toEvalSet({ harness, stale }: HarnessView) {
 export function toTrialDto(trial: Trial) {
   const { index_uid: _uid, ...visible } = trial;
   return visible;
+}
+
+/** A manual trial's run as the API returns it: what was asked, and the trial once journaled. */
+export function toTrialRunDto(run: TrialRun) {
+  return {
+    index_name: run.scope,
+    run_id: run.run_id,
+    status: run.status,
+    harness: run.input.harness,
+    config: run.input.config,
+    note: run.input.note,
+    requested_at: run.requested_at,
+    finished_at: run.finished_at,
+    result: run.result && toTrialDto(run.result),
+    error: run.error,
+    expires_at: run.expires_at,
+  };
 }
 
 /** PromotionEntry as the API returns it. */

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { SCHEDULE } from "../../infra/autotune-workflow";
 import { CONSISTENCY_LEVELS } from "../app/index-states";
 import { MAX_BATCH_QUERIES } from "../app/search-service";
-import { MAX_ACTIVATION_WAIT_S } from "../domain/activation-job";
 import { MAX_GRID_ENTRIES } from "../domain/autotune";
 import { parseFilter } from "../domain/filter";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
@@ -18,6 +17,7 @@ import {
   METRICS,
 } from "../domain/metric";
 import { intInRange, numberInRange, shown } from "../domain/ranges";
+import { MAX_RUN_WAIT_S } from "../domain/task-run";
 import { tuningFields } from "../domain/tuning";
 
 /** Request schemas of the HTTP API: the edge validates every request with these. */
@@ -259,14 +259,16 @@ export const activateBody = z.strictObject({
 });
 
 /**
- * How long an activation request waits for its task, in seconds: 0 to
- * {@link MAX_ACTIVATION_WAIT_S}, default 20. One that has not ended by then is answered 202.
+ * How long a request that starts a task (an activation, a trial) waits for it, in seconds: 0 to
+ * {@link MAX_RUN_WAIT_S}, default 20. One that has not ended by then is answered 202.
  */
-export const activateQuery = z.object({
-  wait_seconds: intInRange(0, MAX_ACTIVATION_WAIT_S, { fromQuery: true }).default(20),
+export const waitQuery = z.object({
+  wait_seconds: intInRange(0, MAX_RUN_WAIT_S, { fromQuery: true }).default(20),
 });
 
 export const activationIdSchema = ulidSchema("an activation id");
+
+export const runIdSchema = ulidSchema("a run id");
 
 export const profileIdSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
   error: (issue) =>

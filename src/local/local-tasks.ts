@@ -10,19 +10,19 @@ type Handler = (event: unknown) => Promise<unknown>;
 /**
  * {@link BackgroundTasks} of the local stack: the same handler Lambda would run, in this process,
  * after the current request's response (a macrotask later). A task asked for while the same one
- * runs for the same index is queued once behind it, as Lambda's own retries would (each
- * activation runs once).
+ * runs for the same index is queued once behind it, as Lambda's own retries would (each run of
+ * an activation or a trial runs once).
  */
 export class LocalTasks implements BackgroundTasks {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
 
-  async start(task: BackgroundTaskName, indexName: string, activationId?: string): Promise<void> {
-    // An activation is a run of its own: never queued behind, or merged with, another one.
-    const key = [task, indexName, ...(activationId ? [activationId] : [])].join(":");
+  async start(task: BackgroundTaskName, indexName: string, runId?: string): Promise<void> {
+    // A run (an activation, a trial) is its own: never queued behind, or merged with, another.
+    const key = [task, indexName, ...(runId ? [runId] : [])].join(":");
     this.schedule(key, BACKGROUND_TASKS[task].entry, {
       index_name: indexName,
-      ...(activationId && { activation_id: activationId }),
+      ...(runId && { run_id: runId }),
     });
   }
 

@@ -185,10 +185,13 @@ describe("vectord CLI", () => {
       harness: { name: "cli-h5-h", queries: 25, k: 10 },
     });
     expect((await api.get("/vectors/indexes/cli-h5")).body.metric).toBe("l2");
-    // The given ground truth is right: an exact trial of it recalls everything.
+    // The given ground truth is right: an exact trial of it recalls everything. Not waiting in
+    // the request: the CLI polls the trial's run until it ends.
     const trial = await cli([
       "--json",
       "trial",
+      "--wait-seconds",
+      "0",
       "--index",
       "cli-h5",
       "--harness",
@@ -202,6 +205,7 @@ describe("vectord CLI", () => {
     ]);
     expect(trial.code, trial.stderr).toBe(0);
     expect(json(trial).metrics.recall_at_k).toBeGreaterThanOrEqual(0.99);
+    expect(json(trial).run_id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     const listed = await cli(["--json", "trials", "cli-h5"]);
     expect(json(listed).trials).toHaveLength(1);
   });

@@ -148,7 +148,7 @@ describe("least privilege", () => {
     ]);
   });
 
-  it("lets writers start the compaction and catch-up functions, activations the activation task, and no one else", () => {
+  it("lets writers start the compaction and catch-up functions, activations and trials their tasks, and no one else", () => {
     const arnOf = (task: BackgroundTaskName) => ({
       "Fn::GetAtt": [logicalId(stack.functions[BACKGROUND_TASKS[task].id]?.fn as never), "Arn"],
     });
@@ -170,12 +170,13 @@ describe("least privilege", () => {
     ).toEqual([
       ["UpsertVectors", ["compact", "catchUp"]],
       ["DeleteVector", ["compact", "catchUp"]],
+      ["RunTrial", ["trial"]],
       ["ActivateIndex", ["activate"]],
       ["ActivateProfile", ["activate"]],
     ]);
   });
 
-  it.each(["catchUp", "activate"] as const)(
+  it.each(["catchUp", "activate", "trial"] as const)(
     "gives the %s task a graph builder's memory, /tmp and worker bundle, and 15 minutes",
     (task) => {
       const fn = stack.functions[BACKGROUND_TASKS[task].id];
@@ -189,13 +190,16 @@ describe("least privilege", () => {
     },
   );
 
-  it("builds no activation's graph in a request: the activation routes are small and only start the task", () => {
-    for (const id of ["ActivateIndex", "ActivateProfile"]) {
+  it("builds no graph in a request: the activation and trial routes are small and only start their task", () => {
+    for (const id of ["ActivateIndex", "ActivateProfile", "RunTrial"]) {
       const route = ROUTES.find((r) => r.id === id);
-      expect(route?.hnsw).toBeUndefined();
-      expect(route?.memoryMb).toBeUndefined();
-      expect(route?.access.objects).toBeUndefined();
+      expect(route?.hnsw, id).toBeUndefined();
+      expect(route?.memoryMb, id).toBeUndefined();
     }
+    // Activations read no objects; a trial reads only its harness, to refuse a bad one at once.
+    expect(ROUTES.find((r) => r.id === "ActivateIndex")?.access.objects).toBeUndefined();
+    expect(ROUTES.find((r) => r.id === "ActivateProfile")?.access.objects).toBeUndefined();
+    expect(ROUTES.find((r) => r.id === "RunTrial")?.access.objects).toEqual({ evals: ["read"] });
   });
 
   it("lets listing autotune jobs query the by_index index and settle jobs, nothing more", () => {

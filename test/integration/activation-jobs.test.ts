@@ -1,12 +1,11 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { DynamoRunStore } from "../../src/adapters/dynamo-run-store";
 import { ActivationJobs, type ActivationJobsDeps } from "../../src/app/activation-jobs";
 import type { BackgroundTasks } from "../../src/app/ports";
+import { TaskRuns } from "../../src/app/task-runs";
 import { createClients } from "../../src/clients";
-import {
-  ACTIVATION_LOST_AFTER_MS,
-  ACTIVATION_START_WITHIN_MS,
-} from "../../src/domain/activation-job";
+import { RUN_LOST_AFTER_MS, RUN_START_WITHIN_MS } from "../../src/domain/task-run";
 import { localTasks } from "../../src/local/local-tasks";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
@@ -41,9 +40,10 @@ async function ended(index: string, id: string) {
  */
 function jobsWithoutTasks(clock: { now: number }, tasks?: BackgroundTasks) {
   const deps = (env.services.activationJobs as unknown as { deps: ActivationJobsDeps }).deps;
+  const { settings } = env.stack;
   const started: string[] = [];
-  const jobs = new ActivationJobs({
-    ...deps,
+  const runs = new TaskRuns({
+    store: new DynamoRunStore(createClients(settings).doc, settings.tables.runs),
     tasks: tasks ?? {
       start: async (_task, _index, id) => {
         started.push(id as string);
@@ -51,6 +51,7 @@ function jobsWithoutTasks(clock: { now: number }, tasks?: BackgroundTasks) {
     },
     now: () => clock.now,
   });
+  const jobs = new ActivationJobs({ ...deps, runs });
   return { jobs, started };
 }
 
@@ -118,7 +119,7 @@ describe("activation as a task", () => {
     const clock = { now: Date.now() };
     const { jobs } = jobsWithoutTasks(clock);
     const lost = await jobs.request("aj-lost", CONFIG);
-    clock.now += ACTIVATION_LOST_AFTER_MS - 1000;
+    clock.now += RUN_LOST_AFTER_MS - 1000;
     expect((await jobs.get("aj-lost", lost.activation_id)).status).toBe("RUNNING");
     clock.now += 2000;
     expect(await jobs.get("aj-lost", lost.activation_id)).toMatchObject({
@@ -127,7 +128,7 @@ describe("activation as a task", () => {
     });
 
     const late = await jobs.request("aj-lost", CONFIG);
-    clock.now += ACTIVATION_START_WITHIN_MS + 1000;
+    clock.now += RUN_START_WITHIN_MS + 1000;
     expect(await jobs.run("aj-lost", late.activation_id)).toMatchObject({
       status: "FAILED",
       error: { code: "activation_timed_out" },
@@ -164,14 +165,16 @@ describe("activation as a task", () => {
     expect((await api.get("/vectors/indexes/aj-start")).body.active).toBeFalsy();
     const records = await createClients(env.stack.settings).doc.send(
       new QueryCommand({
-        TableName: env.stack.settings.tables.activations,
-        KeyConditionExpression: "index_name = :i",
+        TableName: env.stack.settings.tables.runs,
+        KeyConditionExpression: "#scope = :i",
+        ExpressionAttributeNames: { "#scope": "scope" },
         ExpressionAttributeValues: { ":i": "aj-start" },
         ConsistentRead: true,
       }),
     );
     expect(records.Items).toEqual([
       expect.objectContaining({
+        kind: "activate",
         status: "FAILED",
         error: expect.objectContaining({ code: "activation_failed" }),
       }),

@@ -45,12 +45,14 @@ const TEMPLATES: Record<
   RefreshEval: { params: { name: "fz-h" } },
   RunTrial: {
     params: {},
+    query: { wait_seconds: "5" },
     body: {
       index_name: "fz",
       harness: "fz-h",
       config: { ef_construction: 40, ef_search: 20, m: 8 },
     },
   },
+  GetTrialRun: { params: { index: "fz", run_id: TRIAL_ID } },
   ListTrials: { params: { index: "fz" }, query: { limit: "10" } },
   GetTrial: { params: { index: "fz", trial_id: TRIAL_ID } },
   BestTrial: { params: { index: "fz" }, query: { min_recall: "0.5" } },
@@ -94,7 +96,7 @@ const BAD_PARAM: Record<string, string[]> = {
 const paramKind = (route: RouteSpec, param: string) =>
   param === "id" && route.path.includes("/vectors/{id}")
     ? "id"
-    : param === "trial_id" || param === "job_id" || param === "import_id"
+    : ["trial_id", "job_id", "import_id", "activation_id", "run_id"].includes(param)
       ? "ulid"
       : "name";
 

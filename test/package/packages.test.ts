@@ -181,6 +181,16 @@ describe("deployed packages", () => {
     expect(trial.body.metrics.build_time_ms).toBeGreaterThan(0);
     expect(trial.body.metrics.recall_at_k).toBeGreaterThan(0.5);
     const trialId = trial.body.trial_id as string;
+    // The request only waited: the RunTrialTask bundle built, measured and journaled the trial.
+    expect(await settledTask("RunTrialTask")).toMatchObject({
+      status: "SUCCEEDED",
+      result: { trial_id: trialId },
+    });
+    const run = { index: "pkg", run_id: trial.body.run_id };
+    expect((await api("GetTrialRun", { params: run })).body).toMatchObject({
+      status: "SUCCEEDED",
+      result: { trial_id: trialId, config },
+    });
     expect((await api("ListTrials", index)).body.trials).toHaveLength(1);
     expect((await api("GetTrial", { params: { index: "pkg", trial_id: trialId } })).status).toBe(
       200,

@@ -4,43 +4,44 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { ActivationStore } from "../app/ports";
-import type { ActivationFailure, ActivationJob } from "../domain/activation-job";
+import type { RunStore } from "../app/ports";
+import type { ErrorRecord } from "../domain/errors";
+import type { TaskRun } from "../domain/task-run";
 import { isConditionFailed } from "./dynamo-errors";
 
-/** {@link ActivationStore} on a DynamoDB table keyed by `index_name` and `activation_id`. */
-export class DynamoActivationStore implements ActivationStore {
+/** {@link RunStore} on a DynamoDB table keyed by `scope` and `run_id`. */
+export class DynamoRunStore implements RunStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
-  async create(job: ActivationJob): Promise<void> {
+  async create(run: TaskRun): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: job,
+        Item: run,
         ConditionExpression: "attribute_not_exists(#id)",
-        ExpressionAttributeNames: { "#id": "activation_id" },
+        ExpressionAttributeNames: { "#id": "run_id" },
       }),
     );
   }
 
-  async get(indexName: string, activationId: string): Promise<ActivationJob | undefined> {
+  async get(scope: string, runId: string): Promise<TaskRun | undefined> {
     const out = await this.db.send(
       new GetCommand({
         TableName: this.table,
-        Key: { index_name: indexName, activation_id: activationId },
+        Key: { scope, run_id: runId },
         ConsistentRead: true,
       }),
     );
-    return out.Item as ActivationJob | undefined;
+    return out.Item as TaskRun | undefined;
   }
 
   async finish(
-    indexName: string,
-    activationId: string,
-    end: { readonly result: unknown } | { readonly error: ActivationFailure },
+    scope: string,
+    runId: string,
+    end: { readonly result: unknown } | { readonly error: ErrorRecord },
     at: string,
   ): Promise<boolean> {
     const ok = "result" in end;
@@ -48,8 +49,8 @@ export class DynamoActivationStore implements ActivationStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { index_name: indexName, activation_id: activationId },
-          // Only a running job ends, once: a retried task's late word changes nothing.
+          Key: { scope, run_id: runId },
+          // Only a running run ends, once: a retried task's late word changes nothing.
           ConditionExpression: "#status = :running",
           UpdateExpression: "SET #status = :status, #finished_at = :at, #outcome = :outcome",
           ExpressionAttributeNames: {

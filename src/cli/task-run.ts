@@ -1,0 +1,36 @@
+import { CliError, EXIT } from "./output";
+
+/** A run of a task as the API answers a request that started one (200/201, or 202 RUNNING). */
+export interface RunAnswer {
+  readonly status?: string;
+  readonly result?: unknown;
+  readonly error?: { readonly kind: string; readonly code: string; readonly message: string };
+  readonly [field: string]: unknown;
+}
+
+/** How often a run still RUNNING is polled. */
+const POLL_MS = 1000;
+
+/**
+ * What a request that starts a task (an activation, a trial) came to: its answer when the run
+ * ended within the request, else `poll` once a second until the run has ended. A FAILED run
+ * becomes a {@link CliError}: refused for a typed error, unavailable for anything else.
+ * Returns the answer of a run that ended within the request, or the SUCCEEDED run.
+ */
+export async function settledRun(
+  noun: string,
+  answered: RunAnswer,
+  poll: () => Promise<RunAnswer>,
+): Promise<RunAnswer> {
+  let run = answered;
+  while (run.status === "RUNNING") {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    run = await poll();
+  }
+  if (run.status === "FAILED" && run.error) {
+    const { kind, code, message } = run.error;
+    const exit = kind === "Error" ? EXIT.unavailable : EXIT.refused;
+    throw new CliError(`${noun} failed: ${code}: ${message}`, exit, code);
+  }
+  return run;
+}
