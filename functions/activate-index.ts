@@ -1,5 +1,5 @@
-import { errorFromRecord } from "../src/domain/errors";
-import { accepted, apiHandler, json } from "../src/http/api-handler";
+import { apiHandler, json } from "../src/http/api-handler";
+import { runAnswer } from "../src/http/run-answer";
 import { activateBody, indexNameSchema, waitQuery } from "../src/http/schemas";
 import { services } from "../src/services";
 
@@ -12,13 +12,9 @@ export const handler = apiHandler(async (req) => {
   const index = req.path("index", indexNameSchema);
   const { wait_seconds } = req.query(waitQuery);
   const { default_config } = req.body(activateBody);
-  const ended = await services.activationJobs.activate(index, default_config, wait_seconds * 1000);
-  if (ended.status === "RUNNING") {
-    return accepted(
-      ended,
-      `/vectors/hnsw/activations/${encodeURIComponent(index)}/${ended.activation_id}`,
-    );
-  }
-  if (ended.status === "FAILED" && ended.error) throw errorFromRecord(ended.error);
-  return json(200, { activation_id: ended.activation_id, ...ended.result });
+  const run = await services.activationJobs.activate(index, default_config, wait_seconds * 1000);
+  const location = `/vectors/hnsw/activations/${encodeURIComponent(index)}/${run.activation_id}`;
+  return runAnswer(run, { body: run, location }, (result) =>
+    json(200, { activation_id: run.activation_id, ...result }),
+  );
 });

@@ -1,6 +1,6 @@
-import { errorFromRecord } from "../src/domain/errors";
-import { accepted, apiHandler, json } from "../src/http/api-handler";
+import { apiHandler, json } from "../src/http/api-handler";
 import { toTrialDto, toTrialRunDto } from "../src/http/dto";
+import { runAnswer } from "../src/http/run-answer";
 import { trialBody, waitQuery } from "../src/http/schemas";
 import { services } from "../src/services";
 
@@ -14,13 +14,8 @@ export const handler = apiHandler(async (req) => {
   const body = req.body(trialBody);
   const input = { harness: body.harness, config: body.config, note: body.note ?? null };
   const run = await services.trialRuns.submit(body.index_name, input, wait_seconds * 1000);
-  if (run.status === "RUNNING") {
-    return accepted(
-      toTrialRunDto(run),
-      `/vectors/hnsw/trial-runs/${encodeURIComponent(run.scope)}/${run.run_id}`,
-    );
-  }
-  if (run.status === "FAILED" && run.error) throw errorFromRecord(run.error);
-  if (!run.result) throw new Error(`trial run ${run.run_id} SUCCEEDED without a trial`);
-  return json(201, { ...toTrialDto(run.result), run_id: run.run_id });
+  const location = `/vectors/hnsw/trial-runs/${encodeURIComponent(run.scope)}/${run.run_id}`;
+  return runAnswer(run, { body: toTrialRunDto(run), location }, (trial) =>
+    json(201, { ...toTrialDto(trial), run_id: run.run_id }),
+  );
 });

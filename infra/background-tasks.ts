@@ -75,6 +75,23 @@ export const BACKGROUND_TASKS = {
     timeoutSeconds: 900,
     hnsw: "build",
   },
+  harness: {
+    id: "HarnessTask",
+    entry: "functions/harness-task.ts",
+    access: {
+      objects: {
+        segments: ["read"],
+        evals: ["read", "write", "delete"],
+        staged: ["read", "delete"],
+      },
+      tables: { indexes: ["GetItem"], runs: ["GetItem", "UpdateItem"] },
+    },
+    // Exact ground truth scans the whole index for every query (hnswlib's brute force on worker
+    // threads); the request that asked for it only waits, and answers 202 when it takes longer.
+    memoryMb: GRAPH_BUILDING_MEMORY_MB,
+    timeoutSeconds: 900,
+    hnsw: "build",
+  },
 } as const satisfies Record<BackgroundTaskName, FunctionSpec>;
 
 /** Environment variable naming a task's function, for the functions that start it. */

@@ -1,9 +1,4 @@
-import {
-  type FunctionSpec,
-  GRAPH_BUILDING_MEMORY_MB,
-  type Throttle,
-  VECTOR_LOADING_MEMORY_MB,
-} from "./function-spec";
+import { type FunctionSpec, type Throttle, VECTOR_LOADING_MEMORY_MB } from "./function-spec";
 
 export type { FunctionSpec } from "./function-spec";
 
@@ -184,12 +179,14 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "POST",
     path: "/vectors/hnsw/evals/{name}",
     entry: "functions/create-eval.ts",
+    // Checks the queries against the index's record, stages them for the harness task and
+    // starts it; the request only waits for it.
     access: {
-      objects: { segments: ["read"], evals: ["read", "write", "delete"] },
-      tables: { indexes: READ_INDEX },
+      objects: { staged: ["write", "delete"] },
+      tables: { indexes: READ_INDEX, runs: ["PutItem", "GetItem", "UpdateItem"] },
+      startsTasks: ["harness"],
     },
-    memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: "build",
+    // Each request starts an exact scan of the index.
     throttle: BUILD_THROTTLE,
   },
   {
@@ -198,11 +195,9 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/vectors/hnsw/evals/{name}/autogen",
     entry: "functions/autogen-eval.ts",
     access: {
-      objects: { segments: ["read"], evals: ["read", "write", "delete"] },
-      tables: { indexes: READ_INDEX },
+      tables: { indexes: READ_INDEX, runs: ["PutItem", "GetItem", "UpdateItem"] },
+      startsTasks: ["harness"],
     },
-    memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: "build",
     throttle: BUILD_THROTTLE,
   },
   {
@@ -217,13 +212,20 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "POST",
     path: "/vectors/hnsw/evals/{name}/refresh",
     entry: "functions/refresh-eval.ts",
+    // Reads the harness's description to find its index.
     access: {
-      objects: { segments: ["read"], evals: ["read", "write", "delete"] },
-      tables: { indexes: READ_INDEX },
+      objects: { evals: ["read"] },
+      tables: { indexes: READ_INDEX, runs: ["PutItem", "GetItem", "UpdateItem"] },
+      startsTasks: ["harness"],
     },
-    memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    hnsw: "build",
     throttle: BUILD_THROTTLE,
+  },
+  {
+    id: "GetHarnessRun",
+    method: "GET",
+    path: "/vectors/hnsw/harness-runs/{index}/{run_id}",
+    entry: "functions/get-harness-run.ts",
+    access: { tables: { runs: ["GetItem"] } },
   },
   {
     id: "RunTrial",

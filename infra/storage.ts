@@ -24,6 +24,8 @@ export const STORAGE_AREAS = {
   evals: { pattern: "_hnsw_evals/*", listPrefix: "_hnsw_evals/" },
   /** Files uploaded for bulk import (through presigned URLs); they expire. */
   uploads: { pattern: "uploads/*", listPrefix: "uploads/" },
+  /** What a request hands its task when it is too big for the run's record; they expire. */
+  staged: { pattern: "_hnsw_staged/*", listPrefix: "_hnsw_staged/" },
 } as const satisfies Record<string, StorageArea>;
 
 export type StorageAreaName = keyof typeof STORAGE_AREAS;
@@ -34,6 +36,14 @@ export const UPLOADS_PREFIX = "uploads/";
 /** The key of one upload. */
 export function uploadKey(uploadId: string, format: string): string {
   return `${UPLOADS_PREFIX}${uploadId}.${format}`;
+}
+
+/** Where requests stage their tasks' input; the CDK stack expires objects under it. */
+export const STAGED_PREFIX = "_hnsw_staged/";
+
+/** The key of one staged input for a task on index `indexName`. */
+export function stagedKey(indexName: string, stagedId: string): string {
+  return `${STAGED_PREFIX}${indexName}/${stagedId}.json`;
 }
 
 /** Where trial graphs live; the CDK stack expires objects under it. */

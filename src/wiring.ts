@@ -20,6 +20,7 @@ import { Generations } from "./app/generations";
 import { GraphCache } from "./app/graph-cache";
 import { GraphFileCache } from "./app/graph-file-cache";
 import { GraphMaintenance } from "./app/graph-maintenance";
+import { HarnessRuns } from "./app/harness-runs";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
 import { Housekeeping } from "./app/housekeeping";
@@ -65,6 +66,8 @@ export interface Services {
   readonly activationJobs: ActivationJobs;
   /** Manual trials, each run as the `trial` task. */
   readonly trialRuns: TrialRuns;
+  /** Harnesses' ground truth, each computed as the `harness` task. */
+  readonly harnessRuns: HarnessRuns;
   readonly search: SearchService;
   readonly profiles: ProfileService;
   readonly autotune: AutotuneService;
@@ -148,6 +151,7 @@ export function createServices(settings: Settings): Services {
   });
   const activationJobs = new ActivationJobs({ runs, vectors, activation });
   const trialRuns = new TrialRuns({ runs, trials });
+  const harnessRuns = new HarnessRuns({ runs, harnesses, blobs });
   const profiles = new ProfileService({
     profiles: profileRepository,
     vectors,
@@ -190,6 +194,7 @@ export function createServices(settings: Settings): Services {
     activation,
     activationJobs,
     trialRuns,
+    harnessRuns,
     search,
     profiles,
     autotune,

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { SNAPSHOTS_PREFIX, UPLOADS_PREFIX } from "../storage";
+import { SNAPSHOTS_PREFIX, STAGED_PREFIX, UPLOADS_PREFIX } from "../storage";
 import { type KeySpec, TABLES, type TableKey } from "../tables";
 
 /** How long trial graphs stay in the bucket. */
@@ -47,6 +47,9 @@ export class Storage extends Construct {
         },
         // Files uploaded for bulk import are read once; a few days leave room to re-run one.
         { id: "ExpireUploads", prefix: UPLOADS_PREFIX, expiration: Duration.days(3) },
+        // A task reads its staged input within 15 minutes of the request and removes it; one
+        // left behind (its run lost) goes after two days.
+        { id: "ExpireStagedInputs", prefix: STAGED_PREFIX, expiration: Duration.days(2) },
         { id: "AbortIncompleteUploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

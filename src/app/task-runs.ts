@@ -23,6 +23,10 @@ export interface TaskRunsDeps {
 const KINDS: Record<RunKind, { readonly noun: string; readonly undone: string }> = {
   activate: { noun: "activation", undone: "nothing was activated by it, activate again" },
   trial: { noun: "trial run", undone: "no trial was journaled by it, run the trial again" },
+  harness: {
+    noun: "harness run",
+    undone: "no harness was saved by it, create, autogenerate or refresh it again",
+  },
 };
 
 /** `activation_lost`, `trial_run_failed`, ...: a kind's error codes. */

@@ -1,7 +1,24 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import type { Api } from "./api";
 import { type Context, integer } from "./args";
 import { CliError, EXIT, pretty } from "./output";
+import { type RunAnswer, settledRun, waitOption, waitParams } from "./task-run";
+
+/**
+ * The harness a request that started the harness task came to: its answer when the run ended
+ * within the request, else the run polled until it ends (202).
+ */
+async function harnessOf(api: Api, answered: RunAnswer): Promise<unknown> {
+  const path = { index: String(answered.index_name), run_id: String(answered.run_id) };
+  const run = await settledRun("harness", answered, () =>
+    api.call<RunAnswer>(
+      api.client.GET("/vectors/hnsw/harness-runs/{index}/{run_id}", { params: { path } }),
+    ),
+  );
+  // A run that ended within the request answered with its harness, which has no status.
+  return run.status === "SUCCEEDED" ? { ...(run.result as object), run_id: path.run_id } : run;
+}
 
 /** `harness autogen`, `harness create`, `harness refresh`, `harness show`. */
 export function harnessCommands(program: Command, ctx: Context): void {
@@ -13,17 +30,21 @@ export function harnessCommands(program: Command, ctx: Context): void {
     .option("--count <n>", "queries", integer("--count", 1))
     .option("-k, --k <k>", "neighbors per query", integer("--k", 1))
     .option("--seed <n>", "which queries", integer("--seed"))
+    .addOption(waitOption())
     .action(
-      async (name: string, o: { index: string; count?: number; k?: number; seed?: number }) => {
+      async (
+        name: string,
+        o: { index: string; count?: number; k?: number; seed?: number; waitSeconds?: number },
+      ) => {
         const { api, out } = ctx();
         const body = { index_name: o.index, count: o.count, k: o.k, seed: o.seed };
-        const got = await api.call(
+        const answered = await api.call<RunAnswer>(
           api.client.POST("/vectors/hnsw/evals/{name}/autogen", {
-            params: { path: { name } },
+            params: { path: { name }, ...waitParams(o) },
             body,
           }),
         );
-        out.result(got, pretty);
+        out.result(await harnessOf(api, answered), pretty);
       },
     );
   harness
@@ -34,37 +55,42 @@ export function harnessCommands(program: Command, ctx: Context): void {
     .requiredOption("--index <name>", "the index")
     .requiredOption("--file <path>", "the queries")
     .option("-k, --k <k>", "neighbors per query", integer("--k", 1), 10)
-    .action(async (name: string, o: { index: string; file: string; k: number }) => {
-      const { api, out } = ctx();
-      const text = await readFile(o.file, "utf8");
-      const queries = text
-        .split("\n")
-        .filter((line) => line.trim())
-        .map((line, row) => {
-          try {
-            return JSON.parse(line);
-          } catch {
-            throw new CliError(`${o.file}: row ${row}: not JSON`, EXIT.refused);
-          }
-        });
-      const got = await api.call(
-        api.client.POST("/vectors/hnsw/evals/{name}", {
-          params: { path: { name } },
-          body: { index_name: o.index, k: o.k, queries },
-        }),
-      );
-      out.result(got, pretty);
-    });
+    .addOption(waitOption())
+    .action(
+      async (name: string, o: { index: string; file: string; k: number; waitSeconds?: number }) => {
+        const { api, out } = ctx();
+        const text = await readFile(o.file, "utf8");
+        const queries = text
+          .split("\n")
+          .filter((line) => line.trim())
+          .map((line, row) => {
+            try {
+              return JSON.parse(line);
+            } catch {
+              throw new CliError(`${o.file}: row ${row}: not JSON`, EXIT.refused);
+            }
+          });
+        const answered = await api.call<RunAnswer>(
+          api.client.POST("/vectors/hnsw/evals/{name}", {
+            params: { path: { name }, ...waitParams(o) },
+            body: { index_name: o.index, k: o.k, queries },
+          }),
+        );
+        out.result(await harnessOf(api, answered), pretty);
+      },
+    );
   harness
     .command("refresh <name>")
     .description("recompute the ground truth for the index's current data")
-    .action(async (name: string) => {
+    .addOption(waitOption())
+    .action(async (name: string, o: { waitSeconds?: number }) => {
       const { api, out } = ctx();
-      const path = { params: { path: { name } } };
-      out.result(
-        await api.call(api.client.POST("/vectors/hnsw/evals/{name}/refresh", path)),
-        pretty,
+      const answered = await api.call<RunAnswer>(
+        api.client.POST("/vectors/hnsw/evals/{name}/refresh", {
+          params: { path: { name }, ...waitParams(o) },
+        }),
       );
+      out.result(await harnessOf(api, answered), pretty);
     });
   harness
     .command("show <name>")

@@ -1,4 +1,19 @@
+import { Option } from "commander";
+import { integer } from "./args";
 import { CliError, EXIT } from "./output";
+
+/** `--wait-seconds`, of every command whose request starts a task (activate, trial, harness). */
+export function waitOption(): Option {
+  return new Option(
+    "--wait-seconds <s>",
+    "how long the request waits before the CLI polls instead (0-25; the service's default 20)",
+  ).argParser(integer("--wait-seconds", 0));
+}
+
+/** The `wait_seconds` query of such a request, when `--wait-seconds` was given. */
+export function waitParams(o: { readonly waitSeconds?: number }) {
+  return o.waitSeconds !== undefined ? { query: { wait_seconds: o.waitSeconds } } : {};
+}
 
 /** A run of a task as the API answers a request that started one (200/201, or 202 RUNNING). */
 export interface RunAnswer {

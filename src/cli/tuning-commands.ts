@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import type { Api } from "./api";
 import { type Context, integer, jsonArg, number } from "./args";
 import { CliError, EXIT, type Output, pretty, table } from "./output";
-import { type RunAnswer, settledRun } from "./task-run";
+import { type RunAnswer, settledRun, waitOption, waitParams } from "./task-run";
 
 interface TrialView {
   trial_id: string;
@@ -49,11 +49,7 @@ export function tuningCommands(program: Command, ctx: Context): void {
     .requiredOption("--ef-construction <n>", "build beam", integer("--ef-construction", 1))
     .requiredOption("--ef-search <n>", "search beam", integer("--ef-search", 1))
     .option("--seed <n>", "build seed", integer("--seed"), 42)
-    .option(
-      "--wait-seconds <s>",
-      "how long the request waits before the CLI polls instead (0-25; the service's default 20)",
-      integer("--wait-seconds", 0),
-    )
+    .addOption(waitOption())
     .action(
       async (o: {
         index: string;
@@ -71,11 +67,9 @@ export function tuningCommands(program: Command, ctx: Context): void {
           ef_search: o.efSearch,
           seed: o.seed,
         };
-        const params =
-          o.waitSeconds !== undefined ? { query: { wait_seconds: o.waitSeconds } } : {};
         const answered = await api.call<RunAnswer>(
           api.client.POST("/vectors/hnsw/trial", {
-            params,
+            params: waitParams(o),
             body: { index_name: o.index, harness: o.harness, config },
           }),
         );
@@ -170,18 +164,11 @@ export function tuningCommands(program: Command, ctx: Context): void {
       "serve the promoted config (or --default-config) as a new generation; waits for its task",
     )
     .option("--default-config <json>", "used when nothing is promoted", jsonArg("--default-config"))
-    .option(
-      "--wait-seconds <s>",
-      "how long the request waits before the CLI polls instead (0-25; the service's default 20)",
-      integer("--wait-seconds", 0),
-    )
+    .addOption(waitOption())
     .action(async (index: string, o: { defaultConfig?: unknown; waitSeconds?: number }) => {
       const { api, out } = ctx();
       const body = o.defaultConfig ? { default_config: o.defaultConfig as never } : {};
-      const params = {
-        path: { index },
-        ...(o.waitSeconds !== undefined && { query: { wait_seconds: o.waitSeconds } }),
-      };
+      const params = { path: { index }, ...waitParams(o) };
       const answered = await api.call<RunAnswer>(
         api.client.POST("/vectors/hnsw/activate/{index}", { params, body }),
       );

@@ -201,7 +201,7 @@ export interface paths {
         /** One harness (without its vectors) */
         get: operations["GetEval"];
         put?: never;
-        /** Create a harness from given queries */
+        /** Create a harness from given queries: 201 once saved, 202 while its task runs */
         post: operations["CreateEval"];
         delete?: never;
         options?: never;
@@ -218,7 +218,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a harness of queries picked from the index */
+        /** Create a harness of queries picked from the index: 201 once saved, 202 while its task runs */
         post: operations["AutogenEval"];
         delete?: never;
         options?: never;
@@ -235,8 +235,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Recompute a harness's ground truth for the index's data */
+        /** Recompute a harness's ground truth for the index's data: 200 once saved, 202 while its task runs */
         post: operations["RefreshEval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vectors/hnsw/harness-runs/{index}/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One harness run: RUNNING, SUCCEEDED with its harness, or FAILED with its error */
+        get: operations["GetHarnessRun"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1496,7 +1513,9 @@ export interface operations {
     };
     CreateEval: {
         parameters: {
-            query?: never;
+            query?: {
+                wait_seconds?: number;
+            };
             header?: never;
             path: {
                 name: string;
@@ -1521,6 +1540,17 @@ export interface operations {
         responses: {
             /** @description Created */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Accepted: the work continues; poll the resource it names */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1570,7 +1600,9 @@ export interface operations {
     };
     AutogenEval: {
         parameters: {
-            query?: never;
+            query?: {
+                wait_seconds?: number;
+            };
             header?: never;
             path: {
                 name: string;
@@ -1590,6 +1622,17 @@ export interface operations {
         responses: {
             /** @description Created */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Accepted: the work continues; poll the resource it names */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1639,10 +1682,84 @@ export interface operations {
     };
     RefreshEval: {
         parameters: {
-            query?: never;
+            query?: {
+                wait_seconds?: number;
+            };
             header?: never;
             path: {
                 name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Accepted: the work continues; poll the resource it names */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field and the rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: the message names what */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state: the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A transient fault of a store: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    GetHarnessRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                index: string;
+                run_id: string;
             };
             cookie?: never;
         };

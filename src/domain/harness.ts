@@ -40,6 +40,36 @@ export interface Harness {
 /** A harness without its query vectors (what describing it needs). */
 export type HarnessInfo = Omit<Harness, "vectors">;
 
+/**
+ * What the API shows of a harness: no query ids, vectors or ground truth, so it is small enough
+ * to keep in the record of the run that made it.
+ */
+export interface HarnessSummary {
+  readonly name: string;
+  readonly indexName: string;
+  readonly k: number;
+  /** How many queries it holds. */
+  readonly queryCount: number;
+  readonly dataVersion: number;
+  readonly origin: Harness["origin"];
+  readonly createdAt: string;
+  readonly refreshedAt: string;
+}
+
+export function summaryOf(harness: HarnessInfo): HarnessSummary {
+  const { name, indexName, k, dataVersion, origin, createdAt, refreshedAt } = harness;
+  return {
+    name,
+    indexName,
+    k,
+    queryCount: harness.queries.length,
+    dataVersion,
+    origin,
+    createdAt,
+    refreshedAt,
+  };
+}
+
 /** True when the index has changed since the ground truth was computed. */
 export function isStale(
   harness: Pick<Harness, "indexUid" | "dataVersion">,

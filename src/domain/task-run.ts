@@ -2,9 +2,10 @@ import type { ErrorRecord } from "./errors";
 
 /**
  * Work a request starts as a task of its own and may wait for: `activate` makes and serves a
- * generation, `trial` builds a graph and measures it.
+ * generation, `trial` builds a graph and measures it, `harness` computes a harness's exact
+ * ground truth over the index.
  */
-export type RunKind = "activate" | "trial";
+export type RunKind = "activate" | "trial" | "harness";
 
 export type RunStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
 

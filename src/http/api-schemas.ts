@@ -100,21 +100,33 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     params: z.object({ index: indexNameSchema, import_id: importIdSchema }),
   },
   CreateEval: {
-    summary: "Create a harness from given queries",
+    summary: "Create a harness from given queries: 201 once saved, 202 while its task runs",
     params: harness,
+    query: waitQuery,
     body: createEvalBody,
     success: 201,
+    mayContinue: true,
   },
   AutogenEval: {
-    summary: "Create a harness of queries picked from the index",
+    summary:
+      "Create a harness of queries picked from the index: 201 once saved, 202 while its task runs",
     params: harness,
+    query: waitQuery,
     body: autogenEvalBody,
     success: 201,
+    mayContinue: true,
   },
   GetEval: { summary: "One harness (without its vectors)", params: harness },
   RefreshEval: {
-    summary: "Recompute a harness's ground truth for the index's data",
+    summary:
+      "Recompute a harness's ground truth for the index's data: 200 once saved, 202 while its task runs",
     params: harness,
+    query: waitQuery,
+    mayContinue: true,
+  },
+  GetHarnessRun: {
+    summary: "One harness run: RUNNING, SUCCEEDED with its harness, or FAILED with its error",
+    params: z.object({ index: indexNameSchema, run_id: runIdSchema }),
   },
   RunTrial: {
     summary:

@@ -1,3 +1,4 @@
+import type { HarnessRun } from "../app/harness-runs";
 import type { HarnessView } from "../app/harness-service";
 import type { PromotionChange } from "../app/promotion-service";
 import type { TrialRun } from "../app/trial-runs";
@@ -40,7 +41,7 @@ export function toEvalSet({ harness, stale }: HarnessView) {
     name: harness.name,
     index_name: harness.indexName,
     k: harness.k,
-    queries: harness.queries.length,
+    queries: harness.queryCount,
     data_version: harness.dataVersion,
     ground_truth_built: true,
     stale,
@@ -55,6 +56,23 @@ export function toEvalSet({ harness, stale }: HarnessView) {
 export function toTrialDto(trial: Trial) {
   const { index_uid: _uid, ...visible } = trial;
   return visible;
+}
+
+/** A harness run as the API returns it: what was asked, and the harness once saved. */
+export function toHarnessRunDto(run: HarnessRun) {
+  const { action, name } = run.input;
+  return {
+    index_name: run.scope,
+    run_id: run.run_id,
+    status: run.status,
+    action,
+    harness: name,
+    requested_at: run.requested_at,
+    finished_at: run.finished_at,
+    result: run.result && toEvalSet({ harness: run.result, stale: false }),
+    error: run.error,
+    expires_at: run.expires_at,
+  };
 }
 
 /** A manual trial's run as the API returns it: what was asked, and the trial once journaled. */

@@ -262,9 +262,26 @@ describe("vectord CLI", () => {
     const q = JSON.stringify(rows(300, 8, 1)[3]);
     const hit = await cli(["--json", "search", "cli-f", "--vector", q, "-k", "1"]);
     expect(json(hit).results[0]).toMatchObject({ id: "n3", distance: 0 });
-    expect(
-      (await cli(["harness", "autogen", "cli-f-h", "--index", "cli-f", "--count", "20"])).code,
-    ).toBe(0);
+    // Not waiting in the request: the CLI polls the harness's run until it ends.
+    const made = await cli([
+      "--json",
+      "harness",
+      "autogen",
+      "cli-f-h",
+      "--index",
+      "cli-f",
+      "--count",
+      "20",
+      "--wait-seconds",
+      "0",
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(json(made)).toMatchObject({
+      name: "cli-f-h",
+      queries: 20,
+      stale: false,
+      run_id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+    });
     const tuned = await cli([
       "--json",
       "autotune",

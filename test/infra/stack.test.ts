@@ -148,7 +148,7 @@ describe("least privilege", () => {
     ]);
   });
 
-  it("lets writers start the compaction and catch-up functions, activations and trials their tasks, and no one else", () => {
+  it("lets writers start the compaction and catch-up functions, harnesses, trials and activations their tasks, and no one else", () => {
     const arnOf = (task: BackgroundTaskName) => ({
       "Fn::GetAtt": [logicalId(stack.functions[BACKGROUND_TASKS[task].id]?.fn as never), "Arn"],
     });
@@ -170,13 +170,16 @@ describe("least privilege", () => {
     ).toEqual([
       ["UpsertVectors", ["compact", "catchUp"]],
       ["DeleteVector", ["compact", "catchUp"]],
+      ["CreateEval", ["harness"]],
+      ["AutogenEval", ["harness"]],
+      ["RefreshEval", ["harness"]],
       ["RunTrial", ["trial"]],
       ["ActivateIndex", ["activate"]],
       ["ActivateProfile", ["activate"]],
     ]);
   });
 
-  it.each(["catchUp", "activate", "trial"] as const)(
+  it.each(["catchUp", "activate", "trial", "harness"] as const)(
     "gives the %s task a graph builder's memory, /tmp and worker bundle, and 15 minutes",
     (task) => {
       const fn = stack.functions[BACKGROUND_TASKS[task].id];
@@ -190,16 +193,24 @@ describe("least privilege", () => {
     },
   );
 
-  it("builds no graph in a request: the activation and trial routes are small and only start their task", () => {
-    for (const id of ["ActivateIndex", "ActivateProfile", "RunTrial"]) {
-      const route = ROUTES.find((r) => r.id === id);
-      expect(route?.hnsw, id).toBeUndefined();
-      expect(route?.memoryMb, id).toBeUndefined();
-    }
-    // Activations read no objects; a trial reads only its harness, to refuse a bad one at once.
-    expect(ROUTES.find((r) => r.id === "ActivateIndex")?.access.objects).toBeUndefined();
-    expect(ROUTES.find((r) => r.id === "ActivateProfile")?.access.objects).toBeUndefined();
-    expect(ROUTES.find((r) => r.id === "RunTrial")?.access.objects).toEqual({ evals: ["read"] });
+  it("builds no graph and computes no ground truth in a request: no route ships the builder, and those that start that work read no vectors", () => {
+    expect(ROUTES.filter((r) => r.hnsw === "build").map((r) => r.id)).toEqual([]);
+    expect(ROUTES.filter((r) => r.memoryMb === GRAPH_BUILDING_MEMORY_MB).map((r) => r.id)).toEqual(
+      [],
+    );
+    const starters = ROUTES.filter((r) =>
+      r.access.startsTasks?.some((t) => ["activate", "trial", "harness"].includes(t)),
+    );
+    expect(starters.map((r) => [r.id, r.access.objects ?? null])).toEqual([
+      // Stages its queries for the task.
+      ["CreateEval", { staged: ["write", "delete"] }],
+      ["AutogenEval", null],
+      // Reads the harness's description: which index, what dimension.
+      ["RefreshEval", { evals: ["read"] }],
+      ["RunTrial", { evals: ["read"] }],
+      ["ActivateIndex", null],
+      ["ActivateProfile", null],
+    ]);
   });
 
   it("lets listing autotune jobs query the by_index index and settle jobs, nothing more", () => {
@@ -341,7 +352,7 @@ describe("VectordStack", () => {
     }
   });
 
-  it("keeps the bucket private, encrypted, TLS-only and access-logged; snapshots expire", () => {
+  it("keeps the bucket private, encrypted, TLS-only and access-logged; snapshots, uploads and staged inputs expire", () => {
     const vectors = template.toJSON().Resources[bucketId()].Properties;
     expect(vectors.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
@@ -358,6 +369,7 @@ describe("VectordStack", () => {
     expect(expiring).toEqual([
       expect.objectContaining({ Prefix: "_hnsw_snapshots/", ExpirationInDays: 14 }),
       expect.objectContaining({ Prefix: "uploads/", ExpirationInDays: 3 }),
+      expect.objectContaining({ Prefix: "_hnsw_staged/", ExpirationInDays: 2 }),
     ]);
     template.hasResourceProperties("AWS::S3::BucketPolicy", {
       PolicyDocument: {

@@ -38,11 +38,17 @@ const TEMPLATES: Record<
   Search: { params: { index: "fz" }, body: { vector: VEC, k: 5 } },
   CreateEval: {
     params: { name: "fz-q" },
+    query: { wait_seconds: "5" },
     body: { index_name: "fz", k: 3, queries: [{ vector: VEC }] },
   },
-  AutogenEval: { params: { name: "fz-a" }, body: { index_name: "fz", count: 5, k: 3 } },
+  AutogenEval: {
+    params: { name: "fz-a" },
+    query: { wait_seconds: "5" },
+    body: { index_name: "fz", count: 5, k: 3 },
+  },
   GetEval: { params: { name: "fz-h" } },
-  RefreshEval: { params: { name: "fz-h" } },
+  RefreshEval: { params: { name: "fz-h" }, query: { wait_seconds: "5" } },
+  GetHarnessRun: { params: { index: "fz", run_id: TRIAL_ID } },
   RunTrial: {
     params: {},
     query: { wait_seconds: "5" },

@@ -167,11 +167,23 @@ describe("deployed packages", () => {
 
     expect((await api("GetVector", { params: { index: "pkg", id: "c2" } })).body.id).toBe("c2");
     const harness = { index_name: "pkg", count: 20, k: 5 };
-    expect((await api("AutogenEval", { params: { name: "pkg-h" }, body: harness })).status).toBe(
-      201,
-    );
+    const autogen = await api("AutogenEval", { params: { name: "pkg-h" }, body: harness });
+    expect(autogen.status).toBe(201);
+    // The request only waited: the HarnessTask bundle computed the ground truth and saved it.
+    expect(await settledTask("HarnessTask")).toMatchObject({
+      status: "SUCCEEDED",
+      result: { name: "pkg-h", queryCount: 20 },
+    });
+    const harnessRun = { index: "pkg", run_id: autogen.body.run_id };
+    expect((await api("GetHarnessRun", { params: harnessRun })).body).toMatchObject({
+      status: "SUCCEEDED",
+      action: "autogen",
+      result: { name: "pkg-h", queries: 20 },
+    });
+    // Given queries are staged in the bucket for the task, which removes them.
     const given = { index_name: "pkg", k: 5, queries: [{ vector: vectors[1]?.values }] };
     expect((await api("CreateEval", { params: { name: "pkg-q" }, body: given })).status).toBe(201);
+    expect(await settledTask("HarnessTask")).toMatchObject({ status: "SUCCEEDED" });
     expect((await api("GetEval", { params: { name: "pkg-h" } })).body.stale).toBe(false);
     expect((await api("RefreshEval", { params: { name: "pkg-q" } })).status).toBe(200);
 

@@ -10,6 +10,8 @@ import {
   STORAGE_AREAS,
   segmentStem,
   snapshotStem,
+  stagedKey,
+  uploadKey,
 } from "../../infra/storage";
 import { isAllowed } from "../package/iam-check";
 
@@ -30,6 +32,8 @@ describe("storage layout", () => {
       generations: `${generationStem(index, "gen-1")}.hnsw`,
       snapshots: `${snapshotStem(index, "snap-1")}.hnsw`,
       evals: `${evalRoot("docs-h")}harness.json`,
+      uploads: uploadKey("up-1", "npy"),
+      staged: stagedKey("docs-1", "st-1"),
     } as const;
     for (const [area, key] of Object.entries(keys)) {
       for (const other of Object.keys(STORAGE_AREAS) as (keyof typeof STORAGE_AREAS)[]) {

@@ -1,0 +1,241 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { STAGED_PREFIX } from "../../infra/storage";
+import { DynamoRunStore } from "../../src/adapters/dynamo-run-store";
+import { S3BlobStore } from "../../src/adapters/s3-blob-store";
+import { HarnessRuns } from "../../src/app/harness-runs";
+import { TaskRuns } from "../../src/app/task-runs";
+import { createClients } from "../../src/clients";
+import { localTasks } from "../../src/local/local-tasks";
+import { useLocalStack } from "../support/stacks";
+import { randomVectors, upsertAll } from "../support/vectors";
+
+// Exact ground truth scans the whole index for every query: harnesses are made by a task of
+// their own, and the request records the run and waits a bounded time.
+
+const env = useLocalStack();
+const api = env.api;
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+function blobs() {
+  const { settings } = env.stack;
+  return new S3BlobStore(createClients(settings).s3, settings.bucket);
+}
+
+async function indexWith(name: string, count: number) {
+  expect((await api.put(`/vectors/indexes/${name}`, { dimension: 4, metric: "l2" })).status).toBe(
+    201,
+  );
+  const vectors = randomVectors(count, 4, name.length);
+  await upsertAll(api, name, vectors);
+  return vectors;
+}
+
+/** Polls a harness run until it has ended (the local task runs in this process). */
+async function ended(index: string, id: string) {
+  for (;;) {
+    const res = await api.get(`/vectors/hnsw/harness-runs/${index}/${id}`);
+    expect(res.status).toBe(200);
+    if (res.body.status !== "RUNNING") return res.body;
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+}
+
+/** The records of every run on `index`, straight from the table. */
+async function runsOf(index: string) {
+  const { settings } = env.stack;
+  const out = await createClients(settings).doc.send(
+    new QueryCommand({
+      TableName: settings.tables.runs,
+      KeyConditionExpression: "#scope = :i",
+      ExpressionAttributeNames: { "#scope": "scope" },
+      ExpressionAttributeValues: { ":i": index },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Items ?? [];
+}
+
+const stagedOf = (index: string) => blobs().list(`${STAGED_PREFIX}${index}/`);
+
+describe("harnesses as tasks", () => {
+  it("answers 202 with the run to poll when asked not to wait; it ends with the saved harness, its staged queries gone", async () => {
+    const vectors = await indexWith("hr-poll", 30);
+    const queries = [{ id: "a", vector: vectors[3]?.values }, { vector: vectors[9]?.values }];
+    const res = await api.post("/vectors/hnsw/evals/hr-poll-q?wait_seconds=0", {
+      index_name: "hr-poll",
+      k: 2,
+      queries,
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      index_name: "hr-poll",
+      run_id: expect.stringMatching(ULID),
+      status: "RUNNING",
+      action: "create",
+      harness: "hr-poll-q",
+      result: null,
+      error: null,
+    });
+    expect(res.headers.location).toBe(`/vectors/hnsw/harness-runs/hr-poll/${res.body.run_id}`);
+    const done = await ended("hr-poll", res.body.run_id);
+    expect(done).toMatchObject({
+      status: "SUCCEEDED",
+      finished_at: expect.any(String),
+      result: { name: "hr-poll-q", index_name: "hr-poll", k: 2, queries: 2, source: "given" },
+      error: null,
+    });
+    const saved = await api.get("/vectors/hnsw/evals/hr-poll-q");
+    expect(saved.body).toMatchObject({ queries: 2, stale: false });
+    expect(await stagedOf("hr-poll")).toEqual([]);
+    // The ground truth is exact: each query's nearest vector is itself.
+    const trial = await api.post("/vectors/hnsw/trial", {
+      index_name: "hr-poll",
+      harness: "hr-poll-q",
+      config: { m: 8, ef_construction: 40, ef_search: 40 },
+    });
+    expect(trial.body.metrics.recall_at_k).toBe(1);
+  });
+
+  it("answers autogen 201 and refresh 200 with their run when they end within the wait", async () => {
+    await indexWith("hr-wait", 25);
+    const made = await api.post("/vectors/hnsw/evals/hr-wait-h/autogen", {
+      index_name: "hr-wait",
+      count: 5,
+      k: 3,
+      seed: 9,
+    });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({
+      name: "hr-wait-h",
+      queries: 5,
+      k: 3,
+      seed: 9,
+      source: "autogen",
+      run_id: expect.stringMatching(ULID),
+    });
+    await upsertAll(api, "hr-wait", randomVectors(2, 4, 50, "n"));
+    expect((await api.get("/vectors/hnsw/evals/hr-wait-h")).body.stale).toBe(true);
+    const refreshed = await api.post("/vectors/hnsw/evals/hr-wait-h/refresh", {});
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body).toMatchObject({ stale: false, queries: 5 });
+    expect(refreshed.body.data_version).toBeGreaterThan(made.body.data_version);
+    expect((await api.get("/vectors/hnsw/evals/hr-wait-h")).body.stale).toBe(false);
+    // A retried task finds the run ended and does nothing.
+    expect(await env.services.harnessRuns.run("hr-wait", refreshed.body.run_id)).toBeNull();
+  });
+
+  it("answers a failure inside the task as the request's own error; nothing saved, nothing staged left", async () => {
+    await indexWith("hr-fail", 10);
+    // Given neighbors are checked against the loaded index, in the task.
+    const res = await api.post("/vectors/hnsw/evals/hr-fail-q", {
+      index_name: "hr-fail",
+      k: 1,
+      queries: [{ vector: [0, 0, 0, 0], neighbors: ["nope"] }],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('"nope" is not a vector of the index');
+    const [run] = await runsOf("hr-fail");
+    expect(run).toMatchObject({
+      kind: "harness",
+      status: "FAILED",
+      error: { kind: "ValidationError", code: "invalid_request" },
+    });
+    expect((await api.get("/vectors/hnsw/evals/hr-fail-q")).status).toBe(404);
+    expect(await stagedOf("hr-fail")).toEqual([]);
+  });
+
+  it("refuses bad requests before recording or staging anything, and keeps kinds of runs apart", async () => {
+    await indexWith("hr-bad", 6);
+    for (const [path, body, status, code] of [
+      [
+        "evals/hr-bad-q?wait_seconds=26",
+        { index_name: "hr-bad", queries: [{ vector: [1, 2, 3, 4] }] },
+        400,
+        "invalid_request",
+      ],
+      [
+        "evals/hr-bad-q",
+        { index_name: "hr-nowhere", k: 1, queries: [{ vector: [1, 2, 3, 4] }] },
+        404,
+        "index_not_found",
+      ],
+      [
+        "evals/hr-bad-q",
+        { index_name: "hr-bad", k: 7, queries: [{ vector: [1, 2, 3, 4] }] },
+        400,
+        "index_too_small",
+      ],
+      [
+        "evals/hr-bad-q",
+        { index_name: "hr-bad", k: 1, queries: [{ vector: [1, 2, 3] }] },
+        400,
+        "invalid_request",
+      ],
+      [
+        "evals/hr-bad-q",
+        {
+          index_name: "hr-bad",
+          k: 1,
+          queries: [
+            { id: "x", vector: [1, 2, 3, 4] },
+            { id: "x", vector: [1, 2, 3, 4] },
+          ],
+        },
+        400,
+        "invalid_request",
+      ],
+      ["evals/hr-bad-a/autogen", { index_name: "hr-bad", count: 7, k: 1 }, 400, "index_too_small"],
+      ["evals/hr-bad-a/autogen", { index_name: "hr-bad", count: 2, k: 6 }, 400, "index_too_small"],
+      ["evals/hr-nope/refresh", {}, 404, "harness_not_found"],
+    ] as const) {
+      const res = await api.post(`/vectors/hnsw/${path}`, body);
+      expect([res.status, res.body.error?.code], `${path} ${JSON.stringify(body)}`).toEqual([
+        status,
+        code,
+      ]);
+    }
+    await localTasks().drain();
+    expect(await runsOf("hr-bad")).toEqual([]);
+    expect(await stagedOf("hr-bad")).toEqual([]);
+
+    const made = await api.post("/vectors/hnsw/evals/hr-bad-h/autogen", {
+      index_name: "hr-bad",
+      count: 2,
+      k: 2,
+    });
+    expect(made.status).toBe(201);
+    const asTrial = await api.get(`/vectors/hnsw/trial-runs/hr-bad/${made.body.run_id}`);
+    expect([asTrial.status, asTrial.body.error.code]).toEqual([404, "trial_run_not_found"]);
+    const unknown = await api.get("/vectors/hnsw/harness-runs/hr-bad/01ARZ3NDEKTSV4RRFFQ69G5FAV");
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, "harness_run_not_found"]);
+  });
+
+  it("removes the staged queries when the task cannot be started, and leaves the run FAILED", async () => {
+    const vectors = await indexWith("hr-down", 8);
+    const { settings } = env.stack;
+    const down = new Error("Lambda is unavailable");
+    const runs = new TaskRuns({
+      store: new DynamoRunStore(createClients(settings).doc, settings.tables.runs),
+      tasks: {
+        start: async () => {
+          throw down;
+        },
+      },
+    });
+    const harnessRuns = new HarnessRuns({
+      runs,
+      harnesses: env.services.harnesses,
+      blobs: blobs(),
+    });
+    const request = { indexName: "hr-down", k: 1, queries: [{ vector: vectors[0]?.values ?? [] }] };
+    await expect(harnessRuns.create("hr-down-q", request, 0)).rejects.toBe(down);
+    expect(await stagedOf("hr-down")).toEqual([]);
+    expect(await runsOf("hr-down")).toEqual([
+      expect.objectContaining({
+        status: "FAILED",
+        error: expect.objectContaining({ code: "harness_run_failed" }),
+      }),
+    ]);
+  });
+});
