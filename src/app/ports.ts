@@ -261,7 +261,7 @@ export interface BackgroundTasks {
   start(task: BackgroundTaskName, indexName: string, runId?: string): Promise<void>;
 }
 
-/** Runs of tasks a request started (activations, trials): one record each, by index and id. */
+/** Runs of tasks a request started (activations, trials, harnesses): one record each, by index and id. */
 export interface RunStore {
   /** Creates a run; an existing id is never overwritten (that throws). */
   create(run: TaskRun): Promise<void>;
