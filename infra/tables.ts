@@ -87,9 +87,9 @@ export const TABLES = {
     partitionKey: { name: "import_id", type: "S" },
   },
   /**
-   * Runs of the tasks requests start (activations, manual trials, harnesses): one item per run, its kind,
-   * input, status and result, per index oldest first (run ids are ULIDs); items expire a week
-   * after they are made.
+   * Runs of the tasks requests start (activations, manual trials, harnesses): one item per run,
+   * its kind, input, status and result, per index oldest first (run ids are ULIDs); items expire
+   * a week after they are made.
    */
   runs: {
     id: "RunsTable",

@@ -261,7 +261,7 @@ export interface BackgroundTasks {
   start(task: BackgroundTaskName, indexName: string, runId?: string): Promise<void>;
 }
 
-/** Runs of tasks a request started (activations, trials, harnesses): one record each, by index and id. */
+/** Runs of the tasks requests start (activations, trials, harnesses), by index and run id. */
 export interface RunStore {
   /** Creates a run; an existing id is never overwritten (that throws). */
   create(run: TaskRun): Promise<void>;
