@@ -5,12 +5,13 @@ import { services } from "../src/services";
 
 /**
  * EventBridge schedule (locally, a timer): start autotune for every index whose policy is due,
- * and, once an hour, every index's compaction task (which sweeps orphaned objects).
+ * and, once an hour, every index's compaction task (which sweeps orphaned objects) and the purge
+ * task of every index name with objects of a dead incarnation.
  */
 export const handler = async (event: Partial<ScheduledEvent> = {}) => {
   const time = event.time ?? new Date().toISOString();
   const result = await services.autotune.runScheduled();
-  const compacting = await services.housekeeping.onSchedule(new Date(time), SCHEDULE.everyMinutes);
-  logger.info("autotune schedule ran", { time, ...result, compacting });
+  const swept = await services.housekeeping.onSchedule(new Date(time), SCHEDULE.everyMinutes);
+  logger.info("autotune schedule ran", { time, ...result, ...swept });
   return result;
 };

@@ -225,6 +225,9 @@ export const SCHEDULE = {
     entry: "functions/autotune-schedule.ts",
     access: {
       objects: { evals: ["read"] },
+      // The hourly housekeeping lists the incarnations under the index prefixes (not their
+      // objects) to find dead ones to purge.
+      lists: ["segments", "snapshots"],
       tables: {
         // Scan: the hourly housekeeping lists the indexes to start their compaction tasks.
         indexes: ["GetItem", "Scan"],
@@ -233,7 +236,7 @@ export const SCHEDULE = {
         jobs: ["PutItem"],
       },
       startsAutotune: true,
-      startsTasks: ["compact"],
+      startsTasks: ["compact", "purge"],
     },
     timeoutSeconds: 60,
   } satisfies FunctionSpec,

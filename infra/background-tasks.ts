@@ -92,6 +92,18 @@ export const BACKGROUND_TASKS = {
     timeoutSeconds: 900,
     hnsw: "build",
   },
+  purge: {
+    id: "PurgeIndex",
+    entry: "functions/purge-index.ts",
+    // Lists the incarnations under the index's prefixes, then deletes those the catalog does
+    // not hold: segments, generations and trial graphs.
+    access: {
+      objects: { segments: ["delete"], generations: ["delete"], snapshots: ["delete"] },
+      lists: ["segments", "snapshots"],
+      tables: { indexes: ["GetItem"] },
+    },
+    timeoutSeconds: 900,
+  },
 } as const satisfies Record<BackgroundTaskName, FunctionSpec>;
 
 /** Environment variable naming a task's function, for the functions that start it. */

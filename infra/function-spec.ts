@@ -11,9 +11,10 @@ import type { TableKey } from "./tables";
  * Work that never runs in a request, each a function of its own (see `background-tasks.ts`):
  * `compact` merges an index's segments, `catchUp` folds new vectors into its active graph,
  * `activate` makes the generation an activation asked for and flips the index to it, `trial`
- * builds, measures and journals a manual trial, `harness` computes a harness's ground truth.
+ * builds, measures and journals a manual trial, `harness` computes a harness's ground truth,
+ * `purge` removes the objects of an index's dead incarnations (a deleted index).
  */
-export type BackgroundTaskName = "compact" | "catchUp" | "activate" | "trial" | "harness";
+export type BackgroundTaskName = "compact" | "catchUp" | "activate" | "trial" | "harness" | "purge";
 
 /** What a function may do with the objects of a storage area. */
 export type ObjectVerb = "read" | "write" | "delete";

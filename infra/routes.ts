@@ -62,9 +62,9 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "DELETE",
     path: "/vectors/indexes/{index}",
     entry: "functions/delete-index.ts",
+    // Removes the catalog record and the small records; the objects go in the purge task.
     access: {
-      lists: ["segments", "snapshots"],
-      objects: { segments: ["delete"], generations: ["delete"], snapshots: ["delete"] },
+      startsTasks: ["purge"],
       tables: {
         indexes: ["DeleteItem"],
         promotions: ["DeleteItem"],

@@ -55,9 +55,20 @@ export interface IndexRef {
   readonly uid: string;
 }
 
+/** Where every index's segments and generations live. */
+export const INDEXES_PREFIX = "indexes/";
+
 /** Every key of an index incarnation starts with this (segments and generations). */
 export function indexRoot(index: IndexRef): string {
-  return `indexes/${index.name}/${index.uid}/`;
+  return `${INDEXES_PREFIX}${index.name}/${index.uid}/`;
+}
+
+/**
+ * The prefixes under which the objects of every incarnation of index `name` live, each followed
+ * by the incarnation's uid: its segments and generations, and its trial graphs.
+ */
+export function incarnationParents(name: string): string[] {
+  return [`${INDEXES_PREFIX}${name}/`, `${SNAPSHOTS_PREFIX}${name}/`];
 }
 
 /** Stem of a segment's objects (`.json` manifest, `.f32` values). */

@@ -26,6 +26,7 @@ import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
 import { Housekeeping } from "./app/housekeeping";
 import { ImportService } from "./app/import-service";
 import { ImportTasks } from "./app/import-tasks";
+import { IncarnationPurger } from "./app/incarnation-purger";
 import { IndexDeletion } from "./app/index-deletion";
 import { IndexStates } from "./app/index-states";
 import { IngestService } from "./app/ingest-service";
@@ -68,6 +69,8 @@ export interface Services {
   readonly trialRuns: TrialRuns;
   /** Harnesses' ground truth, each computed as the `harness` task. */
   readonly harnessRuns: HarnessRuns;
+  /** Removes the objects of deleted indexes (the `purge` task). */
+  readonly purger: IncarnationPurger;
   readonly search: SearchService;
   readonly profiles: ProfileService;
   readonly autotune: AutotuneService;
@@ -108,7 +111,6 @@ export function createServices(settings: Settings): Services {
   const compactor = new Compactor({ catalog, segments, leases, sweeper, ...taskLease });
   const vectors = new VectorStore({
     catalog,
-    blobs,
     segments,
     live: new LiveState(segments),
     background: {
@@ -183,7 +185,8 @@ export function createServices(settings: Settings): Services {
   });
   const ingest = new IngestService(vectors, autotune);
   const importStore = new DynamoImportStore(clients.doc, settings.tables.imports);
-  const deletion = new IndexDeletion({ vectors, promotions, policies, leases });
+  const deletion = new IndexDeletion({ vectors, promotions, policies, leases, tasks });
+  const purger = new IncarnationPurger({ catalog, blobs });
   return {
     settings,
     vectors,
@@ -219,9 +222,11 @@ export function createServices(settings: Settings): Services {
     }),
     importTasks: new ImportTasks({ imports: importStore, vectors, blobs }),
     graphFiles,
+    purger,
     housekeeping: new Housekeeping({
       vectors,
       tasks,
+      purger,
       ...(settings.sweepMinutes !== undefined ? { sweepMinutes: settings.sweepMinutes } : {}),
     }),
     maintenance,

@@ -200,6 +200,38 @@ export class S3BlobStore implements BlobStore {
     return out;
   }
 
+  /**
+   * One single-key listing per child, each starting after the previous child's subtree: every
+   * key under `<prefix><child>/` sorts before `<prefix><child>0` ("0" follows "/"). A listing with
+   * a delimiter would do the same in fewer calls, but the local emulator (s3rver) finds no common
+   * prefix more than one level deep.
+   */
+  async listChildren(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          MaxKeys: 1,
+          ...(after !== undefined && { StartAfter: after }),
+        }),
+      );
+      const key = page.Contents?.[0]?.Key;
+      if (!key) return out;
+      const slash = key.indexOf("/", prefix.length);
+      if (slash === -1) {
+        // An object right under the prefix, not in a child.
+        after = key;
+        continue;
+      }
+      const child = key.slice(prefix.length, slash);
+      out.push(child);
+      after = `${prefix}${child}0`;
+    }
+  }
+
   async deletePrefix(prefix: string): Promise<number> {
     let deleted = 0;
     let token: string | undefined;

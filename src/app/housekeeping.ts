@@ -1,3 +1,4 @@
+import type { IncarnationPurger } from "./incarnation-purger";
 import type { BackgroundTasks } from "./ports";
 import type { VectorStore } from "./vector-store";
 
@@ -8,24 +9,38 @@ export const DEFAULT_SWEEP_MINUTES = 60;
  * Housekeeping the scheduled handler does besides autotune: every `sweepMinutes` (default an
  * hour: the run whose time falls in the period's first `everyMinutes` minutes) it starts every
  * index's compaction task, which also sweeps orphaned objects (see `OrphanSweeper`), so objects
- * a crash left behind go even on an index no one writes to any more. `sweepMinutes` 0: every run.
+ * a crash left behind go even on an index no one writes to any more; and the purge task of every
+ * index name with objects of a dead incarnation (see `IncarnationPurger`), so a deleted index's
+ * objects go even when its deletion crashed before starting its own. `sweepMinutes` 0: every run.
  */
 export class Housekeeping {
   constructor(
     private readonly deps: {
       readonly vectors: VectorStore;
       readonly tasks: BackgroundTasks;
+      readonly purger: IncarnationPurger;
       readonly sweepMinutes?: number;
     },
   ) {}
 
-  /** Starts the compactions when `time` opens a sweep period; the indexes started. */
-  async onSchedule(time: Date, everyMinutes: number): Promise<string[]> {
+  /**
+   * Starts the compactions and purges when `time` opens a sweep period: the indexes whose
+   * compaction, and the names whose purge, it started.
+   */
+  async onSchedule(
+    time: Date,
+    everyMinutes: number,
+  ): Promise<{ compacting: string[]; purging: string[] }> {
     const period = this.deps.sweepMinutes ?? DEFAULT_SWEEP_MINUTES;
     const minute = Math.floor(time.getTime() / 60_000);
-    if (period > 0 && minute % period >= everyMinutes) return [];
-    const indexes = await this.deps.vectors.listIndexes();
-    await Promise.all(indexes.map((index) => this.deps.tasks.start("compact", index.name)));
-    return indexes.map((index) => index.name);
+    if (period > 0 && minute % period >= everyMinutes) return { compacting: [], purging: [] };
+    const { tasks, vectors, purger } = this.deps;
+    const compacting = (await vectors.listIndexes()).map((index) => index.name);
+    const purging = await purger.withDeadIncarnations();
+    await Promise.all([
+      ...compacting.map((name) => tasks.start("compact", name)),
+      ...purging.map((name) => tasks.start("purge", name)),
+    ]);
+    return { compacting, purging };
   }
 }

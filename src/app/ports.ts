@@ -60,6 +60,11 @@ export interface BlobStore {
   deletePrefix(prefix: string): Promise<number>;
   /** Every blob whose key starts with `prefix`, with when it was last written. */
   list(prefix: string): Promise<{ key: string; lastModified: Date }[]>;
+  /**
+   * The names of the "folders" right under `prefix` (which ends in `/`): each distinct key part
+   * between `prefix` and the next `/`, sorted.
+   */
+  listChildren(prefix: string): Promise<string[]>;
   /** The size of a blob in bytes, or `undefined` when there is none at `key`. */
   size(key: string): Promise<number | undefined>;
   /** Bytes `[start, end)` of a blob (a ranged read), or `undefined` when there is none. */

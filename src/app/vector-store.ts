@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
-import { indexRoot, snapshotRoot } from "../../infra/storage";
 import { ConflictError, indexNotFound, NotFoundError, ValidationError } from "../domain/errors";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
@@ -8,14 +7,13 @@ import type { Segment } from "../domain/segment";
 import { packBatch, type VectorInput } from "../domain/vector-batch";
 import { recordWrite } from "../telemetry";
 import type { LiveState, LiveView } from "./live-state";
-import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
+import { type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
 import { MissingSegmentError, type SegmentStore } from "./segment-store";
 
 export interface VectorStoreDeps {
   readonly catalog: IndexCatalog;
-  readonly blobs: BlobStore;
   readonly segments: SegmentStore;
   readonly live: LiveState;
   /** Where background tasks start (off the request), and which ones a write leaves due. */
@@ -60,7 +58,6 @@ const LOAD_CONCURRENCY = 16;
 export class VectorStore {
   private readonly catalog: IndexCatalog;
   private readonly segments: SegmentStore;
-  private readonly blobs: BlobStore;
   private readonly live: LiveState;
   private readonly now: () => Date;
   private readonly commits: SegmentCommits;
@@ -71,7 +68,6 @@ export class VectorStore {
 
   constructor(deps: VectorStoreDeps) {
     this.catalog = deps.catalog;
-    this.blobs = deps.blobs;
     this.segments = deps.segments;
     this.live = deps.live;
     this.now = deps.now ?? (() => new Date());
@@ -149,8 +145,6 @@ export class VectorStore {
     if (!removed) throw indexNotFound(name);
     this.live.forget(removed.uid);
     this.loadCache.delete(removed.uid);
-    await this.blobs.deletePrefix(indexRoot(removed));
-    await this.blobs.deletePrefix(snapshotRoot(removed));
     return removed;
   }
 

@@ -114,8 +114,14 @@ describe("least privilege", () => {
     ]);
   });
 
-  it("lets deleting an index list and delete under its prefixes only", () => {
+  it("lets deleting an index remove its records and start the purge, which alone lists and deletes its objects", () => {
     expect(dataStatements("DeleteIndex")).toEqual([
+      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("indexes") },
+      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("promotions") },
+      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("policies") },
+      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("leases") },
+    ]);
+    expect(dataStatements("PurgeIndex")).toEqual([
       {
         Sid: "ObjectsSegments",
         Action: "s3:DeleteObject",
@@ -141,10 +147,7 @@ describe("least privilege", () => {
         Resource: { "Fn::GetAtt": [bucketId(), "Arn"] },
         Condition: { StringLike: { "s3:prefix": ["indexes/*", "_hnsw_snapshots/*"] } },
       },
-      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("indexes") },
-      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("promotions") },
-      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("policies") },
-      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("leases") },
+      { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("indexes") },
     ]);
   });
 
@@ -168,6 +171,7 @@ describe("least privilege", () => {
     expect(
       ROUTES.filter((r) => r.access.startsTasks).map((r) => [r.id, r.access.startsTasks]),
     ).toEqual([
+      ["DeleteIndex", ["purge"]],
       ["UpsertVectors", ["compact", "catchUp"]],
       ["DeleteVector", ["compact", "catchUp"]],
       ["CreateEval", ["harness"]],

@@ -37,10 +37,9 @@ function storage() {
 }
 
 /** A vector store on that storage that starts no background task. */
-function quietStore({ blobs, catalog, segments }: ReturnType<typeof storage>) {
+function quietStore({ catalog, segments }: ReturnType<typeof storage>) {
   return new VectorStore({
     catalog,
-    blobs,
     segments,
     live: new LiveState(segments),
     background: { tasks: { start: async () => undefined }, due: () => [] },

@@ -9,6 +9,7 @@ import { IMPORT_TASKS } from "../../infra/import-workflow";
 import { DEFAULT_ROUTE, ROUTES, type RouteSpec } from "../../infra/routes";
 import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
+import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { type Clients, createClients } from "../../src/clients";
 import { ensureResources } from "../../src/local/bootstrap";
 import { startEmulators } from "../../src/local/emulators";
@@ -404,6 +405,11 @@ describe("deployed packages", () => {
     expect((await api("DeleteVector", { params: { index: "pkg", id: "v1" } })).status).toBe(204);
     expect((await api("DeletePolicy", index)).status).toBe(204);
     expect((await api("DeleteIndex", index)).status).toBe(204);
+    // The request removed the record; the PurgeIndex bundle removed the objects.
+    expect(await settledTask("PurgeIndex")).toBeGreaterThan(0);
+    const bucket = new S3BlobStore(clients.s3, settings.bucket);
+    expect(await bucket.list("indexes/pkg/")).toEqual([]);
+    expect(await bucket.list("_hnsw_snapshots/pkg/")).toEqual([]);
 
     expect([...answered].sort()).toEqual([...deployed.functions.keys()].sort());
     // Each ran from its own copied folder, not from the repository.
@@ -417,12 +423,12 @@ describe("deployed packages", () => {
   it("made no AWS call that its function's IAM policy does not allow", () => {
     expect(recorder.calls.length).toBeGreaterThan(100);
     expect(recorder.denied().map((c) => `${c.functionId}: ${c.action} ${c.resource}`)).toEqual([]);
-    // The recorder sees what it must: search read a generation, deleting an index listed.
+    // The recorder sees what it must: search read a generation, purging an index listed.
     expect(
       recorder.calls.some((c) => c.functionId === "Search" && c.resource.includes("/generations/")),
     ).toBe(true);
     expect(
-      recorder.calls.some((c) => c.functionId === "DeleteIndex" && c.action === "s3:ListBucket"),
+      recorder.calls.some((c) => c.functionId === "PurgeIndex" && c.action === "s3:ListBucket"),
     ).toBe(true);
   });
 });
