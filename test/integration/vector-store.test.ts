@@ -47,6 +47,8 @@ describe("index lifecycle", () => {
 
     expect((await api.delete("/vectors/indexes/life")).status).toBe(204);
     expect((await api.get("/vectors/indexes/life")).status).toBe(404);
+    // The objects go in the purge task the delete started.
+    await localTasks().drain();
     expect(await objectKeys("indexes/life/")).toEqual([]);
     expect((await api.delete("/vectors/indexes/life")).status).toBe(404);
   });
