@@ -1,12 +1,9 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { DynamoRunStore } from "../../src/adapters/dynamo-run-store";
 import { ActivationJobs, type ActivationJobsDeps } from "../../src/app/activation-jobs";
 import type { BackgroundTasks } from "../../src/app/ports";
-import { TaskRuns } from "../../src/app/task-runs";
-import { createClients } from "../../src/clients";
 import { RUN_LOST_AFTER_MS, RUN_START_WITHIN_MS } from "../../src/domain/task-run";
 import { localTasks } from "../../src/local/local-tasks";
+import { runRecordsOf, taskRunsWith, ULID, untilEnded } from "../support/runs";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
@@ -15,7 +12,6 @@ import { randomVectors, upsertAll } from "../support/vectors";
 const env = useLocalStack();
 const api = env.api;
 const CONFIG = { m: 8, ef_construction: 40, ef_search: 40, seed: 1 };
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 async function indexWith(name: string, count: number) {
   expect((await api.put(`/vectors/indexes/${name}`, { dimension: 8, metric: "l2" })).status).toBe(
@@ -24,15 +20,8 @@ async function indexWith(name: string, count: number) {
   await upsertAll(api, name, randomVectors(count, 8, name.length));
 }
 
-/** Polls an activation until it has ended (the local task runs in this process). */
-async function ended(index: string, id: string) {
-  for (;;) {
-    const res = await api.get(`/vectors/hnsw/activations/${index}/${id}`);
-    expect(res.status).toBe(200);
-    if (res.body.status !== "RUNNING") return res.body;
-    await new Promise((ok) => setTimeout(ok, 20));
-  }
-}
+const ended = (index: string, id: string) =>
+  untilEnded(api, `/vectors/hnsw/activations/${index}/${id}`);
 
 /**
  * The use case over the stack's own store and activation, with tasks that are recorded but
@@ -40,17 +29,13 @@ async function ended(index: string, id: string) {
  */
 function jobsWithoutTasks(clock: { now: number }, tasks?: BackgroundTasks) {
   const deps = (env.services.activationJobs as unknown as { deps: ActivationJobsDeps }).deps;
-  const { settings } = env.stack;
   const started: string[] = [];
-  const runs = new TaskRuns({
-    store: new DynamoRunStore(createClients(settings).doc, settings.tables.runs),
-    tasks: tasks ?? {
-      start: async (_task, _index, id) => {
-        started.push(id as string);
-      },
+  const recorded: BackgroundTasks = {
+    start: async (_task, _index, id) => {
+      started.push(id as string);
     },
-    now: () => clock.now,
-  });
+  };
+  const runs = taskRunsWith(env.stack.settings, tasks ?? recorded, () => clock.now);
   const jobs = new ActivationJobs({ ...deps, runs });
   return { jobs, started };
 }
@@ -163,16 +148,8 @@ describe("activation as a task", () => {
     await localTasks().drain();
     // Nothing was activated by any of them, and the one record is the unstarted one, FAILED.
     expect((await api.get("/vectors/indexes/aj-start")).body.active).toBeFalsy();
-    const records = await createClients(env.stack.settings).doc.send(
-      new QueryCommand({
-        TableName: env.stack.settings.tables.runs,
-        KeyConditionExpression: "#scope = :i",
-        ExpressionAttributeNames: { "#scope": "scope" },
-        ExpressionAttributeValues: { ":i": "aj-start" },
-        ConsistentRead: true,
-      }),
-    );
-    expect(records.Items).toEqual([
+    const records = await runRecordsOf(env.stack.settings, "aj-start");
+    expect(records).toEqual([
       expect.objectContaining({
         kind: "activate",
         status: "FAILED",

@@ -1,12 +1,10 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { STAGED_PREFIX } from "../../infra/storage";
-import { DynamoRunStore } from "../../src/adapters/dynamo-run-store";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessRuns } from "../../src/app/harness-runs";
-import { TaskRuns } from "../../src/app/task-runs";
 import { createClients } from "../../src/clients";
 import { localTasks } from "../../src/local/local-tasks";
+import { runRecordsOf, taskRunsWith, ULID, untilEnded } from "../support/runs";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
@@ -15,7 +13,6 @@ import { randomVectors, upsertAll } from "../support/vectors";
 
 const env = useLocalStack();
 const api = env.api;
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 function blobs() {
   const { settings } = env.stack;
@@ -31,30 +28,9 @@ async function indexWith(name: string, count: number) {
   return vectors;
 }
 
-/** Polls a harness run until it has ended (the local task runs in this process). */
-async function ended(index: string, id: string) {
-  for (;;) {
-    const res = await api.get(`/vectors/hnsw/harness-runs/${index}/${id}`);
-    expect(res.status).toBe(200);
-    if (res.body.status !== "RUNNING") return res.body;
-    await new Promise((ok) => setTimeout(ok, 20));
-  }
-}
-
-/** The records of every run on `index`, straight from the table. */
-async function runsOf(index: string) {
-  const { settings } = env.stack;
-  const out = await createClients(settings).doc.send(
-    new QueryCommand({
-      TableName: settings.tables.runs,
-      KeyConditionExpression: "#scope = :i",
-      ExpressionAttributeNames: { "#scope": "scope" },
-      ExpressionAttributeValues: { ":i": index },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Items ?? [];
-}
+const ended = (index: string, id: string) =>
+  untilEnded(api, `/vectors/hnsw/harness-runs/${index}/${id}`);
+const runsOf = (index: string) => runRecordsOf(env.stack.settings, index);
 
 const stagedOf = (index: string) => blobs().list(`${STAGED_PREFIX}${index}/`);
 
@@ -213,14 +189,10 @@ describe("harnesses as tasks", () => {
 
   it("removes the staged queries when the task cannot be started, and leaves the run FAILED", async () => {
     const vectors = await indexWith("hr-down", 8);
-    const { settings } = env.stack;
     const down = new Error("Lambda is unavailable");
-    const runs = new TaskRuns({
-      store: new DynamoRunStore(createClients(settings).doc, settings.tables.runs),
-      tasks: {
-        start: async () => {
-          throw down;
-        },
+    const runs = taskRunsWith(env.stack.settings, {
+      start: async () => {
+        throw down;
       },
     });
     const harnessRuns = new HarnessRuns({

@@ -1,10 +1,7 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { DynamoRunStore } from "../../src/adapters/dynamo-run-store";
-import { TaskRuns } from "../../src/app/task-runs";
 import { TrialRuns } from "../../src/app/trial-runs";
-import { createClients } from "../../src/clients";
 import { localTasks } from "../../src/local/local-tasks";
+import { runRecordsOf, taskRunsWith, ULID, untilEnded } from "../support/runs";
 import { useLocalStack } from "../support/stacks";
 import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 
@@ -14,44 +11,20 @@ import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 const env = useLocalStack();
 const api = env.api;
 const CONFIG = { m: 8, ef_construction: 40, ef_search: 40, seed: 1 };
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-/** Polls a trial run until it has ended (the local task runs in this process). */
-async function ended(index: string, id: string) {
-  for (;;) {
-    const res = await api.get(`/vectors/hnsw/trial-runs/${index}/${id}`);
-    expect(res.status).toBe(200);
-    if (res.body.status !== "RUNNING") return res.body;
-    await new Promise((ok) => setTimeout(ok, 20));
-  }
-}
+const ended = (index: string, id: string) =>
+  untilEnded(api, `/vectors/hnsw/trial-runs/${index}/${id}`);
 
-/** The records of every trial run on `index`, straight from the table. */
-async function trialRunsOf(index: string) {
-  const { settings } = env.stack;
-  const out = await createClients(settings).doc.send(
-    new QueryCommand({
-      TableName: settings.tables.runs,
-      KeyConditionExpression: "#scope = :i",
-      ExpressionAttributeNames: { "#scope": "scope" },
-      ExpressionAttributeValues: { ":i": index },
-      ConsistentRead: true,
-    }),
-  );
-  // The harnesses' own runs are on the same index.
-  return (out.Items ?? []).filter((run) => run.kind === "trial");
-}
+/** The records of every trial run on `index` (the harnesses' own runs are on it too). */
+const trialRunsOf = async (index: string) =>
+  (await runRecordsOf(env.stack.settings, index)).filter((run) => run.kind === "trial");
 
 /** Trial runs over the stack's own store and trials, with tasks recorded but never run. */
 function trialRunsWithoutTasks() {
-  const { settings } = env.stack;
   const started: string[] = [];
-  const runs = new TaskRuns({
-    store: new DynamoRunStore(createClients(settings).doc, settings.tables.runs),
-    tasks: {
-      start: async (task, _index, id) => {
-        started.push(`${task}:${id}`);
-      },
+  const runs = taskRunsWith(env.stack.settings, {
+    start: async (task, _index, id) => {
+      started.push(`${task}:${id}`);
     },
   });
   return { trialRuns: new TrialRuns({ runs, trials: env.services.trials }), started };
