@@ -81,18 +81,6 @@ export class ActivationJobs {
     );
   }
 
-  /** The activation once it has ended, or as it is after `waitMs` (RUNNING). */
-  async wait(indexName: string, activationId: string, waitMs: number): Promise<ActivationView> {
-    return viewOf(
-      await this.deps.runs.wait<ActivationInput, ActivationResult>(
-        "activate",
-        indexName,
-        activationId,
-        waitMs,
-      ),
-    );
-  }
-
   /** The `activate` task: runs a RUNNING activation and records how it ended. */
   async run(indexName: string, activationId: string): Promise<ActivationView | null> {
     const run = await this.deps.runs.run<ActivationInput, ActivationResult>(
