@@ -1,10 +1,10 @@
 import { ConflictError, ValidationError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import { type Harness, isStale } from "../domain/harness";
+import { queryRows } from "../domain/harness-queries";
 import type { IndexRecord } from "../domain/index-record";
 import type { LoadedIndex } from "../domain/loaded-index";
 import type { HarnessService } from "./harness-service";
-import { queryRows } from "./harness-service";
 import type { HnswRunner } from "./hnsw-runner";
 import type { HarnessRows } from "./hnsw-tasks";
 import type { VectorStore } from "./vector-store";

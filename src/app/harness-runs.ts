@@ -1,12 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { stagedKey } from "../../infra/storage";
 import { type HarnessSummary, summaryOf } from "../domain/harness";
+import type { AutogenHarnessRequest, CreateHarnessRequest } from "../domain/harness-queries";
 import type { TaskRun } from "../domain/task-run";
-import type {
-  AutogenHarnessRequest,
-  CreateHarnessRequest,
-  HarnessService,
-} from "./harness-service";
+import type { HarnessService } from "./harness-service";
 import type { BlobStore } from "./ports";
 import type { TaskRuns } from "./task-runs";
 
