@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import aslValidator from "asl-validator";
 import { App, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_FUNCTIONS } from "../../infra/all-functions";
 import {
   AUTOTUNE_DEFINITION,
@@ -27,9 +30,17 @@ import { DEFAULT_THROTTLE, ROUTES, routeKey } from "../../infra/routes";
 import { TABLES } from "../../infra/tables";
 import { VectordStack } from "../../infra/vectord-stack";
 
+/** Where this file's syntheses write their cloud assemblies (removed after its tests). */
+const assemblies = mkdtempSync(join(tmpdir(), "vectord-infra-"));
+let syntheses = 0;
+afterAll(() => rmSync(assemblies, { recursive: true, force: true }));
+
 /** Synthesizes the stack without bundling (these tests look at the template, not the code). */
 function synth(config: StackConfig = DEFAULT_CONFIG) {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App({
+    outdir: join(assemblies, String(syntheses++)),
+    context: { "aws:cdk:bundling-stacks": [] },
+  });
   const stack = new VectordStack(app, "Test", { config });
   return { app, stack, template: Template.fromStack(stack) };
 }

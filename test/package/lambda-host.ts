@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -36,6 +36,7 @@ interface Container {
  */
 export class LambdaHost {
   private readonly containers = new Map<string, Container>();
+  private readonly starting = new Map<string, Promise<Container>>();
   private nextId = 1;
 
   constructor(
@@ -85,22 +86,39 @@ export class LambdaHost {
           }),
       ),
     );
+    // Each container's copied folder, its /tmp included, goes with it.
+    for (const c of this.containers.values()) rmSync(c.dir, { recursive: true, force: true });
   }
 
-  private async container(functionId: string): Promise<Container> {
-    const existing = this.containers.get(functionId);
-    if (existing) return existing;
+  /**
+   * The function's one container, started on first use: concurrent first invocations (a Map
+   * state's parallel tasks) share it instead of each starting one.
+   */
+  private container(functionId: string): Promise<Container> {
+    let started = this.starting.get(functionId);
+    if (!started) {
+      started = this.start(functionId);
+      this.starting.set(functionId, started);
+    }
+    return started;
+  }
+
+  private async start(functionId: string): Promise<Container> {
     const fn = this.functions.get(functionId);
     if (!fn) throw new Error(`no deployed function ${functionId}`);
     const dir = mkdtempSync(join(tmpdir(), `vectord-lambda-${functionId}-`));
     cpSync(fn.assetDir, dir, { recursive: true });
     cpSync(RUNNER, join(dir, "runner.mjs"));
+    // Its own /tmp, as each Lambda instance has (graph files, staged downloads).
+    const scratch = join(dir, "tmp");
+    mkdirSync(scratch);
     const child = spawn(process.execPath, ["runner.mjs"], {
       cwd: dir,
       // Only what Lambda would set: no NODE_PATH, no inherited NODE_OPTIONS from the test.
       env: {
         PATH: process.env.PATH ?? "",
         HOME: dir,
+        TMPDIR: scratch,
         LANG: "C.UTF-8",
         TZ: "UTC",
         AWS_REGION: "us-east-1",

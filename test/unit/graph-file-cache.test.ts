@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { GraphFileCache } from "../../src/app/graph-file-cache";
 
 const dir = mkdtempSync(join(tmpdir(), "vectord-cache-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string) => {
   const path = join(dir, name);
   writeFileSync(path, name);
