@@ -210,4 +210,38 @@ describe("harnesses as tasks", () => {
       }),
     ]);
   });
+
+  it("keeps the staged queries for a task that started, even when the request's wait fails; the task removes them", async () => {
+    const vectors = await indexWith("hr-blip", 8);
+    const started: string[] = [];
+    const runs = taskRunsWith(env.stack.settings, {
+      start: async (_task, _index, id) => {
+        started.push(id as string);
+      },
+    });
+    // Fault injection: the request's first poll of its run fails (a transient store error).
+    const blip = new Error("DynamoDB is unavailable");
+    const get = runs.get.bind(runs);
+    let polls = 0;
+    runs.get = (async (...args: Parameters<typeof get>) => {
+      if (polls++ === 0) throw blip;
+      return get(...args);
+    }) as typeof runs.get;
+    const harnessRuns = new HarnessRuns({
+      runs,
+      harnesses: env.services.harnesses,
+      blobs: blobs(),
+    });
+    const request = { indexName: "hr-blip", k: 1, queries: [{ vector: vectors[2]?.values ?? [] }] };
+    await expect(harnessRuns.create("hr-blip-q", request, 0)).rejects.toBe(blip);
+    expect(started).toHaveLength(1);
+    expect(await stagedOf("hr-blip")).toHaveLength(1);
+    // The task (here, the stack's own) finds its queries, saves the harness, then removes them.
+    const done = await env.services.harnessRuns.run("hr-blip", started[0] as string);
+    expect(done).toMatchObject({
+      status: "SUCCEEDED",
+      result: { name: "hr-blip-q", queryCount: 1 },
+    });
+    expect(await stagedOf("hr-blip")).toEqual([]);
+  });
 });
