@@ -20,7 +20,7 @@ export class IncarnationPurger {
 
   /** Removes every dead incarnation of index `name`; how many objects it removed. */
   async purge(name: string): Promise<number> {
-    const dead = await this.deadOf(name, await this.incarnationsOf(name));
+    const dead = await this.deadOf(name);
     let removed = 0;
     for (const uid of dead) {
       for (const parent of incarnationParents(name)) {
@@ -45,7 +45,7 @@ export class IncarnationPurger {
     const checked = await Promise.all(
       [...names].sort().map((name) =>
         limit(async () => {
-          const dead = await this.deadOf(name, await this.incarnationsOf(name));
+          const dead = await this.deadOf(name);
           return dead.length > 0 ? [name] : [];
         }),
       ),
@@ -53,17 +53,16 @@ export class IncarnationPurger {
     return checked.flat();
   }
 
-  /** The uids that have objects under index `name`'s prefixes. */
-  private async incarnationsOf(name: string): Promise<Set<string>> {
-    const parents = incarnationParents(name);
-    const lists = await Promise.all(parents.map((p) => this.deps.blobs.listChildren(p)));
-    return new Set(lists.flat());
-  }
-
-  /** Which of `listed` (uids listed before this call) the catalog does not hold as live. */
-  private async deadOf(name: string, listed: Set<string>): Promise<string[]> {
+  /**
+   * The uids with objects under index `name`'s prefixes that the catalog does not hold as live:
+   * listed first, then the catalog read, so an index created meanwhile is never among them.
+   */
+  private async deadOf(name: string): Promise<string[]> {
+    const { blobs, catalog } = this.deps;
+    const lists = await Promise.all(incarnationParents(name).map((p) => blobs.listChildren(p)));
+    const listed = new Set(lists.flat());
     if (listed.size === 0) return [];
-    const live = (await this.deps.catalog.get(name))?.uid;
+    const live = (await catalog.get(name))?.uid;
     return [...listed].filter((uid) => uid !== live).sort();
   }
 }
