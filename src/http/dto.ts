@@ -7,6 +7,7 @@ import type { IndexRecord } from "../domain/index-record";
 import { maintenanceOf } from "../domain/maintenance";
 import type { PromotionEntry, PromotionRecord } from "../domain/promotion";
 import { pendingEstimate } from "../domain/tail";
+import type { TaskRun } from "../domain/task-run";
 import type { Trial } from "../domain/trial";
 
 /** IndexInfo as the API returns it (snake_case). */
@@ -58,38 +59,40 @@ export function toTrialDto(trial: Trial) {
   return visible;
 }
 
-/** A harness run as the API returns it: what was asked, and the harness once saved. */
-export function toHarnessRunDto(run: HarnessRun) {
-  const { action, name } = run.input;
+/**
+ * A run of a task as the API returns it: what was asked (`asked`), its status and, once ended,
+ * what it made (`result`, as the API shows it) or its error.
+ */
+function toRunDto<I, R>(
+  run: TaskRun<I, R>,
+  asked: (input: I) => Record<string, unknown>,
+  result: (made: R) => unknown,
+) {
   return {
     index_name: run.scope,
     run_id: run.run_id,
     status: run.status,
-    action,
-    harness: name,
+    ...asked(run.input),
     requested_at: run.requested_at,
     finished_at: run.finished_at,
-    result: run.result && toEvalSet({ harness: run.result, stale: false }),
+    result: run.result && result(run.result),
     error: run.error,
     expires_at: run.expires_at,
   };
 }
 
+/** A harness run as the API returns it: what was asked, and the harness once saved. */
+export function toHarnessRunDto(run: HarnessRun) {
+  return toRunDto(
+    run,
+    ({ action, name }) => ({ action, harness: name }),
+    (harness) => toEvalSet({ harness, stale: false }),
+  );
+}
+
 /** A manual trial's run as the API returns it: what was asked, and the trial once journaled. */
 export function toTrialRunDto(run: TrialRun) {
-  return {
-    index_name: run.scope,
-    run_id: run.run_id,
-    status: run.status,
-    harness: run.input.harness,
-    config: run.input.config,
-    note: run.input.note,
-    requested_at: run.requested_at,
-    finished_at: run.finished_at,
-    result: run.result && toTrialDto(run.result),
-    error: run.error,
-    expires_at: run.expires_at,
-  };
+  return toRunDto(run, ({ harness, config, note }) => ({ harness, config, note }), toTrialDto);
 }
 
 /** PromotionEntry as the API returns it. */
