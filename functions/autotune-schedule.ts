@@ -10,7 +10,7 @@ import { services } from "../src/services";
  */
 export const handler = async (event: Partial<ScheduledEvent> = {}) => {
   const time = event.time ?? new Date().toISOString();
-  const result = await services.autotune.runScheduled();
+  const result = await services.policies.runScheduled();
   const swept = await services.housekeeping.onSchedule(new Date(time), SCHEDULE.everyMinutes);
   logger.info("autotune schedule ran", { time, ...result, ...swept });
   return result;

@@ -4,6 +4,6 @@ import { services } from "../src/services";
 
 /** DELETE /vectors/hnsw/autotune/policies/{index}: stop tuning the index automatically. */
 export const handler = apiHandler(async (req) => {
-  await services.autotune.deletePolicy(req.path("index", indexNameSchema));
+  await services.policies.delete(req.path("index", indexNameSchema));
   return noContent();
 });

@@ -4,5 +4,5 @@ import { services } from "../src/services";
 
 /** GET /vectors/hnsw/autotune/policies/{index}: the index's autotune policy. */
 export const handler = apiHandler(async (req) => {
-  return json(200, await services.autotune.getPolicy(req.path("index", indexNameSchema)));
+  return json(200, await services.policies.get(req.path("index", indexNameSchema)));
 });

@@ -6,7 +6,7 @@ import { services } from "../src/services";
 export const handler = apiHandler(async (req) => {
   const index = req.path("index", indexNameSchema);
   const body = req.body(putPolicyBody);
-  const policy = await services.autotune.putPolicy(index, {
+  const policy = await services.policies.put(index, {
     harness: body.harness,
     tuning: body, // strategy, min_recall, grid, space, max_builds
     everyMinutes: body.every_minutes,

@@ -12,6 +12,7 @@ import { S3BlobStore } from "./adapters/s3-blob-store";
 import { SfnStarter } from "./adapters/sfn-starter";
 import { ActivationJobs } from "./app/activation-jobs";
 import { ActivationService } from "./app/activation-service";
+import { AutotunePolicies } from "./app/autotune-policies";
 import { AutotuneService } from "./app/autotune-service";
 import { AutotuneTasks } from "./app/autotune-tasks";
 import { Compactor } from "./app/compactor";
@@ -74,6 +75,7 @@ export interface Services {
   readonly search: SearchService;
   readonly profiles: ProfileService;
   readonly autotune: AutotuneService;
+  readonly policies: AutotunePolicies;
   readonly autotuneTasks: AutotuneTasks;
   readonly ingest: IngestService;
   readonly deletion: IndexDeletion;
@@ -183,7 +185,8 @@ export function createServices(settings: Settings): Services {
     journal,
     promotions,
   });
-  const ingest = new IngestService(vectors, autotune);
+  const autotunePolicies = new AutotunePolicies({ autotune, policies, vectors, ledger });
+  const ingest = new IngestService(vectors, autotunePolicies);
   const importStore = new DynamoImportStore(clients.doc, settings.tables.imports);
   const deletion = new IndexDeletion({ vectors, promotions, policies, leases, tasks });
   const purger = new IncarnationPurger({ catalog, blobs });
@@ -201,6 +204,7 @@ export function createServices(settings: Settings): Services {
     search,
     profiles,
     autotune,
+    policies: autotunePolicies,
     autotuneTasks,
     ingest,
     deletion,

@@ -1,6 +1,6 @@
 import type { VectorInput } from "../domain/vector-batch";
 import { logger } from "../logger";
-import type { AutotuneService } from "./autotune-service";
+import type { AutotunePolicies } from "./autotune-policies";
 import type { VectorStore, WriteResult } from "./vector-store";
 
 /**
@@ -10,7 +10,7 @@ import type { VectorStore, WriteResult } from "./vector-store";
 export class IngestService {
   constructor(
     private readonly vectors: VectorStore,
-    private readonly autotune: AutotuneService,
+    private readonly policies: AutotunePolicies,
   ) {}
 
   /** Upserts a batch written by `writer` (the caller's identity, recorded if it starts a job). */
@@ -21,7 +21,7 @@ export class IngestService {
   ): Promise<WriteResult> {
     const result = await this.vectors.upsert(indexName, vectors);
     try {
-      await this.autotune.afterAppend(result.record, writer);
+      await this.policies.afterAppend(result.record, writer);
     } catch (err) {
       logger.error("append trigger failed; the upsert itself succeeded", {
         index_name: indexName,

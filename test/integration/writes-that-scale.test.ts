@@ -214,9 +214,9 @@ describe("clean deletes", () => {
     );
     expect((await api.get("/vectors/hnsw/autotune/policies/ghost")).status).toBe(404);
     await upsertAll(api, "ghost", randomVectors(3, 4, 72));
-    const result = await env.services.autotune.runScheduled();
+    const result = await env.services.policies.runScheduled();
     expect(result.started).not.toContain("ghost");
-    expect(await (env.services as any).autotune.deps.policies.get("ghost")).toBeUndefined();
+    expect(await (env.services as any).policies.deps.policies.get("ghost")).toBeUndefined();
     expect((await api.get("/vectors/hnsw/autotune?index_name=ghost")).body.jobs).toEqual([]);
   });
 });
