@@ -7,5 +7,5 @@ import { services } from "../src/services";
 export const handler = apiHandler(async (req) => {
   const index = req.path("index", indexNameSchema);
   const { min_recall } = req.query(bestTrialQuery);
-  return json(200, toTrialDto(await services.trials.best(index, min_recall)));
+  return json(200, toTrialDto(await services.trialHistory.best(index, min_recall)));
 });

@@ -7,5 +7,5 @@ import { services } from "../src/services";
 export const handler = apiHandler(async (req) => {
   const index = req.path("index", indexNameSchema);
   const trialId = req.path("trial_id", trialIdSchema);
-  return json(200, toTrialDto(await services.trials.get(index, trialId)));
+  return json(200, toTrialDto(await services.trialHistory.get(index, trialId)));
 });

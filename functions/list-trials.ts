@@ -7,7 +7,7 @@ import { services } from "../src/services";
 export const handler = apiHandler(async (req) => {
   const index = req.path("index", indexNameSchema);
   const { limit, next_token } = req.query(listTrialsQuery);
-  const page = await services.trials.list(index, limit, next_token);
+  const page = await services.trialHistory.list(index, limit, next_token);
   return json(200, {
     trials: page.items.map(toTrialDto),
     ...(page.next ? { next_token: page.next } : {}),

@@ -47,6 +47,7 @@ import { SearchService } from "./app/search-service";
 import { SegmentStore } from "./app/segment-store";
 import { TailCache } from "./app/tail-cache";
 import { TaskRuns } from "./app/task-runs";
+import { TrialHistory } from "./app/trial-history";
 import { TrialRuns } from "./app/trial-runs";
 import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
@@ -62,6 +63,7 @@ export interface Services {
   readonly journal: TrialJournal;
   readonly harnesses: HarnessService;
   readonly trials: TrialService;
+  readonly trialHistory: TrialHistory;
   readonly promotions: PromotionService;
   readonly activation: ActivationService;
   /** Activation requests, each run as the `activate` task. */
@@ -125,8 +127,9 @@ export function createServices(settings: Settings): Services {
   });
   const harnesses = new HarnessService({ blobs, vectors, runner });
   const trials = new TrialService({ blobs, journal, vectors, harnesses, runner });
+  const trialHistory = new TrialHistory({ journal, vectors });
   const registry = new DynamoPromotionRegistry(clients.doc, settings.tables.promotions);
-  const promotions = new PromotionService({ registry, trials, vectors });
+  const promotions = new PromotionService({ registry, trials: trialHistory, vectors });
   const generations = new Generations({ catalog, blobs });
   const graphFiles = new GraphFileCache();
   const builder = new GenerationBuilder({
@@ -196,6 +199,7 @@ export function createServices(settings: Settings): Services {
     journal,
     harnesses,
     trials,
+    trialHistory,
     promotions,
     activation,
     activationJobs,

@@ -13,12 +13,12 @@ import {
 import type { Trial } from "../domain/trial";
 import type { PromotionRegistry } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
-import type { TrialService } from "./trial-service";
+import type { TrialHistory } from "./trial-history";
 import type { VectorStore } from "./vector-store";
 
 export interface PromotionServiceDeps {
   readonly registry: PromotionRegistry;
-  readonly trials: TrialService;
+  readonly trials: TrialHistory;
   readonly vectors: VectorStore;
   readonly retry?: RetryPolicy;
   readonly now?: () => Date;

@@ -8,13 +8,13 @@ import { NotFoundError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import type { BuildParams, HnswConfig } from "../domain/hnsw-config";
 import { labelsKeyOf, labelsOf } from "../domain/label-map";
-import { bestTrial, type Trial, type TrialSource } from "../domain/trial";
+import type { Trial, TrialSource } from "../domain/trial";
 import { recordBuild } from "../telemetry";
 import { HarnessRowsCache, type Prepared, type WhenStale } from "./harness-rows";
 import type { HarnessService } from "./harness-service";
 import type { HnswRunner } from "./hnsw-runner";
 import type { MeasureResult, SearchResultSummary } from "./hnsw-tasks";
-import type { BlobStore, Page, TrialJournal } from "./ports";
+import type { BlobStore, TrialJournal } from "./ports";
 import type { VectorStore } from "./vector-store";
 
 export interface TrialServiceDeps {
@@ -190,48 +190,6 @@ export class TrialService {
     } finally {
       await Promise.all(paths.map((p) => rm(p, { force: true })));
     }
-  }
-
-  /**
-   * A page of the index's trials, newest first. Trials of an earlier index of the same name
-   * (deleted and created again) are not the current index's: they are left out.
-   */
-  async list(indexName: string, limit: number, cursor?: string): Promise<Page<Trial>> {
-    const index = await this.deps.vectors.getIndex(indexName);
-    const page = await this.deps.journal.list(indexName, limit, cursor);
-    return { ...page, items: page.items.filter((t) => t.index_uid === index.uid) };
-  }
-
-  async get(indexName: string, trialId: string): Promise<Trial> {
-    const index = await this.deps.vectors.getIndex(indexName);
-    const trial = await this.deps.journal.get(indexName, trialId);
-    if (!trial) {
-      throw new NotFoundError("trial_not_found", `index "${indexName}" has no trial "${trialId}"`);
-    }
-    if (trial.index_uid !== index.uid) {
-      throw new NotFoundError(
-        "trial_not_found",
-        `trial "${trialId}" belongs to an earlier index "${indexName}", which was deleted and created again`,
-      );
-    }
-    return trial;
-  }
-
-  /** Max recall@k, then min p50, among the current index's trials with recall@k >= minRecall. */
-  async best(indexName: string, minRecall: number): Promise<Trial> {
-    const index = await this.deps.vectors.getIndex(indexName);
-    const trials: Trial[] = [];
-    for await (const t of this.deps.journal.all(indexName)) {
-      if (t.index_uid === index.uid) trials.push(t);
-    }
-    const best = bestTrial(trials, minRecall);
-    if (!best) {
-      throw new NotFoundError(
-        "no_trial_meets_gate",
-        `none of the ${trials.length} trials of index "${indexName}" reaches recall_at_k >= ${minRecall}`,
-      );
-    }
-    return best;
   }
 
   private prepare(request: MeasureRequest): Promise<Prepared> {
