@@ -5,7 +5,7 @@ import { services } from "../src/services";
 
 /** Step Functions task Decide: winner, promotion, lease release, the job's final record. */
 export const handler = taskHandler("Decide", async (state: WorkflowState) => {
-  const job = await services.autotuneTasks.decide(state);
+  const job = await services.autotuneDecision.decide(state);
   return {
     job_id: job.job_id,
     status: job.status,

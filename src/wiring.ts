@@ -12,6 +12,7 @@ import { S3BlobStore } from "./adapters/s3-blob-store";
 import { SfnStarter } from "./adapters/sfn-starter";
 import { ActivationJobs } from "./app/activation-jobs";
 import { ActivationService } from "./app/activation-service";
+import { AutotuneDecision } from "./app/autotune-decision";
 import { AutotunePolicies } from "./app/autotune-policies";
 import { AutotuneService } from "./app/autotune-service";
 import { AutotuneTasks } from "./app/autotune-tasks";
@@ -79,6 +80,7 @@ export interface Services {
   readonly autotune: AutotuneService;
   readonly policies: AutotunePolicies;
   readonly autotuneTasks: AutotuneTasks;
+  readonly autotuneDecision: AutotuneDecision;
   readonly ingest: IngestService;
   readonly deletion: IndexDeletion;
   readonly runner: HnswRunner;
@@ -185,9 +187,8 @@ export function createServices(settings: Settings): Services {
     vectors,
     harnesses,
     trials,
-    journal,
-    promotions,
   });
+  const autotuneDecision = new AutotuneDecision({ ledger, journal, promotions });
   const autotunePolicies = new AutotunePolicies({ autotune, policies, vectors, ledger });
   const ingest = new IngestService(vectors, autotunePolicies);
   const importStore = new DynamoImportStore(clients.doc, settings.tables.imports);
@@ -210,6 +211,7 @@ export function createServices(settings: Settings): Services {
     autotune,
     policies: autotunePolicies,
     autotuneTasks,
+    autotuneDecision,
     ingest,
     deletion,
     runner,

@@ -1,23 +1,12 @@
-import pLimit from "p-limit";
-import {
-  type BuildGroup,
-  DEFAULT_GRID,
-  type Job,
-  jobParetoFront,
-  planGroups,
-  winnerNote,
-} from "../domain/autotune";
-import { ConflictError, NotFoundError } from "../domain/errors";
+import { type BuildGroup, DEFAULT_GRID, planGroups } from "../domain/autotune";
+import { ConflictError } from "../domain/errors";
 import { isStale } from "../domain/harness";
 import { DEFAULT_SEED } from "../domain/hnsw-config";
 import type { Trial } from "../domain/trial";
 import { compareOutcomes } from "../domain/tuner";
 import { failpoint } from "../failpoints";
 import {
-  decisionOf,
-  errorText,
   type GroupOutcome,
-  jobTrialIds,
   nextTargetRound,
   type RoundState,
   roundGroups,
@@ -26,8 +15,7 @@ import {
 } from "./autotune-state";
 import type { HarnessService } from "./harness-service";
 import type { JobLedger } from "./job-ledger";
-import type { AutotuneInput, TrialJournal } from "./ports";
-import type { PromotionService } from "./promotion-service";
+import type { AutotuneInput } from "./ports";
 import type { Finalist, TrialService } from "./trial-service";
 import type { VectorStore } from "./vector-store";
 
@@ -46,16 +34,15 @@ export interface AutotuneTasksDeps {
   readonly vectors: VectorStore;
   readonly harnesses: HarnessService;
   readonly trials: TrialService;
-  readonly journal: TrialJournal;
-  readonly promotions: PromotionService;
   /** Which builds are finalists: within `margin` of the fastest, at most `max` (tests widen it). */
   readonly runoff?: { readonly margin: number; readonly max: number };
 }
 
 /**
- * The autotune workflow's tasks: Plan, one build group (a Map iteration), Tune (the next round,
- * or stop), Runoff (finalists measured side by side), Decide (winner, promotion, record) and
- * Abandon (Decide's Catch). Each is a Lambda on AWS and a local handler in the local stack.
+ * The autotune workflow's measuring tasks: Plan, one build group (a Map iteration), Tune (the
+ * next round, or stop) and Runoff (finalists measured side by side). Decide and Abandon, which
+ * end the job, are in {@link AutotuneDecision}. Each is a Lambda on AWS and a local handler in
+ * the local stack.
  */
 export class AutotuneTasks {
   constructor(private readonly deps: AutotuneTasksDeps) {}
@@ -233,109 +220,5 @@ export class AutotuneTasks {
       ),
     });
     return { trial_ids: trials.map((t) => t.trial_id) };
-  }
-
-  /**
-   * Decide: pick the winner, promote it, free the lease, write the job's final state. A job that
-   * is no longer RUNNING (a retried Decide, or one settled as abandoned) is returned as stored
-   * and changes nothing; a job that lost its lease fails without promoting. The promotion is
-   * conditional on the job not having promoted yet, so a retry never promotes twice.
-   */
-  async decide(state: WorkflowState): Promise<Job> {
-    await failpoint("autotune.deciding");
-    const { ledger } = this.deps;
-    const job = await ledger.require(state.job_id);
-    if (job.status !== "RUNNING") {
-      // Already decided (a retry after the record was written): make sure the lease is free.
-      await ledger.leases.release(state.index_name, state.job_id);
-      return job;
-    }
-    if (
-      !(await ledger.leases.renew(state.index_name, job.job_id, ledger.nowMs(), ledger.leaseMs))
-    ) {
-      return ledger.finish(job, {
-        status: "FAILED",
-        reason: `job ${job.job_id} lost its lease on index "${state.index_name}" before deciding`,
-      });
-    }
-    const outcome = await this.outcomeOf(job, state);
-    // Freed only once the outcome is recorded: a Decide that fails before that is retried (or,
-    // past its retries, caught by Abandon, which frees it).
-    await ledger.leases.release(state.index_name, state.job_id);
-    return outcome;
-  }
-
-  /**
-   * Abandon (Decide's Catch): whatever made Decide fail, the job is recorded FAILED with the
-   * reason and its lease is released.
-   */
-  async abandon(state: WorkflowState): Promise<Job> {
-    const { ledger } = this.deps;
-    const job = await ledger.require(state.job_id);
-    try {
-      return job.status === "RUNNING"
-        ? await ledger.finish(job, {
-            status: "FAILED",
-            reason: `deciding failed: ${errorText(state.error)}`,
-          })
-        : job;
-    } finally {
-      await ledger.leases.release(state.index_name, state.job_id);
-    }
-  }
-
-  /** Decide's work: the winner, its promotion (once per job), the job's final record. */
-  private async outcomeOf(job: Job, state: WorkflowState): Promise<Job> {
-    const { ledger } = this.deps;
-    if (state.error || state.tune_error) {
-      const step = state.error ? "planning" : "tuning";
-      return ledger.finish(job, {
-        status: "FAILED",
-        reason: `${step} failed: ${errorText(state.error ?? state.tune_error)}`,
-      });
-    }
-    const history = state.history ?? state.round?.results ?? [];
-    const trials = await this.loadTrials(state.index_name, jobTrialIds(state, history));
-    const stopReason = state.round?.stop_reason ?? "measured the grid";
-    const decision = decisionOf(state, history, trials, stopReason);
-    let promoted = false;
-    if (decision.winner) {
-      await this.deps.promotions.promoteTrial(
-        decision.winner,
-        "autotune",
-        winnerNote(decision.winner),
-        job.job_id,
-      );
-      promoted = true;
-    }
-    return ledger.finish(job, {
-      status: decision.status,
-      reason: decision.reason,
-      trials,
-      winner: decision.winner,
-      promoted,
-      failed_groups: decision.failed,
-      pareto_front: jobParetoFront(trials),
-      stop_reason: stopReason,
-      progress: {
-        round: state.round?.number ?? 1,
-        builds_planned: history.length,
-        builds_done: history.length,
-      },
-    });
-  }
-
-  private async loadTrials(indexName: string, ids: readonly string[]): Promise<Trial[]> {
-    const limit = pLimit(16);
-    return Promise.all(
-      ids.map((id) =>
-        limit(async () => {
-          const trial = await this.deps.journal.get(indexName, id);
-          if (!trial)
-            throw new NotFoundError("trial_not_found", `trial ${id} is not in the journal`);
-          return trial;
-        }),
-      ),
-    );
   }
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DynamoJobStore } from "../../src/adapters/dynamo-job-store";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { DynamoPolicyStore } from "../../src/adapters/dynamo-policy-store";
+import { AutotuneDecision } from "../../src/app/autotune-decision";
 import { AutotuneService } from "../../src/app/autotune-service";
 import type { GroupOutcome, WorkflowState } from "../../src/app/autotune-state";
 import { AutotuneTasks } from "../../src/app/autotune-tasks";
@@ -56,12 +57,15 @@ function serviceWith(options: {
     vectors: env.services.vectors,
     harnesses: env.services.harnesses,
     trials: env.services.trials,
-    journal: env.services.journal,
-    promotions: env.services.promotions,
     // Every build that reaches the target is a finalist, however its own timing went.
     runoff: { margin: Number.POSITIVE_INFINITY, max: 4 },
   });
-  return { service, tasks, clock };
+  const decision = new AutotuneDecision({
+    ledger,
+    journal: env.services.journal,
+    promotions: env.services.promotions,
+  });
+  return { service, tasks, decision, clock };
 }
 
 /** Starts a job and runs its build groups by hand, moving the clock by `stepMs` before each. */
@@ -104,7 +108,7 @@ describe("autotune consistency", () => {
     const tuned = serviceWith({ leaseMs: 1000 });
     // 3 steps of 600 ms: 1,800 ms in all, beyond a 1,000 ms lease that nobody renewed.
     const { input } = await runGroups(tuned, "renew", 600);
-    const decided = await tuned.tasks.decide(input);
+    const decided = await tuned.decision.decide(input);
     expect(decided).toMatchObject({ status: "SUCCEEDED", promoted: true });
   });
 
@@ -115,7 +119,7 @@ describe("autotune consistency", () => {
     tuned.clock.ms += 5000; // the lease ran out: a reader settles the job as abandoned
     expect((await tuned.service.get(job.job_id)).status).toBe("FAILED");
     const before = await env.services.promotions.get("lost");
-    const decided = await tuned.tasks.decide(input);
+    const decided = await tuned.decision.decide(input);
     expect(decided.status).toBe("FAILED");
     expect(decided.reason).toMatch(/^the run stopped without finishing/);
     expect(await env.services.promotions.get("lost")).toEqual(before);
@@ -142,10 +146,10 @@ describe("autotune consistency", () => {
       }),
     });
     const { input } = await runGroups(tuned, "twice", 10);
-    await expect(tuned.tasks.decide(input)).rejects.toThrow("injected");
+    await expect(tuned.decision.decide(input)).rejects.toThrow("injected");
     const afterFirst = await env.services.promotions.get("twice");
     expect(afterFirst.current?.promoted_by).toBe("autotune");
-    const retried = await tuned.tasks.decide(input);
+    const retried = await tuned.decision.decide(input);
     expect(retried).toMatchObject({ status: "SUCCEEDED", promoted: true });
     const afterRetry = await env.services.promotions.get("twice");
     expect(afterRetry.version).toBe(afterFirst.version);
@@ -170,7 +174,7 @@ describe("autotune consistency", () => {
         }),
     });
     const { job, input } = await runGroups(tuned, "held", 10);
-    await expect(tuned.tasks.decide(input)).rejects.toThrow("injected");
+    await expect(tuned.decision.decide(input)).rejects.toThrow("injected");
     expect((await tuned.service.get(job.job_id)).status).toBe("SUCCEEDED");
     const leases = new DynamoLeaseStore(
       createClients(env.stack.settings).doc,
@@ -187,7 +191,7 @@ describe("autotune consistency", () => {
     expect(next.status).toBe("RUNNING");
     expect(await leases.holder("held", tuned.clock.ms)).toBe(next.job_id);
     // The old job's Decide, retried, frees only a lease it still holds: the new job keeps its own.
-    expect((await tuned.tasks.decide(input)).status).toBe("SUCCEEDED");
+    expect((await tuned.decision.decide(input)).status).toBe("SUCCEEDED");
     expect(await leases.holder("held", tuned.clock.ms)).toBe(next.job_id);
     // A job still running is never taken over.
     await expect(
@@ -238,7 +242,7 @@ describe("autotune consistency", () => {
     });
     const runoff = await tuned.tasks.runoff(tunedState);
     expect(runoff.trial_ids).toHaveLength(2);
-    const decided = await tuned.tasks.decide({ ...tunedState, runoff });
+    const decided = await tuned.decision.decide({ ...tunedState, runoff });
     expect(decided.status).toBe("SUCCEEDED");
     expect(runoff.trial_ids).toContain(decided.winner?.trial_id);
     const side = decided.trials.filter((t) => runoff.trial_ids.includes(t.trial_id));
