@@ -1,6 +1,7 @@
 import { apiHandler, json } from "../src/http/api-handler";
 import { toTrialDto } from "../src/http/dto";
-import { bestTrialQuery, indexNameSchema } from "../src/http/schemas";
+import { indexNameSchema } from "../src/http/schemas";
+import { bestTrialQuery } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /** GET /vectors/hnsw/trials/{index}/best?min_recall=: max recall, then min p50, above the gate. */

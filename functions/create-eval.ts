@@ -1,6 +1,7 @@
 import { apiHandler } from "../src/http/api-handler";
 import { harnessAnswer } from "../src/http/harness-answer";
-import { createEvalBody, harnessNameSchema, waitQuery } from "../src/http/schemas";
+import { waitQuery } from "../src/http/schemas";
+import { createEvalBody, harnessNameSchema } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /**

@@ -1,6 +1,6 @@
 import { apiHandler, json } from "../src/http/api-handler";
 import { toJob } from "../src/http/dto";
-import { jobIdSchema } from "../src/http/schemas";
+import { jobIdSchema } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /** GET /vectors/hnsw/autotune/{job_id}: one job, from its DynamoDB record. */

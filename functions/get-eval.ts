@@ -1,6 +1,6 @@
 import { apiHandler, json } from "../src/http/api-handler";
 import { toEvalSet } from "../src/http/dto";
-import { harnessNameSchema } from "../src/http/schemas";
+import { harnessNameSchema } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /** GET /vectors/hnsw/evals/{name}: a harness, and whether its ground truth is stale. */

@@ -1,6 +1,7 @@
 import { apiHandler, json } from "../src/http/api-handler";
 import { toTrialDto } from "../src/http/dto";
-import { indexNameSchema, trialIdSchema } from "../src/http/schemas";
+import { indexNameSchema } from "../src/http/schemas";
+import { trialIdSchema } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /** GET /vectors/hnsw/trials/{index}/{trial_id}: one trial. */

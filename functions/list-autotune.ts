@@ -1,6 +1,6 @@
 import { apiHandler, json } from "../src/http/api-handler";
 import { toJob } from "../src/http/dto";
-import { listAutotuneQuery } from "../src/http/schemas";
+import { listAutotuneQuery } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /** GET /vectors/hnsw/autotune?index_name=: an index's recent jobs, newest first. */

@@ -1,6 +1,7 @@
 import { apiHandler, json } from "../src/http/api-handler";
 import { toTrialDto } from "../src/http/dto";
-import { indexNameSchema, listTrialsQuery } from "../src/http/schemas";
+import { indexNameSchema } from "../src/http/schemas";
+import { listTrialsQuery } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /** GET /vectors/hnsw/trials/{index}: the trial journal, newest first, paginated. */

@@ -1,6 +1,7 @@
 import { apiHandler, json } from "../src/http/api-handler";
 import { toPromotionChange } from "../src/http/dto";
-import { indexNameSchema, promoteQuery, trialIdSchema } from "../src/http/schemas";
+import { indexNameSchema } from "../src/http/schemas";
+import { promoteQuery, trialIdSchema } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /**

@@ -1,5 +1,6 @@
 import { apiHandler, json } from "../src/http/api-handler";
-import { indexNameSchema, putPolicyBody } from "../src/http/schemas";
+import { indexNameSchema } from "../src/http/schemas";
+import { putPolicyBody } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /** PUT /vectors/hnsw/autotune/policies/{index}: when to tune the index, and with what. */

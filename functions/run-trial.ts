@@ -1,7 +1,8 @@
 import { apiHandler, json } from "../src/http/api-handler";
 import { toTrialDto, toTrialRunDto } from "../src/http/dto";
 import { runAnswer } from "../src/http/run-answer";
-import { trialBody, waitQuery } from "../src/http/schemas";
+import { waitQuery } from "../src/http/schemas";
+import { trialBody } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /**

@@ -1,6 +1,6 @@
 import { apiHandler, json } from "../src/http/api-handler";
 import { toJob } from "../src/http/dto";
-import { startAutotuneBody } from "../src/http/schemas";
+import { startAutotuneBody } from "../src/http/tuning-schemas";
 import { services } from "../src/services";
 
 /** POST /vectors/hnsw/autotune: 202 with the job, or 200 when it finishes within wait_seconds. */
