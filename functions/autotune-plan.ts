@@ -1,4 +1,4 @@
-import type { AutotuneInput } from "../src/app/ports";
+import type { AutotuneInput } from "../src/app/work-ports";
 import { taskHandler } from "../src/http/task-handler";
 import { services } from "../src/services";
 

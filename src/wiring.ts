@@ -35,13 +35,7 @@ import { IngestService } from "./app/ingest-service";
 import { JobLedger } from "./app/job-ledger";
 import { LiveState } from "./app/live-state";
 import { OrphanSweeper } from "./app/orphan-sweeper";
-import type {
-  AutotuneInput,
-  BackgroundTasks,
-  ImportStarter,
-  TrialJournal,
-  WorkflowStarter,
-} from "./app/ports";
+import type { TrialJournal } from "./app/ports";
 import { ProfileService } from "./app/profile-service";
 import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
@@ -52,6 +46,12 @@ import { TrialHistory } from "./app/trial-history";
 import { TrialRuns } from "./app/trial-runs";
 import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
+import type {
+  AutotuneInput,
+  BackgroundTasks,
+  ImportStarter,
+  WorkflowStarter,
+} from "./app/work-ports";
 import { createClients } from "./clients";
 import type { ImportInput } from "./domain/import-job";
 import { catchUpDue } from "./domain/maintenance";

@@ -4,7 +4,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { ImportStore } from "../app/ports";
+import type { ImportStore } from "../app/work-ports";
 import type { ImportJob } from "../domain/import-job";
 import { isConditionFailed } from "./dynamo-errors";
 

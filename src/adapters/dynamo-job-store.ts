@@ -5,7 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { JobStore } from "../app/ports";
+import type { JobStore } from "../app/work-ports";
 import type { Job } from "../domain/autotune";
 import { isConditionFailed } from "./dynamo-errors";
 

@@ -5,7 +5,7 @@ import {
   PutCommand,
   type PutCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { LeaseStore } from "../app/ports";
+import type { LeaseStore } from "../app/work-ports";
 import { isConditionFailed } from "./dynamo-errors";
 
 // Named pieces of the lease's conditional writes: free, expired, or already ours.

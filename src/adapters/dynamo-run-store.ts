@@ -4,7 +4,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { RunStore } from "../app/ports";
+import type { RunStore } from "../app/work-ports";
 import type { ErrorRecord } from "../domain/errors";
 import type { TaskRun } from "../domain/task-run";
 import { isConditionFailed } from "./dynamo-errors";

@@ -1,6 +1,6 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import type { BackgroundTaskName } from "../../infra/background-tasks";
-import type { BackgroundTasks } from "../app/ports";
+import type { BackgroundTasks } from "../app/work-ports";
 
 /**
  * {@link BackgroundTasks} on AWS Lambda: each task is an asynchronous invocation (`Event`) of

@@ -5,8 +5,9 @@ import type { IndexRecord } from "../domain/index-record";
 import { resolveTuning, type Tuning, type TuningRequest } from "../domain/tuning";
 import type { HarnessService } from "./harness-service";
 import type { JobLedger } from "./job-ledger";
-import type { PolicyStore, WorkflowStarter } from "./ports";
+import type { PolicyStore } from "./ports";
 import type { VectorStore } from "./vector-store";
+import type { WorkflowStarter } from "./work-ports";
 
 export interface AutotuneServiceDeps {
   readonly ledger: JobLedger;

@@ -8,7 +8,7 @@ import {
 import { DEFAULT_SEED } from "../domain/hnsw-config";
 import type { Trial } from "../domain/trial";
 import { type BuildOutcome, type NextRound, nextRound, type TargetSpace } from "../domain/tuner";
-import type { AutotuneInput } from "./ports";
+import type { AutotuneInput } from "./work-ports";
 
 // The state the autotune workflow carries between its tasks (JSON through Step Functions), and
 // what the tasks read from it: the tuner's view of the builds so far, the next round's groups,

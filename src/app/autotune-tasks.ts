@@ -15,9 +15,9 @@ import {
 } from "./autotune-state";
 import type { HarnessService } from "./harness-service";
 import type { JobLedger } from "./job-ledger";
-import type { AutotuneInput } from "./ports";
 import type { Finalist, TrialService } from "./trial-service";
 import type { VectorStore } from "./vector-store";
+import type { AutotuneInput } from "./work-ports";
 
 /** Passes over the harness when finalists are measured side by side. */
 export const RUNOFF_PASSES = 5;

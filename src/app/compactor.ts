@@ -11,8 +11,9 @@ import { mergeSegments, type SegmentRef, type VersionedSegment } from "../domain
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import type { OrphanSweeper } from "./orphan-sweeper";
-import { type IndexCatalog, type LeaseStore, LOST_RACE } from "./ports";
+import { type IndexCatalog, LOST_RACE } from "./ports";
 import type { SegmentStore } from "./segment-store";
+import type { LeaseStore } from "./work-ports";
 
 /** Swap attempts of one merged segment while writes keep appending. */
 const SWAP_ATTEMPTS = 50;

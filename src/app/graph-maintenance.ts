@@ -5,8 +5,8 @@ import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import { countsOf, type GenerationBuilder } from "./generation-builder";
 import type { Generations } from "./generations";
-import type { LeaseStore } from "./ports";
 import type { VectorStore } from "./vector-store";
+import type { LeaseStore } from "./work-ports";
 
 /** How long one catch-up may hold an index (a crashed one frees it after this). */
 const MAINTENANCE_LEASE_MS = 15 * 60_000;

@@ -1,6 +1,6 @@
 import type { IncarnationPurger } from "./incarnation-purger";
-import type { BackgroundTasks } from "./ports";
 import type { VectorStore } from "./vector-store";
+import type { BackgroundTasks } from "./work-ports";
 
 /** How often every index's compaction task (and orphan sweep) is started, by default. */
 export const DEFAULT_SWEEP_MINUTES = 60;

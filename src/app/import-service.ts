@@ -3,8 +3,9 @@ import { ulid } from "ulid";
 import { UPLOADS_PREFIX, uploadKey } from "../../infra/storage";
 import { NotFoundError, ValidationError } from "../domain/errors";
 import type { ImportFormat, ImportJob } from "../domain/import-job";
-import type { BlobStore, ImportStarter, ImportStore } from "./ports";
+import type { BlobStore } from "./ports";
 import type { VectorStore } from "./vector-store";
+import type { ImportStarter, ImportStore } from "./work-ports";
 
 /** How long a running import may go without progress before a read settles it FAILED. */
 export const DEFAULT_IMPORT_STALL_MS = 30 * 60 * 1000;

@@ -10,8 +10,9 @@ import {
   rowRange,
 } from "../domain/vector-files";
 import { failpoint } from "../failpoints";
-import type { BlobStore, ImportStore } from "./ports";
+import type { BlobStore } from "./ports";
 import type { VectorStore } from "./vector-store";
+import type { ImportStore } from "./work-ports";
 
 /** One Map item: a chunk of whole rows of the file. */
 export interface ChunkInput {

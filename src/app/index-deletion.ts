@@ -1,8 +1,9 @@
 import { logger } from "../logger";
 import { compactionLeaseKey } from "./compactor";
-import type { BackgroundTasks, LeaseStore, PolicyStore } from "./ports";
+import type { PolicyStore } from "./ports";
 import type { PromotionService } from "./promotion-service";
 import type { VectorStore } from "./vector-store";
+import type { BackgroundTasks, LeaseStore } from "./work-ports";
 
 /**
  * Deleting an index: the catalog record first (from then on the incarnation is gone, and every

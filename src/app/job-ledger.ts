@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from "../domain/errors";
 import type { Trial } from "../domain/trial";
 import { logger } from "../logger";
 import { recordAutotune } from "../telemetry";
-import type { JobStore, LeaseStore } from "./ports";
+import type { JobStore, LeaseStore } from "./work-ports";
 
 /** How long a lease holds without renewal: a crashed run frees its index after this. */
 export const DEFAULT_LEASE_MS = 30 * 60_000;

@@ -5,10 +5,11 @@ import type { Segment } from "../domain/segment";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import type { LiveView } from "./live-state";
-import { type BackgroundTasks, type IndexCatalog, LOST_RACE } from "./ports";
+import { type IndexCatalog, LOST_RACE } from "./ports";
 import { type RetryPolicy, retryLostRaces } from "./retry";
 import { committedAt, type SegmentStore } from "./segment-store";
 import { isTransient } from "./transient";
+import type { BackgroundTasks } from "./work-ports";
 
 /** Where background tasks start (off the request), and which ones a write leaves due. */
 export interface BackgroundStarts {

@@ -11,7 +11,7 @@ import {
   type TaskRun,
 } from "../domain/task-run";
 import { logger } from "../logger";
-import type { BackgroundTasks, RunStore } from "./ports";
+import type { BackgroundTasks, RunStore } from "./work-ports";
 
 export interface TaskRunsDeps {
   readonly store: RunStore;

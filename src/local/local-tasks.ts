@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { BACKGROUND_TASKS, type BackgroundTaskName } from "../../infra/background-tasks";
-import type { BackgroundTasks } from "../app/ports";
+import type { BackgroundTasks } from "../app/work-ports";
 import { logger } from "../logger";
 import { REPO_ROOT } from "./repo-root";
 

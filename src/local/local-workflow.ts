@@ -15,7 +15,7 @@ import {
   type ImportTaskState,
   substitutedImportDefinition,
 } from "../../infra/import-workflow";
-import type { AutotuneInput, ImportStarter, WorkflowStarter } from "../app/ports";
+import type { AutotuneInput, ImportStarter, WorkflowStarter } from "../app/work-ports";
 import type { ImportInput } from "../domain/import-job";
 import { logger } from "../logger";
 import { REPO_ROOT } from "./repo-root";

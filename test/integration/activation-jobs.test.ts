@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ActivationJobs, type ActivationJobsDeps } from "../../src/app/activation-jobs";
-import type { BackgroundTasks } from "../../src/app/ports";
+import type { BackgroundTasks } from "../../src/app/work-ports";
 import { RUN_LOST_AFTER_MS, RUN_START_WITHIN_MS } from "../../src/domain/task-run";
 import { localTasks } from "../../src/local/local-tasks";
 import { runRecordsOf, taskRunsWith, ULID, untilEnded } from "../support/runs";

@@ -7,7 +7,7 @@ import { AutotuneService } from "../../src/app/autotune-service";
 import type { GroupOutcome, WorkflowState } from "../../src/app/autotune-state";
 import { AutotuneTasks } from "../../src/app/autotune-tasks";
 import { JobLedger } from "../../src/app/job-ledger";
-import type { JobStore, LeaseStore } from "../../src/app/ports";
+import type { JobStore, LeaseStore } from "../../src/app/work-ports";
 import { createClients } from "../../src/clients";
 import { planGroups } from "../../src/domain/autotune";
 import { localWorkflow } from "../../src/local/local-workflow";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ImportStore } from "../../src/app/ports";
+import type { ImportStore } from "../../src/app/work-ports";
 import { useLocalStack } from "../support/stacks";
 import { encodeNpy, encodeVecs } from "../support/vector-files";
 import { randomVectors } from "../support/vectors";

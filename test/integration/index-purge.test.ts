@@ -3,7 +3,7 @@ import { incarnationParents } from "../../infra/storage";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { Housekeeping } from "../../src/app/housekeeping";
 import { IndexDeletion } from "../../src/app/index-deletion";
-import type { BackgroundTasks } from "../../src/app/ports";
+import type { BackgroundTasks } from "../../src/app/work-ports";
 import { createClients } from "../../src/clients";
 import { localTasks } from "../../src/local/local-tasks";
 import { useLocalStack } from "../support/stacks";

@@ -1,8 +1,8 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
 import { DynamoRunStore } from "../../src/adapters/dynamo-run-store";
-import type { BackgroundTasks } from "../../src/app/ports";
 import { TaskRuns } from "../../src/app/task-runs";
+import type { BackgroundTasks } from "../../src/app/work-ports";
 import { createClients } from "../../src/clients";
 import type { Settings } from "../../src/settings";
 import type { Client } from "./http";
