@@ -25,7 +25,7 @@ import { tailSince } from "../domain/tail";
 import { recordBuild } from "../telemetry";
 import { type GenerationKeys, type Generations, newGenerationKeys } from "./generations";
 import type { GraphFileCache } from "./graph-file-cache";
-import { graphFileHeader, uploadGraph } from "./graph-patch";
+import { graphFileHeader } from "./graph-patch";
 import { downloadGraph } from "./graph-patch-apply";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore } from "./ports";
@@ -117,7 +117,7 @@ export class GenerationBuilder {
       const keys = newGenerationKeys(record);
       if (await this.deps.blobs.copy(snapshotKey, keys.graphKey)) {
         const rows = generationRows(labels, loaded);
-        await this.written(keys, rows, null);
+        await this.deps.generations.write(keys, rows, null);
         return {
           keys,
           rows,
@@ -162,7 +162,7 @@ export class GenerationBuilder {
       });
       recordBuild("activation", built.buildTimeMs);
       const rows = { ...labelsOf(loaded), metadata: loaded.metadata };
-      await this.written(keys, rows, path);
+      await this.deps.generations.write(keys, rows, path);
       kept = await this.keep(keys.graphKey, path);
       return {
         keys,
@@ -209,7 +209,7 @@ export class GenerationBuilder {
       if (!(await this.deps.blobs.copy(input.ref.graph_key, keys.graphKey))) {
         throw new Error(`graph ${input.ref.graph_key} of "${record.name}" is missing`);
       }
-      await this.written(keys, rows, null);
+      await this.deps.generations.write(keys, rows, null);
       return { ...made, method: "copied", timeMs: 0, base: input.ref.graph_base };
     }
     const outPath = join(tmpdir(), `vectord-catchup-out-${randomUUID()}.hnsw`);
@@ -232,36 +232,12 @@ export class GenerationBuilder {
         firstLabel: labels.ids.length,
       });
       recordBuild("catch_up", done.timeMs);
-      const stored = await this.written(keys, rows, outPath, base);
+      const stored = await this.deps.generations.write(keys, rows, outPath, base);
       kept = await this.keep(keys.graphKey, outPath);
       return { ...made, method: "caught_up", timeMs: done.timeMs, base: stored };
     } finally {
       if (!kept) await rm(outPath, { force: true });
     }
-  }
-
-  /**
-   * Uploads a generation's graph (from `graphPath`, unless already in place; as a patch over
-   * `base` when that is small enough) and label map at once; on any failure removes both, so
-   * nothing half-written stays behind. Returns the base the stored graph needs, if any.
-   */
-  private async written(
-    keys: GenerationKeys,
-    rows: GenerationRows,
-    graphPath: string | null,
-    base?: GraphBase,
-  ): Promise<GraphBase | undefined> {
-    // Both settle before any cleanup, so a failed upload never races a late one.
-    const [graph, rowsWritten] = await Promise.allSettled([
-      graphPath ? uploadGraph(this.deps.blobs, keys.graphKey, graphPath, base) : undefined,
-      this.deps.generations.putRows(keys, rows),
-    ]);
-    const failed = [graph, rowsWritten].find((u) => u.status === "rejected");
-    if (failed) {
-      await this.deps.generations.discard(keys);
-      throw failed.reason;
-    }
-    return graph.status === "fulfilled" ? graph.value : undefined;
   }
 
   /** Runs `use` with the graph `ref` streaming to a temporary file, removed after. */

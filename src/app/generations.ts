@@ -10,6 +10,7 @@ import {
 } from "../domain/index-record";
 import type { GenerationRows } from "../domain/label-map";
 import { logger } from "../logger";
+import { uploadGraph } from "./graph-patch";
 import type { BlobStore, IndexCatalog } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 
@@ -41,9 +42,29 @@ export class Generations {
     },
   ) {}
 
-  /** Writes a generation's label map (ids, versions, metadata), beside its graph. */
-  async putRows(keys: GenerationKeys, rows: GenerationRows): Promise<void> {
-    await this.deps.blobs.put(keys.rowsKey, JSON.stringify(rows), "application/json");
+  /**
+   * Writes a generation's graph (from the file `graphPath`, unless it is in place already; as a
+   * patch over `base` when that is small enough) and its label map (ids, versions, metadata) at
+   * once. On any failure removes both, so nothing half-written stays behind. Returns the base
+   * the stored graph needs, if any.
+   */
+  async write(
+    keys: GenerationKeys,
+    rows: GenerationRows,
+    graphPath: string | null,
+    base?: GraphBase,
+  ): Promise<GraphBase | undefined> {
+    // Both settle before any cleanup, so a failed upload never races a late one.
+    const [graph, rowsWritten] = await Promise.allSettled([
+      graphPath ? uploadGraph(this.deps.blobs, keys.graphKey, graphPath, base) : undefined,
+      this.deps.blobs.put(keys.rowsKey, JSON.stringify(rows), "application/json"),
+    ]);
+    const failed = [graph, rowsWritten].find((u) => u.status === "rejected");
+    if (failed) {
+      await this.discard(keys);
+      throw failed.reason;
+    }
+    return graph.status === "fulfilled" ? graph.value : undefined;
   }
 
   /** Removes what a generation that never became active wrote. */

@@ -1,8 +1,10 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { GenerationBuilder, type GenerationBuilderDeps } from "../../src/app/generation-builder";
+import { Generations } from "../../src/app/generations";
 import { GraphMaintenance, type GraphMaintenanceDeps } from "../../src/app/graph-maintenance";
 import type { HnswRunner } from "../../src/app/hnsw-runner";
+import type { BlobStore } from "../../src/app/ports";
 import { createClients } from "../../src/clients";
 import { localTasks } from "../../src/local/local-tasks";
 import { useLocalStack } from "../support/stacks";
@@ -310,12 +312,16 @@ describe("catch-up", () => {
     await activeIndex("fails", 100);
     const extra = randomVectors(10, 8, 8, "f");
     await api.post("/vectors/indexes/fails/vectors", { vectors: extra });
+    const failing = Object.assign(Object.create(blobs()), {
+      putFile: async () => {
+        throw new Error("injected: the upload failed");
+      },
+    }) as BlobStore;
+    const generations = (env.services.builder as unknown as { deps: GenerationBuilderDeps }).deps
+      .generations as unknown as { deps: ConstructorParameters<typeof Generations>[0] };
     const broken = maintenanceWith({
-      blobs: Object.assign(Object.create(blobs()), {
-        putFile: async () => {
-          throw new Error("injected: the upload failed");
-        },
-      }),
+      blobs: failing,
+      generations: new Generations({ ...generations.deps, blobs: failing }),
     });
     const clients = createClients(env.stack.settings);
     const keys = async () =>
