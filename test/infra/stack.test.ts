@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import aslValidator from "asl-validator";
-import { App, Validations } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Validations } from "aws-cdk-lib";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ALL_FUNCTIONS } from "../../infra/all-functions";
 import {
   AUTOTUNE_DEFINITION,
@@ -13,14 +10,9 @@ import {
   SCHEDULE,
   substitutedDefinition,
 } from "../../infra/autotune-workflow";
-import { BACKGROUND_TASKS, type BackgroundTaskName } from "../../infra/background-tasks";
-import { DEFAULT_CONFIG, type StackConfig } from "../../infra/config";
+import { DEFAULT_CONFIG } from "../../infra/config";
 import { SIGV4_HEADERS } from "../../infra/constructs/api";
-import {
-  ephemeralStorageMb,
-  GRAPH_BUILDING_MEMORY_MB,
-  VECTOR_LOADING_MEMORY_MB,
-} from "../../infra/function-spec";
+import { ephemeralStorageMb, VECTOR_LOADING_MEMORY_MB } from "../../infra/function-spec";
 import {
   IMPORT_DEFINITION,
   IMPORT_TASKS,
@@ -28,259 +20,10 @@ import {
 } from "../../infra/import-workflow";
 import { DEFAULT_THROTTLE, ROUTES, routeKey } from "../../infra/routes";
 import { TABLES } from "../../infra/tables";
-import { VectordStack } from "../../infra/vectord-stack";
+import { iamOf, type Statement, synth } from "./synthesized";
 
-/** Where this file's syntheses write their cloud assemblies (removed after its tests). */
-const assemblies = mkdtempSync(join(tmpdir(), "vectord-infra-"));
-let syntheses = 0;
-afterAll(() => rmSync(assemblies, { recursive: true, force: true }));
-
-/** Synthesizes the stack without bundling (these tests look at the template, not the code). */
-function synth(config: StackConfig = DEFAULT_CONFIG) {
-  const app = new App({
-    outdir: join(assemblies, String(syntheses++)),
-    context: { "aws:cdk:bundling-stacks": [] },
-  });
-  const stack = new VectordStack(app, "Test", { config });
-  return { app, stack, template: Template.fromStack(stack) };
-}
-
-let stack: VectordStack;
-let template: Template;
-beforeAll(() => {
-  ({ stack, template } = synth());
-});
-
-type Statement = {
-  Sid?: string;
-  Action: string | string[];
-  Resource: unknown;
-  Effect: string;
-  Condition?: unknown;
-};
-const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
-  stack.getLogicalId(construct.node.defaultChild as never);
-const bucketId = () => logicalId(stack.storage.bucket);
-const tableId = (key: keyof typeof TABLES) => logicalId(stack.storage.tables[key]);
-
-/** Every statement of every policy attached to a function's role. */
-function statementsOf(functionId: string): Statement[] {
-  const fn = stack.functions[functionId];
-  if (!fn) throw new Error(`no function ${functionId}`);
-  const roleId = logicalId(fn.role);
-  const policies = template.findResources("AWS::IAM::Policy", {
-    Properties: { Roles: [{ Ref: roleId }] },
-  });
-  return Object.values(policies).flatMap(
-    (p) =>
-      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties
-        .PolicyDocument.Statement,
-  );
-}
-
-/** A function's data statements (S3, DynamoDB), without logs, X-Ray and state machine access. */
-function dataStatements(functionId: string): Statement[] {
-  return statementsOf(functionId).filter((s) =>
-    [s.Action].flat().some((a) => /^(s3|dynamodb):/.test(a)),
-  );
-}
-
-const objects = (pattern: string) => ({
-  "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId(), "Arn"] }, `/${pattern}`]],
-});
-const table = (key: keyof typeof TABLES) => ({ "Fn::GetAtt": [tableId(key), "Arn"] });
-
-describe("least privilege", () => {
-  it("lets search read segments and generations and the catalog item, nothing else", () => {
-    expect(dataStatements("Search")).toEqual([
-      {
-        Sid: "ObjectsSegments",
-        Action: "s3:GetObject",
-        Effect: "Allow",
-        Resource: objects("indexes/*/segments/*"),
-      },
-      {
-        Sid: "ObjectsGenerations",
-        Action: "s3:GetObject",
-        Effect: "Allow",
-        Resource: objects("indexes/*/generations/*"),
-      },
-      { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("indexes") },
-    ]);
-  });
-
-  it("lets deleting a vector write segments only: it can never delete trial snapshots", () => {
-    expect(dataStatements("DeleteVector")).toEqual([
-      {
-        Sid: "ObjectsSegments",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
-        Effect: "Allow",
-        Resource: objects("indexes/*/segments/*"),
-      },
-      {
-        Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-        Effect: "Allow",
-        Resource: table("indexes"),
-      },
-    ]);
-  });
-
-  it("lets deleting an index remove its records and start the purge, which alone lists and deletes its objects", () => {
-    expect(dataStatements("DeleteIndex")).toEqual([
-      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("indexes") },
-      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("promotions") },
-      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("policies") },
-      { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("leases") },
-    ]);
-    expect(dataStatements("PurgeIndex")).toEqual([
-      {
-        Sid: "ObjectsSegments",
-        Action: "s3:DeleteObject",
-        Effect: "Allow",
-        Resource: objects("indexes/*/segments/*"),
-      },
-      {
-        Sid: "ObjectsGenerations",
-        Action: "s3:DeleteObject",
-        Effect: "Allow",
-        Resource: objects("indexes/*/generations/*"),
-      },
-      {
-        Sid: "ObjectsSnapshots",
-        Action: "s3:DeleteObject",
-        Effect: "Allow",
-        Resource: objects("_hnsw_snapshots/*"),
-      },
-      {
-        Sid: "ListAreas",
-        Action: "s3:ListBucket",
-        Effect: "Allow",
-        Resource: { "Fn::GetAtt": [bucketId(), "Arn"] },
-        Condition: { StringLike: { "s3:prefix": ["indexes/*", "_hnsw_snapshots/*"] } },
-      },
-      { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("indexes") },
-    ]);
-  });
-
-  it("lets writers start the compaction and catch-up functions, harnesses, trials and activations their tasks, and no one else", () => {
-    const arnOf = (task: BackgroundTaskName) => ({
-      "Fn::GetAtt": [logicalId(stack.functions[BACKGROUND_TASKS[task].id]?.fn as never), "Arn"],
-    });
-    for (const spec of ALL_FUNCTIONS) {
-      const invokes = statementsOf(spec.id).filter((s) =>
-        [s.Action].flat().includes("lambda:InvokeFunction"),
-      );
-      expect(invokes).toEqual(
-        (spec.access.startsTasks ?? []).map((task) => ({
-          Sid: `Start${BACKGROUND_TASKS[task].id}`,
-          Action: "lambda:InvokeFunction",
-          Effect: "Allow",
-          Resource: arnOf(task),
-        })),
-      );
-    }
-    expect(
-      ROUTES.filter((r) => r.access.startsTasks).map((r) => [r.id, r.access.startsTasks]),
-    ).toEqual([
-      ["DeleteIndex", ["purge"]],
-      ["UpsertVectors", ["compact", "catchUp"]],
-      ["DeleteVector", ["compact", "catchUp"]],
-      ["CreateEval", ["harness"]],
-      ["AutogenEval", ["harness"]],
-      ["RefreshEval", ["harness"]],
-      ["RunTrial", ["trial"]],
-      ["ActivateIndex", ["activate"]],
-      ["ActivateProfile", ["activate"]],
-    ]);
-  });
-
-  it.each(["catchUp", "activate", "trial", "harness"] as const)(
-    "gives the %s task a graph builder's memory, /tmp and worker bundle, and 15 minutes",
-    (task) => {
-      const fn = stack.functions[BACKGROUND_TASKS[task].id];
-      expect(fn?.spec).toMatchObject({ hnsw: "build", memoryMb: GRAPH_BUILDING_MEMORY_MB });
-      const resource = template.toJSON().Resources[logicalId(fn?.fn as never)];
-      expect(resource.Properties).toMatchObject({
-        MemorySize: GRAPH_BUILDING_MEMORY_MB,
-        Timeout: 900,
-        EphemeralStorage: { Size: ephemeralStorageMb(BACKGROUND_TASKS[task]) },
-      });
-    },
-  );
-
-  it("builds no graph and computes no ground truth in a request: no route ships the builder, and those that start that work read no vectors", () => {
-    expect(ROUTES.filter((r) => r.hnsw === "build").map((r) => r.id)).toEqual([]);
-    expect(ROUTES.filter((r) => r.memoryMb === GRAPH_BUILDING_MEMORY_MB).map((r) => r.id)).toEqual(
-      [],
-    );
-    const starters = ROUTES.filter((r) =>
-      r.access.startsTasks?.some((t) => ["activate", "trial", "harness"].includes(t)),
-    );
-    expect(starters.map((r) => [r.id, r.access.objects ?? null])).toEqual([
-      // Stages its queries for the task.
-      ["CreateEval", { staged: ["write", "delete"] }],
-      ["AutogenEval", null],
-      // Reads the harness's description: which index, what dimension.
-      ["RefreshEval", { evals: ["read"] }],
-      ["RunTrial", { evals: ["read"] }],
-      ["ActivateIndex", null],
-      ["ActivateProfile", null],
-    ]);
-  });
-
-  it("lets listing autotune jobs query the by_index index and settle jobs, nothing more", () => {
-    expect(dataStatements("ListAutotune")).toEqual([
-      { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("indexes") },
-      {
-        Action: "dynamodb:Query",
-        Effect: "Allow",
-        Resource: { "Fn::Join": ["", [table("jobs"), "/index/by_index"]] },
-      },
-      { Action: "dynamodb:PutItem", Effect: "Allow", Resource: table("jobs") },
-      { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("leases") },
-    ]);
-  });
-
-  it.each(ALL_FUNCTIONS.map((f) => [f.id, f] as const))(
-    "gives %s no managed policy, its own log group only, and data access only as declared",
-    (id, spec) => {
-      const fn = stack.functions[id];
-      const role = template.toJSON().Resources[logicalId(fn?.role as never)];
-      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-      const statements = statementsOf(id);
-      const logs = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("logs:")));
-      expect(logs).toEqual([
-        {
-          Sid: "OwnLogs",
-          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          Effect: "Allow",
-          Resource: { "Fn::GetAtt": [logicalId(fn?.logGroup as never), "Arn"] },
-        },
-      ]);
-      const wildcard = statements.filter((s) => s.Resource === "*");
-      expect(wildcard.flatMap((s) => [s.Action].flat()).every((a) => a.startsWith("xray:"))).toBe(
-        true,
-      );
-      const tables = Object.keys(spec.access.tables ?? {}).sort();
-      const touched = Object.keys(TABLES)
-        .filter((key) =>
-          JSON.stringify(dataStatements(id)).includes(tableId(key as keyof typeof TABLES)),
-        )
-        .sort();
-      expect(touched).toEqual(tables);
-      const starts = statements
-        .filter((s) => [s.Action].flat().includes("states:StartExecution"))
-        .map((s) => JSON.stringify(s.Resource));
-      const machines = [
-        ...(spec.access.startsAutotune ? [logicalId(stack.workflow.stateMachine as never)] : []),
-        ...(spec.access.startsImport ? [logicalId(stack.imports.stateMachine as never)] : []),
-      ];
-      // Exactly the state machines it starts, each by its own ARN.
-      expect(starts).toHaveLength(machines.length);
-      for (const machine of machines) expect(starts.join()).toContain(machine);
-    },
-  );
-});
+const { stack, template } = synth();
+const { logicalId, bucketId, dataStatements } = iamOf(stack, template);
 
 describe("VectordStack", () => {
   it("passes cdk-nag's AwsSolutions checks with every acknowledged finding given a reason", () => {
