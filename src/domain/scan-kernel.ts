@@ -1,0 +1,131 @@
+import { SCAN_KERNEL_BASE64 } from "./scan-kernel-wasm";
+
+// The WebAssembly SIMD side of exact scans (source: ./scan-kernel.wat). It computes one raw
+// value per row (a squared L2 distance, or a dot product) in 32-bit floats, four lanes at a
+// time; the caller turns values into distances and keeps the top k (./exact-search.ts).
+
+/** What the kernel computes per row: `l2` (squared L2 distance) or `dot` (dot product). */
+export type KernelOp = "l2" | "dot";
+
+/**
+ * Rows of at most this many bytes are copied once into memory of their own and kept there while
+ * their array lives (a tail, a filter's packed matches, a small index); larger ones stream
+ * through a scratch block on every scan, so no large index is held twice.
+ */
+export const MIRROR_MAX_BYTES = 64 << 20;
+
+/** Bytes of rows a scratch block holds (at least one row does). */
+export const BLOCK_BYTES = 1 << 20;
+
+/** Where a scan keeps its rows (tests shrink both to cover every path with small data). */
+export interface ScanMemory {
+  /** Rows of at most this many bytes are mirrored (default {@link MIRROR_MAX_BYTES}). */
+  readonly mirrorMaxBytes?: number;
+  /** Bytes of rows a scratch block holds (default {@link BLOCK_BYTES}). */
+  readonly blockBytes?: number;
+}
+
+const PAGE_BYTES = 64 * 1024;
+
+type KernelFn = (rows: number, n: number, dim: number, query: number, out: number) => void;
+
+/** A kernel instance over a memory of its own: rows from 0, then one query, then the values. */
+class KernelMemory {
+  readonly rows: number;
+  private readonly memory: WebAssembly.Memory;
+  private readonly fns: Record<KernelOp, KernelFn>;
+  private readonly dimension: number;
+
+  constructor(module: WebAssembly.Module, rows: number, dimension: number) {
+    const bytes = (rows * dimension + dimension + rows) * 4;
+    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE_BYTES)) });
+    const { exports } = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.fns = { l2: exports.l2 as KernelFn, dot: exports.dot as KernelFn };
+    this.rows = rows;
+    this.dimension = dimension;
+  }
+
+  /** Copies `count` rows (from row `first` of `data`) to the start of this memory. */
+  load(data: Float32Array, first: number, count: number): void {
+    const d = this.dimension;
+    new Float32Array(this.memory.buffer, 0, count * d).set(
+      data.subarray(first * d, (first + count) * d),
+    );
+  }
+
+  /** The kernel's values for the first `count` rows held, against `query`. */
+  run(op: KernelOp, query: Float32Array, count: number): Float32Array {
+    const d = this.dimension;
+    const queryAt = this.rows * d * 4;
+    const outAt = queryAt + d * 4;
+    new Float32Array(this.memory.buffer, queryAt, d).set(query);
+    this.fns[op](0, count, d, queryAt, outAt);
+    return new Float32Array(this.memory.buffer, outAt, count);
+  }
+}
+
+/** The compiled kernel; null where WebAssembly SIMD is unavailable (the JS scan serves then). */
+let compiled: WebAssembly.Module | null | undefined;
+
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(Buffer.from(SCAN_KERNEL_BASE64, "base64"));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** Whether scans run on the SIMD kernel in this process. */
+export function simdScansAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
+/** Arrays copied into memory of their own (collected with them). */
+const mirrors = new WeakMap<Float32Array, KernelMemory>();
+/** The scratch block of each (dimension, block size) seen (one per thread). */
+const scratch = new Map<string, KernelMemory>();
+
+/**
+ * Runs the kernel's `op` for `query` over `rows` rows of `dimension` values in `data`, handing
+ * each block of values to `visit` (row `first + i` has value `values[i]`; `values` is valid only
+ * during the call). Returns false, having visited nothing, when SIMD is unavailable.
+ */
+export function scanRows(
+  data: Float32Array,
+  dimension: number,
+  rows: number,
+  op: KernelOp,
+  query: Float32Array,
+  visit: (first: number, values: Float32Array) => void,
+  { mirrorMaxBytes = MIRROR_MAX_BYTES, blockBytes = BLOCK_BYTES }: ScanMemory = {},
+): boolean {
+  const module = kernelModule();
+  if (!module) return false;
+  if (rows === 0) return true;
+  const bytes = rows * dimension * 4;
+  if (bytes <= mirrorMaxBytes) {
+    let mirror = mirrors.get(data);
+    if (!mirror || mirror.rows < rows) {
+      mirror = new KernelMemory(module, rows, dimension);
+      mirror.load(data, 0, rows);
+      mirrors.set(data, mirror);
+    }
+    visit(0, mirror.run(op, query, rows));
+    return true;
+  }
+  const blockRows = Math.max(1, Math.floor(blockBytes / (dimension * 4)));
+  let block = scratch.get(`${dimension}/${blockRows}`);
+  if (!block) {
+    block = new KernelMemory(module, blockRows, dimension);
+    scratch.set(`${dimension}/${blockRows}`, block);
+  }
+  for (let first = 0; first < rows; first += block.rows) {
+    const count = Math.min(block.rows, rows - first);
+    block.load(data, first, count);
+    visit(first, block.run(op, query, count));
+  }
+  return true;
+}
