@@ -1,5 +1,5 @@
 import type { Metric } from "./metric";
-import { scanRows } from "./scan-kernel";
+import { type ScanMemory, scanRows } from "./scan-kernel";
 import { TopK } from "./top-k";
 
 /** Row-major vectors: row `i` is `data[i * dimension .. (i + 1) * dimension)`. */
@@ -38,7 +38,8 @@ export interface Neighbor {
  * Exact top-k by brute force over every row. `query` must be prepared for the metric (unit
  * length for `cosine`, see `prepareQuery`); for `cosine` the rows carry their inverse norms.
  * `excludeRow` (default -1: none) leaves one row out, used when a query is itself a row;
- * `mask`, when given, leaves out every row `r` with `mask[r] === 0` (a metadata filter).
+ * `mask`, when given, leaves out every row `r` with `mask[r] === 0` (a metadata filter);
+ * `memory` says which rows the kernel keeps in its memory (default: up to 64 MiB).
  *
  * Distances are computed by the WebAssembly SIMD kernel (./scan-kernel.ts: 32-bit floats, as
  * hnswlib computes them), or by {@link exactTopKScalar} where that is unavailable. Ties on
@@ -51,20 +52,29 @@ export function exactTopK(
   k: number,
   excludeRow = -1,
   mask?: Uint8Array,
+  memory?: ScanMemory,
 ): Neighbor[] {
   const { data, dimension, rows: n } = rows;
   const scale = checkScan(rows, metric, query);
   const top = new TopK(Math.max(1, Math.min(k, n)));
   const op = metric === "l2" ? "l2" : "dot";
-  const simd = scanRows(data, dimension, n, op, query, (first, values) => {
-    for (let i = 0; i < values.length; i++) {
-      const r = first + i;
-      if (r === excludeRow || (mask && mask[r] === 0)) continue;
-      const v = values[i] as number;
-      const dist = metric === "l2" ? v : 1 - (scale ? v * (scale[r] as number) : v);
-      if (dist <= top.bound) top.offer(dist, r);
-    }
-  });
+  const simd = scanRows(
+    data,
+    dimension,
+    n,
+    op,
+    query,
+    (first, values) => {
+      for (let i = 0; i < values.length; i++) {
+        const r = first + i;
+        if (r === excludeRow || (mask && mask[r] === 0)) continue;
+        const v = values[i] as number;
+        const dist = metric === "l2" ? v : 1 - (scale ? v * (scale[r] as number) : v);
+        if (dist <= top.bound) top.offer(dist, r);
+      }
+    },
+    memory,
+  );
   if (!simd) return exactTopKScalar(rows, metric, query, k, excludeRow, mask);
   return n === 0 ? [] : top.sorted();
 }

@@ -12,14 +12,20 @@ export type KernelOp = "l2" | "dot";
  * their array lives (a tail, a filter's packed matches, a small index); larger ones stream
  * through a scratch block on every scan, so no large index is held twice.
  */
-export const MIRROR_MAX_BYTES = 64 << 20;
+export const DEFAULT_MIRROR_MAX_BYTES = 64 << 20;
+
+/**
+ * The most a mirror may take, whatever a caller allows: the kernel's 32-bit memory addresses 4
+ * GiB, and half of that leaves room for the query and the values. Larger rows always stream.
+ */
+export const MIRROR_LIMIT_BYTES = 2 ** 31;
 
 /** Bytes of rows a scratch block holds (at least one row does). */
 export const BLOCK_BYTES = 1 << 20;
 
 /** Where a scan keeps its rows (tests shrink both to cover every path with small data). */
 export interface ScanMemory {
-  /** Rows of at most this many bytes are mirrored (default {@link MIRROR_MAX_BYTES}). */
+  /** Rows of at most this many bytes are mirrored (default {@link DEFAULT_MIRROR_MAX_BYTES}). */
   readonly mirrorMaxBytes?: number;
   /** Bytes of rows a scratch block holds (default {@link BLOCK_BYTES}). */
   readonly blockBytes?: number;
@@ -100,13 +106,13 @@ export function scanRows(
   op: KernelOp,
   query: Float32Array,
   visit: (first: number, values: Float32Array) => void,
-  { mirrorMaxBytes = MIRROR_MAX_BYTES, blockBytes = BLOCK_BYTES }: ScanMemory = {},
+  { mirrorMaxBytes = DEFAULT_MIRROR_MAX_BYTES, blockBytes = BLOCK_BYTES }: ScanMemory = {},
 ): boolean {
   const module = kernelModule();
   if (!module) return false;
   if (rows === 0) return true;
   const bytes = rows * dimension * 4;
-  if (bytes <= mirrorMaxBytes) {
+  if (bytes <= Math.min(mirrorMaxBytes, MIRROR_LIMIT_BYTES)) {
     let mirror = mirrors.get(data);
     if (!mirror || mirror.rows < rows) {
       mirror = new KernelMemory(module, rows, dimension);
