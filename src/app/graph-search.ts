@@ -31,7 +31,7 @@ interface FilterView {
 
 /** Filters whose label bitmaps one loaded generation keeps (least recently used go first)... */
 const FILTER_VIEWS_PER_GENERATION = 16;
-/** ...and the memory they may take, bitmaps and packed matches together. */
+/** ...and the memory they may take: bitmaps, packed matches and the scan's copies of them. */
 const FILTER_VIEW_BYTES = 256 * 1024 * 1024;
 
 /**
@@ -168,7 +168,9 @@ export class GraphSearch {
     views.set(filter.key, view);
     const bytes = () => {
       let total = 0;
-      for (const v of views.values()) total += v.mask.length + (v.scan?.rows.data.byteLength ?? 0);
+      // Packed matches count twice: the SIMD scan keeps its own copy of them (up to 64 MiB).
+      for (const v of views.values())
+        total += v.mask.length + 2 * (v.scan?.rows.data.byteLength ?? 0);
       return total;
     };
     while (
