@@ -70,6 +70,10 @@ class KernelMemory {
   }
 }
 
+/** The warning a process logs, once, when its exact scans fall back to the scalar scan. */
+export const SIMD_UNAVAILABLE =
+  "WebAssembly SIMD is unavailable; exact scans run on the scalar scan";
+
 /** The compiled kernel; null where WebAssembly SIMD is unavailable (the JS scan serves then). */
 let compiled: WebAssembly.Module | null | undefined;
 
@@ -77,8 +81,9 @@ function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
       compiled = new WebAssembly.Module(Buffer.from(SCAN_KERNEL_BASE64, "base64"));
-    } catch {
+    } catch (err) {
       compiled = null;
+      process.emitWarning(`${SIMD_UNAVAILABLE}: ${(err as Error).message}`, "VectordWarning");
     }
   }
   return compiled;

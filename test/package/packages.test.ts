@@ -11,6 +11,7 @@ import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { type Clients, createClients } from "../../src/clients";
+import { SIMD_UNAVAILABLE } from "../../src/domain/scan-kernel";
 import { ensureResources } from "../../src/local/bootstrap";
 import { startEmulators } from "../../src/local/emulators";
 import { localSettings } from "../../src/local/local-stack";
@@ -165,6 +166,8 @@ describe("deployed packages", () => {
     const exact = await api("Search", { ...index, body: { vector: vectors[5]?.values, k: 3 } });
     expect(exact.body.mode).toBe("exact");
     expect(exact.body.results[0]).toMatchObject({ id: "v5", distance: 0 });
+    // The bundle scanned on its WebAssembly SIMD kernel, not the scalar fallback.
+    expect(host.logsOf("Search")).not.toContain(SIMD_UNAVAILABLE);
 
     expect((await api("GetVector", { params: { index: "pkg", id: "c2" } })).body.id).toBe("c2");
     const harness = { index_name: "pkg", count: 20, k: 5 };
@@ -175,6 +178,8 @@ describe("deployed packages", () => {
       status: "SUCCEEDED",
       result: { name: "pkg-h", queryCount: 20 },
     });
+    // Its worker thread computed the ground truth on the SIMD kernel too.
+    expect(host.logsOf("HarnessTask")).not.toContain(SIMD_UNAVAILABLE);
     const harnessRun = { index: "pkg", run_id: autogen.body.run_id };
     expect((await api("GetHarnessRun", { params: harnessRun })).body).toMatchObject({
       status: "SUCCEEDED",
