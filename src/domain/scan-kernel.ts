@@ -100,6 +100,30 @@ const mirrors = new WeakMap<Float32Array, KernelMemory>();
 const scratch = new Map<string, KernelMemory>();
 
 /**
+ * The rows of `data` in memory of their own, copied on first use; null when that memory cannot
+ * be had (the process is short of it): the scan streams instead.
+ */
+function mirrorOf(
+  module: WebAssembly.Module,
+  data: Float32Array,
+  rows: number,
+  dimension: number,
+): KernelMemory | null {
+  const kept = mirrors.get(data);
+  if (kept && kept.rows >= rows) return kept;
+  let mirror: KernelMemory;
+  try {
+    mirror = new KernelMemory(module, rows, dimension);
+  } catch (err) {
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
+  mirror.load(data, 0, rows);
+  mirrors.set(data, mirror);
+  return mirror;
+}
+
+/**
  * Runs the kernel's `op` for `query` over `rows` rows of `dimension` values in `data`, handing
  * each block of values to `visit` (row `first + i` has value `values[i]`; `values` is valid only
  * during the call). Returns false, having visited nothing, when SIMD is unavailable.
@@ -117,13 +141,10 @@ export function scanRows(
   if (!module) return false;
   if (rows === 0) return true;
   const bytes = rows * dimension * 4;
-  if (bytes <= Math.min(mirrorMaxBytes, MIRROR_LIMIT_BYTES)) {
-    let mirror = mirrors.get(data);
-    if (!mirror || mirror.rows < rows) {
-      mirror = new KernelMemory(module, rows, dimension);
-      mirror.load(data, 0, rows);
-      mirrors.set(data, mirror);
-    }
+  const mirror =
+    bytes <= Math.min(mirrorMaxBytes, MIRROR_LIMIT_BYTES) &&
+    mirrorOf(module, data, rows, dimension);
+  if (mirror) {
     visit(0, mirror.run(op, query, rows));
     return true;
   }
