@@ -1,6 +1,6 @@
 import { ConflictError } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
-import type { IndexRecord } from "../domain/index-record";
+import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
 import { type LabelMap, labelsKeyOf } from "../domain/label-map";
 import { BUILTIN_DEFAULT_CONFIG, type PromotionEntry } from "../domain/promotion";
 import { failpoint } from "../failpoints";
@@ -43,6 +43,20 @@ export interface ActivationResult {
   readonly vectors: number;
   /** True when the promoted trial's graph was reused (copied or caught up). */
   readonly reused_snapshot: boolean;
+}
+
+/**
+ * Times an activation catches its graph up again when newer data went active before its flip
+ * (a catch-up that ran meanwhile), before it answers 409 `stale_activation`.
+ */
+export const ACTIVATION_FOLLOW_UPS = 3;
+
+/** Whether a flip failed because the index moved on to newer data (or off this graph's base). */
+function overtaken(err: unknown): boolean {
+  return (
+    err instanceof ConflictError &&
+    (err.code === "stale_activation" || err.code === "generation_replaced")
+  );
 }
 
 function describe(config: HnswConfig): string {
@@ -91,7 +105,10 @@ function sameGraph(a: HnswConfig, b: HnswConfig): boolean {
  * this incarnation, is copied or caught up; else a graph is built. Past the index's
  * deleted-label threshold a catch-up becomes a full build. Until the flip, searches keep using
  * the previous generation; a failure before it leaves that generation serving and removes what
- * was written.
+ * was written. Newest data wins: when newer data went active while the graph was made, and
+ * only catch-ups flipped it (no other activation), the graph is caught up with it and flipped
+ * again (up to {@link ACTIVATION_FOLLOW_UPS} times), so an activation is not lost to the index's
+ * own maintenance; overtaken by another activation, it answers 409 `stale_activation`.
  */
 export class ActivationService {
   private readonly deps: ActivationServiceDeps;
@@ -104,22 +121,55 @@ export class ActivationService {
 
   async activate(indexName: string, defaultConfig?: HnswConfig): Promise<ActivationResult> {
     const started = performance.now();
-    const record = activatable(await this.deps.vectors.getIndex(indexName));
+    let record = activatable(await this.deps.vectors.getIndex(indexName));
     const chosen = await this.deps.promotions.configOr(
       record,
       defaultConfig ?? BUILTIN_DEFAULT_CONFIG,
     );
-    const { prepared, source } = await this.prepare(record, chosen.config, chosen.entry);
-    this.log(logLine(prepared, source, chosen.config, chosen.entry));
+    // Another activation flipping before this one does makes this one's request the older.
+    const activations = record.active?.activations ?? 0;
+    const first = await this.prepare(record, chosen.config, chosen.entry);
+    this.log(logLine(first.prepared, first.source, chosen.config, chosen.entry));
     await failpoint("activation.generation-written");
-    try {
-      const active = await this.deps.generations.flip(
-        record,
-        prepared.keys,
-        chosen.config,
-        prepared.dataVersion,
-        { ...countsOf(prepared.rows), base: prepared.base },
-      );
+    let prepared = first.prepared;
+    let timeMs = prepared.timeMs;
+    let added = prepared.added;
+    for (let followUps = 0; ; followUps++) {
+      let active: ActiveGeneration;
+      try {
+        active = await this.deps.generations.flip(
+          record,
+          prepared.keys,
+          chosen.config,
+          prepared.dataVersion,
+          { ...countsOf(prepared.rows), base: prepared.base },
+        );
+      } catch (err) {
+        // Newer data went active while this graph was made: when only catch-ups flipped it
+        // (no other activation), this graph is caught up with it too; else this answers 409.
+        let next: { record: IndexRecord; prepared: PreparedGeneration } | null = null;
+        try {
+          if (overtaken(err) && followUps < ACTIVATION_FOLLOW_UPS) {
+            const fresh = await this.deps.vectors.findIndex(indexName);
+            const same = fresh?.uid === record.uid;
+            if (fresh && same && (fresh.active?.activations ?? 0) === activations) {
+              const followed = await this.followUp(activatable(fresh), prepared, chosen);
+              next = { record: fresh, prepared: followed };
+            }
+          }
+        } finally {
+          await this.deps.generations.discard(prepared.keys);
+        }
+        if (!next) throw err;
+        record = next.record;
+        prepared = next.prepared;
+        this.log(
+          `newer data went active while activating "${indexName}": caught the graph up to data_version ${prepared.dataVersion} (added=${prepared.added} deleted=${prepared.deleted})`,
+        );
+        timeMs += prepared.timeMs;
+        added += prepared.added;
+        continue;
+      }
       recordActivation(performance.now() - started);
       const deleted = prepared.rows.deleted?.length ?? 0;
       return {
@@ -127,17 +177,34 @@ export class ActivationService {
         generation: active.generation,
         config: chosen.config,
         config_source: chosen.source,
-        graph: prepared.method,
-        graph_source: source,
-        build_time_ms: prepared.timeMs,
-        vectors_added: prepared.added,
+        graph: first.prepared.method,
+        graph_source: first.source,
+        build_time_ms: timeMs,
+        vectors_added: added,
         vectors: prepared.rows.ids.length - deleted,
-        reused_snapshot: source === "snapshot",
+        reused_snapshot: first.source === "snapshot",
       };
-    } catch (err) {
-      await this.deps.generations.discard(prepared.keys);
-      throw err;
     }
+  }
+
+  /**
+   * `prepared` (made with `chosen`'s config from older data) caught up with `record`: the active
+   * graph followed when it has the same m, ef_construction and seed (a catch-up made it), else
+   * `prepared`'s own graph followed, as a trial's would be; a graph stored as a patch is made
+   * again.
+   */
+  private async followUp(
+    record: IndexRecord,
+    prepared: PreparedGeneration,
+    chosen: { config: HnswConfig; entry: PromotionEntry | null },
+  ): Promise<PreparedGeneration> {
+    if (record.active && sameGraph(record.active.config, chosen.config)) {
+      return this.deps.builder.followActive(record, record.active, chosen.config);
+    }
+    if (prepared.base) return (await this.prepare(record, chosen.config, chosen.entry)).prepared;
+    const loaded = await this.deps.vectors.load(record);
+    const { graphKey } = prepared.keys;
+    return this.deps.builder.followSnapshot(record, graphKey, prepared.rows, loaded, chosen.config);
   }
 
   private async prepare(

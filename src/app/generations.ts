@@ -75,8 +75,9 @@ export class Generations {
   /**
    * Makes the generation at `keys`, built from `dataVersion` with `config`, the active one,
    * retrying lost races; refuses when the active generation was built from newer data, and, with
-   * `replacing`, when the active generation is no longer that one (409 `generation_replaced`:
-   * a catch-up never undoes an activation that flipped while it ran). A generation stored as a
+   * `replacing` (a catch-up's flip: the generation it replaces), when the active generation is no
+   * longer that one (409 `generation_replaced`: a catch-up never undoes an activation that
+   * flipped while it ran). An activation's flip (no `replacing`) bumps the index's activations. A generation stored as a
    * patch over `base` flips only while the generation it replaces still holds that base (the
    * base then stays, as the previous generation's), else 409 `generation_replaced`.
    */
@@ -119,8 +120,11 @@ export class Generations {
           );
         }
         replaced = current.active;
+        const activations = current.active?.activations ?? 0;
         const active: ActiveGeneration = {
           generation: (current.active?.generation ?? 0) + 1,
+          // A catch-up (`replacing`) keeps the count; an activation bumps it.
+          activations: replacing === undefined ? activations + 1 : activations,
           config,
           data_version: dataVersion,
           activated_at: (this.deps.now?.() ?? new Date()).toISOString(),

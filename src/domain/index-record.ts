@@ -34,8 +34,14 @@ export type IndexHead = Pick<IndexRecord, "name" | "uid" | "dataVersion" | "coun
 
 /** An activated HNSW graph of an index: what searches are served from. */
 export interface ActiveGeneration {
-  /** 1, 2, 3, ...: bumped by every activation. */
+  /** 1, 2, 3, ...: bumped by every flip (activations and catch-ups). */
   readonly generation: number;
+  /**
+   * Activations of the index so far: bumped by each activation, kept by catch-ups (absent on
+   * records from before it was kept: 0). An activation overtaken by newer data catches up only
+   * when no other activation flipped meanwhile.
+   */
+  readonly activations?: number;
   readonly config: HnswConfig;
   /** The index data the graph was built from. */
   readonly data_version: number;

@@ -1,9 +1,12 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+import { ActivationService, type ActivationServiceDeps } from "../../src/app/activation-service";
+import { GenerationBuilder } from "../../src/app/generation-builder";
 import { Generations } from "../../src/app/generations";
 import type { HnswRunner } from "../../src/app/hnsw-runner";
 import type { BlobStore } from "../../src/app/ports";
 import { createClients } from "../../src/clients";
+import type { HnswConfig } from "../../src/domain/hnsw-config";
 import { localTasks } from "../../src/local/local-tasks";
 import { freshSearchHelpers } from "../support/fresh-search";
 import { useLocalStack } from "../support/stacks";
@@ -224,5 +227,69 @@ describe("catch-up", () => {
     expect(hit.results[0]).toMatchObject({ id: extra[2]?.id, distance: 0 });
     // The lease was released: the next catch-up runs.
     expect(await env.services.maintenance.catchUp("fails")).toMatchObject({ outcome: "caught_up" });
+  });
+});
+
+describe("an activation overtaken by a catch-up", () => {
+  /**
+   * Activates `name` with `config` through a builder whose `step` waits until the caller has
+   * written 10 vectors and run a catch-up that flips them in (newer data than the activation
+   * read); then checks the activation served `config` over all of them, as generation 3.
+   */
+  async function overtaken(name: string, config: HnswConfig, step: "build" | "catchUp") {
+    await activeIndex(name, 100);
+    await api.post(`/vectors/indexes/${name}/vectors`, { vectors: randomVectors(5, 8, 3, "p") });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let started: () => void = () => undefined;
+    const inside = new Promise<void>((r) => {
+      started = r;
+    });
+    const slowRunner: HnswRunner = { ...runner() };
+    const original = runner()[step].bind(runner()) as (task: never) => Promise<never>;
+    Object.assign(slowRunner, {
+      [step]: async (task: never) => {
+        started();
+        await gate;
+        return original(task);
+      },
+    });
+    const deps = (env.services.activation as unknown as { deps: ActivationServiceDeps }).deps;
+    const activation = new ActivationService({
+      ...deps,
+      builder: new GenerationBuilder({ ...builderDeps(), runner: slowRunner }),
+      log: () => undefined,
+    });
+    const activating = activation.activate(name, config);
+    await inside;
+    const late = randomVectors(10, 8, 9, "late");
+    await api.post(`/vectors/indexes/${name}/vectors`, { vectors: late });
+    expect(await env.services.maintenance.catchUp(name)).toMatchObject({ outcome: "caught_up" });
+    release();
+    const result = await activating;
+    expect(result).toMatchObject({ generation: 3, config, vectors: 115 });
+    const index = (await api.get(`/vectors/indexes/${name}`)).body;
+    expect(index.active).toMatchObject({ generation: 3, config });
+    expect(index.active.data_version).toBe(index.data_version);
+    const hit = await search(name, late[4]?.values as number[], 1);
+    expect(hit).toMatchObject({ generation: 3, pending_vectors: 0 });
+    expect(hit.results[0]).toMatchObject({ id: late[4]?.id, distance: 0 });
+    return result;
+  }
+
+  it("with a new config: catches its own graph up with the newer data and flips", async () => {
+    const m12 = { m: 12, ef_construction: 40, ef_search: 40, seed: 1 };
+    expect(await overtaken("overtaken-new", m12, "build")).toMatchObject({ graph: "built" });
+  });
+
+  it("with the active config: follows the graph the catch-up flipped, and flips", async () => {
+    // The same graph as the active one (m, ef_construction, seed), a new ef_search.
+    const same = { m: 8, ef_construction: 40, ef_search: 60, seed: 1 };
+    expect(await overtaken("overtaken-same", same, "catchUp")).toMatchObject({
+      graph: "caught_up",
+      graph_source: "active",
+    });
   });
 });
