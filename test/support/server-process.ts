@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -20,6 +23,8 @@ export async function startServerProcess(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
+  // A /tmp of its own, removed when it exits: a killed process leaves its graph files behind.
+  const scratch = mkdtempSync(join(tmpdir(), "vectord-server-"));
   const child: ChildProcess = spawn(
     process.execPath,
     ["--openssl-legacy-provider", "--import", "tsx", "src/local/main.ts"],
@@ -31,6 +36,7 @@ export async function startServerProcess(
         PORT: "0",
         VECTORD_DATA_DIR: dataDir,
         POWERTOOLS_LOG_LEVEL: "INFO",
+        TMPDIR: scratch,
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -44,7 +50,10 @@ export async function startServerProcess(
     out += String(chunk);
   });
   const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => resolve(code)),
+    child.once("exit", (code) => {
+      rmSync(scratch, { recursive: true, force: true });
+      resolve(code);
+    }),
   );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
