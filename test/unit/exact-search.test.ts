@@ -60,6 +60,30 @@ describe("exactTopK", () => {
     });
   }
 
+  // A mask keeping few rows is scanned scalar (only those rows), one keeping many on the kernel.
+  for (const keep of [0.05, 0.5]) {
+    it(`keeps only the rows a mask keeps (${keep * 100}% of them), as a naive sort does`, () => {
+      const next = rng(13);
+      const dimension = 12;
+      const rows = Array.from({ length: 400 }, () => Array.from({ length: dimension }, next));
+      const data = new Float32Array(rows.flat());
+      const mask = Uint8Array.from(rows, () => (next() + 0.5 < keep ? 1 : 0));
+      for (let t = 0; t < 10; t++) {
+        const query = Array.from({ length: dimension }, next);
+        const got = exactTopK(
+          { data, dimension, rows: rows.length },
+          "l2",
+          prepareQuery("l2", query),
+          10,
+          -1,
+          mask,
+        );
+        const want = naiveTopK(rows, query, "l2", rows.length).filter((w) => mask[w.row] === 1);
+        expect(got.map((g) => g.row)).toEqual(want.slice(0, 10).map((w) => w.row));
+      }
+    });
+  }
+
   it("breaks distance ties by row and caps k at the number of rows", () => {
     const data = new Float32Array([1, 0, 1, 0, 0, 1, 1, 0]);
     const got = exactTopK({ data, dimension: 2, rows: 4 }, "l2", new Float32Array([1, 0]), 10);
