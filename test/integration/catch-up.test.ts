@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { ActivationService, type ActivationServiceDeps } from "../../src/app/activation-service";
 import { GenerationBuilder } from "../../src/app/generation-builder";
 import { Generations } from "../../src/app/generations";
-import type { HnswRunner } from "../../src/app/hnsw-runner";
 import type { BlobStore } from "../../src/app/ports";
 import { createClients } from "../../src/clients";
 import type { HnswConfig } from "../../src/domain/hnsw-config";
 import { localTasks } from "../../src/local/local-tasks";
 import { freshSearchHelpers } from "../support/fresh-search";
+import { gatedRunner } from "../support/gated-runner";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors } from "../support/vectors";
 
@@ -157,22 +157,7 @@ describe("catch-up", () => {
   it("never undoes an activation that flipped while it ran", async () => {
     await activeIndex("race", 100);
     await api.post("/vectors/indexes/race/vectors", { vectors: randomVectors(10, 8, 7, "r") });
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let started: () => void = () => undefined;
-    const inside = new Promise<void>((r) => {
-      started = r;
-    });
-    const slowRunner: HnswRunner = {
-      ...runner(),
-      catchUp: async (task) => {
-        started();
-        await gate;
-        return runner().catchUp(task);
-      },
-    };
+    const { runner: slowRunner, inside, release } = gatedRunner(runner(), "catchUp");
     const slow = maintenanceWith({ runner: slowRunner });
     const running = slow.catchUp("race");
     await inside;
@@ -239,23 +224,7 @@ describe("an activation overtaken by a catch-up", () => {
   async function overtaken(name: string, config: HnswConfig, step: "build" | "catchUp") {
     await activeIndex(name, 100);
     await api.post(`/vectors/indexes/${name}/vectors`, { vectors: randomVectors(5, 8, 3, "p") });
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let started: () => void = () => undefined;
-    const inside = new Promise<void>((r) => {
-      started = r;
-    });
-    const slowRunner: HnswRunner = { ...runner() };
-    const original = runner()[step].bind(runner()) as (task: never) => Promise<never>;
-    Object.assign(slowRunner, {
-      [step]: async (task: never) => {
-        started();
-        await gate;
-        return original(task);
-      },
-    });
+    const { runner: slowRunner, inside, release } = gatedRunner(runner(), step);
     const deps = (env.services.activation as unknown as { deps: ActivationServiceDeps }).deps;
     const activation = new ActivationService({
       ...deps,

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { ActivationService } from "../../src/app/activation-service";
 import { Compactor } from "../../src/app/compactor";
 import { GenerationBuilder, type GenerationBuilderDeps } from "../../src/app/generation-builder";
-import type { HnswRunner } from "../../src/app/hnsw-runner";
 import { createClients } from "../../src/clients";
 import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { localTasks } from "../../src/local/local-tasks";
+import { gatedRunner } from "../support/gated-runner";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
@@ -99,22 +99,11 @@ describe("ordered activations", () => {
     await api.put("/vectors/indexes/order", { dimension: 4, metric: "l2" });
     await upsertAll(api, "order", randomVectors(20, 4, 51));
     // Activation A loads data_version 1, then waits inside its build until B has flipped.
-    let releaseA: () => void = () => undefined;
-    const gate = new Promise<void>((r) => {
-      releaseA = r;
-    });
-    let aBuilding: () => void = () => undefined;
-    const building = new Promise<void>((r) => {
-      aBuilding = r;
-    });
-    const slowRunner: HnswRunner = {
-      ...env.services.runner,
-      build: async (task) => {
-        aBuilding();
-        await gate;
-        return env.services.runner.build(task);
-      },
-    };
+    const {
+      runner: slowRunner,
+      inside: building,
+      release: releaseA,
+    } = gatedRunner(env.services.runner, "build");
     const builderDeps = (env.services.builder as any).deps as GenerationBuilderDeps;
     const slow = new ActivationService({
       ...(env.services as any).activation.deps,
