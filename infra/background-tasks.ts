@@ -86,8 +86,9 @@ export const BACKGROUND_TASKS = {
       },
       tables: { indexes: ["GetItem"], runs: ["GetItem", "UpdateItem"] },
     },
-    // Exact ground truth scans the whole index for every query (hnswlib's brute force on worker
-    // threads); the request that asked for it only waits, and answers 202 when it takes longer.
+    // Exact ground truth scans the whole index for every query (the SIMD scan on a worker thread,
+    // the index copied once into its memory); the request that asked for it only waits, and
+    // answers 202 when it takes longer.
     memoryMb: GRAPH_BUILDING_MEMORY_MB,
     timeoutSeconds: 900,
     hnsw: "build",
