@@ -43,6 +43,11 @@ export interface Settings {
   /** Minutes between hourly housekeeping sweeps (0: every scheduled run; default 60). */
   readonly sweepMinutes?: number;
   /**
+   * Graphs of at least this many bytes load in the background while searches keep being served
+   * from the generation an instance holds (default 16 MiB; 0: always; see `GraphCache`).
+   */
+  readonly backgroundLoadBytes?: number;
+  /**
    * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
    * SDK's own retries then run against the injected faults).
    */
@@ -61,6 +66,9 @@ export const TASK_LEASE_ENV_VAR = "VECTORD_TASK_LEASE_SECONDS";
 export const IMPORT_STALL_ENV_VAR = "VECTORD_IMPORT_STALL_SECONDS";
 /** Environment variable setting the housekeeping period (minutes; 0: every scheduled run). */
 export const SWEEP_MINUTES_ENV_VAR = "VECTORD_SWEEP_MINUTES";
+
+/** Environment variable setting {@link Settings.backgroundLoadBytes} (bytes). */
+export const BACKGROUND_LOAD_ENV_VAR = "VECTORD_BACKGROUND_LOAD_BYTES";
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 export const ENDPOINT_ENV = {
@@ -101,6 +109,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     env[ORPHAN_GRACE_ENV_VAR] === undefined ? Number.NaN : Number(env[ORPHAN_GRACE_ENV_VAR]);
   const eventualMs =
     env[EVENTUAL_ENV_VAR] === undefined ? Number.NaN : Number(env[EVENTUAL_ENV_VAR]);
+  const backgroundLoadBytes =
+    env[BACKGROUND_LOAD_ENV_VAR] === undefined ? Number.NaN : Number(env[BACKGROUND_LOAD_ENV_VAR]);
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(importStateMachineArn ? { importStateMachineArn } : {}),
@@ -110,6 +120,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(taskLeaseSeconds > 0 ? { taskLeaseMs: taskLeaseSeconds * 1000 } : {}),
     ...(importStallSeconds > 0 ? { importStallMs: importStallSeconds * 1000 } : {}),
     ...(sweepMinutes >= 0 ? { sweepMinutes } : {}),
+    ...(backgroundLoadBytes >= 0 ? { backgroundLoadBytes } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -132,6 +143,9 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.endpoints?.sfn) env[ENDPOINT_ENV.sfn] = settings.endpoints.sfn;
   if (settings.endpoints?.lambda) env[ENDPOINT_ENV.lambda] = settings.endpoints.lambda;
   if (settings.eventualMs !== undefined) env[EVENTUAL_ENV_VAR] = String(settings.eventualMs);
+  if (settings.backgroundLoadBytes !== undefined) {
+    env[BACKGROUND_LOAD_ENV_VAR] = String(settings.backgroundLoadBytes);
+  }
   if (settings.orphanGraceMs !== undefined) {
     env[ORPHAN_GRACE_ENV_VAR] = String(settings.orphanGraceMs / 1000);
   }

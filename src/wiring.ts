@@ -150,7 +150,11 @@ export function createServices(settings: Settings): Services {
       catalog,
       ...(settings.eventualMs !== undefined ? { eventualMs: settings.eventualMs } : {}),
     }),
-    graphs: new GraphCache(blobs),
+    graphs: new GraphCache(blobs, {
+      ...(settings.backgroundLoadBytes !== undefined
+        ? { backgroundLoadBytes: settings.backgroundLoadBytes }
+        : {}),
+    }),
     tails: new TailCache(segments),
   });
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);

@@ -6,7 +6,7 @@ import {
   purgeDue,
 } from "../domain/compaction";
 import { type IdDigest, idHash, latestWord } from "../domain/id-digest";
-import type { IndexRecord } from "../domain/index-record";
+import { type IndexRecord, servableFloor } from "../domain/index-record";
 import { mergeSegments, type SegmentRef, type VersionedSegment } from "../domain/segment";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
@@ -114,8 +114,9 @@ export class Compactor {
     const inputs = record.segments.slice(start, end);
     const parts = await Promise.all(inputs.map((ref) => this.deps.segments.read(record, ref)));
     // Deletions shadow nothing older than the run's first segment when it is the oldest; those
-    // no serving graph predates (built from data at or after them) are needed by no one.
-    const dropDeletesUpTo = start === 0 ? (record.active?.data_version ?? 0) : null;
+    // no servable graph predates (the previous generation, which a search instance may serve
+    // while it loads the active one, built from data at or after them) are needed by no one.
+    const dropDeletesUpTo = start === 0 ? servableFloor(record.active) : null;
     const merged = mergeSegments(parts, record.dimension, dropDeletesUpTo);
     return this.replace(record, start, end, merged);
   }

@@ -140,6 +140,7 @@ export class Generations {
                   ...(current.active.graph_base
                     ? { graph_base_key: current.active.graph_base.key }
                     : {}),
+                  data_version: current.active.data_version,
                 },
               }
             : {}),

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
+import { type ActiveGeneration, type IndexRecord, servableWith } from "../domain/index-record";
 import { type GenerationRows, liveLabels } from "../domain/label-map";
 import { downloadGraph } from "./graph-patch-apply";
 import type { BlobStore } from "./ports";
@@ -29,29 +29,102 @@ export interface LoadedGeneration {
   labelOf(): ReadonlyMap<string, number>;
 }
 
+/** Graphs at least this large (estimated) load in the background by default: 16 MiB (on Lambda,
+ * about a fifth of a second of download). */
+export const DEFAULT_BACKGROUND_LOAD_BYTES = 16 * 1024 * 1024;
+
+/** Bytes of an index's graph in memory: hnswlib's level 0 per label (vector, links, label). */
+export function graphBytes(record: Pick<IndexRecord, "dimension">, active: ActiveGeneration) {
+  return (active.labels ?? 0) * (4 * record.dimension + 8 * active.config.m + 16);
+}
+
+/** How a {@link GraphCache} swaps generations. */
+export interface GraphCacheOptions {
+  /**
+   * A new generation whose graph is at least this many bytes (see {@link graphBytes}) loads in
+   * the background while searches keep being served from the generation the instance holds,
+   * when that one is still servable (see `servableWith`); a smaller one is waited for.
+   * Default {@link DEFAULT_BACKGROUND_LOAD_BYTES}; 0 always swaps in the background.
+   */
+  readonly backgroundLoadBytes?: number;
+}
+
+/** One index's generations on this instance: the newest loaded, and the one loading. */
+interface IndexGraphs {
+  loaded?: LoadedGeneration;
+  loading?: { readonly generation: number; readonly promise: Promise<LoadedGeneration> };
+}
+
 /**
- * A warm instance's loaded generation per index: a new generation is loaded once (concurrent
- * searches share the load) and swapped in; each search holds one generation from start to end.
+ * A warm instance's loaded generations per index. A new generation is loaded once (concurrent
+ * searches share the load) and swapped in when complete; each search holds one generation from
+ * start to end. While a large graph loads, searches keep being served from the generation the
+ * instance holds, so a flip never stalls them for a download (its tail, the words written since
+ * its data, keeps them exact about every write); a small graph, or an instance that holds none
+ * that is servable, waits for the load.
  */
 export class GraphCache {
-  private readonly generations = new Map<
-    string,
-    { generation: number; loading: Promise<LoadedGeneration> }
-  >();
+  private readonly indexes = new Map<string, IndexGraphs>();
+  private readonly backgroundLoadBytes: number;
 
-  constructor(private readonly blobs: BlobStore) {}
+  constructor(
+    private readonly blobs: BlobStore,
+    options: GraphCacheOptions = {},
+  ) {
+    this.backgroundLoadBytes = options.backgroundLoadBytes ?? DEFAULT_BACKGROUND_LOAD_BYTES;
+  }
 
-  get(record: IndexRecord, active: ActiveGeneration): Promise<LoadedGeneration> {
-    const cached = this.generations.get(record.uid);
-    if (cached && cached.generation === active.generation) return cached.loading;
-    const loading = this.load(record, active);
-    this.generations.set(record.uid, { generation: active.generation, loading });
-    loading.catch(() => {
-      if (this.generations.get(record.uid)?.loading === loading) {
-        this.generations.delete(record.uid);
-      }
-    });
-    return loading;
+  /**
+   * A generation to serve `record` from: `active` once loaded; until then, for a large graph,
+   * the newest one this instance holds when it is still servable. With `wait`, always `active`
+   * (or a newer one this instance holds).
+   */
+  async get(
+    record: IndexRecord,
+    active: ActiveGeneration,
+    { wait = false }: { wait?: boolean } = {},
+  ): Promise<LoadedGeneration> {
+    let graphs = this.indexes.get(record.uid);
+    if (!graphs) {
+      graphs = {};
+      this.indexes.set(record.uid, graphs);
+    }
+    const held = graphs.loaded;
+    // Newest wins on an instance: a newer generation held serves a request read before it.
+    if (held && held.active.generation >= active.generation) return held;
+    const loading = this.loadOnce(graphs, record, active);
+    const background =
+      !wait &&
+      held !== undefined &&
+      servableWith(held.active, active) &&
+      graphBytes(record, active) >= this.backgroundLoadBytes;
+    return background ? (held as LoadedGeneration) : loading;
+  }
+
+  /** The load of `active` into `graphs`, started once; it becomes the loaded one when done. */
+  private loadOnce(
+    graphs: IndexGraphs,
+    record: IndexRecord,
+    active: ActiveGeneration,
+  ): Promise<LoadedGeneration> {
+    const current = graphs.loading;
+    if (current && current.generation >= active.generation) return current.promise;
+    const promise = this.load(record, active);
+    const loading = { generation: active.generation, promise };
+    graphs.loading = loading;
+    promise.then(
+      (loaded) => {
+        if (loaded.active.generation > (graphs.loaded?.active.generation ?? 0)) {
+          graphs.loaded = loaded;
+        }
+        if (graphs.loading === loading) graphs.loading = undefined;
+      },
+      () => {
+        // A failed load is tried again by the next search.
+        if (graphs.loading === loading) graphs.loading = undefined;
+      },
+    );
+    return promise;
   }
 
   private async load(record: IndexRecord, active: ActiveGeneration): Promise<LoadedGeneration> {

@@ -2,7 +2,7 @@ import { ValidationError } from "../domain/errors";
 import { exactTopK } from "../domain/exact-search";
 import { compileFilter, type Filter, filterKey, matchesAll } from "../domain/filter";
 import type { HnswConfig } from "../domain/hnsw-config";
-import type { IndexRecord } from "../domain/index-record";
+import { type ActiveGeneration, type IndexRecord, servableWith } from "../domain/index-record";
 import type { LoadedIndex } from "../domain/loaded-index";
 import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { packVector } from "../domain/vector-batch";
@@ -17,8 +17,19 @@ import {
   type SearchQueries,
 } from "./graph-search";
 import type { Consistency, IndexStates } from "./index-states";
-import type { TailCache } from "./tail-cache";
+import type { ScannableTail, TailCache } from "./tail-cache";
 import type { SearchHit, VectorStore } from "./vector-store";
+
+/** A generation's graph could not be loaded (its cause attached): search serves exactly. */
+class GraphLoadError extends Error {
+  constructor(cause: unknown) {
+    super("could not load the HNSW generation", { cause });
+    this.name = "GraphLoadError";
+  }
+}
+
+/** Generations tried before a search gives up (each found unservable by a fresher record). */
+const SERVABLE_ATTEMPTS = 3;
 
 /** Most queries one batch search may hold. */
 export const MAX_BATCH_QUERIES = 100;
@@ -99,32 +110,70 @@ export class SearchService {
         : undefined;
     const active = record.active;
     if (request.exact || !active) return this.exact(record, queries, k, filter);
-    let generation: LoadedGeneration;
+    let served: { generation: LoadedGeneration; tail: ScannableTail };
     try {
-      generation = await this.deps.graphs.get(record, active);
+      served = await this.generationAndTail(record, active);
     } catch (err) {
+      if (!(err instanceof GraphLoadError)) throw err;
       // The graph could not be loaded: keep serving, exactly, and say so in the log.
       logger.error("could not load the active HNSW generation; serving exact search", {
         index: indexName,
         generation: active.generation,
-        error: err as Error,
+        error: err.cause as Error,
       });
       return this.exact(record, queries, k, filter);
     }
-    const tail = await this.deps.vectors.readFresh(record, (r) =>
-      this.deps.tails.get(r, active.data_version),
-    );
-    const ef = request.efSearch ?? active.config.ef_search;
+    const { generation, tail } = served;
+    const { config } = generation.active;
+    const ef = request.efSearch ?? config.ef_search;
     const found = this.graphSearch.search(record.metric, generation, tail, queries, k, ef, filter);
     return {
       mode: "hnsw",
-      generation: active.generation,
-      config: active.config,
+      generation: generation.active.generation,
+      config,
       data_version: record.dataVersion,
       pending_vectors: tail.ids.length,
       ...(found.filter ? { filter: found.filter } : {}),
       results: found.results,
     };
+  }
+
+  /**
+   * The generation to serve `record` from (the active one, or while a large one loads the one
+   * this instance holds) and the tail written since its data. Should the segments have moved on
+   * while they were read (a compaction), the tail comes from a fresher record, and the
+   * generation serves only while that record keeps every deletion after its data (see
+   * `servableWith`); else the fresher record's active generation is waited for.
+   */
+  private async generationAndTail(
+    record: IndexRecord,
+    active: ActiveGeneration,
+  ): Promise<{ generation: LoadedGeneration; tail: ScannableTail }> {
+    let current = { record, active };
+    for (let attempt = 1; ; attempt++) {
+      let generation: LoadedGeneration;
+      try {
+        generation = await this.deps.graphs.get(current.record, current.active, {
+          wait: attempt > 1,
+        });
+      } catch (err) {
+        throw new GraphLoadError(err);
+      }
+      const since = generation.active;
+      const read = await this.deps.vectors.readFresh(current.record, async (r) => ({
+        r,
+        tail: servableWith(since, r.active)
+          ? await this.deps.tails.get(r, since.data_version)
+          : null,
+      }));
+      if (read.tail) return { generation, tail: read.tail };
+      if (!read.r.active || attempt >= SERVABLE_ATTEMPTS) {
+        throw new Error(
+          `index "${record.name}": no loaded generation is servable after ${attempt} attempts (generation ${since.generation}, built from data_version ${since.data_version})`,
+        );
+      }
+      current = { record: read.r, active: read.r.active };
+    }
   }
 
   /** Checks every query against the index (the first bad one names itself). */

@@ -65,6 +65,8 @@ export interface ActiveGeneration {
     readonly rows_key: string;
     /** The key of the whole graph file `graph_key` patches, if any. */
     readonly graph_base_key?: string;
+    /** The data version it was built from (absent on records from before it was kept). */
+    readonly data_version?: number;
   };
 }
 
@@ -101,4 +103,23 @@ export function generationKeysOf(active: ActiveGeneration): string[] {
     if (previous.graph_base_key) keys.push(previous.graph_base_key);
   }
   return keys;
+}
+
+/**
+ * The oldest data version a loaded generation of the index may be built from and still be
+ * served while the active one loads: the previous generation's (the active one's when there is
+ * none, or when the record predates keeping it). Compaction keeps every deletion after it, so the
+ * words written since such a generation tell exactly which of its labels are stale.
+ */
+export function servableFloor(active: ActiveGeneration | null | undefined): number {
+  if (!active) return 0;
+  return active.previous?.data_version ?? active.data_version;
+}
+
+/** Whether a loaded generation `held` may serve while `active` is the index's active one. */
+export function servableWith(
+  held: Pick<ActiveGeneration, "data_version">,
+  active: ActiveGeneration | null | undefined,
+): boolean {
+  return held.data_version >= servableFloor(active);
 }
