@@ -10,6 +10,7 @@ import { localTasks } from "../src/local/local-tasks";
 import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
 import { benchFresh } from "./fresh";
+import { benchHotSwap } from "./hot-swap";
 import { benchImport } from "./import";
 import { loadedStack } from "./mnist-stack";
 import { benchSearch } from "./search";
@@ -214,7 +215,9 @@ if (wanted("validation")) benchValidation();
 if (wanted("ground-truth")) benchGroundTruth();
 if (wanted("trial")) benchTrial();
 if (wanted("import")) await benchImport();
-const stackBenches = ["autotune", "target-recall", "writes", "fresh", "search"].filter(wanted);
+const stackBenches = ["autotune", "target-recall", "writes", "fresh", "hot-swap", "search"].filter(
+  wanted,
+);
 if (wanted("soak")) {
   // On a stack of its own: the soak measures the service under load, nothing else.
   const stack = await startLocalStack();
@@ -230,6 +233,7 @@ if (stackBenches.length > 0) {
     if (wanted("autotune")) await benchAutotune(env, "mnist", data.name);
     if (wanted("target-recall")) await benchTargetRecall(env, "mnist", data.name);
     if (wanted("fresh")) await benchFresh(env);
+    if (wanted("hot-swap")) await benchHotSwap(env);
     if (wanted("search")) await benchSearch(env);
     if (wanted("writes")) await benchWrites(env);
   } finally {
