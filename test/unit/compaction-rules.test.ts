@@ -13,6 +13,7 @@ import {
   idHash,
   latestWord,
 } from "../../src/domain/id-digest";
+import { type ActiveGeneration, servableFloor, servableWith } from "../../src/domain/index-record";
 import type { SegmentRef } from "../../src/domain/segment";
 
 const policy: CompactionPolicy = {
@@ -96,5 +97,34 @@ describe("id digests", () => {
     expect(latestWord([older, newer], idHash("b"))).toEqual({ segment: 0, word: "upserted" });
     expect(latestWord([older, newer], idHash("zzz"))).toBeUndefined();
     expect(() => decodeDigest(new Uint8Array(12))).toThrow(/expected/);
+  });
+});
+
+describe("the servable floor (deletions compaction keeps)", () => {
+  const active = (data_version: number, previous?: { data_version?: number }) =>
+    ({
+      generation: 3,
+      config: { m: 16, ef_construction: 80, ef_search: 30, seed: 42 },
+      data_version,
+      activated_at: "2026-01-01T00:00:00.000Z",
+      graph_key: "g",
+      rows_key: "r",
+      ...(previous ? { previous: { graph_key: "pg", rows_key: "pr", ...previous } } : {}),
+    }) satisfies ActiveGeneration;
+
+  it("is the previous generation's data version, else the active one's, else 0", () => {
+    expect(servableFloor(null)).toBe(0);
+    expect(servableFloor(active(9))).toBe(9);
+    expect(servableFloor(active(9, { data_version: 4 }))).toBe(4);
+    // A record from before the previous data version was kept: only the active data serves.
+    expect(servableFloor(active(9, {}))).toBe(9);
+  });
+
+  it("lets a generation serve only when built from data at or after it", () => {
+    const current = active(9, { data_version: 4 });
+    expect(servableWith({ data_version: 4 }, current)).toBe(true);
+    expect(servableWith({ data_version: 9 }, current)).toBe(true);
+    expect(servableWith({ data_version: 3 }, current)).toBe(false);
+    expect(servableWith({ data_version: 0 }, null)).toBe(true);
   });
 });
