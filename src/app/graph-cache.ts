@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ActiveGeneration, type IndexRecord, servableWith } from "../domain/index-record";
 import { type GenerationRows, liveLabels } from "../domain/label-map";
+import { logger } from "../logger";
 import { downloadGraph } from "./graph-patch-apply";
 import type { BlobStore } from "./ports";
 
@@ -119,9 +120,14 @@ export class GraphCache {
         }
         if (graphs.loading === loading) graphs.loading = undefined;
       },
-      () => {
-        // A failed load is tried again by the next search.
+      (err: Error) => {
+        // A failed load is tried again by the next search (meanwhile the held one serves).
         if (graphs.loading === loading) graphs.loading = undefined;
+        logger.warn("could not load an HNSW generation", {
+          index: record.name,
+          generation: active.generation,
+          error: err,
+        });
       },
     );
     return promise;

@@ -76,8 +76,9 @@ export type SearchResponse =
  * metadata is always the current metadata. An `eventual` search may answer from catalog state
  * up to the eventual window old (see {@link IndexStates}). A batch of queries shares one catalog
  * read, one generation and one tail. A warm instance keeps one loaded generation per index,
- * swapped when the catalog points at a new one; each search holds one generation from start to
- * end, so none mixes two.
+ * swapped when the catalog points at a new one (while a large one loads, the held one serves with
+ * the tail since its own data; see {@link GraphCache}); each search holds one generation from
+ * start to end, so none mixes two.
  */
 export class SearchService {
   private readonly graphSearch = new GraphSearch();
