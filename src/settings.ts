@@ -48,6 +48,11 @@ export interface Settings {
    */
   readonly backgroundLoadBytes?: number;
   /**
+   * Bytes of loaded graphs a warm instance keeps across indexes before it gives up the least
+   * recently searched (default: half the Lambda function's memory; 1 GiB elsewhere).
+   */
+  readonly graphCacheBytes?: number;
+  /**
    * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
    * SDK's own retries then run against the injected faults).
    */
@@ -69,6 +74,9 @@ export const SWEEP_MINUTES_ENV_VAR = "VECTORD_SWEEP_MINUTES";
 
 /** Environment variable setting {@link Settings.backgroundLoadBytes} (bytes). */
 export const BACKGROUND_LOAD_ENV_VAR = "VECTORD_BACKGROUND_LOAD_BYTES";
+
+/** Environment variable setting {@link Settings.graphCacheBytes} (bytes). */
+export const GRAPH_CACHE_ENV_VAR = "VECTORD_GRAPH_CACHE_BYTES";
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 export const ENDPOINT_ENV = {
@@ -111,6 +119,14 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     env[EVENTUAL_ENV_VAR] === undefined ? Number.NaN : Number(env[EVENTUAL_ENV_VAR]);
   const backgroundLoadBytes =
     env[BACKGROUND_LOAD_ENV_VAR] === undefined ? Number.NaN : Number(env[BACKGROUND_LOAD_ENV_VAR]);
+  // Lambda names the function's memory (MB): loaded graphs may take half of it.
+  const functionMb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  const graphCacheBytes =
+    env[GRAPH_CACHE_ENV_VAR] !== undefined
+      ? Number(env[GRAPH_CACHE_ENV_VAR])
+      : functionMb > 0
+        ? functionMb * 2 ** 19
+        : Number.NaN;
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(importStateMachineArn ? { importStateMachineArn } : {}),
@@ -121,6 +137,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(importStallSeconds > 0 ? { importStallMs: importStallSeconds * 1000 } : {}),
     ...(sweepMinutes >= 0 ? { sweepMinutes } : {}),
     ...(backgroundLoadBytes >= 0 ? { backgroundLoadBytes } : {}),
+    ...(graphCacheBytes >= 0 ? { graphCacheBytes } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -143,6 +160,9 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.endpoints?.sfn) env[ENDPOINT_ENV.sfn] = settings.endpoints.sfn;
   if (settings.endpoints?.lambda) env[ENDPOINT_ENV.lambda] = settings.endpoints.lambda;
   if (settings.eventualMs !== undefined) env[EVENTUAL_ENV_VAR] = String(settings.eventualMs);
+  if (settings.graphCacheBytes !== undefined) {
+    env[GRAPH_CACHE_ENV_VAR] = String(settings.graphCacheBytes);
+  }
   if (settings.backgroundLoadBytes !== undefined) {
     env[BACKGROUND_LOAD_ENV_VAR] = String(settings.backgroundLoadBytes);
   }

@@ -154,6 +154,7 @@ export function createServices(settings: Settings): Services {
       ...(settings.backgroundLoadBytes !== undefined
         ? { backgroundLoadBytes: settings.backgroundLoadBytes }
         : {}),
+      ...(settings.graphCacheBytes !== undefined ? { maxBytes: settings.graphCacheBytes } : {}),
     }),
     tails: new TailCache(segments),
   });

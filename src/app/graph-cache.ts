@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ActiveGeneration, type IndexRecord, servableWith } from "../domain/index-record";
@@ -39,7 +39,10 @@ export function graphBytes(record: Pick<IndexRecord, "dimension">, active: Activ
   return (active.labels ?? 0) * (4 * record.dimension + 8 * active.config.m + 16);
 }
 
-/** How a {@link GraphCache} swaps generations. */
+/** Loaded graphs a warm instance keeps across its indexes by default: 1 GiB. */
+export const DEFAULT_GRAPH_CACHE_BYTES = 1024 ** 3;
+
+/** How a {@link GraphCache} swaps generations, and how much it keeps. */
 export interface GraphCacheOptions {
   /**
    * A new generation whose graph is at least this many bytes (see {@link graphBytes}) loads in
@@ -48,12 +51,27 @@ export interface GraphCacheOptions {
    * Default {@link DEFAULT_BACKGROUND_LOAD_BYTES}; 0 always swaps in the background.
    */
   readonly backgroundLoadBytes?: number;
+  /**
+   * Bytes of loaded graphs (their files' sizes, about what hnswlib holds) kept across indexes:
+   * past it, the indexes searched least recently give theirs up, never the one just loaded, so
+   * an instance serving many indexes stays within its memory. Default
+   * {@link DEFAULT_GRAPH_CACHE_BYTES}; on Lambda the settings give half the function's memory.
+   */
+  readonly maxBytes?: number;
+}
+
+/** A loaded generation and the bytes it holds. */
+interface Loaded {
+  readonly generation: LoadedGeneration;
+  readonly bytes: number;
 }
 
 /** One index's generations on this instance: the newest loaded, and the one loading. */
 interface IndexGraphs {
-  loaded?: LoadedGeneration;
-  loading?: { readonly generation: number; readonly promise: Promise<LoadedGeneration> };
+  loaded?: Loaded;
+  loading?: { readonly generation: number; readonly promise: Promise<Loaded> };
+  /** When a search last asked for this index (a counter of {@link GraphCache.get} calls). */
+  usedAt: number;
 }
 
 /**
@@ -67,12 +85,22 @@ interface IndexGraphs {
 export class GraphCache {
   private readonly indexes = new Map<string, IndexGraphs>();
   private readonly backgroundLoadBytes: number;
+  private readonly maxBytes: number;
+  private uses = 0;
 
   constructor(
     private readonly blobs: BlobStore,
     options: GraphCacheOptions = {},
   ) {
     this.backgroundLoadBytes = options.backgroundLoadBytes ?? DEFAULT_BACKGROUND_LOAD_BYTES;
+    this.maxBytes = options.maxBytes ?? DEFAULT_GRAPH_CACHE_BYTES;
+  }
+
+  /** Bytes of the graphs loaded and kept (for tests and metrics). */
+  keptBytes(): number {
+    let bytes = 0;
+    for (const graphs of this.indexes.values()) bytes += graphs.loaded?.bytes ?? 0;
+    return bytes;
   }
 
   /**
@@ -87,10 +115,11 @@ export class GraphCache {
   ): Promise<LoadedGeneration> {
     let graphs = this.indexes.get(record.uid);
     if (!graphs) {
-      graphs = {};
+      graphs = { usedAt: 0 };
       this.indexes.set(record.uid, graphs);
     }
-    const held = graphs.loaded;
+    graphs.usedAt = ++this.uses;
+    const held = graphs.loaded?.generation;
     // Newest wins on an instance: a newer generation held serves a request read before it.
     if (held && held.active.generation >= active.generation) return held;
     const loading = this.loadOnce(graphs, record, active);
@@ -99,7 +128,7 @@ export class GraphCache {
       held !== undefined &&
       servableWith(held.active, active) &&
       graphBytes(record, active) >= this.backgroundLoadBytes;
-    return background ? (held as LoadedGeneration) : loading;
+    return background ? (held as LoadedGeneration) : (await loading).generation;
   }
 
   /** The load of `active` into `graphs`, started once; it becomes the loaded one when done. */
@@ -107,7 +136,7 @@ export class GraphCache {
     graphs: IndexGraphs,
     record: IndexRecord,
     active: ActiveGeneration,
-  ): Promise<LoadedGeneration> {
+  ): Promise<Loaded> {
     const current = graphs.loading;
     if (current && current.generation >= active.generation) return current.promise;
     const promise = this.load(record, active);
@@ -115,10 +144,11 @@ export class GraphCache {
     graphs.loading = loading;
     promise.then(
       (loaded) => {
-        if (loaded.active.generation > (graphs.loaded?.active.generation ?? 0)) {
-          graphs.loaded = loaded;
-        }
+        const newer =
+          loaded.generation.active.generation > (graphs.loaded?.generation.active.generation ?? 0);
+        if (newer) graphs.loaded = loaded;
         if (graphs.loading === loading) graphs.loading = undefined;
+        this.evict(record.uid);
       },
       (err: Error) => {
         // A failed load is tried again by the next search (meanwhile the held one serves).
@@ -133,7 +163,24 @@ export class GraphCache {
     return promise;
   }
 
-  private async load(record: IndexRecord, active: ActiveGeneration): Promise<LoadedGeneration> {
+  /**
+   * Gives up the loaded graphs of the indexes searched least recently, other than `keep`'s,
+   * while those kept pass {@link GraphCacheOptions.maxBytes}. Searches holding one finish with it.
+   */
+  private evict(keep: string): void {
+    let bytes = this.keptBytes();
+    if (bytes <= this.maxBytes) return;
+    const byAge = [...this.indexes.entries()]
+      .filter(([uid, graphs]) => uid !== keep && graphs.loaded && !graphs.loading)
+      .sort(([, a], [, b]) => a.usedAt - b.usedAt);
+    for (const [uid, graphs] of byAge) {
+      if (bytes <= this.maxBytes) break;
+      bytes -= graphs.loaded?.bytes ?? 0;
+      this.indexes.delete(uid);
+    }
+  }
+
+  private async load(record: IndexRecord, active: ActiveGeneration): Promise<Loaded> {
     // hnswlib reads graphs from files only: the graph streams to /tmp (made from its base and
     // patch, if stored so) and is read from there.
     const path = join(tmpdir(), `vectord-serve-${randomUUID()}.hnsw`);
@@ -151,9 +198,10 @@ export class GraphCache {
       const { default: hnswlib } = await import("hnswlib-node");
       const graph = new hnswlib.HierarchicalNSW(record.metric, record.dimension);
       await graph.readIndex(path);
+      const { size } = await stat(path);
       const rows = JSON.parse(Buffer.from(rowsBytes).toString("utf8")) as GenerationRows;
       let labels: Map<string, number> | undefined;
-      return {
+      const generation = {
         active,
         graph,
         rows,
@@ -162,6 +210,7 @@ export class GraphCache {
           return labels;
         },
       };
+      return { generation, bytes: size + rowsBytes.byteLength };
     } finally {
       await rm(path, { force: true });
     }

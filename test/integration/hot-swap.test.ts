@@ -174,4 +174,50 @@ describe("hot swap", () => {
       expect(await pending).toMatchObject({ generation: before.generation + flips });
     }
   });
+
+  it("keeps loaded graphs within its budget, giving up the least recently searched index's", async () => {
+    const names = ["keep-a", "keep-b", "keep-c"];
+    const rows: { id: string; values: number[] }[][] = [];
+    for (const name of names) rows.push(await activeIndex(name, 80));
+    let downloads = 0;
+    const counted = new Proxy(blobs(), {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== "function") return value;
+        if (prop === "getToFile") {
+          return (...args: unknown[]) => {
+            downloads++;
+            return value.apply(target, args);
+          };
+        }
+        return value.bind(target);
+      },
+    });
+    const probe = searchOver(counted, {});
+    await probe.service.search("keep-a", { queries: [rows[0]?.[0]?.values as number[]], k: 1 });
+    const one = probe.graphs.keptBytes();
+    expect(one).toBeGreaterThan(0);
+
+    const { graphs, service } = searchOver(counted, { maxBytes: Math.floor(one * 2.5) });
+    downloads = 0;
+    const search = async (i: number) => {
+      const answer = await service.search(names[i] as string, {
+        queries: [rows[i]?.[0]?.values as number[]],
+        k: 1,
+      });
+      expect(answer.results[0]?.[0]).toMatchObject({ id: rows[i]?.[0]?.id, distance: 0 });
+    };
+    await search(0);
+    await search(1);
+    await search(0); // kept: no download
+    expect(downloads).toBe(2);
+    await search(2); // over the budget: b, searched least recently, gives its graph up
+    expect(downloads).toBe(3);
+    expect(graphs.keptBytes()).toBeLessThanOrEqual(Math.floor(one * 2.5));
+    await search(0);
+    await search(2);
+    expect(downloads).toBe(3);
+    await search(1); // loaded again
+    expect(downloads).toBe(4);
+  });
 });
