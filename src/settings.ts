@@ -53,6 +53,12 @@ export interface Settings {
    */
   readonly graphCacheBytes?: number;
   /**
+   * Bytes of loaded vectors (exact search, builds) a warm instance keeps across indexes before it
+   * gives up the least recently used (default: a quarter of the Lambda function's memory;
+   * 512 MiB elsewhere).
+   */
+  readonly loadCacheBytes?: number;
+  /**
    * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
    * SDK's own retries then run against the injected faults).
    */
@@ -77,6 +83,9 @@ export const BACKGROUND_LOAD_ENV_VAR = "VECTORD_BACKGROUND_LOAD_BYTES";
 
 /** Environment variable setting {@link Settings.graphCacheBytes} (bytes). */
 export const GRAPH_CACHE_ENV_VAR = "VECTORD_GRAPH_CACHE_BYTES";
+
+/** Environment variable setting {@link Settings.loadCacheBytes} (bytes). */
+export const LOAD_CACHE_ENV_VAR = "VECTORD_LOAD_CACHE_BYTES";
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 export const ENDPOINT_ENV = {
@@ -119,14 +128,17 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     env[EVENTUAL_ENV_VAR] === undefined ? Number.NaN : Number(env[EVENTUAL_ENV_VAR]);
   const backgroundLoadBytes =
     env[BACKGROUND_LOAD_ENV_VAR] === undefined ? Number.NaN : Number(env[BACKGROUND_LOAD_ENV_VAR]);
-  // Lambda names the function's memory (MB): loaded graphs may take half of it.
-  const functionMb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
-  const graphCacheBytes =
-    env[GRAPH_CACHE_ENV_VAR] !== undefined
-      ? Number(env[GRAPH_CACHE_ENV_VAR])
-      : functionMb > 0
-        ? functionMb * 2 ** 19
+  // Lambda names the function's memory (MB): loaded graphs may take half of it, loaded vectors
+  // a quarter.
+  const functionBytes = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) * 2 ** 20;
+  const share = (name: string, fraction: number) =>
+    env[name] !== undefined
+      ? Number(env[name])
+      : functionBytes > 0
+        ? Math.floor(functionBytes * fraction)
         : Number.NaN;
+  const graphCacheBytes = share(GRAPH_CACHE_ENV_VAR, 1 / 2);
+  const loadCacheBytes = share(LOAD_CACHE_ENV_VAR, 1 / 4);
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(importStateMachineArn ? { importStateMachineArn } : {}),
@@ -138,6 +150,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(sweepMinutes >= 0 ? { sweepMinutes } : {}),
     ...(backgroundLoadBytes >= 0 ? { backgroundLoadBytes } : {}),
     ...(graphCacheBytes >= 0 ? { graphCacheBytes } : {}),
+    ...(loadCacheBytes >= 0 ? { loadCacheBytes } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -160,6 +173,9 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.endpoints?.sfn) env[ENDPOINT_ENV.sfn] = settings.endpoints.sfn;
   if (settings.endpoints?.lambda) env[ENDPOINT_ENV.lambda] = settings.endpoints.lambda;
   if (settings.eventualMs !== undefined) env[EVENTUAL_ENV_VAR] = String(settings.eventualMs);
+  if (settings.loadCacheBytes !== undefined) {
+    env[LOAD_CACHE_ENV_VAR] = String(settings.loadCacheBytes);
+  }
   if (settings.graphCacheBytes !== undefined) {
     env[GRAPH_CACHE_ENV_VAR] = String(settings.graphCacheBytes);
   }

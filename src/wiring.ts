@@ -119,6 +119,7 @@ export function createServices(settings: Settings): Services {
     catalog,
     segments,
     live: new LiveState(segments),
+    ...(settings.loadCacheBytes !== undefined ? { loadCacheBytes: settings.loadCacheBytes } : {}),
     background: {
       tasks,
       due: (record) => [

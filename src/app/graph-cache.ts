@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type ActiveGeneration, type IndexRecord, servableWith } from "../domain/index-record";
 import { type GenerationRows, liveLabels } from "../domain/label-map";
 import { logger } from "../logger";
+import { ByteBudget } from "./byte-budget";
 import { downloadGraph } from "./graph-patch-apply";
 import type { BlobStore } from "./ports";
 
@@ -70,8 +71,6 @@ interface Loaded {
 interface IndexGraphs {
   loaded?: Loaded;
   loading?: { readonly generation: number; readonly promise: Promise<Loaded> };
-  /** When a search last asked for this index (a counter of {@link GraphCache.get} calls). */
-  usedAt: number;
 }
 
 /**
@@ -85,22 +84,24 @@ interface IndexGraphs {
 export class GraphCache {
   private readonly indexes = new Map<string, IndexGraphs>();
   private readonly backgroundLoadBytes: number;
-  private readonly maxBytes: number;
-  private uses = 0;
+  /** What the loaded graphs hold; an index mid-swap keeps its graph. */
+  private readonly budget: ByteBudget<string>;
 
   constructor(
     private readonly blobs: BlobStore,
     options: GraphCacheOptions = {},
   ) {
     this.backgroundLoadBytes = options.backgroundLoadBytes ?? DEFAULT_BACKGROUND_LOAD_BYTES;
-    this.maxBytes = options.maxBytes ?? DEFAULT_GRAPH_CACHE_BYTES;
+    this.budget = new ByteBudget(options.maxBytes ?? DEFAULT_GRAPH_CACHE_BYTES, (uid) => {
+      if (this.indexes.get(uid)?.loading) return false;
+      this.indexes.delete(uid);
+      return true;
+    });
   }
 
   /** Bytes of the graphs loaded and kept (for tests and metrics). */
   keptBytes(): number {
-    let bytes = 0;
-    for (const graphs of this.indexes.values()) bytes += graphs.loaded?.bytes ?? 0;
-    return bytes;
+    return this.budget.bytes();
   }
 
   /**
@@ -115,10 +116,10 @@ export class GraphCache {
   ): Promise<LoadedGeneration> {
     let graphs = this.indexes.get(record.uid);
     if (!graphs) {
-      graphs = { usedAt: 0 };
+      graphs = {};
       this.indexes.set(record.uid, graphs);
     }
-    graphs.usedAt = ++this.uses;
+    this.budget.use(record.uid);
     const held = graphs.loaded?.generation;
     // Newest wins on an instance: a newer generation held serves a request read before it.
     if (held && held.active.generation >= active.generation) return held;
@@ -148,7 +149,9 @@ export class GraphCache {
           loaded.generation.active.generation > (graphs.loaded?.generation.active.generation ?? 0);
         if (newer) graphs.loaded = loaded;
         if (graphs.loading === loading) graphs.loading = undefined;
-        this.evict(record.uid);
+        if (newer && this.indexes.get(record.uid) === graphs) {
+          this.budget.hold(record.uid, loaded.bytes);
+        }
       },
       (err: Error) => {
         // A failed load is tried again by the next search (meanwhile the held one serves).
@@ -161,23 +164,6 @@ export class GraphCache {
       },
     );
     return promise;
-  }
-
-  /**
-   * Gives up the loaded graphs of the indexes searched least recently, other than `keep`'s,
-   * while those kept pass {@link GraphCacheOptions.maxBytes}. Searches holding one finish with it.
-   */
-  private evict(keep: string): void {
-    let bytes = this.keptBytes();
-    if (bytes <= this.maxBytes) return;
-    const byAge = [...this.indexes.entries()]
-      .filter(([uid, graphs]) => uid !== keep && graphs.loaded && !graphs.loading)
-      .sort(([, a], [, b]) => a.usedAt - b.usedAt);
-    for (const [uid, graphs] of byAge) {
-      if (bytes <= this.maxBytes) break;
-      bytes -= graphs.loaded?.bytes ?? 0;
-      this.indexes.delete(uid);
-    }
   }
 
   private async load(record: IndexRecord, active: ActiveGeneration): Promise<Loaded> {

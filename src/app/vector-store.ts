@@ -7,6 +7,7 @@ import type { Segment } from "../domain/segment";
 import { packBatch, type VectorInput } from "../domain/vector-batch";
 import { recordWrite } from "../telemetry";
 import type { LiveState, LiveView } from "./live-state";
+import { LoadedIndexes } from "./loaded-indexes";
 import { type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
@@ -20,6 +21,11 @@ export interface VectorStoreDeps {
   readonly background: BackgroundStarts;
   readonly retry?: RetryPolicy;
   readonly now?: () => Date;
+  /**
+   * Bytes of loaded vectors a warm instance keeps across indexes (see {@link LoadedIndexes});
+   * on Lambda the settings give a quarter of the function's memory.
+   */
+  readonly loadCacheBytes?: number;
 }
 
 export interface SearchHit {
@@ -61,16 +67,24 @@ export class VectorStore {
   private readonly live: LiveState;
   private readonly now: () => Date;
   private readonly commits: SegmentCommits;
-  private readonly loadCache = new Map<
-    string,
-    { version: number; loading: Promise<LoadedIndex> }
-  >();
+  private readonly loaded: LoadedIndexes;
 
   constructor(deps: VectorStoreDeps) {
     this.catalog = deps.catalog;
     this.segments = deps.segments;
     this.live = deps.live;
     this.now = deps.now ?? (() => new Date());
+    this.loaded = new LoadedIndexes(
+      (record) =>
+        this.withFreshOnMissing(record, async (r) => {
+          const limit = pLimit(LOAD_CONCURRENCY);
+          const segments = await Promise.all(
+            r.segments.map((ref) => limit(() => this.segments.read(r, ref))),
+          );
+          return assembleIndex(segments, r.dimension, r.metric);
+        }),
+      deps.loadCacheBytes,
+    );
     this.commits = new SegmentCommits({
       catalog: deps.catalog,
       segments: deps.segments,
@@ -144,7 +158,7 @@ export class VectorStore {
     const removed = await this.catalog.remove(name);
     if (!removed) throw indexNotFound(name);
     this.live.forget(removed.uid);
-    this.loadCache.delete(removed.uid);
+    this.loaded.forget(removed.uid);
     return removed;
   }
 
@@ -227,24 +241,11 @@ export class VectorStore {
   }
 
   /**
-   * The live vectors of `record`'s version, loaded once per warm instance and version;
-   * concurrent callers share one load.
+   * The live vectors of `record`'s version, loaded once per warm instance and version while
+   * kept (within the instance's budget across indexes); concurrent callers share one load.
    */
   load(record: IndexRecord): Promise<LoadedIndex> {
-    const cached = this.loadCache.get(record.uid);
-    if (cached && cached.version === record.dataVersion) return cached.loading;
-    const loading = this.withFreshOnMissing(record, async (r) => {
-      const limit = pLimit(LOAD_CONCURRENCY);
-      const segments = await Promise.all(
-        r.segments.map((ref) => limit(() => this.segments.read(r, ref))),
-      );
-      return assembleIndex(segments, r.dimension, r.metric);
-    });
-    this.loadCache.set(record.uid, { version: record.dataVersion, loading });
-    loading.catch(() => {
-      if (this.loadCache.get(record.uid)?.loading === loading) this.loadCache.delete(record.uid);
-    });
-    return loading;
+    return this.loaded.get(record);
   }
 
   /** What is live in `record`'s version, from the segments' id digests. */

@@ -52,7 +52,7 @@ describe("graphs carry their labels", () => {
     const compacted = await env.services.vectors.getIndex("labels");
     expect(compacted.dataVersion).toBe(record.dataVersion);
     // A cold instance (another Lambda) loads the rows in their new order.
-    (env.services.vectors as any).loadCache.clear();
+    (env.services.vectors as any).loaded.clear();
     const after = await env.services.vectors.load(compacted);
     expect(after.ids.at(-1)).toBe(rows[0]?.id);
     expect((await api.post(`/vectors/hnsw/promote/labels/${trialId}`)).status).toBe(200);
