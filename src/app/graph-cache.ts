@@ -124,12 +124,9 @@ export class GraphCache {
     // Newest wins on an instance: a newer generation held serves a request read before it.
     if (held && held.active.generation >= active.generation) return held;
     const loading = this.loadOnce(graphs, record, active);
-    const background =
-      !wait &&
-      held !== undefined &&
-      servableWith(held.active, active) &&
-      graphBytes(record, active) >= this.backgroundLoadBytes;
-    return background ? (held as LoadedGeneration) : (await loading).generation;
+    const big = graphBytes(record, active) >= this.backgroundLoadBytes;
+    if (!wait && held && big && servableWith(held.active, active)) return held;
+    return (await loading).generation;
   }
 
   /** The load of `active` into `graphs`, started once; it becomes the loaded one when done. */
