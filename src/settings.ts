@@ -48,16 +48,11 @@ export interface Settings {
    */
   readonly backgroundLoadBytes?: number;
   /**
-   * Bytes of loaded graphs a warm instance keeps across indexes before it gives up the least
-   * recently searched (default: half the Lambda function's memory; 1 GiB elsewhere).
+   * Bytes a warm instance's caches (loaded graphs, loaded vectors, tails) hold together across
+   * indexes before the least recently used give theirs up (default: half the Lambda function's
+   * memory; 1 GiB elsewhere).
    */
-  readonly graphCacheBytes?: number;
-  /**
-   * Bytes of loaded vectors (exact search, builds) a warm instance keeps across indexes before it
-   * gives up the least recently used (default: a quarter of the Lambda function's memory;
-   * 512 MiB elsewhere).
-   */
-  readonly loadCacheBytes?: number;
+  readonly cacheBytes?: number;
   /**
    * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
    * SDK's own retries then run against the injected faults).
@@ -81,11 +76,8 @@ export const SWEEP_MINUTES_ENV_VAR = "VECTORD_SWEEP_MINUTES";
 /** Environment variable setting {@link Settings.backgroundLoadBytes} (bytes). */
 export const BACKGROUND_LOAD_ENV_VAR = "VECTORD_BACKGROUND_LOAD_BYTES";
 
-/** Environment variable setting {@link Settings.graphCacheBytes} (bytes). */
-export const GRAPH_CACHE_ENV_VAR = "VECTORD_GRAPH_CACHE_BYTES";
-
-/** Environment variable setting {@link Settings.loadCacheBytes} (bytes). */
-export const LOAD_CACHE_ENV_VAR = "VECTORD_LOAD_CACHE_BYTES";
+/** Environment variable setting {@link Settings.cacheBytes} (bytes). */
+export const CACHE_BYTES_ENV_VAR = "VECTORD_CACHE_BYTES";
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 export const ENDPOINT_ENV = {
@@ -128,17 +120,14 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     env[EVENTUAL_ENV_VAR] === undefined ? Number.NaN : Number(env[EVENTUAL_ENV_VAR]);
   const backgroundLoadBytes =
     env[BACKGROUND_LOAD_ENV_VAR] === undefined ? Number.NaN : Number(env[BACKGROUND_LOAD_ENV_VAR]);
-  // Lambda names the function's memory (MB): loaded graphs may take half of it, loaded vectors
-  // a quarter.
-  const functionBytes = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) * 2 ** 20;
-  const share = (name: string, fraction: number) =>
-    env[name] !== undefined
-      ? Number(env[name])
-      : functionBytes > 0
-        ? Math.floor(functionBytes * fraction)
+  // Lambda names the function's memory (MB): the caches may take half of it.
+  const functionMb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  const cacheBytes =
+    env[CACHE_BYTES_ENV_VAR] !== undefined
+      ? Number(env[CACHE_BYTES_ENV_VAR])
+      : functionMb > 0
+        ? functionMb * 2 ** 19
         : Number.NaN;
-  const graphCacheBytes = share(GRAPH_CACHE_ENV_VAR, 1 / 2);
-  const loadCacheBytes = share(LOAD_CACHE_ENV_VAR, 1 / 4);
   return {
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(importStateMachineArn ? { importStateMachineArn } : {}),
@@ -149,8 +138,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(importStallSeconds > 0 ? { importStallMs: importStallSeconds * 1000 } : {}),
     ...(sweepMinutes >= 0 ? { sweepMinutes } : {}),
     ...(backgroundLoadBytes >= 0 ? { backgroundLoadBytes } : {}),
-    ...(graphCacheBytes >= 0 ? { graphCacheBytes } : {}),
-    ...(loadCacheBytes >= 0 ? { loadCacheBytes } : {}),
+    ...(cacheBytes >= 0 ? { cacheBytes } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -173,12 +161,7 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.endpoints?.sfn) env[ENDPOINT_ENV.sfn] = settings.endpoints.sfn;
   if (settings.endpoints?.lambda) env[ENDPOINT_ENV.lambda] = settings.endpoints.lambda;
   if (settings.eventualMs !== undefined) env[EVENTUAL_ENV_VAR] = String(settings.eventualMs);
-  if (settings.loadCacheBytes !== undefined) {
-    env[LOAD_CACHE_ENV_VAR] = String(settings.loadCacheBytes);
-  }
-  if (settings.graphCacheBytes !== undefined) {
-    env[GRAPH_CACHE_ENV_VAR] = String(settings.graphCacheBytes);
-  }
+  if (settings.cacheBytes !== undefined) env[CACHE_BYTES_ENV_VAR] = String(settings.cacheBytes);
   if (settings.backgroundLoadBytes !== undefined) {
     env[BACKGROUND_LOAD_ENV_VAR] = String(settings.backgroundLoadBytes);
   }

@@ -16,6 +16,7 @@ import { AutotuneDecision } from "./app/autotune-decision";
 import { AutotunePolicies } from "./app/autotune-policies";
 import { AutotuneService } from "./app/autotune-service";
 import { AutotuneTasks } from "./app/autotune-tasks";
+import { ByteBudget } from "./app/byte-budget";
 import { Compactor } from "./app/compactor";
 import { GenerationBuilder } from "./app/generation-builder";
 import { Generations } from "./app/generations";
@@ -115,11 +116,13 @@ export function createServices(settings: Settings): Services {
   });
   const taskLease = settings.taskLeaseMs !== undefined ? { leaseMs: settings.taskLeaseMs } : {};
   const compactor = new Compactor({ catalog, segments, leases, sweeper, ...taskLease });
+  // What this instance's caches (loaded vectors, graphs, tails) hold together, across indexes.
+  const caches = new ByteBudget(settings.cacheBytes);
   const vectors = new VectorStore({
     catalog,
     segments,
     live: new LiveState(segments),
-    ...(settings.loadCacheBytes !== undefined ? { loadCacheBytes: settings.loadCacheBytes } : {}),
+    budget: caches,
     background: {
       tasks,
       due: (record) => [
@@ -155,9 +158,9 @@ export function createServices(settings: Settings): Services {
       ...(settings.backgroundLoadBytes !== undefined
         ? { backgroundLoadBytes: settings.backgroundLoadBytes }
         : {}),
-      ...(settings.graphCacheBytes !== undefined ? { maxBytes: settings.graphCacheBytes } : {}),
+      budget: caches,
     }),
-    tails: new TailCache(segments),
+    tails: new TailCache(segments, caches),
   });
   const profileRepository = new DynamoProfileRepository(clients.doc, settings.tables.profiles);
   const runs = new TaskRuns({

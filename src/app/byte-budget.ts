@@ -1,56 +1,57 @@
+/** What a warm instance's caches may hold together by default: 1 GiB. */
+export const DEFAULT_CACHE_BYTES = 1024 ** 3;
+
 /**
- * Keeps what a warm instance's cache holds (one entry per key, each of a known size) within a
- * byte budget: past it, the entries used least recently are given up, never the one just held,
- * so an instance that serves many indexes stays within its memory. The cache keeps its entries;
- * the budget only tracks their sizes and uses, and asks the cache to give one up.
+ * Keeps what a warm instance's caches hold (loaded graphs, loaded vectors, tails; one entry per
+ * cache and index, each of a known size) within one byte budget: past it, the entries used least
+ * recently are given up, never the one just held, so an instance that serves many indexes stays
+ * within its memory. The caches keep their entries; the budget tracks their sizes and uses, and
+ * asks the cache that holds one to give it up.
  */
-export class ByteBudget<K> {
-  private readonly entries = new Map<K, { bytes: number; usedAt: number }>();
+export class ByteBudget {
+  private readonly entries = new Map<
+    string,
+    { bytes: number; usedAt: number; giveUp?: () => boolean }
+  >();
   private uses = 0;
 
-  /**
-   * @param maxBytes the most bytes the cache's entries may hold together.
-   * @param giveUp removes the cache's entry for a key; returns false when it cannot go now (the
-   *   cache is still filling it), and it stays.
-   */
-  constructor(
-    readonly maxBytes: number,
-    private readonly giveUp: (key: K) => boolean,
-  ) {}
+  /** @param maxBytes the most bytes the entries may hold together (default {@link DEFAULT_CACHE_BYTES}). */
+  constructor(readonly maxBytes: number = DEFAULT_CACHE_BYTES) {}
 
   /** Notes a use of `key`: it becomes the most recently used. */
-  use(key: K): void {
+  use(key: string): void {
     const entry = this.entries.get(key);
     if (entry) entry.usedAt = ++this.uses;
     else this.entries.set(key, { bytes: 0, usedAt: ++this.uses });
   }
 
   /**
-   * Notes that the cache now holds `bytes` for `key` (used now), then gives up the entries used
-   * least recently, other than `key`, while the budget is passed.
+   * Notes that a cache now holds `bytes` for `key` (used now), and how to give it up (`giveUp`
+   * removes the cache's entry, or returns false when it cannot go now). Then gives up the entries
+   * used least recently, other than `key`, while the budget is passed.
    */
-  hold(key: K, bytes: number): void {
-    this.entries.set(key, { bytes, usedAt: ++this.uses });
+  hold(key: string, bytes: number, giveUp: () => boolean): void {
+    this.entries.set(key, { bytes, usedAt: ++this.uses, giveUp });
     let total = this.bytes();
     if (total <= this.maxBytes) return;
     const byAge = [...this.entries].sort(([, a], [, b]) => a.usedAt - b.usedAt);
     for (const [other, entry] of byAge) {
       if (total <= this.maxBytes) break;
-      if (other === key || entry.bytes === 0 || !this.giveUp(other)) continue;
+      if (other === key || entry.bytes === 0 || !entry.giveUp?.()) continue;
       total -= entry.bytes;
       this.entries.delete(other);
     }
   }
 
-  /** Forgets `key` (the cache removed its entry itself). */
-  forget(key: K): void {
+  /** Forgets `key` (its cache removed the entry itself). */
+  forget(key: string): void {
     this.entries.delete(key);
   }
 
-  /** Bytes the cache's entries hold together. */
-  bytes(): number {
+  /** Bytes the entries hold together, or those whose keys start with `prefix`. */
+  bytes(prefix = ""): number {
     let total = 0;
-    for (const entry of this.entries.values()) total += entry.bytes;
+    for (const [key, entry] of this.entries) if (key.startsWith(prefix)) total += entry.bytes;
     return total;
   }
 }

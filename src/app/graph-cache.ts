@@ -40,9 +40,6 @@ export function graphBytes(record: Pick<IndexRecord, "dimension">, active: Activ
   return (active.labels ?? 0) * (4 * record.dimension + 8 * active.config.m + 16);
 }
 
-/** Loaded graphs a warm instance keeps across its indexes by default: 1 GiB. */
-export const DEFAULT_GRAPH_CACHE_BYTES = 1024 ** 3;
-
 /** How a {@link GraphCache} swaps generations, and how much it keeps. */
 export interface GraphCacheOptions {
   /**
@@ -53,13 +50,15 @@ export interface GraphCacheOptions {
    */
   readonly backgroundLoadBytes?: number;
   /**
-   * Bytes of loaded graphs (their files' sizes, about what hnswlib holds) kept across indexes:
-   * past it, the indexes searched least recently give theirs up, never the one just loaded, so
-   * an instance serving many indexes stays within its memory. Default
-   * {@link DEFAULT_GRAPH_CACHE_BYTES}; on Lambda the settings give half the function's memory.
+   * The budget loaded graphs share with the instance's other caches (counted as the graph
+   * files' and label maps' sizes, about what they hold): past it, the indexes used least
+   * recently give theirs up, never the one just loaded. Default: a budget of its own.
    */
-  readonly maxBytes?: number;
+  readonly budget?: ByteBudget;
 }
+
+/** The budget's key prefix of loaded graphs. */
+const GRAPHS = "graph/";
 
 /** A loaded generation and the bytes it holds. */
 interface Loaded {
@@ -84,24 +83,19 @@ interface IndexGraphs {
 export class GraphCache {
   private readonly indexes = new Map<string, IndexGraphs>();
   private readonly backgroundLoadBytes: number;
-  /** What the loaded graphs hold; an index mid-swap keeps its graph. */
-  private readonly budget: ByteBudget<string>;
+  private readonly budget: ByteBudget;
 
   constructor(
     private readonly blobs: BlobStore,
     options: GraphCacheOptions = {},
   ) {
     this.backgroundLoadBytes = options.backgroundLoadBytes ?? DEFAULT_BACKGROUND_LOAD_BYTES;
-    this.budget = new ByteBudget(options.maxBytes ?? DEFAULT_GRAPH_CACHE_BYTES, (uid) => {
-      if (this.indexes.get(uid)?.loading) return false;
-      this.indexes.delete(uid);
-      return true;
-    });
+    this.budget = options.budget ?? new ByteBudget();
   }
 
   /** Bytes of the graphs loaded and kept (for tests and metrics). */
   keptBytes(): number {
-    return this.budget.bytes();
+    return this.budget.bytes(GRAPHS);
   }
 
   /**
@@ -119,7 +113,7 @@ export class GraphCache {
       graphs = {};
       this.indexes.set(record.uid, graphs);
     }
-    this.budget.use(record.uid);
+    this.budget.use(GRAPHS + record.uid);
     const held = graphs.loaded?.generation;
     // Newest wins on an instance: a newer generation held serves a request read before it.
     if (held && held.active.generation >= active.generation) return held;
@@ -146,8 +140,13 @@ export class GraphCache {
           loaded.generation.active.generation > (graphs.loaded?.generation.active.generation ?? 0);
         if (newer) graphs.loaded = loaded;
         if (graphs.loading === loading) graphs.loading = undefined;
+        // An index mid-swap keeps its graph; it is given up once its load has ended.
         if (newer && this.indexes.get(record.uid) === graphs) {
-          this.budget.hold(record.uid, loaded.bytes);
+          this.budget.hold(GRAPHS + record.uid, loaded.bytes, () => {
+            if (graphs.loading) return false;
+            this.indexes.delete(record.uid);
+            return true;
+          });
         }
       },
       (err: Error) => {

@@ -3,6 +3,7 @@ import { inverseNorms, type VectorRows } from "../domain/exact-search";
 import type { IndexRecord } from "../domain/index-record";
 import type { VersionedSegment } from "../domain/segment";
 import { type Tail, tailSince } from "../domain/tail";
+import { ByteBudget } from "./byte-budget";
 import type { SegmentStore } from "./segment-store";
 
 /** A tail ready to scan: its rows as {@link VectorRows} (with inverse norms under cosine). */
@@ -13,28 +14,70 @@ export interface ScannableTail extends Tail {
 /** How many segments one tail read fetches at once. */
 const READ_CONCURRENCY = 16;
 
+/** The budget's key prefix of tails (and the segments read for them). */
+const TAILS = "tail/";
+
 /**
  * A warm instance's view of what changed since its graphs' data versions: the segments holding
  * newer words are read once (segments are immutable), and the folded tail is kept per
  * (incarnation, graph version, data version), so consecutive searches of one index version reuse
- * it. A tail is small by design: catch-up folds it into the graph once it passes its threshold.
+ * it. A tail is small by design: catch-up folds it into the graph once it passes its threshold;
+ * the segments read for it may not be (a compaction merges new words into older ones), so an
+ * index's tail and segments share the instance's budget with its other caches, and are given up
+ * when not used lately (read again on the next search).
  */
 export class TailCache {
   private readonly segments = new Map<string, Promise<VersionedSegment>>();
   private readonly tails = new Map<string, { key: string; tail: Promise<ScannableTail> }>();
+  /** Bytes of values of the segments kept per index (those its last tail was read from). */
+  private readonly segmentBytes = new Map<string, number>();
 
-  constructor(private readonly store: SegmentStore) {}
+  /** @param budget shared with the instance's other caches (default: a budget of its own). */
+  constructor(
+    private readonly store: SegmentStore,
+    private readonly budget: ByteBudget = new ByteBudget(),
+  ) {}
 
   get(record: IndexRecord, since: number): Promise<ScannableTail> {
     const key = `${since}@${record.dataVersion}/${record.segments.map((s) => s.id).join(",")}`;
+    this.budget.use(TAILS + record.uid);
     const cached = this.tails.get(record.uid);
     if (cached?.key === key) return cached.tail;
     const tail = this.compute(record, since);
-    this.tails.set(record.uid, { key, tail });
-    tail.catch(() => {
-      if (this.tails.get(record.uid)?.tail === tail) this.tails.delete(record.uid);
-    });
+    const entry = { key, tail };
+    this.tails.set(record.uid, entry);
+    tail.then(
+      (done) => {
+        if (this.tails.get(record.uid) !== entry) return;
+        this.budget.hold(TAILS + record.uid, this.bytesOf(record.uid, done), () => {
+          this.forget(record.uid);
+          return true;
+        });
+      },
+      () => {
+        if (this.tails.get(record.uid) === entry) this.tails.delete(record.uid);
+      },
+    );
     return tail;
+  }
+
+  /** Bytes of the tails and segments kept (for tests and metrics). */
+  keptBytes(): number {
+    return this.budget.bytes(TAILS);
+  }
+
+  /** Drops an index's tail and the segments read for it. */
+  private forget(uid: string): void {
+    this.tails.delete(uid);
+    this.segmentBytes.delete(uid);
+    for (const key of [...this.segments.keys()]) {
+      if (key.startsWith(`${uid}/`)) this.segments.delete(key);
+    }
+  }
+
+  /** About what an index's tail and the segments read for it hold: their values. */
+  private bytesOf(uid: string, tail: ScannableTail): number {
+    return tail.values.byteLength + (this.segmentBytes.get(uid) ?? 0);
   }
 
   private async compute(record: IndexRecord, since: number): Promise<ScannableTail> {
@@ -55,6 +98,10 @@ export class TailCache {
         }
         return read;
       }),
+    );
+    this.segmentBytes.set(
+      record.uid,
+      segments.reduce((sum, segment) => sum + segment.values.byteLength, 0),
     );
     const tail = tailSince(segments, since, record.dimension);
     const n = tail.ids.length;

@@ -6,6 +6,7 @@ import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
 import type { Segment } from "../domain/segment";
 import { packBatch, type VectorInput } from "../domain/vector-batch";
 import { recordWrite } from "../telemetry";
+import type { ByteBudget } from "./byte-budget";
 import type { LiveState, LiveView } from "./live-state";
 import { LoadedIndexes } from "./loaded-indexes";
 import { type IndexCatalog, LOST_RACE } from "./ports";
@@ -21,11 +22,8 @@ export interface VectorStoreDeps {
   readonly background: BackgroundStarts;
   readonly retry?: RetryPolicy;
   readonly now?: () => Date;
-  /**
-   * Bytes of loaded vectors a warm instance keeps across indexes (see {@link LoadedIndexes});
-   * on Lambda the settings give a quarter of the function's memory.
-   */
-  readonly loadCacheBytes?: number;
+  /** The budget loaded vectors share with the instance's other caches (see {@link LoadedIndexes}). */
+  readonly budget?: ByteBudget;
 }
 
 export interface SearchHit {
@@ -83,7 +81,7 @@ export class VectorStore {
           );
           return assembleIndex(segments, r.dimension, r.metric);
         }),
-      deps.loadCacheBytes,
+      deps.budget,
     );
     this.commits = new SegmentCommits({
       catalog: deps.catalog,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ByteBudget } from "../../src/app/byte-budget";
 import { Compactor } from "../../src/app/compactor";
 import { GraphCache, type GraphCacheOptions } from "../../src/app/graph-cache";
 import type { BlobStore } from "../../src/app/ports";
@@ -198,7 +199,9 @@ describe("hot swap", () => {
     const one = probe.graphs.keptBytes();
     expect(one).toBeGreaterThan(0);
 
-    const { graphs, service } = searchOver(counted, { maxBytes: Math.floor(one * 2.5) });
+    const { graphs, service } = searchOver(counted, {
+      budget: new ByteBudget(Math.floor(one * 2.5)),
+    });
     downloads = 0;
     const search = async (i: number) => {
       const answer = await service.search(names[i] as string, {

@@ -1,32 +1,38 @@
 import { describe, expect, it } from "vitest";
 import { ByteBudget } from "../../src/app/byte-budget";
 import { LoadedIndexes, loadedBytes } from "../../src/app/loaded-indexes";
+import type { SegmentStore } from "../../src/app/segment-store";
+import { TailCache } from "../../src/app/tail-cache";
 import type { IndexRecord } from "../../src/domain/index-record";
 import { assembleIndex } from "../../src/domain/loaded-index";
+import type { VersionedSegment } from "../../src/domain/segment";
 
 describe("the byte budget of a warm instance's caches", () => {
   it("gives up the least recently used entries past the budget, never the one just held", () => {
     const given: string[] = [];
-    const budget = new ByteBudget<string>(250, (key) => {
-      given.push(key);
-      return true;
-    });
-    budget.hold("a", 100);
-    budget.hold("b", 100);
-    budget.use("a");
-    budget.hold("c", 100); // 300 > 250: b (used least recently) goes
-    expect(given).toEqual(["b"]);
+    const budget = new ByteBudget(250);
+    const hold = (key: string, bytes: number) =>
+      budget.hold(key, bytes, () => {
+        given.push(key);
+        return true;
+      });
+    hold("graph/a", 100);
+    hold("vectors/b", 100);
+    budget.use("graph/a");
+    hold("tail/c", 100); // 300 > 250: vectors/b (used least recently) goes, whatever its cache
+    expect(given).toEqual(["vectors/b"]);
     expect(budget.bytes()).toBe(200);
-    budget.hold("d", 400); // alone over the budget: every other one goes, d stays
-    expect(given).toEqual(["b", "a", "c"]);
+    expect(budget.bytes("graph/")).toBe(100);
+    hold("graph/d", 400); // alone over the budget: every other one goes, d stays
+    expect(given).toEqual(["vectors/b", "graph/a", "tail/c"]);
     expect(budget.bytes()).toBe(400);
   });
 
   it("keeps an entry its cache cannot give up now, and skips entries not filled yet", () => {
-    const budget = new ByteBudget<string>(150, (key) => key !== "busy");
-    budget.hold("busy", 100);
+    const budget = new ByteBudget(150);
+    budget.hold("busy", 100, () => false);
     budget.use("filling"); // asked for, nothing held yet
-    budget.hold("new", 100);
+    budget.hold("new", 100, () => true);
     expect(budget.bytes()).toBe(200); // busy could not go
     budget.forget("busy");
     expect(budget.bytes()).toBe(100);
@@ -60,7 +66,7 @@ describe("loaded indexes", () => {
         reads.push(`${r.uid}@${r.dataVersion}`);
         return index(50);
       },
-      Math.floor(one * 2.5),
+      new ByteBudget(Math.floor(one * 2.5)),
     );
     await cache.get(record("a"));
     await cache.get(record("b"));
@@ -78,5 +84,47 @@ describe("loaded indexes", () => {
     expect(cache.keptBytes()).toBe(one);
     await cache.get(record("c"));
     expect(reads.at(-1)).toBe("c@1");
+  });
+});
+
+describe("tails", () => {
+  const segment = (rows: number, version: number): VersionedSegment => ({
+    ids: Array.from({ length: rows }, (_, i) => `n${i}`),
+    metadata: [],
+    deleted: [],
+    values: new Float32Array(rows * 4),
+    versions: Array(rows).fill(version),
+    deleted_versions: [],
+  });
+  const record = (uid: string) =>
+    ({
+      uid,
+      dataVersion: 2,
+      dimension: 4,
+      metric: "l2",
+      segments: [
+        { id: `${uid}-s`, vectors: 10, deletes: 0, bytes: 1, min_version: 2, max_version: 2 },
+      ],
+    }) as unknown as IndexRecord;
+
+  it("keeps each index's tail and segments within the budget it shares", async () => {
+    const reads: string[] = [];
+    const store = {
+      read: async (index: IndexRecord) => {
+        reads.push(index.uid);
+        return segment(10, 2);
+      },
+    } as unknown as SegmentStore;
+    // One tail holds its 10 rows twice (the folded tail and the segment): 320 bytes.
+    const budget = new ByteBudget(500);
+    const tails = new TailCache(store, budget);
+    expect((await tails.get(record("a"), 1)).ids).toHaveLength(10);
+    expect(tails.keptBytes()).toBe(320);
+    await tails.get(record("a"), 1);
+    expect(reads).toEqual(["a"]);
+    await tails.get(record("b"), 1); // 640 > 500: a's goes
+    expect(tails.keptBytes()).toBe(320);
+    await tails.get(record("a"), 1);
+    expect(reads).toEqual(["a", "b", "a"]);
   });
 });
