@@ -43,9 +43,15 @@ export class GraphFileCache {
     }
   }
 
-  /** Keeps the file at `path` (now owned by the cache) as `key`'s graph; trims the others. */
+  /**
+   * Keeps the file at `path` (now owned by the cache) as `key`'s graph; trims the others. An idle
+   * file kept before under the same key (the same graph) is removed.
+   */
   async keep(key: string, path: string): Promise<void> {
+    const before = this.files.get(key);
     this.files.set(key, { path, users: 0 });
+    if (before && before.path !== path && before.users === 0)
+      await rm(before.path, { force: true });
     this.latest = key;
     await this.trim(key);
   }

@@ -41,4 +41,16 @@ describe("graph file cache", () => {
     await cache.clear();
     expect(existsSync(y)).toBe(false);
   });
+
+  it("removes the file it kept under a key when another is kept under it", async () => {
+    const cache = new GraphFileCache();
+    const [first, second] = [file("first"), file("second")];
+    await cache.keep("K", first);
+    await cache.keep("K", second);
+    expect([existsSync(first), existsSync(second)]).toEqual([false, true]);
+    expect(cache.acquire("K")).toBe(second);
+    await cache.release("K");
+    await cache.clear();
+    expect(existsSync(second)).toBe(false);
+  });
 });
