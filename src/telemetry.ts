@@ -50,6 +50,16 @@ export function recordSearch(mode: string, ms: number): void {
   emit("SearchLatency", MetricUnit.Milliseconds, ms, { mode });
 }
 
+/** A search answered from the generation an instance held while the active one loaded. */
+export function recordHeldGeneration(): void {
+  emit("SearchFromHeldGeneration", MetricUnit.Count, 1, {});
+}
+
+/** A warm instance gave up a cached entry (`cache`: graph, vectors or tail) to stay in budget. */
+export function recordCacheEviction(cache: string, bytes: number): void {
+  emit("CacheEvictedBytes", MetricUnit.Bytes, bytes, { cache });
+}
+
 /** A write (upsert or delete) committed. */
 export function recordWrite(ms: number): void {
   emit("WriteLatency", MetricUnit.Milliseconds, ms, {});

@@ -1,3 +1,5 @@
+import { recordCacheEviction } from "../telemetry";
+
 /** What a warm instance's caches may hold together by default: 1 GiB. */
 export const DEFAULT_CACHE_BYTES = 1024 ** 3;
 
@@ -40,6 +42,8 @@ export class ByteBudget {
       if (other === key || entry.bytes === 0 || !entry.giveUp?.()) continue;
       total -= entry.bytes;
       this.entries.delete(other);
+      // Keys are `<cache>/<index uid>`.
+      recordCacheEviction(other.split("/", 1)[0] as string, entry.bytes);
     }
   }
 

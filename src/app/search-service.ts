@@ -8,7 +8,7 @@ import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { packVector } from "../domain/vector-batch";
 import { prepareQuery } from "../domain/vector-math";
 import { logger } from "../logger";
-import { recordSearch } from "../telemetry";
+import { recordHeldGeneration, recordSearch } from "../telemetry";
 import type { GraphCache, LoadedGeneration } from "./graph-cache";
 import {
   type FilterReport,
@@ -125,6 +125,7 @@ export class SearchService {
       return this.exact(record, queries, k, filter);
     }
     const { generation, tail } = served;
+    if (generation.active.generation < active.generation) recordHeldGeneration();
     const { config } = generation.active;
     const ef = request.efSearch ?? config.ef_search;
     const found = this.graphSearch.search(record.metric, generation, tail, queries, k, ef, filter);
