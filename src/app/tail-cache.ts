@@ -3,6 +3,7 @@ import { inverseNorms, type VectorRows } from "../domain/exact-search";
 import type { IndexRecord } from "../domain/index-record";
 import type { VersionedSegment } from "../domain/segment";
 import { type Tail, tailSince } from "../domain/tail";
+import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
 import type { SegmentStore } from "./segment-store";
 
@@ -13,9 +14,6 @@ export interface ScannableTail extends Tail {
 
 /** How many segments one tail read fetches at once. */
 const READ_CONCURRENCY = 16;
-
-/** The budget's key prefix of tails (and the segments read for them). */
-const TAILS = "tail/";
 
 /**
  * A warm instance's view of what changed since its graphs' data versions: the segments holding
@@ -28,56 +26,40 @@ const TAILS = "tail/";
  */
 export class TailCache {
   private readonly segments = new Map<string, Promise<VersionedSegment>>();
-  private readonly tails = new Map<string, { key: string; tail: Promise<ScannableTail> }>();
   /** Bytes of values of the segments kept per index (those its last tail was read from). */
   private readonly segmentBytes = new Map<string, number>();
+  /** Each index's folded tail, with the segments read for it counted in. */
+  private readonly tails: BudgetedLoads<ScannableTail>;
 
   /** @param budget shared with the instance's other caches (default: a budget of its own). */
   constructor(
     private readonly store: SegmentStore,
-    private readonly budget: ByteBudget = new ByteBudget(),
-  ) {}
+    budget: ByteBudget = new ByteBudget(),
+  ) {
+    this.tails = new BudgetedLoads(
+      budget,
+      "tail",
+      (uid, tail) => tail.values.byteLength + (this.segmentBytes.get(uid) ?? 0),
+      (uid) => this.forgetSegments(uid),
+    );
+  }
 
   get(record: IndexRecord, since: number): Promise<ScannableTail> {
     const key = `${since}@${record.dataVersion}/${record.segments.map((s) => s.id).join(",")}`;
-    this.budget.use(TAILS + record.uid);
-    const cached = this.tails.get(record.uid);
-    if (cached?.key === key) return cached.tail;
-    const tail = this.compute(record, since);
-    const entry = { key, tail };
-    this.tails.set(record.uid, entry);
-    tail.then(
-      (done) => {
-        if (this.tails.get(record.uid) !== entry) return;
-        this.budget.hold(TAILS + record.uid, this.bytesOf(record.uid, done), () => {
-          this.forget(record.uid);
-          return true;
-        });
-      },
-      () => {
-        if (this.tails.get(record.uid) === entry) this.tails.delete(record.uid);
-      },
-    );
-    return tail;
+    return this.tails.get(record.uid, key, () => this.compute(record, since));
   }
 
   /** Bytes of the tails and segments kept (for tests and metrics). */
   keptBytes(): number {
-    return this.budget.bytes(TAILS);
+    return this.tails.keptBytes();
   }
 
-  /** Drops an index's tail and the segments read for it. */
-  private forget(uid: string): void {
-    this.tails.delete(uid);
+  /** Drops the segments read for an index's tail. */
+  private forgetSegments(uid: string): void {
     this.segmentBytes.delete(uid);
     for (const key of [...this.segments.keys()]) {
       if (key.startsWith(`${uid}/`)) this.segments.delete(key);
     }
-  }
-
-  /** About what an index's tail and the segments read for it hold: their values. */
-  private bytesOf(uid: string, tail: ScannableTail): number {
-    return tail.values.byteLength + (this.segmentBytes.get(uid) ?? 0);
   }
 
   private async compute(record: IndexRecord, since: number): Promise<ScannableTail> {

@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
 import { ConflictError, indexNotFound, NotFoundError, ValidationError } from "../domain/errors";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
-import { assembleIndex, type LoadedIndex } from "../domain/loaded-index";
+import { assembleIndex, type LoadedIndex, loadedBytes } from "../domain/loaded-index";
 import type { Segment } from "../domain/segment";
 import { packBatch, type VectorInput } from "../domain/vector-batch";
 import { recordWrite } from "../telemetry";
-import type { ByteBudget } from "./byte-budget";
+import { BudgetedLoads } from "./budgeted-loads";
+import { ByteBudget } from "./byte-budget";
 import type { LiveState, LiveView } from "./live-state";
-import { LoadedIndexes } from "./loaded-indexes";
 import { type IndexCatalog, LOST_RACE } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
@@ -22,7 +22,7 @@ export interface VectorStoreDeps {
   readonly background: BackgroundStarts;
   readonly retry?: RetryPolicy;
   readonly now?: () => Date;
-  /** The budget loaded vectors share with the instance's other caches (see {@link LoadedIndexes}). */
+  /** The budget loaded vectors share with the instance's other caches (default: their own). */
   readonly budget?: ByteBudget;
 }
 
@@ -65,23 +65,16 @@ export class VectorStore {
   private readonly live: LiveState;
   private readonly now: () => Date;
   private readonly commits: SegmentCommits;
-  private readonly loaded: LoadedIndexes;
+  /** The loaded vectors of each index's version last asked for (see {@link loadedBytes}). */
+  private readonly loaded: BudgetedLoads<LoadedIndex>;
 
   constructor(deps: VectorStoreDeps) {
     this.catalog = deps.catalog;
     this.segments = deps.segments;
     this.live = deps.live;
     this.now = deps.now ?? (() => new Date());
-    this.loaded = new LoadedIndexes(
-      (record) =>
-        this.withFreshOnMissing(record, async (r) => {
-          const limit = pLimit(LOAD_CONCURRENCY);
-          const segments = await Promise.all(
-            r.segments.map((ref) => limit(() => this.segments.read(r, ref))),
-          );
-          return assembleIndex(segments, r.dimension, r.metric);
-        }),
-      deps.budget,
+    this.loaded = new BudgetedLoads(deps.budget ?? new ByteBudget(), "vectors", (_, loaded) =>
+      loadedBytes(loaded),
     );
     this.commits = new SegmentCommits({
       catalog: deps.catalog,
@@ -243,7 +236,15 @@ export class VectorStore {
    * kept (within the instance's budget across indexes); concurrent callers share one load.
    */
   load(record: IndexRecord): Promise<LoadedIndex> {
-    return this.loaded.get(record);
+    return this.loaded.get(record.uid, String(record.dataVersion), () =>
+      this.withFreshOnMissing(record, async (r) => {
+        const limit = pLimit(LOAD_CONCURRENCY);
+        const segments = await Promise.all(
+          r.segments.map((ref) => limit(() => this.segments.read(r, ref))),
+        );
+        return assembleIndex(segments, r.dimension, r.metric);
+      }),
+    );
   }
 
   /** What is live in `record`'s version, from the segments' id digests. */

@@ -20,6 +20,11 @@ export interface LoadedIndex extends VectorRows {
   readonly raw: (row: number) => number[];
 }
 
+/** About what a loaded index holds: its values and norms, and per row its id, version and slots. */
+export function loadedBytes(loaded: LoadedIndex): number {
+  return loaded.data.byteLength + loaded.rows * 96;
+}
+
 /**
  * Folds segments (oldest first) into the live vectors: a later upsert of an id replaces an
  * earlier one, a delete removes it. Values are copied once into one Float32Array.

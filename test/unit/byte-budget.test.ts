@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { BudgetedLoads } from "../../src/app/budgeted-loads";
 import { ByteBudget } from "../../src/app/byte-budget";
-import { LoadedIndexes, loadedBytes } from "../../src/app/loaded-indexes";
 import type { SegmentStore } from "../../src/app/segment-store";
 import { TailCache } from "../../src/app/tail-cache";
 import type { IndexRecord } from "../../src/domain/index-record";
-import { assembleIndex } from "../../src/domain/loaded-index";
+import { assembleIndex, type LoadedIndex, loadedBytes } from "../../src/domain/loaded-index";
 import type { VersionedSegment } from "../../src/domain/segment";
 
 describe("the byte budget of a warm instance's caches", () => {
@@ -39,9 +39,7 @@ describe("the byte budget of a warm instance's caches", () => {
   });
 });
 
-describe("loaded indexes", () => {
-  const record = (uid: string, dataVersion = 1) =>
-    ({ uid, dataVersion, dimension: 4, metric: "l2" }) as unknown as IndexRecord;
+describe("budgeted loads (the loaded vectors of each index)", () => {
   const index = (rows: number) =>
     assembleIndex(
       [
@@ -61,28 +59,33 @@ describe("loaded indexes", () => {
   it("loads each index's version once while kept, within the budget across indexes", async () => {
     const reads: string[] = [];
     const one = loadedBytes(index(50));
-    const cache = new LoadedIndexes(
-      async (r) => {
-        reads.push(`${r.uid}@${r.dataVersion}`);
-        return index(50);
-      },
+    const loads = new BudgetedLoads<LoadedIndex>(
       new ByteBudget(Math.floor(one * 2.5)),
+      "vectors",
+      (_, loaded) => loadedBytes(loaded),
     );
-    await cache.get(record("a"));
-    await cache.get(record("b"));
-    await cache.get(record("a"));
+    const cache = {
+      get: (uid: string, version = 1) =>
+        loads.get(uid, String(version), async () => {
+          reads.push(`${uid}@${version}`);
+          return index(50);
+        }),
+    };
+    await cache.get("a");
+    await cache.get("b");
+    await cache.get("a");
     expect(reads).toEqual(["a@1", "b@1"]);
-    await cache.get(record("c")); // b, used least recently, goes
-    expect(cache.keptBytes()).toBe(2 * one);
-    await cache.get(record("a"));
-    await cache.get(record("b"));
+    await cache.get("c"); // b, used least recently, goes
+    expect(loads.keptBytes()).toBe(2 * one);
+    await cache.get("a");
+    await cache.get("b");
     expect(reads).toEqual(["a@1", "b@1", "c@1", "b@1"]);
-    await cache.get(record("b", 2)); // a new version replaces the old one
+    await cache.get("b", 2); // a new version replaces the old one
     expect(reads.at(-1)).toBe("b@2");
-    expect(cache.keptBytes()).toBe(2 * one); // a and b (c went when b came back)
-    cache.forget("b");
-    expect(cache.keptBytes()).toBe(one);
-    await cache.get(record("c"));
+    expect(loads.keptBytes()).toBe(2 * one); // a and b (c went when b came back)
+    loads.forget("b");
+    expect(loads.keptBytes()).toBe(one);
+    await cache.get("c");
     expect(reads.at(-1)).toBe("c@1");
   });
 });
