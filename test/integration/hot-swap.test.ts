@@ -15,6 +15,24 @@ import { useLocalStack } from "../support/stacks";
 const env = useLocalStack();
 const { api, activeIndex, blobs } = freshSearchHelpers(env);
 
+/** Graph downloads: a whole file, or a patch's prefix and the ranges of its base and patch. */
+const DOWNLOADS = new Set(["getToFile", "getStream", "getRange"]);
+
+/** `inner` with `before()` awaited ahead of every graph download (fault injection). */
+function onDownloads(inner: BlobStore, before: () => void | Promise<void>): BlobStore {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      if (!DOWNLOADS.has(String(prop))) return value.bind(target);
+      return async (...args: unknown[]) => {
+        await before();
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
 /** `blobs` with graph downloads held at a gate while `hold()`ed (fault injection). */
 function gatedGraphs(inner: BlobStore) {
   let gate: Promise<void> | null = null;
@@ -23,20 +41,11 @@ function gatedGraphs(inner: BlobStore) {
   let arrival = new Promise<void>((r) => {
     arrived = r;
   });
-  const held = new Set(["getToFile", "getStream", "getRange"]);
-  const store = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (typeof value !== "function") return value;
-      if (!held.has(String(prop))) return value.bind(target);
-      return async (...args: unknown[]) => {
-        if (gate) {
-          arrived();
-          await gate;
-        }
-        return value.apply(target, args);
-      };
-    },
+  const store = onDownloads(inner, async () => {
+    if (gate) {
+      arrived();
+      await gate;
+    }
   });
   return {
     store,
@@ -180,19 +189,10 @@ describe("hot swap", () => {
     const names = ["keep-a", "keep-b", "keep-c"];
     const rows: { id: string; values: number[] }[][] = [];
     for (const name of names) rows.push(await activeIndex(name, 80));
+    // Whole graphs here (none is patched): one getToFile per download.
     let downloads = 0;
-    const counted = new Proxy(blobs(), {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== "function") return value;
-        if (prop === "getToFile") {
-          return (...args: unknown[]) => {
-            downloads++;
-            return value.apply(target, args);
-          };
-        }
-        return value.bind(target);
-      },
+    const counted = onDownloads(blobs(), () => {
+      downloads++;
     });
     const probe = searchOver(counted, {});
     await probe.service.search("keep-a", { queries: [rows[0]?.[0]?.values as number[]], k: 1 });
