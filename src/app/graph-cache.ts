@@ -36,7 +36,7 @@ export interface LoadedGeneration {
 export const DEFAULT_BACKGROUND_LOAD_BYTES = 16 * 1024 * 1024;
 
 /** Bytes of an index's graph in memory: hnswlib's level 0 per label (vector, links, label). */
-export function graphBytes(record: Pick<IndexRecord, "dimension">, active: ActiveGeneration) {
+function graphBytes(record: Pick<IndexRecord, "dimension">, active: ActiveGeneration) {
   return (active.labels ?? 0) * (4 * record.dimension + 8 * active.config.m + 16);
 }
 
