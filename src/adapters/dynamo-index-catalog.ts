@@ -4,15 +4,16 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateScan,
+  ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { type IndexCatalog, LOST_RACE } from "../app/ports";
+import { type IndexCatalog, LOST_RACE, type Page } from "../app/ports";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
-import type { Metric } from "../domain/metric";
+import { INDEX_NAME_PATTERN, type Metric } from "../domain/metric";
 import type { SegmentRef } from "../domain/segment";
+import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { isConditionFailed } from "./dynamo-errors";
 
 /** The item as stored: snake_case attributes, keyed by `name`. */
@@ -38,6 +39,8 @@ const UNCHANGED_SINCE_READ = "#data_version = :expected_version";
 const SAME_SEGMENT_COUNT = "size(#segments) = :segment_count";
 const NEVER_ACTIVATED = "attribute_not_exists(#active)";
 const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
+
+const isIndexName = (value: unknown) => typeof value === "string" && INDEX_NAME_PATTERN.test(value);
 
 /** {@link IndexCatalog} on one DynamoDB table. */
 export class DynamoIndexCatalog implements IndexCatalog {
@@ -88,15 +91,20 @@ export class DynamoIndexCatalog implements IndexCatalog {
     };
   }
 
-  async list(): Promise<IndexRecord[]> {
-    const records: IndexRecord[] = [];
-    for await (const page of paginateScan(
-      { client: this.db },
-      { TableName: this.table, ConsistentRead: true },
-    )) {
-      for (const item of page.Items ?? []) records.push(fromItem(item as IndexItem));
-    }
-    return records.sort((a, b) => a.name.localeCompare(b.name));
+  async list(limit: number, cursor?: string): Promise<Page<IndexRecord>> {
+    const out = await this.db.send(
+      new ScanCommand({
+        TableName: this.table,
+        ConsistentRead: true,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, { name: isIndexName }) } : {}),
+      }),
+    );
+    const items = (out.Items ?? []).map((item) => fromItem(item as IndexItem));
+    return {
+      items: items.sort((a, b) => a.name.localeCompare(b.name)),
+      next: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : undefined,
+    };
   }
 
   async create(record: IndexRecord): Promise<boolean> {

@@ -6,8 +6,8 @@ import {
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Page, TrialJournal } from "../app/ports";
-import { ValidationError } from "../domain/errors";
 import type { Trial } from "../domain/trial";
+import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 
 // Named pieces of the journal's writes and reads.
 const NEVER_OVERWRITE = "attribute_not_exists(#trial_id)";
@@ -50,7 +50,14 @@ export class DynamoTrialJournal implements TrialJournal {
       new QueryCommand({
         ...this.byIndex(indexName),
         Limit: limit,
-        ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, indexName) } : {}),
+        ...(cursor
+          ? {
+              ExclusiveStartKey: decodeCursor(cursor, {
+                index_name: (value) => value === indexName,
+                trial_id: (value) => typeof value === "string",
+              }),
+            }
+          : {}),
       }),
     );
     const items = (out.Items ?? []) as Trial[];
@@ -73,27 +80,4 @@ export class DynamoTrialJournal implements TrialJournal {
       ConsistentRead: true,
     };
   }
-}
-
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString("base64url");
-}
-
-function decodeCursor(cursor: string, indexName: string): Record<string, unknown> {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<
-      string,
-      unknown
-    >;
-    if (
-      key.index_name === indexName &&
-      typeof key.trial_id === "string" &&
-      Object.keys(key).length === 2
-    ) {
-      return key;
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError(`next_token "${cursor}" is not a token this listing returned`);
 }

@@ -5,6 +5,9 @@ import type { BackgroundTasks } from "./work-ports";
 /** How often every index's compaction task (and orphan sweep) is started, by default. */
 export const DEFAULT_SWEEP_MINUTES = 60;
 
+/** Catalog items read at once while walking every index, by default. */
+const LIST_PAGE = 100;
+
 /**
  * Housekeeping the scheduled handler does besides autotune: every `sweepMinutes` (default an
  * hour: the run whose time falls in the period's first `everyMinutes` minutes) it starts every
@@ -20,6 +23,8 @@ export class Housekeeping {
       readonly tasks: BackgroundTasks;
       readonly purger: IncarnationPurger;
       readonly sweepMinutes?: number;
+      /** Catalog items read at once while walking every index (default 100). */
+      readonly listPage?: number;
     },
   ) {}
 
@@ -35,7 +40,13 @@ export class Housekeeping {
     const minute = Math.floor(time.getTime() / 60_000);
     if (period > 0 && minute % period >= everyMinutes) return { compacting: [], purging: [] };
     const { tasks, vectors, purger } = this.deps;
-    const compacting = (await vectors.listIndexes()).map((index) => index.name);
+    const compacting: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await vectors.listIndexes(this.deps.listPage ?? LIST_PAGE, cursor);
+      compacting.push(...page.items.map((index) => index.name));
+      cursor = page.next;
+    } while (cursor);
     const purging = await purger.withDeadIncarnations();
     await Promise.all([
       ...compacting.map((name) => tasks.start("compact", name)),

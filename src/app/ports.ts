@@ -83,7 +83,11 @@ export interface IndexCatalog {
    * function reuses its full record while these match it.
    */
   getHead(name: string): Promise<IndexHead | undefined>;
-  list(): Promise<IndexRecord[]>;
+  /**
+   * A page of at most `limit` indexes (sorted by name within the page), strongly consistent;
+   * `cursor` comes from the previous page. The catalog is read a page at a time, never whole.
+   */
+  list(limit: number, cursor?: string): Promise<Page<IndexRecord>>;
   /** Creates the record unless an index of that name exists; `false` when it does. */
   create(record: IndexRecord): Promise<boolean>;
   /**
@@ -126,7 +130,7 @@ export interface IndexCatalog {
   ): Promise<IndexRecord | typeof LOST_RACE>;
 }
 
-/** One page of a listing, newest first, with an opaque cursor to the next page. */
+/** One page of a listing, with an opaque cursor to the next page (none after the last). */
 export interface Page<T> {
   readonly items: T[];
   readonly next?: string | undefined;

@@ -9,7 +9,7 @@ import { recordWrite } from "../telemetry";
 import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
 import type { LiveState, LiveView } from "./live-state";
-import { type IndexCatalog, LOST_RACE } from "./ports";
+import { type IndexCatalog, LOST_RACE, type Page } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
 import { MissingSegmentError, type SegmentStore } from "./segment-store";
@@ -126,8 +126,9 @@ export class VectorStore {
     });
   }
 
-  listIndexes(): Promise<IndexRecord[]> {
-    return this.catalog.list();
+  /** A page of at most `limit` indexes, sorted by name within it; `cursor` from the last page. */
+  listIndexes(limit: number, cursor?: string): Promise<Page<IndexRecord>> {
+    return this.catalog.list(limit, cursor);
   }
 
   /** The index's catalog record, or `undefined` when there is no such index. */

@@ -22,11 +22,22 @@ export function dataCommands(program: Command, ctx: Context): void {
   const indexes = program.command("indexes").description("list, show, create and delete indexes");
   indexes
     .command("list", { isDefault: true })
-    .description("list the indexes")
+    .description("list the indexes (every page, by name)")
     .action(async () => {
       const { api, out } = ctx();
-      const got = await api.call<{ indexes: IndexView[] }>(api.client.GET("/vectors/indexes"));
-      out.result(got, ({ indexes }) =>
+      const all: IndexView[] = [];
+      let next_token: string | undefined;
+      do {
+        const page = await api.call<{ indexes: IndexView[]; next_token?: string }>(
+          api.client.GET("/vectors/indexes", {
+            params: { query: { limit: 1000, ...(next_token ? { next_token } : {}) } },
+          }),
+        );
+        all.push(...page.indexes);
+        next_token = page.next_token;
+      } while (next_token);
+      all.sort((a, b) => a.name.localeCompare(b.name));
+      out.result({ indexes: all }, ({ indexes }) =>
         table(
           ["NAME", "DIM", "METRIC", "COUNT", "DATA_VERSION", "ACTIVE"],
           indexes.map((i) => [

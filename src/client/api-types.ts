@@ -27,7 +27,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the indexes */
+        /** A page of the indexes (sorted by name within it) and the next page's token */
         get: operations["ListIndexes"];
         put?: never;
         post?: never;
@@ -748,7 +748,10 @@ export interface operations {
     };
     ListIndexes: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                next_token?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -47,7 +47,18 @@ const configText = (c) =>
   c ? `m=${c.m} ef_construction=${c.ef_construction} ef_search=${c.ef_search}` : "—";
 
 async function loadIndexes() {
-  const { indexes } = await api("GET", "/vectors/indexes");
+  // Every page, then by name.
+  const indexes = [];
+  let token;
+  do {
+    const page = await api(
+      "GET",
+      `/vectors/indexes?limit=1000${token ? `&next_token=${encodeURIComponent(token)}` : ""}`,
+    );
+    indexes.push(...page.indexes);
+    token = page.next_token;
+  } while (token);
+  indexes.sort((a, b) => a.name.localeCompare(b.name));
   const body = $("#indexes tbody");
   body.replaceChildren();
   for (const index of indexes) {

@@ -7,6 +7,7 @@ import {
   importBody,
   importIdSchema,
   indexNameSchema,
+  listIndexesQuery,
   profileIdSchema,
   profileSearchBody,
   putIndexBody,
@@ -61,7 +62,10 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     body: putIndexBody,
     success: 201,
   },
-  ListIndexes: { summary: "List the indexes" },
+  ListIndexes: {
+    summary: "A page of the indexes (sorted by name within it) and the next page's token",
+    query: listIndexesQuery,
+  },
   GetIndex: {
     summary: "One index: count, data_version, active generation, maintenance",
     params: index,

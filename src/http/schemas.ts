@@ -201,6 +201,17 @@ export const waitQuery = z.object({
   wait_seconds: intInRange(0, MAX_RUN_WAIT_S, { fromQuery: true }).default(20),
 });
 
+/** A listing's `next_token` (opaque: the listing checks it is one it returned). */
+export const nextTokenSchema = z
+  .string()
+  .min(1, { error: "expected the next_token a page returned" });
+
+/** `GET /vectors/indexes`: 1..1000 indexes a page (default 100). */
+export const listIndexesQuery = z.object({
+  limit: intInRange(1, 1000, { fromQuery: true }).default(100),
+  next_token: nextTokenSchema.optional(),
+});
+
 export const activationIdSchema = ulidSchema("an activation id");
 
 export const runIdSchema = ulidSchema("a run id");

@@ -6,7 +6,13 @@ import { hnswConfigSchema, seedSchema } from "../domain/hnsw-config";
 import { INDEX_NAME_PATTERN } from "../domain/metric";
 import { intInRange, numberInRange } from "../domain/ranges";
 import { tuningFields } from "../domain/tuning";
-import { finiteNumbers, indexNameSchema, ulidSchema, vectorIdSchema } from "./schemas";
+import {
+  finiteNumbers,
+  indexNameSchema,
+  nextTokenSchema,
+  ulidSchema,
+  vectorIdSchema,
+} from "./schemas";
 
 /** Request schemas of the tuning API (harnesses, trials, promotion, autotune and its policies). */
 
@@ -56,7 +62,7 @@ export const trialBody = z.strictObject({
 
 export const listTrialsQuery = z.object({
   limit: intInRange(1, 200, { fromQuery: true }).default(50),
-  next_token: z.string().min(1).optional(),
+  next_token: nextTokenSchema.optional(),
 });
 
 export const bestTrialQuery = z.object({
