@@ -35,9 +35,12 @@ export interface LoadedGeneration {
  * about a fifth of a second of download). */
 export const DEFAULT_BACKGROUND_LOAD_BYTES = 16 * 1024 * 1024;
 
-/** Bytes of an index's graph in memory: hnswlib's level 0 per label (vector, links, label). */
-function graphBytes(record: Pick<IndexRecord, "dimension">, active: ActiveGeneration) {
-  return (active.labels ?? 0) * (4 * record.dimension + 8 * active.config.m + 16);
+/**
+ * Bytes of an index's graph in memory: hnswlib's level 0 per label (vector, links, label). A
+ * generation recorded before its label count was kept is estimated from the live count.
+ */
+function graphBytes(record: Pick<IndexRecord, "dimension" | "count">, active: ActiveGeneration) {
+  return (active.labels ?? record.count) * (4 * record.dimension + 8 * active.config.m + 16);
 }
 
 /** How a {@link GraphCache} swaps generations, and how much it keeps. */

@@ -1,9 +1,11 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { ByteBudget } from "../../src/app/byte-budget";
 import { Compactor } from "../../src/app/compactor";
 import { GraphCache, type GraphCacheOptions } from "../../src/app/graph-cache";
 import type { BlobStore } from "../../src/app/ports";
 import { SearchService } from "../../src/app/search-service";
+import { createClients } from "../../src/clients";
 import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { localTasks } from "../../src/local/local-tasks";
 import { freshSearchHelpers } from "../support/fresh-search";
@@ -183,6 +185,37 @@ describe("hot swap", () => {
       gated.release();
       expect(await pending).toMatchObject({ generation: before.generation + flips });
     }
+  });
+
+  it("sizes a generation recorded without its label count from the live count", async () => {
+    const rows = await activeIndex("swap-legacy", 60);
+    const gated = gatedGraphs(blobs());
+    const { service } = searchOver(gated.store, { backgroundLoadBytes: 1 });
+    const search = () =>
+      service.search("swap-legacy", { queries: [rows[2]?.values as number[]], k: 3 });
+    expect(await search()).toMatchObject({ generation: 1 });
+    await api.post("/vectors/indexes/swap-legacy/vectors", {
+      vectors: [{ id: "n1", values: Array(8).fill(0.2) }],
+    });
+    expect(await env.services.maintenance.catchUp("swap-legacy")).toMatchObject({
+      outcome: "caught_up",
+    });
+    // The active pointer as a stack from before `labels` was kept wrote it.
+    const { doc } = createClients(env.stack.settings);
+    await doc.send(
+      new UpdateCommand({
+        TableName: env.stack.settings.tables.indexes,
+        Key: { name: "swap-legacy" },
+        UpdateExpression: "REMOVE #active.#labels",
+        ExpressionAttributeNames: { "#active": "active", "#labels": "labels" },
+      }),
+    );
+    gated.hold();
+    // Sized as 61 live vectors (not as 0 bytes): the held generation answers while it loads.
+    const held = await search();
+    expect(held).toMatchObject({ generation: 1, pending_vectors: 1 });
+    await gated.arrival();
+    gated.release();
   });
 
   it("keeps loaded graphs within its budget, giving up the least recently searched index's", async () => {
