@@ -112,6 +112,17 @@ export const ROUTES: readonly RouteSpec[] = [
     },
   },
   {
+    id: "DeleteVectors",
+    method: "POST",
+    path: "/vectors/indexes/{index}/vectors/delete",
+    entry: "functions/delete-vectors.ts",
+    access: {
+      objects: { segments: ["read", "write", "delete"] },
+      tables: { indexes: ["GetItem", "UpdateItem"] },
+      startsTasks: ["compact", "catchUp"],
+    },
+  },
+  {
     id: "Search",
     method: "POST",
     path: "/vectors/indexes/{index}/search",

@@ -4,7 +4,7 @@ import { type FilteredPlan, filteredPlan } from "../domain/filtered-search";
 import type { Metric } from "../domain/metric";
 import type { LoadedGeneration } from "./graph-cache";
 import type { ScannableTail } from "./tail-cache";
-import type { SearchHit } from "./vector-store";
+import type { SearchHit } from "./vector-results";
 
 /** Queries of one search: as given (hnswlib wants plain arrays) and prepared for exact scans. */
 export interface SearchQueries {

@@ -1,7 +1,8 @@
 import type { VectorInput } from "../domain/vector-batch";
 import { logger } from "../logger";
 import type { AutotunePolicies } from "./autotune-policies";
-import type { VectorStore, WriteResult } from "./vector-store";
+import type { WriteResult } from "./vector-results";
+import type { VectorStore } from "./vector-store";
 
 /**
  * Upserts, then gives the append trigger its chance: an index whose policy's `min_new_vectors`

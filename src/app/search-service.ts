@@ -18,7 +18,8 @@ import {
 } from "./graph-search";
 import type { Consistency, IndexStates } from "./index-states";
 import type { ScannableTail, TailCache } from "./tail-cache";
-import type { SearchHit, VectorStore } from "./vector-store";
+import type { SearchHit } from "./vector-results";
+import type { VectorStore } from "./vector-store";
 
 /** A generation's graph could not be loaded (its cause attached): search serves exactly. */
 class GraphLoadError extends Error {

@@ -13,6 +13,7 @@ import { type IndexCatalog, LOST_RACE, type Page } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
 import { MissingSegmentError, type SegmentStore } from "./segment-store";
+import type { DeleteResult, StoredVector, WriteResult } from "./vector-results";
 
 export interface VectorStoreDeps {
   readonly catalog: IndexCatalog;
@@ -24,26 +25,6 @@ export interface VectorStoreDeps {
   readonly now?: () => Date;
   /** The budget loaded vectors share with the instance's other caches (default: their own). */
   readonly budget?: ByteBudget;
-}
-
-export interface SearchHit {
-  readonly id: string;
-  readonly distance: number;
-  readonly metadata: Record<string, unknown> | null;
-}
-
-export interface StoredVector {
-  readonly id: string;
-  readonly values: number[];
-  readonly metadata: Record<string, unknown> | null;
-}
-
-export interface WriteResult {
-  readonly upserted: number;
-  readonly count: number;
-  readonly dataVersion: number;
-  /** The index's catalog record after the write. */
-  readonly record: IndexRecord;
 }
 
 /** How many segment blobs one load reads at once. */
@@ -220,16 +201,44 @@ export class VectorStore {
     return { id, values: index.raw(row), metadata: index.metadata[row] ?? null };
   }
 
-  async deleteVector(name: string, id: string): Promise<WriteResult> {
+  /** Deletes one vector; 404 `vector_not_found` when it is not live. */
+  async deleteVector(name: string, id: string): Promise<DeleteResult> {
+    return this.deleteVectors(name, [id], { missing: "refuse" });
+  }
+
+  /**
+   * Deletes the live vectors among `ids` (unique) as one segment, one catalog write. Ids not
+   * live are left alone (`missing: "ignore"`, the default: a retried batch deletes nothing more)
+   * or refused with 404 (`"refuse"`). When none is live, nothing is written.
+   */
+  async deleteVectors(
+    name: string,
+    ids: readonly string[],
+    { missing = "ignore" }: { missing?: "ignore" | "refuse" } = {},
+  ): Promise<DeleteResult> {
     const started = performance.now();
     const record = await this.getIndex(name);
-    const segment: Segment = { ids: [], metadata: [], deleted: [id], values: new Float32Array() };
+    const isLive = (await this.liveView(record)).isLive;
+    const doomed = ids.filter((id) => {
+      if (isLive(id)) return true;
+      if (missing === "refuse") throw vectorNotFound(name, id);
+      return false;
+    });
+    if (doomed.length === 0) {
+      return { deleted: 0, count: record.count, dataVersion: record.dataVersion, record };
+    }
+    const segment: Segment = { ids: [], metadata: [], deleted: doomed, values: new Float32Array() };
+    // Counted against what is live when the write lands (a concurrent delete may have come first).
+    let deleted = 0;
     const updated = await this.commits.commit(record, segment, (live) => {
-      if (!live.isLive(id)) throw vectorNotFound(name, id);
-      return live.count - 1;
+      deleted = doomed.filter((id) => live.isLive(id)).length;
+      if (missing === "refuse" && deleted < doomed.length) {
+        throw vectorNotFound(name, doomed.find((id) => !live.isLive(id)) as string);
+      }
+      return live.count - deleted;
     });
     recordWrite(performance.now() - started);
-    return { upserted: 0, count: updated.count, dataVersion: updated.dataVersion, record: updated };
+    return { deleted, count: updated.count, dataVersion: updated.dataVersion, record: updated };
   }
 
   /**

@@ -17,7 +17,7 @@ interface IndexView {
   } | null;
 }
 
-/** `indexes`, `import` and `search`. */
+/** `indexes`, `import`, `search` and `delete`. */
 export function dataCommands(program: Command, ctx: Context): void {
   const indexes = program.command("indexes").description("list, show, create and delete indexes");
   indexes
@@ -181,7 +181,33 @@ export function dataCommands(program: Command, ctx: Context): void {
         ),
       );
     });
+
+  program
+    .command("delete <index> <ids...>")
+    .description("delete vectors by id (in batches of 1,000; ids not in the index are ignored)")
+    .action(async (index: string, ids: string[]) => {
+      const { api, out } = ctx();
+      const unique = [...new Set(ids)];
+      let last = { deleted: 0, count: 0, data_version: 0 };
+      let deleted = 0;
+      for (let i = 0; i < unique.length; i += DELETE_BATCH) {
+        last = await api.call<typeof last>(
+          api.client.POST("/vectors/indexes/{index}/vectors/delete", {
+            params: { path: { index } },
+            body: { ids: unique.slice(i, i + DELETE_BATCH) },
+          }),
+        );
+        deleted += last.deleted;
+      }
+      out.result(
+        { deleted, count: last.count, data_version: last.data_version },
+        (r) => `deleted ${r.deleted} of ${unique.length}; ${r.count} vectors left`,
+      );
+    });
 }
+
+/** Vectors a `delete` request takes at most (the API's batch limit). */
+const DELETE_BATCH = 1000;
 
 function activeText(i: IndexView): string {
   const a = i.active;

@@ -4,6 +4,7 @@ import {
   activateBody,
   activationIdSchema,
   createUploadBody,
+  deleteVectorsBody,
   importBody,
   importIdSchema,
   indexNameSchema,
@@ -79,6 +80,11 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   GetVector: {
     summary: "One vector, with its values and metadata",
     params: z.object({ index: indexNameSchema, id: vectorIdSchema }),
+  },
+  DeleteVectors: {
+    summary: "Delete up to 1,000 vectors by id in one write (ids not live are left alone)",
+    params: index,
+    body: deleteVectorsBody,
   },
   DeleteVector: {
     summary: "Delete one vector",

@@ -81,6 +81,31 @@ export const upsertBody = z.strictObject({
     }),
 });
 
+/** `POST …/vectors/delete`: 1..1,000 distinct ids. */
+export const deleteVectorsBody = z.strictObject({
+  ids: z
+    .array(vectorIdSchema, { error: "expected an array of vector ids" })
+    .min(1, { error: "must hold at least one id" })
+    .max(MAX_UPSERT_BATCH, {
+      error: (issue) =>
+        `holds ${(issue.input as unknown[]).length} ids; at most ${MAX_UPSERT_BATCH} per request`,
+    })
+    .superRefine((ids, ctx) => {
+      const seen = new Map<string, number>();
+      ids.forEach((id, i) => {
+        const first = seen.get(id);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [i],
+            message: `duplicate id "${id}" (also at ids[${first}]); each id may appear once per request`,
+          });
+        }
+        seen.set(id, i);
+      });
+    }),
+});
+
 /** A metadata filter (see `src/domain/filter.ts`); a problem names its path into the filter. */
 const filterSchema = z
   .unknown()

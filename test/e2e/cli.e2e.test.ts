@@ -97,13 +97,19 @@ describe("vectord CLI", () => {
     expect((await cli(["indexes", "create", "x", "--dimension", "zero"])).code).toBe(EXIT.usage);
   });
 
-  it("creates, lists and deletes indexes; a refusal exits 3 with the service's message", async () => {
+  it("creates, lists and deletes indexes and vectors; a refusal exits 3 with the service's message", async () => {
     expect((await cli(["indexes", "create", "cli-a", "--dimension", "8"])).code).toBe(0);
     const listed = await cli(["--json", "indexes", "list"]);
     expect(json(listed).indexes.map((i: { name: string }) => i.name)).toContain("cli-a");
     const clash = await cli(["indexes", "create", "cli-a", "--dimension", "9"]);
     expect(clash.code).toBe(EXIT.refused);
     expect(clash.stderr).toMatch(/409 .*dimension/);
+    await api.post("/vectors/indexes/cli-a/vectors", {
+      vectors: ["a", "b", "c"].map((id, i) => ({ id, values: rows(3, 8, 4)[i] })),
+    });
+    const removed = await cli(["--json", "delete", "cli-a", "a", "b", "never", "a"]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(json(removed)).toMatchObject({ deleted: 2, count: 1 });
     expect((await cli(["indexes", "delete", "cli-a"])).code).toBe(0);
     const gone = await cli(["--json", "indexes", "show", "cli-a"]);
     expect(gone.code).toBe(EXIT.refused);

@@ -31,21 +31,24 @@ describe("least privilege", () => {
     ]);
   });
 
-  it("lets deleting a vector write segments only: it can never delete trial snapshots", () => {
-    expect(dataStatements("DeleteVector")).toEqual([
-      {
-        Sid: "ObjectsSegments",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
-        Effect: "Allow",
-        Resource: objects("indexes/*/segments/*"),
-      },
-      {
-        Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-        Effect: "Allow",
-        Resource: table("indexes"),
-      },
-    ]);
-  });
+  it.each(["DeleteVector", "DeleteVectors"])(
+    "lets %s write segments only: it can never delete trial snapshots",
+    (id) => {
+      expect(dataStatements(id)).toEqual([
+        {
+          Sid: "ObjectsSegments",
+          Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+          Effect: "Allow",
+          Resource: objects("indexes/*/segments/*"),
+        },
+        {
+          Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+          Effect: "Allow",
+          Resource: table("indexes"),
+        },
+      ]);
+    },
+  );
 
   it("lets deleting an index remove its records and start the purge, which alone lists and deletes its objects", () => {
     expect(dataStatements("DeleteIndex")).toEqual([
@@ -107,6 +110,7 @@ describe("least privilege", () => {
       ["DeleteIndex", ["purge"]],
       ["UpsertVectors", ["compact", "catchUp"]],
       ["DeleteVector", ["compact", "catchUp"]],
+      ["DeleteVectors", ["compact", "catchUp"]],
       ["CreateEval", ["harness"]],
       ["AutogenEval", ["harness"]],
       ["RefreshEval", ["harness"]],

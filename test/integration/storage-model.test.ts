@@ -75,6 +75,13 @@ const COMMAND = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), id: ID }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("deleteMany" as const),
+      ids: fc.uniqueArray(ID, { minLength: 1, maxLength: 4 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("compact" as const) }) },
   {
     weight: 1,
@@ -97,6 +104,7 @@ describe("storage against a plain model", () => {
         const name = `model-${run++}`;
         await vectors.createIndex(name, { dimension: 2, metric: "l2" });
         const model = new Map<string, Row>();
+        let writes = 0;
         for (const command of commands) {
           if (command.kind === "upsert") {
             const input = command.rows.map(([id, [x, y], tag]) => ({
@@ -105,6 +113,7 @@ describe("storage against a plain model", () => {
               ...(tag === null ? {} : { metadata: { tag } }),
             }));
             const result = await vectors.upsert(name, input);
+            writes++;
             for (const v of input) {
               model.set(v.id, { values: v.values, metadata: v.metadata ?? null });
             }
@@ -113,15 +122,25 @@ describe("storage against a plain model", () => {
             if (model.has(command.id)) {
               await vectors.deleteVector(name, command.id);
               model.delete(command.id);
+              writes++;
             } else {
               await expect(vectors.deleteVector(name, command.id)).rejects.toThrow(NotFoundError);
             }
+          } else if (command.kind === "deleteMany") {
+            const live = command.ids.filter((id) => model.has(id));
+            const result = await vectors.deleteVectors(name, command.ids);
+            expect(result.deleted).toBe(live.length);
+            for (const id of live) model.delete(id);
+            expect(result.count).toBe(model.size);
+            // Only a batch that deleted something is a write.
+            if (live.length > 0) writes++;
           } else if (command.kind === "compact") {
             await compactor.run(name);
           } else {
             const writers = Array.from({ length: command.writers }, (_, w) => {
               const id = `w${w}`;
               model.set(id, { values: [command.value, w], metadata: null });
+              writes++;
               return vectors.upsert(name, [{ id, values: [command.value, w] }]);
             });
             await Promise.all([...writers, compactor.run(name)]);
@@ -138,12 +157,7 @@ describe("storage against a plain model", () => {
         );
         expect(stored).toEqual(model);
         expect(record.count).toBe(model.size);
-        expect(record.dataVersion).toBe(
-          commands.reduce(
-            (n, c) => n + (c.kind === "upsert" ? 1 : c.kind === "concurrent" ? c.writers : 0),
-            0,
-          ) + deletesApplied(commands),
-        );
+        expect(record.dataVersion).toBe(writes);
       }),
       { numRuns: 20 },
     );
@@ -179,22 +193,3 @@ describe("readers holding a segment list that compactions keep changing", () => 
     expect((await beaten.vectors.getIndex("missing-4")).count).toBe(1);
   });
 });
-
-/** How many of the sequence's deletes hit a live id (each such delete is a write). */
-function deletesApplied(
-  commands: readonly {
-    kind: string;
-    id?: string;
-    rows?: [string, unknown, unknown][];
-    writers?: number;
-  }[],
-): number {
-  const live = new Set<string>();
-  let applied = 0;
-  for (const c of commands) {
-    if (c.kind === "upsert") for (const [id] of c.rows ?? []) live.add(id);
-    if (c.kind === "concurrent") for (let w = 0; w < (c.writers ?? 0); w++) live.add(`w${w}`);
-    if (c.kind === "delete" && live.delete(c.id as string)) applied++;
-  }
-  return applied;
-}

@@ -408,6 +408,8 @@ describe("deployed packages", () => {
     expect(JSON.parse(missing.body).error.code).toBe("route_not_found");
     answered.add(DEFAULT_ROUTE.id);
     expect((await api("DeleteVector", { params: { index: "pkg", id: "v1" } })).status).toBe(204);
+    const deleted = await api("DeleteVectors", { ...index, body: { ids: ["v1", "v2", "none"] } });
+    expect(deleted.body).toMatchObject({ deleted: 1 });
     expect((await api("DeletePolicy", index)).status).toBe(204);
     expect((await api("DeleteIndex", index)).status).toBe(204);
     // The request removed the record; the PurgeIndex bundle removed the objects.

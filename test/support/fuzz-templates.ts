@@ -28,6 +28,7 @@ export const TEMPLATES: Record<
   },
   GetVector: { params: { index: "fz", id: "v1" } },
   DeleteVector: { params: { index: "fz", id: "v1" } },
+  DeleteVectors: { params: { index: "fz" }, body: { ids: ["v1", "v2"] } },
   Search: { params: { index: "fz" }, body: { vector: VEC, k: 5 } },
   CreateEval: {
     params: { name: "fz-q" },
@@ -126,6 +127,10 @@ export const FIELDS: Record<string, [string, unknown[]][]> = {
     ["vectors.0.values", [["a", 1, 1, 1], [null, 1, 1, 1], [1e40, 1, 1, 1], [], [1, 2], "x"]],
     ["vectors.0.metadata", ["x", [1], 5]],
   ],
+  DeleteVectors: [
+    ["ids", [[], "v1", {}, ["v1", "v1"], Array.from({ length: 1001 }, (_, i) => `m${i}`)]],
+    ["ids.0", ["", 5, "\u0000x", "x".repeat(300), null]],
+  ],
   Search: [
     ["vector", [["a", 1, 1, 1], [], [1, 2, 3], "x"]],
     ["k", [0, -1, 1001, 1.5, "5"]],
@@ -180,6 +185,13 @@ export const FIELDS: Record<string, [string, unknown[]][]> = {
 };
 
 export const QUERIES: Record<string, Record<string, string>[]> = {
+  ListIndexes: [
+    { limit: "0" },
+    { limit: "1001" },
+    { limit: "x" },
+    { next_token: "" },
+    { next_token: "not-a-token" },
+  ],
   ListTrials: [
     { limit: "0" },
     { limit: "abc" },
