@@ -13,6 +13,7 @@ import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
 import { benchImport } from "./import";
 import { loadedStack } from "./mnist-stack";
+import { benchPointRead } from "./point-read";
 import { benchSearch } from "./search";
 import { describeSoak, runSoak } from "./soak";
 import { benchTargetRecall } from "./tuning";
@@ -215,9 +216,15 @@ if (wanted("validation")) benchValidation();
 if (wanted("ground-truth")) benchGroundTruth();
 if (wanted("trial")) benchTrial();
 if (wanted("import")) await benchImport();
-const stackBenches = ["autotune", "target-recall", "writes", "fresh", "hot-swap", "search"].filter(
-  wanted,
-);
+const stackBenches = [
+  "autotune",
+  "target-recall",
+  "writes",
+  "fresh",
+  "hot-swap",
+  "search",
+  "point-read",
+].filter(wanted);
 if (wanted("soak")) {
   // On a stack of its own: the soak measures the service under load, nothing else.
   const stack = await startLocalStack();
@@ -235,6 +242,7 @@ if (stackBenches.length > 0) {
     if (wanted("fresh")) await benchFresh(env);
     if (wanted("hot-swap")) await benchHotSwap(env);
     if (wanted("search")) await benchSearch(env);
+    if (wanted("point-read")) await benchPointRead(env, "mnist");
     if (wanted("writes")) await benchWrites(env);
   } finally {
     await env.stop();

@@ -46,6 +46,14 @@ export class BudgetedLoads<T> {
     return loading;
   }
 
+  /** Index `uid`'s kept load for `key` (done or in flight), without loading; `undefined` if none. */
+  peek(uid: string, key: string): Promise<T> | undefined {
+    const cached = this.loads.get(uid);
+    if (cached?.key !== key) return undefined;
+    this.budget.use(this.budgetKey(uid));
+    return cached.loading;
+  }
+
   /** Drops what is kept of index `uid` (deleted). */
   forget(uid: string): void {
     this.loads.delete(uid);

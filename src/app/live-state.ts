@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import { type IdDigest, idHash, latestWord } from "../domain/id-digest";
 import type { IndexRecord } from "../domain/index-record";
+import type { SegmentRef } from "../domain/segment";
 import type { SegmentStore } from "./segment-store";
 
 /** Which ids of an index version are live, as a writer needs to know. */
@@ -30,6 +31,19 @@ export class LiveState {
       count: record.count,
       isLive: (id) => latestWord(digests, idHash(id))?.word === "upserted",
     };
+  }
+
+  /**
+   * The segment of `record` holding the latest word about `id` by its digest (which may be
+   * another id's of the same 64-bit hash: the segment's own ids confirm it), and whether it
+   * upserted or deleted it; `undefined` when no segment mentions it.
+   */
+  async locate(
+    record: IndexRecord,
+    id: string,
+  ): Promise<{ ref: SegmentRef; word: "upserted" | "deleted" } | undefined> {
+    const found = latestWord(await this.digestsOf(record), idHash(id));
+    return found && { ref: record.segments[found.segment] as SegmentRef, word: found.word };
   }
 
   /** Forgets an index incarnation (deleted). */

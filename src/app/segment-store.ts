@@ -119,6 +119,15 @@ export class SegmentStore {
     return withVersions({ ...manifest, values }, ref.min_version);
   }
 
+  /** The values of row `row` of a segment, read alone (a ranged read). */
+  async readRow(index: IndexRecord, ref: SegmentRef, row: number): Promise<Float32Array> {
+    const key = segmentKeys(index, ref.id).values;
+    const bytes = 4 * index.dimension;
+    const got = await this.blobs.getRange(key, row * bytes, (row + 1) * bytes);
+    if (!got) throw new MissingSegmentError(`segment values ${key} are missing from storage`);
+    return decodeValues(got, index.dimension);
+  }
+
   private async readValues(index: IndexRecord, ref: SegmentRef): Promise<Float32Array> {
     const key = segmentKeys(index, ref.id).values;
     const bytes = await this.blobs.get(key);

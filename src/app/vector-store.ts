@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
-import { ConflictError, indexNotFound, NotFoundError, ValidationError } from "../domain/errors";
+import { ConflictError, indexNotFound, ValidationError, vectorNotFound } from "../domain/errors";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex, loadedBytes } from "../domain/loaded-index";
 import type { Segment } from "../domain/segment";
@@ -13,6 +13,7 @@ import { type IndexCatalog, LOST_RACE, type Page } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
 import { MissingSegmentError, type SegmentStore } from "./segment-store";
+import { loadedVector, readVector, UNSURE } from "./vector-read";
 import type { DeleteResult, StoredVector, WriteResult } from "./vector-results";
 
 export interface VectorStoreDeps {
@@ -194,11 +195,21 @@ export class VectorStore {
     };
   }
 
+  /**
+   * One live vector: from the vectors this instance holds for the index's version, else read
+   * alone (the id digests say which segment last wrote it: its manifest, and its row's values by
+   * a ranged read), never by loading the index.
+   */
   async getVector(name: string, id: string): Promise<StoredVector> {
-    const index = await this.load(await this.getIndex(name));
-    const row = index.rowOf.get(id);
-    if (row === undefined) throw vectorNotFound(name, id);
-    return { id, values: index.raw(row), metadata: index.metadata[row] ?? null };
+    const record = await this.getIndex(name);
+    const held = this.loaded.peek(record.uid, String(record.dataVersion));
+    if (held) return loadedVector(name, await held, id);
+    return this.withFreshOnMissing(record, async (r) => {
+      const read = await readVector(this.live, this.segments, r, id);
+      if (read === UNSURE) return loadedVector(name, await this.load(r), id);
+      if (!read) throw vectorNotFound(name, id);
+      return read;
+    });
   }
 
   /** Deletes one vector; 404 `vector_not_found` when it is not live. */
@@ -292,10 +303,6 @@ export class VectorStore {
 
 /** Reads of a segment list a compaction keeps changing before one is let fail (see readFresh). */
 const FRESH_READS = 4;
-
-function vectorNotFound(name: string, id: string): NotFoundError {
-  return new NotFoundError("vector_not_found", `index "${name}" has no vector with id "${id}"`);
-}
 
 function sameSettings(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);

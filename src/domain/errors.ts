@@ -32,6 +32,10 @@ export function indexNotFound(name: string): NotFoundError {
   return new NotFoundError("index_not_found", `index "${name}" does not exist`);
 }
 
+export function vectorNotFound(name: string, id: string): NotFoundError {
+  return new NotFoundError("vector_not_found", `index "${name}" has no vector with id "${id}"`);
+}
+
 /** The request conflicts with the current state of a resource (HTTP 409). */
 export class ConflictError extends VectordError {}
 

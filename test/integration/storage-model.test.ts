@@ -10,6 +10,7 @@ import { VectorStore } from "../../src/app/vector-store";
 import { createClients } from "../../src/clients";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
+import type { SegmentRef } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
 
 // Random sequences of writes and compactions against the emulators, compared with a plain model
@@ -156,12 +157,92 @@ describe("storage against a plain model", () => {
           ]),
         );
         expect(stored).toEqual(model);
+        // One vector at a time, on an instance that holds nothing: read alone, the same.
+        const cold = quietStore(storage());
+        for (let i = 0; i < 10; i++) {
+          const id = `id${i}`;
+          const want = model.get(id);
+          if (want) expect(await cold.getVector(name, id)).toEqual({ id, ...want });
+          else await expect(cold.getVector(name, id)).rejects.toThrow(NotFoundError);
+        }
         expect(record.count).toBe(model.size);
         expect(record.dataVersion).toBe(writes);
       }),
       { numRuns: 20 },
     );
   }, 180_000);
+});
+
+describe("reading one vector", () => {
+  /** `blobs` counting whole-object reads of segment values and ranged reads. */
+  function counting(parts: ReturnType<typeof storage>) {
+    const reads = { values: 0, ranged: 0 };
+    const { blobs } = parts;
+    const get = blobs.get.bind(blobs);
+    const getRange = blobs.getRange.bind(blobs);
+    blobs.get = (key) => {
+      if (key.endsWith(".f32")) reads.values++;
+      return get(key);
+    };
+    blobs.getRange = (key, start, end) => {
+      reads.ranged++;
+      return getRange(key, start, end);
+    };
+    return reads;
+  }
+
+  it("reads its row alone on an instance that holds nothing, never the index", async () => {
+    const writer = quietStore(storage());
+    await writer.createIndex("one-row", { dimension: 2, metric: "l2" });
+    for (let s = 0; s < 6; s++) {
+      await writer.upsert(
+        "one-row",
+        [0, 1, 2].map((i) => ({ id: `s${s}-${i}`, values: [s, i], metadata: { s } })),
+      );
+    }
+    const parts = storage();
+    const reads = counting(parts);
+    const cold = quietStore(parts);
+    expect(await cold.getVector("one-row", "s3-2")).toEqual({
+      id: "s3-2",
+      values: [3, 2],
+      metadata: { s: 3 },
+    });
+    expect(reads).toEqual({ values: 0, ranged: 1 });
+    // Held vectors answer without reading storage.
+    await cold.load(await cold.getIndex("one-row"));
+    const afterLoad = { ...reads };
+    expect(await cold.getVector("one-row", "s5-0")).toMatchObject({ values: [5, 0] });
+    expect(reads).toEqual(afterLoad);
+  });
+
+  it("reads the index's rows when the digests named another id of the same hash", async () => {
+    const parts = storage();
+    const store = quietStore(parts);
+    await store.createIndex("one-clash", { dimension: 2, metric: "l2" });
+    await store.upsert("one-clash", [{ id: "a", values: [1, 1] }]);
+    await store.upsert("one-clash", [{ id: "b", values: [2, 2] }]);
+    await store.deleteVector("one-clash", "b");
+    // A digest that, for every id, names the last segment (a deletion of "b" alone), as a
+    // 64-bit hash shared with "b" would.
+    const clashing = new LiveState(parts.segments);
+    clashing.locate = async (record) => ({
+      ref: record.segments.at(-1) as SegmentRef,
+      word: "deleted",
+    });
+    const reader = new VectorStore({
+      catalog: parts.catalog,
+      segments: parts.segments,
+      live: clashing,
+      background: { tasks: { start: async () => undefined }, due: () => [] },
+    });
+    expect(await reader.getVector("one-clash", "a")).toEqual({
+      id: "a",
+      values: [1, 1],
+      metadata: null,
+    });
+    await expect(reader.getVector("one-clash", "b")).rejects.toThrow(NotFoundError);
+  });
 });
 
 describe("readers holding a segment list that compactions keep changing", () => {
