@@ -3,6 +3,7 @@ import { type FileHandle, open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { createInterface } from "node:readline";
 import { idProblem } from "../domain/ids";
+import { metadataProblem } from "../domain/metadata";
 import {
   decodeRows,
   HEADER_BYTES,
@@ -195,6 +196,8 @@ function parseRecord(line: string, row: number, name: string, dimension: number)
   ) {
     throw badFile(`${where}: metadata: expected a JSON object`);
   }
+  const tooLarge = metadata ? metadataProblem(metadata as Record<string, unknown>) : null;
+  if (tooLarge) throw badFile(`${where}: metadata ${tooLarge}`);
   return {
     id,
     values: out,

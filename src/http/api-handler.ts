@@ -66,6 +66,28 @@ export function errorResponse(
   return json(statusCode, { error: { code, message, ...details } });
 }
 
+/**
+ * The most a Lambda function may return from a synchronous invocation, as the serialized result
+ * (status, headers and the body escaped inside it): 6 MiB. API Gateway answers a larger one with
+ * a bare 500, so the handler answers in its stead (the local stack runs the same check).
+ */
+export const MAX_RESULT_BYTES = 6 * 1024 * 1024;
+
+/** `result`, or a 400 `response_too_large` when it is over {@link MAX_RESULT_BYTES}. */
+function fitted(result: ApiResult, event: APIGatewayProxyEventV2): ApiResult {
+  const body = Buffer.byteLength(result.body ?? "");
+  // Escaping inside the result at most doubles a JSON or text body: only a large one is measured.
+  if (2 * body + 64 * 1024 < MAX_RESULT_BYTES) return result;
+  const bytes = Buffer.byteLength(JSON.stringify(result));
+  if (bytes <= MAX_RESULT_BYTES) return result;
+  logger.warn("response over the Lambda payload limit", { routeKey: event.routeKey, bytes });
+  return errorResponse(
+    400,
+    "response_too_large",
+    `the answer is ${bytes.toLocaleString("en")} bytes, over the ${MAX_RESULT_BYTES.toLocaleString("en")} a function may return; ask for less: a smaller k or fewer queries (search), a smaller limit, or fewer ids`,
+  );
+}
+
 /** The caller of an unsigned request (the local stack checks no signatures). */
 export const ANONYMOUS_CALLER = "api";
 
@@ -121,7 +143,7 @@ export function apiHandler(fn: (request: ApiRequest) => Promise<ApiResult>): Api
       },
     };
     try {
-      return await fn(request);
+      return fitted(await fn(request), event);
     } catch (err) {
       const status = err instanceof VectordError ? statusOf(err) : 500;
       if (err instanceof VectordError && status !== 500) {

@@ -6,6 +6,7 @@ import { hnswConfigSchema, servingEfSearchSchema } from "../domain/hnsw-config";
 import { idProblem } from "../domain/ids";
 import { IMPORT_FORMATS } from "../domain/import-job";
 import { maintenanceSchema } from "../domain/maintenance";
+import { metadataProblem } from "../domain/metadata";
 import {
   INDEX_NAME_PATTERN,
   MAX_DIMENSION,
@@ -68,7 +69,13 @@ export const putIndexBody = z.strictObject({
 export const vectorInput = z.strictObject({
   id: vectorIdSchema,
   values: finiteNumbers,
-  metadata: z.record(z.string(), z.unknown(), { error: "expected a JSON object" }).optional(),
+  metadata: z
+    .record(z.string(), z.unknown(), { error: "expected a JSON object" })
+    .superRefine((metadata, ctx) => {
+      const problem = metadataProblem(metadata);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
 });
 
 export const upsertBody = z.strictObject({

@@ -200,6 +200,11 @@ describe("bad input", () => {
       { vectors: [{ id: "a", values: [1, 2, 3], metadata: [1] }] },
       /metadata: expected a JSON object/,
     ],
+    [
+      "metadata over 40 KiB as JSON",
+      { vectors: [{ id: "a", values: [1, 2, 3], metadata: { text: "x".repeat(41_000) } }] },
+      /vectors\[0\]\.metadata: is 41,011 bytes as JSON; at most 40,960/,
+    ],
     ["an unknown field", { vectors: [{ id: "a", values: [1, 2, 3] }], extra: 1 }, /extra/],
   ];
 

@@ -125,7 +125,7 @@ export const FIELDS: Record<string, [string, unknown[]][]> = {
     ],
     ["vectors.0.id", ["", 5, "\u0000x", "nl\n", "\u0085", "x".repeat(300), "\ud800"]],
     ["vectors.0.values", [["a", 1, 1, 1], [null, 1, 1, 1], [1e40, 1, 1, 1], [], [1, 2], "x"]],
-    ["vectors.0.metadata", ["x", [1], 5]],
+    ["vectors.0.metadata", ["x", [1], 5, { t: "x".repeat(41_000) }]],
   ],
   DeleteVectors: [
     ["ids", [[], "v1", {}, ["v1", "v1"], Array.from({ length: 1001 }, (_, i) => `m${i}`)]],

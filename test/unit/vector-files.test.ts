@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openJsonl } from "../../src/cli/readers";
 import {
   decodeRows,
   HEADER_BYTES,
@@ -69,5 +73,30 @@ describe("vector files", () => {
     );
     const npy = encodeNpy(rows);
     expect(() => layoutOf("npy", npy, npy.byteLength - 4, "cut.npy")).toThrow(/cut\.npy: .*needs/);
+  });
+});
+
+describe("JSONL records", () => {
+  it("refuses metadata over 40 KiB, naming file and row, as the service would", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vectord-jsonl-"));
+    try {
+      const path = join(dir, "meta.jsonl");
+      const lines = [
+        { id: "a", values: [1, 2], metadata: { text: "x".repeat(40_960 - 11) } },
+        { id: "b", values: [1, 2], metadata: { text: "x".repeat(41_000) } },
+      ];
+      writeFileSync(path, lines.map((l) => JSON.stringify(l)).join("\n"));
+      const source = await openJsonl(path);
+      const read = async () => {
+        for await (const _ of source.batches(10)) {
+          // read every batch
+        }
+      };
+      await expect(read()).rejects.toThrow(
+        /meta\.jsonl: row 1: metadata is 41,011 bytes as JSON; at most 40,960/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
