@@ -67,24 +67,32 @@ export function errorResponse(
 }
 
 /**
- * The most a Lambda function may return from a synchronous invocation, as the serialized result
- * (status, headers and the body escaped inside it): 6 MiB. API Gateway answers a larger one with
- * a bare 500, so the handler answers in its stead (the local stack runs the same check).
+ * The most a synchronous Lambda invocation takes as its event, and returns as its result, each
+ * serialized (the body escaped inside it): 6 MiB. API Gateway answers a larger event with 413
+ * `{"message":"Request Too Long"}` and a larger result with a bare 502, so the handler answers a
+ * result in its stead, and the local server refuses an event as API Gateway does.
  */
-export const MAX_RESULT_BYTES = 6 * 1024 * 1024;
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
-/** `result`, or a 400 `response_too_large` when it is over {@link MAX_RESULT_BYTES}. */
+/**
+ * Whether `payload`, serialized, fits in {@link MAX_PAYLOAD_BYTES}: measured only when its body
+ * (`bodyBytes`; escaping at most doubles a JSON or text body) might not.
+ */
+export function fitsPayload(payload: unknown, bodyBytes: number): { fits: boolean; bytes: number } {
+  if (2 * bodyBytes + 64 * 1024 < MAX_PAYLOAD_BYTES) return { fits: true, bytes: bodyBytes };
+  const bytes = Buffer.byteLength(JSON.stringify(payload));
+  return { fits: bytes <= MAX_PAYLOAD_BYTES, bytes };
+}
+
+/** `result`, or a 400 `response_too_large` when it is over {@link MAX_PAYLOAD_BYTES}. */
 function fitted(result: ApiResult, event: APIGatewayProxyEventV2): ApiResult {
-  const body = Buffer.byteLength(result.body ?? "");
-  // Escaping inside the result at most doubles a JSON or text body: only a large one is measured.
-  if (2 * body + 64 * 1024 < MAX_RESULT_BYTES) return result;
-  const bytes = Buffer.byteLength(JSON.stringify(result));
-  if (bytes <= MAX_RESULT_BYTES) return result;
+  const { fits, bytes } = fitsPayload(result, Buffer.byteLength(result.body ?? ""));
+  if (fits) return result;
   logger.warn("response over the Lambda payload limit", { routeKey: event.routeKey, bytes });
   return errorResponse(
     400,
     "response_too_large",
-    `the answer is ${bytes.toLocaleString("en")} bytes, over the ${MAX_RESULT_BYTES.toLocaleString("en")} a function may return; ask for less: a smaller k or fewer queries (search), a smaller limit, or fewer ids`,
+    `the answer is ${bytes.toLocaleString("en")} bytes, over the ${MAX_PAYLOAD_BYTES.toLocaleString("en")} a function may return; ask for less: a smaller k or fewer queries (search), a smaller limit, or fewer ids`,
   );
 }
 

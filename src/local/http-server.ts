@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { type RouteSpec, routeKey } from "../../infra/routes";
-import type { ApiHandler, ApiResult } from "../http/api-handler";
+import {
+  type ApiHandler,
+  type ApiResult,
+  fitsPayload,
+  MAX_PAYLOAD_BYTES,
+} from "../http/api-handler";
 import { routeMatcher } from "../http/route-match";
 
 /** A route of the shared route table with its loaded handler. */
@@ -136,6 +141,14 @@ export function createLocalServer(
     }
     const route = found.kind === "route" ? found.route : undefined;
     const event = toEvent(req, url, route, found.kind === "route" ? found.rawParams : {}, body);
+    const payload = fitsPayload(event, Buffer.byteLength(body ?? ""));
+    if (!payload.fits) {
+      return errorResult(
+        413,
+        "payload_too_large",
+        `the request's Lambda event is ${payload.bytes.toLocaleString("en")} bytes; a function takes at most ${MAX_PAYLOAD_BYTES.toLocaleString("en")} (on AWS, API Gateway answers 413 "Request Too Long"): send fewer vectors per request`,
+      );
+    }
     const handler = (route && handlers.get(route)) ?? fallback;
     try {
       return await handler(event);
