@@ -19,8 +19,11 @@ import { putFile } from "./upload";
 
 /** Files of these formats at least this big go through the bucket and a bulk import job. */
 export const BULK_MIN_BYTES = 8 * 1024 * 1024;
-/** A JSON request body stays under this (API Gateway and the local server take 10 MiB). */
-const BODY_BUDGET_BYTES = 6 * 1024 * 1024;
+/**
+ * A JSON request body, escaped into its Lambda event, stays under this: a function takes 6 MiB
+ * (API Gateway passes 10 MB), less room for the event's headers and context.
+ */
+const BODY_BUDGET_BYTES = 6 * 1024 * 1024 - 64 * 1024;
 const BULK_FORMATS: readonly FileFormat[] = ["npy", "fvecs", "bvecs"];
 
 export interface ImportOptions {
@@ -150,6 +153,20 @@ function body(records: readonly VectorRecord[]): string {
   return `{"vectors":[${parts.join(",")}]}`;
 }
 
+/**
+ * `records` as upsert bodies that fit {@link BODY_BUDGET_BYTES} once escaped into an event: one
+ * body, or the halves' bodies, as often as needed (large metadata makes rows larger than their
+ * values say). A row that cannot fit alone is sent alone, and the service names it.
+ */
+export function upsertBodies(records: readonly VectorRecord[]): string[] {
+  const text = body(records);
+  if (records.length === 1 || Buffer.byteLength(JSON.stringify(text)) <= BODY_BUDGET_BYTES) {
+    return [text];
+  }
+  const half = Math.ceil(records.length / 2);
+  return [...upsertBodies(records.slice(0, half)), ...upsertBodies(records.slice(half))];
+}
+
 /** Upserts in batches, `concurrency` in flight, each applied whole; resumable. */
 async function jsonImport(
   api: Api,
@@ -174,13 +191,16 @@ async function jsonImport(
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   const send = async (first: number, records: readonly VectorRecord[]) => {
-    const request = api.client.POST("/vectors/indexes/{index}/vectors", {
-      params: { path: { index: options.index } },
-      // Written by hand: short float32 text, a third of JSON.stringify's for the same values.
-      body: {} as never,
-      bodySerializer: () => body(records),
-    });
-    await api.call(request);
+    // A batch split to fit is applied part by part; a resume sends it again whole (idempotent).
+    for (const text of upsertBodies(records)) {
+      const request = api.client.POST("/vectors/indexes/{index}/vectors", {
+        params: { path: { index: options.index } },
+        // Written by hand: short float32 text, a third of JSON.stringify's for the same values.
+        body: {} as never,
+        bodySerializer: () => text,
+      });
+      await api.call(request);
+    }
     await checkpoint.add(first);
     await failpoint("cli.import.batch-applied");
     bar?.increment(records.length);
