@@ -202,8 +202,9 @@ export class VectorStore {
    */
   async getVector(name: string, id: string): Promise<StoredVector> {
     const record = await this.getIndex(name);
-    const held = this.loaded.peek(record.uid, String(record.dataVersion));
-    if (held) return loadedVector(name, await held, id);
+    // A load in flight that fails leaves the read alone to answer.
+    const held = await this.loaded.peek(record.uid, String(record.dataVersion))?.catch(() => null);
+    if (held) return loadedVector(name, held, id);
     return this.withFreshOnMissing(record, async (r) => {
       const read = await readVector(this.live, this.segments, r, id);
       if (read === UNSURE) return loadedVector(name, await this.load(r), id);
