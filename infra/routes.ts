@@ -26,6 +26,16 @@ const BUILD_THROTTLE: Throttle = { rateLimit: 5, burstLimit: 10 };
 const READ_INDEX = ["GetItem"] as const;
 
 /**
+ * Deleting vectors (one, or a batch): a segment of deletions and its catalog append; the
+ * compaction or catch-up it leaves due starts as a task. Never trial snapshots.
+ */
+const DELETE_VECTORS: FunctionSpec["access"] = {
+  objects: { segments: ["read", "write", "delete"] },
+  tables: { indexes: ["GetItem", "UpdateItem"] },
+  startsTasks: ["compact", "catchUp"],
+};
+
+/**
  * Answers every request no route matches (API Gateway's `$default` route, and the local server's
  * fallback): 404 `route_not_found`, or 405 `method_not_allowed` naming the allowed methods.
  */
@@ -105,22 +115,14 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "DELETE",
     path: "/vectors/indexes/{index}/vectors/{id}",
     entry: "functions/delete-vector.ts",
-    access: {
-      objects: { segments: ["read", "write", "delete"] },
-      tables: { indexes: ["GetItem", "UpdateItem"] },
-      startsTasks: ["compact", "catchUp"],
-    },
+    access: DELETE_VECTORS,
   },
   {
     id: "DeleteVectors",
     method: "POST",
     path: "/vectors/indexes/{index}/vectors/delete",
     entry: "functions/delete-vectors.ts",
-    access: {
-      objects: { segments: ["read", "write", "delete"] },
-      tables: { indexes: ["GetItem", "UpdateItem"] },
-      startsTasks: ["compact", "catchUp"],
-    },
+    access: DELETE_VECTORS,
   },
   {
     id: "Search",

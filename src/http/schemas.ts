@@ -78,39 +78,35 @@ export const vectorInput = z.strictObject({
     .optional(),
 });
 
-export const upsertBody = z.strictObject({
-  vectors: z
-    .array(vectorInput, { error: "expected an array of vectors" })
-    .min(1, { error: "must hold at least one vector" })
+/** A request's batch of `items`: 1 to {@link MAX_UPSERT_BATCH}, errors naming them as `noun`. */
+function batchOf<T extends z.ZodType>(items: T, noun: string) {
+  return z
+    .array(items, { error: `expected an array of ${noun}` })
+    .min(1, { error: `must hold at least one ${noun.replace(/s$/, "")}` })
     .max(MAX_UPSERT_BATCH, {
       error: (issue) =>
-        `holds ${(issue.input as unknown[]).length} vectors; at most ${MAX_UPSERT_BATCH} per request`,
-    }),
-});
+        `holds ${(issue.input as unknown[]).length} ${noun}; at most ${MAX_UPSERT_BATCH} per request`,
+    });
+}
+
+export const upsertBody = z.strictObject({ vectors: batchOf(vectorInput, "vectors") });
 
 /** `POST …/vectors/delete`: 1..1,000 distinct ids. */
 export const deleteVectorsBody = z.strictObject({
-  ids: z
-    .array(vectorIdSchema, { error: "expected an array of vector ids" })
-    .min(1, { error: "must hold at least one id" })
-    .max(MAX_UPSERT_BATCH, {
-      error: (issue) =>
-        `holds ${(issue.input as unknown[]).length} ids; at most ${MAX_UPSERT_BATCH} per request`,
-    })
-    .superRefine((ids, ctx) => {
-      const seen = new Map<string, number>();
-      ids.forEach((id, i) => {
-        const first = seen.get(id);
-        if (first !== undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: [i],
-            message: `duplicate id "${id}" (also at ids[${first}]); each id may appear once per request`,
-          });
-        }
-        seen.set(id, i);
-      });
-    }),
+  ids: batchOf(vectorIdSchema, "ids").superRefine((ids, ctx) => {
+    const seen = new Map<string, number>();
+    ids.forEach((id, i) => {
+      const first = seen.get(id);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `duplicate id "${id}" (also at ids[${first}]); each id may appear once per request`,
+        });
+      }
+      seen.set(id, i);
+    });
+  }),
 });
 
 /** A metadata filter (see `src/domain/filter.ts`); a problem names its path into the filter. */
