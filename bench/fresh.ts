@@ -14,6 +14,7 @@ import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
 import { createServices, type Services } from "../src/wiring";
 import { mnistAll } from "./datasets";
+import { rawHnsw } from "./fresh-raw";
 import type { BenchStack } from "./mnist-stack";
 import { benchPendingSearch } from "./pending-search";
 
@@ -37,7 +38,8 @@ interface Run {
  * - cost: catching the 8,000-vector graph up with the 2,000 (downloaded on a new instance, or
  *   read from local disk on the one that wrote it; add; write back) vs a full rebuild of the
  *   10,000 on a new instance, each from the catalog record to a generation in S3, in interleaved
- *   rounds, medians (goal: ≤ 0.3×);
+ *   rounds, medians (goal: ≤ 0.3×); beside them, in the same rounds, the floor: the same
+ *   hnswlib work done raw (hnswlib-node alone, no storage, no worker);
  * - search p50 through the local API with 1,000 vectors pending vs none (goal: ≤ 2×).
  */
 export async function benchFresh(env: BenchStack) {
@@ -118,7 +120,12 @@ export async function benchFresh(env: BenchStack) {
       await services.close();
     }
   };
+  // The floor: the same hnswlib work, raw, with nothing around it.
+  const raw = rawHnsw(all, dimension, first, total, CONFIG);
+  const rawRun = (ms: number, method: Run["method"]) => ({ ms, hnswMs: ms, method });
   const ways = {
+    rawRebuild: async () => rawRun(raw.rebuild(), "built"),
+    rawCatchUp: async () => rawRun(raw.catchUp(), "caught_up"),
     // Every rebuild reads the vectors: the data changed since anything loaded them.
     rebuild: () =>
       onNewInstance((services) =>
@@ -147,13 +154,14 @@ export async function benchFresh(env: BenchStack) {
     for (let i = 0; i < order.length; i++) {
       const way = order[(rep + i) % order.length] as Way;
       const run = await ways[way]();
-      if (run.method !== (way === "rebuild" ? "built" : "caught_up")) {
+      if (run.method !== (way === "rebuild" || way === "rawRebuild" ? "built" : "caught_up")) {
         throw new Error(`${way}: made the generation by ${run.method}`);
       }
       runs[way].push(run);
     }
   }
   await rm(activeCopy, { force: true });
+  raw.close();
   await env.call("DELETE", `/vectors/indexes/${name}-warmup`);
 
   // Quality: the catch-up task itself, against a graph built directly on all 10,000.
@@ -256,6 +264,11 @@ export async function benchFresh(env: BenchStack) {
       `    catch-up, ${label}: ${ms(catchUps).toFixed(0)} ms (hnswlib ${hnsw(catchUps).toFixed(0)}) -> ÷ rebuild ${(ms(catchUps) / ms(runs.rebuild)).toFixed(3)} end to end (rounds ${spread(ratios, 3)}, ${ratios.filter((r) => r <= 0.3).length} of ${ratios.length} ≤ 0.3), ${(hnsw(catchUps) / hnsw(runs.rebuild)).toFixed(3)} in hnswlib (rounds ${spread(hnswRatios, 3)})`,
     );
   }
+  const rawRatios = runs.rawCatchUp.map((r, i) => r.ms / (runs.rawRebuild[i] as Run).ms);
+  const rawRatio = ms(runs.rawCatchUp) / ms(runs.rawRebuild);
+  console.log(
+    `    the floor, raw hnswlib-node (no storage, no worker): rebuild ${ms(runs.rawRebuild).toFixed(0)} ms, catch-up ${ms(runs.rawCatchUp).toFixed(0)} ms -> ${rawRatio.toFixed(3)} (rounds ${spread(rawRatios, 3)}); vectord's cold catch-up ratio ÷ the raw one: ${(ms(runs.catchUpCold) / ms(runs.rebuild) / rawRatio).toFixed(2)}`,
+  );
   console.log(
     `  the caught-up graph is stored as ${storedAs}; loading it to a file (median of 5): ${median(loads.patched).toFixed(0)} ms, vs ${median(loads.whole).toFixed(0)} ms for the ${rebuiltBytes.toLocaleString("en")}-byte rebuilt graph`,
   );

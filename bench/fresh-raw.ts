@@ -1,0 +1,55 @@
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import hnswlib from "hnswlib-node";
+
+/** The config of the graphs (as the fresh bench builds them). */
+interface RawConfig {
+  readonly m: number;
+  readonly ef_construction: number;
+  readonly seed: number;
+}
+
+/**
+ * The fresh bench's floor: the same hnswlib work with nothing around it, raw hnswlib-node on the
+ * calling thread, no storage, no worker. `rebuild()` builds the graph of all `total` rows;
+ * `catchUp()` reads the graph of the first `first` rows (written once, here) from local disk,
+ * resizes it and adds the rest. Each returns its milliseconds. `close()` removes the file.
+ */
+export function rawHnsw(
+  data: Float32Array,
+  dimension: number,
+  first: number,
+  total: number,
+  config: RawConfig,
+) {
+  const row = new Array<number>(dimension);
+  const fill = (r: number) => {
+    for (let j = 0; j < dimension; j++) row[j] = data[r * dimension + j] as number;
+    return row;
+  };
+  const build = (rows: number) => {
+    const graph = new hnswlib.HierarchicalNSW("l2", dimension);
+    graph.initIndex(rows, config.m, config.ef_construction, config.seed);
+    for (let r = 0; r < rows; r++) graph.addPoint(fill(r), r);
+    return graph;
+  };
+  const basePath = join(tmpdir(), `vectord-bench-raw-${Date.now()}.hnsw`);
+  build(first).writeIndexSync(basePath);
+  const timed = (work: () => void) => {
+    const started = performance.now();
+    work();
+    return performance.now() - started;
+  };
+  return {
+    rebuild: () => timed(() => build(total)),
+    catchUp: () =>
+      timed(() => {
+        const graph = new hnswlib.HierarchicalNSW("l2", dimension);
+        graph.readIndexSync(basePath);
+        graph.resizeIndex(total);
+        for (let r = first; r < total; r++) graph.addPoint(fill(r), r);
+      }),
+    close: () => rmSync(basePath, { force: true }),
+  };
+}
