@@ -35,7 +35,7 @@ export async function benchPointRead(env: BenchStack, index: string) {
     const ways = [
       async () => {
         const r = await onNewInstance(async (s) =>
-          loadedVector(index, await s.vectors.load(await s.vectors.getIndex(index)), id),
+          loadedVector(await s.vectors.load(await s.vectors.getIndex(index)), id),
         );
         ms.load.push(r.ms);
         return r.got;

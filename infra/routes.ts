@@ -111,6 +111,14 @@ export const ROUTES: readonly RouteSpec[] = [
     memoryMb: VECTOR_LOADING_MEMORY_MB,
   },
   {
+    id: "GetVectors",
+    method: "POST",
+    path: "/vectors/indexes/{index}/vectors/get",
+    entry: "functions/get-vectors.ts",
+    access: { objects: { segments: ["read"] }, tables: { indexes: READ_INDEX } },
+    memoryMb: VECTOR_LOADING_MEMORY_MB,
+  },
+  {
     id: "DeleteVector",
     method: "DELETE",
     path: "/vectors/indexes/{index}/vectors/{id}",

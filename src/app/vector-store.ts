@@ -8,12 +8,13 @@ import { packBatch, type VectorInput } from "../domain/vector-batch";
 import { recordWrite } from "../telemetry";
 import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
+import { readFresh } from "./fresh-reads";
 import type { LiveState, LiveView } from "./live-state";
 import { type IndexCatalog, LOST_RACE, type Page } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
-import { MissingSegmentError, type SegmentStore } from "./segment-store";
-import { loadedVector, readVector, UNSURE } from "./vector-read";
+import type { SegmentStore } from "./segment-store";
+import { loadedVector, readVectors, UNSURE } from "./vector-read";
 import type { DeleteResult, StoredVector, WriteResult } from "./vector-results";
 
 export interface VectorStoreDeps {
@@ -195,21 +196,28 @@ export class VectorStore {
     };
   }
 
-  /**
-   * One live vector: from the vectors this instance holds for the index's version, else read
-   * alone (the id digests say which segment last wrote it: its manifest, and its row's values by
-   * a ranged read), never by loading the index.
-   */
+  /** One live vector (see {@link getVectors}); 404 `vector_not_found` when it is not live. */
   async getVector(name: string, id: string): Promise<StoredVector> {
+    const [found] = await this.getVectors(name, [id]);
+    if (!found) throw vectorNotFound(name, id);
+    return found;
+  }
+
+  /**
+   * Live vectors by id, in the order asked (`undefined` for an id not live): from the vectors this
+   * instance holds for the index's version, else each read alone (the id digests name the segment
+   * that last wrote it: its manifest, and its row by a ranged read), never by loading the index.
+   */
+  async getVectors(name: string, ids: readonly string[]): Promise<(StoredVector | undefined)[]> {
     const record = await this.getIndex(name);
-    // A load in flight that fails leaves the read alone to answer.
+    // A load in flight that fails leaves the reads alone to answer.
     const held = await this.loaded.peek(record.uid, String(record.dataVersion))?.catch(() => null);
-    if (held) return loadedVector(name, held, id);
-    return this.withFreshOnMissing(record, async (r) => {
-      const read = await readVector(this.live, this.segments, r, id);
-      if (read === UNSURE) return loadedVector(name, await this.load(r), id);
-      if (!read) throw vectorNotFound(name, id);
-      return read;
+    if (held) return ids.map((id) => loadedVector(held, id));
+    return this.readFresh(record, async (r) => {
+      const read = await readVectors(this.live, this.segments, r, ids);
+      if (read !== UNSURE) return read;
+      const index = await this.load(r);
+      return ids.map((id) => loadedVector(index, id));
     });
   }
 
@@ -259,7 +267,7 @@ export class VectorStore {
    */
   load(record: IndexRecord): Promise<LoadedIndex> {
     return this.loaded.get(record.uid, String(record.dataVersion), () =>
-      this.withFreshOnMissing(record, async (r) => {
+      this.readFresh(record, async (r) => {
         const limit = pLimit(LOAD_CONCURRENCY);
         const segments = await Promise.all(
           r.segments.map((ref) => limit(() => this.segments.read(r, ref))),
@@ -271,39 +279,14 @@ export class VectorStore {
 
   /** What is live in `record`'s version, from the segments' id digests. */
   private liveView(record: IndexRecord): Promise<LiveView> {
-    return this.withFreshOnMissing(record, (r) => this.live.view(r));
+    return this.readFresh(record, (r) => this.live.view(r));
   }
 
-  /**
-   * Runs `read` on `record`; if a compaction removed a segment it names, again on a fresh record
-   * (readers holding an older segment list keep working), up to {@link FRESH_READS} reads in all:
-   * compactions that keep finishing while writers keep writing can remove a segment of the fresh
-   * record too.
-   */
+  /** `read` on `record`, again on a fresh record if a compaction removed a segment it names. */
   readFresh<T>(record: IndexRecord, read: (r: IndexRecord) => Promise<T>): Promise<T> {
-    return this.withFreshOnMissing(record, read);
-  }
-
-  private async withFreshOnMissing<T>(
-    record: IndexRecord,
-    read: (r: IndexRecord) => Promise<T>,
-  ): Promise<T> {
-    let current = record;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await read(current);
-      } catch (err) {
-        if (!(err instanceof MissingSegmentError) || attempt >= FRESH_READS) throw err;
-        const fresh = await this.catalog.get(record.name);
-        if (!fresh || fresh.uid !== record.uid) throw indexNotFound(record.name);
-        current = fresh;
-      }
-    }
+    return readFresh(this.catalog, record, read);
   }
 }
-
-/** Reads of a segment list a compaction keeps changing before one is let fail (see readFresh). */
-const FRESH_READS = 4;
 
 function sameSettings(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);

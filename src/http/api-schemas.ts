@@ -5,6 +5,7 @@ import {
   activationIdSchema,
   createUploadBody,
   deleteVectorsBody,
+  getVectorsBody,
   importBody,
   importIdSchema,
   indexNameSchema,
@@ -80,6 +81,11 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   GetVector: {
     summary: "One vector, with its values and metadata",
     params: z.object({ index: indexNameSchema, id: vectorIdSchema }),
+  },
+  GetVectors: {
+    summary: "Up to 100 vectors by id, in the order asked, and the ids not found",
+    params: index,
+    body: getVectorsBody,
   },
   DeleteVectors: {
     summary: "Delete up to 1,000 vectors by id in one write (ids not live are left alone)",

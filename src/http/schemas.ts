@@ -78,35 +78,46 @@ export const vectorInput = z.strictObject({
     .optional(),
 });
 
-/** A request's batch of `items`: 1 to {@link MAX_UPSERT_BATCH}, errors naming them as `noun`. */
-function batchOf<T extends z.ZodType>(items: T, noun: string) {
+/** A request's batch of `items`: 1 to `max` (default {@link MAX_UPSERT_BATCH}), errors naming them as `noun`. */
+function batchOf<T extends z.ZodType>(items: T, noun: string, max = MAX_UPSERT_BATCH) {
   return z
     .array(items, { error: `expected an array of ${noun}` })
     .min(1, { error: `must hold at least one ${noun.replace(/s$/, "")}` })
-    .max(MAX_UPSERT_BATCH, {
+    .max(max, {
       error: (issue) =>
-        `holds ${(issue.input as unknown[]).length} ${noun}; at most ${MAX_UPSERT_BATCH} per request`,
+        `holds ${(issue.input as unknown[]).length} ${noun}; at most ${max} per request`,
     });
 }
 
 export const upsertBody = z.strictObject({ vectors: batchOf(vectorInput, "vectors") });
 
+/** Refuses an id that appears twice in a request's list of ids. */
+function distinctIds(ids: readonly string[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  ids.forEach((id, i) => {
+    const first = seen.get(id);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: `duplicate id "${id}" (also at ids[${first}]); each id may appear once per request`,
+      });
+    }
+    seen.set(id, i);
+  });
+}
+
 /** `POST …/vectors/delete`: 1..1,000 distinct ids. */
 export const deleteVectorsBody = z.strictObject({
-  ids: batchOf(vectorIdSchema, "ids").superRefine((ids, ctx) => {
-    const seen = new Map<string, number>();
-    ids.forEach((id, i) => {
-      const first = seen.get(id);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [i],
-          message: `duplicate id "${id}" (also at ids[${first}]); each id may appear once per request`,
-        });
-      }
-      seen.set(id, i);
-    });
-  }),
+  ids: batchOf(vectorIdSchema, "ids").superRefine(distinctIds),
+});
+
+/** Most ids of one `POST …/vectors/get`. */
+export const MAX_GET_BATCH = 100;
+
+/** `POST …/vectors/get`: 1..100 distinct ids. */
+export const getVectorsBody = z.strictObject({
+  ids: batchOf(vectorIdSchema, "ids", MAX_GET_BATCH).superRefine(distinctIds),
 });
 
 /** A metadata filter (see `src/domain/filter.ts`); a problem names its path into the filter. */

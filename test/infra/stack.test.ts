@@ -32,6 +32,15 @@ describe("VectordStack", () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  it("stays within CloudFormation's 500 resources, with room for five more routes", () => {
+    // A route's function costs 8 resources (logs, role, its policy, function, permission,
+    // integration, route, alarm): one policy per role keeps that down.
+    const resources = Object.values(template.toJSON().Resources) as { Type: string }[];
+    expect(resources.length).toBeLessThanOrEqual(500 - 5 * 8);
+    const roles = resources.filter((r) => r.Type === "AWS::IAM::Role").length;
+    expect(resources.filter((r) => r.Type === "AWS::IAM::Policy").length).toBe(roles);
+  });
+
   it("has one route per entry of the route table, a $default route, all IAM-authorized", () => {
     const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")) as {
       Properties: { RouteKey: string; AuthorizationType?: string };

@@ -174,14 +174,15 @@ describe("storage against a plain model", () => {
 });
 
 describe("reading one vector", () => {
-  /** `blobs` counting whole-object reads of segment values and ranged reads. */
+  /** `blobs` counting whole-object reads of segment values and manifests, and ranged reads. */
   function counting(parts: ReturnType<typeof storage>) {
-    const reads = { values: 0, ranged: 0 };
+    const reads = { values: 0, ranged: 0, manifests: 0 };
     const { blobs } = parts;
     const get = blobs.get.bind(blobs);
     const getRange = blobs.getRange.bind(blobs);
     blobs.get = (key) => {
       if (key.endsWith(".f32")) reads.values++;
+      if (key.endsWith(".json")) reads.manifests++;
       return get(key);
     };
     blobs.getRange = (key, start, end) => {
@@ -208,7 +209,13 @@ describe("reading one vector", () => {
       values: [3, 2],
       metadata: { s: 3 },
     });
-    expect(reads).toEqual({ values: 0, ranged: 1 });
+    expect(reads).toMatchObject({ values: 0, ranged: 1 });
+    // A batch reads each segment's manifest once, and each row alone.
+    const manifests = reads.manifests;
+    const batch = await cold.getVectors("one-row", ["s1-0", "s1-2", "gone", "s4-1"]);
+    expect(batch.map((v) => v?.values)).toEqual([[1, 0], [1, 2], undefined, [4, 1]]);
+    expect(reads.ranged).toBe(1 + 3);
+    expect(reads.manifests - manifests).toBe(2);
     // Held vectors answer without reading storage.
     await cold.load(await cold.getIndex("one-row"));
     const afterLoad = { ...reads };

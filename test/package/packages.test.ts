@@ -163,6 +163,9 @@ describe("deployed packages", () => {
     expect((await api("GetIndex", index)).body.count).toBe(303);
     expect((await api("ListIndexes")).body.indexes).toHaveLength(1);
     expect((await api("GetVector", { params: { index: "pkg", id: "v3" } })).body.id).toBe("v3");
+    const got = await api("GetVectors", { ...index, body: { ids: ["v4", "none", "v3"] } });
+    expect(got.body.vectors.map((v: { id: string }) => v.id)).toEqual(["v4", "v3"]);
+    expect(got.body.not_found).toEqual(["none"]);
     const exact = await api("Search", { ...index, body: { vector: vectors[5]?.values, k: 3 } });
     expect(exact.body.mode).toBe("exact");
     expect(exact.body.results[0]).toMatchObject({ id: "v5", distance: 0 });

@@ -29,6 +29,7 @@ export const TEMPLATES: Record<
   GetVector: { params: { index: "fz", id: "v1" } },
   DeleteVector: { params: { index: "fz", id: "v1" } },
   DeleteVectors: { params: { index: "fz" }, body: { ids: ["v1", "v2"] } },
+  GetVectors: { params: { index: "fz" }, body: { ids: ["v1", "nope"] } },
   Search: { params: { index: "fz" }, body: { vector: VEC, k: 5 } },
   CreateEval: {
     params: { name: "fz-q" },
@@ -130,6 +131,10 @@ export const FIELDS: Record<string, [string, unknown[]][]> = {
   DeleteVectors: [
     ["ids", [[], "v1", {}, ["v1", "v1"], Array.from({ length: 1001 }, (_, i) => `m${i}`)]],
     ["ids.0", ["", 5, "\u0000x", "x".repeat(300), null]],
+  ],
+  GetVectors: [
+    ["ids", [[], "v1", ["v1", "v1"], Array.from({ length: 101 }, (_, i) => `m${i}`)]],
+    ["ids.0", ["", 5, "x".repeat(300)]],
   ],
   Search: [
     ["vector", [["a", 1, 1, 1], [], [1, 2, 3], "x"]],
