@@ -17,7 +17,7 @@ interface IndexView {
   } | null;
 }
 
-/** `indexes`, `import`, `search` and `delete`. */
+/** `indexes`, `import`, `search`, `get` and `delete`. */
 export function dataCommands(program: Command, ctx: Context): void {
   const indexes = program.command("indexes").description("list, show, create and delete indexes");
   indexes
@@ -183,6 +183,34 @@ export function dataCommands(program: Command, ctx: Context): void {
     });
 
   program
+    .command("get <index> <ids...>")
+    .description("vectors by id, with their values and metadata (batches of 100)")
+    .action(async (index: string, ids: string[]) => {
+      const { api, out } = ctx();
+      const unique = [...new Set(ids)];
+      const vectors: StoredView[] = [];
+      const notFound: string[] = [];
+      for (let i = 0; i < unique.length; i += GET_BATCH) {
+        const page = await api.call<{ vectors: StoredView[]; not_found: string[] }>(
+          api.client.POST("/vectors/indexes/{index}/vectors/get", {
+            params: { path: { index } },
+            body: { ids: unique.slice(i, i + GET_BATCH) },
+          }),
+        );
+        vectors.push(...page.vectors);
+        notFound.push(...page.not_found);
+      }
+      out.result({ vectors, not_found: notFound }, (r) =>
+        [
+          ...r.vectors.map(
+            (v) => `${v.id}\t${JSON.stringify(v.values)}\t${JSON.stringify(v.metadata)}`,
+          ),
+          ...r.not_found.map((id) => `${id}\tnot found`),
+        ].join("\n"),
+      );
+    });
+
+  program
     .command("delete <index> <ids...>")
     .description("delete vectors by id (in batches of 1,000; ids not in the index are ignored)")
     .action(async (index: string, ids: string[]) => {
@@ -208,6 +236,15 @@ export function dataCommands(program: Command, ctx: Context): void {
 
 /** Vectors a `delete` request takes at most (the API's batch limit). */
 const DELETE_BATCH = 1000;
+/** Vectors a `get` request takes at most (the API's batch limit). */
+const GET_BATCH = 100;
+
+/** A vector as the API answers it. */
+interface StoredView {
+  id: string;
+  values: number[];
+  metadata: Record<string, unknown> | null;
+}
 
 function activeText(i: IndexView): string {
   const a = i.active;

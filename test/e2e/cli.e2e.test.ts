@@ -107,6 +107,16 @@ describe("vectord CLI", () => {
     await api.post("/vectors/indexes/cli-a/vectors", {
       vectors: ["a", "b", "c"].map((id, i) => ({ id, values: rows(3, 8, 4)[i] })),
     });
+    const got = await cli(["--json", "get", "cli-a", "c", "never", "a"]);
+    expect(got.code, got.stderr).toBe(0);
+    const answer = json(got) as {
+      vectors: { id: string; values: number[] }[];
+      not_found: string[];
+    };
+    expect(answer.vectors.map((v) => v.id)).toEqual(["c", "a"]);
+    // Float32 values, printed as the shortest decimals that read back as the same floats.
+    expect(answer.vectors[0]?.values.map(Math.fround)).toEqual(rows(3, 8, 4)[2]?.map(Math.fround));
+    expect(answer.not_found).toEqual(["never"]);
     const removed = await cli(["--json", "delete", "cli-a", "a", "b", "never", "a"]);
     expect(removed.code, removed.stderr).toBe(0);
     expect(json(removed)).toMatchObject({ deleted: 2, count: 1 });
