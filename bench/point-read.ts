@@ -69,6 +69,6 @@ export async function benchPointRead(env: BenchStack, index: string) {
     `  read alone (digests, manifest, one ranged read): ${median(ms.alone).toFixed(1)} ms -> ${(median(ms.load) / median(ms.alone)).toFixed(1)}x faster`,
   );
   console.log(
-    `  read alone again on that instance (digests kept): ${median(ms.again).toFixed(1)} ms`,
+    `  read alone again on that instance (digests and manifests kept): ${median(ms.again).toFixed(1)} ms`,
   );
 }

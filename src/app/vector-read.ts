@@ -1,9 +1,9 @@
 import pLimit from "p-limit";
 import type { IndexRecord } from "../domain/index-record";
 import type { LoadedIndex } from "../domain/loaded-index";
-import type { SegmentManifest, SegmentRef } from "../domain/segment";
 import { shortestFloat32 } from "../domain/vector-math";
 import type { LiveState } from "./live-state";
+import type { ManifestCache } from "./manifest-cache";
 import type { SegmentStore } from "./segment-store";
 import type { StoredVector } from "./vector-results";
 
@@ -15,7 +15,7 @@ const READ_CONCURRENCY = 16;
 
 /**
  * Live vectors `ids` of `record`'s version, read alone: the id digests name the segment with the
- * latest word about each, whose manifest (read once per segment) gives its row and metadata, and
+ * latest word about each, whose manifest (kept by `manifests`) gives its row and metadata, and
  * a ranged read its values. `undefined` for an id not live; {@link UNSURE} when a segment's own
  * ids do not hold an id its digest named (a 64-bit hash shared with another id, about 1 in 10^7
  * at a million ids): the caller reads the index's rows instead. Throws `MissingSegmentError`
@@ -24,23 +24,15 @@ const READ_CONCURRENCY = 16;
 export async function readVectors(
   live: LiveState,
   segments: SegmentStore,
+  manifests: ManifestCache,
   record: IndexRecord,
   ids: readonly string[],
 ): Promise<(StoredVector | undefined)[] | typeof UNSURE> {
   const limit = pLimit(READ_CONCURRENCY);
-  const manifests = new Map<string, Promise<SegmentManifest>>();
-  const manifestOf = (ref: SegmentRef) => {
-    let manifest = manifests.get(ref.id);
-    if (!manifest) {
-      manifest = limit(() => segments.readManifest(record, ref));
-      manifests.set(ref.id, manifest);
-    }
-    return manifest;
-  };
   const one = async (id: string): Promise<StoredVector | undefined | typeof UNSURE> => {
     const found = await live.locate(record, id);
     if (!found) return undefined;
-    const manifest = await manifestOf(found.ref);
+    const manifest = await limit(() => manifests.get(record, found.ref));
     if (found.word === "deleted") return manifest.deleted.includes(id) ? undefined : UNSURE;
     const row = manifest.ids.indexOf(id);
     if (row < 0) return UNSURE;

@@ -10,6 +10,7 @@ import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
 import { readFresh } from "./fresh-reads";
 import type { LiveState, LiveView } from "./live-state";
+import { ManifestCache } from "./manifest-cache";
 import { type IndexCatalog, LOST_RACE, type Page } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
@@ -50,15 +51,17 @@ export class VectorStore {
   private readonly commits: SegmentCommits;
   /** The loaded vectors of each index's version last asked for (see {@link loadedBytes}). */
   private readonly loaded: BudgetedLoads<LoadedIndex>;
+  /** Segment manifests read to answer reads by id (within the same budget). */
+  private readonly manifests: ManifestCache;
 
   constructor(deps: VectorStoreDeps) {
     this.catalog = deps.catalog;
     this.segments = deps.segments;
     this.live = deps.live;
     this.now = deps.now ?? (() => new Date());
-    this.loaded = new BudgetedLoads(deps.budget ?? new ByteBudget(), "vectors", (_, loaded) =>
-      loadedBytes(loaded),
-    );
+    const budget = deps.budget ?? new ByteBudget();
+    this.loaded = new BudgetedLoads(budget, "vectors", (_, loaded) => loadedBytes(loaded));
+    this.manifests = new ManifestCache(deps.segments, budget);
     this.commits = new SegmentCommits({
       catalog: deps.catalog,
       segments: deps.segments,
@@ -214,7 +217,7 @@ export class VectorStore {
     const held = await this.loaded.peek(record.uid, String(record.dataVersion))?.catch(() => null);
     if (held) return ids.map((id) => loadedVector(held, id));
     return this.readFresh(record, async (r) => {
-      const read = await readVectors(this.live, this.segments, r, ids);
+      const read = await readVectors(this.live, this.segments, this.manifests, r, ids);
       if (read !== UNSURE) return read;
       const index = await this.load(r);
       return ids.map((id) => loadedVector(index, id));

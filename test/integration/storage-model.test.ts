@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
+import { ByteBudget } from "../../src/app/byte-budget";
 import { Compactor } from "../../src/app/compactor";
 import { LiveState } from "../../src/app/live-state";
 import { MissingSegmentError, SegmentStore } from "../../src/app/segment-store";
@@ -216,11 +217,48 @@ describe("reading one vector", () => {
     expect(batch.map((v) => v?.values)).toEqual([[1, 0], [1, 2], undefined, [4, 1]]);
     expect(reads.ranged).toBe(1 + 3);
     expect(reads.manifests - manifests).toBe(2);
+    // The instance keeps the manifests it read: another row of a segment read before reads
+    // only its values.
+    expect(await cold.getVector("one-row", "s4-2")).toMatchObject({ values: [4, 2] });
+    expect(reads.manifests - manifests).toBe(2);
+    expect(reads.ranged).toBe(1 + 3 + 1);
     // Held vectors answer without reading storage.
     await cold.load(await cold.getIndex("one-row"));
     const afterLoad = { ...reads };
     expect(await cold.getVector("one-row", "s5-0")).toMatchObject({ values: [5, 0] });
     expect(reads).toEqual(afterLoad);
+  });
+
+  it("keeps the manifests it read within the instance's budget, least recently used first", async () => {
+    const writer = quietStore(storage());
+    await writer.createIndex("one-budget", { dimension: 2, metric: "l2" });
+    for (let s = 0; s < 2; s++) {
+      await writer.upsert(
+        "one-budget",
+        [0, 1].map((i) => ({ id: `s${s}-${i}`, values: [s, i], metadata: { s } })),
+      );
+    }
+    const record = await writer.getIndex("one-budget");
+    // Room for one segment's manifest (counted at twice its stored JSON), not two.
+    const manifestBytes = (i: number) =>
+      2 * ((record.segments[i]?.bytes ?? 0) - 2 * 4 * record.dimension);
+    const parts = storage();
+    const reads = counting(parts);
+    const store = new VectorStore({
+      catalog: parts.catalog,
+      segments: parts.segments,
+      live: new LiveState(parts.segments),
+      background: { tasks: { start: async () => undefined }, due: () => [] },
+      budget: new ByteBudget(Math.max(manifestBytes(0), manifestBytes(1)) + 10),
+    });
+    await store.getVector("one-budget", "s0-0");
+    await store.getVector("one-budget", "s0-1");
+    expect(reads.manifests).toBe(1);
+    await store.getVector("one-budget", "s1-0"); // segment 0's manifest is given up
+    await store.getVector("one-budget", "s1-1");
+    expect(reads.manifests).toBe(2);
+    await store.getVector("one-budget", "s0-0"); // read again
+    expect(reads.manifests).toBe(3);
   });
 
   it("reads the index's rows when the digests named another id of the same hash", async () => {
