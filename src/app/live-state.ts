@@ -34,16 +34,18 @@ export class LiveState {
   }
 
   /**
-   * The segment of `record` holding the latest word about `id` by its digest (which may be
-   * another id's of the same 64-bit hash: the segment's own ids confirm it), and whether it
-   * upserted or deleted it; `undefined` when no segment mentions it.
+   * For each id, the segment of `record` holding the latest word about it by its digest (which
+   * may be another id's of the same 64-bit hash: the segment's own ids confirm it), and whether it
+   * upserted or deleted it; `undefined` when no segment mentions it. The digests are gathered once.
    */
-  async locate(
+  async locator(
     record: IndexRecord,
-    id: string,
-  ): Promise<{ ref: SegmentRef; word: "upserted" | "deleted" } | undefined> {
-    const found = latestWord(await this.digestsOf(record), idHash(id));
-    return found && { ref: record.segments[found.segment] as SegmentRef, word: found.word };
+  ): Promise<(id: string) => { ref: SegmentRef; word: "upserted" | "deleted" } | undefined> {
+    const digests = await this.digestsOf(record);
+    return (id) => {
+      const found = latestWord(digests, idHash(id));
+      return found && { ref: record.segments[found.segment] as SegmentRef, word: found.word };
+    };
   }
 
   /** Forgets an index incarnation (deleted). */

@@ -29,8 +29,9 @@ export async function readVectors(
   ids: readonly string[],
 ): Promise<(StoredVector | undefined)[] | typeof UNSURE> {
   const limit = pLimit(READ_CONCURRENCY);
+  const locate = await live.locator(record);
   const one = async (id: string): Promise<StoredVector | undefined | typeof UNSURE> => {
-    const found = await live.locate(record, id);
+    const found = locate(id);
     if (!found) return undefined;
     const manifest = await limit(() => manifests.get(record, found.ref));
     if (found.word === "deleted") return manifest.deleted.includes(id) ? undefined : UNSURE;

@@ -187,14 +187,13 @@ export function dataCommands(program: Command, ctx: Context): void {
     .description("vectors by id, with their values and metadata (batches of 100)")
     .action(async (index: string, ids: string[]) => {
       const { api, out } = ctx();
-      const unique = [...new Set(ids)];
       const vectors: StoredView[] = [];
       const notFound: string[] = [];
-      for (let i = 0; i < unique.length; i += GET_BATCH) {
+      for (const part of batchesOf(ids, GET_BATCH)) {
         const page = await api.call<{ vectors: StoredView[]; not_found: string[] }>(
           api.client.POST("/vectors/indexes/{index}/vectors/get", {
             params: { path: { index } },
-            body: { ids: unique.slice(i, i + GET_BATCH) },
+            body: { ids: part },
           }),
         );
         vectors.push(...page.vectors);
@@ -215,21 +214,20 @@ export function dataCommands(program: Command, ctx: Context): void {
     .description("delete vectors by id (in batches of 1,000; ids not in the index are ignored)")
     .action(async (index: string, ids: string[]) => {
       const { api, out } = ctx();
-      const unique = [...new Set(ids)];
       let last = { deleted: 0, count: 0, data_version: 0 };
       let deleted = 0;
-      for (let i = 0; i < unique.length; i += DELETE_BATCH) {
+      for (const part of batchesOf(ids, DELETE_BATCH)) {
         last = await api.call<typeof last>(
           api.client.POST("/vectors/indexes/{index}/vectors/delete", {
             params: { path: { index } },
-            body: { ids: unique.slice(i, i + DELETE_BATCH) },
+            body: { ids: part },
           }),
         );
         deleted += last.deleted;
       }
       out.result(
         { deleted, count: last.count, data_version: last.data_version },
-        (r) => `deleted ${r.deleted} of ${unique.length}; ${r.count} vectors left`,
+        (r) => `deleted ${r.deleted} of ${new Set(ids).size}; ${r.count} vectors left`,
       );
     });
 }
@@ -238,6 +236,14 @@ export function dataCommands(program: Command, ctx: Context): void {
 const DELETE_BATCH = 1000;
 /** Vectors a `get` request takes at most (the API's batch limit). */
 const GET_BATCH = 100;
+
+/** `ids` without repeats (a request refuses them), in batches of at most `size`. */
+function batchesOf(ids: readonly string[], size: number): string[][] {
+  const unique = [...new Set(ids)];
+  return Array.from({ length: Math.ceil(unique.length / size) }, (_, i) =>
+    unique.slice(i * size, (i + 1) * size),
+  );
+}
 
 /** A vector as the API answers it. */
 interface StoredView {

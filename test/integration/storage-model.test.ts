@@ -38,13 +38,17 @@ function storage() {
   return { clients, blobs, catalog, segments };
 }
 
-/** A vector store on that storage that starts no background task. */
-function quietStore({ catalog, segments }: ReturnType<typeof storage>) {
+/** A vector store on that storage that starts no background task (its digests and budget given). */
+function quietStore(
+  { catalog, segments }: ReturnType<typeof storage>,
+  { live = new LiveState(segments), budget }: { live?: LiveState; budget?: ByteBudget } = {},
+) {
   return new VectorStore({
     catalog,
     segments,
-    live: new LiveState(segments),
+    live,
     background: { tasks: { start: async () => undefined }, due: () => [] },
+    ...(budget ? { budget } : {}),
   });
 }
 
@@ -244,11 +248,7 @@ describe("reading one vector", () => {
       2 * ((record.segments[i]?.bytes ?? 0) - 2 * 4 * record.dimension);
     const parts = storage();
     const reads = counting(parts);
-    const store = new VectorStore({
-      catalog: parts.catalog,
-      segments: parts.segments,
-      live: new LiveState(parts.segments),
-      background: { tasks: { start: async () => undefined }, due: () => [] },
+    const store = quietStore(parts, {
       budget: new ByteBudget(Math.max(manifestBytes(0), manifestBytes(1)) + 10),
     });
     await store.getVector("one-budget", "s0-0");
@@ -271,16 +271,11 @@ describe("reading one vector", () => {
     // A digest that, for every id, names the last segment (a deletion of "b" alone), as a
     // 64-bit hash shared with "b" would.
     const clashing = new LiveState(parts.segments);
-    clashing.locate = async (record) => ({
+    clashing.locator = async (record) => () => ({
       ref: record.segments.at(-1) as SegmentRef,
       word: "deleted",
     });
-    const reader = new VectorStore({
-      catalog: parts.catalog,
-      segments: parts.segments,
-      live: clashing,
-      background: { tasks: { start: async () => undefined }, due: () => [] },
-    });
+    const reader = quietStore(parts, { live: clashing });
     expect(await reader.getVector("one-clash", "a")).toEqual({
       id: "a",
       values: [1, 1],
