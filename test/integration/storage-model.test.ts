@@ -197,15 +197,25 @@ describe("reading one vector", () => {
     return reads;
   }
 
-  it("reads its row alone on an instance that holds nothing, never the index", async () => {
+  /** Index `name` written as `segments` segments of `rows` vectors: `s<segment>-<row>` = [segment, row]. */
+  async function segmentedIndex(name: string, segments: number, rows: number) {
     const writer = quietStore(storage());
-    await writer.createIndex("one-row", { dimension: 2, metric: "l2" });
-    for (let s = 0; s < 6; s++) {
+    await writer.createIndex(name, { dimension: 2, metric: "l2" });
+    for (let s = 0; s < segments; s++) {
       await writer.upsert(
-        "one-row",
-        [0, 1, 2].map((i) => ({ id: `s${s}-${i}`, values: [s, i], metadata: { s } })),
+        name,
+        Array.from({ length: rows }, (_, i) => ({
+          id: `s${s}-${i}`,
+          values: [s, i],
+          metadata: { s },
+        })),
       );
     }
+    return writer.getIndex(name);
+  }
+
+  it("reads its row alone on an instance that holds nothing, never the index", async () => {
+    await segmentedIndex("one-row", 6, 3);
     const parts = storage();
     const reads = counting(parts);
     const cold = quietStore(parts);
@@ -234,15 +244,7 @@ describe("reading one vector", () => {
   });
 
   it("keeps the manifests it read within the instance's budget, least recently used first", async () => {
-    const writer = quietStore(storage());
-    await writer.createIndex("one-budget", { dimension: 2, metric: "l2" });
-    for (let s = 0; s < 2; s++) {
-      await writer.upsert(
-        "one-budget",
-        [0, 1].map((i) => ({ id: `s${s}-${i}`, values: [s, i], metadata: { s } })),
-      );
-    }
-    const record = await writer.getIndex("one-budget");
+    const record = await segmentedIndex("one-budget", 2, 2);
     // Room for one segment's manifest (counted at twice its stored JSON), not two.
     const manifestBytes = (i: number) =>
       2 * ((record.segments[i]?.bytes ?? 0) - 2 * 4 * record.dimension);
