@@ -1,5 +1,6 @@
 import type { IndexRecord } from "../domain/index-record";
 import type { SegmentManifest, SegmentRef } from "../domain/segment";
+import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
 import type { SegmentStore } from "./segment-store";
 
@@ -10,39 +11,28 @@ import type { SegmentStore } from "./segment-store";
  * counted at twice its stored JSON (what its objects take in memory, about).
  */
 export class ManifestCache {
-  private readonly manifests = new Map<string, Promise<SegmentManifest>>();
+  /** Keyed `<index uid>/<segment id>` (so the budget's keys are `manifest/<uid>/<segment>`). */
+  private readonly loads: BudgetedLoads<{ manifest: SegmentManifest; stored: number }>;
 
   /** @param budget shared with the instance's other caches (default: a budget of its own). */
   constructor(
     private readonly store: SegmentStore,
-    private readonly budget: ByteBudget = new ByteBudget(),
-  ) {}
+    budget: ByteBudget = new ByteBudget(),
+  ) {
+    this.loads = new BudgetedLoads(budget, "manifest", (_, kept) => 2 * kept.stored);
+  }
 
   /** The manifest of segment `ref` of `record`: the kept one, or read (and kept). */
-  get(record: IndexRecord, ref: SegmentRef): Promise<SegmentManifest> {
-    // Keys are `<cache>/<index uid>/<segment id>`.
-    const key = `manifest/${record.uid}/${ref.id}`;
-    this.budget.use(key);
-    const kept = this.manifests.get(key);
-    if (kept) return kept;
-    const read = this.store.readManifest(record, ref);
-    this.manifests.set(key, read);
-    const stored = Math.max(0, ref.bytes - ref.vectors * 4 * record.dimension);
-    read.then(
-      () => {
-        if (this.manifests.get(key) !== read) return;
-        this.budget.hold(key, 2 * stored, () => this.manifests.delete(key));
-      },
-      () => {
-        if (this.manifests.get(key) === read) this.manifests.delete(key);
-        this.budget.forget(key);
-      },
-    );
-    return read;
+  async get(record: IndexRecord, ref: SegmentRef): Promise<SegmentManifest> {
+    const kept = await this.loads.get(`${record.uid}/${ref.id}`, "", async () => ({
+      manifest: await this.store.readManifest(record, ref),
+      stored: Math.max(0, ref.bytes - ref.vectors * 4 * record.dimension),
+    }));
+    return kept.manifest;
   }
 
   /** Bytes the kept manifests are counted at (for tests and metrics). */
   keptBytes(): number {
-    return this.budget.bytes("manifest/");
+    return this.loads.keptBytes();
   }
 }
