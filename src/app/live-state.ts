@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { type IdDigest, idHash, latestWord } from "../domain/id-digest";
+import { type IdDigest, idHash, latestWord, type Word } from "../domain/id-digest";
 import type { IndexRecord } from "../domain/index-record";
 import type { SegmentRef } from "../domain/segment";
 import type { SegmentStore } from "./segment-store";
@@ -9,6 +9,11 @@ export interface LiveView {
   /** Live ids before the write. */
   readonly count: number;
   isLive(id: string): boolean;
+}
+
+/** The latest word about an id (see {@link LiveState.locator}), with its segment's reference. */
+export interface Located extends Word {
+  readonly ref: SegmentRef;
 }
 
 /** How many digests one load reads at once. */
@@ -35,16 +40,15 @@ export class LiveState {
 
   /**
    * For each id, the segment of `record` holding the latest word about it by its digest (which
-   * may be another id's of the same 64-bit hash: the segment's own ids confirm it), and whether it
-   * upserted or deleted it; `undefined` when no segment mentions it. The digests are gathered once.
+   * may be another id's of the same 64-bit hash: the segment's own ids confirm it), whether it
+   * upserted or deleted it, and the hash's position in the digest (its segment directory's
+   * entry); `undefined` when no segment mentions it. The digests are gathered once.
    */
-  async locator(
-    record: IndexRecord,
-  ): Promise<(id: string) => { ref: SegmentRef; word: "upserted" | "deleted" } | undefined> {
+  async locator(record: IndexRecord): Promise<(id: string) => Located | undefined> {
     const digests = await this.digestsOf(record);
     return (id) => {
       const found = latestWord(digests, idHash(id));
-      return found && { ref: record.segments[found.segment] as SegmentRef, word: found.word };
+      return found && { ...found, ref: record.segments[found.segment] as SegmentRef };
     };
   }
 

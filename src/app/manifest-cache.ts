@@ -1,5 +1,5 @@
 import type { IndexRecord } from "../domain/index-record";
-import type { SegmentManifest, SegmentRef } from "../domain/segment";
+import { manifestBytes, type SegmentManifest, type SegmentRef } from "../domain/segment";
 import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
 import type { SegmentStore } from "./segment-store";
@@ -26,9 +26,14 @@ export class ManifestCache {
   async get(record: IndexRecord, ref: SegmentRef): Promise<SegmentManifest> {
     const kept = await this.loads.get(`${record.uid}/${ref.id}`, "", async () => ({
       manifest: await this.store.readManifest(record, ref),
-      stored: Math.max(0, ref.bytes - ref.vectors * 4 * record.dimension),
+      stored: manifestBytes(ref, record.dimension),
     }));
     return kept.manifest;
+  }
+
+  /** The manifest of segment `ref` of `record` if it is kept (or being read), without reading it. */
+  kept(record: IndexRecord, ref: SegmentRef): Promise<SegmentManifest> | undefined {
+    return this.loads.peek(`${record.uid}/${ref.id}`, "")?.then((kept) => kept.manifest);
   }
 
   /** Bytes the kept manifests are counted at (for tests and metrics). */

@@ -62,7 +62,7 @@ function referenced(record: IndexRecord): Set<string> {
   const keys = new Set<string>();
   for (const ref of record.segments) {
     const k = segmentKeys(record, ref.id);
-    keys.add(k.values).add(k.manifest).add(k.digest);
+    keys.add(k.values).add(k.manifest).add(k.digest).add(k.directory);
   }
   if (record.active) for (const key of generationKeysOf(record.active)) keys.add(key);
   return keys;

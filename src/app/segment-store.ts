@@ -5,6 +5,7 @@ import type { IndexRecord } from "../domain/index-record";
 import {
   decodeValues,
   encodeValues,
+  manifestBytes,
   type Segment,
   type SegmentManifest,
   type SegmentRef,
@@ -12,6 +13,13 @@ import {
   versionRange,
   withVersions,
 } from "../domain/segment";
+import {
+  DIRECTORY_ENTRY_BYTES,
+  type DirectoryEntry,
+  decodeDirectoryEntry,
+  manifestText,
+  type Span,
+} from "../domain/segment-directory";
 import type { BlobStore } from "./ports";
 
 /**
@@ -27,19 +35,41 @@ interface ManifestFile extends SegmentManifest {
   readonly dimension: number;
 }
 
+/**
+ * Default of {@link SegmentStore}'s `directoryMinBytes`: a manifest this large (1 MiB) gets a
+ * directory. Reading a smaller one whole costs about what the directory's two round trips do,
+ * and an instance keeps it for the next read.
+ */
+export const DEFAULT_DIRECTORY_MIN_BYTES = 1024 * 1024;
+
 /** The object keys of a segment. */
 export function segmentKeys(index: Pick<IndexRecord, "name" | "uid">, id: string) {
   const stem = segmentStem(index, id);
-  return { values: `${stem}.f32`, manifest: `${stem}.json`, digest: `${stem}.ids` };
+  return {
+    values: `${stem}.f32`,
+    manifest: `${stem}.json`,
+    digest: `${stem}.ids`,
+    directory: `${stem}.dir`,
+  };
 }
 
 /**
  * Segments on a {@link BlobStore}: `<stem>.json` holds ids, metadata, versions and deletions,
- * `<stem>.f32` the values (absent when the segment only deletes), `<stem>.ids` its id digest.
- * The manifest goes last: a segment without one was never finished (and no catalog names it).
+ * `<stem>.f32` the values (absent when the segment only deletes), `<stem>.ids` its id digest,
+ * and `<stem>.dir`, for a manifest of at least `directoryMinBytes`, its directory (see
+ * {@link DirectoryEntry}). The manifest goes last: a segment without one was never finished (and
+ * no catalog names it).
  */
 export class SegmentStore {
-  constructor(private readonly blobs: BlobStore) {}
+  /** Manifests at least this large (UTF-8 bytes) have a directory (default 1 MiB). */
+  readonly directoryMinBytes: number;
+
+  constructor(
+    private readonly blobs: BlobStore,
+    { directoryMinBytes = DEFAULT_DIRECTORY_MIN_BYTES }: { directoryMinBytes?: number } = {},
+  ) {
+    this.directoryMinBytes = directoryMinBytes;
+  }
 
   /**
    * Writes a segment's objects and returns its catalog reference. A segment of one request has
@@ -49,28 +79,21 @@ export class SegmentStore {
   async write(index: IndexRecord, segment: Segment | VersionedSegment): Promise<SegmentRef> {
     const id = randomUUID();
     const keys = segmentKeys(index, id);
-    const manifest: ManifestFile = {
-      format: 2,
-      dimension: index.dimension,
-      ids: segment.ids,
-      metadata: segment.metadata,
-      deleted: segment.deleted,
-      ...(segment.versions ? { versions: segment.versions } : {}),
-      ...(segment.deleted_versions ? { deleted_versions: segment.deleted_versions } : {}),
-    };
-    const manifestText = JSON.stringify(manifest);
+    const manifest = manifestText({ format: 2, dimension: index.dimension }, segment);
     const values = encodeValues(segment.values);
+    const binary = "application/octet-stream";
     try {
-      // Both settle before any cleanup, so a failed put never races a late one.
+      // All settle before any cleanup, so a failed put never races a late one.
       const puts = await Promise.allSettled([
-        segment.ids.length > 0
-          ? this.blobs.put(keys.values, values, "application/octet-stream")
+        segment.ids.length > 0 ? this.blobs.put(keys.values, values, binary) : Promise.resolve(),
+        this.blobs.put(keys.digest, encodeDigest(digestOf(segment)), binary),
+        manifest.bytes >= this.directoryMinBytes
+          ? this.blobs.put(keys.directory, manifest.directory, binary)
           : Promise.resolve(),
-        this.blobs.put(keys.digest, encodeDigest(digestOf(segment)), "application/octet-stream"),
       ]);
       const failed = puts.find((p) => p.status === "rejected");
       if (failed) throw failed.reason;
-      await this.blobs.put(keys.manifest, manifestText, "application/json");
+      await this.blobs.put(keys.manifest, manifest.text, "application/json");
     } catch (err) {
       // Nothing names this segment yet: remove what was written (the orphan sweep removes it
       // if storage is failing now).
@@ -85,7 +108,7 @@ export class SegmentStore {
       id,
       vectors: segment.ids.length,
       deletes: segment.deleted.length,
-      bytes: values.byteLength + Buffer.byteLength(manifestText),
+      bytes: values.byteLength + manifest.bytes,
       ...range,
     };
   }
@@ -93,7 +116,38 @@ export class SegmentStore {
   /** Removes a segment's objects (one that never made it into the catalog, or was replaced). */
   async discard(index: IndexRecord, ref: Pick<SegmentRef, "id">): Promise<void> {
     const keys = segmentKeys(index, ref.id);
-    await this.blobs.deleteKeys([keys.manifest, keys.values, keys.digest]);
+    await this.blobs.deleteKeys([keys.manifest, keys.values, keys.digest, keys.directory]);
+  }
+
+  /**
+   * Whether segment `ref` was written with a directory, by its size (a segment written before
+   * directories existed has none: {@link readDirectoryEntry} then answers `undefined`).
+   */
+  hasDirectory(index: IndexRecord, ref: SegmentRef): boolean {
+    return manifestBytes(ref, index.dimension) >= this.directoryMinBytes;
+  }
+
+  /**
+   * Entry `position` of segment `ref`'s directory (a ranged read), or `undefined` when the
+   * segment has no directory.
+   */
+  async readDirectoryEntry(
+    index: IndexRecord,
+    ref: SegmentRef,
+    position: number,
+  ): Promise<DirectoryEntry | undefined> {
+    const key = segmentKeys(index, ref.id).directory;
+    const at = position * DIRECTORY_ENTRY_BYTES;
+    const got = await this.blobs.getRange(key, at, at + DIRECTORY_ENTRY_BYTES);
+    return got && decodeDirectoryEntry(got);
+  }
+
+  /** The JSON value at `span` of segment `ref`'s manifest (a ranged read). */
+  async readManifestSpan(index: IndexRecord, ref: SegmentRef, span: Span): Promise<unknown> {
+    const key = segmentKeys(index, ref.id).manifest;
+    const got = await this.blobs.getRange(key, span.start, span.end);
+    if (!got) throw new MissingSegmentError(`segment manifest ${key} is missing from storage`);
+    return JSON.parse(Buffer.from(got).toString("utf8"));
   }
 
   async readManifest(index: IndexRecord, ref: SegmentRef): Promise<SegmentManifest> {

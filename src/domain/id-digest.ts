@@ -79,31 +79,60 @@ export function decodeDigest(bytes: Uint8Array): IdDigest {
   return { upserted: read(8, up), deleted: read(8 + 8 * up, del) };
 }
 
-function contains(sorted: BigUint64Array, h: bigint): boolean {
+/**
+ * The rows of `ids` in the order of their sorted hashes (ties by row): the order of a digest's
+ * `upserted` (or `deleted`) list, so position `p` of the digest is row `order[p]`.
+ */
+export function sortedHashOrder(ids: readonly string[]): Uint32Array {
+  const hi = new Uint32Array(ids.length);
+  const lo = new Uint32Array(ids.length);
+  ids.forEach((id, i) => {
+    const h = idHash(id);
+    hi[i] = Number(h >> 32n);
+    lo[i] = Number(h & 0xffffffffn);
+  });
+  const order = Uint32Array.from(ids, (_, i) => i);
+  // Numbers compare as the 64-bit hashes do: high word first, both unsigned.
+  order.sort(
+    (a, b) =>
+      (hi[a] as number) - (hi[b] as number) || (lo[a] as number) - (lo[b] as number) || a - b,
+  );
+  return order;
+}
+
+/** The position of `h` in `sorted`, or -1. */
+function positionOf(sorted: BigUint64Array, h: bigint): number {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const v = sorted[mid] as bigint;
-    if (v === h) return true;
+    if (v === h) return mid;
     if (v < h) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
+}
+
+/** The latest word about an id, by {@link latestWord}. */
+export interface Word {
+  /** Index of the segment that last upserted or deleted it. */
+  readonly segment: number;
+  readonly word: "upserted" | "deleted";
+  /** Its hash's position in that segment's digest: upserted hashes, then deleted ones. */
+  readonly position: number;
 }
 
 /**
- * The latest word about an id across digests (oldest first): the index of the segment that
- * last upserted or deleted it, and which; `undefined` when none mentions it.
+ * The latest word about an id across digests (oldest first); `undefined` when none mentions it.
  */
-export function latestWord(
-  digests: readonly IdDigest[],
-  h: bigint,
-): { segment: number; word: "upserted" | "deleted" } | undefined {
+export function latestWord(digests: readonly IdDigest[], h: bigint): Word | undefined {
   for (let s = digests.length - 1; s >= 0; s--) {
     const d = digests[s] as IdDigest;
-    if (contains(d.upserted, h)) return { segment: s, word: "upserted" };
-    if (contains(d.deleted, h)) return { segment: s, word: "deleted" };
+    const up = positionOf(d.upserted, h);
+    if (up >= 0) return { segment: s, word: "upserted", position: up };
+    const del = positionOf(d.deleted, h);
+    if (del >= 0) return { segment: s, word: "deleted", position: d.upserted.length + del };
   }
   return undefined;
 }

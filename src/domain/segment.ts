@@ -48,6 +48,11 @@ export interface SegmentRef {
   readonly max_version: number;
 }
 
+/** The UTF-8 bytes of segment `ref`'s stored manifest (its stored size less its values). */
+export function manifestBytes(ref: SegmentRef, dimension: number): number {
+  return Math.max(0, ref.bytes - ref.vectors * 4 * dimension);
+}
+
 const LITTLE_ENDIAN = endianness() === "LE";
 
 /** Float32 values as little-endian bytes (a view, without copying, on little-endian hosts). */

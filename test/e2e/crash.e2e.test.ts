@@ -91,9 +91,11 @@ function storageOf(s3: string, dynamodb: string) {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const [stored, named] = [await keys(`indexes/${index}/`), await referenced(index)];
-        // Values files exist only for segments that upsert: compare what is stored to the names.
+        // Values files exist only for segments that upsert, directories only for large
+        // manifests: compare what is stored to the names.
         const missing = stored.filter((k) => !named.includes(k));
-        const lost = named.filter((k) => !stored.includes(k) && !k.endsWith(".f32"));
+        const optional = (k: string) => k.endsWith(".f32") || k.endsWith(".dir");
+        const lost = named.filter((k) => !stored.includes(k) && !optional(k));
         if (missing.length === 0 && lost.length === 0) return;
         if (Date.now() > until) {
           throw new Error(`orphans ${JSON.stringify(missing)}, missing ${JSON.stringify(lost)}`);

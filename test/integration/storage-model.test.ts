@@ -1,17 +1,24 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { indexRoot } from "../../infra/storage";
 import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { ByteBudget } from "../../src/app/byte-budget";
 import { Compactor } from "../../src/app/compactor";
 import { LiveState } from "../../src/app/live-state";
-import { MissingSegmentError, SegmentStore } from "../../src/app/segment-store";
+import { OrphanSweeper } from "../../src/app/orphan-sweeper";
+import {
+  DEFAULT_DIRECTORY_MIN_BYTES,
+  MissingSegmentError,
+  SegmentStore,
+  segmentKeys,
+} from "../../src/app/segment-store";
 import { VectorStore } from "../../src/app/vector-store";
 import { createClients } from "../../src/clients";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
-import type { SegmentRef } from "../../src/domain/segment";
+import { manifestBytes, type SegmentRef } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
 
 // Random sequences of writes and compactions against the emulators, compared with a plain model
@@ -29,12 +36,15 @@ const POLICY: CompactionPolicy = {
   purgeMinDead: 1,
 };
 
-/** The stack's storage, through adapters of this test's own. */
-function storage() {
+/**
+ * The stack's storage, through adapters of this test's own (segments get a directory from
+ * `directoryMinBytes` of manifest on).
+ */
+function storage(directoryMinBytes?: number) {
   const clients = createClients(env.stack.settings);
   const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
   const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
-  const segments = new SegmentStore(blobs);
+  const segments = new SegmentStore(blobs, directoryMinBytes ? { directoryMinBytes } : {});
   return { clients, blobs, catalog, segments };
 }
 
@@ -52,8 +62,11 @@ function quietStore(
   });
 }
 
-function storeAndCompactor() {
-  const parts = storage();
+/** Merged segments (not those of one small write) get a directory. */
+const MODEL_DIRECTORY_BYTES = 256;
+
+function storeAndCompactor(directoryMinBytes = MODEL_DIRECTORY_BYTES) {
+  const parts = storage(directoryMinBytes);
   const { clients, catalog, segments } = parts;
   const compactor = new Compactor({
     catalog,
@@ -162,10 +175,11 @@ describe("storage against a plain model", () => {
           ]),
         );
         expect(stored).toEqual(model);
-        // One vector at a time, on an instance that holds nothing: read alone, the same.
-        const cold = quietStore(storage());
-        for (let i = 0; i < 10; i++) {
-          const id = `id${i}`;
+        // One vector at a time, on an instance that holds nothing: read alone (through the
+        // directories of the segments that have one), the same.
+        const cold = quietStore(storage(MODEL_DIRECTORY_BYTES));
+        const ids = [...Array.from({ length: 10 }, (_, i) => `id${i}`), "w0", "w1", "w2", "w3"];
+        for (const id of ids) {
           const want = model.get(id);
           if (want) expect(await cold.getVector(name, id)).toEqual({ id, ...want });
           else await expect(cold.getVector(name, id)).rejects.toThrow(NotFoundError);
@@ -181,7 +195,7 @@ describe("storage against a plain model", () => {
 describe("reading one vector", () => {
   /** `blobs` counting whole-object reads of segment values and manifests, and ranged reads. */
   function counting(parts: ReturnType<typeof storage>) {
-    const reads = { values: 0, ranged: 0, manifests: 0 };
+    const reads = { values: 0, ranged: 0, manifests: 0, directory: 0 };
     const { blobs } = parts;
     const get = blobs.get.bind(blobs);
     const getRange = blobs.getRange.bind(blobs);
@@ -192,14 +206,20 @@ describe("reading one vector", () => {
     };
     blobs.getRange = (key, start, end) => {
       reads.ranged++;
+      if (key.endsWith(".dir")) reads.directory++;
       return getRange(key, start, end);
     };
     return reads;
   }
 
   /** Index `name` written as `segments` segments of `rows` vectors: `s<segment>-<row>` = [segment, row]. */
-  async function segmentedIndex(name: string, segments: number, rows: number) {
-    const writer = quietStore(storage());
+  async function segmentedIndex(
+    name: string,
+    segments: number,
+    rows: number,
+    directoryMinBytes?: number,
+  ) {
+    const writer = quietStore(storage(directoryMinBytes));
     await writer.createIndex(name, { dimension: 2, metric: "l2" });
     for (let s = 0; s < segments; s++) {
       await writer.upsert(
@@ -243,6 +263,81 @@ describe("reading one vector", () => {
     expect(reads).toEqual(afterLoad);
   });
 
+  it("reads a segment with a directory by ranges alone, never its manifest whole", async () => {
+    await segmentedIndex("dir-row", 3, 4, 1);
+    await quietStore(storage(1)).deleteVector("dir-row", "s1-1");
+    const parts = storage(1);
+    const reads = counting(parts);
+    const cold = quietStore(parts);
+    expect(await cold.getVector("dir-row", "s2-3")).toEqual({
+      id: "s2-3",
+      values: [2, 3],
+      metadata: { s: 2 },
+    });
+    // Its directory entry, then its id, metadata and values at once.
+    expect(reads).toEqual({ values: 0, manifests: 0, directory: 1, ranged: 4 });
+    // A deleted id: the deleting segment's entry and the id it names.
+    await expect(cold.getVector("dir-row", "s1-1")).rejects.toThrow(NotFoundError);
+    expect(reads).toEqual({ values: 0, manifests: 0, directory: 2, ranged: 6 });
+    const batch = await cold.getVectors("dir-row", ["s0-0", "s1-1", "nope", "s1-2"]);
+    expect(batch.map((v) => v?.values)).toEqual([[0, 0], undefined, undefined, [1, 2]]);
+    expect(reads).toMatchObject({ values: 0, manifests: 0, directory: 5 });
+  });
+
+  it("keeps a directory beside its segment, and removes it with it", async () => {
+    const parts = storage(1);
+    const { compactor } = storeAndCompactor(1);
+    const writer = quietStore(parts);
+    await writer.createIndex("dir-kept", { dimension: 2, metric: "l2" });
+    for (let s = 0; s < 4; s++) await writer.upsert("dir-kept", [{ id: `v${s}`, values: [s, s] }]);
+    await compactor.run("dir-kept");
+    const record = await writer.getIndex("dir-kept");
+    expect(record.segments.length).toBeLessThan(4); // merged
+    const stored = async () => (await parts.blobs.list(indexRoot(record))).map((o) => o.key).sort();
+    // Every segment the catalog names has its four objects, and nothing else is left.
+    const named = record.segments.flatMap((ref) => Object.values(segmentKeys(record, ref.id)));
+    expect(await stored()).toEqual(named.sort());
+    // The orphan sweep (no grace) counts directories as referenced.
+    const sweeper = new OrphanSweeper({ catalog: parts.catalog, blobs: parts.blobs, graceMs: 0 });
+    expect(await sweeper.sweep("dir-kept")).toBe(0);
+    expect(await quietStore(storage(1)).getVector("dir-kept", "v0")).toMatchObject({
+      values: [0, 0],
+    });
+  });
+
+  it("reads a segment written before directories through its manifest", async () => {
+    await segmentedIndex("dir-none", 2, 3);
+    const parts = storage(1); // a reader that expects directories
+    const reads = counting(parts);
+    const cold = quietStore(parts);
+    expect(await cold.getVector("dir-none", "s1-2")).toMatchObject({ values: [1, 2] });
+    // The directory is looked for, then the manifest read (and kept: no second look).
+    expect(reads).toEqual({ values: 0, manifests: 1, directory: 1, ranged: 2 });
+    expect(await cold.getVector("dir-none", "s1-0")).toMatchObject({ values: [1, 0] });
+    expect(reads).toEqual({ values: 0, manifests: 1, directory: 1, ranged: 3 });
+  });
+
+  it("gives a manifest of a mebibyte or more a directory by default", async () => {
+    const writer = quietStore(storage());
+    await writer.createIndex("dir-default", { dimension: 2, metric: "l2" });
+    const text = "chunk text ".repeat(100); // 1.1 KB of metadata a row, as RAG chunks carry
+    await writer.upsert(
+      "dir-default",
+      Array.from({ length: 1000 }, (_, i) => ({ id: `c${i}`, values: [i, 1], metadata: { text } })),
+    );
+    const record = await writer.getIndex("dir-default");
+    const ref = record.segments[0] as SegmentRef;
+    expect(manifestBytes(ref, 2)).toBeGreaterThanOrEqual(DEFAULT_DIRECTORY_MIN_BYTES);
+    const parts = storage();
+    const reads = counting(parts);
+    expect(await quietStore(parts).getVector("dir-default", "c777")).toEqual({
+      id: "c777",
+      values: [777, 1],
+      metadata: { text },
+    });
+    expect(reads).toEqual({ values: 0, manifests: 0, directory: 1, ranged: 4 });
+  });
+
   it("keeps the manifests it read within the instance's budget, least recently used first", async () => {
     const record = await segmentedIndex("one-budget", 2, 2);
     // Room for one segment's manifest (counted at twice its stored JSON), not two.
@@ -263,28 +358,37 @@ describe("reading one vector", () => {
     expect(reads.manifests).toBe(3);
   });
 
-  it("reads the index's rows when the digests named another id of the same hash", async () => {
-    const parts = storage();
-    const store = quietStore(parts);
-    await store.createIndex("one-clash", { dimension: 2, metric: "l2" });
-    await store.upsert("one-clash", [{ id: "a", values: [1, 1] }]);
-    await store.upsert("one-clash", [{ id: "b", values: [2, 2] }]);
-    await store.deleteVector("one-clash", "b");
-    // A digest that, for every id, names the last segment (a deletion of "b" alone), as a
-    // 64-bit hash shared with "b" would.
-    const clashing = new LiveState(parts.segments);
-    clashing.locator = async (record) => () => ({
-      ref: record.segments.at(-1) as SegmentRef,
-      word: "deleted",
-    });
-    const reader = quietStore(parts, { live: clashing });
-    expect(await reader.getVector("one-clash", "a")).toEqual({
-      id: "a",
-      values: [1, 1],
-      metadata: null,
-    });
-    await expect(reader.getVector("one-clash", "b")).rejects.toThrow(NotFoundError);
-  });
+  it.each([
+    ["its manifest", undefined],
+    ["its directory", 1],
+  ])(
+    "reads the index's rows when the digests named another id of the same hash (%s)",
+    async (_, directoryMinBytes) => {
+      const name = `one-clash-${directoryMinBytes ?? 0}`;
+      const parts = storage(directoryMinBytes);
+      const store = quietStore(parts);
+      await store.createIndex(name, { dimension: 2, metric: "l2" });
+      await store.upsert(name, [{ id: "a", values: [1, 1] }]);
+      await store.upsert(name, [{ id: "b", values: [2, 2] }]);
+      await store.deleteVector(name, "b");
+      // A digest that, for every id, names the last segment (a deletion of "b" alone), as a
+      // 64-bit hash shared with "b" would.
+      const clashing = new LiveState(parts.segments);
+      clashing.locator = async (record) => () => ({
+        ref: record.segments.at(-1) as SegmentRef,
+        segment: record.segments.length - 1,
+        word: "deleted",
+        position: 0,
+      });
+      const reader = quietStore(parts, { live: clashing });
+      expect(await reader.getVector(name, "a")).toEqual({
+        id: "a",
+        values: [1, 1],
+        metadata: null,
+      });
+      await expect(reader.getVector(name, "b")).rejects.toThrow(NotFoundError);
+    },
+  );
 });
 
 describe("readers holding a segment list that compactions keep changing", () => {

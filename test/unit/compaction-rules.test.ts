@@ -93,8 +93,17 @@ describe("id digests", () => {
   it("round-trip, and tell the latest word about an id across segments", () => {
     const older = digestOf({ ids: ["a", "b"], deleted: [] });
     const newer = decodeDigest(encodeDigest(digestOf({ ids: ["c"], deleted: ["a"] })));
-    expect(latestWord([older, newer], idHash("a"))).toEqual({ segment: 1, word: "deleted" });
-    expect(latestWord([older, newer], idHash("b"))).toEqual({ segment: 0, word: "upserted" });
+    // Positions count a digest's upserted hashes (sorted), then its deleted ones.
+    expect(latestWord([older, newer], idHash("a"))).toEqual({
+      segment: 1,
+      word: "deleted",
+      position: 1,
+    });
+    expect(latestWord([older, newer], idHash("b"))).toEqual({
+      segment: 0,
+      word: "upserted",
+      position: older.upserted.indexOf(idHash("b")),
+    });
     expect(latestWord([older, newer], idHash("zzz"))).toBeUndefined();
     expect(() => decodeDigest(new Uint8Array(12))).toThrow(/expected/);
   });

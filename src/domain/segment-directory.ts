@@ -1,0 +1,130 @@
+import { sortedHashOrder } from "./id-digest";
+import type { SegmentManifest } from "./segment";
+
+/**
+ * A segment's _directory_: where each word of its id digest lives in its manifest, so that one
+ * vector is read by id with ranged reads instead of the whole manifest (megabytes for a merged
+ * segment: every id and metadata object of up to the whole index).
+ *
+ * Entry `p` describes the digest's `p`-th hash (its upserted hashes in sorted order, then its
+ * deleted ones) in {@link DIRECTORY_ENTRY_BYTES} little-endian bytes, `[row u32][id length u32]
+ * [id start f64][metadata length u32][metadata start f64]`: spans of the manifest's UTF-8 JSON
+ * text (the id as a JSON string, the metadata as a JSON value). `row` is the values row of an
+ * upserted id, {@link DELETED_ROW} for a deleted one (whose metadata span is empty). Offsets are
+ * float64 so that manifests past 4 GiB stay addressable (exact up to 2^53).
+ */
+export interface DirectoryEntry {
+  readonly row: number;
+  readonly id: Span;
+  readonly metadata: Span;
+}
+
+/** Bytes `[start, end)` of a manifest's UTF-8 text. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Bytes of one directory entry. */
+export const DIRECTORY_ENTRY_BYTES = 28;
+
+/** The `row` of a deleted id's entry. */
+export const DELETED_ROW = 0xffffffff;
+
+/** A manifest serialized as `JSON.stringify` would, with its directory. */
+export interface ManifestText {
+  readonly text: string;
+  /** The text's UTF-8 byte length. */
+  readonly bytes: number;
+  readonly directory: Uint8Array;
+}
+
+/**
+ * `{...head, ...manifest}` as the JSON text `JSON.stringify` gives (same content, same key
+ * order), and the directory of spans into it. `head` holds small fields written first (the
+ * format, the dimension).
+ */
+export function manifestText(
+  head: Readonly<Record<string, unknown>>,
+  manifest: SegmentManifest,
+): ManifestText {
+  const parts: string[] = [];
+  let at = 0;
+  const write = (s: string): Span => {
+    const start = at;
+    parts.push(s);
+    at += Buffer.byteLength(s, "utf8");
+    return { start, end: at };
+  };
+  let fields = 0;
+  const field = (key: string, value: () => void) => {
+    write(`${fields++ > 0 ? "," : ""}${JSON.stringify(key)}:`);
+    value();
+  };
+  const list = (key: string, n: number, item: (i: number) => string): Span[] => {
+    const spans: Span[] = [];
+    field(key, () => {
+      write("[");
+      for (let i = 0; i < n; i++) {
+        if (i > 0) write(",");
+        spans.push(write(item(i)));
+      }
+      write("]");
+    });
+    return spans;
+  };
+  write("{");
+  for (const [key, value] of Object.entries(head)) {
+    if (value !== undefined) field(key, () => write(JSON.stringify(value)));
+  }
+  const ids = list("ids", manifest.ids.length, (i) => JSON.stringify(manifest.ids[i]));
+  const metadata = list("metadata", manifest.ids.length, (i) =>
+    JSON.stringify(manifest.metadata[i] ?? null),
+  );
+  const deleted = list("deleted", manifest.deleted.length, (i) =>
+    JSON.stringify(manifest.deleted[i]),
+  );
+  for (const key of ["versions", "deleted_versions"] as const) {
+    const versions = manifest[key];
+    if (versions) field(key, () => write(JSON.stringify(versions)));
+  }
+  write("}");
+
+  const upserted = sortedHashOrder(manifest.ids);
+  const gone = sortedHashOrder(manifest.deleted);
+  const directory = new Uint8Array(DIRECTORY_ENTRY_BYTES * (upserted.length + gone.length));
+  const view = new DataView(directory.buffer);
+  const none: Span = { start: 0, end: 0 };
+  const put = (p: number, entry: DirectoryEntry) => {
+    const o = p * DIRECTORY_ENTRY_BYTES;
+    view.setUint32(o, entry.row, true);
+    view.setUint32(o + 4, entry.id.end - entry.id.start, true);
+    view.setFloat64(o + 8, entry.id.start, true);
+    view.setUint32(o + 16, entry.metadata.end - entry.metadata.start, true);
+    view.setFloat64(o + 20, entry.metadata.start, true);
+  };
+  upserted.forEach((row, p) => {
+    put(p, { row, id: ids[row] as Span, metadata: metadata[row] as Span });
+  });
+  gone.forEach((d, p) => {
+    put(upserted.length + p, { row: DELETED_ROW, id: deleted[d] as Span, metadata: none });
+  });
+  return { text: parts.join(""), bytes: at, directory };
+}
+
+/** Directory entry `p`, from the {@link DIRECTORY_ENTRY_BYTES} bytes read at its offset. */
+export function decodeDirectoryEntry(bytes: Uint8Array): DirectoryEntry {
+  if (bytes.byteLength !== DIRECTORY_ENTRY_BYTES) {
+    throw new RangeError(
+      `directory entry has ${bytes.byteLength} bytes, expected ${DIRECTORY_ENTRY_BYTES}`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const idStart = view.getFloat64(8, true);
+  const metaStart = view.getFloat64(20, true);
+  return {
+    row: view.getUint32(0, true),
+    id: { start: idStart, end: idStart + view.getUint32(4, true) },
+    metadata: { start: metaStart, end: metaStart + view.getUint32(16, true) },
+  };
+}
