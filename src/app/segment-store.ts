@@ -79,7 +79,11 @@ export class SegmentStore {
   async write(index: IndexRecord, segment: Segment | VersionedSegment): Promise<SegmentRef> {
     const id = randomUUID();
     const keys = segmentKeys(index, id);
-    const manifest = manifestText({ format: 2, dimension: index.dimension }, segment);
+    const manifest = manifestText(
+      { format: 2, dimension: index.dimension },
+      segment,
+      this.directoryMinBytes,
+    );
     const values = encodeValues(segment.values);
     const binary = "application/octet-stream";
     try {
@@ -87,7 +91,7 @@ export class SegmentStore {
       const puts = await Promise.allSettled([
         segment.ids.length > 0 ? this.blobs.put(keys.values, values, binary) : Promise.resolve(),
         this.blobs.put(keys.digest, encodeDigest(digestOf(segment)), binary),
-        manifest.bytes >= this.directoryMinBytes
+        manifest.directory
           ? this.blobs.put(keys.directory, manifest.directory, binary)
           : Promise.resolve(),
       ]);

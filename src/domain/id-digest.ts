@@ -24,6 +24,14 @@ export interface IdDigest {
  * it keeps, on the same event loop that serves requests locally.
  */
 export function idHash(id: string): bigint {
+  hashWords(id, WORDS);
+  return (BigInt(WORDS[0] as number) << 32n) | BigInt(WORDS[1] as number);
+}
+
+const WORDS = new Uint32Array(2);
+
+/** {@link idHash} as its high and low 32-bit words, written to `out` (no BigInt). */
+function hashWords(id: string, out: Uint32Array): void {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < id.length; i++) {
@@ -35,7 +43,8 @@ export function idHash(id: string): bigint {
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
-  return (BigInt(a >>> 0) << 32n) | BigInt(b >>> 0);
+  out[0] = a >>> 0;
+  out[1] = b >>> 0;
 }
 
 function sortedHashes(ids: readonly string[]): BigUint64Array {
@@ -86,10 +95,11 @@ export function decodeDigest(bytes: Uint8Array): IdDigest {
 export function sortedHashOrder(ids: readonly string[]): Uint32Array {
   const hi = new Uint32Array(ids.length);
   const lo = new Uint32Array(ids.length);
+  const words = new Uint32Array(2);
   ids.forEach((id, i) => {
-    const h = idHash(id);
-    hi[i] = Number(h >> 32n);
-    lo[i] = Number(h & 0xffffffffn);
+    hashWords(id, words);
+    hi[i] = words[0] as number;
+    lo[i] = words[1] as number;
   });
   const order = Uint32Array.from(ids, (_, i) => i);
   // Numbers compare as the 64-bit hashes do: high word first, both unsigned.

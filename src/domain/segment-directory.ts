@@ -3,8 +3,8 @@ import type { SegmentManifest } from "./segment";
 
 /**
  * A segment's _directory_: where each word of its id digest lives in its manifest, so that one
- * vector is read by id with ranged reads instead of the whole manifest (megabytes for a merged
- * segment: every id and metadata object of up to the whole index).
+ * vector is read by id with ranged reads instead of the whole manifest (tens of megabytes for a
+ * merged segment with metadata: every id and metadata object of up to 64 MiB of rows).
  *
  * Entry `p` describes the digest's `p`-th hash (its upserted hashes in sorted order, then its
  * deleted ones) in {@link DIRECTORY_ENTRY_BYTES} little-endian bytes, `[row u32][id length u32]
@@ -31,23 +31,38 @@ export const DIRECTORY_ENTRY_BYTES = 28;
 /** The `row` of a deleted id's entry. */
 export const DELETED_ROW = 0xffffffff;
 
-/** A manifest serialized as `JSON.stringify` would, with its directory. */
+/** A manifest serialized as `JSON.stringify` would, with its directory when it has one. */
 export interface ManifestText {
   readonly text: string;
   /** The text's UTF-8 byte length. */
   readonly bytes: number;
-  readonly directory: Uint8Array;
+  readonly directory?: Uint8Array;
 }
 
 /**
  * `{...head, ...manifest}` as the JSON text `JSON.stringify` gives (same content, same key
- * order), and the directory of spans into it. `head` holds small fields written first (the
- * format, the dimension).
+ * order; `head` holds small fields written first: the format, the dimension), with the directory
+ * of spans into it when the text has at least `directoryMinBytes` (a small manifest is only
+ * stringified: that is 5 times faster than tracking spans, on every write).
  */
 export function manifestText(
   head: Readonly<Record<string, unknown>>,
   manifest: SegmentManifest,
+  directoryMinBytes: number,
 ): ManifestText {
+  const { ids, metadata, deleted, versions, deleted_versions } = manifest;
+  const plain = JSON.stringify({ ...head, ids, metadata, deleted, versions, deleted_versions });
+  const bytes = Buffer.byteLength(plain, "utf8");
+  if (bytes < directoryMinBytes) return { text: plain, bytes };
+  const spanned = spannedText(head, manifest);
+  return { text: spanned.text, bytes: spanned.bytes, directory: directoryOf(manifest, spanned) };
+}
+
+/** The text of {@link manifestText} built piece by piece, with the spans of every word. */
+function spannedText(
+  head: Readonly<Record<string, unknown>>,
+  manifest: SegmentManifest,
+): { text: string; bytes: number; ids: Span[]; metadata: Span[]; deleted: Span[] } {
   const parts: string[] = [];
   let at = 0;
   const write = (s: string): Span => {
@@ -62,12 +77,12 @@ export function manifestText(
     value();
   };
   const list = (key: string, n: number, item: (i: number) => string): Span[] => {
-    const spans: Span[] = [];
+    const spans = new Array<Span>(n);
     field(key, () => {
       write("[");
       for (let i = 0; i < n; i++) {
         if (i > 0) write(",");
-        spans.push(write(item(i)));
+        spans[i] = write(item(i));
       }
       write("]");
     });
@@ -89,7 +104,15 @@ export function manifestText(
     if (versions) field(key, () => write(JSON.stringify(versions)));
   }
   write("}");
+  return { text: parts.join(""), bytes: at, ids, metadata, deleted };
+}
 
+/** The directory of `manifest`, whose rows' spans in its text are `spans`. */
+function directoryOf(
+  manifest: SegmentManifest,
+  spans: { ids: Span[]; metadata: Span[]; deleted: Span[] },
+): Uint8Array {
+  const { ids, metadata, deleted } = spans;
   const upserted = sortedHashOrder(manifest.ids);
   const gone = sortedHashOrder(manifest.deleted);
   const directory = new Uint8Array(DIRECTORY_ENTRY_BYTES * (upserted.length + gone.length));
@@ -109,7 +132,7 @@ export function manifestText(
   gone.forEach((d, p) => {
     put(upserted.length + p, { row: DELETED_ROW, id: deleted[d] as Span, metadata: none });
   });
-  return { text: parts.join(""), bytes: at, directory };
+  return directory;
 }
 
 /** Directory entry `p`, from the {@link DIRECTORY_ENTRY_BYTES} bytes read at its offset. */

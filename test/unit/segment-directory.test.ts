@@ -52,17 +52,18 @@ describe("a segment's manifest text and directory", () => {
     fc.assert(
       fc.property(MANIFESTS, (manifest) => {
         const head = { format: 2, dimension: 3 };
-        const written = manifestText(head, manifest);
+        const written = manifestText(head, manifest, 0);
         expect(written.text).toBe(JSON.stringify({ ...head, ...manifest }));
         const bytes = Buffer.from(written.text, "utf8");
         expect(written.bytes).toBe(bytes.byteLength);
         const span = (s: Span) => JSON.parse(bytes.subarray(s.start, s.end).toString("utf8"));
         const digest = digestOf(manifest);
         const words = manifest.ids.length + manifest.deleted.length;
-        expect(written.directory.byteLength).toBe(words * DIRECTORY_ENTRY_BYTES);
+        const directory = written.directory ?? new Uint8Array();
+        expect(directory.byteLength).toBe(words * DIRECTORY_ENTRY_BYTES);
         const entryAt = (p: number) =>
           decodeDirectoryEntry(
-            written.directory.subarray(p * DIRECTORY_ENTRY_BYTES, (p + 1) * DIRECTORY_ENTRY_BYTES),
+            directory.subarray(p * DIRECTORY_ENTRY_BYTES, (p + 1) * DIRECTORY_ENTRY_BYTES),
           );
         manifest.ids.forEach((id, row) => {
           const word = latestWord([digest], idHash(id));
@@ -84,6 +85,14 @@ describe("a segment's manifest text and directory", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("leaves a manifest below the size out of directories, with the same text", () => {
+    const manifest = { ids: ["a", "é"], metadata: [{ t: "ü" }, null], deleted: ["z"] };
+    const big = manifestText({ format: 2 }, manifest, 0);
+    const small = manifestText({ format: 2 }, manifest, big.bytes + 1);
+    expect(small).toEqual({ text: big.text, bytes: big.bytes });
+    expect(manifestText({ format: 2 }, manifest, big.bytes).directory).toBeDefined();
   });
 
   it("refuses an entry of the wrong size, saying what it got", () => {
