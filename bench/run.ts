@@ -13,7 +13,7 @@ import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
 import { benchImport } from "./import";
 import { loadedStack } from "./mnist-stack";
-import { benchPointRead } from "./point-read";
+import { benchDirectoryRead, benchPointRead } from "./point-read";
 import { benchSearch } from "./search";
 import { describeSoak, runSoak } from "./soak";
 import { benchTargetRecall } from "./tuning";
@@ -242,7 +242,10 @@ if (stackBenches.length > 0) {
     if (wanted("fresh")) await benchFresh(env);
     if (wanted("hot-swap")) await benchHotSwap(env);
     if (wanted("search")) await benchSearch(env);
-    if (wanted("point-read")) await benchPointRead(env, "mnist");
+    if (wanted("point-read")) {
+      await benchPointRead(env, "mnist");
+      await benchDirectoryRead(env, data);
+    }
     if (wanted("writes")) await benchWrites(env);
   } finally {
     await env.stop();
