@@ -12,8 +12,8 @@ import { type IndexCatalog, LOST_RACE, type Page } from "../app/ports";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import { INDEX_NAME_PATTERN, type Metric } from "../domain/metric";
+import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
-import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { isConditionFailed } from "./dynamo-errors";
 
 /** The item as stored: snake_case attributes, keyed by `name`. */

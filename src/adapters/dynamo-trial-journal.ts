@@ -6,8 +6,8 @@ import {
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Page, TrialJournal } from "../app/ports";
+import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { Trial } from "../domain/trial";
-import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 
 // Named pieces of the journal's writes and reads.
 const NEVER_OVERWRITE = "attribute_not_exists(#trial_id)";

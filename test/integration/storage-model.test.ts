@@ -1,82 +1,31 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { indexRoot } from "../../infra/storage";
-import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
-import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
-import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { ByteBudget } from "../../src/app/byte-budget";
-import { Compactor } from "../../src/app/compactor";
 import { LiveState } from "../../src/app/live-state";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import {
   DEFAULT_DIRECTORY_MIN_BYTES,
   MissingSegmentError,
-  SegmentStore,
   segmentKeys,
 } from "../../src/app/segment-store";
-import { VectorStore } from "../../src/app/vector-store";
-import { createClients } from "../../src/clients";
-import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
 import { manifestBytes, type SegmentRef } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
+import { countingReads, storesOn } from "../support/stores";
 
 // Random sequences of writes and compactions against the emulators, compared with a plain model
 // that replays the same writes: the stored index must always be exactly the model.
 
 const env = useLocalStack();
 
-/** Tiny thresholds, so a short sequence merges, purges and drops deletions many times. */
-const POLICY: CompactionPolicy = {
-  ...DEFAULT_COMPACTION,
-  fanout: 2,
-  baseBytes: 64,
-  maxSegmentBytes: 2048,
-  purgeSlack: 0.2,
-  purgeMinDead: 1,
-};
-
-/**
- * The stack's storage, through adapters of this test's own (segments get a directory from
- * `directoryMinBytes` of manifest on).
- */
-function storage(directoryMinBytes?: number) {
-  const clients = createClients(env.stack.settings);
-  const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
-  const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
-  const segments = new SegmentStore(blobs, directoryMinBytes ? { directoryMinBytes } : {});
-  return { clients, blobs, catalog, segments };
-}
-
-/** A vector store on that storage that starts no background task (its digests and budget given). */
-function quietStore(
-  { catalog, segments }: ReturnType<typeof storage>,
-  { live = new LiveState(segments), budget }: { live?: LiveState; budget?: ByteBudget } = {},
-) {
-  return new VectorStore({
-    catalog,
-    segments,
-    live,
-    background: { tasks: { start: async () => undefined }, due: () => [] },
-    ...(budget ? { budget } : {}),
-  });
-}
+const { storage, quietStore, storeAndCompactor: storeAndCompactorOf } = storesOn(env);
 
 /** Merged segments (not those of one small write) get a directory. */
 const MODEL_DIRECTORY_BYTES = 256;
 
-function storeAndCompactor(directoryMinBytes = MODEL_DIRECTORY_BYTES) {
-  const parts = storage(directoryMinBytes);
-  const { clients, catalog, segments } = parts;
-  const compactor = new Compactor({
-    catalog,
-    segments,
-    leases: new DynamoLeaseStore(clients.doc, env.stack.settings.tables.leases),
-    policy: POLICY,
-  });
-  // Compactions run when the sequence says (and beside concurrent writers), not on their own.
-  return { vectors: quietStore(parts), compactor };
-}
+const storeAndCompactor = (directoryMinBytes = MODEL_DIRECTORY_BYTES) =>
+  storeAndCompactorOf(directoryMinBytes);
 
 type Row = { values: number[]; metadata: Record<string, unknown> | null };
 const ID = fc.integer({ min: 0, max: 9 }).map((i) => `id${i}`);
@@ -193,25 +142,6 @@ describe("storage against a plain model", () => {
 });
 
 describe("reading one vector", () => {
-  /** `blobs` counting whole-object reads of segment values and manifests, and ranged reads. */
-  function counting(parts: ReturnType<typeof storage>) {
-    const reads = { values: 0, ranged: 0, manifests: 0, directory: 0 };
-    const { blobs } = parts;
-    const get = blobs.get.bind(blobs);
-    const getRange = blobs.getRange.bind(blobs);
-    blobs.get = (key) => {
-      if (key.endsWith(".f32")) reads.values++;
-      if (key.endsWith(".json")) reads.manifests++;
-      return get(key);
-    };
-    blobs.getRange = (key, start, end) => {
-      reads.ranged++;
-      if (key.endsWith(".dir")) reads.directory++;
-      return getRange(key, start, end);
-    };
-    return reads;
-  }
-
   /** Index `name` written as `segments` segments of `rows` vectors: `s<segment>-<row>` = [segment, row]. */
   async function segmentedIndex(
     name: string,
@@ -237,7 +167,7 @@ describe("reading one vector", () => {
   it("reads its row alone on an instance that holds nothing, never the index", async () => {
     await segmentedIndex("one-row", 6, 3);
     const parts = storage();
-    const reads = counting(parts);
+    const reads = countingReads(parts);
     const cold = quietStore(parts);
     expect(await cold.getVector("one-row", "s3-2")).toEqual({
       id: "s3-2",
@@ -267,7 +197,7 @@ describe("reading one vector", () => {
     await segmentedIndex("dir-row", 3, 4, 1);
     await quietStore(storage(1)).deleteVector("dir-row", "s1-1");
     const parts = storage(1);
-    const reads = counting(parts);
+    const reads = countingReads(parts);
     const cold = quietStore(parts);
     expect(await cold.getVector("dir-row", "s2-3")).toEqual({
       id: "s2-3",
@@ -308,7 +238,7 @@ describe("reading one vector", () => {
   it("reads a segment written before directories through its manifest", async () => {
     await segmentedIndex("dir-none", 2, 3);
     const parts = storage(1); // a reader that expects directories
-    const reads = counting(parts);
+    const reads = countingReads(parts);
     const cold = quietStore(parts);
     expect(await cold.getVector("dir-none", "s1-2")).toMatchObject({ values: [1, 2] });
     // The directory is looked for, then the manifest read (and kept: no second look).
@@ -329,7 +259,7 @@ describe("reading one vector", () => {
     const ref = record.segments[0] as SegmentRef;
     expect(manifestBytes(ref, 2)).toBeGreaterThanOrEqual(DEFAULT_DIRECTORY_MIN_BYTES);
     const parts = storage();
-    const reads = counting(parts);
+    const reads = countingReads(parts);
     expect(await quietStore(parts).getVector("dir-default", "c777")).toEqual({
       id: "c777",
       values: [777, 1],
@@ -344,7 +274,7 @@ describe("reading one vector", () => {
     const manifestBytes = (i: number) =>
       2 * ((record.segments[i]?.bytes ?? 0) - 2 * 4 * record.dimension);
     const parts = storage();
-    const reads = counting(parts);
+    const reads = countingReads(parts);
     const store = quietStore(parts, {
       budget: new ByteBudget(Math.max(manifestBytes(0), manifestBytes(1)) + 10),
     });

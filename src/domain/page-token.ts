@@ -1,10 +1,11 @@
-import { ValidationError } from "../domain/errors";
+import { ValidationError } from "./errors";
 
-// The opaque `next_token` of paginated listings: a DynamoDB `LastEvaluatedKey`, as base64url
-// JSON. A token is checked against the key shape its listing returns before it reaches DynamoDB,
-// so a bad one is a 400 naming it, never a 500.
+// The opaque `next_token` of paginated listings: where the next page starts (a DynamoDB
+// `LastEvaluatedKey`, or the last id hash a page of vector ids returned), as base64url JSON. A
+// token is checked against the key shape its listing returns before it is used, so a bad one is
+// a 400 naming it, never a 500.
 
-/** The token that resumes a listing after `key` (a page's `LastEvaluatedKey`). */
+/** The token that resumes a listing after `key` (a page's `LastEvaluatedKey`, say). */
 export function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }

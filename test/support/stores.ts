@@ -1,0 +1,86 @@
+import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
+import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
+import { S3BlobStore } from "../../src/adapters/s3-blob-store";
+import type { ByteBudget } from "../../src/app/byte-budget";
+import { Compactor } from "../../src/app/compactor";
+import { LiveState } from "../../src/app/live-state";
+import { SegmentStore } from "../../src/app/segment-store";
+import { VectorStore } from "../../src/app/vector-store";
+import { createClients } from "../../src/clients";
+import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
+import type { TestStack } from "./stacks";
+
+// Vector stores of a test's own on the local stack's storage: new instances (nothing kept), with
+// no background task, and counters of the reads they make.
+
+/** Tiny thresholds, so a short sequence merges, purges and drops deletions many times. */
+export const TINY_COMPACTION: CompactionPolicy = {
+  ...DEFAULT_COMPACTION,
+  fanout: 2,
+  baseBytes: 64,
+  maxSegmentBytes: 2048,
+  purgeSlack: 0.2,
+  purgeMinDead: 1,
+};
+
+export type Storage = ReturnType<ReturnType<typeof storesOn>["storage"]>;
+
+export function storesOn(env: TestStack) {
+  /**
+   * The stack's storage, through adapters of this test's own (segments get a directory from
+   * `directoryMinBytes` of manifest on).
+   */
+  const storage = (directoryMinBytes?: number) => {
+    const clients = createClients(env.stack.settings);
+    const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
+    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
+    const segments = new SegmentStore(blobs, directoryMinBytes ? { directoryMinBytes } : {});
+    return { clients, blobs, catalog, segments };
+  };
+
+  /** A vector store on that storage that starts no background task (its digests and budget given). */
+  const quietStore = (
+    { catalog, segments }: ReturnType<typeof storage>,
+    { live = new LiveState(segments), budget }: { live?: LiveState; budget?: ByteBudget } = {},
+  ) =>
+    new VectorStore({
+      catalog,
+      segments,
+      live,
+      background: { tasks: { start: async () => undefined }, due: () => [] },
+      ...(budget ? { budget } : {}),
+    });
+
+  /** A quiet store and a compactor of `policy` that runs when the test says. */
+  const storeAndCompactor = (directoryMinBytes?: number, policy = TINY_COMPACTION) => {
+    const parts = storage(directoryMinBytes);
+    const { clients, catalog, segments } = parts;
+    const compactor = new Compactor({
+      catalog,
+      segments,
+      leases: new DynamoLeaseStore(clients.doc, env.stack.settings.tables.leases),
+      policy,
+    });
+    return { vectors: quietStore(parts), compactor };
+  };
+
+  return { storage, quietStore, storeAndCompactor };
+}
+
+/** `blobs` counting whole-object reads of segment values and manifests, and ranged reads. */
+export function countingReads({ blobs }: Pick<Storage, "blobs">) {
+  const reads = { values: 0, ranged: 0, manifests: 0, directory: 0 };
+  const get = blobs.get.bind(blobs);
+  const getRange = blobs.getRange.bind(blobs);
+  blobs.get = (key) => {
+    if (key.endsWith(".f32")) reads.values++;
+    if (key.endsWith(".json")) reads.manifests++;
+    return get(key);
+  };
+  blobs.getRange = (key, start, end) => {
+    reads.ranged++;
+    if (key.endsWith(".dir")) reads.directory++;
+    return getRange(key, start, end);
+  };
+  return reads;
+}
