@@ -111,6 +111,15 @@ export const ROUTES: readonly RouteSpec[] = [
     memoryMb: VECTOR_LOADING_MEMORY_MB,
   },
   {
+    id: "ListVectors",
+    method: "GET",
+    path: "/vectors/indexes/{index}/vectors",
+    entry: "functions/list-vectors.ts",
+    access: { objects: { segments: ["read"] }, tables: { indexes: READ_INDEX } },
+    // The id digests of the index (8 bytes per stored row), as writers hold them.
+    memoryMb: 1024,
+  },
+  {
     id: "GetVectors",
     method: "POST",
     path: "/vectors/indexes/{index}/vectors/get",

@@ -1,5 +1,6 @@
 import pLimit from "p-limit";
 import { type IdDigest, idHash, latestWord, type Word } from "../domain/id-digest";
+import { nextLiveIds } from "../domain/id-listing";
 import type { IndexRecord } from "../domain/index-record";
 import type { SegmentRef } from "../domain/segment";
 import type { SegmentStore } from "./segment-store";
@@ -49,6 +50,22 @@ export class LiveState {
     return (id) => {
       const found = latestWord(digests, idHash(id));
       return found && { ...found, ref: record.segments[found.segment] as SegmentRef };
+    };
+  }
+
+  /**
+   * The next `limit` live ids of `record` after hash `after`, in hash order, each named by its
+   * latest word (see {@link nextLiveIds}), and whether more follow.
+   */
+  async liveIds(
+    record: IndexRecord,
+    after: bigint | null,
+    limit: number,
+  ): Promise<{ items: (Located & { hash: bigint })[]; more: boolean }> {
+    const page = nextLiveIds(await this.digestsOf(record), after, limit);
+    return {
+      items: page.items.map((w) => ({ ...w, ref: record.segments[w.segment] as SegmentRef })),
+      more: page.more,
     };
   }
 

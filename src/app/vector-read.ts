@@ -42,7 +42,8 @@ export async function readVectors(
   };
   const fromDirectory = async (id: string, found: Located): Promise<Read | typeof NONE> => {
     const { ref } = found;
-    const entry = await limit(() => segments.readDirectoryEntry(record, ref, found.position));
+    const at = found.position;
+    const [entry] = (await limit(() => segments.readDirectory(record, ref, at, at + 1))) ?? [];
     if (!entry) return NONE; // written before directories
     const storedId = limit(() => segments.readManifestSpan(record, ref, entry.id));
     if (found.word === "deleted") return (await storedId) === id ? undefined : UNSURE;

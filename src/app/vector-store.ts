@@ -15,6 +15,7 @@ import { type IndexCatalog, LOST_RACE, type Page } from "./ports";
 import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
 import type { SegmentStore } from "./segment-store";
+import { listIds, nextPageToken, pageAfter } from "./vector-listing";
 import { loadedVector, readVectors, UNSURE } from "./vector-read";
 import type { DeleteResult, StoredVector, WriteResult } from "./vector-results";
 
@@ -222,6 +223,20 @@ export class VectorStore {
       const index = await this.load(r);
       return ids.map((id) => loadedVector(index, id));
     });
+  }
+
+  /**
+   * A page of the index's live ids (1..1000), in the order of their hashes (stable across
+   * compactions and writes: an id live throughout a listing is listed once), and the token of the
+   * next page; see {@link listIds}. Each page reads the catalog afresh.
+   */
+  async listVectorIds(name: string, limit: number, token?: string): Promise<Page<string>> {
+    const after = pageAfter(token);
+    const record = await this.getIndex(name);
+    const page = await this.readFresh(record, (r) =>
+      listIds(this.live, this.segments, this.manifests, r, after, limit),
+    );
+    return { items: page.ids, next: nextPageToken(page) };
   }
 
   /** Deletes one vector; 404 `vector_not_found` when it is not live. */

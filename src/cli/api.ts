@@ -42,4 +42,16 @@ export class Api {
       error?.code,
     );
   }
+
+  /** Each page of a listing, in order: `page(token)` asks for one, following `next_token`. */
+  async *pages<P extends { next_token?: string }>(
+    page: (next_token: string | undefined) => Promise<Answer>,
+  ): AsyncGenerator<P> {
+    let token: string | undefined;
+    do {
+      const got = await this.call<P>(page(token));
+      yield got;
+      token = got.next_token;
+    } while (token);
+  }
 }

@@ -17,7 +17,7 @@ interface IndexView {
   } | null;
 }
 
-/** `indexes`, `import`, `search`, `get` and `delete`. */
+/** `indexes`, `import`, `search`, `ids`, `get` and `delete`. */
 export function dataCommands(program: Command, ctx: Context): void {
   const indexes = program.command("indexes").description("list, show, create and delete indexes");
   indexes
@@ -26,16 +26,12 @@ export function dataCommands(program: Command, ctx: Context): void {
     .action(async () => {
       const { api, out } = ctx();
       const all: IndexView[] = [];
-      let next_token: string | undefined;
-      do {
-        const page = await api.call<{ indexes: IndexView[]; next_token?: string }>(
-          api.client.GET("/vectors/indexes", {
-            params: { query: { limit: 1000, ...(next_token ? { next_token } : {}) } },
-          }),
-        );
-        all.push(...page.indexes);
-        next_token = page.next_token;
-      } while (next_token);
+      const pages = api.pages<{ indexes: IndexView[]; next_token?: string }>((next_token) =>
+        api.client.GET("/vectors/indexes", {
+          params: { query: { limit: 1000, ...(next_token ? { next_token } : {}) } },
+        }),
+      );
+      for await (const page of pages) all.push(...page.indexes);
       all.sort((a, b) => a.name.localeCompare(b.name));
       out.result({ indexes: all }, ({ indexes }) =>
         table(
@@ -180,6 +176,28 @@ export function dataCommands(program: Command, ctx: Context): void {
           r.results.map((h) => [h.id, h.distance.toPrecision(6)]),
         ),
       );
+    });
+
+  program
+    .command("ids <index>")
+    .description("every live vector id of the index, one a line (in a stable order, not sorted)")
+    .action(async (index: string) => {
+      const { api, out } = ctx();
+      const all: string[] = [];
+      const pages = api.pages<{ ids: string[]; next_token?: string }>((next_token) =>
+        api.client.GET("/vectors/indexes/{index}/vectors", {
+          params: {
+            path: { index },
+            query: { limit: 1000, ...(next_token ? { next_token } : {}) },
+          },
+        }),
+      );
+      for await (const page of pages) {
+        // Text streams page by page (an index may hold millions); JSON is one document.
+        if (out.json) all.push(...page.ids);
+        else if (page.ids.length > 0) out.result(page.ids, (ids) => ids.join("\n"));
+      }
+      if (out.json) out.result({ ids: all }, pretty);
     });
 
   program

@@ -10,6 +10,7 @@ import {
   importIdSchema,
   indexNameSchema,
   listIndexesQuery,
+  listVectorsQuery,
   profileIdSchema,
   profileSearchBody,
   putIndexBody,
@@ -81,6 +82,12 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   GetVector: {
     summary: "One vector, with its values and metadata",
     params: z.object({ index: indexNameSchema, id: vectorIdSchema }),
+  },
+  ListVectors: {
+    summary:
+      "A page of the index's live vector ids (in a stable order of their hashes) and the next page's token",
+    params: index,
+    query: listVectorsQuery,
   },
   GetVectors: {
     summary: "Up to 100 vectors by id, in the order asked, and the ids not found",

@@ -245,11 +245,17 @@ export const nextTokenSchema = z
   .string()
   .min(1, { error: "expected the next_token a page returned" });
 
-/** `GET /vectors/indexes`: 1..1000 indexes a page (default 100). */
-export const listIndexesQuery = z.object({
+/** A page of a listing: 1..1000 items (default 100), and where it resumes. */
+const pageQuery = z.object({
   limit: intInRange(1, 1000, { fromQuery: true }).default(100),
   next_token: nextTokenSchema.optional(),
 });
+
+/** `GET /vectors/indexes`: 1..1000 indexes a page (default 100). */
+export const listIndexesQuery = pageQuery;
+
+/** `GET /vectors/indexes/{index}/vectors`: 1..1000 ids a page (default 100). */
+export const listVectorsQuery = pageQuery;
 
 export const activationIdSchema = ulidSchema("an activation id");
 

@@ -117,6 +117,11 @@ describe("vectord CLI", () => {
     // Float32 values, printed as the shortest decimals that read back as the same floats.
     expect(answer.vectors[0]?.values.map(Math.fround)).toEqual(rows(3, 8, 4)[2]?.map(Math.fround));
     expect(answer.not_found).toEqual(["never"]);
+    // Every id, one a line (text) or as one document (--json).
+    const ids = await cli(["ids", "cli-a"]);
+    expect(ids.code, ids.stderr).toBe(0);
+    expect(ids.stdout.trim().split("\n").sort()).toEqual(["a", "b", "c"]);
+    expect(json(await cli(["--json", "ids", "cli-a"])).ids.sort()).toEqual(["a", "b", "c"]);
     const removed = await cli(["--json", "delete", "cli-a", "a", "b", "never", "a"]);
     expect(removed.code, removed.stderr).toBe(0);
     expect(json(removed)).toMatchObject({ deleted: 2, count: 1 });

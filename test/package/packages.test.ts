@@ -166,6 +166,16 @@ describe("deployed packages", () => {
     const got = await api("GetVectors", { ...index, body: { ids: ["v4", "none", "v3"] } });
     expect(got.body.vectors.map((v: { id: string }) => v.id)).toEqual(["v4", "v3"]);
     expect(got.body.not_found).toEqual(["none"]);
+    // Every id, over pages, after the merge.
+    const listed: string[] = [];
+    let next_token: string | undefined;
+    do {
+      const query = { limit: "100", ...(next_token ? { next_token } : {}) };
+      const page = await api("ListVectors", { ...index, query });
+      listed.push(...page.body.ids);
+      next_token = page.body.next_token;
+    } while (next_token);
+    expect(new Set(listed).size).toBe(303);
     const exact = await api("Search", { ...index, body: { vector: vectors[5]?.values, k: 3 } });
     expect(exact.body.mode).toBe("exact");
     expect(exact.body.results[0]).toMatchObject({ id: "v5", distance: 0 });

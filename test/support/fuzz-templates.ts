@@ -30,6 +30,7 @@ export const TEMPLATES: Record<
   DeleteVector: { params: { index: "fz", id: "v1" } },
   DeleteVectors: { params: { index: "fz" }, body: { ids: ["v1", "v2"] } },
   GetVectors: { params: { index: "fz" }, body: { ids: ["v1", "nope"] } },
+  ListVectors: { params: { index: "fz" } },
   Search: { params: { index: "fz" }, body: { vector: VEC, k: 5 } },
   CreateEval: {
     params: { name: "fz-q" },
@@ -196,6 +197,15 @@ export const QUERIES: Record<string, Record<string, string>[]> = {
     { limit: "x" },
     { next_token: "" },
     { next_token: "not-a-token" },
+  ],
+  ListVectors: [
+    { limit: "0" },
+    { limit: "1001" },
+    { limit: "x" },
+    { next_token: "" },
+    { next_token: "not-a-token" },
+    // base64url JSON of the right shape, but not a hash
+    { next_token: Buffer.from('{"after":"xyz"}').toString("base64url") },
   ],
   ListTrials: [
     { limit: "0" },
