@@ -42,6 +42,11 @@ export interface SoakReport {
   readonly missing: string[];
   /** Acknowledged deletions still visible at the end. */
   readonly resurrected: string[];
+  /**
+   * What listing every id (`GET …/vectors`, pages of 1,000) got wrong at the end: acknowledged
+   * live ids not listed, ids listed twice, ids listed that are not live.
+   */
+  readonly listing: string[];
   /** The first few refused or failed requests, for the report. */
   readonly failures: string[];
 }
@@ -190,6 +195,23 @@ export async function runSoak(
       resurrected.push(id);
     }
   });
+  const listed: string[] = [];
+  let token: string | undefined;
+  do {
+    const query = `limit=1000${token ? `&next_token=${encodeURIComponent(token)}` : ""}`;
+    const page = await call("GET", `${base}/vectors?${query}`);
+    listed.push(...((page.body?.ids as string[] | undefined) ?? []));
+    token = page.body?.next_token;
+  } while (token);
+  const times = new Map<string, number>();
+  for (const id of listed) times.set(id, (times.get(id) ?? 0) + 1);
+  const listedOnce = new Set(listed);
+  const twice = [...times].filter(([, n]) => n > 1).map(([id]) => id);
+  const listing = [
+    ...ids.filter((id) => !listedOnce.has(id)).map((id) => `not listed: ${id}`),
+    ...twice.map((id) => `listed twice: ${id}`),
+    ...listed.filter((id) => !live.has(id)).map((id) => `listed, not live: ${id}`),
+  ];
   const finalCount = (await call("GET", base)).body.count as number;
   const summary = (xs: number[]) => {
     const sorted = Float64Array.from(xs).sort();
@@ -208,6 +230,7 @@ export async function runSoak(
     finalCount,
     missing,
     resurrected,
+    listing,
     failures,
   };
 }
@@ -223,7 +246,7 @@ export function describeSoak(r: SoakReport, o: Partial<SoakOptions> = {}): strin
       .map(([k, v]) => `${k} ${v.toLocaleString("en")}`)
       .join(", ")} -> 5xx: ${fivexx} (goal 0)`,
     `  search p50 ${r.search.p50.toFixed(1)} ms, p99 ${r.search.p99.toFixed(1)} ms; write p50 ${r.write.p50.toFixed(1)} ms, p99 ${r.write.p99.toFixed(1)} ms`,
-    `  final count ${r.finalCount.toLocaleString("en")} = live ids acknowledged ${r.expectedCount.toLocaleString("en")}: ${r.finalCount === r.expectedCount}; acknowledged vectors missing: ${r.missing.length}; deletes undone: ${r.resurrected.length}`,
+    `  final count ${r.finalCount.toLocaleString("en")} = live ids acknowledged ${r.expectedCount.toLocaleString("en")}: ${r.finalCount === r.expectedCount}; acknowledged vectors missing: ${r.missing.length}; deletes undone: ${r.resurrected.length}; listing every id: ${r.listing.length} wrong`,
     ...r.failures.map((f) => `  refused or failed: ${f}`),
   ].join("\n");
 }

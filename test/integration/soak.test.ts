@@ -18,6 +18,7 @@ describe("soak", () => {
     expect(report.searches).toBeGreaterThan(200);
     expect(report.missing).toEqual([]);
     expect(report.resurrected).toEqual([]);
+    expect(report.listing).toEqual([]);
     expect(report.finalCount).toBe(report.expectedCount);
     // An activation half-way, and catch-ups as writes flowed: searches saw several generations.
     expect(report.generations.length).toBeGreaterThan(2);
