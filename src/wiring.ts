@@ -18,6 +18,7 @@ import { AutotuneService } from "./app/autotune-service";
 import { AutotuneTasks } from "./app/autotune-tasks";
 import { ByteBudget } from "./app/byte-budget";
 import { Compactor } from "./app/compactor";
+import { DirectoryBackfill } from "./app/directory-backfill";
 import { GenerationBuilder } from "./app/generation-builder";
 import { Generations } from "./app/generations";
 import { GraphCache } from "./app/graph-cache";
@@ -115,7 +116,8 @@ export function createServices(settings: Settings): Services {
     ...(settings.orphanGraceMs !== undefined ? { graceMs: settings.orphanGraceMs } : {}),
   });
   const taskLease = settings.taskLeaseMs !== undefined ? { leaseMs: settings.taskLeaseMs } : {};
-  const compactor = new Compactor({ catalog, segments, leases, sweeper, ...taskLease });
+  const backfill = new DirectoryBackfill({ catalog, blobs, segments });
+  const compactor = new Compactor({ catalog, segments, leases, sweeper, backfill, ...taskLease });
   // What this instance's caches (loaded vectors, graphs, tails) hold together, across indexes.
   const caches = new ByteBudget(settings.cacheBytes);
   const vectors = new VectorStore({

@@ -10,6 +10,7 @@ import { type IndexRecord, servableFloor } from "../domain/index-record";
 import { mergeSegments, type SegmentRef, type VersionedSegment } from "../domain/segment";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
+import type { DirectoryBackfill } from "./directory-backfill";
 import type { OrphanSweeper } from "./orphan-sweeper";
 import { type IndexCatalog, LOST_RACE } from "./ports";
 import type { SegmentStore } from "./segment-store";
@@ -33,6 +34,8 @@ export interface CompactorDeps {
   readonly policy?: CompactionPolicy;
   /** Sweeps orphaned objects at the end of every run (see {@link OrphanSweeper}). */
   readonly sweeper?: OrphanSweeper;
+  /** Then writes the directories older large segments lack (see {@link DirectoryBackfill}). */
+  readonly backfill?: DirectoryBackfill;
   /** How long a run holds the index's compaction lease (default {@link TASK_LEASE_MS}). */
   readonly leaseMs?: number;
   readonly now?: () => number;
@@ -46,6 +49,8 @@ export interface CompactionReport {
   readonly more: boolean;
   /** Orphaned objects swept. */
   readonly swept?: number;
+  /** Segment directories written for segments from before directories. */
+  readonly directories?: number;
 }
 
 /**
@@ -103,7 +108,9 @@ export class Compactor {
         if (purged === "done") purges++;
       }
       const swept = this.deps.sweeper ? await this.deps.sweeper.sweep(indexName) : 0;
-      return { merges, purges, more: false, swept };
+      const hasTime = () => this.now() - started < budgetMs;
+      const directories = this.deps.backfill ? await this.deps.backfill.run(indexName, hasTime) : 0;
+      return { merges, purges, more: false, swept, directories };
     } finally {
       await this.deps.leases.release(key, owner);
     }

@@ -124,6 +124,25 @@ export class SegmentStore {
   }
 
   /**
+   * Writes the directory of segment `ref`, written before directories existed: its manifest is
+   * read and its spans found again. `false` (nothing written) when the manifest's text is not the
+   * one this code writes for its content, so spans found again could be wrong: that segment stays
+   * read through its manifest.
+   */
+  async addDirectory(index: IndexRecord, ref: SegmentRef): Promise<boolean> {
+    const keys = segmentKeys(index, ref.id);
+    const bytes = await this.blobs.get(keys.manifest);
+    if (!bytes)
+      throw new MissingSegmentError(`segment manifest ${keys.manifest} is missing from storage`);
+    const stored = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+    const { format, dimension, ...manifest } = JSON.parse(stored) as ManifestFile;
+    const again = manifestText({ format, dimension }, manifest, 0);
+    if (again.text !== stored || !again.directory) return false;
+    await this.blobs.put(keys.directory, again.directory, "application/octet-stream");
+    return true;
+  }
+
+  /**
    * Whether segment `ref` was written with a directory, by its size (a segment written before
    * directories existed has none: {@link readDirectory} then answers `undefined`).
    */

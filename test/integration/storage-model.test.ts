@@ -1,7 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { indexRoot } from "../../infra/storage";
+import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { ByteBudget } from "../../src/app/byte-budget";
+import { Compactor } from "../../src/app/compactor";
+import { DirectoryBackfill } from "../../src/app/directory-backfill";
 import { LiveState } from "../../src/app/live-state";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import {
@@ -9,6 +12,7 @@ import {
   MissingSegmentError,
   segmentKeys,
 } from "../../src/app/segment-store";
+import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
 import { manifestBytes, type SegmentRef } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
@@ -233,6 +237,35 @@ describe("reading one vector", () => {
     expect(await quietStore(storage(1)).getVector("dir-kept", "v0")).toMatchObject({
       values: [0, 0],
     });
+  });
+
+  it("gives segments written before directories theirs in the compaction task", async () => {
+    const old = storage(Number.POSITIVE_INFINITY); // code from before directories
+    await segmentedIndex("dir-backfill", 3, 4, Number.POSITIVE_INFINITY);
+    const record = await old.catalog.get("dir-backfill");
+    if (!record) throw new Error("no index");
+    // Segment 0's manifest in another JSON form than this code writes (the same content).
+    const key0 = segmentKeys(record, (record.segments[0] as SegmentRef).id).manifest;
+    const text0 = Buffer.from((await old.blobs.get(key0)) as Uint8Array).toString("utf8");
+    await old.blobs.put(key0, JSON.stringify(JSON.parse(text0), null, 1), "application/json");
+    const now = storage(1);
+    const compactor = new Compactor({
+      catalog: now.catalog,
+      segments: now.segments,
+      leases: new DynamoLeaseStore(now.clients.doc, env.stack.settings.tables.leases),
+      policy: { ...DEFAULT_COMPACTION, fanout: 100 }, // nothing to merge
+      backfill: new DirectoryBackfill(now),
+    });
+    expect(await compactor.run("dir-backfill")).toMatchObject({ merges: 0, directories: 2 });
+    // Directories are written once; the segment in another form is left to its manifest.
+    expect(await compactor.run("dir-backfill")).toMatchObject({ directories: 0 });
+    const reads = countingReads(now);
+    const cold = quietStore(now);
+    expect(await cold.getVector("dir-backfill", "s2-1")).toMatchObject({ values: [2, 1] });
+    expect(await cold.getVector("dir-backfill", "s1-3")).toMatchObject({ values: [1, 3] });
+    expect(reads).toMatchObject({ manifests: 0, directory: 2 });
+    expect(await cold.getVector("dir-backfill", "s0-2")).toMatchObject({ metadata: { s: 0 } });
+    expect(reads).toMatchObject({ manifests: 1, directory: 3 });
   });
 
   it("reads a segment written before directories through its manifest", async () => {
