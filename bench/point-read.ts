@@ -16,6 +16,26 @@ import type { BenchStack } from "./mnist-stack";
 const ROUNDS = 9;
 
 /**
+ * `read`, timed, on a new instance (nothing of the index kept) whose clients are connected (a
+ * catalog read of `index`) first.
+ */
+export async function onNewInstanceOf<T>(
+  env: BenchStack,
+  index: string,
+  read: (services: Services) => Promise<T>,
+): Promise<{ ms: number; got: T }> {
+  const services = createServices(env.services.settings);
+  await services.vectors.getIndex(index);
+  try {
+    const started = performance.now();
+    const got = await read(services);
+    return { ms: performance.now() - started, got };
+  } finally {
+    await services.close();
+  }
+}
+
+/**
  * `GET …/vectors/{id}` on an instance that holds nothing of the index (a cold function, or one
  * whose budget gave the index up): the previous code path loaded every vector of the index to
  * answer; the read alone reads the id digests, one manifest and one ranged read of the row.
@@ -25,18 +45,8 @@ export async function benchPointRead(env: BenchStack, index: string) {
   await localTasks().drain();
   const record = await env.services.vectors.getIndex(index);
   const ids = Array.from({ length: ROUNDS }, (_, i) => `d${(i * 877) % record.count}`);
-  /** `read` on a new instance whose clients are connected (a catalog read) first. */
-  const onNewInstance = async (read: (services: Services) => Promise<unknown>) => {
-    const services = createServices(env.services.settings);
-    await services.vectors.getIndex(index);
-    try {
-      const started = performance.now();
-      const got = await read(services);
-      return { ms: performance.now() - started, got, services };
-    } finally {
-      await services.close();
-    }
-  };
+  const onNewInstance = (read: (services: Services) => Promise<unknown>) =>
+    onNewInstanceOf(env, index, read);
   const ms = { load: [] as number[], alone: [] as number[], again: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     const id = ids[round] as string;

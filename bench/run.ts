@@ -11,6 +11,7 @@ import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
 import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
+import { benchIdListing } from "./id-listing";
 import { benchImport } from "./import";
 import { loadedStack } from "./mnist-stack";
 import { benchDirectoryRead, benchPointRead } from "./point-read";
@@ -245,6 +246,7 @@ if (stackBenches.length > 0) {
     if (wanted("point-read")) {
       await benchPointRead(env, "mnist");
       await benchDirectoryRead(env, data);
+      await benchIdListing(env, ["mnist", "mnist-chunks"]);
     }
     if (wanted("writes")) await benchWrites(env);
   } finally {
