@@ -17,6 +17,13 @@ export interface Located extends Word {
   readonly ref: SegmentRef;
 }
 
+/** A live id of a listing page (see {@link LiveState.liveIds}). */
+export interface ListedId extends Located {
+  readonly hash: bigint;
+  /** Its segment's digest counts (where the segment's directory keeps its names). */
+  readonly digest: { readonly upserted: number; readonly words: number };
+}
+
 /** How many digests one load reads at once. */
 const DIGEST_CONCURRENCY = 16;
 
@@ -61,12 +68,19 @@ export class LiveState {
     record: IndexRecord,
     after: bigint | null,
     limit: number,
-  ): Promise<{ items: (Located & { hash: bigint })[]; more: boolean }> {
-    const page = nextLiveIds(await this.digestsOf(record), after, limit);
-    return {
-      items: page.items.map((w) => ({ ...w, ref: record.segments[w.segment] as SegmentRef })),
-      more: page.more,
-    };
+  ): Promise<{ items: ListedId[]; more: boolean }> {
+    const digests = await this.digestsOf(record);
+    const page = nextLiveIds(digests, after, limit);
+    const items = page.items.map((w) => {
+      const digest = digests[w.segment] as IdDigest;
+      const upserted = digest.upserted.length;
+      return {
+        ...w,
+        ref: record.segments[w.segment] as SegmentRef,
+        digest: { upserted, words: upserted + digest.deleted.length },
+      };
+    });
+    return { items, more: page.more };
   }
 
   /** Forgets an index incarnation (deleted). */

@@ -1,18 +1,22 @@
 import type { IndexRecord } from "../domain/index-record";
 import { manifestBytes, type SegmentManifest, type SegmentRef } from "../domain/segment";
+import { decodeNamesIndex, type Span } from "../domain/segment-directory";
 import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
 import type { SegmentStore } from "./segment-store";
 
 /**
  * The segment manifests (ids, metadata, deletions) a warm instance read to answer reads by id,
- * one entry per segment (immutable while it lives), within the instance's byte budget: past it,
+ * and the block indexes of the directory names it read to list ids, one entry per segment
+ * (immutable while it lives), within the instance's byte budget: past it,
  * the ones used least recently are given up, and read again when next needed. A manifest is
  * counted at twice its stored JSON (what its objects take in memory, about).
  */
 export class ManifestCache {
   /** Keyed `<index uid>/<segment id>` (so the budget's keys are `manifest/<uid>/<segment>`). */
   private readonly loads: BudgetedLoads<{ manifest: SegmentManifest; stored: number }>;
+  /** Directories' block indexes of names (`null`: the segment has no directory), keyed alike. */
+  private readonly namesIndexes: BudgetedLoads<Float64Array | null>;
 
   /** @param budget shared with the instance's other caches (default: a budget of its own). */
   constructor(
@@ -20,6 +24,18 @@ export class ManifestCache {
     budget: ByteBudget = new ByteBudget(),
   ) {
     this.loads = new BudgetedLoads(budget, "manifest", (_, kept) => 2 * kept.stored);
+    this.namesIndexes = new BudgetedLoads(budget, "names", (_, kept) => kept?.byteLength ?? 0);
+  }
+
+  /**
+   * The block index of segment `ref`'s directory names (at `span` of its directory; see
+   * `namesLayout`): the kept one, or read (and kept). `null` when the segment has no directory.
+   */
+  async namesIndex(record: IndexRecord, ref: SegmentRef, span: Span): Promise<Float64Array | null> {
+    return this.namesIndexes.get(`${record.uid}/${ref.id}`, "", async () => {
+      const bytes = await this.store.readDirectoryBytes(record, ref, span);
+      return bytes ? decodeNamesIndex(bytes) : null;
+    });
   }
 
   /** The manifest of segment `ref` of `record`: the kept one, or read (and kept). */

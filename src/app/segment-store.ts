@@ -160,18 +160,19 @@ export class SegmentStore {
     from: number,
     to: number,
   ): Promise<DirectoryEntry[] | undefined> {
-    const key = segmentKeys(index, ref.id).directory;
-    const got = await this.blobs.getRange(
-      key,
-      from * DIRECTORY_ENTRY_BYTES,
-      to * DIRECTORY_ENTRY_BYTES,
-    );
+    const span = { start: from * DIRECTORY_ENTRY_BYTES, end: to * DIRECTORY_ENTRY_BYTES };
+    const got = await this.readDirectoryBytes(index, ref, span);
     if (!got) return undefined;
     return Array.from({ length: to - from }, (_, i) =>
       decodeDirectoryEntry(
         got.subarray(i * DIRECTORY_ENTRY_BYTES, (i + 1) * DIRECTORY_ENTRY_BYTES),
       ),
     );
+  }
+
+  /** Bytes `span` of segment `ref`'s directory (a ranged read); `undefined` without one. */
+  readDirectoryBytes(index: IndexRecord, ref: SegmentRef, span: Span) {
+    return this.blobs.getRange(segmentKeys(index, ref.id).directory, span.start, span.end);
   }
 
   /** Bytes `span` of segment `ref`'s manifest (a ranged read). */

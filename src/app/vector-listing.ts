@@ -3,19 +3,13 @@ import { idHash } from "../domain/id-digest";
 import type { IndexRecord } from "../domain/index-record";
 import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
-import type { Span } from "../domain/segment-directory";
-import type { LiveState } from "./live-state";
+import { decodeNames, namesLayout, namesSpan } from "../domain/segment-directory";
+import type { ListedId, LiveState } from "./live-state";
 import type { ManifestCache } from "./manifest-cache";
-import { parseJson, type SegmentStore } from "./segment-store";
+import { MissingSegmentError, type SegmentStore } from "./segment-store";
 
 /** Storage reads one page makes at once. */
 const READ_CONCURRENCY = 16;
-
-/**
- * The ids of one segment a page names are read with one covering ranged read of its manifest when
- * that read is at most this large (1 MiB), else one ranged read each.
- */
-const COVERING_READ_BYTES = 1024 * 1024;
 
 /** A page of {@link listIds}: ids in hash order, the last one's hash, and whether more follow. */
 export interface IdPage {
@@ -27,8 +21,9 @@ export interface IdPage {
 /**
  * The next `limit` live ids of `record`'s version after hash `after` (`null`: from the start), in
  * the order of their hashes (see `nextLiveIds`): the id digests pick them, and each segment they
- * come from names them, through its directory (ranged reads of the entries and the ids) or its
- * manifest (kept by `manifests`). Never a read of the index's values. Throws
+ * come from names them: through its directory (the block index of its names, kept by
+ * `manifests`, then one ranged read of the page's run of names) or its manifest (kept by
+ * `manifests`). Never a read of the index's values. Throws
  * `MissingSegmentError` when a compaction replaced a segment.
  */
 export async function listIds(
@@ -40,7 +35,7 @@ export async function listIds(
   limit: number,
 ): Promise<IdPage> {
   const page = await live.liveIds(record, after, limit);
-  const bySegment = new Map<string, { ref: SegmentRef; hash: bigint; position: number }[]>();
+  const bySegment = new Map<string, ListedId[]>();
   for (const item of page.items) {
     const group = bySegment.get(item.ref.id) ?? [];
     group.push(item);
@@ -55,37 +50,23 @@ export async function listIds(
       if (hashes.has(h)) named.set(h, id);
     }
   };
-  const fromDirectory = async (ref: SegmentRef, items: { hash: bigint; position: number }[]) => {
-    // A page's ids of one segment are a run of its digest (hash order), less the dead ones.
-    const from = items[0]?.position as number;
-    const to = (items.at(-1)?.position as number) + 1;
-    const entries = await io(() => segments.readDirectory(record, ref, from, to));
-    if (!entries) return false; // written before directories
-    const spans = items.map((item) => (entries[item.position - from] as { id: Span }).id);
-    const start = Math.min(...spans.map((s) => s.start));
-    const end = Math.max(...spans.map((s) => s.end));
-    if (end - start <= COVERING_READ_BYTES) {
-      const bytes = await io(() => segments.readManifestBytes(record, ref, { start, end }));
-      items.forEach((item, i) => {
-        const span = spans[i] as Span;
-        named.set(
-          item.hash,
-          parseJson(bytes.subarray(span.start - start, span.end - start)) as string,
-        );
-      });
-    } else {
-      await Promise.all(
-        items.map(async (item, i) => {
-          const id = await io(() => segments.readManifestSpan(record, ref, spans[i] as Span));
-          named.set(item.hash, id as string);
-        }),
-      );
-    }
+  /** The names of a run of the segment's digest (a page's ids from it, in hash order). */
+  const fromDirectory = async (ref: SegmentRef, items: ListedId[]) => {
+    const first = items[0] as ListedId;
+    const layout = namesLayout(first.digest.upserted, first.digest.words);
+    const index = await io(() => manifests.namesIndex(record, ref, layout.index));
+    if (!index) return false; // written before directories
+    const to = (items.at(-1) as ListedId).position + 1;
+    const run = namesSpan(index, layout.namesStart, first.position, to);
+    const bytes = await io(() => segments.readDirectoryBytes(record, ref, run.span));
+    if (!bytes) throw new MissingSegmentError(`segment ${ref.id} of "${record.name}" is gone`);
+    const names = decodeNames(bytes);
+    for (const item of items) named.set(item.hash, names[item.position - run.first] as string);
     return true;
   };
   await Promise.all(
     [...bySegment.values()].map(async (items) => {
-      const ref = (items[0] as { ref: SegmentRef }).ref;
+      const ref = (items[0] as ListedId).ref;
       const viaDirectory =
         !manifests.kept(record, ref) &&
         segments.hasDirectory(record, ref) &&

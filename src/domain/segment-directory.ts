@@ -12,6 +12,10 @@ import type { SegmentManifest } from "./segment";
  * text (the id as a JSON string, the metadata as a JSON value). `row` is the values row of an
  * upserted id, {@link DELETED_ROW} for a deleted one (whose metadata span is empty). Offsets are
  * float64 so that manifests past 4 GiB stay addressable (exact up to 2^53).
+ *
+ * After the entries, for listing ids (see {@link namesLayout}): the upserted ids again in hash
+ * order, one JSON string a line, with a block index of where every {@link NAMES_BLOCK}-th one
+ * starts, so a run of a listing page's ids is one ranged read.
  */
 export interface DirectoryEntry {
   readonly row: number;
@@ -132,7 +136,82 @@ function directoryOf(
   gone.forEach((d, p) => {
     put(upserted.length + p, { row: DELETED_ROW, id: deleted[d] as Span, metadata: none });
   });
-  return directory;
+  // The upserted ids again, in hash order, one JSON string a line, and where every
+  // NAMES_BLOCK-th one starts: a run of a listing's ids is one ranged read.
+  const names = Buffer.from(
+    Array.from(upserted, (row) => `${JSON.stringify(manifest.ids[row])}\n`).join(""),
+    "utf8",
+  );
+  const blocks = new Float64Array(Math.ceil(upserted.length / NAMES_BLOCK) + 1);
+  let at = 0;
+  let b = 0;
+  for (let p = 0; p < upserted.length; p++) {
+    if (p % NAMES_BLOCK === 0) blocks[b++] = at;
+    while (names[at] !== 0x0a) at++;
+    at++;
+  }
+  blocks[b] = at;
+  const index = new Uint8Array(blocks.byteLength);
+  const indexView = new DataView(index.buffer);
+  blocks.forEach((offset, i) => {
+    indexView.setFloat64(8 * i, offset, true);
+  });
+  return Buffer.concat([directory, index, names]);
+}
+
+/** Upserted ids a names-block offset covers (see {@link namesLayout}). */
+export const NAMES_BLOCK = 64;
+
+/**
+ * Where a directory's listing sections sit, from its digest's counts: after the entries, the
+ * block index (float64 offsets into the names of every {@link NAMES_BLOCK}-th upserted id, and
+ * the names' length), then the names (the upserted ids in hash order, one JSON string a line).
+ */
+export function namesLayout(
+  upserted: number,
+  words: number,
+): { readonly index: Span; readonly namesStart: number } {
+  const start = words * DIRECTORY_ENTRY_BYTES;
+  const end = start + 8 * (Math.ceil(upserted / NAMES_BLOCK) + 1);
+  return { index: { start, end }, namesStart: end };
+}
+
+/** A directory's block index, as read from its {@link namesLayout} `index` span. */
+export function decodeNamesIndex(bytes: Uint8Array): Float64Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Float64Array.from({ length: bytes.byteLength / 8 }, (_, i) =>
+    view.getFloat64(8 * i, true),
+  );
+}
+
+/**
+ * The bytes of the names of upserted positions `[from, to)` (whole blocks around them), as a
+ * span of the directory, and the position of the first name in it.
+ */
+export function namesSpan(
+  index: Float64Array,
+  namesStart: number,
+  from: number,
+  to: number,
+): { span: Span; first: number } {
+  const first = Math.floor(from / NAMES_BLOCK);
+  const last = Math.min(Math.ceil(to / NAMES_BLOCK), index.length - 1);
+  return {
+    span: {
+      start: namesStart + (index[first] as number),
+      end: namesStart + (index[last] as number),
+    },
+    first: first * NAMES_BLOCK,
+  };
+}
+
+/** The ids in names bytes (one JSON string a line). */
+export function decodeNames(bytes: Uint8Array): string[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  return text
+    .split("\n")
+    .slice(0, -1)
+    .map((line) => JSON.parse(line) as string);
 }
 
 /** Directory entry `p`, from the {@link DIRECTORY_ENTRY_BYTES} bytes read at its offset. */

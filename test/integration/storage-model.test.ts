@@ -137,6 +137,15 @@ describe("storage against a plain model", () => {
           if (want) expect(await cold.getVector(name, id)).toEqual({ id, ...want });
           else await expect(cold.getVector(name, id)).rejects.toThrow(NotFoundError);
         }
+        // Every id listed once, pages of 3 (through the merged segments' directories).
+        const listed: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await cold.listVectorIds(name, 3, token);
+          listed.push(...page.items);
+          token = page.next;
+        } while (token);
+        expect(listed.slice().sort()).toEqual([...model.keys()].sort());
         expect(record.count).toBe(model.size);
         expect(record.dataVersion).toBe(writes);
       }),

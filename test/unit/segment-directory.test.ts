@@ -6,7 +6,11 @@ import {
   DELETED_ROW,
   DIRECTORY_ENTRY_BYTES,
   decodeDirectoryEntry,
+  decodeNames,
+  decodeNamesIndex,
   manifestText,
+  namesLayout,
+  namesSpan,
   type Span,
 } from "../../src/domain/segment-directory";
 
@@ -60,7 +64,7 @@ describe("a segment's manifest text and directory", () => {
         const digest = digestOf(manifest);
         const words = manifest.ids.length + manifest.deleted.length;
         const directory = written.directory ?? new Uint8Array();
-        expect(directory.byteLength).toBe(words * DIRECTORY_ENTRY_BYTES);
+        expect(directory.byteLength).toBeGreaterThan(words * DIRECTORY_ENTRY_BYTES);
         const entryAt = (p: number) =>
           decodeDirectoryEntry(
             directory.subarray(p * DIRECTORY_ENTRY_BYTES, (p + 1) * DIRECTORY_ENTRY_BYTES),
@@ -84,6 +88,33 @@ describe("a segment's manifest text and directory", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("keeps the upserted ids in hash order, any run of them one span of the directory", () => {
+    const IDS = fc.uniqueArray(ID, { minLength: 1, maxLength: 300 });
+    fc.assert(
+      fc.property(IDS, fc.nat(), fc.nat(), fc.nat({ max: 20 }), (all, a, b, deletes) => {
+        const ids = all.slice(deletes);
+        const deleted = all.slice(0, deletes);
+        if (ids.length === 0) return;
+        const manifest = { ids, metadata: ids.map(() => null), deleted };
+        const directory = manifestText({}, manifest, 0).directory ?? new Uint8Array();
+        const digest = digestOf(manifest);
+        const layout = namesLayout(ids.length, ids.length + deleted.length);
+        const index = decodeNamesIndex(directory.subarray(layout.index.start, layout.index.end));
+        expect(layout.namesStart + (index.at(-1) as number)).toBe(directory.byteLength);
+        const [from, to] = [a % ids.length, b % ids.length].sort((x, y) => x - y) as [
+          number,
+          number,
+        ];
+        const run = namesSpan(index, layout.namesStart, from, to + 1);
+        const names = decodeNames(directory.subarray(run.span.start, run.span.end));
+        for (let p = from; p <= to; p++) {
+          expect(idHash(names[p - run.first] as string)).toBe(digest.upserted[p]);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 
