@@ -16,7 +16,7 @@ import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
 import { manifestBytes, type SegmentRef } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
-import { countingReads, storesOn } from "../support/stores";
+import { countingReads, listEveryId, storesOn } from "../support/stores";
 
 // Random sequences of writes and compactions against the emulators, compared with a plain model
 // that replays the same writes: the stored index must always be exactly the model.
@@ -138,13 +138,7 @@ describe("storage against a plain model", () => {
           else await expect(cold.getVector(name, id)).rejects.toThrow(NotFoundError);
         }
         // Every id listed once, pages of 3 (through the merged segments' directories).
-        const listed: string[] = [];
-        let token: string | undefined;
-        do {
-          const page = await cold.listVectorIds(name, 3, token);
-          listed.push(...page.items);
-          token = page.next;
-        } while (token);
+        const { ids: listed } = await listEveryId(cold, name, 3);
         expect(listed.slice().sort()).toEqual([...model.keys()].sort());
         expect(record.count).toBe(model.size);
         expect(record.dataVersion).toBe(writes);

@@ -3,7 +3,7 @@ import type { VectorStore } from "../../src/app/vector-store";
 import { idHash } from "../../src/domain/id-digest";
 import { localTasks } from "../../src/local/local-tasks";
 import { useLocalStack } from "../support/stacks";
-import { countingReads, storesOn } from "../support/stores";
+import { countingReads, listEveryId, storesOn } from "../support/stores";
 
 // Listing an index's live vector ids, page by page: each live id once, in the order of its hash,
 // however the pages fall between compactions and writes.
@@ -90,22 +90,16 @@ describe("listing vector ids", () => {
     }
     const before = new Set(Array.from({ length: 40 }, (_, i) => `k${i}`));
     const touched = new Set<string>();
-    const listed: string[] = [];
-    let token: string | undefined;
-    let round = 0;
-    do {
-      const page = await vectors.listVectorIds("ids-moving", 4, token);
-      listed.push(...page.items);
-      token = page.next;
-      // Between pages: a compaction, new ids, deletions, re-upserts.
-      round++;
+    // Between pages: a compaction, new ids, deletions, re-upserts.
+    const { ids: listed } = await listEveryId(vectors, "ids-moving", 4, async (round) => {
       await compactor.run("ids-moving");
       await vectors.upsert("ids-moving", [{ id: `new${round}`, values: [round, 0] }]);
       const doomed = [`k${(round * 7) % 40}`, `k${(round * 11) % 40}`];
       await vectors.deleteVectors("ids-moving", doomed);
       await vectors.upsert("ids-moving", [{ id: `k${(round * 13) % 40}`, values: [0, round] }]);
       for (const id of [...doomed, `k${(round * 13) % 40}`]) touched.add(id);
-    } while (token);
+    });
+    expect(touched.size).toBeGreaterThan(0);
     expect(new Set(listed).size).toBe(listed.length); // no id twice
     for (const id of before) {
       if (!touched.has(id)) expect(listed).toContain(id);
@@ -130,15 +124,7 @@ describe("listing vector ids", () => {
     const parts = storage(1);
     const reads = countingReads(parts);
     const cold: VectorStore = quietStore(parts);
-    const all: string[] = [];
-    let token: string | undefined;
-    let pages = 0;
-    do {
-      const page = await cold.listVectorIds("ids-dir", 25, token);
-      all.push(...page.items);
-      token = page.next;
-      pages++;
-    } while (token);
+    const { ids: all, pages } = await listEveryId(cold, "ids-dir", 25);
     expect(all.length).toBe(88);
     expect(all).not.toContain("d0-0");
     expectHashOrder(all);

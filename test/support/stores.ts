@@ -84,3 +84,26 @@ export function countingReads({ blobs }: Pick<Storage, "blobs">) {
   };
   return reads;
 }
+
+/**
+ * Every id `vectors` lists for `index`, following its pages of `limit`; `between(page)` runs
+ * after each page but the last (writes, compactions).
+ */
+export async function listEveryId(
+  vectors: VectorStore,
+  index: string,
+  limit: number,
+  between: (page: number) => Promise<void> = async () => undefined,
+): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let token: string | undefined;
+  let pages = 0;
+  for (;;) {
+    const page = await vectors.listVectorIds(index, limit, token);
+    ids.push(...page.items);
+    pages++;
+    token = page.next;
+    if (!token) return { ids, pages };
+    await between(pages);
+  }
+}
