@@ -118,12 +118,13 @@ export function createServices(settings: Settings): Services {
   const taskLease = settings.taskLeaseMs !== undefined ? { leaseMs: settings.taskLeaseMs } : {};
   const backfill = new DirectoryBackfill({ catalog, blobs, segments });
   const compactor = new Compactor({ catalog, segments, leases, sweeper, backfill, ...taskLease });
-  // What this instance's caches (loaded vectors, graphs, tails) hold together, across indexes.
+  // What this instance's caches (loaded vectors, graphs, tails, manifests, id digests) hold
+  // together, across indexes.
   const caches = new ByteBudget(settings.cacheBytes);
   const vectors = new VectorStore({
     catalog,
     segments,
-    live: new LiveState(segments),
+    live: new LiveState(segments, caches),
     budget: caches,
     background: {
       tasks,

@@ -4,7 +4,8 @@ import { recordCacheEviction } from "../telemetry";
 export const DEFAULT_CACHE_BYTES = 1024 ** 3;
 
 /**
- * Keeps what a warm instance's caches hold (loaded graphs, loaded vectors, tails; one entry per
+ * Keeps what a warm instance's caches hold (loaded graphs, loaded vectors, tails, manifests, id
+ * digests; one entry per
  * cache and index, each of a known size) within one byte budget: past it, the entries used least
  * recently are given up, never the one just held, so an instance that serves many indexes stays
  * within its memory. The caches keep their entries; the budget tracks their sizes and uses, and

@@ -3,6 +3,7 @@ import { type IdDigest, idHash, latestWord, type Word } from "../domain/id-diges
 import { nextLiveIds } from "../domain/id-listing";
 import type { IndexRecord } from "../domain/index-record";
 import type { SegmentRef } from "../domain/segment";
+import { ByteBudget } from "./byte-budget";
 import type { SegmentStore } from "./segment-store";
 
 /** Which ids of an index version are live, as a writer needs to know. */
@@ -36,7 +37,15 @@ export class LiveState {
   /** index uid -> segment id -> its digest. */
   private readonly digests = new Map<string, Map<string, Promise<IdDigest>>>();
 
-  constructor(private readonly segments: SegmentStore) {}
+  /**
+   * @param budget the instance's cache budget (default: a budget of its own): an index's digests
+   *   count as 8 bytes per word (cache `digests`), and those used least recently are given up
+   *   past it, and read again when next needed.
+   */
+  constructor(
+    private readonly segments: SegmentStore,
+    private readonly budget: ByteBudget = new ByteBudget(),
+  ) {}
 
   async view(record: IndexRecord): Promise<LiveView> {
     const digests = await this.digestsOf(record);
@@ -86,6 +95,7 @@ export class LiveState {
   /** Forgets an index incarnation (deleted). */
   forget(uid: string): void {
     this.digests.delete(uid);
+    this.budget.forget(`digests/${uid}`);
   }
 
   private async digestsOf(record: IndexRecord): Promise<IdDigest[]> {
@@ -98,7 +108,7 @@ export class LiveState {
     for (const id of known.keys()) if (!current.has(id)) known.delete(id);
     const limit = pLimit(DIGEST_CONCURRENCY);
     const cache = known;
-    return Promise.all(
+    const digests = await Promise.all(
       record.segments.map((ref) => {
         let digest = cache.get(ref.id);
         if (!digest) {
@@ -109,5 +119,14 @@ export class LiveState {
         return digest;
       }),
     );
+    let words = 0;
+    for (const d of digests) words += d.upserted.length + d.deleted.length;
+    this.budget.hold(`digests/${record.uid}`, 8 * words, () => {
+      // Given up only if it is still this map (the index was not forgotten and read again).
+      if (this.digests.get(record.uid) !== cache) return false;
+      this.digests.delete(record.uid);
+      return true;
+    });
+    return digests;
   }
 }

@@ -67,14 +67,15 @@ export function storesOn(env: TestStack) {
   return { storage, quietStore, storeAndCompactor };
 }
 
-/** `blobs` counting whole-object reads of segment values and manifests, and ranged reads. */
+/** `blobs` counting whole-object reads of segment values, manifests and digests, and ranged reads. */
 export function countingReads({ blobs }: Pick<Storage, "blobs">) {
-  const reads = { values: 0, ranged: 0, manifests: 0, directory: 0 };
+  const reads = { values: 0, ranged: 0, manifests: 0, directory: 0, digests: 0 };
   const get = blobs.get.bind(blobs);
   const getRange = blobs.getRange.bind(blobs);
   blobs.get = (key) => {
     if (key.endsWith(".f32")) reads.values++;
     if (key.endsWith(".json")) reads.manifests++;
+    if (key.endsWith(".ids")) reads.digests++;
     return get(key);
   };
   blobs.getRange = (key, start, end) => {
