@@ -116,7 +116,7 @@ export function createServices(settings: Settings): Services {
     ...(settings.orphanGraceMs !== undefined ? { graceMs: settings.orphanGraceMs } : {}),
   });
   const taskLease = settings.taskLeaseMs !== undefined ? { leaseMs: settings.taskLeaseMs } : {};
-  const backfill = new DirectoryBackfill({ catalog, blobs, segments });
+  const backfill = new DirectoryBackfill({ catalog, segments });
   const compactor = new Compactor({ catalog, segments, leases, sweeper, backfill, ...taskLease });
   // What this instance's caches (loaded vectors, graphs, tails, manifests, id digests) hold
   // together, across indexes.

@@ -260,9 +260,11 @@ describe("reading one vector", () => {
       backfill: new DirectoryBackfill(now),
     });
     expect(await compactor.run("dir-backfill")).toMatchObject({ merges: 0, directories: 2 });
-    // Directories are written once; the segment in another form is left to its manifest.
-    expect(await compactor.run("dir-backfill")).toMatchObject({ directories: 0 });
+    // Directories are written once, and a run whose segments are all settled reads nothing of
+    // them; the segment in another form is left to its manifest.
     const reads = countingReads(now);
+    expect(await compactor.run("dir-backfill")).toMatchObject({ directories: 0 });
+    expect(reads).toMatchObject({ manifests: 0, ranged: 0 });
     const cold = quietStore(now);
     expect(await cold.getVector("dir-backfill", "s2-1")).toMatchObject({ values: [2, 1] });
     expect(await cold.getVector("dir-backfill", "s1-3")).toMatchObject({ values: [1, 3] });
