@@ -144,30 +144,27 @@ export class SegmentStore {
 
   /**
    * Whether segment `ref` was written with a directory, by its size (a segment written before
-   * directories existed has none: {@link readDirectory} then answers `undefined`).
+   * directories existed has none: {@link readDirectoryEntry} then answers `undefined`).
    */
   hasDirectory(index: IndexRecord, ref: SegmentRef): boolean {
     return manifestBytes(ref, index.dimension) >= this.directoryMinBytes;
   }
 
   /**
-   * Entries `from` to `to` (exclusive) of segment `ref`'s directory (one ranged read), or
-   * `undefined` when the segment has no directory.
+   * Entry `position` of segment `ref`'s directory (a ranged read), or `undefined` when the
+   * segment has no directory.
    */
-  async readDirectory(
+  async readDirectoryEntry(
     index: IndexRecord,
     ref: SegmentRef,
-    from: number,
-    to: number,
-  ): Promise<DirectoryEntry[] | undefined> {
-    const span = { start: from * DIRECTORY_ENTRY_BYTES, end: to * DIRECTORY_ENTRY_BYTES };
-    const got = await this.readDirectoryBytes(index, ref, span);
-    if (!got) return undefined;
-    return Array.from({ length: to - from }, (_, i) =>
-      decodeDirectoryEntry(
-        got.subarray(i * DIRECTORY_ENTRY_BYTES, (i + 1) * DIRECTORY_ENTRY_BYTES),
-      ),
-    );
+    position: number,
+  ): Promise<DirectoryEntry | undefined> {
+    const start = position * DIRECTORY_ENTRY_BYTES;
+    const got = await this.readDirectoryBytes(index, ref, {
+      start,
+      end: start + DIRECTORY_ENTRY_BYTES,
+    });
+    return got && decodeDirectoryEntry(got);
   }
 
   /** Bytes `span` of segment `ref`'s directory (a ranged read); `undefined` without one. */
@@ -175,17 +172,12 @@ export class SegmentStore {
     return this.blobs.getRange(segmentKeys(index, ref.id).directory, span.start, span.end);
   }
 
-  /** Bytes `span` of segment `ref`'s manifest (a ranged read). */
-  async readManifestBytes(index: IndexRecord, ref: SegmentRef, span: Span): Promise<Uint8Array> {
+  /** The JSON value at `span` of segment `ref`'s manifest (a ranged read). */
+  async readManifestSpan(index: IndexRecord, ref: SegmentRef, span: Span): Promise<unknown> {
     const key = segmentKeys(index, ref.id).manifest;
     const got = await this.blobs.getRange(key, span.start, span.end);
     if (!got) throw new MissingSegmentError(`segment manifest ${key} is missing from storage`);
-    return got;
-  }
-
-  /** The JSON value at `span` of segment `ref`'s manifest (a ranged read). */
-  async readManifestSpan(index: IndexRecord, ref: SegmentRef, span: Span): Promise<unknown> {
-    return parseJson(await this.readManifestBytes(index, ref, span));
+    return JSON.parse(Buffer.from(got.buffer, got.byteOffset, got.byteLength).toString("utf8"));
   }
 
   async readManifest(index: IndexRecord, ref: SegmentRef): Promise<SegmentManifest> {
@@ -226,11 +218,6 @@ export class SegmentStore {
     if (!bytes) throw new MissingSegmentError(`segment values ${key} are missing from storage`);
     return decodeValues(bytes, ref.vectors * index.dimension);
   }
-}
-
-/** UTF-8 JSON bytes, parsed. */
-export function parseJson(bytes: Uint8Array): unknown {
-  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
 }
 
 /** A request's segment reference as committed at `version` (all its words carry it). */

@@ -42,8 +42,7 @@ export async function readVectors(
   };
   const fromDirectory = async (id: string, found: Located): Promise<Read | typeof NONE> => {
     const { ref } = found;
-    const at = found.position;
-    const [entry] = (await limit(() => segments.readDirectory(record, ref, at, at + 1))) ?? [];
+    const entry = await limit(() => segments.readDirectoryEntry(record, ref, found.position));
     if (!entry) return NONE; // written before directories
     const storedId = limit(() => segments.readManifestSpan(record, ref, entry.id));
     if (found.word === "deleted") return (await storedId) === id ? undefined : UNSURE;
