@@ -23,7 +23,7 @@ export interface DirectoryEntry {
   readonly metadata: Span;
 }
 
-/** Bytes `[start, end)` of a manifest's UTF-8 text. */
+/** Bytes `[start, end)` of a stored object (a manifest's UTF-8 text, a directory). */
 export interface Span {
   readonly start: number;
   readonly end: number;
