@@ -47,9 +47,15 @@ export class ManifestCache {
     return kept.manifest;
   }
 
-  /** The manifest of segment `ref` of `record` if it is kept (or being read), without reading it. */
-  kept(record: IndexRecord, ref: SegmentRef): Promise<SegmentManifest> | undefined {
-    return this.loads.peek(`${record.uid}/${ref.id}`, "")?.then((kept) => kept.manifest);
+  /**
+   * Whether segment `ref` is best read through its directory: it has one (by its size) and its
+   * manifest is not kept here (a kept manifest answers without reading storage).
+   */
+  viaDirectory(record: IndexRecord, ref: SegmentRef): boolean {
+    return (
+      this.store.hasDirectory(record, ref) &&
+      this.loads.peek(`${record.uid}/${ref.id}`, "") === undefined
+    );
   }
 
   /** Bytes the kept manifests are counted at (for tests and metrics). */

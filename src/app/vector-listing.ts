@@ -67,10 +67,7 @@ export async function listIds(
   await Promise.all(
     [...bySegment.values()].map(async (items) => {
       const ref = (items[0] as ListedId).ref;
-      const viaDirectory =
-        !manifests.kept(record, ref) &&
-        segments.hasDirectory(record, ref) &&
-        (await fromDirectory(ref, items));
+      const viaDirectory = manifests.viaDirectory(record, ref) && (await fromDirectory(ref, items));
       if (!viaDirectory) await fromManifest(ref, new Set(items.map((i) => i.hash)));
     }),
   );

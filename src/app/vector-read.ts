@@ -56,7 +56,7 @@ export async function readVectors(
   const one = async (id: string): Promise<Read> => {
     const found = locate(id);
     if (!found) return undefined;
-    if (!manifests.kept(record, found.ref) && segments.hasDirectory(record, found.ref)) {
+    if (manifests.viaDirectory(record, found.ref)) {
       const read = await fromDirectory(id, found);
       if (read !== NONE) return read;
     }
