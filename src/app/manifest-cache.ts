@@ -1,3 +1,4 @@
+import { sortedHashOrder } from "../domain/id-digest";
 import type { IndexRecord } from "../domain/index-record";
 import { manifestBytes, type SegmentManifest, type SegmentRef } from "../domain/segment";
 import { decodeNamesIndex, type Span } from "../domain/segment-directory";
@@ -7,16 +8,19 @@ import type { SegmentStore } from "./segment-store";
 
 /**
  * The segment manifests (ids, metadata, deletions) a warm instance read to answer reads by id,
- * and the block indexes of the directory names it read to list ids, one entry per segment
- * (immutable while it lives), within the instance's byte budget: past it,
- * the ones used least recently are given up, and read again when next needed. A manifest is
- * counted at twice its stored JSON (what its objects take in memory, about).
+ * and, to list ids, the block indexes of the directory names it read and the hash order of the
+ * manifests it listed from, one entry per segment (immutable while it lives), within the
+ * instance's byte budget: past it, the ones used least recently are given up, and read (or
+ * computed) again when next needed. A manifest is counted at twice its stored JSON (what its
+ * objects take in memory, about), a hash order at 4 bytes per id.
  */
 export class ManifestCache {
   /** Keyed `<index uid>/<segment id>` (so the budget's keys are `manifest/<uid>/<segment>`). */
   private readonly loads: BudgetedLoads<{ manifest: SegmentManifest; stored: number }>;
   /** Directories' block indexes of names (`null`: the segment has no directory), keyed alike. */
   private readonly namesIndexes: BudgetedLoads<Float64Array | null>;
+  /** Manifests' ids in hash order (rows by digest position), keyed alike. */
+  private readonly hashOrders: BudgetedLoads<Uint32Array>;
 
   /** @param budget shared with the instance's other caches (default: a budget of its own). */
   constructor(
@@ -25,6 +29,19 @@ export class ManifestCache {
   ) {
     this.loads = new BudgetedLoads(budget, "manifest", (_, kept) => 2 * kept.stored);
     this.namesIndexes = new BudgetedLoads(budget, "names", (_, kept) => kept?.byteLength ?? 0);
+    this.hashOrders = new BudgetedLoads(budget, "order", (_, kept) => kept.byteLength);
+  }
+
+  /**
+   * The rows of segment `ref`'s manifest ids in the order of their hashes (`sortedHashOrder`):
+   * position `p` of its digest's upserted hashes is row `order[p]`. Kept, so a listing hashes a
+   * segment's ids once per instance rather than once per page (every page of a large index
+   * touches nearly every segment).
+   */
+  async hashOrder(record: IndexRecord, ref: SegmentRef): Promise<Uint32Array> {
+    return this.hashOrders.get(`${record.uid}/${ref.id}`, "", async () =>
+      sortedHashOrder((await this.get(record, ref)).ids),
+    );
   }
 
   /**

@@ -1,5 +1,4 @@
 import pLimit from "p-limit";
-import { idHash } from "../domain/id-digest";
 import type { IndexRecord } from "../domain/index-record";
 import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
@@ -22,8 +21,8 @@ export interface IdPage {
  * The next `limit` live ids of `record`'s version after hash `after` (`null`: from the start), in
  * the order of their hashes (see `nextLiveIds`): the id digests pick them, and each segment they
  * come from names them: through its directory (the block index of its names, kept by
- * `manifests`, then one ranged read of the page's run of names) or its manifest (kept by
- * `manifests`). Never a read of the index's values. Throws
+ * `manifests`, then one ranged read of the page's run of names) or its manifest and the hash order
+ * of its ids (both kept by `manifests`). Never a read of the index's values. Throws
  * `MissingSegmentError` when a compaction replaced a segment.
  */
 export async function listIds(
@@ -43,12 +42,13 @@ export async function listIds(
   }
   const io = pLimit(READ_CONCURRENCY);
   const named = new Map<bigint, string>();
-  const fromManifest = async (ref: SegmentRef, hashes: ReadonlySet<bigint>) => {
-    const manifest = await io(() => manifests.get(record, ref));
-    for (const id of manifest.ids) {
-      const h = idHash(id);
-      if (hashes.has(h)) named.set(h, id);
-    }
+  /** The names of a page's ids from the segment's manifest, by their digest positions. */
+  const fromManifest = async (ref: SegmentRef, items: ListedId[]) => {
+    const [manifest, order] = await io(() =>
+      Promise.all([manifests.get(record, ref), manifests.hashOrder(record, ref)]),
+    );
+    for (const item of items)
+      named.set(item.hash, manifest.ids[order[item.position] as number] as string);
   };
   /** The names of a run of the segment's digest (a page's ids from it, in hash order). */
   const fromDirectory = async (ref: SegmentRef, items: ListedId[]) => {
@@ -68,7 +68,7 @@ export async function listIds(
     [...bySegment.values()].map(async (items) => {
       const ref = (items[0] as ListedId).ref;
       const viaDirectory = manifests.viaDirectory(record, ref) && (await fromDirectory(ref, items));
-      if (!viaDirectory) await fromManifest(ref, new Set(items.map((i) => i.hash)));
+      if (!viaDirectory) await fromManifest(ref, items);
     }),
   );
   return {

@@ -1,12 +1,23 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { ByteBudget } from "../../src/app/byte-budget";
 import type { VectorStore } from "../../src/app/vector-store";
-import { idHash } from "../../src/domain/id-digest";
+import { idHash, sortedHashOrder } from "../../src/domain/id-digest";
 import { localTasks } from "../../src/local/local-tasks";
 import { useLocalStack } from "../support/stacks";
 import { countingReads, listEveryId, storesOn } from "../support/stores";
 
 // Listing an index's live vector ids, page by page: each live id once, in the order of its hash,
 // however the pages fall between compactions and writes.
+
+// The id hashing the listing asks for, counted (the same functions, spied on).
+vi.mock("../../src/domain/id-digest", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/domain/id-digest")>();
+  return {
+    ...actual,
+    idHash: vi.fn(actual.idHash),
+    sortedHashOrder: vi.fn(actual.sortedHashOrder),
+  };
+});
 
 const env = useLocalStack();
 const api = env.api;
@@ -133,5 +144,29 @@ describe("listing vector ids", () => {
     expect(reads.values).toBe(0);
     expect(reads.directory).toBeLessThanOrEqual(3 + pages * 3);
     expect(reads.ranged).toBe(reads.directory);
+  });
+
+  it("names the ids of small segments through their manifests, hashing each segment's ids once, not once a page", async () => {
+    const writer = quietStore(storage());
+    await writer.createIndex("ids-small", { dimension: 2, metric: "l2" });
+    for (let s = 0; s < 3; s++) {
+      await writer.upsert(
+        "ids-small",
+        Array.from({ length: 30 }, (_, i) => ({ id: `m${s}-${i}`, values: [s, i] })),
+      );
+    }
+    const budget = new ByteBudget();
+    const cold = quietStore(storage(), { budget });
+    vi.mocked(idHash).mockClear();
+    vi.mocked(sortedHashOrder).mockClear();
+    const { ids: all, pages } = await listEveryId(cold, "ids-small", 10);
+    expect(pages).toBe(9);
+    // Each segment's ids put in hash order once, kept at 4 bytes an id; no id hashed per page.
+    expect(vi.mocked(sortedHashOrder).mock.calls.map(([ids]) => ids.length)).toEqual([30, 30, 30]);
+    expect(vi.mocked(idHash)).not.toHaveBeenCalled();
+    expect(budget.bytes("order/")).toBe(4 * 90);
+    expect(all.length).toBe(90);
+    expect(new Set(all).size).toBe(90);
+    expectHashOrder(all);
   });
 });
