@@ -11,7 +11,7 @@ import { benchAutotune } from "./autotune";
 import { mnist } from "./datasets";
 import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
-import { benchIdListing } from "./id-listing";
+import { benchIdListing, manySegmentIndex } from "./id-listing";
 import { benchImport } from "./import";
 import { loadedStack } from "./mnist-stack";
 import { benchDirectoryRead, benchPointRead } from "./point-read";
@@ -246,7 +246,8 @@ if (stackBenches.length > 0) {
     if (wanted("point-read")) {
       await benchPointRead(env, "mnist");
       await benchDirectoryRead(env, data);
-      await benchIdListing(env, ["mnist", "mnist-chunks"]);
+      await manySegmentIndex(env, "many-segments", 100, 2000);
+      await benchIdListing(env, ["mnist", "mnist-chunks", "many-segments"]);
     }
     if (wanted("writes")) await benchWrites(env);
   } finally {
