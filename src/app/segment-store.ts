@@ -90,7 +90,8 @@ export class SegmentStore {
       // All settle before any cleanup, so a failed put never races a late one.
       const puts = await Promise.allSettled([
         segment.ids.length > 0 ? this.blobs.put(keys.values, values, binary) : Promise.resolve(),
-        this.blobs.put(keys.digest, encodeDigest(digestOf(segment)), binary),
+        // A segment with a directory had its ids hashed for it: not hashed again.
+        this.blobs.put(keys.digest, encodeDigest(manifest.digest ?? digestOf(segment)), binary),
         manifest.directory
           ? this.blobs.put(keys.directory, manifest.directory, binary)
           : Promise.resolve(),

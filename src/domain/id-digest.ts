@@ -93,6 +93,23 @@ export function decodeDigest(bytes: Uint8Array): IdDigest {
  * `upserted` (or `deleted`) list, so position `p` of the digest is row `order[p]`.
  */
 export function sortedHashOrder(ids: readonly string[]): Uint32Array {
+  return hashedOrder(ids).order;
+}
+
+/**
+ * {@link sortedHashOrder} of `ids` with the sorted hashes themselves (the digest's list for
+ * them), from one hashing of each id: a large segment's writer needs both.
+ */
+export function hashOrder(ids: readonly string[]): { order: Uint32Array; sorted: BigUint64Array } {
+  const { hi, lo, order } = hashedOrder(ids);
+  const sorted = BigUint64Array.from(
+    order,
+    (row) => (BigInt(hi[row] as number) << 32n) | BigInt(lo[row] as number),
+  );
+  return { order, sorted };
+}
+
+function hashedOrder(ids: readonly string[]) {
   const hi = new Uint32Array(ids.length);
   const lo = new Uint32Array(ids.length);
   const words = new Uint32Array(2);
@@ -107,7 +124,7 @@ export function sortedHashOrder(ids: readonly string[]): Uint32Array {
     (a, b) =>
       (hi[a] as number) - (hi[b] as number) || (lo[a] as number) - (lo[b] as number) || a - b,
   );
-  return order;
+  return { hi, lo, order };
 }
 
 /** The position of `h` in `sorted`, or -1. */

@@ -1,4 +1,4 @@
-import { sortedHashOrder } from "./id-digest";
+import { hashOrder, type IdDigest } from "./id-digest";
 import type { SegmentManifest } from "./segment";
 
 /**
@@ -41,6 +41,8 @@ export interface ManifestText {
   /** The text's UTF-8 byte length. */
   readonly bytes: number;
   readonly directory?: Uint8Array;
+  /** The manifest's id digest (`digestOf`), found while ordering the directory; with it only. */
+  readonly digest?: IdDigest;
 }
 
 /**
@@ -59,7 +61,7 @@ export function manifestText(
   const bytes = Buffer.byteLength(plain, "utf8");
   if (bytes < directoryMinBytes) return { text: plain, bytes };
   const spanned = spannedText(head, manifest);
-  return { text: spanned.text, bytes: spanned.bytes, directory: directoryOf(manifest, spanned) };
+  return { text: spanned.text, bytes: spanned.bytes, ...directoryOf(manifest, spanned) };
 }
 
 /** The text of {@link manifestText} built piece by piece, with the spans of every word. */
@@ -111,14 +113,16 @@ function spannedText(
   return { text: parts.join(""), bytes: at, ids, metadata, deleted };
 }
 
-/** The directory of `manifest`, whose rows' spans in its text are `spans`. */
+/** The directory of `manifest`, whose rows' spans in its text are `spans`, and its digest. */
 function directoryOf(
   manifest: SegmentManifest,
   spans: { ids: Span[]; metadata: Span[]; deleted: Span[] },
-): Uint8Array {
+): { directory: Uint8Array; digest: IdDigest } {
   const { ids, metadata, deleted } = spans;
-  const upserted = sortedHashOrder(manifest.ids);
-  const gone = sortedHashOrder(manifest.deleted);
+  const up = hashOrder(manifest.ids);
+  const down = hashOrder(manifest.deleted);
+  const upserted = up.order;
+  const gone = down.order;
   const directory = new Uint8Array(DIRECTORY_ENTRY_BYTES * (upserted.length + gone.length));
   const view = new DataView(directory.buffer);
   const none: Span = { start: 0, end: 0 };
@@ -156,7 +160,10 @@ function directoryOf(
   blocks.forEach((offset, i) => {
     indexView.setFloat64(8 * i, offset, true);
   });
-  return Buffer.concat([directory, index, names]);
+  return {
+    directory: Buffer.concat([directory, index, names]),
+    digest: { upserted: up.sorted, deleted: down.sorted },
+  };
 }
 
 /** Upserted ids a names-block offset covers (see {@link namesLayout}). */

@@ -62,6 +62,8 @@ describe("a segment's manifest text and directory", () => {
         expect(written.bytes).toBe(bytes.byteLength);
         const span = (s: Span) => JSON.parse(bytes.subarray(s.start, s.end).toString("utf8"));
         const digest = digestOf(manifest);
+        // The digest found while ordering the directory is the one the ids give.
+        expect(written.digest).toEqual(digest);
         const words = manifest.ids.length + manifest.deleted.length;
         const directory = written.directory ?? new Uint8Array();
         expect(directory.byteLength).toBeGreaterThan(words * DIRECTORY_ENTRY_BYTES);
