@@ -13,6 +13,7 @@ import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
 import { benchIdListing, manySegmentIndex } from "./id-listing";
 import { benchImport } from "./import";
+import { benchLiveCheck } from "./live-check";
 import { loadedStack } from "./mnist-stack";
 import { benchDirectoryRead, benchPointRead } from "./point-read";
 import { benchSearch } from "./search";
@@ -249,7 +250,10 @@ if (stackBenches.length > 0) {
       await manySegmentIndex(env, "many-segments", 100, 2000);
       await benchIdListing(env, ["mnist", "mnist-chunks", "many-segments"]);
     }
-    if (wanted("writes")) await benchWrites(env);
+    if (wanted("writes")) {
+      benchLiveCheck();
+      await benchWrites(env);
+    }
   } finally {
     await env.stop();
   }

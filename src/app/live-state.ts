@@ -1,4 +1,5 @@
 import pLimit from "p-limit";
+import { DigestFilter } from "../domain/digest-filter";
 import { type IdDigest, idHash, latestWord, type Word } from "../domain/id-digest";
 import { nextLiveIds } from "../domain/id-listing";
 import type { IndexRecord } from "../domain/index-record";
@@ -34,12 +35,13 @@ const DIGEST_CONCURRENCY = 16;
  * seen, never the index's rows. See {@link IdDigest}.
  */
 export class LiveState {
-  /** index uid -> segment id -> its digest. */
-  private readonly digests = new Map<string, Map<string, Promise<IdDigest>>>();
+  /** index uid -> segment id -> its digest and the filter built from it. */
+  private readonly digests = new Map<string, Map<string, Promise<Filtered>>>();
 
   /**
    * @param budget the instance's cache budget (default: a budget of its own): an index's digests
-   *   count as 8 bytes per word (cache `digests`), and those used least recently are given up
+   *   count as 8 bytes per word plus their filters' bytes (cache `digests`; 10 bits per word),
+   *   and those used least recently are given up
    *   past it, and read again when next needed.
    */
   constructor(
@@ -48,10 +50,10 @@ export class LiveState {
   ) {}
 
   async view(record: IndexRecord): Promise<LiveView> {
-    const digests = await this.digestsOf(record);
+    const { digests, filters } = await this.digestsOf(record);
     return {
       count: record.count,
-      isLive: (id) => latestWord(digests, idHash(id))?.word === "upserted",
+      isLive: (id) => latestWord(digests, idHash(id), filters)?.word === "upserted",
     };
   }
 
@@ -62,9 +64,9 @@ export class LiveState {
    * entry); `undefined` when no segment mentions it. The digests are gathered once.
    */
   async locator(record: IndexRecord): Promise<(id: string) => Located | undefined> {
-    const digests = await this.digestsOf(record);
+    const { digests, filters } = await this.digestsOf(record);
     return (id) => {
-      const found = latestWord(digests, idHash(id));
+      const found = latestWord(digests, idHash(id), filters);
       return found && { ...found, ref: record.segments[found.segment] as SegmentRef };
     };
   }
@@ -78,7 +80,7 @@ export class LiveState {
     after: bigint | null,
     limit: number,
   ): Promise<{ items: ListedId[]; more: boolean }> {
-    const digests = await this.digestsOf(record);
+    const { digests } = await this.digestsOf(record);
     const page = nextLiveIds(digests, after, limit);
     const items = page.items.map((w) => {
       const digest = digests[w.segment] as IdDigest;
@@ -98,7 +100,10 @@ export class LiveState {
     this.budget.forget(`digests/${uid}`);
   }
 
-  private async digestsOf(record: IndexRecord): Promise<IdDigest[]> {
+  /** The digests of `record`'s segments (in its order) and their filters: kept, or read. */
+  private async digestsOf(
+    record: IndexRecord,
+  ): Promise<{ digests: IdDigest[]; filters: DigestFilter[] }> {
     let known = this.digests.get(record.uid);
     if (!known) {
       known = new Map();
@@ -108,25 +113,36 @@ export class LiveState {
     for (const id of known.keys()) if (!current.has(id)) known.delete(id);
     const limit = pLimit(DIGEST_CONCURRENCY);
     const cache = known;
-    const digests = await Promise.all(
+    const kept = await Promise.all(
       record.segments.map((ref) => {
-        let digest = cache.get(ref.id);
-        if (!digest) {
-          digest = limit(() => this.segments.readDigest(record, ref));
-          cache.set(ref.id, digest);
-          digest.catch(() => cache.delete(ref.id));
+        let entry = cache.get(ref.id);
+        if (!entry) {
+          entry = limit(async () => {
+            const digest = await this.segments.readDigest(record, ref);
+            return { digest, filter: new DigestFilter(digest) };
+          });
+          cache.set(ref.id, entry);
+          entry.catch(() => cache.delete(ref.id));
         }
-        return digest;
+        return entry;
       }),
     );
-    let words = 0;
-    for (const d of digests) words += d.upserted.length + d.deleted.length;
-    this.budget.hold(`digests/${record.uid}`, 8 * words, () => {
+    let bytes = 0;
+    for (const { digest, filter } of kept) {
+      bytes += 8 * (digest.upserted.length + digest.deleted.length) + filter.byteLength;
+    }
+    this.budget.hold(`digests/${record.uid}`, bytes, () => {
       // Given up only if it is still this map (the index was not forgotten and read again).
       if (this.digests.get(record.uid) !== cache) return false;
       this.digests.delete(record.uid);
       return true;
     });
-    return digests;
+    return { digests: kept.map((k) => k.digest), filters: kept.map((k) => k.filter) };
   }
+}
+
+/** A segment's digest with the filter built from it. */
+interface Filtered {
+  readonly digest: IdDigest;
+  readonly filter: DigestFilter;
 }

@@ -150,11 +150,25 @@ export interface Word {
   readonly position: number;
 }
 
+/** What {@link latestWord} asks of a segment's filter (see `DigestFilter`). */
+export interface HashFilter {
+  /** `false` when the digest surely does not hold the hash `(hi << 32) | lo`. */
+  mayHold(hi: number, lo: number): boolean;
+}
+
 /**
  * The latest word about an id across digests (oldest first); `undefined` when none mentions it.
+ * With `filters` (one per digest), only the digests whose filter may hold `h` are searched.
  */
-export function latestWord(digests: readonly IdDigest[], h: bigint): Word | undefined {
+export function latestWord(
+  digests: readonly IdDigest[],
+  h: bigint,
+  filters?: readonly HashFilter[],
+): Word | undefined {
+  const hi = filters ? Number(h >> 32n) : 0;
+  const lo = filters ? Number(h & 0xffffffffn) : 0;
   for (let s = digests.length - 1; s >= 0; s--) {
+    if (filters && !(filters[s] as HashFilter).mayHold(hi, lo)) continue;
     const d = digests[s] as IdDigest;
     const up = positionOf(d.upserted, h);
     if (up >= 0) return { segment: s, word: "upserted", position: up };

@@ -311,7 +311,7 @@ describe("reading one vector", () => {
     await segmentedIndex("digests-b", 2, 3);
     const parts = storage();
     const reads = countingReads(parts);
-    // Room for one index's digests (2 segments × 3 words × 8 bytes), not two.
+    // Room for one index's digests (2 segments × 3 words × 8 bytes, and a 4-byte filter each), not two.
     const store = quietStore(parts, { live: new LiveState(parts.segments, new ByteBudget(60)) });
     await store.getVector("digests-a", "s0-0");
     await store.getVector("digests-a", "s1-1");
