@@ -41,8 +41,7 @@ export class LiveState {
   /**
    * @param budget the instance's cache budget (default: a budget of its own): an index's digests
    *   count as 8 bytes per word plus their filters' bytes (cache `digests`; 10 bits per word),
-   *   and those used least recently are given up
-   *   past it, and read again when next needed.
+   *   and those used least recently are given up past it, and read again when next needed.
    */
   constructor(
     private readonly segments: SegmentStore,
