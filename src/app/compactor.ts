@@ -5,6 +5,7 @@ import {
   planMerge,
   purgeDue,
 } from "../domain/compaction";
+import { DigestFilter } from "../domain/digest-filter";
 import { type IdDigest, idHash, latestWord } from "../domain/id-digest";
 import { type IndexRecord, servableFloor } from "../domain/index-record";
 import { mergeSegments, type SegmentRef, type VersionedSegment } from "../domain/segment";
@@ -138,13 +139,18 @@ export class Compactor {
     const digests = await Promise.all(
       refs.map((ref) => this.deps.segments.readDigest(record, ref)),
     );
+    // Every full segment's words are looked up in all later digests: through their filters.
+    const filters = digests.map((d) => new DigestFilter(d));
     let target = -1;
     let most = 0;
     refs.forEach((ref, s) => {
       if (!isFull(ref, this.policy)) return;
       const later = digests.slice(s + 1);
+      const laterFilters = filters.slice(s + 1);
       let dead = 0;
-      for (const h of (digests[s] as IdDigest).upserted) if (latestWord(later, h)) dead++;
+      for (const h of (digests[s] as IdDigest).upserted) {
+        if (latestWord(later, h, laterFilters)) dead++;
+      }
       if (dead > most) {
         most = dead;
         target = s;
@@ -153,10 +159,11 @@ export class Compactor {
     if (target < 0) return "nothing";
     const segment = await this.deps.segments.read(record, refs[target] as SegmentRef);
     const later = digests.slice(target + 1);
+    const laterFilters = filters.slice(target + 1);
     // Candidates by the later segment that mentions them; confirmed with that segment's ids.
     const byLater = new Map<number, number[]>();
     segment.ids.forEach((id, row) => {
-      const word = latestWord(later, idHash(id));
+      const word = latestWord(later, idHash(id), laterFilters);
       if (word) byLater.set(word.segment, [...(byLater.get(word.segment) ?? []), row]);
     });
     const dead = new Set<number>();
