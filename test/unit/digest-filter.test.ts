@@ -2,18 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DigestFilter } from "../../src/domain/digest-filter";
 import { digestOf, idHash, latestWord } from "../../src/domain/id-digest";
+import { segmentWords } from "../support/segment-words";
 
 // A segment digest's Bloom filter: it never hides a word, so the latest word about an id is the
 // same with filters as without, and it lets few absent hashes through.
 
-const ID = fc.integer({ min: 0, max: 60 }).map((i) => `id${i}`);
-/** A segment: ids it upserts and ids it deletes (disjoint, as segments are). */
-const SEGMENT = fc
-  .uniqueArray(fc.tuple(ID, fc.boolean()), { maxLength: 20, selector: ([id]) => id })
-  .map((words) => ({
-    ids: words.filter(([, up]) => up).map(([id]) => id),
-    deleted: words.filter(([, up]) => !up).map(([id]) => id),
-  }));
+/** A segment: ids it upserts and ids it deletes. */
+const SEGMENT = segmentWords(60, 20);
 
 /** A 64-bit hash as the two 32-bit words a filter is asked about. */
 const halves = (h: bigint) => [Number(h >> 32n), Number(h & 0xffffffffn)] as const;

@@ -2,17 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { digestOf, idHash } from "../../src/domain/id-digest";
 import { nextLiveIds } from "../../src/domain/id-listing";
+import { segmentWords } from "../support/segment-words";
 
 // Pages of live ids from segment digests, against a replay of the same segments.
 
-const ID = fc.integer({ min: 0, max: 30 }).map((i) => `id${i}`);
-/** A segment: ids it upserts and ids it deletes (disjoint, as segments are). */
-const SEGMENT = fc
-  .uniqueArray(fc.tuple(ID, fc.boolean()), { maxLength: 12, selector: ([id]) => id })
-  .map((words) => ({
-    ids: words.filter(([, up]) => up).map(([id]) => id),
-    deleted: words.filter(([, up]) => !up).map(([id]) => id),
-  }));
+/** A segment: ids it upserts and ids it deletes. */
+const SEGMENT = segmentWords(30, 12);
 
 describe("pages of live ids", () => {
   it("list every live id once, in hash order, naming the segment of its latest upsert", () => {
