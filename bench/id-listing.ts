@@ -72,14 +72,15 @@ export async function benchIdListing(env: BenchStack, indexes: readonly string[]
  * Index `name` of `segments` unmerged segments of `per` 4-d vectors each, no metadata (written by
  * a store that starts no compaction): every segment is listed through its manifest, and every
  * page of 1,000 touches nearly all of them, as in an index of high-dimensional vectors (a full
- * 64 MiB segment holds 10,922 vectors of 1,536-d, whose manifest is far under 1 MiB).
+ * 64 MiB segment holds 10,922 vectors of 1,536-d, whose manifest is far under 1 MiB). Returns
+ * the store that wrote it (warm: it holds the index's digests).
  */
 export async function manySegmentIndex(
   env: BenchStack,
   name: string,
   segments: number,
   per: number,
-): Promise<void> {
+): Promise<VectorStore> {
   const { settings } = env.services;
   const clients = createClients(settings);
   const store = new SegmentStore(new S3BlobStore(clients.s3, settings.bucket));
@@ -96,4 +97,5 @@ export async function manySegmentIndex(
       Array.from({ length: per }, (_, i) => ({ id: `doc-${s}-${i}`, values: [s, i, 1, 2] })),
     );
   }
+  return quiet;
 }

@@ -17,6 +17,7 @@ import { benchLiveCheck } from "./live-check";
 import { loadedStack } from "./mnist-stack";
 import { benchDirectoryRead, benchPointRead } from "./point-read";
 import { benchSearch } from "./search";
+import { benchSegmentWrites } from "./segment-writes";
 import { describeSoak, runSoak } from "./soak";
 import { benchTargetRecall } from "./tuning";
 import { benchWrites } from "./writes";
@@ -222,6 +223,7 @@ const stackBenches = [
   "autotune",
   "target-recall",
   "writes",
+  "segment-writes",
   "fresh",
   "hot-swap",
   "search",
@@ -250,9 +252,10 @@ if (stackBenches.length > 0) {
       await manySegmentIndex(env, "many-segments", 100, 2000);
       await benchIdListing(env, ["mnist", "mnist-chunks", "many-segments"]);
     }
-    if (wanted("writes")) {
+    if (wanted("writes")) await benchWrites(env);
+    if (wanted("segment-writes")) {
       benchLiveCheck();
-      await benchWrites(env);
+      await benchSegmentWrites(env);
     }
   } finally {
     await env.stop();
