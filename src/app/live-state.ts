@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import { DigestFilter } from "../domain/digest-filter";
-import { type IdDigest, idHash, latestWord, type Word } from "../domain/id-digest";
+import { type HashFilter, type IdDigest, idHash, latestWord, type Word } from "../domain/id-digest";
 import { nextLiveIds } from "../domain/id-listing";
 import type { IndexRecord } from "../domain/index-record";
 import type { SegmentRef } from "../domain/segment";
@@ -35,13 +35,14 @@ const DIGEST_CONCURRENCY = 16;
  * seen, never the index's rows. See {@link IdDigest}.
  */
 export class LiveState {
-  /** index uid -> segment id -> its digest and the filter built from it. */
+  /** index uid -> segment id -> its digest, and the filter built from it once needed. */
   private readonly digests = new Map<string, Map<string, Promise<Filtered>>>();
 
   /**
    * @param budget the instance's cache budget (default: a budget of its own): an index's digests
-   *   count as 8 bytes per word plus their filters' bytes (cache `digests`; 10 bits per word),
-   *   and those used least recently are given up past it, and read again when next needed.
+   *   count as 8 bytes per word plus their filters' bytes once built (cache `digests`; 10 bits
+   *   per word), and those used least recently are given up past it, and read again when next
+   *   needed.
    */
   constructor(
     private readonly segments: SegmentStore,
@@ -49,7 +50,8 @@ export class LiveState {
   ) {}
 
   async view(record: IndexRecord): Promise<LiveView> {
-    const { digests, filters } = await this.digestsOf(record);
+    // A writer asks about every id it writes, at least twice a write: worth its filters.
+    const { digests, filters } = await this.digestsOf(record, true);
     return {
       count: record.count,
       isLive: (id) => latestWord(digests, idHash(id), filters)?.word === "upserted",
@@ -63,7 +65,8 @@ export class LiveState {
    * entry); `undefined` when no segment mentions it. The digests are gathered once.
    */
   async locator(record: IndexRecord): Promise<(id: string) => Located | undefined> {
-    const { digests, filters } = await this.digestsOf(record);
+    // Reads by id ask about at most 100 ids: the filters a writer here built, none built for them.
+    const { digests, filters } = await this.digestsOf(record, false);
     return (id) => {
       const found = latestWord(digests, idHash(id), filters);
       return found && { ...found, ref: record.segments[found.segment] as SegmentRef };
@@ -79,7 +82,7 @@ export class LiveState {
     after: bigint | null,
     limit: number,
   ): Promise<{ items: ListedId[]; more: boolean }> {
-    const { digests } = await this.digestsOf(record);
+    const { digests } = await this.digestsOf(record, false);
     const page = nextLiveIds(digests, after, limit);
     const items = page.items.map((w) => {
       const digest = digests[w.segment] as IdDigest;
@@ -99,10 +102,15 @@ export class LiveState {
     this.budget.forget(`digests/${uid}`);
   }
 
-  /** The digests of `record`'s segments (in its order) and their filters: kept, or read. */
+  /**
+   * The digests of `record`'s segments (in its order), kept or read, and their filters: those
+   * built, and, when `build`, the others built now (a filter costs about twice its digest's
+   * decoding, once per instance: a loss for a single read, a gain for a writer's every id).
+   */
   private async digestsOf(
     record: IndexRecord,
-  ): Promise<{ digests: IdDigest[]; filters: DigestFilter[] }> {
+    build: boolean,
+  ): Promise<{ digests: IdDigest[]; filters: HashFilter[] }> {
     let known = this.digests.get(record.uid);
     if (!known) {
       known = new Map();
@@ -116,10 +124,11 @@ export class LiveState {
       record.segments.map((ref) => {
         let entry = cache.get(ref.id);
         if (!entry) {
-          entry = limit(async () => {
-            const digest = await this.segments.readDigest(record, ref);
-            return { digest, filter: new DigestFilter(digest) };
-          });
+          entry = limit(
+            async (): Promise<Filtered> => ({
+              digest: await this.segments.readDigest(record, ref),
+            }),
+          );
           cache.set(ref.id, entry);
           entry.catch(() => cache.delete(ref.id));
         }
@@ -127,8 +136,10 @@ export class LiveState {
       }),
     );
     let bytes = 0;
-    for (const { digest, filter } of kept) {
-      bytes += 8 * (digest.upserted.length + digest.deleted.length) + filter.byteLength;
+    for (const entry of kept) {
+      if (build) entry.filter ??= new DigestFilter(entry.digest);
+      const words = entry.digest.upserted.length + entry.digest.deleted.length;
+      bytes += 8 * words + (entry.filter?.byteLength ?? 0);
     }
     this.budget.hold(`digests/${record.uid}`, bytes, () => {
       // Given up only if it is still this map (the index was not forgotten and read again).
@@ -136,12 +147,18 @@ export class LiveState {
       this.digests.delete(record.uid);
       return true;
     });
-    return { digests: kept.map((k) => k.digest), filters: kept.map((k) => k.filter) };
+    return {
+      digests: kept.map((k) => k.digest),
+      filters: kept.map((k) => k.filter ?? UNFILTERED),
+    };
   }
 }
 
-/** A segment's digest with the filter built from it. */
+/** A segment's digest, with the filter built from it once a writer needed it. */
 interface Filtered {
   readonly digest: IdDigest;
-  readonly filter: DigestFilter;
+  filter?: DigestFilter;
 }
+
+/** The filter of a digest whose filter is not built: it may hold anything. */
+const UNFILTERED: HashFilter = { mayHold: () => true };

@@ -11,7 +11,8 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * A Bloom filter over one segment's id digest (its upserted and its deleted hashes), kept in
- * memory beside the digest, never stored: it is built from the digest when the digest is read.
+ * memory beside the digest, never stored: a writer builds it from the digest (about twice the
+ * time decoding the digest takes) the first time it writes to the index.
  * Asking which segment last wrote an id (`latestWord`) searches only the segments whose filter
  * may hold its hash, instead of binary-searching every segment's digest: a write of new ids into
  * an index of S segments checked S digests per id. No false negatives; a false positive costs

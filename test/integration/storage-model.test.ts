@@ -324,6 +324,23 @@ describe("reading one vector", () => {
     expect(reads.digests).toBe(6);
   });
 
+  it("builds the digests' filters for a writer, never for reads by id alone", async () => {
+    await segmentedIndex("filters", 2, 3);
+    const parts = storage();
+    const budget = new ByteBudget();
+    const store = quietStore(parts, { live: new LiveState(parts.segments, budget) });
+    expect(await store.getVector("filters", "s1-2")).toMatchObject({ values: [1, 2] });
+    expect(budget.bytes("digests/")).toBe(2 * 3 * 8); // the digests alone
+    // A write builds the filters of the segments it checks its ids against (32 bits each at least).
+    await store.upsert("filters", [{ id: "s0-1", values: [9, 9] }]);
+    expect(budget.bytes("digests/")).toBe(2 * 3 * 8 + 2 * 4);
+    // Reads by id after it go through them, and search the new segment's digest unfiltered.
+    expect(await store.getVector("filters", "s0-1")).toMatchObject({ values: [9, 9] });
+    expect(budget.bytes("digests/")).toBe(7 * 8 + 2 * 4);
+    expect(await store.getVector("filters", "s0-2")).toMatchObject({ values: [0, 2] });
+    await expect(store.getVector("filters", "nope")).rejects.toThrow(NotFoundError);
+  });
+
   it("keeps the manifests it read within the instance's budget, least recently used first", async () => {
     const record = await segmentedIndex("one-budget", 2, 2);
     // Room for one segment's manifest (counted at twice its stored JSON), not two.
