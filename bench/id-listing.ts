@@ -1,4 +1,3 @@
-import { DynamoIndexCatalog } from "../src/adapters/dynamo-index-catalog";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import { LiveState } from "../src/app/live-state";
 import { SegmentStore } from "../src/app/segment-store";
@@ -6,6 +5,7 @@ import { VectorStore } from "../src/app/vector-store";
 import { createClients } from "../src/clients";
 import { percentile } from "../src/domain/trial-metrics";
 import type { Services } from "../src/wiring";
+import { createCatalog } from "../src/wiring";
 import type { BenchStack } from "./mnist-stack";
 import { onNewInstanceOf } from "./point-read";
 
@@ -85,7 +85,7 @@ export async function manySegmentIndex(
   const clients = createClients(settings);
   const store = new SegmentStore(new S3BlobStore(clients.s3, settings.bucket));
   const quiet = new VectorStore({
-    catalog: new DynamoIndexCatalog(clients.doc, settings.tables.indexes),
+    catalog: createCatalog(settings, clients),
     segments: store,
     live: new LiveState(store),
     background: { tasks: { start: async () => undefined }, due: () => [] },

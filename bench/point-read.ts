@@ -1,4 +1,3 @@
-import { DynamoIndexCatalog } from "../src/adapters/dynamo-index-catalog";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import { LiveState } from "../src/app/live-state";
 import { DEFAULT_DIRECTORY_MIN_BYTES, SegmentStore } from "../src/app/segment-store";
@@ -8,7 +7,7 @@ import { createClients } from "../src/clients";
 import { manifestBytes } from "../src/domain/segment";
 import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
-import { createServices, type Services } from "../src/wiring";
+import { createCatalog, createServices, type Services } from "../src/wiring";
 import type { Dataset } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
 
@@ -122,7 +121,7 @@ export async function benchDirectoryRead(env: BenchStack, data: Dataset) {
       directoryMinBytes,
     });
     const vectors = new VectorStore({
-      catalog: new DynamoIndexCatalog(clients.doc, settings.tables.indexes),
+      catalog: createCatalog(settings, clients),
       segments,
       live: new LiveState(segments),
       background: { tasks: { start: async () => undefined }, due: () => [] },

@@ -8,6 +8,7 @@ import { upsertBody } from "../src/http/schemas";
 import { startLocalStack } from "../src/local/local-stack";
 import { localTasks } from "../src/local/local-tasks";
 import { benchAutotune } from "./autotune";
+import { benchCatalogItem } from "./catalog-item";
 import { mnist } from "./datasets";
 import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
@@ -224,6 +225,7 @@ const stackBenches = [
   "target-recall",
   "writes",
   "segment-writes",
+  "catalog-item",
   "fresh",
   "hot-swap",
   "search",
@@ -257,6 +259,7 @@ if (stackBenches.length > 0) {
       benchLiveCheck();
       await benchSegmentWrites(env);
     }
+    if (wanted("catalog-item")) await benchCatalogItem(env);
   } finally {
     await env.stop();
   }

@@ -15,10 +15,15 @@ export const BACKGROUND_TASKS = {
   compact: {
     id: "CompactIndex",
     entry: "functions/compact-index.ts",
-    // Sweeping orphans lists the index's keys and deletes unreferenced segments and generations.
+    // Folds write segment lists. Sweeping orphans lists the index's keys and deletes unreferenced
+    // segments, segment lists and generations.
     access: {
-      objects: { segments: ["read", "write", "delete"], generations: ["delete"] },
-      lists: ["segments", "generations"],
+      objects: {
+        segments: ["read", "write", "delete"],
+        catalog: ["read", "write", "delete"],
+        generations: ["delete"],
+      },
+      lists: ["segments", "catalog", "generations"],
       tables: { indexes: ["GetItem", "UpdateItem"], leases: ["PutItem", "GetItem", "DeleteItem"] },
     },
     // A merge holds its inputs and its output (at most 2 × 64 MiB); a purge, the id digests.
@@ -97,9 +102,14 @@ export const BACKGROUND_TASKS = {
     id: "PurgeIndex",
     entry: "functions/purge-index.ts",
     // Lists the incarnations under the index's prefixes, then deletes those the catalog does
-    // not hold: segments, generations and trial graphs.
+    // not hold: segments, segment lists, generations and trial graphs.
     access: {
-      objects: { segments: ["delete"], generations: ["delete"], snapshots: ["delete"] },
+      objects: {
+        segments: ["delete"],
+        catalog: ["delete"],
+        generations: ["delete"],
+        snapshots: ["delete"],
+      },
       lists: ["segments", "snapshots"],
       tables: { indexes: ["GetItem"] },
     },

@@ -27,7 +27,18 @@ function tableGrant(action: TableAction, tableArn: string): { action: string; re
 }
 
 /**
- * The IAM statements that grant exactly `access`: object actions on each storage area's key
+ * `access` with what reading the index catalog implies: an index's item names the immutable
+ * object that lists its oldest segments (area `catalog`), and reading the item means reading that
+ * object, so a function with any action on the `indexes` table may read the area.
+ */
+export function withCatalogLists(access: FunctionAccess): FunctionAccess {
+  if (!access.tables?.indexes || access.objects?.catalog?.includes("read")) return access;
+  const catalog: readonly ObjectVerb[] = ["read", ...(access.objects?.catalog ?? [])];
+  return { ...access, objects: { ...access.objects, catalog } };
+}
+
+/**
+ * The IAM statements that grant exactly `access` (the stack passes {@link withCatalogLists}'s): object actions on each storage area's key
  * pattern, listing only under the listed areas' prefixes, and each named DynamoDB action on its
  * own table (or index). Nothing else, and nothing on `*`.
  */

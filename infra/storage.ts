@@ -16,6 +16,11 @@ export interface StorageArea {
 export const STORAGE_AREAS = {
   /** Immutable segments of every index: the vectors themselves. */
   segments: { pattern: "indexes/*/segments/*", listPrefix: "indexes/" },
+  /**
+   * The older part of each index's segment list, in immutable objects the catalog item points
+   * to (see `segmentListKey`): the item itself stays small whatever the index's size.
+   */
+  catalog: { pattern: "indexes/*/catalog/*", listPrefix: "indexes/" },
   /** Activated HNSW graphs (generations) with their label maps. */
   generations: { pattern: "indexes/*/generations/*", listPrefix: "indexes/" },
   /** Graphs built by trials, kept so a promotion can serve them; they expire. */
@@ -58,7 +63,7 @@ export interface IndexRef {
 /** Where every index's segments and generations live. */
 export const INDEXES_PREFIX = "indexes/";
 
-/** Every key of an index incarnation starts with this (segments and generations). */
+/** Every key of an index incarnation starts with this (segments, segment lists, generations). */
 export function indexRoot(index: IndexRef): string {
   return `${INDEXES_PREFIX}${index.name}/${index.uid}/`;
 }
@@ -74,6 +79,11 @@ export function incarnationParents(name: string): string[] {
 /** Stem of a segment's objects (`.json` manifest, `.f32` values). */
 export function segmentStem(index: IndexRef, segmentId: string): string {
   return `${indexRoot(index)}segments/${segmentId}`;
+}
+
+/** An immutable object holding the oldest segments of an index's list (JSON). */
+export function segmentListKey(index: IndexRef, listId: string): string {
+  return `${indexRoot(index)}catalog/${listId}.json`;
 }
 
 /** Stem of a generation's objects (the graph and its label map). */

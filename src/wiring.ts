@@ -9,6 +9,7 @@ import { DynamoRunStore } from "./adapters/dynamo-run-store";
 import { DynamoTrialJournal } from "./adapters/dynamo-trial-journal";
 import { LambdaBackgroundTasks } from "./adapters/lambda-tasks";
 import { S3BlobStore } from "./adapters/s3-blob-store";
+import { SegmentLists } from "./adapters/segment-lists";
 import { SfnStarter } from "./adapters/sfn-starter";
 import { ActivationJobs } from "./app/activation-jobs";
 import { ActivationService } from "./app/activation-service";
@@ -37,7 +38,7 @@ import { IngestService } from "./app/ingest-service";
 import { JobLedger } from "./app/job-ledger";
 import { LiveState } from "./app/live-state";
 import { OrphanSweeper } from "./app/orphan-sweeper";
-import type { TrialJournal } from "./app/ports";
+import type { BlobStore, TrialJournal } from "./app/ports";
 import { ProfileService } from "./app/profile-service";
 import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
@@ -54,7 +55,7 @@ import type {
   ImportStarter,
   WorkflowStarter,
 } from "./app/work-ports";
-import { createClients } from "./clients";
+import { type Clients, createClients } from "./clients";
 import type { ImportInput } from "./domain/import-job";
 import { catchUpDue } from "./domain/maintenance";
 import type { Settings } from "./settings";
@@ -99,10 +100,27 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/**
+ * The index catalog on `settings`' table, with its segment lists in `settings`' bucket (the
+ * services' own, and what tools and tests read the catalog with).
+ */
+export function createCatalog(
+  settings: Settings,
+  clients: Clients = createClients(settings),
+  blobs: BlobStore = new S3BlobStore(clients.s3, settings.bucket),
+): DynamoIndexCatalog {
+  return new DynamoIndexCatalog(
+    clients.doc,
+    settings.tables.indexes,
+    new SegmentLists(blobs),
+    clients.dynamodb,
+  );
+}
+
 export function createServices(settings: Settings): Services {
   const clients = createClients(settings);
   const blobs = new S3BlobStore(clients.s3, settings.bucket);
-  const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes, clients.dynamodb);
+  const catalog = createCatalog(settings, clients, blobs);
   const journal = new DynamoTrialJournal(clients.doc, settings.tables.trials);
   const runner = createHnswRunner();
   const segments = new SegmentStore(blobs);

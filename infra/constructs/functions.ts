@@ -10,7 +10,7 @@ import { Construct } from "constructs";
 import { bundlingFor } from "../bundling";
 import { EVENTUAL_ENV_VAR, type StackConfig } from "../config";
 import { DEFAULT_MEMORY_MB, ephemeralStorageMb, type FunctionSpec } from "../function-spec";
-import { accessStatements } from "../iam";
+import { accessStatements, withCatalogLists } from "../iam";
 import { STORAGE_AREAS, type StorageAreaName } from "../storage";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../tables";
 
@@ -71,13 +71,14 @@ export class ServiceFunctions extends Construct {
       assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
       description: `vectord ${spec.id}: exactly what infra/routes.ts declares`,
     });
+    const access = withCatalogLists(spec.access);
     const statements = [
       new PolicyStatement({
         sid: "OwnLogs",
         actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
         resources: [logGroup.logGroupArn],
       }),
-      ...accessStatements(spec.access, {
+      ...accessStatements(access, {
         bucketArn: this.props.bucket.bucketArn,
         tableArn: (key) => this.props.tables[key].tableArn,
       }),
@@ -88,7 +89,7 @@ export class ServiceFunctions extends Construct {
     // cdk-nag (AwsSolutions-IAM5) flags wildcards. These are key patterns, not blanket access:
     // one function serves every index, and an index's keys live under its name and incarnation.
     const bucketId = Stack.of(this).getLogicalId(this.props.bucket.node.defaultChild as CfnElement);
-    for (const area of Object.keys(spec.access.objects ?? {}) as StorageAreaName[]) {
+    for (const area of Object.keys(access.objects ?? {}) as StorageAreaName[]) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${STORAGE_AREAS[area].pattern}]`,
         reason: `Object actions are limited to the ${area} key pattern of infra/storage.ts; keys below it are per index and incarnation, which the function serves all of`,

@@ -9,44 +9,47 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { type IndexCatalog, LOST_RACE, type Page } from "../app/ports";
+import { FOLD_BATCH } from "../domain/compaction";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
-import { INDEX_NAME_PATTERN, type Metric } from "../domain/metric";
+import { INDEX_NAME_PATTERN } from "../domain/metric";
 import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
 import { isConditionFailed } from "./dynamo-errors";
-
-/** The item as stored: snake_case attributes, keyed by `name`. */
-interface IndexItem {
-  name: string;
-  uid: string;
-  dimension: number;
-  metric: Metric;
-  count: number;
-  data_version: number;
-  vectors_written?: number;
-  segments: SegmentRef[];
-  created_at: string;
-  updated_at: string;
-  active?: ActiveGeneration;
-  maintenance?: Partial<MaintenanceSettings>;
-}
+import { activeOf, fromItem, type IndexItem, toItem } from "./dynamo-index-item";
+import { SegmentListFormatError, type SegmentLists } from "./segment-lists";
 
 // Named pieces of the conditional writes.
 const NAME_IS_FREE = "attribute_not_exists(#name)";
 const SAME_INCARNATION = "#uid = :uid";
 const UNCHANGED_SINCE_READ = "#data_version = :expected_version";
-const SAME_SEGMENT_COUNT = "size(#segments) = :segment_count";
+const NEVER_LISTED = "attribute_not_exists(#segment_list)";
+const SAME_LIST = "#segment_list.#key = :list_key";
 const NEVER_ACTIVATED = "attribute_not_exists(#active)";
 const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
 const isIndexName = (value: unknown) => typeof value === "string" && INDEX_NAME_PATTERN.test(value);
 
-/** {@link IndexCatalog} on one DynamoDB table. */
+/** How many times a read re-reads an item whose list object has gone (a fold replaced it). */
+const LIST_REREADS = 3;
+
+/** Raised when an index's item names a segment list object that is not there. */
+export class SegmentListMissingError extends Error {
+  override readonly name = "SegmentListMissingError";
+}
+
+/**
+ * {@link IndexCatalog} on one DynamoDB table, one item per index. The item lists the segments
+ * that still change (writes append to it, merges replace runs of it); full segments move, in
+ * folds, into immutable list objects in S3 ({@link SegmentLists}) that the item names. So the
+ * item, which every write rewrites (DynamoDB bills a write by the item's size and caps an item at
+ * 400 KB), stays small whatever the size of the index. Every change is one conditional UpdateItem.
+ */
 export class DynamoIndexCatalog implements IndexCatalog {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly lists: SegmentLists,
     /**
      * A plain client for the hot read (`getHead`, once per search): the document client
      * resolves its middleware on every call, a plain client with `cacheMiddleware` once.
@@ -55,10 +58,21 @@ export class DynamoIndexCatalog implements IndexCatalog {
   ) {}
 
   async get(name: string): Promise<IndexRecord | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { name }, ConsistentRead: true }),
-    );
-    return out.Item ? fromItem(out.Item as IndexItem) : undefined;
+    for (let attempt = 0; ; attempt++) {
+      const out = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: { name }, ConsistentRead: true }),
+      );
+      if (!out.Item) return undefined;
+      const item = fromItem(out.Item as IndexItem);
+      const record = await this.withListed(item);
+      if (record) return record;
+      // The list object was replaced by a fold, and swept, after the item was read.
+      if (attempt >= LIST_REREADS) {
+        throw new SegmentListMissingError(
+          `index "${name}" names segment list ${item.segmentList?.key}, which is not in the bucket`,
+        );
+      }
+    }
   }
 
   async getHead(name: string): Promise<IndexHead | undefined> {
@@ -100,7 +114,12 @@ export class DynamoIndexCatalog implements IndexCatalog {
         ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, { name: isIndexName }) } : {}),
       }),
     );
-    const items = (out.Items ?? []).map((item) => fromItem(item as IndexItem));
+    const items: IndexRecord[] = [];
+    for (const found of out.Items ?? []) {
+      const item = fromItem(found as IndexItem);
+      const record = (await this.withListed(item)) ?? (await this.get(item.name));
+      if (record) items.push(record);
+    }
     return {
       items: items.sort((a, b) => a.name.localeCompare(b.name)),
       next: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : undefined,
@@ -158,27 +177,138 @@ export class DynamoIndexCatalog implements IndexCatalog {
     end: number,
     merged: SegmentRef | null,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    const names: Record<string, string> = { "#segments": "segments", "#id": "id" };
-    const values: Record<string, unknown> = {
-      ":segment_count": current.segments.length,
-      ":segments": [
-        ...current.segments.slice(0, start),
-        ...(merged ? [merged] : []),
-        ...current.segments.slice(end),
-      ],
-    };
-    // Same incarnation, no segment appended since, and the replaced ones still in place.
-    const conditions = [SAME_INCARNATION, SAME_SEGMENT_COUNT];
-    for (let i = start; i < end; i++) {
-      values[`:id${i}`] = (current.segments[i] as SegmentRef).id;
-      conditions.push(`#segments[${i}].#id = :id${i}`);
+    const listed = current.segmentList?.count ?? 0;
+    if (start >= listed) return this.editOwn(current, start - listed, end - listed, merged);
+    // The run reaches into the listed segments: they go into a new list object, with the merged
+    // segment when the run also takes segments of the item's own (which then leave it).
+    const segments = [
+      ...current.segments.slice(0, start),
+      ...(merged ? [merged] : []),
+      ...current.segments.slice(end),
+    ];
+    const stillListed = end <= listed ? listed - (end - start) : start;
+    const count = stillListed + (merged ? 1 : 0);
+    return this.relist(current, segments.slice(0, count), Math.max(0, end - listed));
+  }
+
+  fold(current: IndexRecord, count: number): Promise<IndexRecord | typeof LOST_RACE> {
+    const listed = current.segmentList?.count ?? 0;
+    if (!Number.isInteger(count) || count < 1 || count > FOLD_BATCH) {
+      throw new RangeError(`a fold moves 1 to ${FOLD_BATCH} segments; got ${count}`);
     }
+    if (listed + count > current.segments.length) {
+      throw new RangeError(
+        `a fold of ${count} segments needs that many in the item; it holds ${current.segments.length - listed}`,
+      );
+    }
+    return this.relist(current, current.segments.slice(0, listed + count), count);
+  }
+
+  /**
+   * Replaces the item's own segments `[start, end)` (positions in the item's list) with `merged`
+   * or nothing, in place: appends meanwhile do not make it lose, another change to the run or a
+   * fold does.
+   */
+  private editOwn(
+    current: IndexRecord,
+    start: number,
+    end: number,
+    merged: SegmentRef | null,
+  ): Promise<IndexRecord | typeof LOST_RACE> {
+    const names: Record<string, string> = { "#segments": "segments" };
+    const values: Record<string, unknown> = {};
+    const conditions = [
+      SAME_INCARNATION,
+      this.sameList(current, names, values),
+      ...this.sameOwn(current, start, end, names, values),
+    ];
+    const clauses: string[] = [];
+    if (merged) {
+      values[":merged"] = merged;
+      clauses.push(`SET #segments[${start}] = :merged`);
+    }
+    const removed = positionsDescending(merged ? start + 1 : start, end);
+    if (removed.length > 0) clauses.push(`REMOVE ${removed.join(", ")}`);
+    if (clauses.length === 0) return Promise.resolve(current);
     return this.conditionalUpdate(current, {
-      UpdateExpression: "SET #segments = :segments",
+      UpdateExpression: clauses.join(" "),
       ConditionExpression: conditions.join(" AND "),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
+  }
+
+  /**
+   * Writes `listed` (the first segments of the index) as a new list object and points the item
+   * at it, removing the item's first `removeOwn` segments, which the object now holds. Only if
+   * the item still names the list `current` does and those segments are still its first: appends
+   * meanwhile do not make it lose. A lost race deletes the new object.
+   */
+  private async relist(
+    current: IndexRecord,
+    listed: readonly SegmentRef[],
+    removeOwn: number,
+  ): Promise<IndexRecord | typeof LOST_RACE> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const conditions = [
+      SAME_INCARNATION,
+      this.sameList(current, names, values),
+      ...this.sameOwn(current, 0, removeOwn, names, values),
+    ];
+    const key = listed.length > 0 ? await this.lists.write(current, listed) : undefined;
+    const removed = positionsDescending(0, removeOwn);
+    if (removeOwn > 0) names["#segments"] = "segments";
+    if (key) values[":list"] = { key, count: listed.length };
+    else removed.unshift("#segment_list");
+    const clauses = [
+      ...(key ? ["SET #segment_list = :list"] : []),
+      ...(removed.length > 0 ? [`REMOVE ${removed.join(", ")}`] : []),
+    ];
+    const result = await this.conditionalUpdate(current, {
+      UpdateExpression: clauses.join(" "),
+      ConditionExpression: conditions.join(" AND "),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+    if (result === LOST_RACE && key) await this.lists.discard(key).catch(() => undefined);
+    return result;
+  }
+
+  /** Conditions that the item's own segments `[start, end)` are still those of `current`. */
+  private sameOwn(
+    current: IndexRecord,
+    start: number,
+    end: number,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): string[] {
+    const owned = this.owned(current);
+    const conditions: string[] = [];
+    for (let i = start; i < end; i++) {
+      values[`:id${i}`] = (owned[i] as SegmentRef).id;
+      conditions.push(`#segments[${i}].#id = :id${i}`);
+    }
+    if (conditions.length > 0) Object.assign(names, { "#segments": "segments", "#id": "id" });
+    return conditions;
+  }
+
+  /** The segments the item itself holds (after the listed ones). */
+  private owned(current: IndexRecord): readonly SegmentRef[] {
+    return current.segments.slice(current.segmentList?.count ?? 0);
+  }
+
+  /** The condition that the item names the same list object as `current` (or none). */
+  private sameList(
+    current: IndexRecord,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): string {
+    names["#segment_list"] = "segment_list";
+    if (!current.segmentList) return NEVER_LISTED;
+    names["#key"] = "key";
+    values[":list_key"] = current.segmentList.key;
+    return SAME_LIST;
   }
 
   setActive(
@@ -237,68 +367,56 @@ export class DynamoIndexCatalog implements IndexCatalog {
           ReturnValues: "ALL_NEW",
         }),
       );
-      return fromItem(out.Attributes as IndexItem);
+      const item = fromItem(out.Attributes as IndexItem);
+      // A fold since `current` was read may name a list object swept since: read afresh.
+      return (await this.withListed(item, current)) ?? (await this.get(current.name)) ?? LOST_RACE;
     } catch (err) {
       if (isConditionFailed(err)) return LOST_RACE;
       throw err;
     }
   }
 
+  /**
+   * `item` with the segments of the list object it names in front of its own (taken from `known`
+   * when that names the same object); `undefined` when the object is not there.
+   */
+  private async withListed(
+    item: IndexRecord,
+    known?: IndexRecord,
+  ): Promise<IndexRecord | undefined> {
+    const list = item.segmentList;
+    if (!list) return item;
+    const listed =
+      known?.segmentList?.key === list.key
+        ? known.segments.slice(0, list.count)
+        : await this.lists.read(list.key);
+    if (!listed) return undefined;
+    if (listed.length !== list.count) {
+      throw new SegmentListFormatError(
+        `segment list ${list.key} holds ${listed.length} segments; index "${item.name}" expects ${list.count}`,
+      );
+    }
+    return { ...item, segments: [...listed, ...item.segments] };
+  }
+
   async remove(name: string): Promise<IndexRecord | undefined> {
     const out = await this.db.send(
       new DeleteCommand({ TableName: this.table, Key: { name }, ReturnValues: "ALL_OLD" }),
     );
-    return out.Attributes ? fromItem(out.Attributes as IndexItem) : undefined;
+    if (!out.Attributes) return undefined;
+    const item = fromItem(out.Attributes as IndexItem);
+    // What the record was; should its list object be gone already, without those segments.
+    return (await this.withListed(item).catch(() => undefined)) ?? item;
   }
 }
 
-function toItem(r: IndexRecord): IndexItem {
-  return {
-    name: r.name,
-    uid: r.uid,
-    dimension: r.dimension,
-    metric: r.metric,
-    count: r.count,
-    data_version: r.dataVersion,
-    vectors_written: r.vectorsWritten,
-    segments: [...r.segments],
-    created_at: r.createdAt,
-    updated_at: r.updatedAt,
-    ...(r.active ? { active: r.active } : {}),
-    ...(r.maintenance ? { maintenance: r.maintenance } : {}),
-  };
-}
-
-function fromItem(item: IndexItem): IndexRecord {
-  return {
-    name: item.name,
-    uid: item.uid,
-    dimension: Number(item.dimension),
-    metric: item.metric,
-    count: Number(item.count),
-    dataVersion: Number(item.data_version),
-    vectorsWritten: Number(item.vectors_written ?? 0),
-    segments: (item.segments ?? []).map((s) => ({
-      id: s.id,
-      vectors: Number(s.vectors),
-      deletes: Number(s.deletes),
-      bytes: Number(s.bytes ?? 0),
-      min_version: Number(s.min_version ?? 0),
-      max_version: Number(s.max_version ?? 0),
-    })),
-    createdAt: item.created_at,
-    updatedAt: item.updated_at,
-    active: activeOf(item.active),
-    ...(item.maintenance ? { maintenance: item.maintenance } : {}),
-  };
-}
-
-function activeOf(active: ActiveGeneration | undefined): ActiveGeneration | null {
-  return active
-    ? {
-        ...active,
-        generation: Number(active.generation),
-        data_version: Number(active.data_version),
-      }
-    : null;
+/**
+ * `#segments[i]` for the positions `[start, end)`, last first. DynamoDB applies a REMOVE of list
+ * positions to the list as it was, dynalite one position after another; from the last to the
+ * first, both remove the same elements.
+ */
+function positionsDescending(start: number, end: number): string[] {
+  const paths: string[] = [];
+  for (let i = end - 1; i >= start; i--) paths.push(`#segments[${i}]`);
+  return paths;
 }

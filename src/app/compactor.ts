@@ -1,6 +1,7 @@
 import {
   type CompactionPolicy,
   DEFAULT_COMPACTION,
+  foldable,
   isFull,
   planMerge,
   purgeDue,
@@ -46,6 +47,8 @@ export interface CompactorDeps {
 export interface CompactionReport {
   readonly merges: number;
   readonly purges: number;
+  /** Folds: full segments moved out of the catalog item into a list object. */
+  readonly folds: number;
   /** Work is left (the run ran out of time, or lost its lease): run again. */
   readonly more: boolean;
   /** Orphaned objects swept. */
@@ -72,11 +75,11 @@ export class Compactor {
   }
 
   /**
-   * True when a write should start a compaction: a merge is due (cheap: the catalog record
-   * only). Merges come every few writes, and each run also purges when that is due.
+   * True when a write should start a compaction: a merge or a fold is due (cheap: the catalog
+   * record only). Merges come every few writes, and each run also purges when that is due.
    */
   due(record: IndexRecord): boolean {
-    return planMerge(record.segments, this.policy) !== null;
+    return planMerge(record.segments, this.policy) !== null || this.foldable(record) > 0;
   }
 
   /** Compacts until nothing is due or `budgetMs` passed. Returns at once if another one runs. */
@@ -90,17 +93,23 @@ export class Compactor {
       started,
       this.deps.leaseMs ?? TASK_LEASE_MS,
     );
-    if (!lease.acquired) return { merges: 0, purges: 0, more: false };
+    if (!lease.acquired) return { merges: 0, purges: 0, folds: 0, more: false };
     let merges = 0;
     let purges = 0;
+    let folds = 0;
     try {
       for (;;) {
-        if (this.now() - started >= budgetMs) return { merges, purges, more: true };
+        if (this.now() - started >= budgetMs) return { merges, purges, folds, more: true };
         const record = await this.deps.catalog.get(indexName);
         if (!record) break;
         const run = planMerge(record.segments, this.policy);
         if (run) {
           if (await this.merge(record, run.start, run.end)) merges++;
+          continue;
+        }
+        const fold = this.foldable(record);
+        if (fold > 0) {
+          if ((await this.deps.catalog.fold(record, fold)) !== LOST_RACE) folds++;
           continue;
         }
         if (!purgeDue(record.segments, record.count, this.policy)) break;
@@ -111,10 +120,15 @@ export class Compactor {
       const swept = this.deps.sweeper ? await this.deps.sweeper.sweep(indexName) : 0;
       const hasTime = () => this.now() - started < budgetMs;
       const directories = this.deps.backfill ? await this.deps.backfill.run(indexName, hasTime) : 0;
-      return { merges, purges, more: false, swept, directories };
+      return { merges, purges, folds, more: false, swept, directories };
     } finally {
       await this.deps.leases.release(key, owner);
     }
+  }
+
+  /** Segments a fold should move now (see {@link foldable}). */
+  private foldable(record: IndexRecord): number {
+    return foldable(record.segments, record.segmentList?.count ?? 0, this.policy);
   }
 
   /** Merges `[start, end)` into one segment; `false` when the swap lost a race. */

@@ -10,7 +10,8 @@ export const DEFAULT_ORPHAN_GRACE_MS = 60 * 60_000;
 /**
  * Removes the objects of an index incarnation that nothing references: segments a write put in
  * S3 but never committed (it crashed, or its catalog write failed ambiguously), merged segments
- * a compaction never swapped in, segments it swapped out but did not get to delete, and
+ * a compaction never swapped in, segments it swapped out but did not get to delete, segment
+ * lists a fold replaced (a read that finds one gone re-reads the catalog item), and
  * generations an activation or a catch-up wrote but never flipped to. An object is swept only
  * when the catalog, read after listing, does not reference it and it is older than the grace
  * period, so work in flight (which references its objects within seconds) is never touched.
@@ -55,11 +56,12 @@ export class OrphanSweeper {
 }
 
 /**
- * Every key the catalog record references: its segments, and its active and previous graphs
- * (with the whole graphs their patches apply to).
+ * Every key the catalog record references: its segment list, its segments, and its active and
+ * previous graphs (with the whole graphs their patches apply to).
  */
 function referenced(record: IndexRecord): Set<string> {
   const keys = new Set<string>();
+  if (record.segmentList) keys.add(record.segmentList.key);
   for (const ref of record.segments) {
     const k = segmentKeys(record, ref.id);
     keys.add(k.values).add(k.manifest).add(k.digest).add(k.directory);

@@ -102,9 +102,9 @@ export interface IndexCatalog {
   ): Promise<IndexRecord | typeof LOST_RACE>;
   /**
    * Replaces the segments at positions `[start, end)` with `merged` (or with nothing): a
-   * compaction, so the data and `dataVersion` stay the same. Only if the incarnation, the list's
-   * length and the replaced segments are as in `current` (a write or another compaction since
-   * makes it lose).
+   * compaction, so the data and `dataVersion` stay the same. Only if the incarnation and the
+   * replaced segments are as in `current` (another compaction or a fold since makes it lose;
+   * writes that appended meanwhile do not, and stay after the run).
    */
   replaceRun(
     current: IndexRecord,
@@ -112,6 +112,13 @@ export interface IndexCatalog {
     end: number,
     merged: SegmentRef | null,
   ): Promise<IndexRecord | typeof LOST_RACE>;
+  /**
+   * Moves the first `count` (1 to `FOLD_BATCH`) segments the catalog keeps in the index's own
+   * record, after those `current.segmentList` holds, into a new immutable list: the record every
+   * write rewrites stays small. Data, order and `dataVersion` stay the same. Only if the
+   * incarnation, the list and those segments are as in `current` (appends do not make it lose).
+   */
+  fold(current: IndexRecord, count: number): Promise<IndexRecord | typeof LOST_RACE>;
   /** Removes the record; returns what it was, or `undefined` when there was none. */
   remove(name: string): Promise<IndexRecord | undefined>;
   /**

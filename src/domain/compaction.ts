@@ -25,6 +25,12 @@ export interface CompactionPolicy {
   readonly purgeMinDead: number;
   /** A list longer than this merges its smallest adjacent pair even across tiers. */
   readonly maxSegments: number;
+  /**
+   * Full segments at the head of the catalog item's own list that are moved into an immutable
+   * list object at once (a fold; see `IndexRecord.segmentList`). Full segments never merge
+   * again, so the item keeps fewer than this many of them, plus the segments still merging.
+   */
+  readonly foldFull: number;
 }
 
 export const DEFAULT_COMPACTION: CompactionPolicy = {
@@ -34,6 +40,7 @@ export const DEFAULT_COMPACTION: CompactionPolicy = {
   purgeSlack: 0.5,
   purgeMinDead: 10_000,
   maxSegments: 256,
+  foldFull: 8,
 };
 
 export function tierOf(bytes: number, policy: CompactionPolicy): number {
@@ -89,4 +96,22 @@ export function purgeDue(
 ): boolean {
   const stored = refs.reduce((sum, r) => sum + r.vectors, 0);
   return stored > liveCount * (1 + policy.purgeSlack) + policy.purgeMinDead;
+}
+
+/** The most segments one fold moves (more take several: each is one bounded UpdateItem). */
+export const FOLD_BATCH = 64;
+
+/**
+ * How many segments a fold should move out of the catalog item: the run of full segments that
+ * starts the item's own list (after the `listed` ones already in a list object), when it holds
+ * at least `policy.foldFull`, and at most {@link FOLD_BATCH}; otherwise 0.
+ */
+export function foldable(
+  refs: readonly SegmentRef[],
+  listed: number,
+  policy: CompactionPolicy,
+): number {
+  let end = listed;
+  while (end < refs.length && isFull(refs[end] as SegmentRef, policy)) end++;
+  return end - listed >= policy.foldFull ? Math.min(end - listed, FOLD_BATCH) : 0;
 }

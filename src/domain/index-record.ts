@@ -21,12 +21,26 @@ export interface IndexRecord {
   readonly vectorsWritten: number;
   /** Segments, oldest first. */
   readonly segments: readonly SegmentRef[];
+  /**
+   * Where the oldest segments are listed: the first `segmentList.count` of {@link segments} are
+   * in that immutable object, the rest in the catalog item itself (absent: all in the item). Writes
+   * append to the item; compaction folds full segments into a new object (see `foldable`).
+   */
+  readonly segmentList?: SegmentListRef;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** The HNSW graph searches use, or `null` before the first activation. */
   readonly active: ActiveGeneration | null;
   /** When the active graph is caught up or rebuilt (unset fields: `DEFAULT_MAINTENANCE`). */
   readonly maintenance?: Partial<MaintenanceSettings>;
+}
+
+/** An immutable object listing the oldest segments of an index. */
+export interface SegmentListRef {
+  /** The object's key. */
+  readonly key: string;
+  /** How many segments it lists: the first ones of the index's list. */
+  readonly count: number;
 }
 
 /** The part of an index record that changes with writes and activations (see `getHead`). */

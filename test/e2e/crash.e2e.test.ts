@@ -1,11 +1,11 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { segmentKeys } from "../../src/app/segment-store";
 import { createClients } from "../../src/clients";
 import { generationKeysOf } from "../../src/domain/index-record";
 import type { FailpointName } from "../../src/failpoints";
 import { localSettings } from "../../src/local/local-stack";
+import { createCatalog } from "../../src/wiring";
 import type { Client } from "../support/http";
 import type { ServerProcess } from "../support/server-process";
 import { useServerProcesses } from "../support/stacks";
@@ -60,7 +60,7 @@ type Storage = ReturnType<typeof storageOf>;
 function storageOf(s3: string, dynamodb: string) {
   const settings = localSettings({ s3, dynamodb });
   const clients = createClients(settings);
-  const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes);
+  const catalog = createCatalog(settings, clients);
   const keys = async (prefix: string) => {
     const out: string[] = [];
     let token: string | undefined;

@@ -13,7 +13,7 @@ const { logicalId, bucketId, tableId, statementsOf, dataStatements, objects, tab
 );
 
 describe("least privilege", () => {
-  it("lets search read segments and generations and the catalog item, nothing else", () => {
+  it("lets search read segments, generations and the catalog (item and segment lists), nothing else", () => {
     expect(dataStatements("Search")).toEqual([
       {
         Sid: "ObjectsSegments",
@@ -26,6 +26,12 @@ describe("least privilege", () => {
         Action: "s3:GetObject",
         Effect: "Allow",
         Resource: objects("indexes/*/generations/*"),
+      },
+      {
+        Sid: "ObjectsCatalog",
+        Action: "s3:GetObject",
+        Effect: "Allow",
+        Resource: objects("indexes/*/catalog/*"),
       },
       { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("indexes") },
     ]);
@@ -42,6 +48,12 @@ describe("least privilege", () => {
           Resource: objects("indexes/*/segments/*"),
         },
         {
+          Sid: "ObjectsCatalog",
+          Action: "s3:GetObject",
+          Effect: "Allow",
+          Resource: objects("indexes/*/catalog/*"),
+        },
+        {
           Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
           Effect: "Allow",
           Resource: table("indexes"),
@@ -52,6 +64,12 @@ describe("least privilege", () => {
 
   it("lets deleting an index remove its records and start the purge, which alone lists and deletes its objects", () => {
     expect(dataStatements("DeleteIndex")).toEqual([
+      {
+        Sid: "ObjectsCatalog",
+        Action: "s3:GetObject",
+        Effect: "Allow",
+        Resource: objects("indexes/*/catalog/*"),
+      },
       { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("indexes") },
       { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("promotions") },
       { Action: "dynamodb:DeleteItem", Effect: "Allow", Resource: table("policies") },
@@ -63,6 +81,12 @@ describe("least privilege", () => {
         Action: "s3:DeleteObject",
         Effect: "Allow",
         Resource: objects("indexes/*/segments/*"),
+      },
+      {
+        Sid: "ObjectsCatalog",
+        Action: ["s3:GetObject", "s3:DeleteObject"],
+        Effect: "Allow",
+        Resource: objects("indexes/*/catalog/*"),
       },
       {
         Sid: "ObjectsGenerations",
@@ -154,8 +178,28 @@ describe("least privilege", () => {
     ]);
   });
 
+  it("lets every function that reads an index's item read its segment lists, and only compaction write them", () => {
+    const catalogGrants = (id: string) =>
+      dataStatements(id)
+        .filter((st) => JSON.stringify(st.Resource).includes("indexes/*/catalog/*"))
+        .flatMap((st) => [st.Action].flat());
+    for (const spec of ALL_FUNCTIONS) {
+      const reads = spec.access.tables?.indexes !== undefined;
+      expect(catalogGrants(spec.id).includes("s3:GetObject"), spec.id).toBe(reads);
+      expect(catalogGrants(spec.id).includes("s3:PutObject"), spec.id).toBe(
+        spec.id === "CompactIndex",
+      );
+    }
+  });
+
   it("lets listing autotune jobs query the by_index index and settle jobs, nothing more", () => {
     expect(dataStatements("ListAutotune")).toEqual([
+      {
+        Sid: "ObjectsCatalog",
+        Action: "s3:GetObject",
+        Effect: "Allow",
+        Resource: objects("indexes/*/catalog/*"),
+      },
       { Action: "dynamodb:GetItem", Effect: "Allow", Resource: table("indexes") },
       {
         Action: "dynamodb:Query",

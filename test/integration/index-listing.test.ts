@@ -1,9 +1,9 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { Housekeeping } from "../../src/app/housekeeping";
 import { createClients } from "../../src/clients";
 import { localTasks } from "../../src/local/local-tasks";
+import { createCatalog } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 
 const env = useLocalStack();
@@ -53,7 +53,8 @@ describe("listing indexes", () => {
   });
 
   it("reads one page of the catalog per request, never all of it", async () => {
-    const { doc } = createClients(env.stack.settings);
+    const clients = createClients(env.stack.settings);
+    const { doc } = clients;
     const scanned: number[] = [];
     const send = doc.send.bind(doc) as (command: unknown) => Promise<Record<string, unknown>>;
     // Records what each Scan of the real emulator read.
@@ -62,7 +63,7 @@ describe("listing indexes", () => {
       if (command instanceof ScanCommand) scanned.push(out.ScannedCount as number);
       return out;
     };
-    const catalog = new DynamoIndexCatalog(doc, env.stack.settings.tables.indexes);
+    const catalog = createCatalog(env.stack.settings, clients);
     const first = await catalog.list(2);
     expect(first.items).toHaveLength(2);
     expect(scanned).toEqual([2]);

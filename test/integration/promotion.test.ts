@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { ActivationService } from "../../src/app/activation-service";
 import { GenerationBuilder, type GenerationBuilderDeps } from "../../src/app/generation-builder";
@@ -7,6 +6,7 @@ import { Generations } from "../../src/app/generations";
 import { createClients } from "../../src/clients";
 import { BUILTIN_DEFAULT_CONFIG, HISTORY_CAP } from "../../src/domain/promotion";
 import { logger } from "../../src/logger";
+import { createCatalog } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 
@@ -286,13 +286,13 @@ describe("activation and search", () => {
     await api.post("/vectors/hnsw/activate/crash", {});
     const clients = createClients(env.stack.settings);
     const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
-    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
+    const catalog = createCatalog(env.stack.settings, clients);
     // Fault injection: the pointer flip fails after the graph is in S3.
     const failing = Object.assign(Object.create(catalog), {
       setActive: async () => {
         throw new Error("injected: process died before the flip");
       },
-    }) as DynamoIndexCatalog;
+    }) as typeof catalog;
     const written: string[] = [];
     const recording = Object.assign(Object.create(blobs), {
       put: async (key: string, body: Uint8Array | string, type: string) => {
@@ -350,7 +350,7 @@ describe("activation and search", () => {
     const [t] = await indexWithTrials("retire", [20]);
     const clients = createClients(env.stack.settings);
     const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
-    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
+    const catalog = createCatalog(env.stack.settings, clients);
     const activeKeys = async () => {
       const active = (await catalog.get("retire"))?.active;
       return [active?.graph_key as string, active?.rows_key as string];

@@ -12,11 +12,11 @@ import {
   MissingSegmentError,
   segmentKeys,
 } from "../../src/app/segment-store";
-import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
+import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
 import { manifestBytes, type SegmentRef } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
-import { countingReads, listEveryId, storesOn } from "../support/stores";
+import { countingReads, listEveryId, storesOn, TINY_COMPACTION } from "../support/stores";
 
 // Random sequences of writes and compactions against the emulators, compared with a plain model
 // that replays the same writes: the stored index must always be exactly the model.
@@ -28,8 +28,16 @@ const { storage, quietStore, storeAndCompactor: storeAndCompactorOf } = storesOn
 /** Merged segments (not those of one small write) get a directory. */
 const MODEL_DIRECTORY_BYTES = 256;
 
-const storeAndCompactor = (directoryMinBytes = MODEL_DIRECTORY_BYTES) =>
-  storeAndCompactorOf(directoryMinBytes);
+const storeAndCompactor = (
+  directoryMinBytes = MODEL_DIRECTORY_BYTES,
+  policy: CompactionPolicy = TINY_COMPACTION,
+) => storeAndCompactorOf(directoryMinBytes, policy);
+
+/**
+ * Segments of a few rows are full, and every full one at the head of the catalog item moves to a
+ * list object: folds, and merges and purges of listed segments, happen in most sequences.
+ */
+const FOLDING: CompactionPolicy = { ...TINY_COMPACTION, maxSegmentBytes: 300, foldFull: 1 };
 
 type Row = { values: number[]; metadata: Record<string, unknown> | null };
 const ID = fc.integer({ min: 0, max: 9 }).map((i) => `id${i}`);
@@ -68,84 +76,107 @@ const COMMAND = fc.oneof(
 );
 
 describe("storage against a plain model", () => {
-  it("keeps ids, values, metadata and count equal to replayed writes, through any sequence", async () => {
-    const { vectors, compactor } = storeAndCompactor();
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(COMMAND, { minLength: 1, maxLength: 18 }), async (commands) => {
-        const name = `model-${run++}`;
-        await vectors.createIndex(name, { dimension: 2, metric: "l2" });
-        const model = new Map<string, Row>();
-        let writes = 0;
-        for (const command of commands) {
-          if (command.kind === "upsert") {
-            const input = command.rows.map(([id, [x, y], tag]) => ({
-              id,
-              values: [x, y],
-              ...(tag === null ? {} : { metadata: { tag } }),
-            }));
-            const result = await vectors.upsert(name, input);
-            writes++;
-            for (const v of input) {
-              model.set(v.id, { values: v.values, metadata: v.metadata ?? null });
-            }
-            expect(result.count).toBe(model.size);
-          } else if (command.kind === "delete") {
-            if (model.has(command.id)) {
-              await vectors.deleteVector(name, command.id);
-              model.delete(command.id);
+  it.each([
+    ["", TINY_COMPACTION],
+    [", with folds of the catalog's segment list", FOLDING],
+  ])(
+    "keeps ids, values, metadata and count equal to replayed writes, through any sequence%s",
+    async (_, policy) => {
+      const { vectors, compactor: compactorOf } = storeAndCompactor(MODEL_DIRECTORY_BYTES, policy);
+      const done = { folds: 0, relisted: 0 };
+      // Counts the folds, and the merges and purges that rewrote a list object.
+      const compactor = {
+        run: async (name: string) => {
+          const before = (await vectors.findIndex(name))?.segmentList?.key;
+          const report = await compactorOf.run(name);
+          const after = (await vectors.findIndex(name))?.segmentList?.key;
+          done.folds += report.folds;
+          if (before && after !== before && report.folds === 0) done.relisted++;
+          return report;
+        },
+      };
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(COMMAND, { minLength: 1, maxLength: 18 }), async (commands) => {
+          const name = `model-${policy === FOLDING ? "folding" : "tiny"}-${run++}`;
+          await vectors.createIndex(name, { dimension: 2, metric: "l2" });
+          const model = new Map<string, Row>();
+          let writes = 0;
+          for (const command of commands) {
+            if (command.kind === "upsert") {
+              const input = command.rows.map(([id, [x, y], tag]) => ({
+                id,
+                values: [x, y],
+                ...(tag === null ? {} : { metadata: { tag } }),
+              }));
+              const result = await vectors.upsert(name, input);
               writes++;
+              for (const v of input) {
+                model.set(v.id, { values: v.values, metadata: v.metadata ?? null });
+              }
+              expect(result.count).toBe(model.size);
+            } else if (command.kind === "delete") {
+              if (model.has(command.id)) {
+                await vectors.deleteVector(name, command.id);
+                model.delete(command.id);
+                writes++;
+              } else {
+                await expect(vectors.deleteVector(name, command.id)).rejects.toThrow(NotFoundError);
+              }
+            } else if (command.kind === "deleteMany") {
+              const live = command.ids.filter((id) => model.has(id));
+              const result = await vectors.deleteVectors(name, command.ids);
+              expect(result.deleted).toBe(live.length);
+              for (const id of live) model.delete(id);
+              expect(result.count).toBe(model.size);
+              // Only a batch that deleted something is a write.
+              if (live.length > 0) writes++;
+            } else if (command.kind === "compact") {
+              await compactor.run(name);
             } else {
-              await expect(vectors.deleteVector(name, command.id)).rejects.toThrow(NotFoundError);
+              const writers = Array.from({ length: command.writers }, (_, w) => {
+                const id = `w${w}`;
+                model.set(id, { values: [command.value, w], metadata: null });
+                writes++;
+                return vectors.upsert(name, [{ id, values: [command.value, w] }]);
+              });
+              await Promise.all([...writers, compactor.run(name)]);
             }
-          } else if (command.kind === "deleteMany") {
-            const live = command.ids.filter((id) => model.has(id));
-            const result = await vectors.deleteVectors(name, command.ids);
-            expect(result.deleted).toBe(live.length);
-            for (const id of live) model.delete(id);
-            expect(result.count).toBe(model.size);
-            // Only a batch that deleted something is a write.
-            if (live.length > 0) writes++;
-          } else if (command.kind === "compact") {
-            await compactor.run(name);
-          } else {
-            const writers = Array.from({ length: command.writers }, (_, w) => {
-              const id = `w${w}`;
-              model.set(id, { values: [command.value, w], metadata: null });
-              writes++;
-              return vectors.upsert(name, [{ id, values: [command.value, w] }]);
-            });
-            await Promise.all([...writers, compactor.run(name)]);
           }
-        }
-        await compactor.run(name);
-        const record = await vectors.getIndex(name);
-        const loaded = await vectors.load(record);
-        const stored = new Map(
-          loaded.ids.map((id, r) => [
-            id,
-            { values: loaded.raw(r), metadata: loaded.metadata[r] ?? null },
-          ]),
-        );
-        expect(stored).toEqual(model);
-        // One vector at a time, on an instance that holds nothing: read alone (through the
-        // directories of the segments that have one), the same.
-        const cold = quietStore(storage(MODEL_DIRECTORY_BYTES));
-        const ids = [...Array.from({ length: 10 }, (_, i) => `id${i}`), "w0", "w1", "w2", "w3"];
-        for (const id of ids) {
-          const want = model.get(id);
-          if (want) expect(await cold.getVector(name, id)).toEqual({ id, ...want });
-          else await expect(cold.getVector(name, id)).rejects.toThrow(NotFoundError);
-        }
-        // Every id listed once, pages of 3 (through the merged segments' directories).
-        const { ids: listed } = await listEveryId(cold, name, 3);
-        expect(listed.slice().sort()).toEqual([...model.keys()].sort());
-        expect(record.count).toBe(model.size);
-        expect(record.dataVersion).toBe(writes);
-      }),
-      { numRuns: 20 },
-    );
-  }, 180_000);
+          await compactor.run(name);
+          const record = await vectors.getIndex(name);
+          const loaded = await vectors.load(record);
+          const stored = new Map(
+            loaded.ids.map((id, r) => [
+              id,
+              { values: loaded.raw(r), metadata: loaded.metadata[r] ?? null },
+            ]),
+          );
+          expect(stored).toEqual(model);
+          // One vector at a time, on an instance that holds nothing: read alone (through the
+          // directories of the segments that have one), the same.
+          const cold = quietStore(storage(MODEL_DIRECTORY_BYTES));
+          const ids = [...Array.from({ length: 10 }, (_, i) => `id${i}`), "w0", "w1", "w2", "w3"];
+          for (const id of ids) {
+            const want = model.get(id);
+            if (want) expect(await cold.getVector(name, id)).toEqual({ id, ...want });
+            else await expect(cold.getVector(name, id)).rejects.toThrow(NotFoundError);
+          }
+          // Every id listed once, pages of 3 (through the merged segments' directories).
+          const { ids: listed } = await listEveryId(cold, name, 3);
+          expect(listed.slice().sort()).toEqual([...model.keys()].sort());
+          expect(record.count).toBe(model.size);
+          expect(record.dataVersion).toBe(writes);
+        }),
+        { numRuns: 20 },
+      );
+      if (policy === FOLDING) {
+        expect(done.folds).toBeGreaterThan(0);
+        expect(done.relisted).toBeGreaterThan(0);
+      }
+    },
+    180_000,
+  );
 });
 
 describe("reading one vector", () => {

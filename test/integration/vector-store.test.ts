@@ -254,9 +254,9 @@ describe("bad input", () => {
 
 describe("compaction", () => {
   it("keeps the segment list short through many small writes, without changing the data", async () => {
-    const { DynamoIndexCatalog } = await import("../../src/adapters/dynamo-index-catalog");
+    const { createCatalog } = await import("../../src/wiring");
     const clients = createClients(env.stack.settings);
-    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
+    const catalog = createCatalog(env.stack.settings, clients);
     await api.put("/vectors/indexes/many", { dimension: 2, metric: "l2" });
     const expected = new Map<string, number[]>();
     for (let i = 0; i < 60; i++) {

@@ -7,7 +7,6 @@ import { AUTOTUNE_TASKS, SCHEDULE } from "../../infra/autotune-workflow";
 import { runtimeFiles } from "../../infra/bundling";
 import { IMPORT_TASKS } from "../../infra/import-workflow";
 import { DEFAULT_ROUTE, ROUTES, type RouteSpec } from "../../infra/routes";
-import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { type Clients, createClients } from "../../src/clients";
@@ -16,6 +15,7 @@ import { ensureResources } from "../../src/local/bootstrap";
 import { startEmulators } from "../../src/local/emulators";
 import { localSettings } from "../../src/local/local-stack";
 import type { Settings } from "../../src/settings";
+import { createCatalog } from "../../src/wiring";
 import { encodeNpy } from "../support/vector-files";
 import { randomVectors } from "../support/vectors";
 import { apiEvent, TEST_CALLER } from "./api-event";
@@ -250,7 +250,7 @@ describe("deployed packages", () => {
     });
     // The bundle stored the caught-up graph as a patch over the activated one; the search bundle
     // makes it whole and finds the new vectors in the graph itself.
-    const catalog = new DynamoIndexCatalog(clients.doc, settings.tables.indexes, clients.dynamodb);
+    const catalog = createCatalog(settings, clients);
     const patched = (await catalog.get("pkg"))?.active;
     expect(patched?.graph_base).toEqual({ key: patched?.previous?.graph_key, elements: 303 });
     const caughtUp = await api("Search", { ...index, body: { vector: late[4]?.values, k: 1 } });

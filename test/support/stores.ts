@@ -1,4 +1,3 @@
-import { DynamoIndexCatalog } from "../../src/adapters/dynamo-index-catalog";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import type { ByteBudget } from "../../src/app/byte-budget";
@@ -8,6 +7,7 @@ import { SegmentStore } from "../../src/app/segment-store";
 import { VectorStore } from "../../src/app/vector-store";
 import { createClients } from "../../src/clients";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
+import { createCatalog } from "../../src/wiring";
 import type { TestStack } from "./stacks";
 
 // Vector stores of a test's own on the local stack's storage: new instances (nothing kept), with
@@ -33,7 +33,7 @@ export function storesOn(env: TestStack) {
   const storage = (directoryMinBytes?: number) => {
     const clients = createClients(env.stack.settings);
     const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
-    const catalog = new DynamoIndexCatalog(clients.doc, env.stack.settings.tables.indexes);
+    const catalog = createCatalog(env.stack.settings, clients, blobs);
     const segments = new SegmentStore(blobs, directoryMinBytes ? { directoryMinBytes } : {});
     return { clients, blobs, catalog, segments };
   };

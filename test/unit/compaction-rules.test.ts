@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   type CompactionPolicy,
   DEFAULT_COMPACTION,
+  FOLD_BATCH,
+  foldable,
   planMerge,
   purgeDue,
   tierOf,
@@ -80,6 +82,22 @@ describe("size-tiered compaction", () => {
     const interleaved = Array.from({ length: 10 }, (_, i) => ref(i % 2 === 0 ? 100 : 400));
     expect(planMerge(interleaved, { ...policy, maxSegments: 20 })).toBeNull();
     expect(planMerge(interleaved, { ...policy, maxSegments: 8 })).toEqual({ start: 0, end: 2 });
+  });
+
+  it("folds the run of full segments that starts the catalog item's own list, once it is long enough", () => {
+    const full = () => ref(100 * 64);
+    const folding = { ...policy, foldFull: 3 };
+    const refs = [full(), full(), full(), ref(100), full()];
+    // The item holds all five: three full ones start it (the fourth full one is after a small one).
+    expect(foldable(refs, 0, folding)).toBe(3);
+    expect(foldable(refs, 0, { ...folding, foldFull: 4 })).toBe(0);
+    // Two of them are listed already: one full one is left at the item's head.
+    expect(foldable(refs, 2, folding)).toBe(0);
+    expect(foldable(refs, 5, folding)).toBe(0);
+    // A long run goes FOLD_BATCH at a time.
+    const many = Array.from({ length: FOLD_BATCH + 5 }, full);
+    expect(foldable(many, 0, folding)).toBe(FOLD_BATCH);
+    expect(foldable(many, FOLD_BATCH, folding)).toBe(5);
   });
 
   it("purges when the index stores many more rows than it has live", () => {

@@ -8,6 +8,7 @@ import {
   generationStem,
   indexRoot,
   STORAGE_AREAS,
+  segmentListKey,
   segmentStem,
   snapshotStem,
   stagedKey,
@@ -29,6 +30,7 @@ describe("storage layout", () => {
   it("builds every key inside its own area's IAM pattern, and outside the others'", () => {
     const keys = {
       segments: `${segmentStem(index, "seg-1")}.f32`,
+      catalog: segmentListKey(index, "list-1"),
       generations: `${generationStem(index, "gen-1")}.hnsw`,
       snapshots: `${snapshotStem(index, "snap-1")}.hnsw`,
       evals: `${evalRoot("docs-h")}harness.json`,
@@ -43,6 +45,7 @@ describe("storage layout", () => {
       expect(key.startsWith(list)).toBe(true);
     }
     expect(`${segmentStem(index, "x")}`.startsWith(indexRoot(index))).toBe(true);
+    expect(segmentListKey(index, "x").startsWith(indexRoot(index))).toBe(true);
   });
 
   it("keeps an index named like an area inside its own keys", () => {

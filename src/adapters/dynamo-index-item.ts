@@ -1,0 +1,82 @@
+import type { ActiveGeneration, IndexRecord, SegmentListRef } from "../domain/index-record";
+import type { MaintenanceSettings } from "../domain/maintenance";
+import type { Metric } from "../domain/metric";
+import type { SegmentRef } from "../domain/segment";
+
+/** The item as stored: snake_case attributes, keyed by `name`. */
+export interface IndexItem {
+  name: string;
+  uid: string;
+  dimension: number;
+  metric: Metric;
+  count: number;
+  data_version: number;
+  vectors_written?: number;
+  /** The segments after those `segment_list` holds (all of them without one). */
+  segments: SegmentRef[];
+  segment_list?: SegmentListRef;
+  created_at: string;
+  updated_at: string;
+  active?: ActiveGeneration;
+  maintenance?: Partial<MaintenanceSettings>;
+}
+
+/** A new index's item (its segments, if any, all in the item itself). */
+export function toItem(r: IndexRecord): IndexItem {
+  return {
+    name: r.name,
+    uid: r.uid,
+    dimension: r.dimension,
+    metric: r.metric,
+    count: r.count,
+    data_version: r.dataVersion,
+    vectors_written: r.vectorsWritten,
+    segments: [...r.segments],
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    ...(r.active ? { active: r.active } : {}),
+    ...(r.maintenance ? { maintenance: r.maintenance } : {}),
+  };
+}
+
+/**
+ * The record as the item holds it: its `segments` are the item's own, without those its
+ * `segmentList` names (the catalog puts them in front).
+ */
+export function fromItem(item: IndexItem): IndexRecord {
+  return {
+    name: item.name,
+    uid: item.uid,
+    dimension: Number(item.dimension),
+    metric: item.metric,
+    count: Number(item.count),
+    dataVersion: Number(item.data_version),
+    vectorsWritten: Number(item.vectors_written ?? 0),
+    segments: (item.segments ?? []).map((s) => ({
+      id: s.id,
+      vectors: Number(s.vectors),
+      deletes: Number(s.deletes),
+      bytes: Number(s.bytes ?? 0),
+      min_version: Number(s.min_version ?? 0),
+      max_version: Number(s.max_version ?? 0),
+    })),
+    ...(item.segment_list
+      ? { segmentList: { key: item.segment_list.key, count: Number(item.segment_list.count) } }
+      : {}),
+    createdAt: item.created_at,
+    updatedAt: item.updated_at,
+    active: activeOf(item.active),
+    ...(item.maintenance ? { maintenance: item.maintenance } : {}),
+  };
+}
+
+/** The active generation as stored, with its numbers as numbers. */
+export function activeOf(active: ActiveGeneration | undefined): ActiveGeneration | null {
+  return active
+    ? {
+        ...active,
+        generation: Number(active.generation),
+        data_version: Number(active.data_version),
+      }
+    : null;
+}

@@ -1,0 +1,168 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { describe, expect, it } from "vitest";
+import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
+import { Compactor } from "../../src/app/compactor";
+import { OrphanSweeper } from "../../src/app/orphan-sweeper";
+import type { CompactionPolicy } from "../../src/domain/compaction";
+import { useLocalStack } from "../support/stacks";
+import { storesOn, TINY_COMPACTION } from "../support/stores";
+
+// The catalog item of an index keeps the segments that still change; full ones move into
+// immutable list objects (folds), so the item every write rewrites stays small.
+
+const env = useLocalStack();
+const { storage, quietStore } = storesOn(env);
+
+const DIMENSION = 64;
+/** A batch of 8 vectors of 64 floats (2 KiB of values) is a full segment under this policy. */
+const POLICY: CompactionPolicy = { ...TINY_COMPACTION, maxSegmentBytes: 2048, foldFull: 4 };
+/** The same, never folding: the catalog item lists every segment, as before folds. */
+const NEVER_FOLDING: CompactionPolicy = { ...POLICY, foldFull: Number.POSITIVE_INFINITY };
+
+function setup(policy: CompactionPolicy = POLICY, sweeper = false) {
+  const parts = storage();
+  const { clients, catalog, segments, blobs } = parts;
+  const compactor = new Compactor({
+    catalog,
+    segments,
+    leases: new DynamoLeaseStore(clients.doc, env.stack.settings.tables.leases),
+    policy,
+    ...(sweeper ? { sweeper: new OrphanSweeper({ catalog, blobs, graceMs: 0 }) } : {}),
+  });
+  /** The index's item as DynamoDB stores it, and its size in bytes (names and values). */
+  const item = async (name: string) => {
+    const out = await clients.doc.send(
+      new GetCommand({
+        TableName: env.stack.settings.tables.indexes,
+        Key: { name },
+        ConsistentRead: true,
+      }),
+    );
+    const found = out.Item as { segments: unknown[]; segment_list?: { key: string } };
+    return { ...found, bytes: itemBytes(marshall(found)) };
+  };
+  return { ...parts, vectors: quietStore(parts), compactor, item };
+}
+
+/** DynamoDB's item size: attribute names plus values, as UTF-8 (close enough for numbers). */
+function itemBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
+}
+
+/** Batch `b` of 8 vectors: `b<b>-<i>` = [b, i, 0, 0, ...]. */
+function batch(b: number, tag = "") {
+  return Array.from({ length: 8 }, (_, i) => {
+    const values = new Array<number>(DIMENSION).fill(0);
+    values[0] = b;
+    values[1] = i;
+    return { id: `b${b}-${i}`, values, ...(tag ? { metadata: { tag } } : {}) };
+  });
+}
+
+describe("folds of the catalog's segment list", () => {
+  it("moves full segments into a list object, keeping their order and every vector", async () => {
+    const { vectors, compactor, item, catalog } = setup();
+    await vectors.createIndex("fold-order", { dimension: DIMENSION, metric: "l2" });
+    for (let b = 0; b < 10; b++) await vectors.upsert("fold-order", batch(b));
+    const before = (await catalog.get("fold-order"))?.segments.map((s) => s.id);
+    expect(before).toHaveLength(10);
+    expect((await item("fold-order")).segments).toHaveLength(10);
+
+    expect(await compactor.run("fold-order")).toMatchObject({ folds: 1, merges: 0 });
+    const stored = await item("fold-order");
+    expect(stored.segments).toHaveLength(0);
+    const record = await catalog.get("fold-order");
+    expect(record?.segmentList).toEqual({ key: stored.segment_list?.key, count: 10 });
+    expect(record?.segments.map((s) => s.id)).toEqual(before);
+
+    // Writes append after the listed segments; a later write of an id wins over a listed one.
+    await vectors.upsert("fold-order", batch(3, "again"));
+    const after = await catalog.get("fold-order");
+    expect(after?.segments.map((s) => s.id).slice(0, 10)).toEqual(before);
+    expect(after?.segments).toHaveLength(11);
+    expect((await item("fold-order")).segments).toHaveLength(1);
+    const cold = quietStore(storage());
+    expect((await cold.getVector("fold-order", "b3-5")).metadata).toEqual({ tag: "again" });
+    expect((await cold.getVector("fold-order", "b9-7")).values.slice(0, 2)).toEqual([9, 7]);
+    expect((await cold.getIndex("fold-order")).count).toBe(80);
+  });
+
+  it("keeps the item's size flat while the list grows, where it grew with every segment", async () => {
+    const folding = setup();
+    const listing = setup(NEVER_FOLDING);
+    const sizes = { folding: [] as number[], listing: [] as number[] };
+    for (const [name, s] of [
+      ["fold-flat", folding],
+      ["fold-never", listing],
+    ] as const) {
+      await s.vectors.createIndex(name, { dimension: DIMENSION, metric: "l2" });
+      for (let round = 0; round < 5; round++) {
+        for (let b = 0; b < 8; b++) await s.vectors.upsert(name, batch(round * 8 + b));
+        await s.compactor.run(name);
+        sizes[name === "fold-flat" ? "folding" : "listing"].push((await s.item(name)).bytes);
+      }
+      expect((await s.catalog.get(name))?.segments).toHaveLength(40);
+    }
+    // From 8 to 40 segments: the folding item holds none of them (only its numbers grow a digit);
+    // the other one holds them all.
+    expect(Math.max(...sizes.folding) - Math.min(...sizes.folding)).toBeLessThan(8);
+    expect(sizes.listing.at(-1)).toBeGreaterThan(3 * (sizes.listing[0] as number));
+    expect(sizes.listing.at(-1)).toBeGreaterThan(5 * (sizes.folding.at(-1) as number));
+  });
+
+  it("loses no write of 24 concurrent writers racing folds", async () => {
+    const { vectors, compactor, catalog } = setup();
+    await vectors.createIndex("fold-race", { dimension: DIMENSION, metric: "l2" });
+    for (let b = 0; b < 8; b++) await vectors.upsert("fold-race", batch(b));
+    let writing = true;
+    const compacting = (async () => {
+      let folds = 0;
+      while (writing) folds += (await compactor.run("fold-race")).folds;
+      return folds + (await compactor.run("fold-race")).folds;
+    })();
+    await Promise.all(
+      Array.from({ length: 24 }, (_, w) => vectors.upsert("fold-race", batch(100 + w))),
+    );
+    writing = false;
+    expect(await compacting).toBeGreaterThan(0);
+    const record = await catalog.get("fold-race");
+    expect(record?.dataVersion).toBe(32);
+    expect(record?.count).toBe(32 * 8);
+    expect(record?.segmentList?.count).toBeGreaterThanOrEqual(28);
+    const cold = quietStore(storage());
+    for (const w of [0, 7, 100, 111, 123]) {
+      expect((await cold.getVector("fold-race", `b${w}-4`)).values.slice(0, 2)).toEqual([w, 4]);
+    }
+  });
+
+  it("re-reads the item when the list it named was replaced and swept meanwhile", async () => {
+    const { vectors, compactor, blobs, clients, item } = setup(POLICY, true);
+    await vectors.createIndex("fold-swept", { dimension: DIMENSION, metric: "l2" });
+    for (let b = 0; b < 4; b++) await vectors.upsert("fold-swept", batch(b));
+    await compactor.run("fold-swept");
+    const stale = await clients.doc.send(
+      new GetCommand({ TableName: env.stack.settings.tables.indexes, Key: { name: "fold-swept" } }),
+    );
+    const first = (await item("fold-swept")).segment_list?.key as string;
+    for (let b = 4; b < 8; b++) await vectors.upsert("fold-swept", batch(b));
+    // The second fold replaces the list; the sweep (no grace here) removes the first one.
+    expect(await compactor.run("fold-swept")).toMatchObject({ folds: 1, swept: 1 });
+    const second = (await item("fold-swept")).segment_list?.key as string;
+    expect(second).not.toBe(first);
+    expect(await blobs.get(first)).toBeUndefined();
+    expect(await blobs.get(second)).toBeDefined();
+
+    // A reader whose first read of the item still named the swept list (fault injection: the
+    // emulator answers that read with the item as it was), on an instance that holds no list.
+    const reader = storage();
+    const send = reader.clients.doc.send.bind(reader.clients.doc) as (c: unknown) => unknown;
+    let served = 0;
+    (reader.clients.doc as { send: unknown }).send = async (command: unknown) =>
+      command instanceof GetCommand && served++ === 0 ? stale : send(command);
+    const record = await reader.catalog.get("fold-swept");
+    expect(served).toBe(2);
+    expect(record?.segmentList).toEqual({ key: second, count: 8 });
+    expect(record?.segments).toHaveLength(8);
+  });
+});
