@@ -108,11 +108,12 @@ export function createCatalog(
   settings: Settings,
   clients: Clients = createClients(settings),
   blobs: BlobStore = new S3BlobStore(clients.s3, settings.bucket),
+  budget?: ByteBudget,
 ): DynamoIndexCatalog {
   return new DynamoIndexCatalog(
     clients.doc,
     settings.tables.indexes,
-    new SegmentLists(blobs),
+    new SegmentLists(blobs, budget),
     clients.dynamodb,
   );
 }
@@ -120,7 +121,10 @@ export function createCatalog(
 export function createServices(settings: Settings): Services {
   const clients = createClients(settings);
   const blobs = new S3BlobStore(clients.s3, settings.bucket);
-  const catalog = createCatalog(settings, clients, blobs);
+  // What this instance's caches (loaded vectors, graphs, tails, manifests, id digests, segment
+  // lists) hold together, across indexes.
+  const caches = new ByteBudget(settings.cacheBytes);
+  const catalog = createCatalog(settings, clients, blobs, caches);
   const journal = new DynamoTrialJournal(clients.doc, settings.tables.trials);
   const runner = createHnswRunner();
   const segments = new SegmentStore(blobs);
@@ -136,9 +140,6 @@ export function createServices(settings: Settings): Services {
   const taskLease = settings.taskLeaseMs !== undefined ? { leaseMs: settings.taskLeaseMs } : {};
   const backfill = new DirectoryBackfill({ catalog, segments });
   const compactor = new Compactor({ catalog, segments, leases, sweeper, backfill, ...taskLease });
-  // What this instance's caches (loaded vectors, graphs, tails, manifests, id digests) hold
-  // together, across indexes.
-  const caches = new ByteBudget(settings.cacheBytes);
   const vectors = new VectorStore({
     catalog,
     segments,

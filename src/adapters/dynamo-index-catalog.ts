@@ -389,7 +389,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     const listed =
       known?.segmentList?.key === list.key
         ? known.segments.slice(0, list.count)
-        : await this.lists.read(list.key);
+        : await this.lists.read(item, list.key);
     if (!listed) return undefined;
     if (listed.length !== list.count) {
       throw new SegmentListFormatError(

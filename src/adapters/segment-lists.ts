@@ -1,67 +1,70 @@
 import { randomUUID } from "node:crypto";
 import { type IndexRef, segmentListKey } from "../../infra/storage";
+import { BudgetedLoads } from "../app/budgeted-loads";
+import { ByteBudget } from "../app/byte-budget";
 import type { BlobStore } from "../app/ports";
 import type { SegmentRef } from "../domain/segment";
 
-/** Lists an instance keeps parsed (each is immutable, so a kept one is never stale). */
-const KEPT_LISTS = 16;
-
 /**
  * The immutable objects that list the oldest segments of an index (see
- * `IndexRecord.segmentList`), in the bucket beside the segments. An object is written once
- * under a new key and never changed, so a read one is kept, by key, for the instance's life
- * (the last {@link KEPT_LISTS}): a warm instance reads a list once per fold, not per request.
+ * `IndexRecord.segmentList`), in the bucket beside the segments. An object is written once under
+ * a new key and never changed, so an instance keeps the one it last read of each index, in the
+ * byte budget it shares with its other caches (cache `lists`, about twice the object's JSON): a
+ * warm instance reads a list once per fold, not per request.
  */
 export class SegmentLists {
-  private readonly kept = new Map<string, Promise<SegmentRef[] | undefined>>();
+  private readonly kept: BudgetedLoads<SegmentRef[]>;
 
-  constructor(private readonly blobs: BlobStore) {}
+  /** @param budget shared with the instance's other caches (default: a budget of its own). */
+  constructor(
+    private readonly blobs: BlobStore,
+    budget: ByteBudget = new ByteBudget(),
+  ) {
+    this.kept = new BudgetedLoads(budget, "lists", (_, list) => 2 * jsonBytes(list));
+  }
 
   /** Writes `segments` as a new list object of `index`; its key. Durable when it resolves. */
   async write(index: IndexRef, segments: readonly SegmentRef[]): Promise<string> {
     const key = segmentListKey(index, randomUUID());
     await this.blobs.put(key, JSON.stringify({ segments }), "application/json");
-    this.keep(key, Promise.resolve([...segments]));
+    await this.kept.get(index.uid, key, async () => [...segments]);
     return key;
   }
 
-  /** The segments listed at `key`, or `undefined` when there is no such object (any more). */
-  read(key: string): Promise<SegmentRef[] | undefined> {
-    const found = this.kept.get(key);
-    if (found) {
-      this.kept.delete(key);
-      this.kept.set(key, found);
-      return found;
+  /**
+   * The segments listed at `key` (an object of `index`), or `undefined` when there is no such
+   * object (any more).
+   */
+  async read(index: IndexRef, key: string): Promise<SegmentRef[] | undefined> {
+    try {
+      return await this.kept.get(index.uid, key, async () => {
+        const bytes = await this.blobs.get(key);
+        // Not kept: the next read asks again.
+        if (!bytes) throw new ListGone();
+        return parseList(key, bytes);
+      });
+    } catch (err) {
+      if (err instanceof ListGone) return undefined;
+      throw err;
     }
-    const reading = this.blobs
-      .get(key)
-      .then((bytes) => (bytes ? parseList(key, bytes) : undefined));
-    this.keep(key, reading);
-    // A missing object or a failed read is not kept: the next read asks again.
-    reading.then(
-      (list) => list === undefined && this.kept.delete(key),
-      () => this.kept.delete(key),
-    );
-    return reading;
   }
 
   /** Deletes a list object nothing points to (a fold that lost its race). */
   discard(key: string): Promise<void> {
-    this.kept.delete(key);
     return this.blobs.deleteKeys([key]);
-  }
-
-  private keep(key: string, list: Promise<SegmentRef[] | undefined>): void {
-    this.kept.set(key, list);
-    while (this.kept.size > KEPT_LISTS) {
-      this.kept.delete(this.kept.keys().next().value as string);
-    }
   }
 }
 
 /** Raised when a list object is not what this code writes. */
 export class SegmentListFormatError extends Error {
   override readonly name = "SegmentListFormatError";
+}
+
+/** A list object that is not in the bucket (internal: a load that keeps nothing). */
+class ListGone extends Error {}
+
+function jsonBytes(list: readonly SegmentRef[]): number {
+  return Buffer.byteLength(JSON.stringify(list));
 }
 
 function parseList(key: string, bytes: Uint8Array): SegmentRef[] {

@@ -2,9 +2,11 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { describe, expect, it } from "vitest";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
+import { ByteBudget } from "../../src/app/byte-budget";
 import { Compactor } from "../../src/app/compactor";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import type { CompactionPolicy } from "../../src/domain/compaction";
+import { createCatalog } from "../../src/wiring";
 import { useLocalStack } from "../support/stacks";
 import { storesOn, TINY_COMPACTION } from "../support/stores";
 
@@ -164,5 +166,42 @@ describe("folds of the catalog's segment list", () => {
     expect(served).toBe(2);
     expect(record?.segmentList).toEqual({ key: second, count: 8 });
     expect(record?.segments).toHaveLength(8);
+  });
+
+  it("keeps each index's list in the instance's byte budget: read once per fold, again once given up", async () => {
+    const { vectors, compactor } = setup();
+    for (const name of ["fold-kept-a", "fold-kept-b"]) {
+      await vectors.createIndex(name, { dimension: DIMENSION, metric: "l2" });
+      for (let b = 0; b < 4; b++) await vectors.upsert(name, batch(b));
+      await compactor.run(name);
+    }
+    const { clients, blobs } = storage();
+    const listReads: string[] = [];
+    const get = blobs.get.bind(blobs);
+    blobs.get = (key) => {
+      if (key.includes("/catalog/")) listReads.push(key);
+      return get(key);
+    };
+    const budget = new ByteBudget();
+    const reader = createCatalog(env.stack.settings, clients, blobs, budget);
+    for (let r = 0; r < 3; r++) await reader.get("fold-kept-a");
+    expect(listReads).toHaveLength(1);
+    const kept = budget.bytes("lists/");
+    // About twice the list's JSON: 4 entries of about 120 bytes.
+    expect(kept).toBeGreaterThan(2 * 4 * 80);
+    expect(kept).toBeLessThan(2 * 4 * 200);
+    // A budget that holds one list: reading the other index's gives the first one's up.
+    const small = new ByteBudget(kept);
+    const tight = createCatalog(env.stack.settings, clients, blobs, small);
+    listReads.length = 0;
+    await tight.get("fold-kept-a");
+    await tight.get("fold-kept-b");
+    await tight.get("fold-kept-b");
+    await tight.get("fold-kept-a");
+    expect(listReads.map((k) => k.split("/")[1])).toEqual([
+      "fold-kept-a",
+      "fold-kept-b",
+      "fold-kept-a",
+    ]);
   });
 });
