@@ -204,4 +204,38 @@ describe("folds of the catalog's segment list", () => {
       "fold-kept-a",
     ]);
   });
+
+  it("rewrites the list when a purge or a merge reaches into the listed segments, keeping the data", async () => {
+    const { vectors, compactor, catalog, item } = setup({ ...POLICY, purgeSlack: 0 });
+    await vectors.createIndex("fold-relist", { dimension: DIMENSION, metric: "l2" });
+    for (let b = 0; b < 4; b++) await vectors.upsert("fold-relist", batch(b));
+    // A small segment after the four full ones: the fold leaves it at the head of the item.
+    await vectors.upsert("fold-relist", batch(50).slice(0, 2));
+    expect(await compactor.run("fold-relist")).toMatchObject({ folds: 1, merges: 0, purges: 0 });
+    const first = await catalog.get("fold-relist");
+    expect(first?.segmentList?.count).toBe(4);
+    const [b0, b1, b2, b3, small] = first?.segments.map((s) => s.id) ?? [];
+
+    // 6 of the last listed segment's 8 rows written again: the purge rewrites it with 2 rows (a
+    // new list), and that small segment then merges with the small one at the head of the item
+    // (a merge across the boundary: another new list, holding the merged segment).
+    await vectors.upsert("fold-relist", batch(3, "again").slice(0, 6));
+    const report = await compactor.run("fold-relist");
+    expect(report).toMatchObject({ folds: 0, purges: 1, merges: 1 });
+    const after = await catalog.get("fold-relist");
+    const ids = after?.segments.map((s) => s.id) ?? [];
+    expect(ids.slice(0, 3)).toEqual([b0, b1, b2]);
+    expect(ids).not.toContain(b3);
+    expect(ids).not.toContain(small);
+    expect(after?.segmentList?.count).toBe(4);
+    expect(after?.segmentList?.key).not.toBe(first?.segmentList?.key);
+    expect((await item("fold-relist")).segments).toHaveLength(1);
+
+    const cold = quietStore(storage());
+    expect((await cold.getIndex("fold-relist")).count).toBe(34);
+    expect((await cold.getVector("fold-relist", "b3-0")).metadata).toEqual({ tag: "again" });
+    expect((await cold.getVector("fold-relist", "b3-7")).metadata).toBeNull();
+    expect((await cold.getVector("fold-relist", "b50-1")).values.slice(0, 2)).toEqual([50, 1]);
+    expect((await cold.getVector("fold-relist", "b1-3")).values.slice(0, 2)).toEqual([1, 3]);
+  });
 });
