@@ -25,6 +25,7 @@ const SAME_INCARNATION = "#uid = :uid";
 const UNCHANGED_SINCE_READ = "#data_version = :expected_version";
 const NEVER_LISTED = "attribute_not_exists(#segment_list)";
 const SAME_LIST = "#segment_list.#key = :list_key";
+const FOLDED = "attribute_exists(#segment_list)";
 const NEVER_ACTIVATED = "attribute_not_exists(#active)";
 const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
@@ -152,9 +153,11 @@ export class DynamoIndexCatalog implements IndexCatalog {
     return this.conditionalUpdate(current, {
       UpdateExpression:
         "SET #segments = list_append(#segments, :segment), #count = :count, #data_version = :next_version, #vectors_written = :vectors_written, #updated_at = :now",
-      ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ}`,
+      // The layout as read: a write that read the item before its first fold re-reads.
+      ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ} AND ${current.segmentList ? FOLDED : NEVER_LISTED}`,
       ExpressionAttributeNames: {
-        "#segments": "segments",
+        "#segments": ownAttribute(current),
+        "#segment_list": "segment_list",
         "#count": "count",
         "#data_version": "data_version",
         "#updated_at": "updated_at",
@@ -215,7 +218,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     end: number,
     merged: SegmentRef | null,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    const names: Record<string, string> = { "#segments": "segments" };
+    const names: Record<string, string> = { "#segments": ownAttribute(current) };
     const values: Record<string, unknown> = {};
     const conditions = [
       SAME_INCARNATION,
@@ -256,22 +259,31 @@ export class DynamoIndexCatalog implements IndexCatalog {
       this.sameList(current, names, values),
       ...this.sameOwn(current, 0, removeOwn, names, values),
     ];
-    const key = listed.length > 0 ? await this.lists.write(current, listed) : undefined;
-    const removed = positionsDescending(0, removeOwn);
-    if (removeOwn > 0) names["#segments"] = "segments";
-    if (key) values[":list"] = { key, count: listed.length };
-    else removed.unshift("#segment_list");
-    const clauses = [
-      ...(key ? ["SET #segment_list = :list"] : []),
-      ...(removed.length > 0 ? [`REMOVE ${removed.join(", ")}`] : []),
-    ];
+    const key = await this.lists.write(current, listed);
+    values[":list"] = { key, count: listed.length };
+    let update: string;
+    if (current.segmentList) {
+      const removed = positionsDescending(0, removeOwn);
+      update = `SET #segment_list = :list${removed.length > 0 ? ` REMOVE ${removed.join(", ")}` : ""}`;
+    } else {
+      // The first fold moves the item's own segments to `recent_segments` and leaves a note in
+      // `segments`, where code from before folds reads the whole list: it fails on the note
+      // instead of taking the item's own segments for all of them. The list is written whole,
+      // so only if no write appended since.
+      Object.assign(names, { "#segments": "segments", "#recent": RECENT });
+      values[":own"] = this.owned(current).slice(removeOwn);
+      values[":own_count"] = this.owned(current).length;
+      values[":note"] = FOLDED_NOTE;
+      conditions.push("size(#segments) = :own_count");
+      update = "SET #segment_list = :list, #recent = :own, #segments = :note";
+    }
     const result = await this.conditionalUpdate(current, {
-      UpdateExpression: clauses.join(" "),
+      UpdateExpression: update,
       ConditionExpression: conditions.join(" AND "),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
-    if (result === LOST_RACE && key) await this.lists.discard(key).catch(() => undefined);
+    if (result === LOST_RACE) await this.lists.discard(key).catch(() => undefined);
     return result;
   }
 
@@ -289,7 +301,9 @@ export class DynamoIndexCatalog implements IndexCatalog {
       values[`:id${i}`] = (owned[i] as SegmentRef).id;
       conditions.push(`#segments[${i}].#id = :id${i}`);
     }
-    if (conditions.length > 0) Object.assign(names, { "#segments": "segments", "#id": "id" });
+    if (conditions.length > 0) {
+      Object.assign(names, { "#segments": ownAttribute(current), "#id": "id" });
+    }
     return conditions;
   }
 
@@ -408,6 +422,18 @@ export class DynamoIndexCatalog implements IndexCatalog {
     // What the record was; should its list object be gone already, without those segments.
     return (await this.withListed(item).catch(() => undefined)) ?? item;
   }
+}
+
+/** Where an item that has folded keeps its own segments. */
+const RECENT = "recent_segments";
+
+/** What `segments` holds once an item has folded (see `relist`). */
+export const FOLDED_NOTE =
+  "folded: the segments are in segment_list and recent_segments; this code predates folds";
+
+/** The attribute that holds `current`'s own segments. */
+function ownAttribute(current: IndexRecord): string {
+  return current.segmentList ? RECENT : "segments";
 }
 
 /**

@@ -12,9 +12,12 @@ export interface IndexItem {
   count: number;
   data_version: number;
   vectors_written?: number;
-  /** The segments after those `segment_list` holds (all of them without one). */
-  segments: SegmentRef[];
+  /** Every segment, until the item's first fold; then a note for code from before folds. */
+  segments: SegmentRef[] | string;
+  /** The oldest segments' list object, once the item has folded. */
   segment_list?: SegmentListRef;
+  /** The segments after those `segment_list` holds, once the item has folded. */
+  recent_segments?: SegmentRef[];
   created_at: string;
   updated_at: string;
   active?: ActiveGeneration;
@@ -52,7 +55,7 @@ export function fromItem(item: IndexItem): IndexRecord {
     count: Number(item.count),
     dataVersion: Number(item.data_version),
     vectorsWritten: Number(item.vectors_written ?? 0),
-    segments: (item.segments ?? []).map((s) => ({
+    segments: ownOf(item).map((s) => ({
       id: s.id,
       vectors: Number(s.vectors),
       deletes: Number(s.deletes),
@@ -79,4 +82,10 @@ export function activeOf(active: ActiveGeneration | undefined): ActiveGeneration
         data_version: Number(active.data_version),
       }
     : null;
+}
+
+/** The segments the item itself holds (see {@link IndexItem}). */
+function ownOf(item: IndexItem): SegmentRef[] {
+  if (item.segment_list) return item.recent_segments ?? [];
+  return Array.isArray(item.segments) ? item.segments : [];
 }
