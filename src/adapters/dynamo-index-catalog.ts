@@ -17,15 +17,17 @@ import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
 import { isConditionFailed } from "./dynamo-errors";
 import { activeOf, fromItem, type IndexItem, toItem } from "./dynamo-index-item";
+import {
+  appendUpdate,
+  editOwnUpdate,
+  type ItemUpdate,
+  relistUpdate,
+} from "./dynamo-segment-updates";
 import { SegmentListFormatError, type SegmentLists } from "./segment-lists";
 
 // Named pieces of the conditional writes.
 const NAME_IS_FREE = "attribute_not_exists(#name)";
 const SAME_INCARNATION = "#uid = :uid";
-const UNCHANGED_SINCE_READ = "#data_version = :expected_version";
-const NEVER_LISTED = "attribute_not_exists(#segment_list)";
-const SAME_LIST = "#segment_list.#key = :list_key";
-const FOLDED = "attribute_exists(#segment_list)";
 const NEVER_ACTIVATED = "attribute_not_exists(#active)";
 const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
@@ -150,28 +152,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     count: number,
     now: string,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    return this.conditionalUpdate(current, {
-      UpdateExpression:
-        "SET #segments = list_append(#segments, :segment), #count = :count, #data_version = :next_version, #vectors_written = :vectors_written, #updated_at = :now",
-      // The layout as read: a write that read the item before its first fold re-reads.
-      ConditionExpression: `${SAME_INCARNATION} AND ${UNCHANGED_SINCE_READ} AND ${current.segmentList ? FOLDED : NEVER_LISTED}`,
-      ExpressionAttributeNames: {
-        "#segments": ownAttribute(current),
-        "#segment_list": "segment_list",
-        "#count": "count",
-        "#data_version": "data_version",
-        "#updated_at": "updated_at",
-        "#vectors_written": "vectors_written",
-      },
-      ExpressionAttributeValues: {
-        ":segment": [segment],
-        ":count": count,
-        ":next_version": current.dataVersion + 1,
-        ":vectors_written": current.vectorsWritten + segment.vectors,
-        ":expected_version": current.dataVersion,
-        ":now": now,
-      },
-    });
+    return this.conditionalUpdate(current, appendUpdate(current, segment, count, now));
   }
 
   replaceRun(
@@ -181,7 +162,10 @@ export class DynamoIndexCatalog implements IndexCatalog {
     merged: SegmentRef | null,
   ): Promise<IndexRecord | typeof LOST_RACE> {
     const listed = current.segmentList?.count ?? 0;
-    if (start >= listed) return this.editOwn(current, start - listed, end - listed, merged);
+    if (start >= listed) {
+      const update = editOwnUpdate(current, start - listed, end - listed, merged);
+      return update ? this.conditionalUpdate(current, update) : Promise.resolve(current);
+    }
     // The run reaches into the listed segments: they go into a new list object, with the merged
     // segment when the run also takes segments of the item's own (which then leave it).
     const segments = [
@@ -208,121 +192,20 @@ export class DynamoIndexCatalog implements IndexCatalog {
   }
 
   /**
-   * Replaces the item's own segments `[start, end)` (positions in the item's list) with `merged`
-   * or nothing, in place: appends meanwhile do not make it lose, another change to the run or a
-   * fold does.
-   */
-  private editOwn(
-    current: IndexRecord,
-    start: number,
-    end: number,
-    merged: SegmentRef | null,
-  ): Promise<IndexRecord | typeof LOST_RACE> {
-    const names: Record<string, string> = { "#segments": ownAttribute(current) };
-    const values: Record<string, unknown> = {};
-    const conditions = [
-      SAME_INCARNATION,
-      this.sameList(current, names, values),
-      ...this.sameOwn(current, start, end, names, values),
-    ];
-    const clauses: string[] = [];
-    if (merged) {
-      values[":merged"] = merged;
-      clauses.push(`SET #segments[${start}] = :merged`);
-    }
-    const removed = positionsDescending(merged ? start + 1 : start, end);
-    if (removed.length > 0) clauses.push(`REMOVE ${removed.join(", ")}`);
-    if (clauses.length === 0) return Promise.resolve(current);
-    return this.conditionalUpdate(current, {
-      UpdateExpression: clauses.join(" "),
-      ConditionExpression: conditions.join(" AND "),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
-  }
-
-  /**
    * Writes `listed` (the first segments of the index) as a new list object and points the item
-   * at it, removing the item's first `removeOwn` segments, which the object now holds. Only if
-   * the item still names the list `current` does and those segments are still its first: appends
-   * meanwhile do not make it lose. A lost race deletes the new object.
+   * at it, removing the item's first `removeOwn` segments (see {@link relistUpdate}). A lost race
+   * deletes the new object.
    */
   private async relist(
     current: IndexRecord,
     listed: readonly SegmentRef[],
     removeOwn: number,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const conditions = [
-      SAME_INCARNATION,
-      this.sameList(current, names, values),
-      ...this.sameOwn(current, 0, removeOwn, names, values),
-    ];
     const key = await this.lists.write(current, listed);
-    values[":list"] = { key, count: listed.length };
-    let update: string;
-    if (current.segmentList) {
-      const removed = positionsDescending(0, removeOwn);
-      update = `SET #segment_list = :list${removed.length > 0 ? ` REMOVE ${removed.join(", ")}` : ""}`;
-    } else {
-      // The first fold moves the item's own segments to `recent_segments` and leaves a note in
-      // `segments`, where code from before folds reads the whole list: it fails on the note
-      // instead of taking the item's own segments for all of them. The list is written whole,
-      // so only if no write appended since.
-      Object.assign(names, { "#segments": "segments", "#recent": RECENT });
-      values[":own"] = this.owned(current).slice(removeOwn);
-      values[":own_count"] = this.owned(current).length;
-      values[":note"] = FOLDED_NOTE;
-      conditions.push("size(#segments) = :own_count");
-      update = "SET #segment_list = :list, #recent = :own, #segments = :note";
-    }
-    const result = await this.conditionalUpdate(current, {
-      UpdateExpression: update,
-      ConditionExpression: conditions.join(" AND "),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    const update = relistUpdate(current, { key, count: listed.length }, removeOwn);
+    const result = await this.conditionalUpdate(current, update);
     if (result === LOST_RACE) await this.lists.discard(key).catch(() => undefined);
     return result;
-  }
-
-  /** Conditions that the item's own segments `[start, end)` are still those of `current`. */
-  private sameOwn(
-    current: IndexRecord,
-    start: number,
-    end: number,
-    names: Record<string, string>,
-    values: Record<string, unknown>,
-  ): string[] {
-    const owned = this.owned(current);
-    const conditions: string[] = [];
-    for (let i = start; i < end; i++) {
-      values[`:id${i}`] = (owned[i] as SegmentRef).id;
-      conditions.push(`#segments[${i}].#id = :id${i}`);
-    }
-    if (conditions.length > 0) {
-      Object.assign(names, { "#segments": ownAttribute(current), "#id": "id" });
-    }
-    return conditions;
-  }
-
-  /** The segments the item itself holds (after the listed ones). */
-  private owned(current: IndexRecord): readonly SegmentRef[] {
-    return current.segments.slice(current.segmentList?.count ?? 0);
-  }
-
-  /** The condition that the item names the same list object as `current` (or none). */
-  private sameList(
-    current: IndexRecord,
-    names: Record<string, string>,
-    values: Record<string, unknown>,
-  ): string {
-    names["#segment_list"] = "segment_list";
-    if (!current.segmentList) return NEVER_LISTED;
-    names["#key"] = "key";
-    values[":list_key"] = current.segmentList.key;
-    return SAME_LIST;
   }
 
   setActive(
@@ -332,7 +215,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     const expected = current.active?.generation;
     return this.conditionalUpdate(current, {
       UpdateExpression: "SET #active = :active",
-      ConditionExpression: `${SAME_INCARNATION} AND ${expected === undefined ? NEVER_ACTIVATED : SAME_ACTIVE_GENERATION}`,
+      ConditionExpression: expected === undefined ? NEVER_ACTIVATED : SAME_ACTIVE_GENERATION,
       ExpressionAttributeNames: {
         "#active": "active",
         ...(expected === undefined ? {} : { "#generation": "generation" }),
@@ -350,32 +233,30 @@ export class DynamoIndexCatalog implements IndexCatalog {
   ): Promise<IndexRecord | typeof LOST_RACE> {
     return this.conditionalUpdate(current, {
       UpdateExpression: "SET #maintenance = :maintenance",
-      ConditionExpression: SAME_INCARNATION,
       ExpressionAttributeNames: { "#maintenance": "maintenance" },
       ExpressionAttributeValues: { ":maintenance": maintenance },
     });
   }
 
   /**
-   * One conditional UpdateItem on `current`'s item; every condition includes
-   * {@link SAME_INCARNATION}, whose names and values are added here. The new record, or
-   * {@link LOST_RACE} when the condition did not hold.
+   * One conditional UpdateItem on `current`'s item, on `update`'s condition (if any) and
+   * {@link SAME_INCARNATION}, which is added here. The new record, or {@link LOST_RACE} when the
+   * condition did not hold.
    */
   private async conditionalUpdate(
     current: IndexRecord,
-    update: {
-      UpdateExpression: string;
-      ConditionExpression: string;
-      ExpressionAttributeNames: Record<string, string>;
-      ExpressionAttributeValues: Record<string, unknown>;
-    },
+    update: Omit<ItemUpdate, "ConditionExpression"> & { readonly ConditionExpression?: string },
   ): Promise<IndexRecord | typeof LOST_RACE> {
+    const condition = update.ConditionExpression;
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { name: current.name },
           ...update,
+          ConditionExpression: condition
+            ? `${SAME_INCARNATION} AND ${condition}`
+            : SAME_INCARNATION,
           ExpressionAttributeNames: { ...update.ExpressionAttributeNames, "#uid": "uid" },
           ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":uid": current.uid },
           ReturnValues: "ALL_NEW",
@@ -422,27 +303,4 @@ export class DynamoIndexCatalog implements IndexCatalog {
     // What the record was; should its list object be gone already, without those segments.
     return (await this.withListed(item).catch(() => undefined)) ?? item;
   }
-}
-
-/** Where an item that has folded keeps its own segments. */
-const RECENT = "recent_segments";
-
-/** What `segments` holds once an item has folded (see `relist`). */
-export const FOLDED_NOTE =
-  "folded: the segments are in segment_list and recent_segments; this code predates folds";
-
-/** The attribute that holds `current`'s own segments. */
-function ownAttribute(current: IndexRecord): string {
-  return current.segmentList ? RECENT : "segments";
-}
-
-/**
- * `#segments[i]` for the positions `[start, end)`, last first. DynamoDB applies a REMOVE of list
- * positions to the list as it was, dynalite one position after another; from the last to the
- * first, both remove the same elements.
- */
-function positionsDescending(start: number, end: number): string[] {
-  const paths: string[] = [];
-  for (let i = end - 1; i >= start; i--) paths.push(`#segments[${i}]`);
-  return paths;
 }

@@ -116,7 +116,8 @@ export interface IndexCatalog {
    * Moves the first `count` (1 to `FOLD_BATCH`) segments the catalog keeps in the index's own
    * record, after those `current.segmentList` holds, into a new immutable list: the record every
    * write rewrites stays small. Data, order and `dataVersion` stay the same. Only if the
-   * incarnation, the list and those segments are as in `current` (appends do not make it lose).
+   * incarnation, the list and those segments are as in `current` (appends do not make it lose,
+   * except on the index's first fold).
    */
   fold(current: IndexRecord, count: number): Promise<IndexRecord | typeof LOST_RACE>;
   /** Removes the record; returns what it was, or `undefined` when there was none. */

@@ -1,8 +1,8 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { describe, expect, it } from "vitest";
-import { FOLDED_NOTE } from "../../src/adapters/dynamo-index-catalog";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
+import { FOLDED_NOTE } from "../../src/adapters/dynamo-segment-updates";
 import { ByteBudget } from "../../src/app/byte-budget";
 import { Compactor } from "../../src/app/compactor";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
