@@ -209,8 +209,8 @@ export class Compactor {
 
   /**
    * Writes `segment` and swaps it in for `[start, end)`; the replaced objects go after the swap.
-   * Writes append meanwhile (the list grows behind the run): the swap is retried on a fresh
-   * record as long as the run itself is unchanged, so steady writes never starve a compaction.
+   * Writes that append meanwhile do not make the swap lose; a fold does (the list moved): the
+   * swap is retried on a fresh record as long as the run itself is unchanged.
    */
   private async replace(
     record: IndexRecord,
