@@ -38,9 +38,10 @@ export function withCatalogLists(access: FunctionAccess): FunctionAccess {
 }
 
 /**
- * The IAM statements that grant exactly `access` (the stack passes {@link withCatalogLists}'s): object actions on each storage area's key
- * pattern, listing only under the listed areas' prefixes, and each named DynamoDB action on its
- * own table (or index). Nothing else, and nothing on `*`.
+ * The IAM statements that grant exactly `access` (the stack passes what
+ * {@link withCatalogLists} gives): object actions on each storage area's key pattern, listing
+ * only under the listed areas' prefixes, and each named DynamoDB action on its own table (or
+ * index). Nothing else, and nothing on `*`.
  */
 export function accessStatements(access: FunctionAccess, targets: GrantTargets): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
