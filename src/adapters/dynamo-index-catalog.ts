@@ -33,6 +33,9 @@ const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
 const isIndexName = (value: unknown) => typeof value === "string" && INDEX_NAME_PATTERN.test(value);
 
+/** Attempts of one relist (a first fold) while writes keep appending. */
+const RELIST_ATTEMPTS = 5;
+
 /** How many times a read re-reads an item whose list object has gone (a fold replaced it). */
 const LIST_REREADS = 3;
 
@@ -193,8 +196,10 @@ export class DynamoIndexCatalog implements IndexCatalog {
 
   /**
    * Writes `listed` (the first segments of the index) as a new list object and points the item
-   * at it, removing the item's first `removeOwn` segments (see {@link relistUpdate}). A lost race
-   * deletes the new object.
+   * at it, removing the item's first `removeOwn` segments (see {@link relistUpdate}). An item's
+   * first fold loses to any append (it writes the item's own list whole): it is tried again on a
+   * fresh record with the same object while the segments the object was made from are unchanged.
+   * A lost race deletes the new object.
    */
   private async relist(
     current: IndexRecord,
@@ -202,10 +207,23 @@ export class DynamoIndexCatalog implements IndexCatalog {
     removeOwn: number,
   ): Promise<IndexRecord | typeof LOST_RACE> {
     const key = await this.lists.write(current, listed);
-    const update = relistUpdate(current, { key, count: listed.length }, removeOwn);
-    const result = await this.conditionalUpdate(current, update);
-    if (result === LOST_RACE) await this.lists.discard(key).catch(() => undefined);
-    return result;
+    const from = current.segments.slice(0, (current.segmentList?.count ?? 0) + removeOwn);
+    let record = current;
+    for (let attempt = 1; ; attempt++) {
+      const update = relistUpdate(record, { key, count: listed.length }, removeOwn);
+      const result = await this.conditionalUpdate(record, update);
+      if (result !== LOST_RACE) return result;
+      const fresh = attempt < RELIST_ATTEMPTS ? await this.get(current.name) : undefined;
+      const same =
+        fresh?.uid === current.uid &&
+        fresh.segmentList?.key === current.segmentList?.key &&
+        from.every((ref, i) => fresh.segments[i]?.id === ref.id);
+      if (!fresh || !same) {
+        await this.lists.discard(key).catch(() => undefined);
+        return LOST_RACE;
+      }
+      record = fresh;
+    }
   }
 
   setActive(

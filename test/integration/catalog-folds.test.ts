@@ -1,4 +1,4 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { describe, expect, it } from "vitest";
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
@@ -247,5 +247,49 @@ describe("folds of the catalog's segment list", () => {
     expect((await cold.getVector("fold-relist", "b3-7")).metadata).toBeNull();
     expect((await cold.getVector("fold-relist", "b50-1")).values.slice(0, 2)).toEqual([50, 1]);
     expect((await cold.getVector("fold-relist", "b1-3")).values.slice(0, 2)).toEqual([1, 3]);
+  });
+
+  it("folds an item for the first time while a write appends, with one list object", async () => {
+    const { vectors, blobs } = setup();
+    await vectors.createIndex("fold-first", { dimension: DIMENSION, metric: "l2" });
+    for (let b = 0; b < 4; b++) await vectors.upsert("fold-first", batch(b));
+    // The compaction's own clients: just before its first fold's update, a write appends
+    // (fault injection: the race made certain), so that update loses.
+    const compacting = storage();
+    const send = compacting.clients.doc.send.bind(compacting.clients.doc) as (
+      c: unknown,
+    ) => Promise<unknown>;
+    let raced = 0;
+    (compacting.clients.doc as { send: unknown }).send = async (command: unknown) => {
+      const expression = command instanceof UpdateCommand ? command.input.UpdateExpression : "";
+      if (expression?.includes("#recent = :own") && raced++ === 0) {
+        await vectors.upsert("fold-first", batch(4));
+      }
+      return send(command);
+    };
+    const listsWritten: string[] = [];
+    const put = compacting.blobs.put.bind(compacting.blobs);
+    compacting.blobs.put = (key, body, type) => {
+      if (key.includes("/catalog/")) listsWritten.push(key);
+      return put(key, body, type);
+    };
+    const compactor = new Compactor({
+      catalog: compacting.catalog,
+      segments: compacting.segments,
+      leases: new DynamoLeaseStore(compacting.clients.doc, env.stack.settings.tables.leases),
+      policy: POLICY,
+    });
+    expect(await compactor.run("fold-first")).toMatchObject({ folds: 1 });
+    // The update went again on a fresh record, with the same object: the first try lost.
+    expect(raced).toBe(2);
+    expect(listsWritten).toHaveLength(1);
+    const record = await compacting.catalog.get("fold-first");
+    expect(record?.segmentList?.count).toBe(4);
+    expect(record?.segments).toHaveLength(5);
+    expect(record?.dataVersion).toBe(5);
+    const root = `indexes/fold-first/${record?.uid}/catalog/`;
+    expect((await blobs.list(root)).map((o) => o.key)).toEqual([record?.segmentList?.key]);
+    const cold = quietStore(storage());
+    expect((await cold.getVector("fold-first", "b4-2")).values.slice(0, 2)).toEqual([4, 2]);
   });
 });
