@@ -13,21 +13,24 @@ import type { SegmentRef } from "../domain/segment";
  * warm instance reads a list once per fold, not per request.
  */
 export class SegmentLists {
-  private readonly kept: BudgetedLoads<SegmentRef[]>;
+  /** Each index's last list, with the size of its JSON (known where the JSON is). */
+  private readonly kept: BudgetedLoads<{ segments: SegmentRef[]; bytes: number }>;
 
   /** @param budget shared with the instance's other caches (default: a budget of its own). */
   constructor(
     private readonly blobs: BlobStore,
     budget: ByteBudget = new ByteBudget(),
   ) {
-    this.kept = new BudgetedLoads(budget, "lists", (_, list) => 2 * jsonBytes(list));
+    this.kept = new BudgetedLoads(budget, "lists", (_, list) => 2 * list.bytes);
   }
 
   /** Writes `segments` as a new list object of `index`; its key. Durable when it resolves. */
   async write(index: IndexRef, segments: readonly SegmentRef[]): Promise<string> {
     const key = segmentListKey(index, randomUUID());
-    await this.blobs.put(key, JSON.stringify({ segments }), "application/json");
-    await this.kept.get(index.uid, key, async () => [...segments]);
+    const json = JSON.stringify({ segments });
+    await this.blobs.put(key, json, "application/json");
+    const bytes = Buffer.byteLength(json);
+    await this.kept.get(index.uid, key, async () => ({ segments: [...segments], bytes }));
     return key;
   }
 
@@ -37,12 +40,13 @@ export class SegmentLists {
    */
   async read(index: IndexRef, key: string): Promise<SegmentRef[] | undefined> {
     try {
-      return await this.kept.get(index.uid, key, async () => {
+      const list = await this.kept.get(index.uid, key, async () => {
         const bytes = await this.blobs.get(key);
         // Not kept: the next read asks again.
         if (!bytes) throw new ListGone();
-        return parseList(key, bytes);
+        return { segments: parseList(key, bytes), bytes: bytes.byteLength };
       });
+      return list.segments;
     } catch (err) {
       if (err instanceof ListGone) return undefined;
       throw err;
@@ -62,10 +66,6 @@ export class SegmentListFormatError extends Error {
 
 /** A list object that is not in the bucket (internal: a load that keeps nothing). */
 class ListGone extends Error {}
-
-function jsonBytes(list: readonly SegmentRef[]): number {
-  return Buffer.byteLength(JSON.stringify(list));
-}
 
 function parseList(key: string, bytes: Uint8Array): SegmentRef[] {
   const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { segments?: unknown };
