@@ -3,14 +3,13 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoLeaseStore } from "../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import { Compactor } from "../src/app/compactor";
-import { LiveState } from "../src/app/live-state";
 import { SegmentStore } from "../src/app/segment-store";
-import { VectorStore } from "../src/app/vector-store";
 import { createClients } from "../src/clients";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../src/domain/compaction";
 import { percentile } from "../src/domain/trial-metrics";
 import { createCatalog } from "../src/wiring";
 import type { BenchStack } from "./mnist-stack";
+import { quietVectorStore } from "./quiet-store";
 
 /** Segment counts at which the two indexes are compared. */
 const CHECKPOINTS = [250, 500, 1000, 2000];
@@ -56,12 +55,7 @@ export async function benchCatalogItem(env: BenchStack) {
     { name: "catalog-listing", policy: { ...policy, foldFull: Number.POSITIVE_INFINITY } },
   ].map(({ name, policy }) => ({
     name,
-    store: new VectorStore({
-      catalog,
-      segments,
-      live: new LiveState(segments),
-      background: { tasks: { start: async () => undefined }, due: () => [] },
-    }),
+    store: quietVectorStore(catalog, segments),
     compactor: new Compactor({
       catalog,
       segments,

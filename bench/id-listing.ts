@@ -1,13 +1,13 @@
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
-import { LiveState } from "../src/app/live-state";
 import { SegmentStore } from "../src/app/segment-store";
-import { VectorStore } from "../src/app/vector-store";
+import type { VectorStore } from "../src/app/vector-store";
 import { createClients } from "../src/clients";
 import { percentile } from "../src/domain/trial-metrics";
 import type { Services } from "../src/wiring";
 import { createCatalog } from "../src/wiring";
 import type { BenchStack } from "./mnist-stack";
 import { onNewInstanceOf } from "./point-read";
+import { quietVectorStore } from "./quiet-store";
 
 /** Interleaved rounds (each lists the index both ways, each on a new instance). */
 const ROUNDS = 5;
@@ -84,12 +84,7 @@ export async function manySegmentIndex(
   const { settings } = env.services;
   const clients = createClients(settings);
   const store = new SegmentStore(new S3BlobStore(clients.s3, settings.bucket));
-  const quiet = new VectorStore({
-    catalog: createCatalog(settings, clients),
-    segments: store,
-    live: new LiveState(store),
-    background: { tasks: { start: async () => undefined }, due: () => [] },
-  });
+  const quiet = quietVectorStore(createCatalog(settings, clients), store);
   await quiet.createIndex(name, { dimension: 4, metric: "l2" });
   for (let s = 0; s < segments; s++) {
     await quiet.upsert(

@@ -1,8 +1,6 @@
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
-import { LiveState } from "../src/app/live-state";
 import { DEFAULT_DIRECTORY_MIN_BYTES, SegmentStore } from "../src/app/segment-store";
 import { loadedVector } from "../src/app/vector-read";
-import { VectorStore } from "../src/app/vector-store";
 import { createClients } from "../src/clients";
 import { manifestBytes } from "../src/domain/segment";
 import { percentile } from "../src/domain/trial-metrics";
@@ -10,6 +8,7 @@ import { localTasks } from "../src/local/local-tasks";
 import { createCatalog, createServices, type Services } from "../src/wiring";
 import type { Dataset } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
+import { quietVectorStore } from "./quiet-store";
 
 /** Interleaved rounds (each reads one id both ways, each on a new instance). */
 const ROUNDS = 9;
@@ -120,12 +119,7 @@ export async function benchDirectoryRead(env: BenchStack, data: Dataset) {
     const segments = new SegmentStore(new S3BlobStore(clients.s3, settings.bucket), {
       directoryMinBytes,
     });
-    const vectors = new VectorStore({
-      catalog: createCatalog(settings, clients),
-      segments,
-      live: new LiveState(segments),
-      background: { tasks: { start: async () => undefined }, due: () => [] },
-    });
+    const vectors = quietVectorStore(createCatalog(settings, clients), segments);
     try {
       await vectors.getIndex(index); // connected
       const started = performance.now();
