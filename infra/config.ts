@@ -4,6 +4,9 @@ import { DEFAULT_THROTTLE } from "./routes";
 /** Environment variable setting the eventual window of searches, in ms (default 1,000). */
 export const EVENTUAL_ENV_VAR = "VECTORD_EVENTUAL_MS";
 
+/** Environment variable turning catalog folds off (`off`; default `on`). */
+export const CATALOG_FOLDS_ENV_VAR = "VECTORD_CATALOG_FOLDS";
+
 /**
  * Deploy-time settings of the stack, from CDK context (`cdk deploy -c vectord:corsOrigins=...`)
  * or, in tests, given directly. Everything is off or conservative by default.
@@ -23,6 +26,12 @@ export interface StackConfig {
   readonly alarmEmail: string | null;
   /** How long `eventual` searches may reuse catalog state, ms (null: the default, 1,000). */
   readonly eventualMs: number | null;
+  /**
+   * Whether compaction folds full segments out of the catalog items (default `true`). `false`
+   * (`-c vectord:catalogFolds=off`) unfolds them instead: deploy it before rolling back to a
+   * version from before folds.
+   */
+  readonly catalogFolds: boolean;
 }
 
 export const DEFAULT_CONFIG: StackConfig = {
@@ -31,6 +40,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   builderConcurrency: null,
   alarmEmail: null,
   eventualMs: null,
+  catalogFolds: true,
 };
 
 /** Reads {@link StackConfig} from CDK context values (strings on the command line). */
@@ -48,6 +58,14 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     }
     return n;
   };
+  const onOff = (key: string) => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    if (value !== "on" && value !== "off") {
+      throw new Error(`context vectord:${key} must be "on" or "off", got "${value}"`);
+    }
+    return value === "on";
+  };
   return {
     corsOrigins: (text("corsOrigins") ?? "")
       .split(",")
@@ -60,5 +78,6 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     builderConcurrency: positive("builderConcurrency") ?? null,
     alarmEmail: text("alarmEmail") ?? null,
     eventualMs: positive("eventualMs") ?? null,
+    catalogFolds: onOff("catalogFolds") ?? true,
   };
 }

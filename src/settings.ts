@@ -5,7 +5,7 @@ import {
   type BackgroundTaskName,
   taskFunctionEnvVar,
 } from "../infra/background-tasks";
-import { EVENTUAL_ENV_VAR } from "../infra/config";
+import { CATALOG_FOLDS_ENV_VAR, EVENTUAL_ENV_VAR } from "../infra/config";
 import { IMPORT_STATE_MACHINE_ENV_VAR } from "../infra/import-workflow";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 
@@ -53,6 +53,11 @@ export interface Settings {
    * memory; 1 GiB elsewhere).
    */
   readonly cacheBytes?: number;
+  /**
+   * Whether compaction folds full segments out of the catalog items (default `true`); `false`
+   * moves them back (see `CompactionPolicy.folds`).
+   */
+  readonly catalogFolds?: boolean;
   /**
    * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
    * SDK's own retries then run against the injected faults).
@@ -139,6 +144,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(sweepMinutes >= 0 ? { sweepMinutes } : {}),
     ...(backgroundLoadBytes >= 0 ? { backgroundLoadBytes } : {}),
     ...(cacheBytes >= 0 ? { cacheBytes } : {}),
+    ...(env[CATALOG_FOLDS_ENV_VAR] === "off" ? { catalogFolds: false } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -162,6 +168,7 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.endpoints?.lambda) env[ENDPOINT_ENV.lambda] = settings.endpoints.lambda;
   if (settings.eventualMs !== undefined) env[EVENTUAL_ENV_VAR] = String(settings.eventualMs);
   if (settings.cacheBytes !== undefined) env[CACHE_BYTES_ENV_VAR] = String(settings.cacheBytes);
+  if (settings.catalogFolds === false) env[CATALOG_FOLDS_ENV_VAR] = "off";
   if (settings.backgroundLoadBytes !== undefined) {
     env[BACKGROUND_LOAD_ENV_VAR] = String(settings.backgroundLoadBytes);
   }

@@ -56,6 +56,7 @@ import type {
   WorkflowStarter,
 } from "./app/work-ports";
 import { type Clients, createClients } from "./clients";
+import { DEFAULT_COMPACTION } from "./domain/compaction";
 import type { ImportInput } from "./domain/import-job";
 import { catchUpDue } from "./domain/maintenance";
 import type { Settings } from "./settings";
@@ -139,7 +140,16 @@ export function createServices(settings: Settings): Services {
   });
   const taskLease = settings.taskLeaseMs !== undefined ? { leaseMs: settings.taskLeaseMs } : {};
   const backfill = new DirectoryBackfill({ catalog, segments });
-  const compactor = new Compactor({ catalog, segments, leases, sweeper, backfill, ...taskLease });
+  const policy = { ...DEFAULT_COMPACTION, folds: settings.catalogFolds ?? true };
+  const compactor = new Compactor({
+    catalog,
+    segments,
+    leases,
+    sweeper,
+    backfill,
+    policy,
+    ...taskLease,
+  });
   const vectors = new VectorStore({
     catalog,
     segments,

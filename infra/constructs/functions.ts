@@ -8,7 +8,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Bucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { bundlingFor } from "../bundling";
-import { EVENTUAL_ENV_VAR, type StackConfig } from "../config";
+import { CATALOG_FOLDS_ENV_VAR, EVENTUAL_ENV_VAR, type StackConfig } from "../config";
 import { DEFAULT_MEMORY_MB, ephemeralStorageMb, type FunctionSpec } from "../function-spec";
 import { accessStatements, withCatalogLists } from "../iam";
 import { STORAGE_AREAS, type StorageAreaName } from "../storage";
@@ -58,6 +58,7 @@ export class ServiceFunctions extends Construct {
     if (props.config.eventualMs !== null) {
       this.environment[EVENTUAL_ENV_VAR] = String(props.config.eventualMs);
     }
+    if (!props.config.catalogFolds) this.environment[CATALOG_FOLDS_ENV_VAR] = "off";
   }
 
   /** Creates the function of `spec`; `environment` adds to the common variables. */

@@ -7,3 +7,9 @@ export function isConditionFailed(err: unknown): boolean {
     (err as { name?: string } | null)?.name === "ConditionalCheckFailedException"
   );
 }
+
+/** True when DynamoDB refused a write because the item would pass its 400 KB cap. */
+export function isItemTooLarge(err: unknown): boolean {
+  const { name, message } = (err ?? {}) as { name?: string; message?: string };
+  return name === "ValidationException" && /item size/i.test(message ?? "");
+}

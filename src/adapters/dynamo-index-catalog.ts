@@ -8,20 +8,22 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { type IndexCatalog, LOST_RACE, type Page } from "../app/ports";
+import { CatalogItemTooLargeError, type IndexCatalog, LOST_RACE, type Page } from "../app/ports";
 import { FOLD_BATCH } from "../domain/compaction";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import { INDEX_NAME_PATTERN } from "../domain/metric";
 import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
-import { isConditionFailed } from "./dynamo-errors";
+import { isConditionFailed, isItemTooLarge } from "./dynamo-errors";
 import { activeOf, fromItem, type IndexItem, toItem } from "./dynamo-index-item";
 import {
   appendUpdate,
   editOwnUpdate,
   type ItemUpdate,
   relistUpdate,
+  splitUpdate,
+  unfoldUpdate,
 } from "./dynamo-segment-updates";
 import { SegmentListFormatError, type SegmentLists } from "./segment-lists";
 
@@ -32,9 +34,6 @@ const NEVER_ACTIVATED = "attribute_not_exists(#active)";
 const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
 const isIndexName = (value: unknown) => typeof value === "string" && INDEX_NAME_PATTERN.test(value);
-
-/** Attempts of one relist (a first fold) while writes keep appending. */
-const RELIST_ATTEMPTS = 5;
 
 /** How many times a read re-reads an item whose list object has gone (a fold replaced it). */
 const LIST_REREADS = 3;
@@ -181,7 +180,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     return this.relist(current, segments.slice(0, count), Math.max(0, end - listed));
   }
 
-  fold(current: IndexRecord, count: number): Promise<IndexRecord | typeof LOST_RACE> {
+  async fold(current: IndexRecord, count: number): Promise<IndexRecord | typeof LOST_RACE> {
     const listed = current.segmentList?.count ?? 0;
     if (!Number.isInteger(count) || count < 1 || count > FOLD_BATCH) {
       throw new RangeError(`a fold moves 1 to ${FOLD_BATCH} segments; got ${count}`);
@@ -191,15 +190,47 @@ export class DynamoIndexCatalog implements IndexCatalog {
         `a fold of ${count} segments needs that many in the item; it holds ${current.segments.length - listed}`,
       );
     }
-    return this.relist(current, current.segments.slice(0, listed + count), count);
+    const split = current.segmentList ? current : await this.split(current);
+    if (split === LOST_RACE) return LOST_RACE;
+    const moving = current.segments.slice(0, listed + count);
+    if (!moving.every((ref, i) => split.segments[i]?.id === ref.id)) return LOST_RACE;
+    const folded = await this.relist(split, moving, count);
+    // The list of none the split named is read by no one once replaced (readers never fetch it).
+    if (folded !== LOST_RACE && split !== current && split.segmentList) {
+      await this.lists.discard(split.segmentList.key).catch(() => undefined);
+    }
+    return folded;
+  }
+
+  /**
+   * An item's first fold splits it first (see {@link splitUpdate}): one update that appends
+   * meanwhile do not make lose, naming a list object of no segments (so readers of the version
+   * before this one find it; this one never reads it). A lost race deletes that object.
+   */
+  private async split(current: IndexRecord): Promise<IndexRecord | typeof LOST_RACE> {
+    const key = await this.lists.write(current, []);
+    const result = await this.conditionalUpdate(current, splitUpdate({ key, count: 0 }));
+    if (result === LOST_RACE) await this.lists.discard(key).catch(() => undefined);
+    return result;
+  }
+
+  async unfold(current: IndexRecord): Promise<IndexRecord | typeof LOST_RACE> {
+    if (!current.segmentList) return current;
+    const listed = current.segments.slice(0, current.segmentList.count);
+    try {
+      return await this.conditionalUpdate(current, unfoldUpdate(current, listed));
+    } catch (err) {
+      if (!isItemTooLarge(err)) throw err;
+      throw new CatalogItemTooLargeError(
+        `index "${current.name}" has ${current.segments.length} segments, more than its catalog item can hold (DynamoDB's 400 KB); it stays folded`,
+      );
+    }
   }
 
   /**
    * Writes `listed` (the first segments of the index) as a new list object and points the item
-   * at it, removing the item's first `removeOwn` segments (see {@link relistUpdate}). An item's
-   * first fold loses to any append (it writes the item's own list whole): it is tried again on a
-   * fresh record with the same object while the segments the object was made from are unchanged.
-   * A lost race deletes the new object.
+   * at it, removing the item's first `removeOwn` segments (see {@link relistUpdate}). A lost race
+   * deletes the new object.
    */
   private async relist(
     current: IndexRecord,
@@ -207,23 +238,12 @@ export class DynamoIndexCatalog implements IndexCatalog {
     removeOwn: number,
   ): Promise<IndexRecord | typeof LOST_RACE> {
     const key = await this.lists.write(current, listed);
-    const from = current.segments.slice(0, (current.segmentList?.count ?? 0) + removeOwn);
-    let record = current;
-    for (let attempt = 1; ; attempt++) {
-      const update = relistUpdate(record, { key, count: listed.length }, removeOwn);
-      const result = await this.conditionalUpdate(record, update);
-      if (result !== LOST_RACE) return result;
-      const fresh = attempt < RELIST_ATTEMPTS ? await this.get(current.name) : undefined;
-      const same =
-        fresh?.uid === current.uid &&
-        fresh.segmentList?.key === current.segmentList?.key &&
-        from.every((ref, i) => fresh.segments[i]?.id === ref.id);
-      if (!fresh || !same) {
-        await this.lists.discard(key).catch(() => undefined);
-        return LOST_RACE;
-      }
-      record = fresh;
-    }
+    const result = await this.conditionalUpdate(
+      current,
+      relistUpdate(current, { key, count: listed.length }, removeOwn),
+    );
+    if (result === LOST_RACE) await this.lists.discard(key).catch(() => undefined);
+    return result;
   }
 
   setActive(
@@ -298,7 +318,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     known?: IndexRecord,
   ): Promise<IndexRecord | undefined> {
     const list = item.segmentList;
-    if (!list) return item;
+    if (!list || list.count === 0) return item;
     const listed =
       known?.segmentList?.key === list.key
         ? known.segments.slice(0, list.count)

@@ -12,11 +12,14 @@ export interface IndexItem {
   count: number;
   data_version: number;
   vectors_written?: number;
-  /** Every segment, until the item's first fold; then a note for code from before folds. */
+  /** Every segment, until the item splits (at its first fold); then a note for older code. */
   segments: SegmentRef[] | string;
-  /** The oldest segments' list object, once the item has folded. */
+  /**
+   * The oldest segments' list object, once the item has split (one of no segments between the
+   * split and the first fold's update).
+   */
   segment_list?: SegmentListRef;
-  /** The segments after those `segment_list` holds, once the item has folded. */
+  /** The segments after those `segment_list` holds, once the item has split. */
   recent_segments?: SegmentRef[];
   created_at: string;
   updated_at: string;

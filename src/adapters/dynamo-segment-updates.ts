@@ -25,11 +25,13 @@ export const FOLDED_NOTE =
 const UNCHANGED_SINCE_READ = "#data_version = :expected_version";
 const NEVER_LISTED = "attribute_not_exists(#segment_list)";
 const SAME_LIST = "#segment_list.#key = :list_key";
-const FOLDED = "attribute_exists(#segment_list)";
+/** The item keeps its own segments in `recent_segments` (it has split). */
+const SPLIT = "attribute_exists(#segment_list)";
 
 /**
  * Appends `segment` with the new live `count`, bumping `data_version`: only if the data and the
- * item's layout are as read (a write that read the item before its first fold re-reads).
+ * item's layout are as read (a write that read the item before it split, or before an unfold,
+ * re-reads).
  */
 export function appendUpdate(
   current: IndexRecord,
@@ -40,7 +42,7 @@ export function appendUpdate(
   return {
     UpdateExpression:
       "SET #segments = list_append(#segments, :segment), #count = :count, #data_version = :next_version, #vectors_written = :vectors_written, #updated_at = :now",
-    ConditionExpression: `${UNCHANGED_SINCE_READ} AND ${current.segmentList ? FOLDED : NEVER_LISTED}`,
+    ConditionExpression: `${UNCHANGED_SINCE_READ} AND ${current.segmentList ? SPLIT : NEVER_LISTED}`,
     ExpressionAttributeNames: {
       "#segments": ownAttribute(current),
       "#segment_list": "segment_list",
@@ -97,36 +99,63 @@ export function editOwnUpdate(
  * Points the item at the list object `list` (the first segments of the index) and removes the
  * item's first `removeOwn` segments, which the object now holds: only if the item still names the
  * list `current` does and those segments are still its first. Appends meanwhile do not make it
- * lose, except on the item's first fold, which also moves the item's own segments to
- * `recent_segments` (written whole, so only if no write appended since) and leaves
- * {@link FOLDED_NOTE} in `segments`.
+ * lose. `current` must have split its segments ({@link splitUpdate}).
  */
 export function relistUpdate(
   current: IndexRecord,
   list: SegmentListRef,
   removeOwn: number,
 ): ItemUpdate {
+  if (!current.segmentList) {
+    throw new Error(`index "${current.name}" lists no segments yet: split its item first`);
+  }
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ":list": list };
   const conditions = [
     sameList(current, names, values),
     ...sameOwn(current, 0, removeOwn, names, values),
   ];
-  let update: string;
-  if (current.segmentList) {
-    const removed = positionsDescending(0, removeOwn);
-    update = `SET #segment_list = :list${removed.length > 0 ? ` REMOVE ${removed.join(", ")}` : ""}`;
-  } else {
-    Object.assign(names, { "#segments": "segments", "#recent": RECENT });
-    values[":own"] = owned(current).slice(removeOwn);
-    values[":own_count"] = owned(current).length;
-    values[":note"] = FOLDED_NOTE;
-    conditions.push("size(#segments) = :own_count");
-    update = "SET #segment_list = :list, #recent = :own, #segments = :note";
-  }
+  const removed = positionsDescending(0, removeOwn);
   return {
-    UpdateExpression: update,
+    UpdateExpression: `SET #segment_list = :list${removed.length > 0 ? ` REMOVE ${removed.join(", ")}` : ""}`,
     ConditionExpression: conditions.join(" AND "),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/**
+ * An item's first step towards folds: its own segments move, as they are when the update
+ * applies, from `segments` to `recent_segments`; {@link FOLDED_NOTE} goes into `segments`, and
+ * the item names `empty`, a list object of no segments. Only if the item has not split yet. It
+ * copies the list on the server, so appends meanwhile do not make it lose (a write that read the
+ * item before re-reads: its append is conditional on the layout it read).
+ */
+export function splitUpdate(empty: SegmentListRef): ItemUpdate {
+  return {
+    UpdateExpression: "SET #recent = #segments, #segments = :note, #segment_list = :empty",
+    ConditionExpression: `${NEVER_LISTED} AND attribute_not_exists(#recent)`,
+    ExpressionAttributeNames: {
+      "#segments": "segments",
+      "#recent": RECENT,
+      "#segment_list": "segment_list",
+    },
+    ExpressionAttributeValues: { ":note": FOLDED_NOTE, ":empty": empty },
+  };
+}
+
+/**
+ * Undoes {@link splitUpdate} and every fold: `listed` (the segments of the list object `current`
+ * names) and the item's own segments, as they are when the update applies, become `segments`
+ * again, and the item names no list. Only if it still names the same list, so appends meanwhile
+ * do not make it lose. For rolling back to code from before folds.
+ */
+export function unfoldUpdate(current: IndexRecord, listed: readonly SegmentRef[]): ItemUpdate {
+  const names: Record<string, string> = { "#segments": "segments", "#recent": RECENT };
+  const values: Record<string, unknown> = { ":listed": listed };
+  return {
+    UpdateExpression: "SET #segments = list_append(:listed, #recent) REMOVE #recent, #segment_list",
+    ConditionExpression: sameList(current, names, values),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

@@ -14,7 +14,7 @@ import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import type { DirectoryBackfill } from "./directory-backfill";
 import type { OrphanSweeper } from "./orphan-sweeper";
-import { type IndexCatalog, LOST_RACE } from "./ports";
+import { CatalogItemTooLargeError, type IndexCatalog, LOST_RACE } from "./ports";
 import type { SegmentStore } from "./segment-store";
 import type { LeaseStore } from "./work-ports";
 
@@ -49,6 +49,8 @@ export interface CompactionReport {
   readonly purges: number;
   /** Folds: full segments moved out of the catalog item into a list object. */
   readonly folds: number;
+  /** Unfolds (folds off): every listed segment moved back into the catalog item. */
+  readonly unfolds?: number;
   /** Work is left (the run ran out of time, or lost its lease): run again. */
   readonly more: boolean;
   /** Orphaned objects swept. */
@@ -75,11 +77,16 @@ export class Compactor {
   }
 
   /**
-   * True when a write should start a compaction: a merge or a fold is due (cheap: the catalog
-   * record only). Merges come every few writes, and each run also purges when that is due.
+   * True when a write should start a compaction: a merge, a fold or (folds off) an unfold is due
+   * (cheap: the catalog record only). Merges come every few writes, and each run also purges
+   * when that is due.
    */
   due(record: IndexRecord): boolean {
-    return planMerge(record.segments, this.policy) !== null || this.foldable(record) > 0;
+    return (
+      planMerge(record.segments, this.policy) !== null ||
+      this.foldable(record) > 0 ||
+      this.unfoldDue(record)
+    );
   }
 
   /** Compacts until nothing is due or `budgetMs` passed. Returns at once if another one runs. */
@@ -97,11 +104,25 @@ export class Compactor {
     let merges = 0;
     let purges = 0;
     let folds = 0;
+    let unfolds = 0;
+    let unfoldable = true;
     try {
       for (;;) {
-        if (this.now() - started >= budgetMs) return { merges, purges, folds, more: true };
+        if (this.now() - started >= budgetMs) {
+          return { merges, purges, folds, unfolds, more: true };
+        }
         const record = await this.deps.catalog.get(indexName);
         if (!record) break;
+        if (unfoldable && this.unfoldDue(record)) {
+          try {
+            if ((await this.deps.catalog.unfold(record)) !== LOST_RACE) unfolds++;
+          } catch (err) {
+            if (!(err instanceof CatalogItemTooLargeError)) throw err;
+            logger.warn("cannot unfold the index's segment list", { index: indexName, err });
+            unfoldable = false;
+          }
+          continue;
+        }
         const run = planMerge(record.segments, this.policy);
         if (run) {
           if (await this.merge(record, run.start, run.end)) merges++;
@@ -120,10 +141,15 @@ export class Compactor {
       const swept = this.deps.sweeper ? await this.deps.sweeper.sweep(indexName) : 0;
       const hasTime = () => this.now() - started < budgetMs;
       const directories = this.deps.backfill ? await this.deps.backfill.run(indexName, hasTime) : 0;
-      return { merges, purges, folds, more: false, swept, directories };
+      return { merges, purges, folds, unfolds, more: false, swept, directories };
     } finally {
       await this.deps.leases.release(key, owner);
     }
+  }
+
+  /** Folds are off and `record` lists segments outside its catalog item: move them back. */
+  private unfoldDue(record: IndexRecord): boolean {
+    return !this.policy.folds && record.segmentList !== undefined;
   }
 
   /** Segments a fold should move now (see {@link foldable}). */

@@ -71,6 +71,14 @@ export interface BlobStore {
   signedPutUrl(key: string, seconds: number): Promise<string>;
 }
 
+/**
+ * Raised when an index's segments would not fit in its catalog item any more (DynamoDB caps an
+ * item at 400 KB): an unfold of an index too large to keep every segment in the item.
+ */
+export class CatalogItemTooLargeError extends Error {
+  override readonly name = "CatalogItemTooLargeError";
+}
+
 /** Result of a conditional catalog write that lost a race to another writer. */
 export const LOST_RACE = Symbol("lost-race");
 
@@ -116,10 +124,17 @@ export interface IndexCatalog {
    * Moves the first `count` (1 to `FOLD_BATCH`) segments the catalog keeps in the index's own
    * record, after those `current.segmentList` holds, into a new immutable list: the record every
    * write rewrites stays small. Data, order and `dataVersion` stay the same. Only if the
-   * incarnation, the list and those segments are as in `current` (appends do not make it lose,
-   * except on the index's first fold).
+   * incarnation, the list and those segments are as in `current` (appends do not make it lose).
    */
   fold(current: IndexRecord, count: number): Promise<IndexRecord | typeof LOST_RACE>;
+  /**
+   * Moves every listed segment back into the index's own record, as before its first fold (for
+   * rolling back to code from before folds); `current` itself when nothing is listed. Data,
+   * order and `dataVersion` stay the same. Only if the incarnation and the list are as in
+   * `current` (appends do not make it lose). Throws {@link CatalogItemTooLargeError} when the
+   * record could not hold them.
+   */
+  unfold(current: IndexRecord): Promise<IndexRecord | typeof LOST_RACE>;
   /** Removes the record; returns what it was, or `undefined` when there was none. */
   remove(name: string): Promise<IndexRecord | undefined>;
   /**

@@ -31,6 +31,11 @@ export interface CompactionPolicy {
    * again, so the item keeps fewer than this many of them, plus the segments still merging.
    */
   readonly foldFull: number;
+  /**
+   * Whether compaction folds (default `true`). `false` is for rolling back to code from before
+   * folds: nothing folds, and compaction moves every listed segment back into the item.
+   */
+  readonly folds: boolean;
 }
 
 export const DEFAULT_COMPACTION: CompactionPolicy = {
@@ -41,6 +46,7 @@ export const DEFAULT_COMPACTION: CompactionPolicy = {
   purgeMinDead: 10_000,
   maxSegments: 256,
   foldFull: 8,
+  folds: true,
 };
 
 export function tierOf(bytes: number, policy: CompactionPolicy): number {
@@ -104,13 +110,15 @@ export const FOLD_BATCH = 64;
 /**
  * How many segments a fold should move out of the catalog item: the run of full segments that
  * starts the item's own list (after the `listed` ones already in a list object), when it holds
- * at least `policy.foldFull`, and at most {@link FOLD_BATCH}; otherwise 0.
+ * at least `policy.foldFull`, and at most {@link FOLD_BATCH}; otherwise (or when `policy.folds` is
+ * off) 0.
  */
 export function foldable(
   refs: readonly SegmentRef[],
   listed: number,
   policy: CompactionPolicy,
 ): number {
+  if (!policy.folds) return 0;
   let end = listed;
   while (end < refs.length && isFull(refs[end] as SegmentRef, policy)) end++;
   return end - listed >= policy.foldFull ? Math.min(end - listed, FOLD_BATCH) : 0;

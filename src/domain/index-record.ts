@@ -24,7 +24,8 @@ export interface IndexRecord {
   /**
    * Where the oldest segments are listed: the first `segmentList.count` of {@link segments} are
    * in that immutable object, the rest in the catalog item itself (absent: all in the item). Writes
-   * append to the item; compaction folds full segments into a new object (see `foldable`).
+   * append to the item; compaction folds full segments into a new object (see `foldable`). An
+   * item about to fold for the first time names a list of none (`count` 0).
    */
   readonly segmentList?: SegmentListRef;
   readonly createdAt: string;

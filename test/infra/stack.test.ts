@@ -108,6 +108,16 @@ describe("VectordStack", () => {
     );
   });
 
+  it("turns catalog folds off in every function only when configured", () => {
+    const folds = (t: Template) =>
+      Object.values(t.findResources("AWS::Lambda::Function")).map(
+        (f: any) => f.Properties.Environment.Variables.VECTORD_CATALOG_FOLDS,
+      );
+    expect(new Set(folds(template))).toEqual(new Set([undefined]));
+    const off = synth({ ...DEFAULT_CONFIG, catalogFolds: false }).template;
+    expect(new Set(folds(off))).toEqual(new Set(["off"]));
+  });
+
   it("creates every table from the shared specs: on demand, with point-in-time recovery", () => {
     template.resourceCountIs("AWS::DynamoDB::Table", Object.keys(TABLES).length);
     for (const spec of Object.values(TABLES)) {

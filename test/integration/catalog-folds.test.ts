@@ -1,73 +1,20 @@
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { FOLDED_NOTE } from "../../src/adapters/dynamo-segment-updates";
 import { ByteBudget } from "../../src/app/byte-budget";
-import { Compactor } from "../../src/app/compactor";
-import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import type { CompactionPolicy } from "../../src/domain/compaction";
 import { createCatalog } from "../../src/wiring";
+import { batch, DIMENSION, foldFixtures, POLICY, raceUpdates } from "../support/catalog-folds";
 import { useLocalStack } from "../support/stacks";
-import { storesOn, TINY_COMPACTION } from "../support/stores";
 
 // The catalog item of an index keeps the segments that still change; full ones move into
 // immutable list objects (folds), so the item every write rewrites stays small.
 
 const env = useLocalStack();
-const { storage, quietStore } = storesOn(env);
+const { storage, quietStore, setup, compactorOn } = foldFixtures(env);
 
-const DIMENSION = 64;
-/** A batch of 8 vectors of 64 floats (2 KiB of values) is a full segment under this policy. */
-const POLICY: CompactionPolicy = { ...TINY_COMPACTION, maxSegmentBytes: 2048, foldFull: 4 };
 /** The same, never folding: the catalog item lists every segment, as before folds. */
 const NEVER_FOLDING: CompactionPolicy = { ...POLICY, foldFull: Number.POSITIVE_INFINITY };
-
-function setup(policy: CompactionPolicy = POLICY, sweeper = false) {
-  const parts = storage();
-  const { clients, catalog, segments, blobs } = parts;
-  const compactor = new Compactor({
-    catalog,
-    segments,
-    leases: new DynamoLeaseStore(clients.doc, env.stack.settings.tables.leases),
-    policy,
-    ...(sweeper ? { sweeper: new OrphanSweeper({ catalog, blobs, graceMs: 0 }) } : {}),
-  });
-  /** The index's item as DynamoDB stores it, and its size in bytes (names and values). */
-  const item = async (name: string) => {
-    const out = await clients.doc.send(
-      new GetCommand({
-        TableName: env.stack.settings.tables.indexes,
-        Key: { name },
-        ConsistentRead: true,
-      }),
-    );
-    const found = out.Item as {
-      segments: unknown[] | string;
-      recent_segments?: unknown[];
-      segment_list?: { key: string };
-    };
-    // The item's own segments: `recent_segments` once it has folded.
-    const own = found.segment_list ? (found.recent_segments ?? []) : (found.segments as unknown[]);
-    return { ...found, own, bytes: itemBytes(marshall(found)) };
-  };
-  return { ...parts, vectors: quietStore(parts), compactor, item };
-}
-
-/** DynamoDB's item size: attribute names plus values, as UTF-8 (close enough for numbers). */
-function itemBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value));
-}
-
-/** Batch `b` of 8 vectors: `b<b>-<i>` = [b, i, 0, 0, ...]. */
-function batch(b: number, tag = "") {
-  return Array.from({ length: 8 }, (_, i) => {
-    const values = new Array<number>(DIMENSION).fill(0);
-    values[0] = b;
-    values[1] = i;
-    return { id: `b${b}-${i}`, values, ...(tag ? { metadata: { tag } } : {}) };
-  });
-}
 
 describe("folds of the catalog's segment list", () => {
   it("moves full segments into a list object, keeping their order and every vector", async () => {
@@ -249,47 +196,36 @@ describe("folds of the catalog's segment list", () => {
     expect((await cold.getVector("fold-relist", "b1-3")).values.slice(0, 2)).toEqual([1, 3]);
   });
 
-  it("folds an item for the first time while a write appends, with one list object", async () => {
+  it("folds an item for the first time in one try while writes append, with one list object", async () => {
     const { vectors, blobs } = setup();
     await vectors.createIndex("fold-first", { dimension: DIMENSION, metric: "l2" });
     for (let b = 0; b < 4; b++) await vectors.upsert("fold-first", batch(b));
-    // The compaction's own clients: just before its first fold's update, a write appends
-    // (fault injection: the race made certain), so that update loses.
+    // The compaction's own clients: just before each of its first fold's two updates (the split,
+    // then the relist), a write appends (fault injection: the race made certain).
     const compacting = storage();
-    const send = compacting.clients.doc.send.bind(compacting.clients.doc) as (
-      c: unknown,
-    ) => Promise<unknown>;
-    let raced = 0;
-    (compacting.clients.doc as { send: unknown }).send = async (command: unknown) => {
-      const expression = command instanceof UpdateCommand ? command.input.UpdateExpression : "";
-      if (expression?.includes("#recent = :own") && raced++ === 0) {
-        await vectors.upsert("fold-first", batch(4));
-      }
-      return send(command);
-    };
+    const updates = raceUpdates(compacting, [
+      ["split", "#recent = #segments", () => vectors.upsert("fold-first", batch(4))],
+      ["relist", "SET #segment_list = :list", () => vectors.upsert("fold-first", batch(5))],
+    ]);
     const listsWritten: string[] = [];
     const put = compacting.blobs.put.bind(compacting.blobs);
     compacting.blobs.put = (key, body, type) => {
       if (key.includes("/catalog/")) listsWritten.push(key);
       return put(key, body, type);
     };
-    const compactor = new Compactor({
-      catalog: compacting.catalog,
-      segments: compacting.segments,
-      leases: new DynamoLeaseStore(compacting.clients.doc, env.stack.settings.tables.leases),
-      policy: POLICY,
-    });
-    expect(await compactor.run("fold-first")).toMatchObject({ folds: 1 });
-    // The update went again on a fresh record, with the same object: the first try lost.
-    expect(raced).toBe(2);
-    expect(listsWritten).toHaveLength(1);
+    expect(await compactorOn(compacting).run("fold-first")).toMatchObject({ folds: 1 });
+    // Neither update lost to the appends: each went once. Two list objects were written (the
+    // split's of no segments, then the fold's), and the first is gone.
+    expect(updates).toEqual({ split: 1, relist: 1 });
+    expect(listsWritten).toHaveLength(2);
     const record = await compacting.catalog.get("fold-first");
     expect(record?.segmentList?.count).toBe(4);
-    expect(record?.segments).toHaveLength(5);
-    expect(record?.dataVersion).toBe(5);
+    expect(record?.segments).toHaveLength(6);
+    expect(record?.dataVersion).toBe(6);
     const root = `indexes/fold-first/${record?.uid}/catalog/`;
     expect((await blobs.list(root)).map((o) => o.key)).toEqual([record?.segmentList?.key]);
     const cold = quietStore(storage());
     expect((await cold.getVector("fold-first", "b4-2")).values.slice(0, 2)).toEqual([4, 2]);
+    expect((await cold.getVector("fold-first", "b5-7")).values.slice(0, 2)).toEqual([5, 7]);
   });
 });

@@ -98,6 +98,8 @@ describe("size-tiered compaction", () => {
     const many = Array.from({ length: FOLD_BATCH + 5 }, full);
     expect(foldable(many, 0, folding)).toBe(FOLD_BATCH);
     expect(foldable(many, FOLD_BATCH, folding)).toBe(5);
+    // Folds off (before a rollback): nothing folds.
+    expect(foldable(many, 0, { ...folding, folds: false })).toBe(0);
   });
 
   it("purges when the index stores many more rows than it has live", () => {

@@ -14,6 +14,8 @@ import {
   stagedKey,
   uploadKey,
 } from "../../infra/storage";
+import { TABLES, type TableKey } from "../../infra/tables";
+import { settingsFromEnv, settingsToEnv } from "../../src/settings";
 import { isAllowed } from "../package/iam-check";
 
 const index = { name: "docs-1", uid: "6f1c2a4e-0000-4000-8000-000000000001" };
@@ -103,5 +105,24 @@ describe("stack settings from context", () => {
     expect(() =>
       configFromContext((k) => (k === "vectord:throttleBurst" ? "-1" : undefined)),
     ).toThrow('context vectord:throttleBurst must be a positive integer, got "-1"');
+  });
+
+  it("turns catalog folds off only when asked, and refuses anything but on or off", () => {
+    const folds = (value: string) =>
+      configFromContext((k) => (k === "vectord:catalogFolds" ? value : undefined)).catalogFolds;
+    expect(folds("off")).toBe(false);
+    expect(folds("on")).toBe(true);
+    expect(() => folds("no")).toThrow(
+      'context vectord:catalogFolds must be "on" or "off", got "no"',
+    );
+    // The functions read it back from their environment.
+    const tables = Object.fromEntries(
+      Object.entries(TABLES).map(([key, spec]) => [key, spec.localName]),
+    ) as Record<TableKey, string>;
+    const settings = { region: "us-east-1", bucket: "b", tables };
+    expect(settingsFromEnv(settingsToEnv({ ...settings, catalogFolds: false })).catalogFolds).toBe(
+      false,
+    );
+    expect(settingsFromEnv(settingsToEnv(settings)).catalogFolds).toBeUndefined();
   });
 });
