@@ -196,7 +196,7 @@ describe("folds of the catalog's segment list", () => {
     expect((await cold.getVector("fold-relist", "b1-3")).values.slice(0, 2)).toEqual([1, 3]);
   });
 
-  it("folds an item for the first time in one try while writes append, with one list object", async () => {
+  it("folds an item for the first time in one try while writes append, leaving one list object", async () => {
     const { vectors, blobs } = setup();
     await vectors.createIndex("fold-first", { dimension: DIMENSION, metric: "l2" });
     for (let b = 0; b < 4; b++) await vectors.upsert("fold-first", batch(b));
