@@ -5,7 +5,6 @@ import {
   GetCommand,
   PutCommand,
   ScanCommand,
-  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { CatalogItemTooLargeError, type IndexCatalog, LOST_RACE, type Page } from "../app/ports";
@@ -17,40 +16,35 @@ import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
 import { isConditionFailed, isItemTooLarge } from "./dynamo-errors";
 import { activeOf, fromItem, type IndexItem, toItem } from "./dynamo-index-item";
+import { IndexItems } from "./dynamo-index-items";
 import {
   appendUpdate,
   editOwnUpdate,
-  type ItemUpdate,
   relistUpdate,
   splitUpdate,
   unfoldUpdate,
 } from "./dynamo-segment-updates";
-import { SegmentListFormatError, type SegmentLists } from "./segment-lists";
+import type { SegmentLists } from "./segment-lists";
 
 // Named pieces of the conditional writes.
 const NAME_IS_FREE = "attribute_not_exists(#name)";
-const SAME_INCARNATION = "#uid = :uid";
 const NEVER_ACTIVATED = "attribute_not_exists(#active)";
 const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
 const isIndexName = (value: unknown) => typeof value === "string" && INDEX_NAME_PATTERN.test(value);
-
-/** How many times a read re-reads an item whose list object has gone (a fold replaced it). */
-const LIST_REREADS = 3;
-
-/** Raised when an index's item names a segment list object that is not there. */
-export class SegmentListMissingError extends Error {
-  override readonly name = "SegmentListMissingError";
-}
 
 /**
  * {@link IndexCatalog} on one DynamoDB table, one item per index. The item lists the segments
  * that still change (writes append to it, merges replace runs of it); full segments move, in
  * folds, into immutable list objects in S3 ({@link SegmentLists}) that the item names. So the
  * item, which every write rewrites (DynamoDB bills a write by the item's size and caps an item at
- * 400 KB), stays small whatever the size of the index. Every change is one conditional UpdateItem.
+ * 400 KB), stays small whatever the size of the index. Every change is one conditional UpdateItem
+ * ({@link IndexItems}).
  */
 export class DynamoIndexCatalog implements IndexCatalog {
+  /** The item-level reads and conditional updates every operation goes through. */
+  private readonly items: IndexItems;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -60,24 +54,12 @@ export class DynamoIndexCatalog implements IndexCatalog {
      * resolves its middleware on every call, a plain client with `cacheMiddleware` once.
      */
     private readonly fast?: DynamoDBClient,
-  ) {}
+  ) {
+    this.items = new IndexItems(db, table, lists);
+  }
 
-  async get(name: string): Promise<IndexRecord | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const out = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: { name }, ConsistentRead: true }),
-      );
-      if (!out.Item) return undefined;
-      const item = fromItem(out.Item as IndexItem);
-      const record = await this.withListed(item);
-      if (record) return record;
-      // The list object was replaced by a fold, and swept, after the item was read.
-      if (attempt >= LIST_REREADS) {
-        throw new SegmentListMissingError(
-          `index "${name}" names segment list ${item.segmentList?.key}, which is not in the bucket`,
-        );
-      }
-    }
+  get(name: string): Promise<IndexRecord | undefined> {
+    return this.items.read(name);
   }
 
   async getHead(name: string): Promise<IndexHead | undefined> {
@@ -122,7 +104,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     const items: IndexRecord[] = [];
     for (const found of out.Items ?? []) {
       const item = fromItem(found as IndexItem);
-      const record = (await this.withListed(item)) ?? (await this.get(item.name));
+      const record = (await this.items.withListed(item)) ?? (await this.get(item.name));
       if (record) items.push(record);
     }
     return {
@@ -154,7 +136,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     count: number,
     now: string,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    return this.conditionalUpdate(current, appendUpdate(current, segment, count, now));
+    return this.items.update(current, appendUpdate(current, segment, count, now));
   }
 
   replaceRun(
@@ -166,7 +148,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     const listed = current.segmentList?.count ?? 0;
     if (start >= listed) {
       const update = editOwnUpdate(current, start - listed, end - listed, merged);
-      return update ? this.conditionalUpdate(current, update) : Promise.resolve(current);
+      return update ? this.items.update(current, update) : Promise.resolve(current);
     }
     // The run reaches into the listed segments: they go into a new list object, with the merged
     // segment when the run also takes segments of the item's own (which then leave it).
@@ -209,7 +191,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
    */
   private async split(current: IndexRecord): Promise<IndexRecord | typeof LOST_RACE> {
     const key = await this.lists.write(current, []);
-    const result = await this.conditionalUpdate(current, splitUpdate({ key, count: 0 }));
+    const result = await this.items.update(current, splitUpdate({ key, count: 0 }));
     if (result === LOST_RACE) await this.lists.discard(key).catch(() => undefined);
     return result;
   }
@@ -218,7 +200,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     if (!current.segmentList) return current;
     const listed = current.segments.slice(0, current.segmentList.count);
     try {
-      return await this.conditionalUpdate(current, unfoldUpdate(current, listed));
+      return await this.items.update(current, unfoldUpdate(current, listed));
     } catch (err) {
       if (!isItemTooLarge(err)) throw err;
       throw new CatalogItemTooLargeError(
@@ -238,7 +220,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     removeOwn: number,
   ): Promise<IndexRecord | typeof LOST_RACE> {
     const key = await this.lists.write(current, listed);
-    const result = await this.conditionalUpdate(
+    const result = await this.items.update(
       current,
       relistUpdate(current, { key, count: listed.length }, removeOwn),
     );
@@ -251,7 +233,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
     active: ActiveGeneration,
   ): Promise<IndexRecord | typeof LOST_RACE> {
     const expected = current.active?.generation;
-    return this.conditionalUpdate(current, {
+    return this.items.update(current, {
       UpdateExpression: "SET #active = :active",
       ConditionExpression: expected === undefined ? NEVER_ACTIVATED : SAME_ACTIVE_GENERATION,
       ExpressionAttributeNames: {
@@ -269,67 +251,11 @@ export class DynamoIndexCatalog implements IndexCatalog {
     current: IndexRecord,
     maintenance: Partial<MaintenanceSettings>,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    return this.conditionalUpdate(current, {
+    return this.items.update(current, {
       UpdateExpression: "SET #maintenance = :maintenance",
       ExpressionAttributeNames: { "#maintenance": "maintenance" },
       ExpressionAttributeValues: { ":maintenance": maintenance },
     });
-  }
-
-  /**
-   * One conditional UpdateItem on `current`'s item, on `update`'s condition (if any) and
-   * {@link SAME_INCARNATION}, which is added here. The new record, or {@link LOST_RACE} when the
-   * condition did not hold.
-   */
-  private async conditionalUpdate(
-    current: IndexRecord,
-    update: Omit<ItemUpdate, "ConditionExpression"> & { readonly ConditionExpression?: string },
-  ): Promise<IndexRecord | typeof LOST_RACE> {
-    const condition = update.ConditionExpression;
-    try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { name: current.name },
-          ...update,
-          ConditionExpression: condition
-            ? `${SAME_INCARNATION} AND ${condition}`
-            : SAME_INCARNATION,
-          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, "#uid": "uid" },
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":uid": current.uid },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      const item = fromItem(out.Attributes as IndexItem);
-      // A fold since `current` was read may name a list object swept since: read afresh.
-      return (await this.withListed(item, current)) ?? (await this.get(current.name)) ?? LOST_RACE;
-    } catch (err) {
-      if (isConditionFailed(err)) return LOST_RACE;
-      throw err;
-    }
-  }
-
-  /**
-   * `item` with the segments of the list object it names in front of its own (taken from `known`
-   * when that names the same object); `undefined` when the object is not there.
-   */
-  private async withListed(
-    item: IndexRecord,
-    known?: IndexRecord,
-  ): Promise<IndexRecord | undefined> {
-    const list = item.segmentList;
-    if (!list || list.count === 0) return item;
-    const listed =
-      known?.segmentList?.key === list.key
-        ? known.segments.slice(0, list.count)
-        : await this.lists.read(item, list.key);
-    if (!listed) return undefined;
-    if (listed.length !== list.count) {
-      throw new SegmentListFormatError(
-        `segment list ${list.key} holds ${listed.length} segments; index "${item.name}" expects ${list.count}`,
-      );
-    }
-    return { ...item, segments: [...listed, ...item.segments] };
   }
 
   async remove(name: string): Promise<IndexRecord | undefined> {
@@ -339,6 +265,6 @@ export class DynamoIndexCatalog implements IndexCatalog {
     if (!out.Attributes) return undefined;
     const item = fromItem(out.Attributes as IndexItem);
     // What the record was; should its list object be gone already, without those segments.
-    return (await this.withListed(item).catch(() => undefined)) ?? item;
+    return (await this.items.withListed(item).catch(() => undefined)) ?? item;
   }
 }
