@@ -18,6 +18,9 @@ import { CatalogItemTooLargeError, type IndexCatalog, LOST_RACE } from "./ports"
 import type { SegmentStore } from "./segment-store";
 import type { LeaseStore } from "./work-ports";
 
+/** Steps of one run that may lose their races in a row before the run gives up. */
+const LOST_STEPS_LIMIT = 20;
+
 /** Swap attempts of one merged segment while writes keep appending. */
 const SWAP_ATTEMPTS = 50;
 
@@ -101,50 +104,66 @@ export class Compactor {
       this.deps.leaseMs ?? TASK_LEASE_MS,
     );
     if (!lease.acquired) return { merges: 0, purges: 0, folds: 0, more: false };
-    let merges = 0;
-    let purges = 0;
-    let folds = 0;
-    let unfolds = 0;
-    let unfoldable = true;
+    const done = { merges: 0, purges: 0, folds: 0, unfolds: 0 };
+    const state = { unfoldable: true, lostInARow: 0 };
     try {
       for (;;) {
-        if (this.now() - started >= budgetMs) {
-          return { merges, purges, folds, unfolds, more: true };
-        }
+        if (this.now() - started >= budgetMs) return { ...done, more: true };
         const record = await this.deps.catalog.get(indexName);
         if (!record) break;
-        if (unfoldable && this.unfoldDue(record)) {
-          try {
-            if ((await this.deps.catalog.unfold(record)) !== LOST_RACE) unfolds++;
-          } catch (err) {
-            if (!(err instanceof CatalogItemTooLargeError)) throw err;
-            logger.warn("cannot unfold the index's segment list", { index: indexName, err });
-            unfoldable = false;
+        const step = await this.step(record, state);
+        if (step === "idle") break;
+        if (step === "lost") {
+          // Only a bug or a hand edit makes every step lose: stop rather than spin to the budget.
+          if (++state.lostInARow >= LOST_STEPS_LIMIT) {
+            logger.warn("compaction stopped: its steps keep losing their races", {
+              index: indexName,
+              lost: state.lostInARow,
+            });
+            return { ...done, more: true };
           }
           continue;
         }
-        const run = planMerge(record.segments, this.policy);
-        if (run) {
-          if (await this.merge(record, run.start, run.end)) merges++;
-          continue;
-        }
-        const fold = this.foldable(record);
-        if (fold > 0) {
-          if ((await this.deps.catalog.fold(record, fold)) !== LOST_RACE) folds++;
-          continue;
-        }
-        if (!purgeDue(record.segments, record.count, this.policy)) break;
-        const purged = await this.purge(record);
-        if (purged === "nothing") break; // every full segment is clean: nothing to gain
-        if (purged === "done") purges++;
+        state.lostInARow = 0;
+        done[step]++;
       }
       const swept = this.deps.sweeper ? await this.deps.sweeper.sweep(indexName) : 0;
       const hasTime = () => this.now() - started < budgetMs;
       const directories = this.deps.backfill ? await this.deps.backfill.run(indexName, hasTime) : 0;
-      return { merges, purges, folds, unfolds, more: false, swept, directories };
+      return { ...done, more: false, swept, directories };
     } finally {
       await this.deps.leases.release(key, owner);
     }
+  }
+
+  /**
+   * The next step of a run on `record`: an unfold (folds off), else a merge, a fold or a purge,
+   * whichever is due first. What it did, `lost` when its swap lost a race, `idle` when nothing is
+   * due. An index too large to unfold clears `state.unfoldable` (and logs it).
+   */
+  private async step(
+    record: IndexRecord,
+    state: { unfoldable: boolean },
+  ): Promise<"merges" | "purges" | "folds" | "unfolds" | "lost" | "idle"> {
+    if (state.unfoldable && this.unfoldDue(record)) {
+      try {
+        return (await this.deps.catalog.unfold(record)) === LOST_RACE ? "lost" : "unfolds";
+      } catch (err) {
+        if (!(err instanceof CatalogItemTooLargeError)) throw err;
+        logger.warn("cannot unfold the index's segment list", { index: record.name, err });
+        state.unfoldable = false;
+      }
+    }
+    const run = planMerge(record.segments, this.policy);
+    if (run) return (await this.merge(record, run.start, run.end)) ? "merges" : "lost";
+    const fold = this.foldable(record);
+    if (fold > 0) {
+      return (await this.deps.catalog.fold(record, fold)) === LOST_RACE ? "lost" : "folds";
+    }
+    if (!purgeDue(record.segments, record.count, this.policy)) return "idle";
+    const purged = await this.purge(record);
+    // "nothing": every full segment is clean, nothing to gain.
+    return purged === "done" ? "purges" : purged === "lost" ? "lost" : "idle";
   }
 
   /** Folds are off and `record` lists segments outside its catalog item: move them back. */

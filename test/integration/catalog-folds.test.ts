@@ -4,7 +4,14 @@ import { FOLDED_NOTE } from "../../src/adapters/dynamo-segment-updates";
 import { ByteBudget } from "../../src/app/byte-budget";
 import type { CompactionPolicy } from "../../src/domain/compaction";
 import { createCatalog } from "../../src/wiring";
-import { batch, DIMENSION, foldFixtures, POLICY, raceUpdates } from "../support/catalog-folds";
+import {
+  batch,
+  beforeUpdates,
+  DIMENSION,
+  foldFixtures,
+  POLICY,
+  raceUpdates,
+} from "../support/catalog-folds";
 import { useLocalStack } from "../support/stacks";
 
 // The catalog item of an index keeps the segments that still change; full ones move into
@@ -227,5 +234,31 @@ describe("folds of the catalog's segment list", () => {
     const cold = quietStore(storage());
     expect((await cold.getVector("fold-first", "b4-2")).values.slice(0, 2)).toEqual([4, 2]);
     expect((await cold.getVector("fold-first", "b5-7")).values.slice(0, 2)).toEqual([5, 7]);
+  });
+
+  it("stops a run whose folds keep losing, leaving no list object behind", async () => {
+    const { vectors } = setup();
+    await vectors.createIndex("fold-stuck", { dimension: DIMENSION, metric: "l2" });
+    for (let b = 0; b < 4; b++) await vectors.upsert("fold-stuck", batch(b));
+    // Every fold's update is refused as if its condition failed (fault injection: what only a
+    // bug or a hand edit of the item could cause).
+    const stuck = storage();
+    let refused = 0;
+    beforeUpdates(stuck, async (expression) => {
+      if (!expression.startsWith("SET #segment_list = :list")) return;
+      refused++;
+      throw Object.assign(new Error("The conditional request failed"), {
+        name: "ConditionalCheckFailedException",
+      });
+    });
+    const report = await compactorOn(stuck).run("fold-stuck");
+    expect(report).toMatchObject({ folds: 0, more: true });
+    expect(refused).toBe(20);
+    // The split landed; each lost fold deleted its object: only the split's list of none is left.
+    const record = await stuck.catalog.get("fold-stuck");
+    expect(record?.segmentList?.count).toBe(0);
+    const root = `indexes/fold-stuck/${record?.uid}/catalog/`;
+    expect((await stuck.blobs.list(root)).map((o) => o.key)).toEqual([record?.segmentList?.key]);
+    expect((await quietStore(storage()).getIndex("fold-stuck")).count).toBe(32);
   });
 });
