@@ -144,7 +144,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(sweepMinutes >= 0 ? { sweepMinutes } : {}),
     ...(backgroundLoadBytes >= 0 ? { backgroundLoadBytes } : {}),
     ...(cacheBytes >= 0 ? { cacheBytes } : {}),
-    ...(env[CATALOG_FOLDS_ENV_VAR] === "off" ? { catalogFolds: false } : {}),
+    ...(catalogFoldsFrom(env[CATALOG_FOLDS_ENV_VAR]) === false ? { catalogFolds: false } : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -152,6 +152,15 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(Object.keys(taskFunctions).length > 0 ? { taskFunctions } : {}),
     ...(local ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {}),
   };
+}
+
+/** {@link CATALOG_FOLDS_ENV_VAR}'s value: `on` (or unset) or `off`; anything else throws. */
+function catalogFoldsFrom(value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "on") return true;
+  if (value === "off") return false;
+  throw new Error(
+    `environment variable ${CATALOG_FOLDS_ENV_VAR} must be "on" or "off", got "${value}"`,
+  );
 }
 
 /** The environment variables that make {@link settingsFromEnv} return `settings`. */

@@ -124,5 +124,8 @@ describe("stack settings from context", () => {
       false,
     );
     expect(settingsFromEnv(settingsToEnv(settings)).catalogFolds).toBeUndefined();
+    expect(() =>
+      settingsFromEnv({ ...settingsToEnv(settings), VECTORD_CATALOG_FOLDS: "false" }),
+    ).toThrow('environment variable VECTORD_CATALOG_FOLDS must be "on" or "off", got "false"');
   });
 });
