@@ -108,7 +108,7 @@ export class Compactor {
     const state = { unfoldable: true, lostInARow: 0 };
     try {
       for (;;) {
-        if (this.now() - started >= budgetMs) return { ...done, more: true };
+        if (this.now() - started >= budgetMs) return reported(indexName, { ...done, more: true });
         const record = await this.deps.catalog.get(indexName);
         if (!record) break;
         const step = await this.step(record, state);
@@ -120,7 +120,7 @@ export class Compactor {
               index: indexName,
               lost: state.lostInARow,
             });
-            return { ...done, more: true };
+            return reported(indexName, { ...done, more: true });
           }
           continue;
         }
@@ -130,7 +130,7 @@ export class Compactor {
       const swept = this.deps.sweeper ? await this.deps.sweeper.sweep(indexName) : 0;
       const hasTime = () => this.now() - started < budgetMs;
       const directories = this.deps.backfill ? await this.deps.backfill.run(indexName, hasTime) : 0;
-      return { ...done, more: false, swept, directories };
+      return reported(indexName, { ...done, more: false, swept, directories });
     } finally {
       await this.deps.leases.release(key, owner);
     }
@@ -291,4 +291,10 @@ export class Compactor {
     );
     return true;
   }
+}
+
+/** Logs what a compaction run of `index` did (one line a run), and returns it. */
+function reported(index: string, report: CompactionReport): CompactionReport {
+  logger.info("compaction finished", { index, ...report });
+  return report;
 }
