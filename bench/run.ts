@@ -14,6 +14,7 @@ import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
 import { benchIdListing, manySegmentIndex } from "./id-listing";
 import { benchImport } from "./import";
+import { benchIndexListing } from "./index-listing";
 import { benchLiveCheck } from "./live-check";
 import { loadedStack } from "./mnist-stack";
 import { benchDirectoryRead, benchPointRead } from "./point-read";
@@ -226,6 +227,7 @@ const stackBenches = [
   "writes",
   "segment-writes",
   "catalog-item",
+  "index-listing",
   "fresh",
   "hot-swap",
   "search",
@@ -260,6 +262,7 @@ if (stackBenches.length > 0) {
       await benchSegmentWrites(env);
     }
     if (wanted("catalog-item")) await benchCatalogItem(env);
+    if (wanted("index-listing")) await benchIndexListing(env);
   } finally {
     await env.stop();
   }

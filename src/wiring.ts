@@ -110,12 +110,15 @@ export function createCatalog(
   clients: Clients = createClients(settings),
   blobs: BlobStore = new S3BlobStore(clients.s3, settings.bucket),
   budget?: ByteBudget,
+  /** List objects an index listing reads at once (default 16; 1 for the bench's baseline). */
+  listObjectReads?: number,
 ): DynamoIndexCatalog {
   return new DynamoIndexCatalog(
     clients.doc,
     settings.tables.indexes,
     new SegmentLists(blobs, budget),
     clients.dynamodb,
+    listObjectReads,
   );
 }
 

@@ -7,6 +7,7 @@ import {
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import pLimit from "p-limit";
 import { CatalogItemTooLargeError, type IndexCatalog, LOST_RACE, type Page } from "../app/ports";
 import { FOLD_BATCH } from "../domain/compaction";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
@@ -31,6 +32,9 @@ const NAME_IS_FREE = "attribute_not_exists(#name)";
 const NEVER_ACTIVATED = "attribute_not_exists(#active)";
 const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
+/** List objects an index listing reads at once (one per folded index of the page), by default. */
+const LIST_OBJECT_READS = 16;
+
 const isIndexName = (value: unknown) => typeof value === "string" && INDEX_NAME_PATTERN.test(value);
 
 /**
@@ -54,6 +58,8 @@ export class DynamoIndexCatalog implements IndexCatalog {
      * resolves its middleware on every call, a plain client with `cacheMiddleware` once.
      */
     private readonly fast?: DynamoDBClient,
+    /** List objects an index listing reads at once (default {@link LIST_OBJECT_READS}). */
+    private readonly listObjectReads = LIST_OBJECT_READS,
   ) {
     this.items = new IndexItems(db, table, lists);
   }
@@ -101,12 +107,17 @@ export class DynamoIndexCatalog implements IndexCatalog {
         ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, { name: isIndexName }) } : {}),
       }),
     );
-    const items: IndexRecord[] = [];
-    for (const found of out.Items ?? []) {
-      const item = fromItem(found as IndexItem);
-      const record = (await this.items.withListed(item)) ?? (await this.get(item.name));
-      if (record) items.push(record);
-    }
+    // The list objects of a page's folded indexes are read at once, a few at a time.
+    const reads = pLimit(this.listObjectReads);
+    const read = await Promise.all(
+      (out.Items ?? []).map((found) =>
+        reads(async () => {
+          const item = fromItem(found as IndexItem);
+          return (await this.items.withListed(item)) ?? (await this.get(item.name));
+        }),
+      ),
+    );
+    const items = read.filter((record): record is IndexRecord => record !== undefined);
     return {
       items: items.sort((a, b) => a.name.localeCompare(b.name)),
       next: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : undefined,
