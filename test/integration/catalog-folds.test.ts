@@ -41,6 +41,10 @@ describe("folds of the catalog's segment list", () => {
     const record = await catalog.get("fold-order");
     expect(record?.segmentList).toEqual({ key: stored.segment_list?.key, count: 10 });
     expect(record?.segments.map((s) => s.id)).toEqual(before);
+    // The index listing of a new instance reads the list object too.
+    const listed = await storage().catalog.list(1000);
+    const found = listed.items.find((r) => r.name === "fold-order");
+    expect(found?.segments.map((s) => s.id)).toEqual(before);
 
     // Writes append after the listed segments; a later write of an id wins over a listed one.
     await vectors.upsert("fold-order", batch(3, "again"));
