@@ -188,9 +188,10 @@ export class DynamoIndexCatalog implements IndexCatalog {
     const moving = current.segments.slice(0, listed + count);
     if (!moving.every((ref, i) => split.segments[i]?.id === ref.id)) return LOST_RACE;
     const folded = await this.relist(split, moving, count);
-    // The list of none the split named is read by no one once replaced (readers never fetch it).
-    if (folded !== LOST_RACE && split !== current && split.segmentList) {
-      await this.lists.discard(split.segmentList.key).catch(() => undefined);
+    // A list of none (a split's) is read by no one once replaced: readers never fetch it.
+    const replaced = split.segmentList;
+    if (folded !== LOST_RACE && replaced?.count === 0) {
+      await this.lists.discard(replaced.key).catch(() => undefined);
     }
     return folded;
   }

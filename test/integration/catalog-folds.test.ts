@@ -264,5 +264,10 @@ describe("folds of the catalog's segment list", () => {
     const root = `indexes/fold-stuck/${record?.uid}/catalog/`;
     expect((await stuck.blobs.list(root)).map((o) => o.key)).toEqual([record?.segmentList?.key]);
     expect((await quietStore(storage()).getIndex("fold-stuck")).count).toBe(32);
+    // The next run, with nothing refused, folds the split item and deletes the list of none.
+    expect(await compactorOn(storage()).run("fold-stuck")).toMatchObject({ folds: 1 });
+    const folded = await stuck.catalog.get("fold-stuck");
+    expect(folded?.segmentList?.count).toBe(4);
+    expect((await stuck.blobs.list(root)).map((o) => o.key)).toEqual([folded?.segmentList?.key]);
   });
 });
