@@ -43,6 +43,18 @@ export const DEFAULT_CONFIG: StackConfig = {
   catalogFolds: true,
 };
 
+/**
+ * An on/off switch's value (`undefined` when unset or empty), from a CDK context key or an
+ * environment variable: anything but `on` or `off` throws, naming `what` and the value.
+ */
+export function onOff(value: string | undefined, what: string): boolean | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value !== "on" && value !== "off") {
+    throw new Error(`${what} must be "on" or "off", got "${value}"`);
+  }
+  return value === "on";
+}
+
 /** Reads {@link StackConfig} from CDK context values (strings on the command line). */
 export function configFromContext(get: (key: string) => unknown): StackConfig {
   const text = (key: string) => {
@@ -58,14 +70,6 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     }
     return n;
   };
-  const onOff = (key: string) => {
-    const value = text(key);
-    if (value === undefined) return undefined;
-    if (value !== "on" && value !== "off") {
-      throw new Error(`context vectord:${key} must be "on" or "off", got "${value}"`);
-    }
-    return value === "on";
-  };
   return {
     corsOrigins: (text("corsOrigins") ?? "")
       .split(",")
@@ -78,6 +82,6 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     builderConcurrency: positive("builderConcurrency") ?? null,
     alarmEmail: text("alarmEmail") ?? null,
     eventualMs: positive("eventualMs") ?? null,
-    catalogFolds: onOff("catalogFolds") ?? true,
+    catalogFolds: onOff(text("catalogFolds"), "context vectord:catalogFolds") ?? true,
   };
 }

@@ -5,7 +5,7 @@ import {
   type BackgroundTaskName,
   taskFunctionEnvVar,
 } from "../infra/background-tasks";
-import { CATALOG_FOLDS_ENV_VAR, EVENTUAL_ENV_VAR } from "../infra/config";
+import { CATALOG_FOLDS_ENV_VAR, EVENTUAL_ENV_VAR, onOff } from "../infra/config";
 import { IMPORT_STATE_MACHINE_ENV_VAR } from "../infra/import-workflow";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 
@@ -144,7 +144,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(sweepMinutes >= 0 ? { sweepMinutes } : {}),
     ...(backgroundLoadBytes >= 0 ? { backgroundLoadBytes } : {}),
     ...(cacheBytes >= 0 ? { cacheBytes } : {}),
-    ...(catalogFoldsFrom(env[CATALOG_FOLDS_ENV_VAR]) === false ? { catalogFolds: false } : {}),
+    ...(onOff(env[CATALOG_FOLDS_ENV_VAR], `environment variable ${CATALOG_FOLDS_ENV_VAR}`) === false
+      ? { catalogFolds: false }
+      : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -152,15 +154,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(Object.keys(taskFunctions).length > 0 ? { taskFunctions } : {}),
     ...(local ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {}),
   };
-}
-
-/** {@link CATALOG_FOLDS_ENV_VAR}'s value: `on` (or unset) or `off`; anything else throws. */
-function catalogFoldsFrom(value: string | undefined): boolean {
-  if (value === undefined || value === "" || value === "on") return true;
-  if (value === "off") return false;
-  throw new Error(
-    `environment variable ${CATALOG_FOLDS_ENV_VAR} must be "on" or "off", got "${value}"`,
-  );
 }
 
 /** The environment variables that make {@link settingsFromEnv} return `settings`. */

@@ -105,7 +105,8 @@ export class Compactor {
     );
     if (!lease.acquired) return { merges: 0, purges: 0, folds: 0, more: false };
     const done = { merges: 0, purges: 0, folds: 0, unfolds: 0 };
-    const state = { unfoldable: true, lostInARow: 0 };
+    const state = { unfoldable: true };
+    let lostInARow = 0;
     try {
       for (;;) {
         if (this.now() - started >= budgetMs) return reported(indexName, { ...done, more: true });
@@ -115,16 +116,16 @@ export class Compactor {
         if (step === "idle") break;
         if (step === "lost") {
           // Only a bug or a hand edit makes every step lose: stop rather than spin to the budget.
-          if (++state.lostInARow >= LOST_STEPS_LIMIT) {
+          if (++lostInARow >= LOST_STEPS_LIMIT) {
             logger.warn("compaction stopped: its steps keep losing their races", {
               index: indexName,
-              lost: state.lostInARow,
+              lost: lostInARow,
             });
             return reported(indexName, { ...done, more: true });
           }
           continue;
         }
-        state.lostInARow = 0;
+        lostInARow = 0;
         done[step]++;
       }
       const swept = this.deps.sweeper ? await this.deps.sweeper.sweep(indexName) : 0;

@@ -1,7 +1,5 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
-import { Compactor } from "../../src/app/compactor";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import type { CompactionPolicy } from "../../src/domain/compaction";
 import type { TestStack } from "./stacks";
@@ -28,17 +26,15 @@ export function foldFixtures(env: TestStack) {
   const stores = storesOn(env);
   const { storage, quietStore } = stores;
 
-  /** A compactor of `policy` on the clients of `parts` (see `storage`). */
+  /** A compactor of `policy` on `parts` (see `storage`), with an orphan sweep if asked. */
   const compactorOn = (parts: Storage, policy: CompactionPolicy = POLICY, sweeper = false) =>
-    new Compactor({
-      catalog: parts.catalog,
-      segments: parts.segments,
-      leases: new DynamoLeaseStore(parts.clients.doc, env.stack.settings.tables.leases),
+    stores.compactorOn(
+      parts,
       policy,
-      ...(sweeper
+      sweeper
         ? { sweeper: new OrphanSweeper({ catalog: parts.catalog, blobs: parts.blobs, graceMs: 0 }) }
-        : {}),
-    });
+        : {},
+    );
 
   /** Storage, a quiet store and a compactor on it, and a reader of an index's stored item. */
   const setup = (policy: CompactionPolicy = POLICY, sweeper = false) => {

@@ -1,7 +1,7 @@
 import { DynamoLeaseStore } from "../../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import type { ByteBudget } from "../../src/app/byte-budget";
-import { Compactor } from "../../src/app/compactor";
+import { Compactor, type CompactorDeps } from "../../src/app/compactor";
 import { LiveState } from "../../src/app/live-state";
 import { SegmentStore } from "../../src/app/segment-store";
 import { VectorStore } from "../../src/app/vector-store";
@@ -51,20 +51,27 @@ export function storesOn(env: TestStack) {
       ...(budget ? { budget } : {}),
     });
 
-  /** A quiet store and a compactor of `policy` that runs when the test says. */
-  const storeAndCompactor = (directoryMinBytes?: number, policy = TINY_COMPACTION) => {
-    const parts = storage(directoryMinBytes);
-    const { clients, catalog, segments } = parts;
-    const compactor = new Compactor({
+  /** A compactor of `policy` on that storage (with `deps` added), run when the test says. */
+  const compactorOn = (
+    { clients, catalog, segments }: ReturnType<typeof storage>,
+    policy = TINY_COMPACTION,
+    deps: Partial<CompactorDeps> = {},
+  ) =>
+    new Compactor({
       catalog,
       segments,
       leases: new DynamoLeaseStore(clients.doc, env.stack.settings.tables.leases),
       policy,
+      ...deps,
     });
-    return { vectors: quietStore(parts), compactor };
+
+  /** A quiet store and a compactor of `policy` that runs when the test says. */
+  const storeAndCompactor = (directoryMinBytes?: number, policy = TINY_COMPACTION) => {
+    const parts = storage(directoryMinBytes);
+    return { vectors: quietStore(parts), compactor: compactorOn(parts, policy) };
   };
 
-  return { storage, quietStore, storeAndCompactor };
+  return { storage, quietStore, compactorOn, storeAndCompactor };
 }
 
 /** `blobs` counting whole-object reads of segment values, manifests and digests, and ranged reads. */
