@@ -1,15 +1,12 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { DynamoLeaseStore } from "../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
-import { Compactor } from "../src/app/compactor";
 import { SegmentStore } from "../src/app/segment-store";
 import { createClients } from "../src/clients";
-import { type CompactionPolicy, DEFAULT_COMPACTION } from "../src/domain/compaction";
 import { percentile } from "../src/domain/trial-metrics";
 import { createCatalog } from "../src/wiring";
 import type { BenchStack } from "./mnist-stack";
-import { quietVectorStore } from "./quiet-store";
+import { benchCompactor, FULL_SEGMENTS, quietVectorStore } from "./quiet-store";
 
 /** Segment counts at which the two indexes are compared. */
 const CHECKPOINTS = [250, 500, 1000, 2000];
@@ -44,24 +41,13 @@ export async function benchCatalogItem(env: BenchStack) {
   const blobs = new S3BlobStore(clients.s3, settings.bucket);
   const catalog = createCatalog(settings, clients, blobs);
   const segments = new SegmentStore(blobs);
-  // Full segments never merge: the pairwise merge that keeps a pathological list short is off.
-  const policy: CompactionPolicy = {
-    ...DEFAULT_COMPACTION,
-    maxSegmentBytes: 1024,
-    maxSegments: Number.POSITIVE_INFINITY,
-  };
   const arms = [
-    { name: "catalog-folding", policy },
-    { name: "catalog-listing", policy: { ...policy, foldFull: Number.POSITIVE_INFINITY } },
+    { name: "catalog-folding", policy: FULL_SEGMENTS },
+    { name: "catalog-listing", policy: { ...FULL_SEGMENTS, foldFull: Number.POSITIVE_INFINITY } },
   ].map(({ name, policy }) => ({
     name,
     store: quietVectorStore(catalog, segments),
-    compactor: new Compactor({
-      catalog,
-      segments,
-      leases: new DynamoLeaseStore(clients.doc, settings.tables.leases),
-      policy,
-    }),
+    compactor: benchCompactor(settings, clients, catalog, segments, policy),
     ms: [] as number[],
     wcu: [] as number[],
   }));

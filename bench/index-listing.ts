@@ -1,13 +1,10 @@
-import { DynamoLeaseStore } from "../src/adapters/dynamo-lease-store";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
-import { Compactor } from "../src/app/compactor";
 import { SegmentStore } from "../src/app/segment-store";
 import { createClients } from "../src/clients";
-import { type CompactionPolicy, DEFAULT_COMPACTION } from "../src/domain/compaction";
 import { percentile } from "../src/domain/trial-metrics";
 import { createCatalog } from "../src/wiring";
 import type { BenchStack } from "./mnist-stack";
-import { quietVectorStore } from "./quiet-store";
+import { benchCompactor, FULL_SEGMENTS, quietVectorStore } from "./quiet-store";
 
 /** Folded indexes on the listed page (the API's largest page is 1,000; the CLI reads 100). */
 const INDEXES = 100;
@@ -28,18 +25,8 @@ export async function benchIndexListing(env: BenchStack) {
   const segments = new SegmentStore(blobs);
   const store = quietVectorStore(catalog, segments);
   // Every write is a full segment, and two of them fold.
-  const policy: CompactionPolicy = {
-    ...DEFAULT_COMPACTION,
-    maxSegmentBytes: 1024,
-    maxSegments: Number.POSITIVE_INFINITY,
-    foldFull: 2,
-  };
-  const compactor = new Compactor({
-    catalog,
-    segments,
-    leases: new DynamoLeaseStore(clients.doc, settings.tables.leases),
-    policy,
-  });
+  const policy = { ...FULL_SEGMENTS, foldFull: 2 };
+  const compactor = benchCompactor(settings, clients, catalog, segments, policy);
   const names = Array.from({ length: INDEXES }, (_, i) => `listing-${i}`);
   for (const name of names) {
     await store.createIndex(name, { dimension: 4, metric: "l2" });
