@@ -2,16 +2,14 @@ import {
   type CompactionPolicy,
   DEFAULT_COMPACTION,
   foldable,
-  isFull,
   planMerge,
   purgeDue,
 } from "../domain/compaction";
-import { DigestFilter } from "../domain/digest-filter";
-import { type IdDigest, idHash, latestWord } from "../domain/id-digest";
 import { type IndexRecord, servableFloor } from "../domain/index-record";
-import { mergeSegments, type SegmentRef, type VersionedSegment } from "../domain/segment";
+import { mergeSegments, type VersionedSegment } from "../domain/segment";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
+import { purgeDeadRows } from "./dead-rows";
 import type { DirectoryBackfill } from "./directory-backfill";
 import type { OrphanSweeper } from "./orphan-sweeper";
 import { CatalogItemTooLargeError, type IndexCatalog, LOST_RACE } from "./ports";
@@ -189,68 +187,12 @@ export class Compactor {
     return this.replace(record, start, end, merged);
   }
 
-  /**
-   * Rewrites the full segment with the most dead rows (rows a later segment replaced or deleted)
-   * without them. Candidates are found through the id digests and confirmed against the later
-   * segments' real ids, one manifest at a time.
-   */
+  /** Rewrites the full segment with the most dead rows without them (see {@link purgeDeadRows}). */
   private async purge(record: IndexRecord): Promise<"done" | "lost" | "nothing"> {
-    const refs = record.segments;
-    const digests = await Promise.all(
-      refs.map((ref) => this.deps.segments.readDigest(record, ref)),
-    );
-    // Every full segment's words are looked up in all later digests: through their filters.
-    const filters = digests.map((d) => new DigestFilter(d));
-    let target = -1;
-    let most = 0;
-    refs.forEach((ref, s) => {
-      if (!isFull(ref, this.policy)) return;
-      const later = digests.slice(s + 1);
-      const laterFilters = filters.slice(s + 1);
-      let dead = 0;
-      for (const h of (digests[s] as IdDigest).upserted) {
-        if (latestWord(later, h, laterFilters)) dead++;
-      }
-      if (dead > most) {
-        most = dead;
-        target = s;
-      }
-    });
-    if (target < 0) return "nothing";
-    const segment = await this.deps.segments.read(record, refs[target] as SegmentRef);
-    const later = digests.slice(target + 1);
-    const laterFilters = filters.slice(target + 1);
-    // Candidates by the later segment that mentions them; confirmed with that segment's ids.
-    const byLater = new Map<number, number[]>();
-    segment.ids.forEach((id, row) => {
-      const word = latestWord(later, idHash(id), laterFilters);
-      if (word) byLater.set(word.segment, [...(byLater.get(word.segment) ?? []), row]);
-    });
-    const dead = new Set<number>();
-    for (const [k, rows] of byLater) {
-      const manifest = await this.deps.segments.readManifest(
-        record,
-        refs[target + 1 + k] as SegmentRef,
-      );
-      const mentioned = new Set([...manifest.ids, ...manifest.deleted]);
-      for (const row of rows) if (mentioned.has(segment.ids[row] as string)) dead.add(row);
-    }
-    if (dead.size === 0) return "nothing";
-    const keep = segment.ids.map((_, row) => row).filter((row) => !dead.has(row));
-    const values = new Float32Array(keep.length * record.dimension);
-    keep.forEach((row, i) => {
-      const d = record.dimension;
-      values.set(segment.values.subarray(row * d, (row + 1) * d), i * d);
-    });
-    const rewritten: VersionedSegment = {
-      ids: keep.map((row) => segment.ids[row] as string),
-      metadata: keep.map((row) => segment.metadata[row] ?? null),
-      versions: keep.map((row) => segment.versions[row] as number),
-      deleted: segment.deleted,
-      deleted_versions: segment.deleted_versions,
-      values,
-    };
-    return (await this.replace(record, target, target + 1, rewritten)) ? "done" : "lost";
+    const purged = await purgeDeadRows(record, this.deps.segments, this.policy);
+    if (!purged) return "nothing";
+    const { position, segment } = purged;
+    return (await this.replace(record, position, position + 1, segment)) ? "done" : "lost";
   }
 
   /**
