@@ -32,7 +32,19 @@ export interface StackConfig {
    * version from before folds.
    */
   readonly catalogFolds: boolean;
+  /**
+   * Pending vectors (written, not in the graph yet) at or above which a search's scan, sustained
+   * for 15 minutes, raises the freshness alarm: catch-ups are not keeping up (default
+   * {@link DEFAULT_PENDING_ALARM}).
+   */
+  readonly pendingVectorsAlarm: number;
 }
+
+/**
+ * Default of {@link StackConfig.pendingVectorsAlarm}: 10× the most an index's default catch-up
+ * threshold lets pend (10,000 vectors).
+ */
+export const DEFAULT_PENDING_ALARM = 100_000;
 
 export const DEFAULT_CONFIG: StackConfig = {
   corsOrigins: [],
@@ -41,6 +53,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   alarmEmail: null,
   eventualMs: null,
   catalogFolds: true,
+  pendingVectorsAlarm: DEFAULT_PENDING_ALARM,
 };
 
 /**
@@ -83,5 +96,6 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     alarmEmail: text("alarmEmail") ?? null,
     eventualMs: positive("eventualMs") ?? null,
     catalogFolds: onOff(text("catalogFolds"), "context vectord:catalogFolds") ?? true,
+    pendingVectorsAlarm: positive("pendingAlarm") ?? DEFAULT_PENDING_ALARM,
   };
 }

@@ -119,6 +119,7 @@ export class VectordStack extends Stack {
 
     this.monitoring = new Monitoring(this, "Monitoring", { alarmEmail: config.alarmEmail });
     this.monitoring.watchApi(this.api.api);
+    this.monitoring.watchFreshness(config.pendingVectorsAlarm);
     this.monitoring.watchWorkflow("Autotune", machine);
     this.monitoring.watchWorkflow("Import", importMachine);
     for (const { spec, fn } of factory.all) this.monitoring.watchFunction(spec.id, fn);

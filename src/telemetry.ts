@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { Tracer } from "@aws-lambda-powertools/tracer";
 import type { Context } from "aws-lambda";
+import { METRICS_NAMESPACE, PENDING_VECTORS_METRIC } from "../infra/metrics";
 import { logger } from "./logger";
 
 /**
@@ -8,7 +9,7 @@ import { logger } from "./logger";
  * they flush with every invocation (see {@link instrumented}); the tracer disables itself outside
  * Lambda, and the local stack turns metrics off (`POWERTOOLS_METRICS_DISABLED`).
  */
-const SERVICE = "vectord";
+const SERVICE = METRICS_NAMESPACE;
 export const metrics = new Metrics({ namespace: SERVICE, serviceName: SERVICE });
 export const tracer = new Tracer({ serviceName: SERVICE });
 
@@ -48,6 +49,15 @@ function emit(
 /** A search answered, and how (`hnsw` or `exact`). */
 export function recordSearch(mode: string, ms: number): void {
   emit("SearchLatency", MetricUnit.Milliseconds, ms, { mode });
+}
+
+/**
+ * An HNSW search scanned `count` pending vectors exactly (written since its graph's data, not in
+ * the graph yet): how far the graph lags its data. A catch-up brings it back under the index's
+ * threshold; a count that stays high means catch-ups are not keeping up.
+ */
+export function recordPendingVectors(count: number): void {
+  emit(PENDING_VECTORS_METRIC, MetricUnit.Count, count, {});
 }
 
 /** A search answered from the generation an instance held while the active one loaded. */

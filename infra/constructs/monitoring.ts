@@ -4,6 +4,7 @@ import {
   Alarm,
   ComparisonOperator,
   MathExpression,
+  Metric,
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -14,6 +15,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { METRICS_NAMESPACE, PENDING_VECTORS_METRIC } from "../metrics";
 
 /** What the alarms watch, and their thresholds (README, "Deploy"). */
 export const ALARMS = {
@@ -26,6 +28,9 @@ export const ALARMS = {
 } as const;
 
 const PERIOD = Duration.minutes(5);
+
+/** Periods in a row the pending vectors must stay high before the freshness alarm fires. */
+export const FRESHNESS_PERIODS = 3;
 
 /**
  * CloudWatch alarms on the API's 5xx rate, every function's errors and throttles, and failed
@@ -124,6 +129,29 @@ export class Monitoring extends Construct {
       threshold: ALARMS.failedExecutions,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
+    });
+  }
+
+  /**
+   * Searches keep scanning at least `threshold` pending vectors (their maximum, in each of
+   * {@link FRESHNESS_PERIODS} 5-minute periods in a row): the graph lags its data, so catch-ups
+   * fail, cannot start, or cannot keep up with the writes. A burst of writes that a catch-up
+   * then folds in stays under it; no searches, no data, no alarm.
+   */
+  watchFreshness(threshold: number): void {
+    this.alarm("GraphFreshness", {
+      alarmDescription: `vectord search: HNSW searches scanned ${threshold} or more pending vectors (not in the graph yet) for ${FRESHNESS_PERIODS * 5} minutes; see the CatchUpIndex function's logs`,
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: PENDING_VECTORS_METRIC,
+        dimensionsMap: { service: METRICS_NAMESPACE },
+        period: PERIOD,
+        statistic: "Maximum",
+      }),
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: FRESHNESS_PERIODS,
+      datapointsToAlarm: FRESHNESS_PERIODS,
     });
   }
 }

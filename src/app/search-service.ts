@@ -8,7 +8,7 @@ import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { packVector } from "../domain/vector-batch";
 import { prepareQuery } from "../domain/vector-math";
 import { logger } from "../logger";
-import { recordHeldGeneration, recordSearch } from "../telemetry";
+import { recordHeldGeneration, recordPendingVectors, recordSearch } from "../telemetry";
 import type { GraphCache, LoadedGeneration } from "./graph-cache";
 import {
   type FilterReport,
@@ -127,6 +127,7 @@ export class SearchService {
     }
     const { generation, tail } = served;
     if (generation.active.generation < active.generation) recordHeldGeneration();
+    recordPendingVectors(tail.ids.length);
     const { config } = generation.active;
     const ef = request.efSearch ?? config.ef_search;
     const found = this.graphSearch.search(record.metric, generation, tail, queries, k, ef, filter);

@@ -10,14 +10,16 @@ import {
   SCHEDULE,
   substitutedDefinition,
 } from "../../infra/autotune-workflow";
-import { DEFAULT_CONFIG } from "../../infra/config";
+import { DEFAULT_CONFIG, DEFAULT_PENDING_ALARM, type StackConfig } from "../../infra/config";
 import { SIGV4_HEADERS } from "../../infra/constructs/api";
+import { FRESHNESS_PERIODS } from "../../infra/constructs/monitoring";
 import { ephemeralStorageMb, VECTOR_LOADING_MEMORY_MB } from "../../infra/function-spec";
 import {
   IMPORT_DEFINITION,
   IMPORT_TASKS,
   substitutedImportDefinition,
 } from "../../infra/import-workflow";
+import { METRICS_NAMESPACE, PENDING_VECTORS_METRIC } from "../../infra/metrics";
 import { DEFAULT_THROTTLE, ROUTES, routeKey } from "../../infra/routes";
 import { TABLES } from "../../infra/tables";
 import { iamOf, type Statement, synth } from "./synthesized";
@@ -254,8 +256,8 @@ describe("autotune workflow", () => {
 describe("monitoring", () => {
   it("alarms on API 5xx rate, every function's faults and failed executions, to one SNS topic", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")) as any[];
-    // The API, the autotune and import workflows, and every function.
-    expect(alarms).toHaveLength(1 + 2 + ALL_FUNCTIONS.length);
+    // The API, graph freshness, the autotune and import workflows, and every function.
+    expect(alarms).toHaveLength(1 + 1 + 2 + ALL_FUNCTIONS.length);
     const topicId = logicalId(stack.monitoring.topic);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     const metricNames = alarms.flatMap((a) =>
@@ -272,8 +274,32 @@ describe("monitoring", () => {
         "ExecutionsAborted",
       ]),
     );
+    // Custom metrics are not in a math expression: the freshness alarm's own metric.
+    expect(alarms.map((a) => a.Properties.MetricName).filter(Boolean)).toEqual([
+      PENDING_VECTORS_METRIC,
+    ]);
     template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
     template.hasOutput("AlarmTopicArn", {});
+  });
+
+  it("alarms when searches keep scanning the configured number of pending vectors, 15 minutes", () => {
+    const freshness = (config: StackConfig) =>
+      synth(config).template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: METRICS_NAMESPACE,
+        MetricName: PENDING_VECTORS_METRIC,
+        // What the functions emit: src/telemetry.ts's metrics carry only `service`.
+        Dimensions: [{ Name: "service", Value: METRICS_NAMESPACE }],
+        Statistic: "Maximum",
+        Period: 300,
+        EvaluationPeriods: FRESHNESS_PERIODS,
+        DatapointsToAlarm: FRESHNESS_PERIODS,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        Threshold: config.pendingVectorsAlarm,
+        TreatMissingData: "notBreaching",
+      });
+    freshness(DEFAULT_CONFIG);
+    freshness({ ...DEFAULT_CONFIG, pendingVectorsAlarm: 5000 });
+    expect(DEFAULT_CONFIG.pendingVectorsAlarm).toBe(DEFAULT_PENDING_ALARM);
   });
 });
 

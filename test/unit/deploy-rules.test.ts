@@ -105,6 +105,13 @@ describe("stack settings from context", () => {
     expect(() =>
       configFromContext((k) => (k === "vectord:throttleBurst" ? "-1" : undefined)),
     ).toThrow('context vectord:throttleBurst must be a positive integer, got "-1"');
+    const pendingAlarm = (value: string) =>
+      configFromContext((k) => (k === "vectord:pendingAlarm" ? value : undefined))
+        .pendingVectorsAlarm;
+    expect(pendingAlarm("25000")).toBe(25_000);
+    expect(() => pendingAlarm("1e3.5")).toThrow(
+      'context vectord:pendingAlarm must be a positive integer, got "1e3.5"',
+    );
   });
 
   it("turns catalog folds off only when asked, and refuses anything but on or off", () => {

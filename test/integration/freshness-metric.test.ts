@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { METRICS_NAMESPACE, PENDING_VECTORS_METRIC } from "../../infra/metrics";
+import { freshSearchHelpers } from "../support/fresh-search";
+import { useLocalStack } from "../support/stacks";
+import { randomVectors } from "../support/vectors";
+
+// The metric the stack's freshness alarm watches, as the functions emit it: metrics are on here
+// (the local stack turns them off only when nothing set them), so EMF lines reach stdout.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = "false";
+});
+
+const env = useLocalStack();
+const { api, search, activeIndex } = freshSearchHelpers(env);
+
+/** EMF lines written to stdout (kept here, not printed). */
+const emitted: string[] = [];
+beforeAll(() => {
+  const write = process.stdout.write.bind(process.stdout);
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk, ...rest) => {
+    const text = String(chunk);
+    if (!text.startsWith('{"_aws"')) return write(chunk, ...(rest as []));
+    emitted.push(text);
+    return true;
+  });
+});
+afterAll(() => vi.restoreAllMocks());
+
+/** The PendingVectors values emitted while `run` ran. */
+async function pendingEmitted(run: () => Promise<unknown>): Promise<number[]> {
+  const from = emitted.length;
+  await run();
+  return emitted
+    .slice(from)
+    .filter((line) => line.includes(`"${PENDING_VECTORS_METRIC}"`))
+    .map((line) => {
+      const emf = JSON.parse(line);
+      // Exactly what the alarm selects: the namespace, and `service` as the only dimension.
+      expect(emf._aws.CloudWatchMetrics).toEqual([
+        {
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [["service"]],
+          Metrics: [{ Name: PENDING_VECTORS_METRIC, Unit: "Count" }],
+        },
+      ]);
+      expect(emf.service).toBe(METRICS_NAMESPACE);
+      return emf[PENDING_VECTORS_METRIC] as number;
+    });
+}
+
+describe("the freshness metric", () => {
+  it("emits each HNSW search's pending vectors, back to none after a catch-up", async () => {
+    await activeIndex("lag", 60);
+    const query = Array(8).fill(0.5);
+    expect(await pendingEmitted(() => search("lag", query))).toEqual([0]);
+
+    const pending = randomVectors(7, 8, 99).map((v) => ({ ...v, id: `p${v.id}` }));
+    expect((await api.post("/vectors/indexes/lag/vectors", { vectors: pending })).status).toBe(200);
+    expect(await pendingEmitted(() => search("lag", query))).toEqual([7]);
+
+    expect(await env.services.maintenance.catchUp("lag")).toMatchObject({ outcome: "caught_up" });
+    expect(await pendingEmitted(() => search("lag", query))).toEqual([0]);
+  });
+
+  it("emits nothing for an exact search, which has no graph to lag", async () => {
+    expect((await api.put("/vectors/indexes/plain", { dimension: 8, metric: "l2" })).status).toBe(
+      201,
+    );
+    await api.post("/vectors/indexes/plain/vectors", { vectors: randomVectors(5, 8, 3) });
+    const pending = await pendingEmitted(async () => {
+      const res = await api.post("/vectors/indexes/plain/search", { vector: Array(8).fill(0) });
+      expect(res.body.mode).toBe("exact");
+    });
+    expect(pending).toEqual([]);
+  });
+});
