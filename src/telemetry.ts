@@ -14,8 +14,9 @@ export const metrics = new Metrics({ namespace: SERVICE, serviceName: SERVICE })
 export const tracer = new Tracer({ serviceName: SERVICE });
 
 /**
- * Single-metric emitters, one per set of dimensions, created once: each metric is emitted on its
- * own (dimensions never leak between metrics), and a hot path (a search) pays no construction.
+ * Emitters, one per set of dimensions, created once: each call emits its metrics in one EMF line
+ * of their own (dimensions never leak between calls), and a hot path (a search) pays no
+ * construction.
  */
 class Emitter extends Metrics {
   /** Disabled (POWERTOOLS_METRICS_DISABLED, or dev mode): nothing to store or serialize. */
@@ -25,69 +26,65 @@ class Emitter extends Metrics {
 }
 const emitters = new Map<string, Emitter>();
 
-/** One metric with its dimensions, emitted on its own. */
-function emit(
-  name: string,
-  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
-  value: number,
-  dimensions: Record<string, string>,
-) {
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** `metrics` (name, unit, value) with `dimensions`, emitted together in one line. */
+function emit(dimensions: Record<string, string>, ...metrics: [string, Unit, number][]) {
   const key = JSON.stringify(dimensions);
   let emitter = emitters.get(key);
   if (!emitter) {
     emitter = new Emitter({
       namespace: SERVICE,
       serviceName: SERVICE,
-      singleMetric: true,
       defaultDimensions: dimensions,
     });
     emitters.set(key, emitter);
   }
-  if (!emitter.off) emitter.addMetric(name, unit, value);
-}
-
-/** A search answered, and how (`hnsw` or `exact`). */
-export function recordSearch(mode: string, ms: number): void {
-  emit("SearchLatency", MetricUnit.Milliseconds, ms, { mode });
+  if (emitter.off) return;
+  for (const [name, unit, value] of metrics) emitter.addMetric(name, unit, value);
+  emitter.publishStoredMetrics();
 }
 
 /**
- * An HNSW search scanned `count` pending vectors exactly (written since its graph's data, not in
- * the graph yet): how far the graph lags its data. A catch-up brings it back under the index's
- * threshold; a count that stays high means catch-ups are not keeping up.
+ * A search answered, and how (`hnsw` or `exact`). An HNSW search also gives the pending vectors
+ * it scanned exactly (written since its graph's data, not in the graph yet): how far the graph
+ * lags its data, in the same line (dimension `mode`: `hnsw`). A catch-up brings it back under the
+ * index's threshold; a count that stays high means catch-ups are not keeping up.
  */
-export function recordPendingVectors(count: number): void {
-  emit(PENDING_VECTORS_METRIC, MetricUnit.Count, count, {});
+export function recordSearch(mode: string, ms: number, pendingVectors?: number): void {
+  const latency: [string, Unit, number] = ["SearchLatency", MetricUnit.Milliseconds, ms];
+  if (pendingVectors === undefined) emit({ mode }, latency);
+  else emit({ mode }, latency, [PENDING_VECTORS_METRIC, MetricUnit.Count, pendingVectors]);
 }
 
 /** A search answered from the generation an instance held while the active one loaded. */
 export function recordHeldGeneration(): void {
-  emit("SearchFromHeldGeneration", MetricUnit.Count, 1, {});
+  emit({}, ["SearchFromHeldGeneration", MetricUnit.Count, 1]);
 }
 
 /** A warm instance gave up a cached entry (`cache`: graph, vectors or tail) to stay in budget. */
 export function recordCacheEviction(cache: string, bytes: number): void {
-  emit("CacheEvictedBytes", MetricUnit.Bytes, bytes, { cache });
+  emit({ cache }, ["CacheEvictedBytes", MetricUnit.Bytes, bytes]);
 }
 
 /** A write (upsert or delete) committed. */
 export function recordWrite(ms: number): void {
-  emit("WriteLatency", MetricUnit.Milliseconds, ms, {});
+  emit({}, ["WriteLatency", MetricUnit.Milliseconds, ms]);
 }
 
 /** An autotune finished with `status` (SUCCEEDED / FAILED), and whether it promoted. */
 export function recordAutotune(status: string, promoted: boolean): void {
-  emit("AutotuneOutcome", MetricUnit.Count, 1, { status, promoted: String(promoted) });
+  emit({ status, promoted: String(promoted) }, ["AutotuneOutcome", MetricUnit.Count, 1]);
 }
 
 /** A graph was built (trial, autotune build group, activation or catch-up). */
 export function recordBuild(kind: string, ms: number): void {
-  emit("BuildTime", MetricUnit.Milliseconds, ms, { kind });
+  emit({ kind }, ["BuildTime", MetricUnit.Milliseconds, ms]);
 }
 
 /** An activation flipped the active generation. */
 export function recordActivation(ms: number): void {
-  emit("ActivationTime", MetricUnit.Milliseconds, ms, {});
+  emit({}, ["ActivationTime", MetricUnit.Milliseconds, ms]);
 }
 
 /**

@@ -15,7 +15,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import { METRICS_NAMESPACE, PENDING_VECTORS_METRIC } from "../metrics";
+import { METRICS_NAMESPACE, PENDING_VECTORS_DIMENSIONS, PENDING_VECTORS_METRIC } from "../metrics";
 
 /** What the alarms watch, and their thresholds (README, "Deploy"). */
 export const ALARMS = {
@@ -144,7 +144,7 @@ export class Monitoring extends Construct {
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: PENDING_VECTORS_METRIC,
-        dimensionsMap: { service: METRICS_NAMESPACE },
+        dimensionsMap: { service: METRICS_NAMESPACE, ...PENDING_VECTORS_DIMENSIONS },
         period: PERIOD,
         statistic: "Maximum",
       }),

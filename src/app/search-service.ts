@@ -8,7 +8,7 @@ import { DEFAULT_SEARCH_K } from "../domain/metric";
 import { packVector } from "../domain/vector-batch";
 import { prepareQuery } from "../domain/vector-math";
 import { logger } from "../logger";
-import { recordHeldGeneration, recordPendingVectors, recordSearch } from "../telemetry";
+import { recordHeldGeneration, recordSearch } from "../telemetry";
 import type { GraphCache, LoadedGeneration } from "./graph-cache";
 import {
   type FilterReport,
@@ -98,7 +98,8 @@ export class SearchService {
   async search(indexName: string, request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
     const response = await this.answer(indexName, request);
-    recordSearch(response.mode, performance.now() - started);
+    const pending = response.mode === "hnsw" ? response.pending_vectors : undefined;
+    recordSearch(response.mode, performance.now() - started, pending);
     return response;
   }
 
@@ -127,7 +128,6 @@ export class SearchService {
     }
     const { generation, tail } = served;
     if (generation.active.generation < active.generation) recordHeldGeneration();
-    recordPendingVectors(tail.ids.length);
     const { config } = generation.active;
     const ef = request.efSearch ?? config.ef_search;
     const found = this.graphSearch.search(record.metric, generation, tail, queries, k, ef, filter);

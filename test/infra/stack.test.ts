@@ -19,7 +19,11 @@ import {
   IMPORT_TASKS,
   substitutedImportDefinition,
 } from "../../infra/import-workflow";
-import { METRICS_NAMESPACE, PENDING_VECTORS_METRIC } from "../../infra/metrics";
+import {
+  METRICS_NAMESPACE,
+  PENDING_VECTORS_DIMENSIONS,
+  PENDING_VECTORS_METRIC,
+} from "../../infra/metrics";
 import { DEFAULT_THROTTLE, ROUTES, routeKey } from "../../infra/routes";
 import { TABLES } from "../../infra/tables";
 import { iamOf, type Statement, synth } from "./synthesized";
@@ -287,8 +291,12 @@ describe("monitoring", () => {
       synth(config).template.hasResourceProperties("AWS::CloudWatch::Alarm", {
         Namespace: METRICS_NAMESPACE,
         MetricName: PENDING_VECTORS_METRIC,
-        // What the functions emit: src/telemetry.ts's metrics carry only `service`.
-        Dimensions: [{ Name: "service", Value: METRICS_NAMESPACE }],
+        // What the search functions emit (test/integration/freshness-metric.test.ts).
+        // (CloudFormation lists them by name; their order means nothing to CloudWatch.)
+        Dimensions: [
+          { Name: "mode", Value: PENDING_VECTORS_DIMENSIONS.mode },
+          { Name: "service", Value: METRICS_NAMESPACE },
+        ],
         Statistic: "Maximum",
         Period: 300,
         EvaluationPeriods: FRESHNESS_PERIODS,

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { METRICS_NAMESPACE, PENDING_VECTORS_METRIC } from "../../infra/metrics";
+import {
+  METRICS_NAMESPACE,
+  PENDING_VECTORS_DIMENSIONS,
+  PENDING_VECTORS_METRIC,
+} from "../../infra/metrics";
 import { freshSearchHelpers } from "../support/fresh-search";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors } from "../support/vectors";
 
-// The metric the stack's freshness alarm watches, as the functions emit it: metrics are on here
+// The metric the stack's freshness alarm watches, as the search functions emit it: metrics are on here
 // (the local stack turns them off only when nothing set them), so EMF lines reach stdout.
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = "false";
@@ -35,15 +39,18 @@ async function pendingEmitted(run: () => Promise<unknown>): Promise<number[]> {
     .filter((line) => line.includes(`"${PENDING_VECTORS_METRIC}"`))
     .map((line) => {
       const emf = JSON.parse(line);
-      // Exactly what the alarm selects: the namespace, and `service` as the only dimension.
+      // Exactly what the alarm selects: the namespace and the dimensions, in the search's line.
       expect(emf._aws.CloudWatchMetrics).toEqual([
         {
           Namespace: METRICS_NAMESPACE,
-          Dimensions: [["service"]],
-          Metrics: [{ Name: PENDING_VECTORS_METRIC, Unit: "Count" }],
+          Dimensions: [["service", ...Object.keys(PENDING_VECTORS_DIMENSIONS)]],
+          Metrics: [
+            { Name: "SearchLatency", Unit: "Milliseconds" },
+            { Name: PENDING_VECTORS_METRIC, Unit: "Count" },
+          ],
         },
       ]);
-      expect(emf.service).toBe(METRICS_NAMESPACE);
+      expect(emf).toMatchObject({ service: METRICS_NAMESPACE, ...PENDING_VECTORS_DIMENSIONS });
       return emf[PENDING_VECTORS_METRIC] as number;
     });
 }
