@@ -229,6 +229,7 @@ const stackBenches = [
   "catalog-item",
   "index-listing",
   "fresh",
+  "fresh-default-threshold",
   "hot-swap",
   "search",
   "point-read",
@@ -248,6 +249,7 @@ if (stackBenches.length > 0) {
     if (wanted("autotune")) await benchAutotune(env, "mnist", data.name);
     if (wanted("target-recall")) await benchTargetRecall(env, "mnist", data.name);
     if (wanted("fresh")) await benchFresh(env);
+    if (only.has("fresh-default-threshold")) await benchFresh(env, 9500);
     if (wanted("hot-swap")) await benchHotSwap(env);
     if (wanted("search")) await benchSearch(env);
     if (wanted("point-read")) {
