@@ -140,7 +140,7 @@ export class Monitoring extends Construct {
    */
   watchFreshness(threshold: number): void {
     this.alarm("GraphFreshness", {
-      alarmDescription: `vectord search: HNSW searches scanned ${threshold} or more pending vectors (not in the graph yet) for ${FRESHNESS_PERIODS * 5} minutes; see the CatchUpIndex function's logs`,
+      alarmDescription: `vectord search: HNSW searches scanned ${threshold} or more pending vectors (not in the graph yet) for ${FRESHNESS_PERIODS * PERIOD.toMinutes()} minutes; see the CatchUpIndex function's logs`,
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: PENDING_VECTORS_METRIC,
