@@ -23,6 +23,7 @@ import {
   editOwnUpdate,
   relistUpdate,
   splitUpdate,
+  unfoldRefusedUpdate,
   unfoldUpdate,
 } from "./dynamo-segment-updates";
 import type { SegmentLists } from "./segment-lists";
@@ -215,8 +216,11 @@ export class DynamoIndexCatalog implements IndexCatalog {
       return await this.items.update(current, unfoldUpdate(current, listed));
     } catch (err) {
       if (!isItemTooLarge(err)) throw err;
+      // Marked, so writes stop starting compactions that would be refused again. A lost race
+      // (the list changed) leaves nothing to mark: the next compaction plans afresh.
+      await this.items.update(current, unfoldRefusedUpdate(current));
       throw new CatalogItemTooLargeError(
-        `index "${current.name}" has ${current.segments.length} segments, more than its catalog item can hold (DynamoDB's 400 KB); it stays folded`,
+        `index "${current.name}" has ${current.segments.length} segments, more than its catalog item can hold (DynamoDB's 400 KB); it stays folded, and compaction tries again only once it has fewer segments or another list`,
       );
     }
   }

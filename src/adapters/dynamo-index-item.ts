@@ -18,13 +18,21 @@ export interface IndexItem {
    * The oldest segments' list object, once the item has split (one of no segments between the
    * split and the first fold's update).
    */
-  segment_list?: SegmentListRef;
+  segment_list?: StoredListRef;
   /** The segments after those `segment_list` holds, once the item has split. */
   recent_segments?: SegmentRef[];
   created_at: string;
   updated_at: string;
   active?: ActiveGeneration;
   maintenance?: Partial<MaintenanceSettings>;
+}
+
+/** `segment_list` as stored. */
+interface StoredListRef {
+  key: string;
+  count: number;
+  /** See `SegmentListRef.unfoldRefusedAt`. */
+  unfold_refused_at?: number;
 }
 
 /** A new index's item (its segments, if any, all in the item itself). */
@@ -66,13 +74,21 @@ export function fromItem(item: IndexItem): IndexRecord {
       min_version: Number(s.min_version ?? 0),
       max_version: Number(s.max_version ?? 0),
     })),
-    ...(item.segment_list
-      ? { segmentList: { key: item.segment_list.key, count: Number(item.segment_list.count) } }
-      : {}),
+    ...(item.segment_list ? { segmentList: listRefOf(item.segment_list) } : {}),
     createdAt: item.created_at,
     updatedAt: item.updated_at,
     active: activeOf(item.active),
     ...(item.maintenance ? { maintenance: item.maintenance } : {}),
+  };
+}
+
+/** A segment list reference as stored (`segment_list`), with its numbers as numbers. */
+function listRefOf(stored: StoredListRef): SegmentListRef {
+  const { key, count, unfold_refused_at: refused } = stored;
+  return {
+    key,
+    count: Number(count),
+    ...(refused === undefined ? {} : { unfoldRefusedAt: Number(refused) }),
   };
 }
 

@@ -161,6 +161,24 @@ export function unfoldUpdate(current: IndexRecord, listed: readonly SegmentRef[]
   };
 }
 
+/**
+ * Records on the list `current` names that an unfold was refused, the item being unable to hold
+ * every segment, while the index had `current.segments.length` segments (see
+ * `SegmentListRef.unfoldRefusedAt`): writes then stop starting compactions to unfold it. Only if
+ * the item still names that list. A new list object (a relist) carries no such mark, and an
+ * unfold removes the list.
+ */
+export function unfoldRefusedUpdate(current: IndexRecord): ItemUpdate {
+  const names: Record<string, string> = { "#refused": "unfold_refused_at" };
+  const values: Record<string, unknown> = { ":refused": current.segments.length };
+  return {
+    UpdateExpression: "SET #segment_list.#refused = :refused",
+    ConditionExpression: sameList(current, names, values),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
 /** The attribute that holds `current`'s own segments. */
 function ownAttribute(current: IndexRecord): string {
   return current.segmentList ? RECENT : "segments";

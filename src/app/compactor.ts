@@ -165,9 +165,14 @@ export class Compactor {
     return purged === "done" ? "purges" : purged === "lost" ? "lost" : "idle";
   }
 
-  /** Folds are off and `record` lists segments outside its catalog item: move them back. */
+  /**
+   * Folds are off and `record` lists segments outside its catalog item: move them back, unless
+   * the item was found unable to hold them at this list and as many segments or more.
+   */
   private unfoldDue(record: IndexRecord): boolean {
-    return !this.policy.folds && record.segmentList !== undefined;
+    const list = record.segmentList;
+    if (this.policy.folds || !list) return false;
+    return list.unfoldRefusedAt === undefined || record.segments.length < list.unfoldRefusedAt;
   }
 
   /** Segments a fold should move now (see {@link foldable}). */

@@ -132,7 +132,7 @@ export interface IndexCatalog {
    * rolling back to code from before folds); `current` itself when nothing is listed. Data,
    * order and `dataVersion` stay the same. Only if the incarnation and the list are as in
    * `current` (appends do not make it lose). Throws {@link CatalogItemTooLargeError} when the
-   * record could not hold them.
+   * record could not hold them, after marking the list (`SegmentListRef.unfoldRefusedAt`).
    */
   unfold(current: IndexRecord): Promise<IndexRecord | typeof LOST_RACE>;
   /** Removes the record; returns what it was, or `undefined` when there was none. */

@@ -42,6 +42,12 @@ export interface SegmentListRef {
   readonly key: string;
   /** How many segments it lists: the first ones of the index's list. */
   readonly count: number;
+  /**
+   * Set when an unfold (folds off) was refused because the catalog item could not hold every
+   * segment: how many segments the index had then. Compaction tries to unfold again only once
+   * the index has fewer, or names another list (absent: never refused).
+   */
+  readonly unfoldRefusedAt?: number;
 }
 
 /** The part of an index record that changes with writes and activations (see `getHead`). */
