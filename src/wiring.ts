@@ -49,16 +49,12 @@ import { TrialHistory } from "./app/trial-history";
 import { TrialRuns } from "./app/trial-runs";
 import { TrialService } from "./app/trial-service";
 import { VectorStore } from "./app/vector-store";
-import type {
-  AutotuneInput,
-  BackgroundTasks,
-  ImportStarter,
-  WorkflowStarter,
-} from "./app/work-ports";
+import type { AutotuneInput, BackgroundTasks } from "./app/work-ports";
 import { type Clients, createClients } from "./clients";
 import { DEFAULT_COMPACTION } from "./domain/compaction";
 import type { ImportInput } from "./domain/import-job";
 import { catchUpDue } from "./domain/maintenance";
+import { inProcessImports, inProcessTasks, inProcessWorkflow } from "./in-process-starters";
 import type { Settings } from "./settings";
 
 /** Everything a handler may use. Built once per module (one Lambda = one module). */
@@ -288,47 +284,4 @@ export function createServices(settings: Settings): Services {
     tasks,
     close: () => runner.close(),
   };
-}
-
-/**
- * The local stack's background tasks, loaded on first use by a computed specifier so Lambda
- * bundles never include them (on AWS every function that starts a task has its function's name).
- */
-function inProcessTasks(): BackgroundTasks {
-  const load = async () => {
-    const specifier = new URL("./local/local-tasks.ts", import.meta.url).href;
-    return ((await import(/* @vite-ignore */ specifier)) as typeof import("./local/local-tasks"))
-      .localTasks;
-  };
-  return {
-    async start(task, indexName, runId) {
-      (await load())().start(task, indexName, runId);
-    },
-  };
-}
-
-/**
- * The local stack's workflow runner, loaded on first use by a computed specifier so Lambda
- * bundles never include it (on AWS every function that starts autotune has the state machine).
- */
-function inProcessWorkflow(): WorkflowStarter {
-  return {
-    async start(input) {
-      await (await localWorkflows()).localWorkflow().start(input);
-    },
-  };
-}
-
-/** The local stack's import runner, loaded on first use (see {@link inProcessWorkflow}). */
-function inProcessImports(): ImportStarter {
-  return {
-    async start(input) {
-      await (await localWorkflows()).localImports().start(input);
-    },
-  };
-}
-
-async function localWorkflows() {
-  const specifier = new URL("./local/local-workflow.ts", import.meta.url).href;
-  return (await import(/* @vite-ignore */ specifier)) as typeof import("./local/local-workflow");
 }
