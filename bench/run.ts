@@ -10,6 +10,7 @@ import { localTasks } from "../src/local/local-tasks";
 import { benchAutotune } from "./autotune";
 import { benchCatalogItem } from "./catalog-item";
 import { mnist } from "./datasets";
+import { benchDownloads } from "./downloads";
 import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
 import { benchIdListing, manySegmentIndex } from "./id-listing";
@@ -233,6 +234,7 @@ const stackBenches = [
   "hot-swap",
   "search",
   "point-read",
+  "downloads",
 ].filter(wanted);
 if (wanted("soak")) {
   // On a stack of its own: the soak measures the service under load, nothing else.
@@ -265,6 +267,7 @@ if (stackBenches.length > 0) {
     }
     if (wanted("catalog-item")) await benchCatalogItem(env);
     if (wanted("index-listing")) await benchIndexListing(env);
+    if (wanted("downloads")) await benchDownloads(env);
   } finally {
     await env.stop();
   }

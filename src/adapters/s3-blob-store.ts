@@ -1,7 +1,6 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
@@ -15,6 +14,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { BlobStore, ByteRange } from "../app/ports";
+import { downloadToFile, type RangedDownload } from "./s3-ranged-download";
 
 /** Bytes this process wrote to S3 (objects put, files uploaded), for benchmarks. */
 let bytesWritten = 0;
@@ -31,9 +31,13 @@ function isMissing(err: unknown): boolean {
 
 /** {@link BlobStore} on one S3 bucket. */
 export class S3BlobStore implements BlobStore {
+  /**
+   * @param download how {@link getToFile} splits a download (default: 8 MiB ranges, 8 at once)
+   */
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly download: RangedDownload = {},
   ) {}
 
   async put(key: string, body: Uint8Array | string, contentType: string): Promise<void> {
@@ -79,12 +83,9 @@ export class S3BlobStore implements BlobStore {
     bytesWritten += bytes;
   }
 
-  async getToFile(key: string, path: string): Promise<boolean> {
-    const body = await this.getStream(key);
-    if (!body) return false;
-    // Up to 1 MiB buffered while a write is in flight, so the file gets fewer, larger writes.
-    await pipeline(body, createWriteStream(path, { highWaterMark: 1 << 20 }));
-    return true;
+  /** Large objects come as parallel ranged GETs (see {@link downloadToFile}). */
+  getToFile(key: string, path: string): Promise<boolean> {
+    return downloadToFile(this.s3, this.bucket, key, path, isMissing, this.download);
   }
 
   async getStream(
