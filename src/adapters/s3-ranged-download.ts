@@ -26,19 +26,35 @@ function bodyOf(out: GetObjectCommandOutput): Readable {
   return (out.Body as Readable | undefined) ?? Readable.from([]);
 }
 
-/** The first `bytes` bytes of `body`; the rest is never read (the download stops). */
-async function* firstBytes(body: Readable, bytes: number): AsyncGenerator<Uint8Array> {
-  let left = bytes;
+/**
+ * The first `bytes` bytes of `body`, checked to be all there; with `stop`, the rest is never read
+ * (ending the iteration destroys the body, so the download stops), else it must be all there is.
+ */
+async function* exactly(
+  body: Readable,
+  bytes: number,
+  what: string,
+  stop = false,
+): AsyncGenerator<Uint8Array> {
+  let got = 0;
   for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    const left = bytes - got;
+    if (chunk.byteLength > left && !stop) {
+      throw new Error(`${what}: more than the ${bytes} bytes expected came`);
+    }
     yield chunk.byteLength <= left ? chunk : chunk.subarray(0, left);
-    left -= chunk.byteLength;
-    if (left <= 0) break; // ends the iteration, which destroys the body
+    got += Math.min(chunk.byteLength, left);
+    if (got === bytes && stop) return;
   }
+  if (got !== bytes) throw new Error(`${what}: expected ${bytes} bytes, ${got} came`);
 }
 
-/** Writes `body` into the file at `path` from byte `start` on (1 MiB buffered per write). */
-function writeAt(body: Readable, path: string, start: number): Promise<void> {
-  return pipeline(body, createWriteStream(path, { flags: "r+", start, highWaterMark: 1 << 20 }));
+/** Writes `bytes` into the file at `path` from byte `start` on (1 MiB buffered per write). */
+function writeAt(bytes: AsyncIterable<Uint8Array>, path: string, start: number): Promise<void> {
+  return pipeline(
+    Readable.from(bytes),
+    createWriteStream(path, { flags: "r+", start, highWaterMark: 1 << 20 }),
+  );
 }
 
 /**
@@ -86,8 +102,14 @@ export async function downloadToFile(
   // Create (or empty) the file; each part then writes its own span of it.
   await (await open(path, "w")).close();
   const total = first.ContentLength;
-  if (total === undefined || total <= 2 * partBytes) {
+  const part = (start: number, end: number) => `${key} bytes ${start}-${end - 1}`;
+  if (total === undefined) {
+    // No size given (S3 always gives one): the body as it comes.
     await writeAt(bodyOf(first), path, 0);
+    return true;
+  }
+  if (total <= 2 * partBytes) {
+    await writeAt(exactly(bodyOf(first), total, part(0, total)), path, 0);
     return true;
   }
   const limit = pLimit(concurrency);
@@ -95,13 +117,13 @@ export async function downloadToFile(
   for (let start = partBytes; start < total; start += partBytes) starts.push(start);
   let failure: { readonly error: unknown } | undefined;
   const parts = [
-    limit(() => writeAt(Readable.from(firstBytes(bodyOf(first), partBytes)), path, 0)),
+    limit(() => writeAt(exactly(bodyOf(first), partBytes, part(0, partBytes), true), path, 0)),
     ...starts.map((start) =>
       limit(async () => {
         if (failure) return;
-        const end = Math.min(total, start + partBytes) - 1;
-        const out = await get(`bytes=${start}-${end}`, first.ETag);
-        await writeAt(bodyOf(out), path, start);
+        const end = Math.min(total, start + partBytes);
+        const out = await get(`bytes=${start}-${end - 1}`, first.ETag);
+        await writeAt(exactly(bodyOf(out), end - start, part(start, end)), path, start);
       }),
     ),
   ].map((part) =>

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
@@ -20,8 +21,11 @@ afterEach(async () => {
   await Promise.all(paths.splice(0).map((p) => rm(p, { force: true })));
 });
 
-/** A blob store splitting downloads as `download` says, and the GETs its client sends. */
-function store(download: RangedDownload, failOnGet?: number) {
+/**
+ * A blob store splitting downloads as `download` says, and the GETs its client sends; GET number
+ * `fault.get` fails, or its body comes `fault.short` bytes short.
+ */
+function store(download: RangedDownload, fault: { get?: number; short?: number } = {}) {
   const { s3 } = createClients(env.stack.settings);
   const gets: { range?: string; ifMatch?: string }[] = [];
   const send = s3.send.bind(s3) as (command: unknown, options?: unknown) => Promise<unknown>;
@@ -29,7 +33,15 @@ function store(download: RangedDownload, failOnGet?: number) {
     if (command instanceof GetObjectCommand) {
       const { Range: range, IfMatch: ifMatch } = command.input;
       gets.push({ ...(range ? { range } : {}), ...(ifMatch ? { ifMatch } : {}) });
-      if (gets.length === failOnGet) throw new Error(`injected: GET ${failOnGet} fails`);
+      const n = gets.length;
+      if (n === fault.get && !fault.short) throw new Error(`injected: GET ${n} fails`);
+      if (n === fault.get && fault.short) {
+        const out = (await send(command, options)) as { Body: AsyncIterable<Uint8Array> };
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of out.Body) chunks.push(chunk);
+        const whole = Buffer.concat(chunks);
+        return { ...out, Body: Readable.from([whole.subarray(0, whole.length - fault.short)]) };
+      }
     }
     return send(command, options);
   };
@@ -105,9 +117,22 @@ describe("downloads to a file in ranged parts", () => {
 
   it("fails with the first error when one part fails, and starts no more parts", async () => {
     const { key, path } = await stored(randomBytes(20_000));
-    const { blobs, gets } = store({ partBytes: 1000, concurrency: 4 }, 5);
+    const { blobs, gets } = store({ partBytes: 1000, concurrency: 4 }, { get: 5 });
     await expect(blobs.getToFile(key, path)).rejects.toThrow("injected: GET 5 fails");
     // The failure stopped the parts not yet started: far fewer than 20 GETs were sent.
     expect(gets.length).toBeLessThan(20);
+  });
+
+  it("fails, naming the part, when a part or the whole object comes short", async () => {
+    const { key, path } = await stored(randomBytes(5500));
+    const ranged = store({ partBytes: 1000 }, { get: 3, short: 10 });
+    await expect(ranged.blobs.getToFile(key, path)).rejects.toThrow(
+      `${key} bytes 2000-2999: expected 1000 bytes, 990 came`,
+    );
+    const small = await stored(randomBytes(1500));
+    const whole = store({ partBytes: 1000 }, { get: 1, short: 1 });
+    await expect(whole.blobs.getToFile(small.key, small.path)).rejects.toThrow(
+      `${small.key} bytes 0-1499: expected 1500 bytes, 1499 came`,
+    );
   });
 });
