@@ -100,7 +100,12 @@ export async function downloadToFile(
     throw err;
   }
   // Create (or empty) the file; each part then writes its own span of it.
-  await (await open(path, "w")).close();
+  try {
+    await (await open(path, "w")).close();
+  } catch (err) {
+    bodyOf(first).destroy(); // stop the download
+    throw err;
+  }
   const total = first.ContentLength;
   const part = (start: number, end: number) => `${key} bytes ${start}-${end - 1}`;
   if (total === undefined) {
@@ -126,8 +131,8 @@ export async function downloadToFile(
         await writeAt(exactly(bodyOf(out), end - start, part(start, end)), path, start);
       }),
     ),
-  ].map((part) =>
-    part.catch((error: unknown) => {
+  ].map((running) =>
+    running.catch((error: unknown) => {
       // The first failure is the one reported; it aborts the parts still downloading.
       failure ??= { error };
       abort.abort();
