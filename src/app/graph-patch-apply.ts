@@ -1,134 +1,109 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
+import pLimit from "p-limit";
 import {
   GraphFileFormatError,
   HNSW_HEADER_BYTES,
   PATCH_PREFIX_BYTES,
   type PatchPrefix,
   patchParts,
+  patchSliceParts,
+  patchSlices,
   readHnswHeader,
   readPatchPrefix,
   recordOffset,
 } from "../domain/hnsw-file";
 import type { GraphRef } from "../domain/index-record";
+import { ByteReader } from "./byte-reader";
 import { CHUNK_BYTES, type PatchIo } from "./graph-patch";
+import { type Writer, writer, writeSlice } from "./patch-slice-writer";
 import type { BlobStore, ByteRange } from "./ports";
 
 // A graph patch applied to its base (layout in ../domain/hnsw-file.ts): the graph file the
 // catch-up wrote, byte for byte, made as the base and the patch stream in, with no copy of either
-// on disk and memory bounded by the chunk size.
+// on disk and memory bounded by the chunk size times the slices made at once.
 
-/** Reads exact byte counts from a stream of chunks. */
-class ByteReader {
-  private buffered: Buffer[] = [];
-  private bytes = 0;
-  private readonly source: AsyncIterator<Uint8Array>;
+/** Default of {@link PatchApplyIo}'s `sliceBytes`: 8 MiB of base records a slice. */
+export const SLICE_BYTES = 8 * 1024 * 1024;
 
-  constructor(
-    source: AsyncIterable<Uint8Array>,
-    private readonly name: string,
-  ) {
-    this.source = source[Symbol.asyncIterator]();
-  }
+/** Default of {@link PatchApplyIo}'s `concurrency`. */
+export const SLICE_CONCURRENCY = 8;
 
+/** How a patch is applied. */
+export interface PatchApplyIo extends PatchIo {
   /**
-   * The next `count` bytes (sharing memory with the stream's chunks, which a stream never reuses
-   * once handed over); fails naming `what` if the stream ends first.
+   * Bytes of base records each slice of the front of the file is made from, with streams of its
+   * own (default {@link SLICE_BYTES}: a ranged GET's size, as for whole files).
    */
-  async exactly(count: number, what: string): Promise<Buffer> {
-    while (this.bytes < count) {
-      const next = await this.source.next();
-      if (next.done) {
-        throw new GraphFileFormatError(
-          `${this.name} ends early: ${what} needs ${count} bytes, ${this.bytes} are left`,
-        );
-      }
-      const chunk = next.value;
-      this.buffered.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      this.bytes += chunk.byteLength;
-    }
-    const all =
-      this.buffered.length === 1
-        ? (this.buffered[0] as Buffer)
-        : Buffer.concat(this.buffered, this.bytes);
-    const rest = all.subarray(count);
-    this.buffered = rest.length > 0 ? [rest] : [];
-    this.bytes = rest.length;
-    return all.subarray(0, count);
-  }
-
-  /**
-   * The next bytes as they come, at most `max` (at least one): what is buffered, else the
-   * stream's next chunk, never copied; if the stream has ended, fails saying `why` it should not.
-   */
-  async some(max: number, why: string): Promise<Buffer> {
-    if (this.bytes === 0) {
-      const next = await this.source.next();
-      if (next.done) throw new GraphFileFormatError(`${this.name} ends early: ${why}`);
-      const chunk = next.value;
-      this.buffered = [Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)];
-      this.bytes = chunk.byteLength;
-    }
-    const first = this.buffered[0] as Buffer;
-    const taken = first.subarray(0, Math.min(max, first.length));
-    if (taken.length === first.length) this.buffered.shift();
-    else this.buffered[0] = first.subarray(taken.length);
-    this.bytes -= taken.length;
-    return taken;
-  }
-
-  /** Stops the stream (its download, if any) without reading the rest. */
-  async stop(): Promise<void> {
-    await this.source.return?.();
-  }
+  readonly sliceBytes?: number;
+  /** Slices made at once (default {@link SLICE_CONCURRENCY}). */
+  readonly concurrency?: number;
 }
 
-/** The streams a patched graph is made from (see {@link patchParts}). */
-interface PatchSources {
+/** The streams one slice of the base's elements is made from (see {@link patchSliceParts}). */
+interface SliceStreams {
   readonly base: AsyncIterable<Uint8Array>;
   readonly links: AsyncIterable<Uint8Array>;
+}
+
+/** The streams a patched graph is made from. */
+interface PatchSources {
+  /** The first slice's streams, opened (the base's header comes first in its base stream). */
+  readonly first: SliceStreams;
+  /** Opens the streams of base elements `[first, end)`. */
+  open(first: number, end: number): Promise<SliceStreams>;
   readonly tail: AsyncIterable<Uint8Array>;
 }
 
 /**
- * Writes to `graphPath` the graph file `prefix`'s patch makes of its base, from the streams of
- * the base's records, the patch's links and the patch's tail, all three as they arrive: the
- * base's records with their new links go to the front of the file, the tail to its end, at once.
+ * Writes to `graphPath` the graph file `prefix`'s patch makes of its base. The front of the file
+ * (the base's records with their new links) is made in slices of about `sliceBytes` of records,
+ * `concurrency` at once, each from streams of its own; the tail goes to the end of the file at
+ * the same time. Every stream is written as it arrives. The first failure stops every stream.
  */
 async function assemble(
   prefix: PatchPrefix,
   sources: PatchSources,
   names: { base: string; patch: string },
   graphPath: string,
-  chunkBytes: number,
+  {
+    chunkBytes = CHUNK_BYTES,
+    sliceBytes = SLICE_BYTES,
+    concurrency = SLICE_CONCURRENCY,
+  }: PatchApplyIo,
 ): Promise<void> {
   const { header, baseElements, headerBytes } = prefix;
-  const base = new ByteReader(sources.base, names.base);
-  const links = new ByteReader(sources.links, names.patch);
-  const tail = sources.tail[Symbol.asyncIterator]();
-  const graph = await open(graphPath, "w");
-  /** Positioned writes, each overlapping the reading of the next chunk. */
-  const writer = () => {
-    let writing: Promise<unknown> = Promise.resolve();
-    return {
-      async write(bytes: Uint8Array, position: number) {
-        await writing;
-        writing = graph.write(bytes, 0, bytes.length, position);
-        // Seen by the next write or by done(); never an unhandled rejection if neither comes.
-        writing.catch(() => undefined);
-      },
-      async writev(buffers: Buffer[], position: number) {
-        await writing;
-        writing = graph.writev(buffers, position);
-        writing.catch(() => undefined);
-      },
-      done: () => writing,
-    };
+  const readers = new Set<{ stop(): Promise<void> }>();
+  const reader = (source: AsyncIterable<Uint8Array>, name: string) => {
+    const made = new ByteReader(source, name);
+    readers.add(made);
+    return made;
   };
-  const [frontOut, backOut] = [writer(), writer()];
+  const firstStreams = {
+    base: reader(sources.first.base, names.base),
+    links: reader(sources.first.links, names.patch),
+  };
+  const tail = sources.tail[Symbol.asyncIterator]();
+  readers.add({ stop: async () => void (await tail.return?.()) });
+  const graph = await open(graphPath, "w");
+  const writers: Writer[] = [];
+  const writerOf = () => {
+    const made = writer(graph);
+    writers.push(made);
+    return made;
+  };
+  // The first failure is the cause: it stops every stream, so the other parts end at once (and
+  // fail only for that), and no slice starts after it.
+  let cause: { error: unknown } | undefined;
+  const stopAll = () => Promise.all([...readers].map((r) => r.stop()));
+  const fail = async (error: unknown) => {
+    cause ??= { error };
+    await stopAll();
+  };
   const front = async () => {
-    const out = frontOut;
-    const baseHeader = readHnswHeader(await base.exactly(HNSW_HEADER_BYTES, "the base's header"));
+    const baseHeader = readHnswHeader(
+      await firstStreams.base.exactly(HNSW_HEADER_BYTES, "the base's header"),
+    );
     if (
       baseHeader.elements !== baseElements ||
       baseHeader.recordBytes !== header.recordBytes ||
@@ -138,53 +113,28 @@ async function assemble(
         `${names.base} is not this patch's base: it has ${baseHeader.elements} elements of ${baseHeader.recordBytes} bytes (${baseHeader.linkBytes} of links); the patch expects ${baseElements} of ${header.recordBytes} (${header.linkBytes})`,
       );
     }
-    await out.write(headerBytes, 0);
-    // Each chunk of the base's records gets the new links of the records it holds (in place: the
-    // stream's chunks are ours) and is written where it came from, gathered into writes of about
-    // `chunkBytes`. Links are read just ahead of the records that need them.
-    const { recordBytes, linkBytes } = header;
-    const recordsEnd = recordOffset(header, baseElements);
-    let linkBlocks: Buffer = Buffer.alloc(0);
-    let linksFrom = 0; // the element whose links start `linkBlocks`
-    let batch: Buffer[] = [];
-    let batchAt = HNSW_HEADER_BYTES;
-    let batchBytes = 0;
-    for (let at = HNSW_HEADER_BYTES; at < recordsEnd; ) {
-      const chunk = await base.some(
-        recordsEnd - at,
-        `its records end at byte ${at}, the patch expects ${recordsEnd}`,
-      );
-      const first = Math.floor((at - HNSW_HEADER_BYTES) / recordBytes);
-      const last = Math.floor((at + chunk.length - 1 - HNSW_HEADER_BYTES) / recordBytes);
-      const have = linksFrom + linkBlocks.length / linkBytes;
-      if (last >= have) {
-        const more = await links.exactly((last + 1 - have) * linkBytes, "the patch's links");
-        const kept = linkBlocks.subarray((first - linksFrom) * linkBytes);
-        linkBlocks = kept.length > 0 ? Buffer.concat([kept, more]) : more;
-        linksFrom = first;
-      }
-      for (let element = first; element <= last; element++) {
-        const start = recordOffset(header, element);
-        const from = Math.max(start, at);
-        const to = Math.min(start + linkBytes, at + chunk.length);
-        if (from >= to) continue;
-        const block = (element - linksFrom) * linkBytes;
-        linkBlocks.copy(chunk, from - at, block + from - start, block + to - start);
-      }
-      batch.push(chunk);
-      batchBytes += chunk.length;
-      at += chunk.length;
-      if (batchBytes >= chunkBytes || at === recordsEnd) {
-        await out.writev(batch, batchAt);
-        batch = [];
-        batchAt = at;
-        batchBytes = 0;
-      }
-    }
-    await out.done();
+    await writerOf().write(headerBytes, 0);
+    const limit = pLimit(concurrency);
+    await Promise.all(
+      patchSlices(prefix, sliceBytes).map((slice, i) =>
+        limit(async () => {
+          if (cause) return;
+          const streams =
+            i === 0
+              ? firstStreams
+              : await sources.open(...slice).then((opened) => ({
+                  base: reader(opened.base, names.base),
+                  links: reader(opened.links, names.patch),
+                }));
+          // A stream opened as the failure came is stopped with the rest.
+          if (cause) return void (await stopAll());
+          await writeSlice(header, slice, streams, writerOf(), chunkBytes);
+        }).catch(fail),
+      ),
+    );
   };
   const back = async () => {
-    const out = backOut;
+    const out = writerOf();
     let at = recordOffset(header, baseElements);
     for (let next = await tail.next(); !next.done; next = await tail.next()) {
       await out.write(
@@ -202,21 +152,11 @@ async function assemble(
       );
     }
   };
-  const stopAll = async () => {
-    await Promise.all([base.stop(), links.stop(), tail.return?.()]);
-  };
-  // The first failure is the cause: it stops every download, so the other side ends at once
-  // (and fails only for that).
-  let cause: { error: unknown } | undefined;
-  const fail = async (error: unknown) => {
-    cause ??= { error };
-    await stopAll();
-  };
   try {
     await Promise.all([front().catch(fail), back().catch(fail)]);
     if (cause) throw cause.error;
   } finally {
-    await Promise.allSettled([frontOut.done(), backOut.done()]);
+    await Promise.allSettled(writers.map((w) => w.done()));
     await graph.close();
     await stopAll();
   }
@@ -227,8 +167,9 @@ export async function applyGraphPatch(
   basePath: string,
   patchPath: string,
   graphPath: string,
-  { chunkBytes = CHUNK_BYTES }: PatchIo = {},
+  io: PatchApplyIo = {},
 ): Promise<void> {
+  const chunkBytes = io.chunkBytes ?? CHUNK_BYTES;
   const patch = await open(patchPath, "r");
   let prefix: PatchPrefix;
   try {
@@ -242,54 +183,84 @@ export async function applyGraphPatch(
   } finally {
     await patch.close();
   }
-  const parts = patchParts(prefix);
   const read = (path: string, range: ByteRange) =>
     createReadStream(path, {
       highWaterMark: chunkBytes,
       start: range.start ?? 0,
       ...(range.end !== undefined ? { end: range.end - 1 } : {}),
     });
+  const slice = (first: number, end: number): SliceStreams => {
+    const parts = patchSliceParts(prefix, first, end);
+    return { base: read(basePath, parts.base), links: read(patchPath, parts.links) };
+  };
+  const [first] = patchSlices(prefix, io.sliceBytes ?? SLICE_BYTES);
   await assemble(
     prefix,
     {
-      base: read(basePath, parts.base),
-      links: read(patchPath, parts.links),
-      tail: read(patchPath, parts.tail),
+      first: slice(...(first as [number, number])),
+      open: async (from, end) => slice(from, end),
+      tail: read(patchPath, patchParts(prefix).tail),
     },
     { base: basePath, patch: patchPath },
     graphPath,
-    chunkBytes,
+    io,
   );
 }
 
 /**
- * Streams the graph `ref` into a file at `path`: the file itself, or, for a patch, its prefix
- * first, then the base's records, the patch's links and its tail all downloading at once, made
- * into the file as they arrive. `false` when an object is missing.
+ * Streams the graph `ref` into a file at `path`: the file itself (ranged GETs, see
+ * `BlobStore.getToFile`), or, for a patch, its prefix first, then the base's records with the
+ * patch's links in slices of ranged streams, and the patch's tail, all downloading at once,
+ * made into the file as they arrive. `false` when an object is missing.
  */
-export async function downloadGraph(blobs: BlobStore, ref: GraphRef, path: string) {
+export async function downloadGraph(
+  blobs: BlobStore,
+  ref: GraphRef,
+  path: string,
+  io: PatchApplyIo = {},
+) {
   const base = ref.graph_base;
   if (!base) return blobs.getToFile(ref.graph_key, path);
   const prefixBytes = await blobs.getRange(ref.graph_key, 0, PATCH_PREFIX_BYTES);
   if (!prefixBytes) return false;
   const prefix = readPatchPrefix(prefixBytes, ref.graph_key);
-  const parts = patchParts(prefix);
-  const streams = await Promise.all([
-    blobs.getStream(base.key, parts.base),
-    blobs.getStream(ref.graph_key, parts.links),
-    blobs.getStream(ref.graph_key, parts.tail),
+  const open = async (first: number, end: number) => {
+    const parts = patchSliceParts(prefix, first, end);
+    const streams = await Promise.all([
+      blobs.getStream(base.key, parts.base),
+      blobs.getStream(ref.graph_key, parts.links),
+    ]);
+    return { base: streams[0], links: streams[1] };
+  };
+  const [firstSlice] = patchSlices(prefix, io.sliceBytes ?? SLICE_BYTES);
+  const [first, tail] = await Promise.all([
+    open(...(firstSlice as [number, number])),
+    blobs.getStream(ref.graph_key, patchParts(prefix).tail),
   ]);
-  const [baseStream, links, tail] = streams;
-  if (!baseStream || !links || !tail) {
-    await Promise.all(streams.map((s) => s?.[Symbol.asyncIterator]().return?.()));
+  if (!first.base || !first.links || !tail) {
+    const opened = [first.base, first.links, tail];
+    await Promise.all(opened.map((s) => s?.[Symbol.asyncIterator]().return?.()));
     return false;
   }
   await assemble(
     prefix,
-    { base: baseStream, links, tail },
+    {
+      first: { base: first.base, links: first.links },
+      open: async (from, end) => {
+        const more = await open(from, end);
+        if (!more.base || !more.links) {
+          await Promise.all(
+            [more.base, more.links].map((s) => s?.[Symbol.asyncIterator]().return?.()),
+          );
+          throw new Error(`${base.key} or ${ref.graph_key} went missing while it downloaded`);
+        }
+        return { base: more.base, links: more.links };
+      },
+      tail,
+    },
     { base: base.key, patch: ref.graph_key },
     path,
-    CHUNK_BYTES,
+    io,
   );
   return true;
 }

@@ -123,3 +123,34 @@ export function patchParts({ header, baseElements }: PatchPrefix) {
     tail: { start: linksEnd },
   };
 }
+
+/**
+ * The byte ranges (`end` exclusive) that base elements `[first, end)` of a patched graph are made
+ * from: their records in the base (from byte 0 for the first slice, so the base's header comes
+ * with it) and their new links in the patch.
+ */
+export function patchSliceParts({ header }: PatchPrefix, first: number, end: number) {
+  return {
+    base: { start: first === 0 ? 0 : recordOffset(header, first), end: recordOffset(header, end) },
+    links: {
+      start: PATCH_PREFIX_BYTES + first * header.linkBytes,
+      end: PATCH_PREFIX_BYTES + end * header.linkBytes,
+    },
+  };
+}
+
+/**
+ * The slices `[first, end)` of a base of `baseElements` that a patched graph is made from, each of
+ * about `sliceBytes` of records (at least one element; one empty slice for an empty base).
+ */
+export function patchSlices(
+  { header, baseElements }: PatchPrefix,
+  sliceBytes: number,
+): [first: number, end: number][] {
+  const per = Math.max(1, Math.floor(sliceBytes / header.recordBytes));
+  const slices: [number, number][] = [];
+  for (let first = 0; first < baseElements; first += per) {
+    slices.push([first, Math.min(baseElements, first + per)]);
+  }
+  return slices.length > 0 ? slices : [[0, 0]];
+}

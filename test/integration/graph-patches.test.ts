@@ -5,6 +5,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import type { GenerationBuilderDeps } from "../../src/app/generation-builder";
 import type { Generations } from "../../src/app/generations";
+import { graphFileHeader } from "../../src/app/graph-patch";
 import { downloadGraph } from "../../src/app/graph-patch-apply";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import type { IndexCatalog } from "../../src/app/ports";
@@ -85,6 +86,11 @@ describe("a catch-up stored as a patch", () => {
     const made = join(tmpdir(), `vectord-patch-made-${Date.now()}.hnsw`);
     try {
       expect(await downloadGraph(blobs(), second, made)).toBe(true);
+      expect(readFileSync(made).equals(readFileSync(kept))).toBe(true);
+      // In slices of 7 base elements, each from ranged streams of its own, 3 at once.
+      const { recordBytes } = await graphFileHeader(kept);
+      const sliced = { sliceBytes: 7 * recordBytes, concurrency: 3 };
+      expect(await downloadGraph(blobs(), second, made, sliced)).toBe(true);
       expect(readFileSync(made).equals(readFileSync(kept))).toBe(true);
       // A missing base or patch is reported, not half made.
       const gone = { key: `${first.graph_key}.gone`, elements: 300 };

@@ -54,6 +54,19 @@ describe("graph patches", () => {
     expect(size).toBeLessThan(statSync(graph).size / 2);
     await applyGraphPatch(base, file("exact.patch"), file("exact.out"), io);
     expect(readFileSync(file("exact.out")).equals(readFileSync(graph))).toBe(true);
+    // In slices of the base, each from streams of its own, some at once: the same bytes, for
+    // slices of 1 element, of 61 (not a divisor of 900, nor a multiple of the chunk), and one.
+    const { recordBytes } = await graphFileHeader(graph);
+    for (const [elements, concurrency] of [
+      [1, 8],
+      [61, 3],
+      [61, 1],
+      [900, 2],
+    ] as const) {
+      const sliced = { ...io, sliceBytes: elements * recordBytes + 2, concurrency };
+      await applyGraphPatch(base, file("exact.patch"), file("exact.sliced"), sliced);
+      expect(readFileSync(file("exact.sliced")).equals(readFileSync(graph))).toBe(true);
+    }
     // The default chunks give the same bytes.
     await writeGraphPatch(graph, 900, file("exact.patch2"));
     expect(readFileSync(file("exact.patch2")).equals(readFileSync(file("exact.patch")))).toBe(true);
@@ -96,18 +109,24 @@ describe("graph patches", () => {
     const io = { chunkBytes: 3 * header.recordBytes + 11 };
     const cut = (from: string, to: string, bytes: number) =>
       writeFileSync(to, readFileSync(from).subarray(0, bytes));
-    // The base stops inside its records.
+    // The base stops inside its records (in one slice or in slices of 40 elements).
     cut(base, file("short-cut.base"), 96 + 250 * header.recordBytes + 7);
-    await expect(
-      applyGraphPatch(file("short-cut.base"), file("short.patch"), file("x"), io),
-    ).rejects.toThrow(
-      /short-cut\.base ends early: its records end at byte \d+, the patch expects \d+/,
-    );
+    for (const sliced of [io, { ...io, sliceBytes: 40 * header.recordBytes, concurrency: 3 }]) {
+      await expect(
+        applyGraphPatch(file("short-cut.base"), file("short.patch"), file("x"), sliced),
+      ).rejects.toThrow(
+        /short-cut\.base ends early: its records end at byte \d+, the patch expects \d+/,
+      );
+    }
     // The patch stops inside its links (so its tail is gone too: whichever is seen first is said).
     cut(file("short.patch"), file("short-links.patch"), 112 + 300 * header.linkBytes);
-    await expect(applyGraphPatch(base, file("short-links.patch"), file("x"), io)).rejects.toThrow(
-      /short-links\.patch (ends early: the patch's links need|holds 0 bytes after its links)/,
-    );
+    for (const sliced of [io, { ...io, sliceBytes: 40 * header.recordBytes, concurrency: 3 }]) {
+      await expect(
+        applyGraphPatch(base, file("short-links.patch"), file("x"), sliced),
+      ).rejects.toThrow(
+        /short-links\.patch (ends early: the patch's links need|holds 0 bytes after its links)/,
+      );
+    }
     // The patch stops inside its tail, half-way through its new elements.
     cut(
       file("short.patch"),
