@@ -5,6 +5,9 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
+import { writeGraphPatch } from "../src/app/graph-patch";
+import { downloadGraph } from "../src/app/graph-patch-apply";
+import { buildToFile, catchUpGraph } from "../src/app/hnsw-tasks";
 import { createClients } from "../src/clients";
 import { mnistAll } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
@@ -60,4 +63,70 @@ export async function benchDownloads(env: BenchStack): Promise<void> {
     );
     await blobs.deleteKeys([key]);
   }
+  await benchPatchedLoad(blobs, all);
+}
+
+/**
+ * Loading a patched graph (what a search does after every catch-up): in slices of 8 MiB of base
+ * records, each from ranged streams of its own, against one slice (the previous code path, and
+ * what the default 64 MiB slices give this base: one stream of the base, one of the patch's
+ * links), on 8,000 MNIST digits caught up with 2,000 (m=16, ef_construction=100, as the fresh
+ * bench), in interleaved rounds.
+ */
+async function benchPatchedLoad(
+  blobs: S3BlobStore,
+  all: { dimension: number; data: Float32Array },
+): Promise<void> {
+  const { dimension } = all;
+  const dir = tmpdir();
+  const file = (name: string) => join(dir, `vectord-bench-patched-${name}`);
+  const rows = (first: number, count: number) => ({
+    data: all.data.subarray(first * dimension, (first + count) * dimension),
+    dimension,
+    rows: count,
+  });
+  buildToFile({
+    rows: rows(0, 8000),
+    metric: "l2",
+    build: { m: 16, ef_construction: 100, seed: 42 },
+    path: file("base"),
+  });
+  catchUpGraph({
+    inPath: file("base"),
+    outPath: file("graph"),
+    metric: "l2",
+    dimension,
+    deleteLabels: new Int32Array(),
+    add: rows(8000, 2000),
+    firstLabel: 8000,
+  });
+  const patchBytes = await writeGraphPatch(file("graph"), 8000, file("patch"));
+  const base = "bench/downloads/patched-base.hnsw";
+  const ref = {
+    graph_key: "bench/downloads/patched.patch",
+    graph_base: { key: base, elements: 8000 },
+  };
+  await blobs.putFile(base, file("base"), "application/octet-stream");
+  await blobs.putFile(ref.graph_key, file("patch"), "application/octet-stream");
+  const ways = {
+    one: () => downloadGraph(blobs, ref, file("made"), { sliceBytes: Number.POSITIVE_INFINITY }),
+    sliced: () => downloadGraph(blobs, ref, file("made"), { sliceBytes: 8 << 20 }),
+  };
+  const ms: Record<keyof typeof ways, number[]> = { one: [], sliced: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (["one", "sliced"] as const) : (["sliced", "one"] as const);
+    for (const way of order) {
+      const started = performance.now();
+      await ways[way]();
+      ms[way].push(performance.now() - started);
+      await rm(file("made"), { force: true });
+    }
+  }
+  const one = median(ms.one);
+  const sliced = median(ms.sliced);
+  console.log(
+    `  a patched graph (a ${(patchBytes / 1e6).toFixed(1)} MB patch over a 26.3 MB base) loaded to a file: one slice ${one.toFixed(0)} ms, slices of 8 MiB ${sliced.toFixed(0)} ms -> sliced ÷ one ${(sliced / one).toFixed(2)}`,
+  );
+  await blobs.deleteKeys([base, ref.graph_key]);
+  await Promise.all(["base", "graph", "patch"].map((n) => rm(file(n), { force: true })));
 }
