@@ -38,7 +38,7 @@ export const SLICE_CONCURRENCY = 8;
 export interface PatchApplyIo extends PatchIo {
   /**
    * Bytes of base records each slice of the front of the file is made from, with streams of its
-   * own (default {@link SLICE_BYTES}: a ranged GET's size, as for whole files).
+   * own (default {@link SLICE_BYTES}).
    */
   readonly sliceBytes?: number;
   /** Slices made at once (default {@link SLICE_CONCURRENCY}). */
@@ -90,7 +90,10 @@ async function assemble(
   };
   const tail = sources.tail[Symbol.asyncIterator]();
   readers.add({ stop: async () => void (await tail.return?.()) });
-  const graph = await open(graphPath, "w");
+  const graph = await open(graphPath, "w").catch(async (err: unknown) => {
+    await Promise.all([...readers].map((r) => r.stop()));
+    throw err;
+  });
   const writers: Writer[] = [];
   const writerOf = () => {
     const made = writer(graph);
