@@ -9,12 +9,13 @@ import { writeGraphPatch } from "../src/app/graph-patch";
 import { downloadGraph } from "../src/app/graph-patch-apply";
 import { buildToFile, catchUpGraph } from "../src/app/hnsw-tasks";
 import { createClients } from "../src/clients";
+import { percentile } from "../src/domain/trial-metrics";
 import { mnistAll } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
 
 const ROUNDS = 9;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
 
 /**
  * Downloads to a file (graphs, trial snapshots): ranged GETs in parallel, as shipped, against the

@@ -14,7 +14,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { BlobStore, ByteRange } from "../app/ports";
-import { downloadToFile, type RangedDownload } from "./s3-ranged-download";
+import { bodyOf, downloadToFile, type RangedDownload } from "./s3-ranged-download";
 
 /** Bytes this process wrote to S3 (objects put, files uploaded), for benchmarks. */
 let bytesWritten = 0;
@@ -102,7 +102,7 @@ export class S3BlobStore implements BlobStore {
           ...(ranged ? { Range: `bytes=${start}-${end === undefined ? "" : end - 1}` } : {}),
         }),
       );
-      return (out.Body as Readable | undefined) ?? Readable.from([]);
+      return bodyOf(out);
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;

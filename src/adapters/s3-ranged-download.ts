@@ -22,7 +22,8 @@ export interface RangedDownload {
   readonly concurrency?: number;
 }
 
-function bodyOf(out: GetObjectCommandOutput): Readable {
+/** A GET's body as a stream (an empty one when S3 sent none). */
+export function bodyOf(out: GetObjectCommandOutput): Readable {
   return (out.Body as Readable | undefined) ?? Readable.from([]);
 }
 
