@@ -6,9 +6,9 @@ import {
   HNSW_HEADER_BYTES,
   PATCH_PREFIX_BYTES,
   type PatchPrefix,
-  patchParts,
   patchSliceParts,
   patchSlices,
+  patchTail,
   readHnswHeader,
   readPatchPrefix,
   recordOffset,
@@ -207,7 +207,7 @@ export async function applyGraphPatch(
     {
       first: slice(...(first as [number, number])),
       open: async (from, end) => slice(from, end),
-      tail: read(patchPath, patchParts(prefix).tail),
+      tail: read(patchPath, patchTail(prefix)),
     },
     { base: basePath, patch: patchPath },
     graphPath,
@@ -243,7 +243,7 @@ export async function downloadGraph(
   const [firstSlice] = patchSlices(prefix, io.sliceBytes ?? SLICE_BYTES);
   const [first, tail] = await Promise.all([
     open(...(firstSlice as [number, number])),
-    blobs.getStream(ref.graph_key, patchParts(prefix).tail),
+    blobs.getStream(ref.graph_key, patchTail(prefix)),
   ]);
   if (!first.base || !first.links || !tail) {
     const opened = [first.base, first.links, tail];

@@ -113,21 +113,15 @@ export function readPatchPrefix(prefix: Uint8Array, name: string): PatchPrefix {
   };
 }
 
-/** The byte ranges (`end` exclusive) of a patch's parts, and of the base that it needs. */
-export function patchParts({ header, baseElements }: PatchPrefix) {
-  const linksEnd = PATCH_PREFIX_BYTES + baseElements * header.linkBytes;
-  return {
-    /** The base's header and records (its upper-level links are not needed). */
-    base: { end: recordOffset(header, baseElements) },
-    links: { start: PATCH_PREFIX_BYTES, end: linksEnd },
-    tail: { start: linksEnd },
-  };
+/** Where a patch's tail starts: after its prefix and every base element's new links. */
+export function patchTail({ header, baseElements }: PatchPrefix): { readonly start: number } {
+  return { start: PATCH_PREFIX_BYTES + baseElements * header.linkBytes };
 }
 
 /**
  * The byte ranges (`end` exclusive) that base elements `[first, end)` of a patched graph are made
  * from: their records in the base (from byte 0 for the first slice, so the base's header comes
- * with it) and their new links in the patch.
+ * with it; the base's upper-level links are not needed) and their new links in the patch.
  */
 export function patchSliceParts({ header }: PatchPrefix, first: number, end: number) {
   return {
