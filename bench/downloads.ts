@@ -18,6 +18,30 @@ const ROUNDS = 9;
 const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
 
 /**
+ * The median time of a baseline and a candidate, run in {@link ROUNDS} interleaved rounds (the
+ * order alternating), with `output` removed after each run.
+ */
+async function interleaved(
+  baseline: () => Promise<unknown>,
+  candidate: () => Promise<unknown>,
+  output: string,
+): Promise<{ baseline: number; candidate: number }> {
+  const ways = { baseline, candidate };
+  const ms = { baseline: [] as number[], candidate: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order =
+      round % 2 === 0 ? (["baseline", "candidate"] as const) : (["candidate", "baseline"] as const);
+    for (const way of order) {
+      const started = performance.now();
+      await ways[way]();
+      ms[way].push(performance.now() - started);
+      await rm(output, { force: true });
+    }
+  }
+  return { baseline: median(ms.baseline), candidate: median(ms.candidate) };
+}
+
+/**
  * Downloads to a file (graphs, trial snapshots): ranged GETs in parallel, as shipped, against the
  * previous code path (one GET streamed to the file), on MNIST's 10,000 digits as Float32 bytes
  * (31 MB, about the graph the fresh bench catches up) and on 8 copies of them (251 MB), in
@@ -39,26 +63,14 @@ export async function benchDownloads(env: BenchStack): Promise<void> {
   );
   for (const { key, bytes } of objects) {
     await blobs.put(key, bytes, "application/octet-stream");
-    const ways = {
-      single: async () => {
+    const { baseline: single, candidate: ranged } = await interleaved(
+      async () => {
         const body = (await blobs.getStream(key)) as Readable;
         await pipeline(body, createWriteStream(path, { highWaterMark: 1 << 20 }));
       },
-      ranged: () => blobs.getToFile(key, path),
-    };
-    const ms: Record<keyof typeof ways, number[]> = { single: [], ranged: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      const order =
-        round % 2 === 0 ? (["single", "ranged"] as const) : (["ranged", "single"] as const);
-      for (const way of order) {
-        const started = performance.now();
-        await ways[way]();
-        ms[way].push(performance.now() - started);
-        await rm(path, { force: true });
-      }
-    }
-    const single = median(ms.single);
-    const ranged = median(ms.ranged);
+      () => blobs.getToFile(key, path),
+      path,
+    );
     console.log(
       `  ${(bytes.byteLength / 1e6).toFixed(1)} MB: one GET ${single.toFixed(0)} ms, ranged ${ranged.toFixed(0)} ms -> ranged ÷ one GET ${(ranged / single).toFixed(2)}`,
     );
@@ -109,22 +121,11 @@ async function benchPatchedLoad(
   };
   await blobs.putFile(base, file("base"), "application/octet-stream");
   await blobs.putFile(ref.graph_key, file("patch"), "application/octet-stream");
-  const ways = {
-    one: () => downloadGraph(blobs, ref, file("made"), { sliceBytes: Number.POSITIVE_INFINITY }),
-    sliced: () => downloadGraph(blobs, ref, file("made"), { sliceBytes: 8 << 20 }),
-  };
-  const ms: Record<keyof typeof ways, number[]> = { one: [], sliced: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? (["one", "sliced"] as const) : (["sliced", "one"] as const);
-    for (const way of order) {
-      const started = performance.now();
-      await ways[way]();
-      ms[way].push(performance.now() - started);
-      await rm(file("made"), { force: true });
-    }
-  }
-  const one = median(ms.one);
-  const sliced = median(ms.sliced);
+  const { baseline: one, candidate: sliced } = await interleaved(
+    () => downloadGraph(blobs, ref, file("made"), { sliceBytes: Number.POSITIVE_INFINITY }),
+    () => downloadGraph(blobs, ref, file("made"), { sliceBytes: 8 << 20 }),
+    file("made"),
+  );
   console.log(
     `  a patched graph (a ${(patchBytes / 1e6).toFixed(1)} MB patch over a 26.3 MB base) loaded to a file: one slice ${one.toFixed(0)} ms, slices of 8 MiB ${sliced.toFixed(0)} ms -> sliced ÷ one ${(sliced / one).toFixed(2)}`,
   );
