@@ -5,8 +5,9 @@ import { SegmentStore } from "../src/app/segment-store";
 import { createClients } from "../src/clients";
 import { percentile } from "../src/domain/trial-metrics";
 import { createCatalog } from "../src/wiring";
+import { quietCompactor, quietVectorStore } from "../test/support/stores";
+import { FULL_SEGMENTS } from "./full-segments";
 import type { BenchStack } from "./mnist-stack";
-import { benchCompactor, FULL_SEGMENTS, quietVectorStore } from "./quiet-store";
 
 /** Segment counts at which the two indexes are compared. */
 const CHECKPOINTS = [250, 500, 1000, 2000];
@@ -47,7 +48,7 @@ export async function benchCatalogItem(env: BenchStack) {
   ].map(({ name, policy }) => ({
     name,
     store: quietVectorStore(catalog, segments),
-    compactor: benchCompactor(settings, clients, catalog, segments, policy),
+    compactor: quietCompactor(settings, clients, catalog, segments, policy),
     ms: [] as number[],
     wcu: [] as number[],
   }));

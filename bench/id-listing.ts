@@ -5,9 +5,9 @@ import { createClients } from "../src/clients";
 import { percentile } from "../src/domain/trial-metrics";
 import type { Services } from "../src/wiring";
 import { createCatalog } from "../src/wiring";
+import { quietVectorStore } from "../test/support/stores";
 import type { BenchStack } from "./mnist-stack";
 import { onNewInstanceOf } from "./point-read";
-import { quietVectorStore } from "./quiet-store";
 
 /** Interleaved rounds (each lists the index both ways, each on a new instance). */
 const ROUNDS = 5;

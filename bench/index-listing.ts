@@ -3,8 +3,9 @@ import { SegmentStore } from "../src/app/segment-store";
 import { createClients } from "../src/clients";
 import { percentile } from "../src/domain/trial-metrics";
 import { createCatalog } from "../src/wiring";
+import { quietCompactor, quietVectorStore } from "../test/support/stores";
+import { FULL_SEGMENTS } from "./full-segments";
 import type { BenchStack } from "./mnist-stack";
-import { benchCompactor, FULL_SEGMENTS, quietVectorStore } from "./quiet-store";
 
 /** Folded indexes on the listed page (the API's largest page is 1,000; the CLI reads 100). */
 const INDEXES = 100;
@@ -26,7 +27,7 @@ export async function benchIndexListing(env: BenchStack) {
   const store = quietVectorStore(catalog, segments);
   // Every write is a full segment, and two of them fold.
   const policy = { ...FULL_SEGMENTS, foldFull: 2 };
-  const compactor = benchCompactor(settings, clients, catalog, segments, policy);
+  const compactor = quietCompactor(settings, clients, catalog, segments, policy);
   const names = Array.from({ length: INDEXES }, (_, i) => `listing-${i}`);
   for (const name of names) {
     await store.createIndex(name, { dimension: 4, metric: "l2" });

@@ -6,9 +6,9 @@ import { manifestBytes } from "../src/domain/segment";
 import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
 import { createCatalog, createServices, type Services } from "../src/wiring";
+import { quietVectorStore } from "../test/support/stores";
 import type { Dataset } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
-import { quietVectorStore } from "./quiet-store";
 
 /** Interleaved rounds (each reads one id both ways, each on a new instance). */
 const ROUNDS = 9;

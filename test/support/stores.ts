@@ -3,10 +3,12 @@ import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import type { ByteBudget } from "../../src/app/byte-budget";
 import { Compactor, type CompactorDeps } from "../../src/app/compactor";
 import { LiveState } from "../../src/app/live-state";
+import type { IndexCatalog } from "../../src/app/ports";
 import { SegmentStore } from "../../src/app/segment-store";
 import { VectorStore } from "../../src/app/vector-store";
-import { createClients } from "../../src/clients";
+import { type Clients, createClients } from "../../src/clients";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
+import type { Settings } from "../../src/settings";
 import { createCatalog } from "../../src/wiring";
 import type { TestStack } from "./stacks";
 
@@ -25,6 +27,47 @@ export const TINY_COMPACTION: CompactionPolicy = {
 
 export type Storage = ReturnType<ReturnType<typeof storesOn>["storage"]>;
 
+/** What a quiet vector store holds: its id digests and its cache budget (default: its own). */
+interface QuietOptions {
+  readonly live?: LiveState;
+  readonly budget?: ByteBudget;
+}
+
+/**
+ * A vector store on `catalog` and `segments` (a new instance: nothing kept) that starts no
+ * background task: compactions and catch-ups run only when the caller runs them. Tests and
+ * benches both use it.
+ */
+export function quietVectorStore(
+  catalog: IndexCatalog,
+  segments: SegmentStore,
+  { live = new LiveState(segments), budget }: QuietOptions = {},
+): VectorStore {
+  return new VectorStore({
+    catalog,
+    segments,
+    live,
+    background: { tasks: { start: async () => undefined }, due: () => [] },
+    ...(budget ? { budget } : {}),
+  });
+}
+
+/**
+ * A compactor of `policy` on `catalog` and `segments` (leases in `settings`' table, `deps` added),
+ * run when the caller says. Tests and benches both use it.
+ */
+export function quietCompactor(
+  settings: Settings,
+  clients: Clients,
+  catalog: IndexCatalog,
+  segments: SegmentStore,
+  policy: CompactionPolicy,
+  deps: Partial<CompactorDeps> = {},
+): Compactor {
+  const leases = new DynamoLeaseStore(clients.doc, settings.tables.leases);
+  return new Compactor({ catalog, segments, leases, policy, ...deps });
+}
+
 export function storesOn(env: TestStack) {
   /**
    * The stack's storage, through adapters of this test's own (segments get a directory from
@@ -41,29 +84,15 @@ export function storesOn(env: TestStack) {
   /** A vector store on that storage that starts no background task (its digests and budget given). */
   const quietStore = (
     { catalog, segments }: ReturnType<typeof storage>,
-    { live = new LiveState(segments), budget }: { live?: LiveState; budget?: ByteBudget } = {},
-  ) =>
-    new VectorStore({
-      catalog,
-      segments,
-      live,
-      background: { tasks: { start: async () => undefined }, due: () => [] },
-      ...(budget ? { budget } : {}),
-    });
+    options: QuietOptions = {},
+  ) => quietVectorStore(catalog, segments, options);
 
   /** A compactor of `policy` on that storage (with `deps` added), run when the test says. */
   const compactorOn = (
     { clients, catalog, segments }: ReturnType<typeof storage>,
     policy = TINY_COMPACTION,
     deps: Partial<CompactorDeps> = {},
-  ) =>
-    new Compactor({
-      catalog,
-      segments,
-      leases: new DynamoLeaseStore(clients.doc, env.stack.settings.tables.leases),
-      policy,
-      ...deps,
-    });
+  ) => quietCompactor(env.stack.settings, clients, catalog, segments, policy, deps);
 
   /** A quiet store and a compactor of `policy` that runs when the test says. */
   const storeAndCompactor = (directoryMinBytes?: number, policy = TINY_COMPACTION) => {
