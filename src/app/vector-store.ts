@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
-import { ConflictError, indexNotFound, ValidationError, vectorNotFound } from "../domain/errors";
+import { ConflictError, indexNotFound, vectorNotFound } from "../domain/errors";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex, loadedBytes } from "../domain/loaded-index";
+import { sameMaintenance } from "../domain/maintenance";
 import type { Segment } from "../domain/segment";
-import { packBatch, type VectorInput } from "../domain/vector-batch";
+import { checkImportedRows, packBatch, type VectorInput } from "../domain/vector-batch";
 import { recordWrite } from "../telemetry";
 import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
@@ -105,7 +106,7 @@ export class VectorStore {
         );
       }
       const maintenance = { ...existing.maintenance, ...settings.maintenance };
-      if (!settings.maintenance || sameSettings(maintenance, existing.maintenance ?? {})) {
+      if (!settings.maintenance || sameMaintenance(maintenance, existing.maintenance ?? {})) {
         return { created: false, index: existing };
       }
       const updated = await this.catalog.setMaintenance(existing, maintenance);
@@ -171,16 +172,12 @@ export class VectorStore {
   ): Promise<WriteResult> {
     const record = await this.getIndex(name);
     if (record.uid !== uid) throw indexNotFound(name);
-    if (record.metric === "cosine") {
-      const d = record.dimension;
-      for (let r = 0; r < ids.length; r++) {
-        let norm = 0;
-        for (let j = 0; j < d; j++) norm += (values[r * d + j] as number) ** 2;
-        if (norm === 0) {
-          throw new ValidationError(`row ${firstRow + r}: a zero vector has no cosine distance`);
-        }
-      }
-    }
+    checkImportedRows(
+      values.subarray(0, ids.length * record.dimension),
+      record.dimension,
+      record.metric,
+      firstRow,
+    );
     const segment: Segment = { ids, metadata: ids.map(() => null), deleted: [], values };
     return this.appendRows(record, segment);
   }
@@ -304,9 +301,4 @@ export class VectorStore {
   readFresh<T>(record: IndexRecord, read: (r: IndexRecord) => Promise<T>): Promise<T> {
     return readFresh(this.catalog, record, read);
   }
-}
-
-function sameSettings(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((key) => a[key] === b[key]);
 }

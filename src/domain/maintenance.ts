@@ -56,6 +56,15 @@ export function maintenanceOf(record: Pick<IndexRecord, "maintenance">): Mainten
   return { ...DEFAULT_MAINTENANCE, ...record.maintenance };
 }
 
+/** Whether two (partial) maintenance settings set the same fields to the same values. */
+export function sameMaintenance(
+  a: Partial<MaintenanceSettings>,
+  b: Partial<MaintenanceSettings>,
+): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof MaintenanceSettings>;
+  return [...keys].every((key) => a[key] === b[key]);
+}
+
 /**
  * True when the index's active graph should catch up: the words written since its data (an
  * estimate from the catalog alone, so a write can decide without reading anything) reach

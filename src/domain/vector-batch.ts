@@ -71,3 +71,24 @@ export function packVector(
   }
   return out;
 }
+
+/**
+ * Checks rows a bulk import decoded (`values`, `dimension` each, already finite float32) against
+ * the index's metric: under `cosine` a zero row has no direction. Throws {@link ValidationError}
+ * naming the first such row as `firstRow + r` (its row in the import's file).
+ */
+export function checkImportedRows(
+  values: Float32Array,
+  dimension: number,
+  metric: Metric,
+  firstRow: number,
+): void {
+  if (metric !== "cosine") return;
+  for (let r = 0; r * dimension < values.length; r++) {
+    let norm = 0;
+    for (let j = 0; j < dimension; j++) norm += (values[r * dimension + j] as number) ** 2;
+    if (norm === 0) {
+      throw new ValidationError(`row ${firstRow + r}: a zero vector has no cosine distance`);
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/domain/errors";
 import { assembleIndex } from "../../src/domain/loaded-index";
+import { sameMaintenance } from "../../src/domain/maintenance";
 import {
   decodeValues,
   encodeValues,
@@ -9,7 +10,7 @@ import {
   versionRange,
   withVersions,
 } from "../../src/domain/segment";
-import { packBatch } from "../../src/domain/vector-batch";
+import { checkImportedRows, packBatch } from "../../src/domain/vector-batch";
 
 let nextVersion = 1;
 /** A segment of one write: every word gets the next data_version. */
@@ -89,6 +90,32 @@ describe("packBatch", () => {
   ])("refuses %j naming the problem", (vectors, message) => {
     expect(() => packBatch(vectors, 2, "cosine")).toThrow(ValidationError);
     expect(() => packBatch(vectors, 2, "cosine")).toThrow(message);
+  });
+});
+
+describe("checkImportedRows", () => {
+  const rows = Float32Array.of(1, 0, 0, 0, 0, 2);
+
+  it("names the first zero row under cosine, counted from the import's first row", () => {
+    expect(() => checkImportedRows(rows, 2, "cosine", 40)).toThrow(ValidationError);
+    expect(() => checkImportedRows(rows, 2, "cosine", 40)).toThrow(
+      "row 41: a zero vector has no cosine distance",
+    );
+    expect(() => checkImportedRows(Float32Array.of(1, 0, 0, 2), 2, "cosine", 0)).not.toThrow();
+  });
+
+  it("lets zero rows through under l2 and ip", () => {
+    expect(() => checkImportedRows(rows, 2, "l2", 0)).not.toThrow();
+    expect(() => checkImportedRows(rows, 2, "ip", 0)).not.toThrow();
+  });
+});
+
+describe("sameMaintenance", () => {
+  it("compares the fields either side sets", () => {
+    expect(sameMaintenance({ catch_up_fraction: 0.1 }, { catch_up_fraction: 0.1 })).toBe(true);
+    expect(sameMaintenance({ catch_up_fraction: 0.1 }, { catch_up_fraction: 0.2 })).toBe(false);
+    expect(sameMaintenance({ catch_up_fraction: 0.1 }, {})).toBe(false);
+    expect(sameMaintenance({}, { rebuild_deleted_fraction: 0.2 })).toBe(false);
   });
 });
 
