@@ -2,6 +2,7 @@ import { MAX_UPSERT_BATCH, type Metric } from "../domain/metric";
 import type { RowFormat } from "../domain/vector-files";
 import { failpoint } from "../failpoints";
 import type { Api } from "./api";
+import { bulkImport } from "./bulk-import";
 import { ImportCheckpoint } from "./checkpoint";
 import { Hdf5File } from "./hdf5";
 import { CliError, EXIT, type Output } from "./output";
@@ -15,7 +16,6 @@ import {
   type VectorRecord,
   type VectorSource,
 } from "./readers";
-import { putFile } from "./upload";
 
 /** Files of these formats at least this big go through the bucket and a bulk import job. */
 export const BULK_MIN_BYTES = 8 * 1024 * 1024;
@@ -225,66 +225,6 @@ async function jsonImport(
   if (failure) throw failure;
   await checkpoint.remove();
   return { resumed };
-}
-
-/** Uploads the file to the bucket, then runs an import job and follows its progress. */
-async function bulkImport(
-  api: Api,
-  out: Output,
-  file: string,
-  format: FileFormat,
-  source: VectorSource,
-  options: ImportOptions,
-): Promise<{ resumed: number; importId: string }> {
-  const upload = await api.call<{ source: string; upload_url: string }>(
-    api.client.POST("/vectors/uploads", { body: { format: format as "npy" } }),
-  );
-  const bytes = await fileSize(file);
-  const uploadBar = progressBar(options.progress, "bytes uploaded");
-  uploadBar?.start(bytes, 0);
-  const put = await putFile(upload.upload_url, file, bytes, (n) => uploadBar?.increment(n)).catch(
-    (err: Error) => {
-      throw new CliError(`upload of ${source.name} failed: ${err.message}`, EXIT.unavailable);
-    },
-  );
-  uploadBar?.stop();
-  if (put.status !== 200) {
-    throw new CliError(
-      `upload of ${source.name} failed: ${put.status} ${put.body}`,
-      EXIT.unavailable,
-    );
-  }
-  const path = { params: { path: { index: options.index } } };
-  let job = await api.call<ImportJobView>(
-    api.client.POST("/vectors/indexes/{index}/imports", {
-      ...path,
-      body: { source: upload.source, format: format as "npy", id_prefix: options.idPrefix },
-    }),
-  );
-  out.note(`import ${job.import_id} started`);
-  const bar = progressBar(options.progress, "vectors");
-  bar?.start(source.rows, 0);
-  while (job.status === "RUNNING") {
-    await new Promise((r) => setTimeout(r, 250));
-    job = await api.call<ImportJobView>(
-      api.client.GET("/vectors/indexes/{index}/imports/{import_id}", {
-        params: { path: { index: options.index, import_id: job.import_id } },
-      }),
-    );
-    bar?.update(job.rows_done);
-  }
-  bar?.stop();
-  if (job.status === "FAILED") {
-    throw new CliError(`import ${job.import_id} failed: ${job.error}`, EXIT.jobFailed);
-  }
-  return { resumed: 0, importId: job.import_id };
-}
-
-interface ImportJobView {
-  readonly import_id: string;
-  readonly status: "RUNNING" | "SUCCEEDED" | "FAILED";
-  readonly rows_done: number;
-  readonly error: string | null;
 }
 
 async function createHarness(api: Api, h5: Hdf5File, source: VectorSource, options: ImportOptions) {

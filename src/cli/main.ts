@@ -7,6 +7,7 @@ import { dataCommands } from "./data-commands";
 import { harnessCommands } from "./harness-commands";
 import { CliError, consoleOutput, EXIT } from "./output";
 import { tuningCommands } from "./tuning-commands";
+import { vectorCommands } from "./vector-commands";
 
 /**
  * `vectord`: the command-line tool. Every command calls the API through the typed client; against
@@ -35,6 +36,7 @@ export function program(): Command {
     };
   };
   dataCommands(program, ctx);
+  vectorCommands(program, ctx);
   harnessCommands(program, ctx);
   tuningCommands(program, ctx);
   program
