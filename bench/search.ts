@@ -1,6 +1,5 @@
 import { fork } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hnswlib from "hnswlib-node";
@@ -10,6 +9,7 @@ import { createClients } from "../src/clients";
 import { exactTopK } from "../src/domain/exact-search";
 import { percentile } from "../src/domain/trial-metrics";
 import { mnistAll } from "./datasets";
+import { jsonClient } from "./json-client";
 import type { BenchStack } from "./mnist-stack";
 
 const CONFIG = { m: 16, ef_construction: 100, ef_search: 30, seed: 42 };
@@ -40,7 +40,15 @@ export async function benchSearch(env: BenchStack) {
   }
   await env.call("POST", `/vectors/hnsw/activate/${name}`, { default_config: CONFIG });
   const queries = Array.from({ length: 300 }, (_, i) => shifted(data, (i * 31) % total));
-  const client = keepAliveClient(`${env.url}${path}`);
+  const http = jsonClient(env.url, 1);
+  const client = {
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes
+    async post(body: unknown): Promise<any> {
+      const res = await http.call("POST", path, body);
+      if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+  };
 
   // The baseline: raw searchKnn on the active generation's graph, read from S3.
   const raw = await rawSearch(env, name, dimension, queries);
@@ -115,7 +123,7 @@ export async function benchSearch(env: BenchStack) {
     filtered.push({ share, ...result });
   }
   await env.call("DELETE", `/vectors/indexes/${name}`);
-  client.close();
+  http.close();
 
   console.log(
     `\nsearch through the local API, ${total.toLocaleString("en")} MNIST digits, m=${CONFIG.m} ef_construction=${CONFIG.ef_construction} ef_search=${CONFIG.ef_search}, k=${K}, 300 queries (shifted digits)`,
@@ -184,52 +192,6 @@ async function rawSearch(env: BenchStack, name: string, dimension: number, queri
     return summary(latencies);
   } finally {
     await rm(file, { force: true });
-  }
-}
-
-/** JSON posts over kept-alive connections (what a real client does). */
-function keepAliveClient(url: string) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  return {
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes
-    async post(body: unknown): Promise<any> {
-      const payload = JSON.stringify(body);
-      try {
-        return await send(payload);
-      } catch (err) {
-        // A kept-alive connection the server closed while idle: searches are safe to resend.
-        if ((err as { code?: string }).code !== "ECONNRESET") throw err;
-        return send(payload);
-      }
-    },
-    close: () => agent.destroy(),
-  };
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes
-  function send(payload: string): Promise<any> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        {
-          method: "POST",
-          agent,
-          headers: {
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(payload),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            if (res.statusCode !== 200) reject(new Error(`${res.statusCode} ${text}`));
-            else resolve(JSON.parse(text));
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end(payload);
-    });
   }
 }
 

@@ -1,6 +1,6 @@
-import { Agent, request } from "node:http";
 import { seededRandom } from "../src/domain/seeded-random";
 import { percentile } from "../src/domain/trial-metrics";
+import { jsonClient } from "./json-client";
 
 /** How a soak runs. */
 export interface SoakOptions {
@@ -67,11 +67,11 @@ export async function runSoak(
   options: Partial<SoakOptions> = {},
 ): Promise<SoakReport> {
   const o = { ...DEFAULT_SOAK, ...options };
-  const http = client(baseUrl, o.writers + o.searchers + 4);
+  const http = jsonClient(baseUrl, o.writers + o.searchers + 4);
   const statuses: Record<string, number> = {};
   const failures: string[] = [];
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await http(method, path, body);
+    const res = await http.call(method, path, body);
     const key = `${Math.floor(res.status / 100)}xx`;
     statuses[key] = (statuses[key] ?? 0) + 1;
     if (res.status >= 400 && failures.length < 10) {
@@ -191,7 +191,7 @@ export async function runSoak(
   const resurrected: string[] = [];
   await pool([...deleted], 16, async (id) => {
     // An expected 404: not counted with the run's answers.
-    if ((await http("GET", `${base}/vectors/${encodeURIComponent(id)}`)).status !== 404) {
+    if ((await http.call("GET", `${base}/vectors/${encodeURIComponent(id)}`)).status !== 404) {
       resurrected.push(id);
     }
   });
@@ -213,6 +213,7 @@ export async function runSoak(
     ...listed.filter((id) => !live.has(id)).map((id) => `listed, not live: ${id}`),
   ];
   const finalCount = (await call("GET", base)).body.count as number;
+  http.close();
   const summary = (xs: number[]) => {
     const sorted = Float64Array.from(xs).sort();
     return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
@@ -266,46 +267,4 @@ async function pool<T>(items: T[], size: number, run: (item: T) => Promise<void>
       while (next < items.length) await run(items[next++] as T);
     }),
   );
-}
-
-/** JSON over kept-alive connections; resends once on a connection the server closed idle. */
-function client(baseUrl: string, sockets: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
-  const send = (
-    method: string,
-    path: string,
-    payload?: string,
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes
-  ): Promise<{ status: number; body: any }> =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        `${baseUrl}${path}`,
-        {
-          method,
-          agent,
-          headers: payload
-            ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
-            : {},
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end(payload);
-    });
-  return async (method: string, path: string, body?: unknown) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    try {
-      return await send(method, path, payload);
-    } catch (err) {
-      if ((err as { code?: string }).code !== "ECONNRESET") throw err;
-      return send(method, path, payload);
-    }
-  };
 }
