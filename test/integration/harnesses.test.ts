@@ -1,0 +1,130 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { S3BlobStore } from "../../src/adapters/s3-blob-store";
+import { HarnessStore } from "../../src/app/harness-store";
+import { createClients } from "../../src/clients";
+import { useLocalStack } from "../support/stacks";
+import { randomVectors, upsertAll } from "../support/vectors";
+
+const env = useLocalStack();
+const api = env.api;
+let harnesses: HarnessStore;
+
+beforeAll(() => {
+  harnesses = new HarnessStore(
+    new S3BlobStore(createClients(env.stack.settings).s3, env.stack.settings.bucket),
+  );
+});
+
+/** Independent brute force: squared L2 with plain arrays, ties by id order of `vectors`. */
+function bruteForce(
+  vectors: { id: string; values: number[] }[],
+  query: number[],
+  k: number,
+  exclude?: string,
+) {
+  return vectors
+    .filter((v) => v.id !== exclude)
+    .map((v) => ({
+      id: v.id,
+      d: v.values.reduce((s, x, j) => s + (x - (query[j] as number)) ** 2, 0),
+    }))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, k)
+    .map((x) => x.id);
+}
+
+describe("harnesses", () => {
+  const vectors = randomVectors(300, 16, 5);
+
+  beforeAll(async () => {
+    await api.put("/vectors/indexes/gt", { dimension: 16, metric: "l2" });
+    await upsertAll(api, "gt", vectors);
+  });
+
+  it("autogenerates the same queries and ground truth from the same seed", async () => {
+    const a = await api.post("/vectors/hnsw/evals/auto-a/autogen", {
+      index_name: "gt",
+      count: 12,
+      k: 5,
+      seed: 7,
+    });
+    expect(a.status).toBe(201);
+    expect(a.body).toMatchObject({
+      name: "auto-a",
+      index_name: "gt",
+      k: 5,
+      queries: 12,
+      data_version: 1,
+      ground_truth_built: true,
+      stale: false,
+    });
+    await api.post("/vectors/hnsw/evals/auto-b/autogen", {
+      index_name: "gt",
+      count: 12,
+      k: 5,
+      seed: 7,
+    });
+    await api.post("/vectors/hnsw/evals/auto-c/autogen", {
+      index_name: "gt",
+      count: 12,
+      k: 5,
+      seed: 8,
+    });
+    const [ha, hb, hc] = await Promise.all(
+      ["auto-a", "auto-b", "auto-c"].map((n) => harnesses.get(n)),
+    );
+    expect(ha?.queries.map((q) => q.sourceId)).toEqual(hb?.queries.map((q) => q.sourceId));
+    expect(ha?.groundTruth).toEqual(hb?.groundTruth);
+    expect(Array.from(ha?.vectors ?? [])).toEqual(Array.from(hb?.vectors ?? []));
+    expect(hc?.queries.map((q) => q.sourceId)).not.toEqual(ha?.queries.map((q) => q.sourceId));
+    expect(new Set(ha?.queries.map((q) => q.sourceId)).size).toBe(12);
+  });
+
+  it("computes ground truth equal to an independent brute force, leaving each source out", async () => {
+    await api.post("/vectors/hnsw/evals/auto-gt/autogen", {
+      index_name: "gt",
+      count: 20,
+      k: 10,
+      seed: 3,
+    });
+    const harness = await harnesses.get("auto-gt");
+    harness?.queries.forEach((q, i) => {
+      const source = vectors.find((v) => v.id === q.sourceId);
+      expect(source).toBeDefined();
+      const want = bruteForce(vectors, source?.values ?? [], 10, q.sourceId ?? undefined);
+      expect(harness.groundTruth[i]).toEqual(want);
+      expect(harness.groundTruth[i]).not.toContain(q.sourceId);
+    });
+  });
+
+  it("computes ground truth for given queries with the native brute force too (>= 96 queries)", async () => {
+    const queries = randomVectors(120, 16, 99).map((q) => ({ id: q.id, vector: q.values }));
+    const res = await api.post("/vectors/hnsw/evals/given/", { index_name: "gt", k: 4, queries });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ queries: 120, k: 4, source: "given" });
+    const harness = await harnesses.get("given");
+    queries.forEach((q, i) => {
+      expect(harness?.groundTruth[i]).toEqual(bruteForce(vectors, q.vector, 4));
+    });
+  });
+
+  it("rejects bad harness requests naming the problem", async () => {
+    const dim = await api.post("/vectors/hnsw/evals/bad", {
+      index_name: "gt",
+      queries: [{ vector: [1, 2] }],
+    });
+    expect(dim.status).toBe(400);
+    expect(dim.body.error.message).toMatch(/queries\[0\]\.vector: got 2 values, expected 16/);
+    const none = await api.post("/vectors/hnsw/evals/bad", { index_name: "gt", queries: [] });
+    expect(none.status).toBe(400);
+    const k = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "gt", k: 101 });
+    expect(k.status).toBe(400);
+    expect(k.body.error.message).toMatch(/k: got 101, expected an integer from 1 to 100/);
+    const big = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "gt", count: 301 });
+    expect(big.status).toBe(400);
+    expect(big.body.error.code).toBe("index_too_small");
+    const unknownIndex = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "nope" });
+    expect(unknownIndex.status).toBe(404);
+    expect((await api.get("/vectors/hnsw/evals/bad")).status).toBe(404);
+  });
+});
