@@ -1,4 +1,3 @@
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { segmentKeys } from "../../src/app/segment-store";
 import { createClients } from "../../src/clients";
@@ -7,6 +6,7 @@ import type { FailpointName } from "../../src/failpoints";
 import { localSettings } from "../../src/local/local-stack";
 import { createCatalog } from "../../src/wiring";
 import type { Client } from "../support/http";
+import { storedKeys } from "../support/objects";
 import type { ServerProcess } from "../support/server-process";
 import { useServerProcesses } from "../support/stacks";
 import { encodeNpy } from "../support/vector-files";
@@ -61,22 +61,7 @@ function storageOf(s3: string, dynamodb: string) {
   const settings = localSettings({ s3, dynamodb });
   const clients = createClients(settings);
   const catalog = createCatalog(settings, clients);
-  const keys = async (prefix: string) => {
-    const out: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await clients.s3.send(
-        new ListObjectsV2Command({
-          Bucket: settings.bucket,
-          Prefix: prefix,
-          ContinuationToken: token,
-        }),
-      );
-      for (const o of page.Contents ?? []) out.push(o.Key as string);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return out.sort();
-  };
+  const keys = (prefix: string) => storedKeys(settings, prefix);
   const referenced = async (index: string) => {
     const record = await catalog.get(index);
     if (!record) return [];

@@ -1,14 +1,13 @@
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { ActivationService, type ActivationServiceDeps } from "../../src/app/activation-service";
 import { GenerationBuilder } from "../../src/app/generation-builder";
 import { Generations } from "../../src/app/generations";
 import type { BlobStore } from "../../src/app/ports";
-import { createClients } from "../../src/clients";
 import type { HnswConfig } from "../../src/domain/hnsw-config";
 import { localTasks } from "../../src/local/local-tasks";
 import { freshSearchHelpers } from "../support/fresh-search";
 import { gatedRunner } from "../support/gated-runner";
+import { storedKeys } from "../support/objects";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors } from "../support/vectors";
 
@@ -189,21 +188,10 @@ describe("catch-up", () => {
       blobs: failing,
       generations: new Generations({ ...generations.deps, blobs: failing }),
     });
-    const clients = createClients(env.stack.settings);
     const keys = async () =>
-      (
-        (
-          await clients.s3.send(
-            new ListObjectsV2Command({
-              Bucket: env.stack.settings.bucket,
-              Prefix: "indexes/fails",
-            }),
-          )
-        ).Contents ?? []
-      )
-        .map((o) => o.Key as string)
-        .filter((k) => k.includes("/generations/"))
-        .sort();
+      (await storedKeys(env.stack.settings, "indexes/fails")).filter((k) =>
+        k.includes("/generations/"),
+      );
     const before = await keys();
     await expect(broken.catchUp("fails")).rejects.toThrow("injected");
     expect(await keys()).toEqual(before);

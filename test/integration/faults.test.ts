@@ -1,13 +1,12 @@
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
-import { createClients } from "../../src/clients";
 import { apiHandler, json } from "../../src/http/api-handler";
 import { indexNameSchema, searchBody, upsertBody } from "../../src/http/schemas";
 import { searchRequestOf, searchResponseFor } from "../../src/http/search-io";
 import { createServices, type Services } from "../../src/wiring";
 import { apiEvent } from "../package/api-event";
 import { FaultInjector } from "../support/faults";
+import { storedKeys } from "../support/objects";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
@@ -61,12 +60,7 @@ const call = async (
 const UPSERT = { method: "POST", path: "/vectors/indexes/{index}/vectors" } as const;
 const SEARCH = { method: "POST", path: "/vectors/indexes/{index}/search" } as const;
 
-const storedKeys = async (prefix: string) => {
-  const out = await createClients(env.stack.settings).s3.send(
-    new ListObjectsV2Command({ Bucket: env.stack.settings.bucket, Prefix: prefix }),
-  );
-  return (out.Contents ?? []).map((o) => o.Key as string).sort();
-};
+const keysUnder = (prefix: string) => storedKeys(env.stack.settings, prefix);
 
 async function freshIndex(name: string) {
   await api.put(`/vectors/indexes/${name}`, { dimension: 4, metric: "l2" });
@@ -102,7 +96,7 @@ describe("sustained faults", () => {
   it("answers 503 with nothing written when the catalog keeps failing", async () => {
     const name = "down-catalog";
     const before = await freshIndex(name);
-    const segmentsBefore = await storedKeys(`indexes/${name}/`);
+    const segmentsBefore = await keysUnder(`indexes/${name}/`);
     injector.add({
       service: "dynamodb",
       match: (op) => op === "UpdateItem",
@@ -130,13 +124,13 @@ describe("sustained faults", () => {
       graceMs: 0,
     });
     expect(await sweeper.sweep(name)).toBe(3);
-    expect(await storedKeys(`indexes/${name}/`)).toEqual(segmentsBefore);
+    expect(await keysUnder(`indexes/${name}/`)).toEqual(segmentsBefore);
   });
 
   it("answers 503 and removes the partial segment when S3 keeps failing", async () => {
     const name = "down-s3";
     const before = await freshIndex(name);
-    const segmentsBefore = await storedKeys(`indexes/${name}/`);
+    const segmentsBefore = await keysUnder(`indexes/${name}/`);
     injector.add({
       service: "s3",
       match: (op) => op.startsWith("PUT") && op.endsWith(".json"),
@@ -149,7 +143,7 @@ describe("sustained faults", () => {
     injector.clear();
     expect((await api.get(`/vectors/indexes/${name}`)).body).toMatchObject(before);
     // The values and digest that did get written were removed at once.
-    expect(await storedKeys(`indexes/${name}/`)).toEqual(segmentsBefore);
+    expect(await keysUnder(`indexes/${name}/`)).toEqual(segmentsBefore);
   });
 
   it("answers a search 503 when the catalog read keeps timing out", async () => {

@@ -1,4 +1,3 @@
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { TABLES, type TableKey } from "../../infra/tables";
 import { createClients } from "../../src/clients";
 import { everyListedDefect, type Request, requestsFor } from "../support/fuzz-requests";
 import { VEC } from "../support/fuzz-templates";
+import { storedObjects } from "../support/objects";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
@@ -30,13 +30,8 @@ async function snapshot() {
       JSON.stringify(a).localeCompare(JSON.stringify(b)),
     );
   }
-  const objects = await clients.s3.send(
-    new ListObjectsV2Command({ Bucket: env.stack.settings.bucket }),
-  );
-  return {
-    tables,
-    objects: (objects.Contents ?? []).map((o) => `${o.Key} ${o.ETag} ${o.Size}`).sort(),
-  };
+  const objects = await storedObjects(env.stack.settings);
+  return { tables, objects: objects.map((o) => `${o.Key} ${o.ETag} ${o.Size}`) };
 }
 
 beforeAll(async () => {

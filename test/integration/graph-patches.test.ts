@@ -1,7 +1,6 @@
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import type { GenerationBuilderDeps } from "../../src/app/generation-builder";
 import type { Generations } from "../../src/app/generations";
@@ -9,9 +8,9 @@ import { graphFileHeader } from "../../src/app/graph-patch";
 import { downloadGraph } from "../../src/app/graph-patch-apply";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import type { IndexCatalog } from "../../src/app/ports";
-import { createClients } from "../../src/clients";
 import type { ActiveGeneration } from "../../src/domain/index-record";
 import { localTasks } from "../../src/local/local-tasks";
+import { storedObjects } from "../support/objects";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
@@ -28,12 +27,9 @@ const catalog = () =>
 
 /** Sizes of the stored objects under an index's generations, by key. */
 async function generationObjects(index: string): Promise<Map<string, number>> {
-  const s3 = createClients(env.stack.settings).s3;
-  const listed = await s3.send(
-    new ListObjectsV2Command({ Bucket: env.stack.settings.bucket, Prefix: `indexes/${index}` }),
-  );
+  const listed = await storedObjects(env.stack.settings, `indexes/${index}`);
   return new Map(
-    (listed.Contents ?? [])
+    listed
       .filter((o) => (o.Key as string).includes("/generations/"))
       .map((o) => [o.Key as string, o.Size as number]),
   );

@@ -1,19 +1,13 @@
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { createClients } from "../../src/clients";
 import { localTasks } from "../../src/local/local-tasks";
+import { storedKeys } from "../support/objects";
 import { useLocalStack } from "../support/stacks";
 
 const env = useLocalStack();
 const api = env.api;
 
-async function objectKeys(prefix: string): Promise<string[]> {
-  const { s3 } = createClients(env.stack.settings);
-  const out = await s3.send(
-    new ListObjectsV2Command({ Bucket: env.stack.settings.bucket, Prefix: prefix }),
-  );
-  return (out.Contents ?? []).map((o) => o.Key as string);
-}
+const objectKeys = (prefix: string) => storedKeys(env.stack.settings, prefix);
 
 describe("index lifecycle", () => {
   it("creates, confirms, refuses other settings, lists, gets and deletes", async () => {
