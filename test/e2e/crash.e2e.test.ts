@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { segmentKeys } from "../../src/app/segment-store";
-import { createClients } from "../../src/clients";
-import { generationKeysOf } from "../../src/domain/index-record";
-import type { FailpointName } from "../../src/failpoints";
-import { localSettings } from "../../src/local/local-stack";
-import { createCatalog } from "../../src/wiring";
+import { crashHelpers } from "../support/crashes";
 import type { Client } from "../support/http";
-import { storedKeys } from "../support/objects";
-import type { ServerProcess } from "../support/server-process";
 import { useServerProcesses } from "../support/stacks";
 import { encodeNpy } from "../support/vector-files";
 import { randomVectors } from "../support/vectors";
@@ -18,78 +11,7 @@ import { randomVectors } from "../support/vectors";
 
 const servers = useServerProcesses("crash");
 
-/** After a restart: sweeps every second (orphans older than 2 s), short task leases. */
-const RECOVERY_ENV = {
-  VECTORD_SCHEDULE_SECONDS: "1",
-  VECTORD_SWEEP_MINUTES: "0",
-  VECTORD_ORPHAN_GRACE_SECONDS: "2",
-  VECTORD_TASK_LEASE_SECONDS: "2",
-  VECTORD_AUTOTUNE_LEASE_SECONDS: "2",
-  VECTORD_IMPORT_STALL_SECONDS: "2",
-};
-
-/** Starts the stack armed to stop at `point`, runs `setup`, then `trigger`, and kills it there. */
-async function crashAt(
-  point: `${FailpointName}@${number}` | FailpointName,
-  setup: (api: Client) => Promise<void>,
-  trigger: (api: Client) => Promise<unknown>,
-): Promise<void> {
-  const { server, api } = await servers.start({
-    VECTORD_FAILPOINTS: point,
-    VECTORD_SCHEDULE_SECONDS: "0",
-    VECTORD_AUTOTUNE_LEASE_SECONDS: "2",
-    VECTORD_TASK_LEASE_SECONDS: "2",
-  });
-  await setup(api);
-  // The request never gets its answer: the process dies holding it.
-  void trigger(api).catch(() => undefined);
-  await server.waitFor(`FAILPOINT ${point.split("@")[0]}`);
-  await server.kill();
-}
-
-async function restart(): Promise<{ server: ServerProcess; api: Client; storage: Storage }> {
-  const { server, api } = await servers.start(RECOVERY_ENV);
-  const match = /emulators: S3 (\S+) \(bucket \S+\), DynamoDB (\S+)/.exec(server.output());
-  if (!match) throw new Error(`no emulator endpoints in:\n${server.output()}`);
-  return { server, api, storage: storageOf(match[1] as string, match[2] as string) };
-}
-
-type Storage = ReturnType<typeof storageOf>;
-
-/** The child's S3 and DynamoDB, read directly: what is stored, and what the catalog names. */
-function storageOf(s3: string, dynamodb: string) {
-  const settings = localSettings({ s3, dynamodb });
-  const clients = createClients(settings);
-  const catalog = createCatalog(settings, clients);
-  const keys = (prefix: string) => storedKeys(settings, prefix);
-  const referenced = async (index: string) => {
-    const record = await catalog.get(index);
-    if (!record) return [];
-    const out = record.segments.flatMap((ref) => Object.values(segmentKeys(record, ref.id)));
-    if (record.active) out.push(...generationKeysOf(record.active));
-    return [...new Set(out)].sort();
-  };
-  return {
-    catalog,
-    /** Waits until the index's stored objects are exactly those its catalog names. */
-    async noOrphans(index: string, timeoutMs = 30_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const [stored, named] = [await keys(`indexes/${index}/`), await referenced(index)];
-        // Values files exist only for segments that upsert, directories only for large
-        // manifests: compare what is stored to the names.
-        const missing = stored.filter((k) => !named.includes(k));
-        const optional = (k: string) => k.endsWith(".f32") || k.endsWith(".dir");
-        const lost = named.filter((k) => !stored.includes(k) && !optional(k));
-        if (missing.length === 0 && lost.length === 0) return;
-        if (Date.now() > until) {
-          throw new Error(`orphans ${JSON.stringify(missing)}, missing ${JSON.stringify(lost)}`);
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    },
-  };
-}
+const { crashAt, restart } = crashHelpers(servers);
 
 const batch = (i: number, prefix = "b") => randomVectors(20, 4, 100 + i, `${prefix}${i}-`);
 
