@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../src/cli/output";
-import { exactNeighbors, vectord } from "../support/cli";
+import { vectord } from "../support/cli";
 import { useLocalStack } from "../support/stacks";
-import { encodeNpy, encodeVecs } from "../support/vector-files";
+import { encodeNpy, encodeVecs, writeHdf5 } from "../support/vector-files";
 import { randomVectors } from "../support/vectors";
 
 // The `vectord` bin against the local stack, each command in its own process.
@@ -25,40 +25,6 @@ const cli = (args: string[], until?: RegExp) =>
 const json = (run: { stdout: string }) => JSON.parse(run.stdout);
 const rows = (n: number, d: number, seed: number) => randomVectors(n, d, seed).map((v) => v.values);
 const count = async (index: string) => (await api.get(`/vectors/indexes/${index}`)).body.count;
-
-async function writeHdf5(path: string, train: number[][], test: number[][], k: number) {
-  const h5 = await import("h5wasm/node");
-  await h5.ready;
-  const file = new h5.File(path, "w");
-  const d = train[0]?.length ?? 0;
-  file.create_dataset({
-    name: "train",
-    data: Float32Array.from(train.flat()),
-    shape: [train.length, d],
-    dtype: "<f",
-  });
-  file.create_dataset({
-    name: "test",
-    data: Float32Array.from(test.flat()),
-    shape: [test.length, d],
-    dtype: "<f",
-  });
-  const neighbors = exactNeighbors(train, test, k);
-  file.create_dataset({
-    name: "neighbors",
-    data: Int32Array.from(neighbors.flat()),
-    shape: [test.length, k],
-    dtype: "<i",
-  });
-  file.create_dataset({
-    name: "distances",
-    data: new Float32Array(test.length * k),
-    shape: [test.length, k],
-    dtype: "<f",
-  });
-  file.create_attribute("distance", "euclidean");
-  file.close();
-}
 
 beforeAll(() => {
   writeFileSync(join(dir, "a.npy"), encodeNpy(rows(300, 8, 1)));

@@ -34,14 +34,3 @@ export function vectord(
     child.on("close", (code) => done({ code, stdout, stderr }));
   });
 }
-
-/** Exact k nearest rows of each query (l2), nearest first: ground truth for generated files. */
-export function exactNeighbors(train: number[][], queries: number[][], k: number): number[][] {
-  return queries.map((q) =>
-    train
-      .map((row, i) => ({ i, d: row.reduce((s, x, j) => s + (x - (q[j] as number)) ** 2, 0) }))
-      .sort((a, b) => a.d - b.d)
-      .slice(0, k)
-      .map((n) => n.i),
-  );
-}

@@ -44,3 +44,52 @@ export function encodeVecs(
   }
   return out;
 }
+
+/**
+ * Writes an ann-benchmarks HDF5 file at `path`: `train` and `test` rows (float32), the exact
+ * l2 `neighbors` of each test row among the train rows (k of them), and zero `distances`.
+ */
+export async function writeHdf5(path: string, train: number[][], test: number[][], k: number) {
+  const h5 = await import("h5wasm/node");
+  await h5.ready;
+  const file = new h5.File(path, "w");
+  const d = train[0]?.length ?? 0;
+  file.create_dataset({
+    name: "train",
+    data: Float32Array.from(train.flat()),
+    shape: [train.length, d],
+    dtype: "<f",
+  });
+  file.create_dataset({
+    name: "test",
+    data: Float32Array.from(test.flat()),
+    shape: [test.length, d],
+    dtype: "<f",
+  });
+  const neighbors = exactNeighbors(train, test, k);
+  file.create_dataset({
+    name: "neighbors",
+    data: Int32Array.from(neighbors.flat()),
+    shape: [test.length, k],
+    dtype: "<i",
+  });
+  file.create_dataset({
+    name: "distances",
+    data: new Float32Array(test.length * k),
+    shape: [test.length, k],
+    dtype: "<f",
+  });
+  file.create_attribute("distance", "euclidean");
+  file.close();
+}
+
+/** Exact k nearest rows of each query (l2), nearest first: ground truth for generated files. */
+function exactNeighbors(train: number[][], queries: number[][], k: number): number[][] {
+  return queries.map((q) =>
+    train
+      .map((row, i) => ({ i, d: row.reduce((s, x, j) => s + (x - (q[j] as number)) ** 2, 0) }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, k)
+      .map((n) => n.i),
+  );
+}
