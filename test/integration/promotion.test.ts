@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HISTORY_CAP } from "../../src/domain/promotion";
 import { promotionHelpers } from "../support/promotions";
 import { useLocalStack } from "../support/stacks";
 
 const env = useLocalStack();
 const api = env.api;
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const { indexWithTrials, promote } = promotionHelpers(env);
 

@@ -54,31 +54,18 @@ export async function writeHdf5(path: string, train: number[][], test: number[][
   await h5.ready;
   const file = new h5.File(path, "w");
   const d = train[0]?.length ?? 0;
-  file.create_dataset({
-    name: "train",
-    data: Float32Array.from(train.flat()),
-    shape: [train.length, d],
-    dtype: "<f",
-  });
-  file.create_dataset({
-    name: "test",
-    data: Float32Array.from(test.flat()),
-    shape: [test.length, d],
-    dtype: "<f",
-  });
+  const dataset = (name: string, data: Float32Array | Int32Array, rows: number, cols: number) =>
+    file.create_dataset({
+      name,
+      data,
+      shape: [rows, cols],
+      dtype: data instanceof Int32Array ? "<i" : "<f",
+    });
+  dataset("train", Float32Array.from(train.flat()), train.length, d);
+  dataset("test", Float32Array.from(test.flat()), test.length, d);
   const neighbors = exactNeighbors(train, test, k);
-  file.create_dataset({
-    name: "neighbors",
-    data: Int32Array.from(neighbors.flat()),
-    shape: [test.length, k],
-    dtype: "<i",
-  });
-  file.create_dataset({
-    name: "distances",
-    data: new Float32Array(test.length * k),
-    shape: [test.length, k],
-    dtype: "<f",
-  });
+  dataset("neighbors", Int32Array.from(neighbors.flat()), test.length, k);
+  dataset("distances", new Float32Array(test.length * k), test.length, k);
   file.create_attribute("distance", "euclidean");
   file.close();
 }
