@@ -1,7 +1,6 @@
 import type { Api } from "./api";
 import type { ImportOptions } from "./import-command";
-import type { Output } from "./output";
-import { CliError, EXIT } from "./output";
+import { CliError, EXIT, type Output } from "./output";
 import { progressBar } from "./progress";
 import { type FileFormat, fileSize, type VectorSource } from "./readers";
 import { putFile } from "./upload";
