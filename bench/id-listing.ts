@@ -1,11 +1,7 @@
-import { S3BlobStore } from "../src/adapters/s3-blob-store";
-import { SegmentStore } from "../src/app/segment-store";
 import type { VectorStore } from "../src/app/vector-store";
-import { createClients } from "../src/clients";
 import { percentile } from "../src/domain/trial-metrics";
 import type { Services } from "../src/wiring";
-import { createCatalog } from "../src/wiring";
-import { quietVectorStore } from "../test/support/stores";
+import { newQuietStore } from "../test/support/stores";
 import type { BenchStack } from "./mnist-stack";
 import { onNewInstanceOf } from "./point-read";
 
@@ -81,10 +77,7 @@ export async function manySegmentIndex(
   segments: number,
   per: number,
 ): Promise<VectorStore> {
-  const { settings } = env.services;
-  const clients = createClients(settings);
-  const store = new SegmentStore(new S3BlobStore(clients.s3, settings.bucket));
-  const quiet = quietVectorStore(createCatalog(settings, clients), store);
+  const quiet = newQuietStore(env.services.settings).vectors;
   await quiet.createIndex(name, { dimension: 4, metric: "l2" });
   for (let s = 0; s < segments; s++) {
     await quiet.upsert(

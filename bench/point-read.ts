@@ -1,12 +1,10 @@
-import { S3BlobStore } from "../src/adapters/s3-blob-store";
-import { DEFAULT_DIRECTORY_MIN_BYTES, SegmentStore } from "../src/app/segment-store";
+import { DEFAULT_DIRECTORY_MIN_BYTES } from "../src/app/segment-store";
 import { loadedVector } from "../src/app/vector-read";
-import { createClients } from "../src/clients";
 import { manifestBytes } from "../src/domain/segment";
 import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
-import { createCatalog, createServices, type Services } from "../src/wiring";
-import { quietVectorStore } from "../test/support/stores";
+import { createServices, type Services } from "../src/wiring";
+import { newQuietStore } from "../test/support/stores";
 import type { Dataset } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
 
@@ -114,20 +112,14 @@ export async function benchDirectoryRead(env: BenchStack, data: Dataset) {
   const biggest = Math.max(...manifests);
   /** One read on a new instance whose segments get a directory from `directoryMinBytes` on. */
   const coldRead = async (id: string, directoryMinBytes: number) => {
-    const { settings } = env.services;
-    const clients = createClients(settings);
-    const segments = new SegmentStore(new S3BlobStore(clients.s3, settings.bucket), {
-      directoryMinBytes,
-    });
-    const vectors = quietVectorStore(createCatalog(settings, clients), segments);
+    const { vectors, close } = newQuietStore(env.services.settings, directoryMinBytes);
     try {
       await vectors.getIndex(index); // connected
       const started = performance.now();
       const got = await vectors.getVector(index, id);
       return { ms: performance.now() - started, got };
     } finally {
-      clients.s3.destroy();
-      clients.dynamodb.destroy();
+      close();
     }
   };
   const ms = { manifest: [] as number[], directory: [] as number[] };

@@ -1,10 +1,6 @@
-import { S3BlobStore } from "../src/adapters/s3-blob-store";
-import { SegmentStore } from "../src/app/segment-store";
 import type { VectorStore } from "../src/app/vector-store";
-import { createClients } from "../src/clients";
 import { percentile } from "../src/domain/trial-metrics";
-import { createCatalog } from "../src/wiring";
-import { quietVectorStore } from "../test/support/stores";
+import { newQuietStore } from "../test/support/stores";
 import { manySegmentIndex } from "./id-listing";
 import type { BenchStack } from "./mnist-stack";
 
@@ -58,12 +54,14 @@ async function coldWrites(env: BenchStack, name: string, warm: VectorStore) {
     return performance.now() - started;
   };
   for (let r = 0; r < ONE_VECTOR_ROUNDS; r++) {
-    const clients = createClients(settings);
-    const segments = new SegmentStore(new S3BlobStore(clients.s3, settings.bucket));
-    const fresh = quietVectorStore(createCatalog(settings, clients), segments);
-    // Its clients connected first (a start is not the write's cost): it reads the record once.
-    await fresh.getIndex(name);
-    cold.push(await write(fresh, `cold-${r}`));
+    const fresh = newQuietStore(settings);
+    try {
+      // Its clients connected first (a start is not the write's cost): it reads the record once.
+      await fresh.vectors.getIndex(name);
+      cold.push(await write(fresh.vectors, `cold-${r}`));
+    } finally {
+      fresh.close();
+    }
     held.push(await write(warm, `warm-${r}`));
   }
   const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);

@@ -68,18 +68,36 @@ export function quietCompactor(
   return new Compactor({ catalog, segments, leases, policy, ...deps });
 }
 
-export function storesOn(env: TestStack) {
-  /**
-   * The stack's storage, through adapters of this test's own (segments get a directory from
-   * `directoryMinBytes` of manifest on).
-   */
-  const storage = (directoryMinBytes?: number) => {
-    const clients = createClients(env.stack.settings);
-    const blobs = new S3BlobStore(clients.s3, env.stack.settings.bucket);
-    const catalog = createCatalog(env.stack.settings, clients, blobs);
-    const segments = new SegmentStore(blobs, directoryMinBytes ? { directoryMinBytes } : {});
-    return { clients, blobs, catalog, segments };
+/**
+ * The storage of `settings`, through adapters and clients of their own (segments get a directory
+ * from `directoryMinBytes` of manifest on).
+ */
+export function storageOf(settings: Settings, directoryMinBytes?: number) {
+  const clients = createClients(settings);
+  const blobs = new S3BlobStore(clients.s3, settings.bucket);
+  const catalog = createCatalog(settings, clients, blobs);
+  const segments = new SegmentStore(blobs, directoryMinBytes ? { directoryMinBytes } : {});
+  return { clients, blobs, catalog, segments };
+}
+
+/**
+ * A quiet vector store on new clients of `settings` (a new instance: nothing kept, no background
+ * task), and `close` to release its clients.
+ */
+export function newQuietStore(settings: Settings, directoryMinBytes?: number) {
+  const { clients, catalog, segments } = storageOf(settings, directoryMinBytes);
+  return {
+    vectors: quietVectorStore(catalog, segments),
+    close() {
+      clients.s3.destroy();
+      clients.dynamodb.destroy();
+    },
   };
+}
+
+export function storesOn(env: TestStack) {
+  /** The stack's storage, through adapters of this test's own (see {@link storageOf}). */
+  const storage = (directoryMinBytes?: number) => storageOf(env.stack.settings, directoryMinBytes);
 
   /** A vector store on that storage that starts no background task (its digests and budget given). */
   const quietStore = (
