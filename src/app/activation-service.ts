@@ -1,12 +1,12 @@
 import { ConflictError } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
 import type { ActiveGeneration, IndexRecord } from "../domain/index-record";
-import { type LabelMap, labelsKeyOf } from "../domain/label-map";
+import { countsOf, type LabelMap, labelsKeyOf } from "../domain/label-map";
 import { BUILTIN_DEFAULT_CONFIG, type PromotionEntry } from "../domain/promotion";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import { recordActivation } from "../telemetry";
-import { countsOf, type GenerationBuilder, type PreparedGeneration } from "./generation-builder";
+import type { GenerationBuilder, PreparedGeneration } from "./generation-builder";
 import type { Generations } from "./generations";
 import type { BlobStore } from "./ports";
 import type { PromotionService } from "./promotion-service";

@@ -193,7 +193,7 @@ export class GenerationBuilder {
    */
   private async apply(
     record: IndexRecord,
-    graph: Promise<string>,
+    graph: GraphFile,
     input: { readonly ref: GraphRef; readonly patchable: boolean },
     labels: LabelMap | GenerationRows,
     changes: GraphChanges,
@@ -215,7 +215,7 @@ export class GenerationBuilder {
     const outPath = join(tmpdir(), `vectord-catchup-out-${randomUUID()}.hnsw`);
     let kept = false;
     try {
-      const inPath = await graph;
+      const inPath = await graph.path;
       const base = input.patchable
         ? (input.ref.graph_base ?? {
             key: input.ref.graph_key,
@@ -224,6 +224,7 @@ export class GenerationBuilder {
         : undefined;
       const done = await this.deps.runner.catchUp({
         inPath,
+        dropInput: graph.owned,
         outPath,
         metric: record.metric,
         dimension: record.dimension,
@@ -240,18 +241,21 @@ export class GenerationBuilder {
     }
   }
 
-  /** Runs `use` with the graph `ref` streaming to a temporary file, removed after. */
+  /**
+   * Runs `use` with the graph `ref`: the file this instance keeps, or else a download streaming
+   * to a temporary file of `use`'s own, removed after if `use` left it.
+   */
   private async withDownload<T>(
     record: IndexRecord,
     ref: GraphRef,
-    use: (graph: Promise<string>) => Promise<T>,
+    use: (graph: GraphFile) => Promise<T>,
   ): Promise<T> {
     const key = ref.graph_key;
     // A warm instance may still hold the file (it wrote this generation): no download.
     const local = this.deps.files?.acquire(key);
     if (local) {
       try {
-        return await use(Promise.resolve(local));
+        return await use({ path: Promise.resolve(local), owned: false });
       } finally {
         await this.deps.files?.release(key);
       }
@@ -264,7 +268,7 @@ export class GenerationBuilder {
     });
     graph.catch(() => undefined); // `use` may never await it (a rebuild)
     try {
-      return await use(graph);
+      return await use({ path: graph, owned: true });
     } finally {
       await graph.catch(() => undefined);
       await rm(path, { force: true });
@@ -288,7 +292,10 @@ export class GenerationBuilder {
   }
 }
 
-/** The label counts the catalog keeps beside a generation (for thresholds, from the record). */
-export function countsOf(rows: GenerationRows): { labels: number; deleted_labels: number } {
-  return { labels: rows.ids.length, deleted_labels: rows.deleted?.length ?? 0 };
+/** A graph file a catch-up reads (see `GenerationBuilder.withDownload`). */
+interface GraphFile {
+  /** Where it is, once it is all there. */
+  readonly path: Promise<string>;
+  /** Whether it is a download of the caller's own, which it may remove once read. */
+  readonly owned: boolean;
 }

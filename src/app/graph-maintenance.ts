@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { ConflictError } from "../domain/errors";
+import { countsOf } from "../domain/label-map";
 import { catchUpDue } from "../domain/maintenance";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
-import { countsOf, type GenerationBuilder } from "./generation-builder";
+import type { GenerationBuilder } from "./generation-builder";
 import type { Generations } from "./generations";
 import type { VectorStore } from "./vector-store";
 import type { LeaseStore } from "./work-ports";

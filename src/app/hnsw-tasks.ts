@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
 import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../domain/hnsw";
@@ -158,6 +158,13 @@ export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: numb
  */
 export interface CatchUpTask {
   readonly inPath: string;
+  /**
+   * Whether `inPath` is this task's own copy (a download), removed as soon as it is loaded
+   * (default `false`: a file someone else keeps). The disk then holds one copy of the graph at a
+   * time, not two, and writing `outPath` does not wait behind the input's pages still unwritten:
+   * on a VM disk that wait was 60–100 ms in about half the writes (README, Benchmarks).
+   */
+  readonly dropInput?: boolean;
   readonly outPath: string;
   readonly metric: Metric;
   readonly dimension: number;
@@ -170,6 +177,7 @@ export function catchUpGraph(task: CatchUpTask): { timeMs: number; bytes: number
   const started = performance.now();
   const graph = new hnswlib.HierarchicalNSW(task.metric, task.dimension);
   graph.readIndexSync(task.inPath);
+  if (task.dropInput) rmSync(task.inPath, { force: true });
   graph.resizeIndex(Math.max(graph.getMaxElements(), task.firstLabel + task.add.rows));
   for (const label of task.deleteLabels) graph.markDelete(label);
   const point = new Array<number>(task.dimension);

@@ -58,3 +58,8 @@ export function generationRows(labels: LabelMap, loaded: LoadedIndex): Generatio
 export function labelsKeyOf(graphKey: string): string {
   return graphKey.replace(/\.hnsw$/, ".labels.json");
 }
+
+/** The label counts the catalog keeps beside a generation (for thresholds, from the record). */
+export function countsOf(rows: GenerationRows): { labels: number; deleted_labels: number } {
+  return { labels: rows.ids.length, deleted_labels: rows.deleted?.length ?? 0 };
+}

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { freshSearchHelpers } from "../support/fresh-search";
 import { useLocalStack } from "../support/stacks";
@@ -24,10 +25,15 @@ describe("the graph file kept on a warm instance", () => {
     try {
       const index = await env.services.vectors.getIndex("warm");
       // The activation in this process wrote the active graph: it is kept.
-      expect(env.services.graphFiles.keys()).toEqual([index.active?.graph_key]);
+      const key = index.active?.graph_key as string;
+      expect(env.services.graphFiles.keys()).toEqual([key]);
+      // In use elsewhere too (an activation following the same graph): the catch-up only reads it.
+      const kept = env.services.graphFiles.acquire(key) as string;
       await upsertAll(api, "warm", randomVectors(20, 8, 77, "w"));
       expect((await env.services.maintenance.catchUp("warm")).outcome).toBe("caught_up");
       expect(downloads).toEqual([]);
+      expect(existsSync(kept)).toBe(true);
+      await env.services.graphFiles.release(key);
       const caughtUp = await env.services.vectors.getIndex("warm");
       expect(env.services.graphFiles.keys()).toEqual([caughtUp.active?.graph_key]);
       // Another instance (nothing kept) downloads it.
