@@ -160,9 +160,8 @@ export interface CatchUpTask {
   readonly inPath: string;
   /**
    * Whether `inPath` is this task's own copy (a download), removed as soon as it is loaded
-   * (default `false`: a file someone else keeps). The disk then holds one copy of the graph at a
-   * time, not two, and writing `outPath` does not wait behind the input's pages still unwritten:
-   * on a VM disk that wait was 60–100 ms in about half the writes (README, Benchmarks).
+   * (default `false`: a file someone else keeps), so `/tmp` holds the input or the output, not
+   * both at once.
    */
   readonly dropInput?: boolean;
   readonly outPath: string;
