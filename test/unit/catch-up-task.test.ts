@@ -1,24 +1,11 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { buildToFile, catchUpGraph } from "../../src/app/hnsw-tasks";
-import { seededRandom } from "../../src/domain/seeded-random";
+import { seededRows as rows, scratchFiles } from "../support/graph-files";
 
 // The worker's catch-up task and the graph file it reads.
 
-const dir = mkdtempSync(join(tmpdir(), "vectord-catch-up-task-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string) => join(dir, name);
-
-function rows(count: number, dimension: number, seed: number) {
-  const random = seededRandom(seed);
-  return {
-    data: Float32Array.from({ length: count * dimension }, () => random() - 0.5),
-    dimension,
-    rows: count,
-  };
-}
+const file = scratchFiles("vectord-catch-up-task-");
 
 describe("the catch-up task", () => {
   it("removes its input once loaded only when it is the task's own copy, with the same graph either way", () => {

@@ -1,27 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { graphFileHeader, writeGraphPatch } from "../../src/app/graph-patch";
 import { applyGraphPatch } from "../../src/app/graph-patch-apply";
 import { buildToFile, catchUpGraph } from "../../src/app/hnsw-tasks";
 import { GraphFileFormatError, patchBytes } from "../../src/domain/hnsw-file";
-import { seededRandom } from "../../src/domain/seeded-random";
+import { seededRows as rows, scratchFiles } from "../support/graph-files";
 
 // Graph patches: a caught-up graph file = its base + a patch, byte for byte.
 
-const dir = mkdtempSync(join(tmpdir(), "vectord-patch-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string) => join(dir, name);
-
-function rows(count: number, dimension: number, seed: number) {
-  const random = seededRandom(seed);
-  return {
-    data: Float32Array.from({ length: count * dimension }, () => random() - 0.5),
-    dimension,
-    rows: count,
-  };
-}
+const file = scratchFiles("vectord-patch-test-");
 
 /** A graph of `base` rows, and that graph caught up with `added` more and `deleted` marked. */
 function caughtUp(name: string, base: number, added: number, deleted: number[], dimension = 24) {
