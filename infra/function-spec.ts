@@ -86,8 +86,8 @@ export const EPHEMERAL_STORAGE_MB = { min: 512, max: 10_240 } as const;
  * one graph file at a time (memory; a graph stored as a patch is made whole as its base and patch
  * stream in, with no copy of either on disk); one that builds graphs may have one file per worker
  * thread (2 vCPUs from 3,538 MB) plus the one it is uploading (3 × memory; a catch-up holds a kept
- * input and its output, removes a downloaded input once loaded, and streams its patch from the
- * output). Clamped to Lambda's range.
+ * input and its output, removes a downloaded input before writing the output, and streams its
+ * patch from the output). Clamped to Lambda's range.
  */
 export function ephemeralStorageMb(spec: Pick<FunctionSpec, "hnsw" | "memoryMb">): number {
   const memory = spec.memoryMb ?? DEFAULT_MEMORY_MB;

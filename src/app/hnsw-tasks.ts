@@ -159,7 +159,7 @@ export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: numb
 export interface CatchUpTask {
   readonly inPath: string;
   /**
-   * Whether `inPath` is this task's own copy (a download), removed as soon as it is loaded
+   * Whether `inPath` is this task's own copy (a download), removed before the output is written
    * (default `false`: a file someone else keeps), so `/tmp` holds the input or the output, not
    * both at once.
    */
@@ -176,7 +176,6 @@ export function catchUpGraph(task: CatchUpTask): { timeMs: number; bytes: number
   const started = performance.now();
   const graph = new hnswlib.HierarchicalNSW(task.metric, task.dimension);
   graph.readIndexSync(task.inPath);
-  if (task.dropInput) rmSync(task.inPath, { force: true });
   graph.resizeIndex(Math.max(graph.getMaxElements(), task.firstLabel + task.add.rows));
   for (const label of task.deleteLabels) graph.markDelete(label);
   const point = new Array<number>(task.dimension);
@@ -184,6 +183,7 @@ export function catchUpGraph(task: CatchUpTask): { timeMs: number; bytes: number
     graph.addPoint(fillRow(task.add, r, point), task.firstLabel + r);
   }
   const timeMs = Math.round((performance.now() - started) * 10) / 10;
+  if (task.dropInput) rmSync(task.inPath, { force: true });
   graph.writeIndexSync(task.outPath);
   return { timeMs, bytes: statSync(task.outPath).size };
 }
