@@ -9,6 +9,7 @@ import { startLocalStack } from "../src/local/local-stack";
 import { localTasks } from "../src/local/local-tasks";
 import { benchAutotune } from "./autotune";
 import { benchCatalogItem } from "./catalog-item";
+import { benchCatchUpWrite } from "./catch-up-write";
 import { mnist } from "./datasets";
 import { benchDownloads } from "./downloads";
 import { benchFresh } from "./fresh";
@@ -222,6 +223,7 @@ if (wanted("validation")) benchValidation();
 if (wanted("ground-truth")) benchGroundTruth();
 if (wanted("trial")) benchTrial();
 if (wanted("import")) await benchImport();
+if (wanted("catch-up-write")) benchCatchUpWrite();
 const stackBenches = [
   "autotune",
   "target-recall",
