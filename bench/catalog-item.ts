@@ -3,11 +3,11 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import { SegmentStore } from "../src/app/segment-store";
 import { createClients } from "../src/clients";
-import { percentile } from "../src/domain/trial-metrics";
 import { createCatalog } from "../src/wiring";
 import { quietCompactor, quietVectorStore } from "../test/support/stores";
 import { FULL_SEGMENTS } from "./full-segments";
 import type { BenchStack } from "./mnist-stack";
+import { median } from "./stats";
 
 /** Segment counts at which the two indexes are compared. */
 const CHECKPOINTS = [250, 500, 1000, 2000];
@@ -56,7 +56,6 @@ export async function benchCatalogItem(env: BenchStack) {
   console.log(
     "\ncatalog item as full segments accumulate (each write one full segment; folds vs every segment in the item, the previous code path):",
   );
-  const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   for (let s = 1; s <= (CHECKPOINTS.at(-1) as number); s++) {
     for (const arm of arms) {
       const vectors = Array.from({ length: 10 }, (_, i) => ({

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildToFile, catchUpGraph } from "../src/app/hnsw-tasks";
 import { mnistAll } from "./datasets";
+import { median } from "./stats";
 
 /** Rounds of each way (interleaved). */
 const ROUNDS = 12;
@@ -51,8 +52,6 @@ export function benchCatchUpWrite() {
         rmSync(file("output"));
       }
     }
-    const median = (xs: number[]) =>
-      [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const slow = (xs: number[]) => xs.filter((x) => x > 40).length;
     console.log(
       `\ncatch-up task: writing the caught-up graph (33 MB) and removing the input (26 MB), ${ROUNDS} interleaved rounds each`,

@@ -9,13 +9,11 @@ import { writeGraphPatch } from "../src/app/graph-patch";
 import { downloadGraph } from "../src/app/graph-patch-apply";
 import { buildToFile, catchUpGraph } from "../src/app/hnsw-tasks";
 import { createClients } from "../src/clients";
-import { percentile } from "../src/domain/trial-metrics";
 import { mnistAll } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
+import { median } from "./stats";
 
 const ROUNDS = 9;
-
-const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
 
 /**
  * The median time of a baseline and a candidate, run in {@link ROUNDS} interleaved rounds (the

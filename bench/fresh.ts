@@ -7,7 +7,6 @@ import { downloadGraph } from "../src/app/graph-patch-apply";
 import { createClients } from "../src/clients";
 import { exactNeighbors } from "../src/domain/hnsw";
 import { seededRandom } from "../src/domain/seeded-random";
-import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
 import { createServices, type Services } from "../src/wiring";
 import { mnistAll } from "./datasets";
@@ -15,6 +14,7 @@ import { rawHnsw } from "./fresh-raw";
 import { recallOf } from "./fresh-recall";
 import type { BenchStack } from "./mnist-stack";
 import { benchPendingSearch } from "./pending-search";
+import { median } from "./stats";
 
 /** The config every graph here is built with. */
 const CONFIG = { m: 16, ef_construction: 100, ef_search: 32, seed: 42 };
@@ -246,7 +246,6 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
       `    ef_search=${ef}: caught up ${a.toFixed(4)}, direct ${b.toFixed(4)} -> Δ ${(a - b).toFixed(4)} (goal |Δ| ≤ 0.01)`,
     );
   });
-  const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   const spread = (xs: number[], digits: number) =>
     `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
   const ms = (way: readonly Run[]) => median(way.map((r) => r.ms));

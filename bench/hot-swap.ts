@@ -3,10 +3,10 @@ import { GraphCache } from "../src/app/graph-cache";
 import { SearchService } from "../src/app/search-service";
 import { createClients } from "../src/clients";
 import { seededRandom } from "../src/domain/seeded-random";
-import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
 import { mnistAll } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
+import { median } from "./stats";
 
 /** Flips measured (each one a catch-up of new vectors). */
 const ROUNDS = 7;
@@ -88,7 +88,6 @@ export async function benchHotSwap(env: BenchStack) {
   }
   await env.call("DELETE", `/vectors/indexes/${name}`);
 
-  const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   const fmt = (xs: number[]) =>
     `${median(xs).toFixed(1)} ms (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})`;
   console.log(

@@ -1,9 +1,9 @@
 import type { VectorStore } from "../src/app/vector-store";
-import { percentile } from "../src/domain/trial-metrics";
 import type { Services } from "../src/wiring";
 import { newQuietStore } from "../test/support/stores";
 import type { BenchStack } from "./mnist-stack";
 import { onNewInstanceOf } from "./point-read";
+import { median } from "./stats";
 
 /** Interleaved rounds (each lists the index both ways, each on a new instance). */
 const ROUNDS = 5;
@@ -57,7 +57,6 @@ export async function benchIdListing(env: BenchStack, indexes: readonly string[]
         throw new Error(`listing ${index}: the two ways found different ids`);
       }
     }
-    const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
     console.log(
       `  ${index} (${record.count.toLocaleString("en")} × ${record.dimension}-d, ${record.segments.length} segments): loading the index ${median(ms.load).toFixed(1)} ms, listing ${median(ms.list).toFixed(1)} ms (${(median(ms.list) / pages(record.count)).toFixed(1)} ms a page) -> load ÷ list ${(median(ms.load) / median(ms.list)).toFixed(2)}`,
     );

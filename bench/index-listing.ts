@@ -1,11 +1,11 @@
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import { SegmentStore } from "../src/app/segment-store";
 import { createClients } from "../src/clients";
-import { percentile } from "../src/domain/trial-metrics";
 import { createCatalog } from "../src/wiring";
 import { quietCompactor, quietVectorStore } from "../test/support/stores";
 import { FULL_SEGMENTS } from "./full-segments";
 import type { BenchStack } from "./mnist-stack";
+import { median } from "./stats";
 
 /** Folded indexes on the listed page (the API's largest page is 1,000; the CLI reads 100). */
 const INDEXES = 100;
@@ -75,7 +75,6 @@ export async function benchIndexListing(env: BenchStack) {
     }
   }
   for (const name of names) await store.deleteIndex(name);
-  const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   const [concurrent, oneByOne] = [median(ways.concurrent), median(ways.oneByOne)];
   console.log(
     `\nindex listing on a new instance, ${INDEXES} folded indexes (one list object each), median of ${ROUNDS} interleaved rounds:`,

@@ -1,6 +1,6 @@
 import { DigestFilter } from "../src/domain/digest-filter";
 import { digestOf, idHash, latestWord } from "../src/domain/id-digest";
-import { percentile } from "../src/domain/trial-metrics";
+import { median } from "./stats";
 
 /** Interleaved rounds per segment count. */
 const ROUNDS = 7;
@@ -43,7 +43,6 @@ export function benchLiveCheck() {
         }
       }
       if (found.digests !== found.filtered) throw new Error("the two ways disagree");
-      const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
       console.log(
         `  S=${segments}, ${what}: digests alone ${median(ms.digests).toFixed(2)} ms, with filters ${median(ms.filtered).toFixed(2)} ms -> ${(median(ms.digests) / median(ms.filtered)).toFixed(1)}x (filters built once per instance in ${buildMs.toFixed(0)} ms, ${(filters.reduce((a, f) => a + f.byteLength, 0) / 2 ** 20).toFixed(1)} MiB)`,
       );

@@ -1,12 +1,12 @@
 import { DEFAULT_DIRECTORY_MIN_BYTES } from "../src/app/segment-store";
 import { loadedVector } from "../src/app/vector-read";
 import { manifestBytes } from "../src/domain/segment";
-import { percentile } from "../src/domain/trial-metrics";
 import { localTasks } from "../src/local/local-tasks";
 import { createServices, type Services } from "../src/wiring";
 import { newQuietStore } from "../test/support/stores";
 import type { Dataset } from "./datasets";
 import type { BenchStack } from "./mnist-stack";
+import { median } from "./stats";
 
 /** Interleaved rounds (each reads one id both ways, each on a new instance). */
 const ROUNDS = 9;
@@ -74,7 +74,6 @@ export async function benchPointRead(env: BenchStack, index: string) {
       throw new Error(`point read of ${id}: the two ways answered differently`);
     }
   }
-  const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   console.log(
     `\none vector by id on an instance holding nothing of the index (${record.count.toLocaleString("en")} × ${record.dimension}-d, ${record.segments.length} segments), median of ${ROUNDS} interleaved rounds:`,
   );
@@ -142,7 +141,6 @@ export async function benchDirectoryRead(env: BenchStack, data: Dataset) {
       throw new Error(`point read of ${id}: the two ways answered differently`);
     }
   }
-  const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   console.log(
     `\none vector by id from a large merged segment (${rows.toLocaleString("en")} × ${record.dimension}-d with 1 KB of text each; ${record.segments.length} segments, the largest manifest ${(biggest / 2 ** 20).toFixed(1)} MiB), on an instance holding nothing, median of ${ROUNDS} interleaved rounds:`,
   );

@@ -23,6 +23,7 @@ import { benchDirectoryRead, benchPointRead } from "./point-read";
 import { benchSearch } from "./search";
 import { benchSegmentWrites } from "./segment-writes";
 import { describeSoak, runSoak } from "./soak";
+import { median } from "./stats";
 import { benchTargetRecall } from "./tuning";
 import { benchWrites } from "./writes";
 
@@ -81,7 +82,6 @@ function benchExactSearch() {
       results[name] = result;
     }
   }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[2] as number;
   const same = (a: number[][] | undefined, b: number[][] | undefined) =>
     a?.every((hits, i) => hits.every((h, j) => h === b?.[i]?.[j])) ?? false;
   console.log(

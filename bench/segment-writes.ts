@@ -3,6 +3,7 @@ import { percentile } from "../src/domain/trial-metrics";
 import { newQuietStore } from "../test/support/stores";
 import { manySegmentIndex } from "./id-listing";
 import type { BenchStack } from "./mnist-stack";
+import { median } from "./stats";
 
 /** Rounds of the cold and warm one-vector writes (interleaved). */
 const ONE_VECTOR_ROUNDS = 7;
@@ -64,7 +65,6 @@ async function coldWrites(env: BenchStack, name: string, warm: VectorStore) {
     }
     held.push(await write(warm, `warm-${r}`));
   }
-  const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   console.log(
     `  one-vector writes into the same index (${record.segments.length} segments, ${rows.toLocaleString("en")} rows, digests ${((rows * 8) / 2 ** 20).toFixed(1)} MiB), median of ${ONE_VECTOR_ROUNDS} interleaved rounds: a new instance's first write ${median(cold).toFixed(1)} ms vs the warm writer's ${median(held).toFixed(1)} ms -> ${(median(cold) / median(held)).toFixed(1)}×`,
   );
