@@ -25,8 +25,8 @@ import { tailSince } from "../domain/tail";
 import { recordBuild } from "../telemetry";
 import { type GenerationKeys, type Generations, newGenerationKeys } from "./generations";
 import type { GraphFileCache } from "./graph-file-cache";
+import { type GraphFile, withGraphFile } from "./graph-inputs";
 import { graphFileHeader } from "./graph-patch";
-import { downloadGraph } from "./graph-patch-apply";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore } from "./ports";
 import type { SegmentStore } from "./segment-store";
@@ -87,7 +87,7 @@ export class GenerationBuilder {
     config: HnswConfig = active.config,
   ): Promise<PreparedGeneration> {
     // The label map, the tail and the graph itself are fetched at once.
-    return this.withDownload(record, active, async (graph) => {
+    return withGraphFile(this.deps, record.name, active, async (graph) => {
       const [rows, { read, tail }] = await Promise.all([
         this.readRows(active.rows_key),
         this.deps.vectors.readFresh(record, (r) => this.tailOf(r, active.data_version)),
@@ -138,7 +138,7 @@ export class GenerationBuilder {
       loaded.metadata[loaded.rowOf.get(labels.ids[label] as string) ?? -1] ?? null;
     // A trial's graph is kept with its trial, not its generations: never a base.
     const ref = { graph_key: snapshotKey };
-    return this.withDownload(record, ref, (graph) =>
+    return withGraphFile(this.deps, record.name, ref, (graph) =>
       this.apply(record, graph, { ref, patchable: false }, labels, changes, metadata),
     );
   }
@@ -241,40 +241,6 @@ export class GenerationBuilder {
     }
   }
 
-  /**
-   * Runs `use` with the graph `ref`: the file this instance keeps, or else a download streaming
-   * to a temporary file of `use`'s own, removed after if `use` left it.
-   */
-  private async withDownload<T>(
-    record: IndexRecord,
-    ref: GraphRef,
-    use: (graph: GraphFile) => Promise<T>,
-  ): Promise<T> {
-    const key = ref.graph_key;
-    // A warm instance may still hold the file (it wrote this generation): no download.
-    const local = this.deps.files?.acquire(key);
-    if (local) {
-      try {
-        return await use({ path: Promise.resolve(local), owned: false });
-      } finally {
-        await this.deps.files?.release(key);
-      }
-    }
-    await this.deps.files?.trim();
-    const path = join(tmpdir(), `vectord-catchup-in-${randomUUID()}.hnsw`);
-    const graph = downloadGraph(this.deps.blobs, ref, path).then((found) => {
-      if (!found) throw new Error(`graph ${key} of "${record.name}" is missing`);
-      return path;
-    });
-    graph.catch(() => undefined); // `use` may never await it (a rebuild)
-    try {
-      return await use({ path: graph, owned: true });
-    } finally {
-      await graph.catch(() => undefined);
-      await rm(path, { force: true });
-    }
-  }
-
   /** The tail written since `since`, from the segments of `record` that hold newer words. */
   private async tailOf(record: IndexRecord, since: number) {
     const refs = record.segments.filter((s) => s.max_version > since);
@@ -290,12 +256,4 @@ export class GenerationBuilder {
     if (!bytes) throw new Error(`generation rows ${rowsKey} are missing`);
     return JSON.parse(Buffer.from(bytes).toString("utf8")) as GenerationRows;
   }
-}
-
-/** A graph file a catch-up reads (see `GenerationBuilder.withDownload`). */
-interface GraphFile {
-  /** Where it is, once it is all there. */
-  readonly path: Promise<string>;
-  /** Whether it is a download of the caller's own, which it may remove once read. */
-  readonly owned: boolean;
 }

@@ -1,19 +1,18 @@
-import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
-import { ConflictError, indexNotFound, vectorNotFound } from "../domain/errors";
+import { indexNotFound, vectorNotFound } from "../domain/errors";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex, loadedBytes } from "../domain/loaded-index";
-import { sameMaintenance } from "../domain/maintenance";
 import type { Segment } from "../domain/segment";
 import { checkImportedRows, packBatch, type VectorInput } from "../domain/vector-batch";
 import { recordWrite } from "../telemetry";
 import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
 import { readFresh } from "./fresh-reads";
+import { type CreatedIndex, createIndex } from "./index-creation";
 import type { LiveState, LiveView } from "./live-state";
 import { ManifestCache } from "./manifest-cache";
-import { type IndexCatalog, LOST_RACE, type Page } from "./ports";
-import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
+import type { IndexCatalog, Page } from "./ports";
+import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 import { type BackgroundStarts, SegmentCommits } from "./segment-commits";
 import type { SegmentStore } from "./segment-store";
 import { listIds, nextPageToken, pageAfter } from "./vector-listing";
@@ -75,43 +74,8 @@ export class VectorStore {
   }
 
   /** Creates an index; an existing one with the same settings is returned as it is. */
-  async createIndex(
-    name: string,
-    settings: IndexSettings,
-  ): Promise<{ created: boolean; index: IndexRecord }> {
-    const now = this.now().toISOString();
-    const record: IndexRecord = {
-      name,
-      uid: randomUUID(),
-      dimension: settings.dimension,
-      metric: settings.metric,
-      count: 0,
-      dataVersion: 0,
-      vectorsWritten: 0,
-      segments: [],
-      createdAt: now,
-      updatedAt: now,
-      active: null,
-      ...(settings.maintenance ? { maintenance: settings.maintenance } : {}),
-    };
-    return retryLostRaces(`create index "${name}"`, async () => {
-      if (await this.catalog.create(record)) return { created: true, index: record };
-      const existing = await this.catalog.get(name);
-      if (!existing) return LOST_RACE; // deleted in between: try again
-      if (existing.dimension !== settings.dimension || existing.metric !== settings.metric) {
-        throw new ConflictError(
-          "index_exists",
-          `index "${name}" exists with dimension ${existing.dimension} and metric ${existing.metric}; ` +
-            `asked for dimension ${settings.dimension} and metric ${settings.metric}`,
-        );
-      }
-      const maintenance = { ...existing.maintenance, ...settings.maintenance };
-      if (!settings.maintenance || sameMaintenance(maintenance, existing.maintenance ?? {})) {
-        return { created: false, index: existing };
-      }
-      const updated = await this.catalog.setMaintenance(existing, maintenance);
-      return updated === LOST_RACE ? LOST_RACE : { created: false, index: updated };
-    });
+  createIndex(name: string, settings: IndexSettings): Promise<CreatedIndex> {
+    return createIndex(this.catalog, this.now(), name, settings);
   }
 
   /** A page of at most `limit` indexes, sorted by name within it; `cursor` from the last page. */
