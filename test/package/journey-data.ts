@@ -1,0 +1,54 @@
+import { expect } from "vitest";
+import { SIMD_UNAVAILABLE } from "../../src/domain/scan-kernel";
+import { randomVectors } from "../support/vectors";
+import { type DeployedCalls, PKG } from "./deployed-calls";
+
+// A chapter of the deployed packages' journey (./packages.test.ts).
+
+/**
+ * Writes, the compaction they start, and reads: by id, by page, and an exact search (on the SIMD
+ * kernel). Returns the vectors written as `v0`, `v1`, ... and their dimension.
+ */
+export async function writesAndReads(calls: DeployedCalls) {
+  const { api, settledTask, host } = calls;
+  const index = PKG;
+  // 64-d: wide enough that a catch-up of a few vectors is stored as a patch (see below).
+  const dimension = 64;
+  expect((await api("PutIndex", { ...index, body: { dimension, metric: "l2" } })).status).toBe(201);
+  const vectors = randomVectors(300, dimension, 7);
+  const upsert = await api("UpsertVectors", { ...index, body: { vectors } });
+  expect(upsert).toMatchObject({ status: 200, body: { count: 300 } });
+  // Three more writes leave four small segments: the last write starts a compaction, an
+  // asynchronous invocation of the CompactIndex bundle, which merges them.
+  for (const extra of randomVectors(3, dimension, 17, "c")) {
+    expect((await api("UpsertVectors", { ...index, body: { vectors: [extra] } })).status).toBe(200);
+  }
+  expect(await settledTask("CompactIndex")).toMatchObject({ merges: 1 });
+  expect((await api("GetIndex", index)).body.count).toBe(303);
+  expect((await api("ListIndexes")).body.indexes).toHaveLength(1);
+  expect((await api("GetVector", { params: { index: "pkg", id: "v3" } })).body.id).toBe("v3");
+  const got = await api("GetVectors", { ...index, body: { ids: ["v4", "none", "v3"] } });
+  expect(got.body.vectors.map((v: { id: string }) => v.id)).toEqual(["v4", "v3"]);
+  expect(got.body.not_found).toEqual(["none"]);
+  // Every id, over pages, after the merge.
+  const listed: string[] = [];
+  let next_token: string | undefined;
+  do {
+    const query = { limit: "100", ...(next_token ? { next_token } : {}) };
+    const page = await api("ListVectors", { ...index, query });
+    listed.push(...page.body.ids);
+    next_token = page.body.next_token;
+  } while (next_token);
+  expect(new Set(listed).size).toBe(303);
+  const exact = await api("Search", { ...index, body: { vector: vectors[5]?.values, k: 3 } });
+  expect(exact.body.mode).toBe("exact");
+  expect(exact.body.results[0]).toMatchObject({ id: "v5", distance: 0 });
+  // The bundle scanned on its WebAssembly SIMD kernel, not the scalar fallback.
+  expect(host.logsOf("Search")).not.toContain(SIMD_UNAVAILABLE);
+
+  expect((await api("GetVector", { params: { index: "pkg", id: "c2" } })).body.id).toBe("c2");
+  return { vectors, dimension };
+}
+
+/** What {@link writesAndReads} wrote. */
+export type WrittenData = Awaited<ReturnType<typeof writesAndReads>>;
