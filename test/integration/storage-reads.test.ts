@@ -6,19 +6,14 @@ import { Compactor } from "../../src/app/compactor";
 import { DirectoryBackfill } from "../../src/app/directory-backfill";
 import { LiveState } from "../../src/app/live-state";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
-import {
-  DEFAULT_DIRECTORY_MIN_BYTES,
-  MissingSegmentError,
-  segmentKeys,
-} from "../../src/app/segment-store";
+import { DEFAULT_DIRECTORY_MIN_BYTES, segmentKeys } from "../../src/app/segment-store";
 import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
 import { manifestBytes, type SegmentRef } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
 import { countingReads, storesOn } from "../support/stores";
 
-// Reading vectors by id from storage: directories, digests and manifests, within budgets;
-// and readers whose segment list compactions keep changing.
+// Reading vectors by id from storage: directories, digests and manifests, within budgets.
 
 const env = useLocalStack();
 
@@ -268,34 +263,4 @@ describe("reading one vector", () => {
       await expect(reader.getVector(name, "b")).rejects.toThrow(NotFoundError);
     },
   );
-});
-
-describe("readers holding a segment list that compactions keep changing", () => {
-  /** A store whose next `misses` id-digest reads find the segment gone, as after a compaction. */
-  function storeMissing(misses: number) {
-    const parts = storage();
-    const { segments } = parts;
-    const read = segments.readDigest.bind(segments);
-    let left = 0;
-    segments.readDigest = (index, ref) => {
-      if (left-- > 0) return Promise.reject(new MissingSegmentError(`${ref.id} compacted away`));
-      return read(index, ref);
-    };
-    return { vectors: quietStore(parts), missNext: () => (left = misses) };
-  }
-
-  it("re-read the catalog up to 3 times, then let the miss fail", async () => {
-    const row = (id: string) => [{ id, values: [1, 2] }];
-    const patient = storeMissing(3);
-    await patient.vectors.createIndex("missing-3", { dimension: 2, metric: "l2" });
-    await patient.vectors.upsert("missing-3", row("a"));
-    patient.missNext();
-    expect((await patient.vectors.upsert("missing-3", row("b"))).count).toBe(2);
-    const beaten = storeMissing(4);
-    await beaten.vectors.createIndex("missing-4", { dimension: 2, metric: "l2" });
-    await beaten.vectors.upsert("missing-4", row("a"));
-    beaten.missNext();
-    await expect(beaten.vectors.upsert("missing-4", row("b"))).rejects.toThrow(MissingSegmentError);
-    expect((await beaten.vectors.getIndex("missing-4")).count).toBe(1);
-  });
 });

@@ -34,3 +34,21 @@ export function vectord(
     child.on("close", (code) => done({ code, stdout, stderr }));
   });
 }
+
+/**
+ * The `vectord` bin pointed at `endpoint`, with its cache in `cacheDir`. With `until`, the run
+ * stops (SIGKILL) once the import failpoint after the fourth applied batch is reached.
+ */
+export function cliAt(endpoint: () => string, cacheDir: string) {
+  return (args: readonly string[], until?: RegExp) =>
+    vectord(["--endpoint", endpoint(), ...args], {
+      env: {
+        VECTORD_CACHE_DIR: cacheDir,
+        ...(until && { VECTORD_FAILPOINTS: "cli.import.batch-applied@4" }),
+      },
+      ...(until && { until }),
+    });
+}
+
+/** A run's standard output as JSON (`--json`). */
+export const stdoutJson = (run: CliRun): any => JSON.parse(run.stdout);
