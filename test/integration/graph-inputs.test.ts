@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { S3BlobStore } from "../../src/adapters/s3-blob-store";
+import { GraphFileCache } from "../../src/app/graph-file-cache";
+import { withGraphFile } from "../../src/app/graph-inputs";
+import { createClients } from "../../src/clients";
+import { useLocalStack } from "../support/stacks";
+
+// The graph file a catch-up reads: the one the instance keeps, or a download of its own.
+
+const env = useLocalStack();
+const sources = () => ({
+  blobs: new S3BlobStore(createClients(env.services.settings).s3, env.services.settings.bucket),
+  files: new GraphFileCache(),
+});
+const key = () => `graph-inputs-test/${randomUUID()}.hnsw`;
+
+describe("the graph file a catch-up reads", () => {
+  it("is a download of the caller's own when the instance keeps none, removed after even if the caller fails", async () => {
+    const { blobs, files } = sources();
+    const graph = key();
+    const bytes = Buffer.from("not really a graph, but bytes all the same");
+    await blobs.put(graph, bytes, "application/octet-stream");
+    let seen = "";
+    const failing = withGraphFile({ blobs, files }, "idx", { graph_key: graph }, async (file) => {
+      expect(file.owned).toBe(true);
+      seen = await file.path;
+      expect(readFileSync(seen)).toEqual(bytes);
+      throw new Error("the caller failed");
+    });
+    await expect(failing).rejects.toThrow("the caller failed");
+    expect(seen).not.toBe("");
+    expect(existsSync(seen)).toBe(false);
+  });
+
+  it("is the file the instance keeps, not downloaded, reserved while in use and kept after", async () => {
+    const { blobs, files } = sources();
+    // Nothing is stored under the key: a download would fail.
+    const graph = key();
+    const path = join(tmpdir(), `graph-inputs-test-${randomUUID()}.hnsw`);
+    writeFileSync(path, "kept");
+    await files.keep(graph, path);
+    const read = await withGraphFile(
+      { blobs, files },
+      "idx",
+      { graph_key: graph },
+      async (file) => {
+        expect(file.owned).toBe(false);
+        // Work that needs disk trims idle files: this one is in use.
+        await files.keep(key(), join(tmpdir(), `graph-inputs-test-${randomUUID()}.hnsw`));
+        return readFileSync(await file.path, "utf8");
+      },
+    );
+    expect(read).toBe("kept");
+    // No longer the latest and now idle: removed on release.
+    expect(existsSync(path)).toBe(false);
+    await files.clear();
+  });
+
+  it("rejects the path of a missing graph, naming it and its index, and spares a caller that never reads it", async () => {
+    const { blobs, files } = sources();
+    const graph = key();
+    const reading = withGraphFile(
+      { blobs, files },
+      "idx",
+      { graph_key: graph },
+      (file) => file.path,
+    );
+    await expect(reading).rejects.toThrow(`graph ${graph} of "idx" is missing`);
+    // A caller that decides on other work (a rebuild) never reads the path, and is not failed.
+    expect(await withGraphFile({ blobs, files }, "idx", { graph_key: graph }, async () => 42)).toBe(
+      42,
+    );
+  });
+});
