@@ -36,7 +36,7 @@ describe("the graph file a catch-up reads", () => {
     expect(existsSync(seen)).toBe(false);
   });
 
-  it("is the file the instance keeps, not downloaded, reserved while in use and kept after", async () => {
+  it("is the file the instance keeps, not downloaded, and never removed while in use", async () => {
     const { blobs, files } = sources();
     // Nothing is stored under the key: a download would fail.
     const graph = key();
@@ -51,11 +51,12 @@ describe("the graph file a catch-up reads", () => {
         expect(file.owned).toBe(false);
         // Work that needs disk trims idle files: this one is in use.
         await files.keep(key(), join(tmpdir(), `graph-inputs-test-${randomUUID()}.hnsw`));
+        expect(existsSync(path)).toBe(true);
         return readFileSync(await file.path, "utf8");
       },
     );
     expect(read).toBe("kept");
-    // No longer the latest and now idle: removed on release.
+    // No longer the latest, and idle once the caller is done: removed then.
     expect(existsSync(path)).toBe(false);
     await files.clear();
   });
