@@ -71,9 +71,18 @@ describe("the graph file a catch-up reads", () => {
       (file) => file.path,
     );
     await expect(reading).rejects.toThrow(`graph ${graph} of "idx" is missing`);
-    // A caller that decides on other work (a rebuild) never reads the path, and is not failed.
-    expect(await withGraphFile({ blobs, files }, "idx", { graph_key: graph }, async () => 42)).toBe(
-      42,
+    // A caller that decides on other work (a rebuild) never reads the path, and is not failed,
+    // even when the download fails while it works: here the store answers "missing" at once
+    // (an injected fault), well before the caller's own read of storage returns.
+    const answeringAtOnce = Object.assign(Object.create(blobs) as S3BlobStore, {
+      getToFile: async () => false,
+    });
+    const rebuilt = await withGraphFile(
+      { blobs: answeringAtOnce, files },
+      "idx",
+      { graph_key: graph },
+      async () => (await blobs.get(graph)) ?? 42,
     );
+    expect(rebuilt).toBe(42);
   });
 });
