@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../src/cli/output";
 import { cliAt, stdoutJson as json, vectord } from "../support/cli";
 import { useLocalStack } from "../support/stacks";
-import { randomVectors } from "../support/vectors";
+import { randomRows } from "../support/vectors";
 
 // The `vectord` bin against the local stack, each command in its own process: help, usage
 // errors, indexes and vectors, and an unreachable service. Imports and tuning: ./cli.e2e.test.ts.
@@ -14,7 +14,6 @@ const env = useLocalStack();
 const api = env.api;
 const dir = mkdtempSync(join(tmpdir(), "vectord-cli-basics-"));
 const cli = cliAt(() => env.stack.url, join(dir, "cache"));
-const rows = (n: number, d: number, seed: number) => randomVectors(n, d, seed).map((v) => v.values);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("vectord CLI, basics", () => {
@@ -34,7 +33,7 @@ describe("vectord CLI, basics", () => {
     expect(clash.code).toBe(EXIT.refused);
     expect(clash.stderr).toMatch(/409 .*dimension/);
     await api.post("/vectors/indexes/cli-a/vectors", {
-      vectors: ["a", "b", "c"].map((id, i) => ({ id, values: rows(3, 8, 4)[i] })),
+      vectors: ["a", "b", "c"].map((id, i) => ({ id, values: randomRows(3, 8, 4)[i] })),
     });
     const got = await cli(["--json", "get", "cli-a", "c", "never", "a"]);
     expect(got.code, got.stderr).toBe(0);
@@ -44,7 +43,9 @@ describe("vectord CLI, basics", () => {
     };
     expect(answer.vectors.map((v) => v.id)).toEqual(["c", "a"]);
     // Float32 values, printed as the shortest decimals that read back as the same floats.
-    expect(answer.vectors[0]?.values.map(Math.fround)).toEqual(rows(3, 8, 4)[2]?.map(Math.fround));
+    expect(answer.vectors[0]?.values.map(Math.fround)).toEqual(
+      randomRows(3, 8, 4)[2]?.map(Math.fround),
+    );
     expect(answer.not_found).toEqual(["never"]);
     // Every id, one a line (text) or as one document (--json).
     const ids = await cli(["ids", "cli-a"]);

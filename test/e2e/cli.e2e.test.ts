@@ -6,7 +6,7 @@ import { EXIT } from "../../src/cli/output";
 import { cliAt, stdoutJson as json } from "../support/cli";
 import { useLocalStack } from "../support/stacks";
 import { encodeNpy, encodeVecs, writeHdf5 } from "../support/vector-files";
-import { randomVectors } from "../support/vectors";
+import { randomRows } from "../support/vectors";
 
 // The `vectord` bin against the local stack, each command in its own process: imports of every
 // format, and search, tuning, promotion and activation. The basics: ./cli-basics.e2e.test.ts.
@@ -16,12 +16,11 @@ const api = env.api;
 const dir = mkdtempSync(join(tmpdir(), "vectord-cli-"));
 const cache = join(dir, "cache");
 const cli = cliAt(() => env.stack.url, cache);
-const rows = (n: number, d: number, seed: number) => randomVectors(n, d, seed).map((v) => v.values);
 const count = async (index: string) => (await api.get(`/vectors/indexes/${index}`)).body.count;
 
 beforeAll(() => {
-  writeFileSync(join(dir, "a.npy"), encodeNpy(rows(300, 8, 1)));
-  writeFileSync(join(dir, "a.fvecs"), encodeVecs(rows(200, 8, 2), "fvecs"));
+  writeFileSync(join(dir, "a.npy"), encodeNpy(randomRows(300, 8, 1)));
+  writeFileSync(join(dir, "a.fvecs"), encodeVecs(randomRows(200, 8, 2), "fvecs"));
   writeFileSync(
     join(dir, "a.bvecs"),
     encodeVecs(
@@ -36,14 +35,14 @@ beforeAll(() => {
       "ivecs",
     ),
   );
-  const lines = rows(30, 8, 3).map((values, i) =>
+  const lines = randomRows(30, 8, 3).map((values, i) =>
     JSON.stringify({ id: `doc-${i}`, values, metadata: { i } }),
   );
   writeFileSync(join(dir, "a.jsonl"), `${lines.join("\n")}\n`);
   const bad = [...lines];
   bad[7] = JSON.stringify({ id: "doc-7", values: [1, 2, 3] });
   writeFileSync(join(dir, "bad.jsonl"), `${bad.join("\n")}\n`);
-  writeFileSync(join(dir, "big.npy"), encodeNpy(rows(2000, 8, 4)));
+  writeFileSync(join(dir, "big.npy"), encodeNpy(randomRows(2000, 8, 4)));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -70,7 +69,7 @@ describe("vectord CLI", () => {
       expect(json(run)).toMatchObject({ index: "cli-f", path: "json" });
     }
     expect(await count("cli-f")).toBe(300 + 200 + 50 + 40 + 30);
-    const npy = rows(300, 8, 1);
+    const npy = randomRows(300, 8, 1);
     const n17 = (await api.get("/vectors/indexes/cli-f/vectors/n17")).body;
     expect(Float32Array.from(n17.values)).toEqual(Float32Array.from(npy[17] as number[]));
     expect((await api.get("/vectors/indexes/cli-f/vectors/b9")).body.values).toEqual([
@@ -105,8 +104,8 @@ describe("vectord CLI", () => {
   });
 
   it("imports an ann-benchmarks HDF5 file and makes a harness of its test set with its own neighbors", async () => {
-    const train = rows(600, 8, 5);
-    const test = rows(25, 8, 6);
+    const train = randomRows(600, 8, 5);
+    const test = randomRows(25, 8, 6);
     await writeHdf5(join(dir, "ann.hdf5"), train, test, 10);
     const run = await cli([
       "--json",
@@ -197,7 +196,7 @@ describe("vectord CLI", () => {
   });
 
   it("searches, tunes with --watch, promotes, rolls back, activates and sets policies", async () => {
-    const q = JSON.stringify(rows(300, 8, 1)[3]);
+    const q = JSON.stringify(randomRows(300, 8, 1)[3]);
     const hit = await cli(["--json", "search", "cli-f", "--vector", q, "-k", "1"]);
     expect(json(hit).results[0]).toMatchObject({ id: "n3", distance: 0 });
     // Not waiting in the request: the CLI polls the harness's run until it ends.

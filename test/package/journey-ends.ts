@@ -3,7 +3,7 @@ import { IMPORT_TASKS } from "../../infra/import-workflow";
 import { DEFAULT_ROUTE } from "../../infra/routes";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { encodeNpy } from "../support/vector-files";
-import { randomVectors } from "../support/vectors";
+import { randomRows } from "../support/vectors";
 import { apiEvent } from "./api-event";
 import { type DeployedCalls, PKG, route } from "./deployed-calls";
 import type { WrittenData } from "./journey-data";
@@ -22,7 +22,7 @@ export async function importsPagesAndDeletes(calls: DeployedCalls, data: Written
   // Bulk import: a signed upload, then the import workflow's bundled tasks write the rows.
   const upload = await api("CreateUpload", { body: { format: "npy" } });
   expect(upload.status).toBe(201);
-  const rows = randomVectors(20, dimension, 9).map((v) => v.values);
+  const rows = randomRows(20, dimension, 9);
   const put = await fetch(upload.body.upload_url, { method: "PUT", body: encodeNpy(rows) });
   expect(put.status).toBe(200);
   const started = await api("StartImport", {

@@ -9,6 +9,11 @@ export function randomVectors(count: number, dimension: number, seed = 1, prefix
   }));
 }
 
+/** The values alone of {@link randomVectors}: `count` rows of `dimension` from `seed`. */
+export function randomRows(count: number, dimension: number, seed = 1): number[][] {
+  return randomVectors(count, dimension, seed).map((v) => v.values);
+}
+
 /** Upserts vectors in batches of 1,000 through the API. */
 export async function upsertAll(
   api: { post: (path: string, body: unknown) => Promise<{ status: number }> },
