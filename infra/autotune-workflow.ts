@@ -97,6 +97,10 @@ export const AUTOTUNE_TASKS = {
   },
 } as const satisfies Record<string, FunctionSpec>;
 
+/**
+ * The name of an autotune workflow state that runs a function of its own (a key of {@link
+ * AUTOTUNE_TASKS}).
+ */
 export type AutotuneTaskState = keyof typeof AUTOTUNE_TASKS;
 
 /** The substitution variable of each task's function ARN in the definition. */

@@ -18,6 +18,10 @@ import { checkLambdaAddonFile } from "./native-addon";
 
 /** The Lambda runtime's Node.js major version; the bundles target it. */
 export const LAMBDA_NODE_MAJOR = 24;
+/**
+ * esbuild's target for every Lambda bundle: the runtime's Node.js major (see {@link
+ * LAMBDA_NODE_MAJOR}).
+ */
 export const BUNDLE_TARGET = `node${LAMBDA_NODE_MAJOR}`;
 
 /** Makes an ESM bundle able to `require` (some dependencies are CommonJS). */

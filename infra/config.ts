@@ -46,6 +46,11 @@ export interface StackConfig {
  */
 export const DEFAULT_PENDING_ALARM = 100_000;
 
+/**
+ * The stack's settings when `cdk.json` context sets none: no CORS, the default throttle, no
+ * reserved concurrency for the graph builders (new accounts may allow only 10 concurrent
+ * executions), no alarm e-mail.
+ */
 export const DEFAULT_CONFIG: StackConfig = {
   corsOrigins: [],
   throttle: DEFAULT_THROTTLE,

@@ -20,6 +20,11 @@ export const IMPORT_STATE_MACHINE_ENV_VAR = "VECTORD_IMPORT_STATE_MACHINE_ARN";
 /** Chunks imported at once. */
 export const IMPORT_CONCURRENCY = 4;
 
+/**
+ * The bulk-import workflow's task functions, one per state that runs code: what each runs (`entry`)
+ * and exactly what it may touch (`access`, the source of its IAM policy and of the local stack's
+ * wiring).
+ */
 export const IMPORT_TASKS = {
   Plan: {
     id: "ImportPlan",
@@ -50,6 +55,10 @@ export const IMPORT_TASKS = {
   },
 } as const satisfies Record<string, FunctionSpec>;
 
+/**
+ * The name of an import workflow state that runs a function of its own (a key of {@link
+ * IMPORT_TASKS}).
+ */
 export type ImportTaskState = keyof typeof IMPORT_TASKS;
 
 /** The substitution variable of each task's function ARN in the definition. */
@@ -57,6 +66,11 @@ export function importArnVariable(state: ImportTaskState): string {
   return `Import${state}FunctionArn`;
 }
 
+/**
+ * The bulk-import workflow's Amazon States Language definition, with `${Import<State>FunctionArn}`
+ * placeholders (see {@link importArnVariable}). The CDK stack deploys it and the local stack runs
+ * it as is.
+ */
 export const IMPORT_DEFINITION = {
   Comment:
     "vectord bulk import: a file's rows, in chunks of whole rows, each committed as one segment",

@@ -46,4 +46,8 @@ const SERVICE_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
+/**
+ * Every route of the HTTP API, each with its function: what the CDK stack deploys and what the
+ * local server dispatches. The one route table both read.
+ */
 export const ROUTES: readonly RouteSpec[] = [...DATA_ROUTES, ...SERVICE_ROUTES, ...TUNING_ROUTES];

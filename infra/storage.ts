@@ -13,6 +13,10 @@ export interface StorageArea {
   readonly listPrefix: string;
 }
 
+/**
+ * The areas of the service's bucket, each with the IAM pattern of its keys (granted to the
+ * functions that name it) and the prefix its listings start from.
+ */
 export const STORAGE_AREAS = {
   /** Immutable segments of every index: the vectors themselves. */
   segments: { pattern: "indexes/*/segments/*", listPrefix: "indexes/" },
@@ -33,6 +37,7 @@ export const STORAGE_AREAS = {
   staged: { pattern: "_hnsw_staged/*", listPrefix: "_hnsw_staged/" },
 } as const satisfies Record<string, StorageArea>;
 
+/** The name of an area of the bucket (a key of {@link STORAGE_AREAS}). */
 export type StorageAreaName = keyof typeof STORAGE_AREAS;
 
 /** Where uploads for bulk import go; the CDK stack expires objects under it. */

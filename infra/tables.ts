@@ -8,6 +8,10 @@ export interface KeySpec {
   readonly type: "S" | "N";
 }
 
+/**
+ * One DynamoDB table as the CDK stack creates it and the local stack creates it in dynalite: its
+ * names, key schema and indexes.
+ */
 export interface TableSpec {
   /** Construct id in the CDK stack. */
   readonly id: string;
@@ -27,6 +31,10 @@ export interface TableSpec {
   }[];
 }
 
+/**
+ * Every DynamoDB table of the service (see {@link TableSpec}); the stack and the local stack both
+ * create them from here.
+ */
 export const TABLES = {
   /** Index catalog: settings, live count, data version and segment list of each index. */
   indexes: {
@@ -108,6 +116,7 @@ export const TABLES = {
   },
 } as const satisfies Record<string, TableSpec>;
 
+/** The name of a table (a key of {@link TABLES}). */
 export type TableKey = keyof typeof TABLES;
 
 /** Environment variable through which functions learn the bucket's name. */

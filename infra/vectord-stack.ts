@@ -22,6 +22,10 @@ import {
 } from "./import-workflow";
 import { DEFAULT_ROUTE, ROUTES, type RouteSpec } from "./routes";
 
+/**
+ * Props of {@link VectordStack}: the usual stack props and the service's settings (default {@link
+ * DEFAULT_CONFIG}).
+ */
 export interface VectordStackProps extends StackProps {
   readonly config?: StackConfig;
 }

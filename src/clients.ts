@@ -28,6 +28,10 @@ export interface Clients {
   readonly lambda: LambdaClient;
 }
 
+/**
+ * The AWS SDK clients (DynamoDB, S3, Step Functions, Lambda) one instance shares, built once from
+ * `settings` (region, credentials, endpoints).
+ */
 export function createClients(settings: Settings): Clients {
   const common = {
     region: settings.region,

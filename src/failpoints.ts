@@ -31,6 +31,10 @@ export type FailpointName =
 /** Armed points: the hit that stops, and the hits so far. */
 let armed: Map<string, { at: number; hits: number }> | undefined;
 
+/**
+ * Stops the process here for good when failpoint `name` is armed for this hit (see {@link
+ * FailpointName}); otherwise returns at once.
+ */
 export async function failpoint(name: FailpointName): Promise<void> {
   armed ??= new Map(
     (process.env.VECTORD_FAILPOINTS ?? "")

@@ -10,7 +10,9 @@ import { logger } from "./logger";
  * Lambda, and the local stack turns metrics off (`POWERTOOLS_METRICS_DISABLED`).
  */
 const SERVICE = METRICS_NAMESPACE;
+/** The service's CloudWatch metrics (Powertools; embedded metric format on stdout). */
 export const metrics = new Metrics({ namespace: SERVICE, serviceName: SERVICE });
+/** The service's X-Ray tracer (Powertools). */
 export const tracer = new Tracer({ serviceName: SERVICE });
 
 /**

@@ -118,6 +118,10 @@ export function createCatalog(
   );
 }
 
+/**
+ * Every use case of the service, wired to its adapters from `settings`: the one factory Lambda
+ * handlers, the local server and tests share. Caches share one byte budget (`settings.cacheBytes`).
+ */
 export function createServices(settings: Settings): Services {
   const clients = createClients(settings);
   const blobs = new S3BlobStore(clients.s3, settings.bucket);

@@ -18,6 +18,10 @@ import { bodyOf, downloadToFile, type RangedDownload } from "./s3-ranged-downloa
 
 /** Bytes this process wrote to S3 (objects put, files uploaded), for benchmarks. */
 let bytesWritten = 0;
+/**
+ * Bytes this process has written to S3 so far (objects put, files uploaded): benchmarks read it
+ * before and after a run.
+ */
 export function s3BytesWritten(): number {
   return bytesWritten;
 }

@@ -27,6 +27,10 @@ interface ActivationInput {
   readonly default_config: HnswConfig | null;
 }
 
+/**
+ * What {@link ActivationJobs} is built from: the run records, the vector store and the activation
+ * use case it runs.
+ */
 export interface ActivationJobsDeps {
   readonly runs: TaskRuns;
   readonly vectors: VectorStore;

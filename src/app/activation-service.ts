@@ -12,6 +12,7 @@ import type { BlobStore } from "./ports";
 import type { PromotionService } from "./promotion-service";
 import type { VectorStore } from "./vector-store";
 
+/** The ports and services {@link ActivationService} is built from (see `createServices`). */
 export interface ActivationServiceDeps {
   readonly blobs: BlobStore;
   readonly vectors: VectorStore;
@@ -22,6 +23,10 @@ export interface ActivationServiceDeps {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * What an activation answers: the new generation, the config it serves and where that config came
+ * from, and how its graph was made (built, caught up or copied).
+ */
 export interface ActivationResult {
   readonly index_name: string;
   readonly generation: number;

@@ -8,6 +8,7 @@ import type { JobLedger } from "./job-ledger";
 import type { TrialJournal } from "./ports";
 import type { PromotionService } from "./promotion-service";
 
+/** The ledger, journal and promotion service the autotune decision reads and writes. */
 export interface AutotuneDecisionDeps {
   readonly ledger: JobLedger;
   readonly journal: TrialJournal;

@@ -7,6 +7,7 @@ import type { JobLedger } from "./job-ledger";
 import type { PolicyStore } from "./ports";
 import type { VectorStore } from "./vector-store";
 
+/** What {@link AutotunePolicies} is built from. */
 export interface AutotunePoliciesDeps {
   /** Starts the jobs the triggers decide on, and checks a policy's harness and tuning. */
   readonly autotune: AutotuneService;

@@ -9,6 +9,7 @@ import type { PolicyStore } from "./ports";
 import type { VectorStore } from "./vector-store";
 import type { WorkflowStarter } from "./work-ports";
 
+/** The ports and services {@link AutotuneService} is built from (see `createServices`). */
 export interface AutotuneServiceDeps {
   readonly ledger: JobLedger;
   readonly policies: PolicyStore;
@@ -17,6 +18,7 @@ export interface AutotuneServiceDeps {
   readonly harnesses: HarnessService;
 }
 
+/** A request to start an autotune job on an index with one of its harnesses. */
 export interface StartRequest {
   readonly indexName: string;
   readonly harness: string;

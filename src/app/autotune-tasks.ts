@@ -29,6 +29,7 @@ export const RUNOFF_MARGIN = 0.5;
 /** Most finalists measured side by side. */
 export const RUNOFF_MAX = 4;
 
+/** The ports and services the autotune workflow's tasks are built from (see `createServices`). */
 export interface AutotuneTasksDeps {
   readonly ledger: JobLedger;
   readonly vectors: VectorStore;

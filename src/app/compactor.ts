@@ -30,6 +30,7 @@ export function compactionLeaseKey(indexName: string): string {
   return `${indexName}#compaction`;
 }
 
+/** The ports {@link Compactor} is built from; `policy` defaults to {@link DEFAULT_COMPACTION}. */
 export interface CompactorDeps {
   readonly catalog: IndexCatalog;
   readonly segments: SegmentStore;

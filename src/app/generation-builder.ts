@@ -54,6 +54,7 @@ export interface PreparedGeneration {
   readonly base?: GraphBase | undefined;
 }
 
+/** The ports and services {@link GenerationBuilder} is built from (see `createServices`). */
 export interface GenerationBuilderDeps {
   readonly blobs: BlobStore;
   readonly vectors: VectorStore;

@@ -20,6 +20,10 @@ export interface GenerationKeys {
   readonly rowsKey: string;
 }
 
+/**
+ * Fresh keys for a new generation's graph and label map of `record`'s incarnation: a random stem,
+ * so two builders never write the same object.
+ */
 export function newGenerationKeys(record: IndexRecord): GenerationKeys {
   const stem = generationStem(record, randomUUID());
   return { graphKey: `${stem}.hnsw`, rowsKey: `${stem}.rows.json` };

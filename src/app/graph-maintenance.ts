@@ -32,6 +32,7 @@ export type CatchUpOutcome =
       readonly time_ms: number;
     };
 
+/** The ports and services {@link GraphMaintenance} is built from (see `createServices`). */
 export interface GraphMaintenanceDeps {
   readonly vectors: VectorStore;
   readonly generations: Generations;

@@ -26,6 +26,10 @@ export type HarnessInput =
 /** A harness run: its result is the harness as saved (without queries or ground truth). */
 export type HarnessRun = TaskRun<HarnessInput, HarnessSummary>;
 
+/**
+ * What {@link HarnessRuns} is built from: the run records, the harness service it runs and the blob
+ * store.
+ */
 export interface HarnessRunsDeps {
   readonly runs: TaskRuns;
   readonly harnesses: HarnessService;

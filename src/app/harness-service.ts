@@ -24,6 +24,7 @@ import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore } from "./ports";
 import type { VectorStore } from "./vector-store";
 
+/** The ports {@link HarnessService} is built from; `now` defaults to the wall clock. */
 export interface HarnessServiceDeps {
   readonly blobs: BlobStore;
   readonly vectors: VectorStore;

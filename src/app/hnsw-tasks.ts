@@ -27,6 +27,10 @@ export interface SearchResultSummary {
   readonly p99Us: number;
 }
 
+/**
+ * What {@link buildAndMeasure} measured: the build's time, the graph's size on disk (its memory, as
+ * hnswlib holds it), and each ef_search's recall and latencies.
+ */
 export interface MeasureResult {
   readonly buildTimeMs: number;
   readonly memoryBytes: number;
@@ -54,6 +58,10 @@ export interface MeasureTask extends HarnessRows {
   readonly snapshotPath: string;
 }
 
+/**
+ * Builds `task`'s graph, writes it to `task.snapshotPath`, and measures every ef_search of
+ * `task.efSearches` on that one build (interleaved passes).
+ */
 export function buildAndMeasure(task: MeasureTask): MeasureResult {
   const { graph, buildTimeMs } = timedBuild(task);
   graph.writeIndexSync(task.snapshotPath);
@@ -78,11 +86,16 @@ export interface TuneTask extends Omit<MeasureTask, "efSearches"> {
   readonly maxEfSearch: number;
 }
 
+/** What {@link buildAndTune} measured: every ef_search it probed, and the one it found. */
 export interface TuneResult extends MeasureResult {
   /** The smallest ef_search that reached the target, or `null` when none up to the max did. */
   readonly found: number | null;
 }
 
+/**
+ * Builds `task`'s graph, writes it to `task.snapshotPath`, and searches the ef_search range for the
+ * smallest value that reaches `task.target` recall, measuring each value probed.
+ */
 export function buildAndTune(task: TuneTask): TuneResult {
   const { graph, buildTimeMs } = timedBuild(task);
   graph.writeIndexSync(task.snapshotPath);
@@ -115,6 +128,10 @@ export interface RunoffTask extends HarnessRows {
   readonly passes: number;
 }
 
+/**
+ * Reads every finalist's graph from its file and measures them side by side, `task.passes`
+ * interleaved passes, so that the load of the moment falls on all of them alike.
+ */
 export function runoff(task: RunoffTask): SearchResultSummary[] {
   const arms = task.finalists.map((f) => {
     const graph = new hnswlib.HierarchicalNSW(task.metric, task.dimension);
@@ -133,6 +150,10 @@ export interface GroundTruthTask {
   readonly k: number;
 }
 
+/**
+ * The exact top `task.k` rows of each query (row numbers into `task.rows`, query-major; -1 where
+ * the index has fewer than k rows).
+ */
 export function groundTruth(task: GroundTruthTask): Int32Array {
   return exactNeighbors(task.rows, task.metric, task.queries, task.k);
 }
@@ -145,6 +166,9 @@ export interface BuildTask {
   readonly path: string;
 }
 
+/**
+ * Builds `task`'s graph and writes it to `task.path`; returns the build's time and the file's size.
+ */
 export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: number } {
   const { graph, buildTimeMs } = timedBuild(task);
   graph.writeIndexSync(task.path);
@@ -172,6 +196,10 @@ export interface CatchUpTask {
   readonly firstLabel: number;
 }
 
+/**
+ * Runs a {@link CatchUpTask}; returns hnswlib's time (read, resize, mark and add) and the output
+ * file's size.
+ */
 export function catchUpGraph(task: CatchUpTask): { timeMs: number; bytes: number } {
   const started = performance.now();
   const graph = new hnswlib.HierarchicalNSW(task.metric, task.dimension);

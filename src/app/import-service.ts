@@ -13,6 +13,7 @@ export const DEFAULT_IMPORT_STALL_MS = 30 * 60 * 1000;
 /** How long an upload URL is valid. */
 export const UPLOAD_URL_SECONDS = 3600;
 
+/** The ports {@link ImportService} is built from (see `createServices`). */
 export interface ImportServiceDeps {
   readonly imports: ImportStore;
   readonly starter: ImportStarter;

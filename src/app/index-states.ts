@@ -11,11 +11,16 @@ import type { IndexCatalog } from "./ports";
  *   write is reflected at the latest one window after it returned.
  */
 export type Consistency = "strong" | "eventual";
+/** Every {@link Consistency} a search may ask for, as the request schema lists them. */
 export const CONSISTENCY_LEVELS = ["strong", "eventual"] as const satisfies readonly Consistency[];
 
 /** How long an eventual search may reuse catalog state, by default (ms). */
 export const DEFAULT_EVENTUAL_MS = 1000;
 
+/**
+ * What {@link IndexStates} is built from; `eventualMs` defaults to {@link DEFAULT_EVENTUAL_MS} and
+ * `now` to the wall clock.
+ */
 export interface IndexStatesDeps {
   readonly catalog: IndexCatalog;
   /** The eventual window, ms. */

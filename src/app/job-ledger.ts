@@ -11,6 +11,7 @@ export const DEFAULT_LEASE_MS = 30 * 60_000;
 /** Where start, skip and finish lines go. */
 export type JobLog = (message: string, fields: Record<string, unknown>) => void;
 
+/** The ports {@link JobLedger} is built from; `now` defaults to the wall clock. */
 export interface JobLedgerDeps {
   readonly jobs: JobStore;
   readonly leases: LeaseStore;

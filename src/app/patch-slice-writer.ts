@@ -24,6 +24,7 @@ export function writer(graph: FileHandle) {
   };
 }
 
+/** A file's positioned writer, as {@link writer} makes it. */
 export type Writer = ReturnType<typeof writer>;
 
 /**

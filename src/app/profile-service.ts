@@ -32,6 +32,9 @@ export type ProfileActivation =
       readonly activation_id: string;
     };
 
+/**
+ * The ports and services {@link ProfileService} is built from; `now` defaults to the wall clock.
+ */
 export interface ProfileServiceDeps {
   readonly profiles: ProfileRepository;
   readonly vectors: VectorStore;

@@ -16,6 +16,10 @@ import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 import type { TrialHistory } from "./trial-history";
 import type { VectorStore } from "./vector-store";
 
+/**
+ * The ports {@link PromotionService} is built from; `retry` defaults to {@link DEFAULT_RETRY} and
+ * `now` to the wall clock.
+ */
 export interface PromotionServiceDeps {
   readonly registry: PromotionRegistry;
   readonly trials: TrialHistory;

@@ -11,6 +11,10 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
+/**
+ * How conditional writes retry a lost race by default: up to 100 attempts, backing off from 10 to
+ * at most 250 ms.
+ */
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 100, baseDelayMs: 10, maxDelayMs: 250 };
 
 /**

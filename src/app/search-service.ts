@@ -35,6 +35,7 @@ const SERVABLE_ATTEMPTS = 3;
 /** Most queries one batch search may hold. */
 export const MAX_BATCH_QUERIES = 100;
 
+/** A search of one index: one query or a batch, with its options. */
 export interface SearchRequest {
   /** One or more query vectors (1..{@link MAX_BATCH_QUERIES}), each of the index's dimension. */
   readonly queries: readonly (readonly number[])[];
@@ -57,6 +58,10 @@ interface Answered {
   readonly results: SearchHit[][];
 }
 
+/**
+ * A search's answer: exact (no active graph, or asked for), or from the active HNSW generation
+ * merged with the vectors it does not hold yet.
+ */
 export type SearchResponse =
   | ({ readonly mode: "exact" } & Answered)
   | ({

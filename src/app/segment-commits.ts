@@ -18,6 +18,7 @@ export interface BackgroundStarts {
   due(record: IndexRecord): readonly BackgroundTaskName[];
 }
 
+/** The ports {@link SegmentCommits} is built from (see `createServices`). */
 export interface SegmentCommitsDeps {
   readonly catalog: IndexCatalog;
   readonly segments: SegmentStore;

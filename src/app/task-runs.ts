@@ -13,6 +13,7 @@ import {
 import { logger } from "../logger";
 import type { BackgroundTasks, RunStore } from "./work-ports";
 
+/** What {@link TaskRuns} is built from; `now` defaults to the wall clock (ms). */
 export interface TaskRunsDeps {
   readonly store: RunStore;
   readonly tasks: BackgroundTasks;

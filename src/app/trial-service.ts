@@ -17,6 +17,7 @@ import type { MeasureResult, SearchResultSummary } from "./hnsw-tasks";
 import type { BlobStore, TrialJournal } from "./ports";
 import type { VectorStore } from "./vector-store";
 
+/** The ports and services {@link TrialService} is built from (see `createServices`). */
 export interface TrialServiceDeps {
   readonly blobs: BlobStore;
   readonly journal: TrialJournal;

@@ -2,18 +2,27 @@ import type { IndexRecord } from "../domain/index-record";
 
 // What the vector store's use cases answer.
 
+/**
+ * One search result: a live id, its distance to the query under the index's metric, and its current
+ * metadata.
+ */
 export interface SearchHit {
   readonly id: string;
   readonly distance: number;
   readonly metadata: Record<string, unknown> | null;
 }
 
+/** One live vector as read by id: its values and metadata. */
 export interface StoredVector {
   readonly id: string;
   readonly values: number[];
   readonly metadata: Record<string, unknown> | null;
 }
 
+/**
+ * What a delete answers once it is durable: how many ids it deleted, the live count and the data
+ * version after it.
+ */
 export interface DeleteResult {
   /** How many of the ids were live, and are deleted now. */
   readonly deleted: number;
@@ -23,6 +32,10 @@ export interface DeleteResult {
   readonly record: IndexRecord;
 }
 
+/**
+ * What an upsert answers once it is durable: how many vectors it wrote, the live count and the data
+ * version after it.
+ */
 export interface WriteResult {
   readonly upserted: number;
   readonly count: number;

@@ -19,6 +19,7 @@ import { listIds, nextPageToken, pageAfter } from "./vector-listing";
 import { loadedVector, readVectors, UNSURE } from "./vector-read";
 import type { DeleteResult, StoredVector, WriteResult } from "./vector-results";
 
+/** The ports {@link VectorStore} is built from (see `createServices`). */
 export interface VectorStoreDeps {
   readonly catalog: IndexCatalog;
   readonly segments: SegmentStore;

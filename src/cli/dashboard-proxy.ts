@@ -6,6 +6,7 @@ import { dashboardFileSchema, dashboardResponse } from "../http/dashboard-assets
 /** Paths the proxy forwards to the API (everything the page calls). */
 const API_PREFIXES = ["/vectors/", "/openapi.json"];
 
+/** A running dashboard proxy: the local URL to open, and how to stop it. */
 export interface DashboardProxy {
   readonly url: string;
   close(): Promise<void>;

@@ -26,6 +26,7 @@ export const BULK_MIN_BYTES = 8 * 1024 * 1024;
 const BODY_BUDGET_BYTES = 6 * 1024 * 1024 - 64 * 1024;
 const BULK_FORMATS: readonly FileFormat[] = ["npy", "fvecs", "bvecs"];
 
+/** Options of `vectord import` (see the CLI's help for their defaults). */
 export interface ImportOptions {
   readonly index: string;
   /** Default: from the file's extension. */
@@ -50,6 +51,10 @@ export interface ImportOptions {
   readonly progress: boolean;
 }
 
+/**
+ * What `vectord import` reports once done: where the rows went, by which path (a bulk import job,
+ * or JSON upserts), and how many.
+ */
 export interface ImportSummary {
   readonly index: string;
   readonly file: string;

@@ -17,6 +17,7 @@ export const EXIT = {
   jobFailed: 5,
 } as const;
 
+/** A process exit code the CLI uses (one of {@link EXIT}). */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** An error the CLI reports as one line, exiting with `exitCode`. */
@@ -44,6 +45,10 @@ export interface Output {
 /** A value as indented JSON: the `--json` form, and the text form of results without a table. */
 export const pretty = (value: unknown): string => JSON.stringify(value, null, 2);
 
+/**
+ * The CLI's output on the console: results on stdout (as JSON when `json`, else as text), progress
+ * and notices on stderr.
+ */
 export function consoleOutput(json: boolean): Output {
   return {
     json,

@@ -39,6 +39,10 @@ export class Progress {
   }
 }
 
+/**
+ * A progress bar counting `unit`s on stderr, or `undefined` when `show` is false (not a terminal,
+ * or `--json`).
+ */
 export function progressBar(show: boolean, unit: string): Progress | undefined {
   return show ? new Progress(unit) : undefined;
 }

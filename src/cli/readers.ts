@@ -40,7 +40,12 @@ export interface VectorSource {
   close(): Promise<void>;
 }
 
+/**
+ * Every file format `vectord import` reads: the row formats a bulk import reads, plus JSON lines
+ * and HDF5.
+ */
 export const FILE_FORMATS = [...ROW_FORMATS, "jsonl", "hdf5"] as const;
+/** A file format `vectord import` reads (one of {@link FILE_FORMATS}). */
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
 /** The format a file's extension names. */

@@ -5,6 +5,7 @@ import { fetchFor, type SigningOptions } from "./signed-fetch";
 /** Where the local stack (`npm start`) listens by default. */
 export const LOCAL_ENDPOINT = "http://127.0.0.1:3000";
 
+/** Options of {@link vectordClient}: the endpoint, and how requests are signed. */
 export interface ClientOptions extends SigningOptions {
   /** The API's base URL (default {@link LOCAL_ENDPOINT}). */
   readonly endpoint?: string;
@@ -27,4 +28,5 @@ export function vectordClient(options: ClientOptions = {}) {
   return createClient<paths>({ baseUrl: endpoint, fetch: fetchFor(endpoint, options) });
 }
 
+/** The typed API client {@link vectordClient} returns. */
 export type VectordClient = ReturnType<typeof vectordClient>;

@@ -43,6 +43,7 @@ export const gridSchema = z
       `holds ${(issue.input as unknown[]).length} entries; at most ${MAX_GRID_ENTRIES}`,
   });
 
+/** A recall gate: a number from 0 to 1. */
 export const minRecallSchema = numberInRange(0, 1);
 
 /**
@@ -89,7 +90,11 @@ export function planGroups(grid: readonly GridEntry[]): BuildGroup[] {
   return longestFirst([...groups.values()].map((g) => ({ ...g, seed: DEFAULT_SEED })));
 }
 
+/**
+ * Where an autotune job is: running, or finished with a promotion (or none to make) or an error.
+ */
 export type JobStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
+/** What started an autotune job: an API call, its policy's schedule, or enough appended vectors. */
 export type JobTrigger = "api" | "schedule" | "append";
 
 /** A build group that failed, and why. */

@@ -38,6 +38,11 @@ export interface CompactionPolicy {
   readonly folds: boolean;
 }
 
+/**
+ * The compaction of every index (the wiring sets only `folds`, from `settings.catalogFolds`):
+ * merges of 4 segments, up to 64 MiB; a base tier of 64 KiB; purges past 50% more stored rows than
+ * live ones plus 10,000; folds of 8 full segments.
+ */
 export const DEFAULT_COMPACTION: CompactionPolicy = {
   fanout: 4,
   maxSegmentBytes: 64 * 1024 * 1024,
@@ -49,6 +54,10 @@ export const DEFAULT_COMPACTION: CompactionPolicy = {
   folds: true,
 };
 
+/**
+ * The size tier of a segment of `bytes`: 0 up to `policy.baseBytes × fanout`, then one more per
+ * factor of `fanout`.
+ */
 export function tierOf(bytes: number, policy: CompactionPolicy): number {
   const ratio = Math.max(1, bytes / policy.baseBytes);
   return Math.floor(Math.log(ratio) / Math.log(policy.fanout) + 1e-9);

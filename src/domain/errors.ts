@@ -32,6 +32,7 @@ export function indexNotFound(name: string): NotFoundError {
   return new NotFoundError("index_not_found", `index "${name}" does not exist`);
 }
 
+/** The 404 for a vector id index `name` does not hold live. */
 export function vectorNotFound(name: string, id: string): NotFoundError {
   return new NotFoundError("vector_not_found", `index "${name}" has no vector with id "${id}"`);
 }

@@ -22,7 +22,9 @@ export type Filter =
   | { readonly or: readonly Filter[] }
   | { readonly key: string; readonly op: ComparisonOp; readonly value: Scalar | readonly Scalar[] };
 
+/** A value a metadata filter compares: a string, a number or a boolean. */
 export type Scalar = string | number | boolean;
+/** The comparison operators of a metadata filter (Pinecone's syntax). */
 export type ComparisonOp = "$eq" | "$ne" | "$in" | "$nin" | "$gt" | "$gte" | "$lt" | "$lte";
 
 /** Limits of one filter: nesting, conditions, values of one `$in`/`$nin`. */

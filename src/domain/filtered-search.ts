@@ -14,6 +14,10 @@ export type FilteredPlan =
 /** The widest ef_search a filtered graph search uses before it scans instead. */
 export const MAX_FILTERED_EF = 4096;
 
+/**
+ * How to run a filtered search (see {@link FilteredPlan}) of `k` neighbors at `efSearch` over a
+ * graph of degree `m`, when `matched` of its `live` vectors pass the filter.
+ */
 export function filteredPlan(
   efSearch: number,
   k: number,

@@ -56,6 +56,7 @@ export interface HarnessSummary {
   readonly refreshedAt: string;
 }
 
+/** The summary of a harness listings show (no queries, no ground truth). */
 export function summaryOf(harness: HarnessInfo): HarnessSummary {
   const { name, indexName, k, dataVersion, origin, createdAt, refreshedAt } = harness;
   return {

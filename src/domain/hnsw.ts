@@ -6,6 +6,7 @@ import { MIRROR_LIMIT_BYTES } from "./scan-kernel";
 import { prepareQuery } from "./vector-math";
 
 const { HierarchicalNSW } = hnswlib;
+/** An hnswlib-node graph (`HierarchicalNSW`). */
 export type HnswGraph = InstanceType<typeof HierarchicalNSW>;
 
 /**

@@ -53,6 +53,7 @@ function sortedHashes(ids: readonly string[]): BigUint64Array {
   return out;
 }
 
+/** The digest of a segment's manifest: its upserted and deleted ids' hashes, each list sorted. */
 export function digestOf(manifest: Pick<SegmentManifest, "ids" | "deleted">): IdDigest {
   return { upserted: sortedHashes(manifest.ids), deleted: sortedHashes(manifest.deleted) };
 }
@@ -73,6 +74,10 @@ export function encodeDigest(digest: IdDigest): Uint8Array {
   return out;
 }
 
+/**
+ * Decodes {@link encodeDigest}'s bytes; throws a `RangeError` naming both lengths when the byte
+ * length does not match the counts in its header.
+ */
 export function decodeDigest(bytes: Uint8Array): IdDigest {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const up = view.getUint32(0, true);

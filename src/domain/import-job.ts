@@ -2,8 +2,10 @@ import type { RowFormat, RowLayout } from "./vector-files";
 
 /** Formats a bulk import reads from S3 (fixed-size rows, read by byte range). */
 export const IMPORT_FORMATS = ["npy", "fvecs", "bvecs"] as const satisfies readonly RowFormat[];
+/** A file format a bulk import reads (one of {@link IMPORT_FORMATS}). */
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
+/** Where an import job is: running, done, or failed with an error. */
 export type ImportStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
 
 /** A bulk import job, as stored and as the API returns it. */

@@ -22,6 +22,10 @@ export interface MaintenanceSettings {
   readonly rebuild_deleted_fraction: number;
 }
 
+/**
+ * Maintenance settings an index has unless it sets its own: catch up at 5% of the graph or 10,000
+ * pending vectors, whichever is smaller; rebuild once 20% of its labels are deleted.
+ */
 export const DEFAULT_MAINTENANCE: MaintenanceSettings = {
   catch_up_fraction: 0.05,
   catch_up_max_pending: 10_000,

@@ -6,6 +6,7 @@
  * - `cosine`: one minus the cosine similarity, 1 - x.y / (|x| |y|).
  */
 export const METRICS = ["l2", "cosine", "ip"] as const;
+/** A distance metric an index uses (one of {@link METRICS}). */
 export type Metric = (typeof METRICS)[number];
 
 /** Largest dimension an index may have. */

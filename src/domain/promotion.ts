@@ -43,6 +43,10 @@ export interface PromotionRecord {
   readonly version: number;
 }
 
+/**
+ * The registry entry promoting `trial`, by `promotedBy` at `at` (and autotune job `jobId`, when one
+ * promoted it).
+ */
 export function entryFromTrial(
   trial: Trial,
   promotedBy: string,

@@ -7,6 +7,10 @@ import type { ErrorRecord } from "./errors";
  */
 export type RunKind = "activate" | "trial" | "harness";
 
+/**
+ * Where a background run (a harness refresh, a trial, an activation) is: running, done, or failed
+ * with an error.
+ */
 export type RunStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
 
 /**

@@ -13,6 +13,7 @@ export interface TrialMetrics {
   readonly queries: number;
 }
 
+/** Who ran a trial: a caller of the API, or an autotune job. */
 export type TrialSource = "manual" | "autotune";
 
 /** One journal entry: a config measured against a harness. Never changed once written. */

@@ -124,6 +124,7 @@ export function isTie(a: number, b: number): boolean {
   return Math.abs(a - b) <= TIE_MARGIN * Math.min(a, b);
 }
 
+/** The best recall any ef_search reached on one build (0 when none was measured). */
 export function maxRecall(outcome: BuildOutcome): number {
   return Math.max(0, ...outcome.points.map((p) => p.recall));
 }

@@ -10,6 +10,7 @@ import { intInRange } from "./ranges";
  * `min_recall`, found by the tuner in a search space within a build budget).
  */
 export const STRATEGIES = ["max_recall", "target_recall"] as const;
+/** An autotune strategy (one of {@link STRATEGIES}). */
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** Where `target_recall` searches. */

@@ -8,6 +8,9 @@ import { ValidationError } from "./errors";
  * JSONL and HDF5 are read by the CLI (`src/cli/readers.ts`).
  */
 export type RowFormat = "npy" | "fvecs" | "bvecs" | "ivecs";
+/**
+ * The row formats a bulk import reads: NumPy `.npy` and the TEXMEX `.fvecs`, `.bvecs` and `.ivecs`.
+ */
 export const ROW_FORMATS = [
   "npy",
   "fvecs",

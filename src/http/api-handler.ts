@@ -33,7 +33,9 @@ export interface ApiRequest {
   body<S extends z.ZodType>(schema: S): z.infer<S>;
 }
 
+/** What an API handler answers: an API Gateway HTTP API (payload 2.0) structured result. */
 export type ApiResult = APIGatewayProxyStructuredResultV2;
+/** A Lambda handler of one route: an API Gateway HTTP API (payload 2.0) event in, a result out. */
 export type ApiHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<ApiResult>;
 
 /** A JSON response. */

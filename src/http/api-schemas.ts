@@ -58,6 +58,10 @@ const index = z.object({ index: indexNameSchema });
 const harness = z.object({ name: harnessNameSchema });
 const profile = z.object({ id: profileIdSchema });
 
+/**
+ * Each route's summary, parameter and body schemas and success status, by the route's id: what the
+ * handlers validate with and what the OpenAPI document is generated from.
+ */
 export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
   PutIndex: {
     summary: "Create an index (201), or confirm one of the same dimension and metric (200)",

@@ -27,6 +27,9 @@ export const indexNameSchema = z.string({ error: "is required" }).regex(INDEX_NA
     `"${String(issue.input)}" is not a valid index name; expected ${INDEX_NAME_PATTERN.source}`,
 });
 
+/**
+ * A vector id: 1..256 characters, no control characters, no unpaired surrogates (see `idProblem`).
+ */
 export const vectorIdSchema = z.string({ error: "is required" }).superRefine((id, ctx) => {
   const problem = idProblem(id);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -59,6 +62,10 @@ export const finiteNumbers = z
     }
   });
 
+/**
+ * The body of `PUT /vectors/indexes/{index}`: dimension, metric and, optionally, maintenance
+ * settings.
+ */
 export const putIndexBody = z.strictObject({
   dimension: intInRange(1, MAX_DIMENSION),
   metric: z.enum(METRICS, { error: `expected one of ${METRICS.join(", ")}` }),
@@ -66,6 +73,10 @@ export const putIndexBody = z.strictObject({
   maintenance: maintenanceSchema.optional(),
 });
 
+/**
+ * One vector of an upsert: its id, its values (finite numbers) and, optionally, a JSON object of
+ * metadata.
+ */
 export const vectorInput = z.strictObject({
   id: vectorIdSchema,
   values: finiteNumbers,
@@ -89,6 +100,7 @@ function batchOf<T extends z.ZodType>(items: T, noun: string, max = MAX_UPSERT_B
     });
 }
 
+/** The body of an upsert: 1..1,000 vectors. */
 export const upsertBody = z.strictObject({ vectors: batchOf(vectorInput, "vectors") });
 
 /** Refuses an id that appears twice in a request's list of ids. */
@@ -196,6 +208,7 @@ function oneQueryForm(
   });
 }
 
+/** The body of a search: one query (`vector`) or a batch (`queries`), with its options. */
 export const searchBody = z.strictObject(searchFields).superRefine(oneQueryForm);
 
 /** A ULID: trial, job and import ids. */
@@ -204,6 +217,7 @@ export const ulidSchema = (what: string) =>
     error: (issue) => `"${String(issue.input)}" is not ${what} (a 26-character ULID)`,
   });
 
+/** An import job's id in a path (a ULID). */
 export const importIdSchema = ulidSchema("an import id");
 
 const importFormat = z.enum(IMPORT_FORMATS, {
@@ -228,6 +242,7 @@ export const importBody = z.strictObject({
     .default(""),
 });
 
+/** The body of an activation: the config to serve when nothing is promoted (optional). */
 export const activateBody = z.strictObject({
   default_config: hnswConfigSchema.optional(),
 });
@@ -257,15 +272,22 @@ export const listIndexesQuery = pageQuery;
 /** `GET /vectors/indexes/{index}/vectors`: 1..1000 ids a page (default 100). */
 export const listVectorsQuery = pageQuery;
 
+/** An activation's id in a path (a ULID). */
 export const activationIdSchema = ulidSchema("an activation id");
 
+/** A background run's id in a path (a ULID). */
 export const runIdSchema = ulidSchema("a run id");
 
+/** A search profile's id in a path: the same pattern as an index name. */
 export const profileIdSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
   error: (issue) =>
     `"${String(issue.input)}" is not a valid profile id; expected ${INDEX_NAME_PATTERN.source}`,
 });
 
+/**
+ * The body of `PUT /vectors/profiles/{id}`: the indexes a profile serves (1..100) and, optionally,
+ * the config it activates them with.
+ */
 export const putProfileBody = z.strictObject({
   indexes: z
     .array(indexNameSchema, { error: "expected an array of index names" })
@@ -274,6 +296,7 @@ export const putProfileBody = z.strictObject({
   hnsw_config: hnswConfigSchema.optional(),
 });
 
+/** The body of a profile's search: the index to search, and a search's fields. */
 export const profileSearchBody = z
   .strictObject({
     index_name: indexNameSchema,

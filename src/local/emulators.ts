@@ -16,6 +16,7 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startEmulators}. */
 export interface EmulatorOptions {
   /**
    * Directory for the emulators' data (`dynamodb/` LevelDB, `s3/` files). When omitted,
@@ -62,6 +63,11 @@ export class DataDirInUseError extends Error {
   override readonly name = "DataDirInUseError";
 }
 
+/**
+ * Starts dynalite and s3rver (on a worker thread) on `options`' ports, or free ones; in memory (and
+ * a temporary directory) unless `options.dataDir` names where to keep their data. Creating the
+ * service's tables and bucket is the caller's.
+ */
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const persistent = options.dataDir !== undefined;
   if (persistent) mkdirSync(options.dataDir as string, { recursive: true });

@@ -101,6 +101,7 @@ function toEvent(
   };
 }
 
+/** Options of the local HTTP server. */
 export interface LocalServerOptions {
   /** Called once per request with its summary line. */
   readonly log?: (line: string) => void;

@@ -13,6 +13,7 @@ import { startEmulators } from "./emulators";
 import { type BoundRoute, createLocalServer } from "./http-server";
 import { REPO_ROOT } from "./repo-root";
 
+/** Options of the local stack. */
 export interface LocalStackOptions {
   /** HTTP port (0 picks a free one). */
   readonly port?: number;
@@ -24,6 +25,10 @@ export interface LocalStackOptions {
   readonly scheduleSeconds?: number;
 }
 
+/**
+ * A running local stack: the whole API on `url`, the settings its handlers run with, and how to
+ * stop it.
+ */
 export interface LocalStack {
   readonly url: string;
   readonly port: number;
