@@ -8,8 +8,11 @@ import type { SearchSpace, Strategy } from "./tuning";
 
 /** One grid entry: a config to try (seed is always the default, so trials are comparable). */
 export interface GridEntry {
+  /** Candidate list size while inserting. */
   readonly ef_construction: number;
+  /** Candidate list size while searching. */
   readonly ef_search: number;
+  /** Links per node (default 16 in a request). */
   readonly m: number;
 }
 
@@ -52,10 +55,15 @@ export const minRecallSchema = numberInRange(0, 1);
  * reaching the target on it.
  */
 export interface BuildGroup {
+  /** Links per node of the graph. */
   readonly m: number;
+  /** Candidate list size while building the graph. */
   readonly ef_construction: number;
+  /** Seed of the graph's level assignment (always the default, 42). */
   readonly seed: number;
+  /** `max_recall`: every ef_search of the grid measured on this graph. */
   readonly ef_searches?: readonly number[];
+  /** `target_recall`: the recall to reach, and the largest ef_search to try. */
   readonly target?: { readonly recall: number; readonly max_ef_search: number };
 }
 
@@ -99,7 +107,9 @@ export type JobTrigger = "api" | "schedule" | "append";
 
 /** A build group that failed, and why. */
 export interface FailedGroup {
+  /** The build group that failed. */
   readonly group: BuildGroup;
+  /** Its error's message. */
   readonly error: string;
 }
 
@@ -115,43 +125,66 @@ export interface JobProgress {
 
 /** A measured point on the recall / latency Pareto front of a job. */
 export interface ParetoPoint {
+  /** The trial that measured it. */
   readonly trial_id: string;
+  /** The config measured. */
   readonly config: Trial["config"];
+  /** Its recall@k on the job's harness. */
   readonly recall_at_k: number;
+  /** Its median search latency, µs. */
   readonly p50_us: number;
 }
 
 /** An autotune job as the API shows it. */
 export interface Job {
+  /** The job's id (a ULID). */
   readonly job_id: string;
+  /** The index tuned. */
   readonly index_name: string;
   /** The index incarnation tuned (a re-created index does not list an earlier one's jobs). */
   readonly index_uid: string;
+  /** The harness every trial is measured against. */
   readonly harness: string;
+  /** Running, or how it ended. */
   readonly status: JobStatus;
+  /** What started it. */
   readonly trigger: JobTrigger;
   /** Who started it: the caller's IAM identity, or the trigger (`schedule`) that did. */
   readonly started_by: string;
+  /**
+   * `max_recall` (the grid: max recall, then min p50) or `target_recall` (the config that reaches
+   * `min_recall` fastest).
+   */
   readonly strategy: Strategy;
   /** `max_recall`: the grid measured. */
   readonly grid: readonly GridEntry[] | null;
   /** `target_recall`: where it searched, and its build budget. */
   readonly space: SearchSpace | null;
+  /** `target_recall`: the most graphs it builds; `null` for `max_recall`. */
   readonly max_builds: number | null;
   /** The recall gate (`max_recall`) or target (`target_recall`). */
   readonly min_recall: number;
+  /** Every trial it journaled. */
   readonly trials: readonly Trial[];
+  /** The trial it picked, or `null` when none cleared the gate (or it failed). */
   readonly winner: Trial | null;
+  /** Whether it promoted the winner (a retried job never promotes twice). */
   readonly promoted: boolean;
+  /** Why nothing was promoted, or which build groups failed; `null` when neither. */
   readonly reason: string | null;
+  /** Build groups that failed, each with its error. */
   readonly failed_groups: readonly FailedGroup[];
   /** Measured points no other beats on both recall and p50, fastest first. */
   readonly pareto_front: readonly ParetoPoint[];
   /** Why the search stopped (`target_recall`), or that the grid was measured. */
   readonly stop_reason: string | null;
+  /** How far it got. */
   readonly progress: JobProgress;
+  /** When it started (ISO 8601). */
   readonly started_at: string;
+  /** When it ended (ISO 8601), or `null` while it runs. */
   readonly finished_at: string | null;
+  /** How long it ran, once ended. */
   readonly duration_ms: number | null;
 }
 
@@ -248,14 +281,21 @@ export function winnerNote(winner: Trial): string {
 
 /** What a caller sets in an autotune policy. */
 export interface PolicySettings {
+  /** The index the policy tunes. */
   readonly index_name: string;
   /** The index incarnation it was set for: a policy of an earlier one never fires. */
   readonly index_uid: string;
+  /** The harness its jobs measure against. */
   readonly harness: string;
+  /** The strategy its jobs run (see {@link Job.strategy}). */
   readonly strategy: Strategy;
+  /** The recall gate (`max_recall`) or target (`target_recall`). */
   readonly min_recall: number;
+  /** `max_recall`: the grid to measure (`null`: {@link DEFAULT_GRID}). */
   readonly grid: readonly GridEntry[] | null;
+  /** `target_recall`: where to search; `null` for `max_recall`. */
   readonly space: SearchSpace | null;
+  /** `target_recall`: the most graphs a job builds; `null` for `max_recall`. */
   readonly max_builds: number | null;
   /** Tune on the schedule when at least this many minutes passed since the last start. */
   readonly every_minutes: number | null;
@@ -265,11 +305,18 @@ export interface PolicySettings {
 
 /** An autotune policy: what to tune with, and when, and when it last started one. */
 export interface Policy extends PolicySettings {
+  /** When the policy was first set (ISO 8601). */
   readonly created_at: string;
+  /** When the policy was last set (ISO 8601). */
   readonly updated_at: string;
   /** Bookkeeping of the last autotune start on this index. */
   readonly last_started_at: string | null;
+  /** The job the policy last started, if any. */
   readonly last_job_id: string | null;
+  /**
+   * The index's `vectorsWritten` when the policy last started a job: `min_new_vectors` counts from
+   * it.
+   */
   readonly vectors_written_at_last_start: number;
 }
 

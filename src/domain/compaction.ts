@@ -22,6 +22,7 @@ export interface CompactionPolicy {
   readonly baseBytes: number;
   /** Purge when stored rows exceed live rows × (1 + slack) + minDead. */
   readonly purgeSlack: number;
+  /** Dead rows a purge needs besides `purgeSlack`'s share (see `purgeDue`). */
   readonly purgeMinDead: number;
   /** A list longer than this merges its smallest adjacent pair even across tiers. */
   readonly maxSegments: number;

@@ -59,6 +59,7 @@ export interface ErrorRecord {
   readonly kind: string;
   /** Stable machine-readable code, e.g. `index_empty`. */
   readonly code: string;
+  /** What was wrong, for people: what was given and what was expected. */
   readonly message: string;
 }
 

@@ -4,8 +4,11 @@ import { TopK } from "./top-k";
 
 /** Row-major vectors: row `i` is `data[i * dimension .. (i + 1) * dimension)`. */
 export interface VectorRows {
+  /** The values, row-major. */
   readonly data: Float32Array;
+  /** Values per row. */
   readonly dimension: number;
+  /** Number of rows. */
   readonly rows: number;
   /**
    * For `cosine`: 1 / |row| per row (0 for a zero row), so rows are kept as written and no
@@ -30,7 +33,9 @@ export function inverseNorms(data: Float32Array, dimension: number, rows: number
 
 /** One neighbor: a row of a {@link VectorRows} and its distance to the query. */
 export interface Neighbor {
+  /** The row's index. */
   readonly row: number;
+  /** Its distance to the query under the metric. */
   readonly distance: number;
 }
 

@@ -37,7 +37,9 @@ const ALL_OPS = [...SCALAR_OPS, ...LIST_OPS, ...RANGE_OPS];
 
 /** A filter input that is not valid: where (a path into the filter) and why. */
 export interface FilterProblem {
+  /** Where in the filter: keys and array positions from its root. */
   readonly path: readonly (string | number)[];
+  /** What is wrong there, and what was expected. */
   readonly message: string;
 }
 

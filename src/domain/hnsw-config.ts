@@ -21,16 +21,26 @@ export const DEFAULT_SEED = 42;
 
 /** A complete HNSW config, as the API spells it. */
 export interface HnswConfig {
+  /** Candidate list size while inserting ({@link HNSW_BOUNDS}: 10..400). */
   readonly ef_construction: number;
+  /** Candidate list size while searching (10..200). */
   readonly ef_search: number;
+  /** Links per node, level 0 keeping 2m (4..96; default {@link DEFAULT_M}). */
   readonly m: number;
+  /**
+   * Seed of the level assignment (default {@link DEFAULT_SEED}): the same seed and data build the
+   * same graph.
+   */
   readonly seed: number;
 }
 
 /** The part of a config that determines the graph (everything but `ef_search`). */
 export interface BuildParams {
+  /** See {@link HnswConfig.ef_construction}. */
   readonly ef_construction: number;
+  /** See {@link HnswConfig.m}. */
   readonly m: number;
+  /** See {@link HnswConfig.seed}. */
   readonly seed: number;
 }
 

@@ -83,8 +83,11 @@ export function patchBytes(header: HnswFileHeader, baseElements: number, fileByt
 
 /** What a patch's prefix says: the base's element count, and the new graph's header. */
 export interface PatchPrefix {
+  /** Elements of the base file the patch applies to. */
   readonly baseElements: number;
+  /** The new graph's header, as stored. */
   readonly headerBytes: Uint8Array;
+  /** The new graph's header, decoded. */
   readonly header: HnswFileHeader;
 }
 

@@ -3,19 +3,25 @@ import { queryRecall } from "./trial-metrics";
 
 /** The part of an hnswlib graph that measuring needs. */
 export interface Searchable {
+  /** Sets the search's candidate list size. */
   setEf(ef: number): void;
+  /** The `k` nearest labels to `query`, with their distances. */
   searchKnn(query: number[], k: number): { neighbors: number[]; distances: number[] };
+  /** Elements in the graph. */
   getCurrentCount(): number;
 }
 
 /** One thing to measure: a graph searched at one ef_search. */
 export interface Arm {
+  /** The graph searched. */
   readonly graph: Searchable;
+  /** The ef_search it is searched at. */
   readonly efSearch: number;
 }
 
 /** What {@link measureArms} found for one arm. */
 export interface ArmMeasurement {
+  /** Mean recall@k over the queries. */
   readonly recall: number;
   /** Per-query latency in µs, every pass (queries × passes values). */
   readonly latenciesUs: Float64Array;

@@ -13,7 +13,9 @@ import type { SegmentManifest } from "./segment";
  * drops against the later segment's real ids.
  */
 export interface IdDigest {
+  /** Hashes ({@link idHash}) of the ids the segment upserts, ascending. */
   readonly upserted: BigUint64Array;
+  /** Hashes of the ids the segment deletes, ascending. */
   readonly deleted: BigUint64Array;
 }
 
@@ -150,6 +152,7 @@ function positionOf(sorted: BigUint64Array, h: bigint): number {
 export interface Word {
   /** Index of the segment that last upserted or deleted it. */
   readonly segment: number;
+  /** Whether that segment upserted or deleted it. */
   readonly word: "upserted" | "deleted";
   /** Its hash's position in that segment's digest: upserted hashes, then deleted ones. */
   readonly position: number;

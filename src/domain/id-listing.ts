@@ -3,6 +3,7 @@ import type { IdDigest, Word } from "./id-digest";
 
 /** A live id found by {@link nextLiveIds}: its latest word (an upsert) and its hash. */
 export interface ListedWord extends Word {
+  /** The id's 64-bit hash: a listing's order, and where its next page starts. */
   readonly hash: bigint;
 }
 

@@ -5,13 +5,16 @@ import type { SegmentRef } from "./segment";
 
 /** The catalog entry of an index: its settings and the ordered list of its segments. */
 export interface IndexRecord {
+  /** The index's name, unique among live indexes. */
   readonly name: string;
   /**
    * Unique id of this incarnation of the index. Storage keys live under it, so deleting an index
    * and creating one with the same name never mixes their data.
    */
   readonly uid: string;
+  /** Values per vector. */
   readonly dimension: number;
+  /** The distance searches rank by. */
   readonly metric: Metric;
   /** Number of distinct live ids. */
   readonly count: number;
@@ -28,7 +31,9 @@ export interface IndexRecord {
    * item about to fold for the first time names a list of none (`count` 0).
    */
   readonly segmentList?: SegmentListRef;
+  /** When this incarnation was created (ISO 8601). */
   readonly createdAt: string;
+  /** When it was last written or its settings changed (ISO 8601). */
   readonly updatedAt: string;
   /** The HNSW graph searches use, or `null` before the first activation. */
   readonly active: ActiveGeneration | null;
@@ -63,9 +68,11 @@ export interface ActiveGeneration {
    * when no other activation flipped meanwhile.
    */
   readonly activations?: number;
+  /** The config the graph was built with and is searched at. */
   readonly config: HnswConfig;
   /** The index data the graph was built from. */
   readonly data_version: number;
+  /** When the pointer flipped to it (ISO 8601). */
   readonly activated_at: string;
   /** The serialized graph: the whole file, or with `graph_base` a patch over that file. */
   readonly graph_key: string;
@@ -93,19 +100,25 @@ export interface ActiveGeneration {
 
 /** The whole graph file a patch applies to, and how many elements it holds. */
 export interface GraphBase {
+  /** The whole graph file's key. */
   readonly key: string;
+  /** Elements in that file (the patch's elements beyond them are new). */
   readonly elements: number;
 }
 
 /** A stored graph: a whole file at `graph_key`, or a patch there over the file `graph_base`. */
 export interface GraphRef {
+  /** The graph's key: the whole file, or a patch over `graph_base`. */
   readonly graph_key: string;
+  /** The whole file the patch applies to; absent for a whole file. */
   readonly graph_base?: GraphBase | undefined;
 }
 
 /** Settings given when an index is created. */
 export interface IndexSettings {
+  /** Values per vector (1..4096). */
   readonly dimension: number;
+  /** The distance searches rank by. */
   readonly metric: Metric;
   /** Maintenance settings to set (a subset; the others keep their value or default). */
   readonly maintenance?: Partial<MaintenanceSettings> | undefined;

@@ -7,12 +7,15 @@ import type { LoadedIndex } from "./loaded-index";
  * (compaction reorders them; a re-upsert changes a row without changing its id).
  */
 export interface LabelMap {
+  /** The id of each label. */
   readonly ids: readonly string[];
+  /** The data version each label's row was written at. */
   readonly versions: readonly number[];
 }
 
 /** A generation's label map, with each label's metadata as of the graph's data. */
 export interface GenerationRows extends LabelMap {
+  /** Each label's metadata as of the graph's data (searches show the current metadata). */
   readonly metadata: readonly (Record<string, unknown> | null)[];
   /** Labels marked deleted in the graph (catch-ups mark replaced and deleted rows). */
   readonly deleted?: readonly number[];

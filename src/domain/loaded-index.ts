@@ -9,8 +9,11 @@ import { shortestFloat32 } from "./vector-math";
  * (one float per row instead of one per value).
  */
 export interface LoadedIndex extends VectorRows {
+  /** The index's metric. */
   readonly metric: Metric;
+  /** The id of each row. */
   readonly ids: readonly string[];
+  /** The metadata of each row. */
   readonly metadata: readonly (Record<string, unknown> | null)[];
   /** The data_version that wrote each row. */
   readonly versions: Int32Array;

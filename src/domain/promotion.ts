@@ -15,15 +15,23 @@ export const BUILTIN_DEFAULT_CONFIG: HnswConfig = {
 
 /** One promotion: a trial's config and metrics, who promoted it and why. */
 export interface PromotionEntry {
+  /** The trial promoted. */
   readonly trial_id: string;
+  /** Its config: what activation serves. */
   readonly config: HnswConfig;
+  /** What the trial measured. */
   readonly metrics: TrialMetrics;
+  /** Who promoted it (`autotune` for a job). */
   readonly promoted_by: string;
+  /** Why, as the promoter put it. */
   readonly note: string | null;
+  /** When (ISO 8601). */
   readonly promoted_at: string;
   /** The trial's graph and the data it was built from, so activation can reuse it. */
   readonly snapshot_key: string;
+  /** The data version the trial's graph was built from. */
   readonly data_version: number;
+  /** The index incarnation the trial measured. */
   readonly index_uid: string;
   /** The autotune job that promoted it, if one did (a retried job never promotes twice). */
   readonly job_id?: string;
@@ -31,13 +39,16 @@ export interface PromotionEntry {
 
 /** The registry of one index: the current promotion and the ones before it, newest first. */
 export interface PromotionRecord {
+  /** The index. */
   readonly index_name: string;
   /**
    * The index incarnation the record belongs to: a record of an earlier incarnation (an index
    * deleted and created again) counts as no record at all.
    */
   readonly index_uid?: string;
+  /** The promotion activation serves, or `null` when none is. */
   readonly current: PromotionEntry | null;
+  /** Earlier promotions, newest first, at most 50: what a rollback restores. */
   readonly history: readonly PromotionEntry[];
   /** Bumped by every change; every write is conditional on it. */
   readonly version: number;

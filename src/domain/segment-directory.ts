@@ -18,14 +18,19 @@ import type { SegmentManifest } from "./segment";
  * starts, so a run of a listing page's ids is one ranged read.
  */
 export interface DirectoryEntry {
+  /** The values row of an upserted id, or {@link DELETED_ROW}. */
   readonly row: number;
+  /** The id's JSON string in the manifest's text. */
   readonly id: Span;
+  /** The metadata's JSON value in the manifest's text (empty for a deleted id). */
   readonly metadata: Span;
 }
 
 /** Bytes `[start, end)` of a stored object (a manifest's UTF-8 text, a directory). */
 export interface Span {
+  /** First byte. */
   readonly start: number;
+  /** One past the last byte. */
   readonly end: number;
 }
 
@@ -37,9 +42,11 @@ export const DELETED_ROW = 0xffffffff;
 
 /** A manifest serialized as `JSON.stringify` would, with its directory when it has one. */
 export interface ManifestText {
+  /** The JSON text. */
   readonly text: string;
   /** The text's UTF-8 byte length. */
   readonly bytes: number;
+  /** The directory, for a manifest large enough to have one. */
   readonly directory?: Uint8Array;
   /** The manifest's id digest (`digestOf`), found while ordering the directory; with it only. */
   readonly digest?: IdDigest;

@@ -19,17 +19,21 @@ export interface SegmentManifest {
    * keep every word's own version.
    */
   readonly versions?: readonly number[];
+  /** The data version of each deletion (see `versions`). */
   readonly deleted_versions?: readonly number[];
 }
 
 /** A segment with its vector values: row `i` is `values[i * dimension .. (i + 1) * dimension)`. */
 export interface Segment extends SegmentManifest {
+  /** Row `i`'s values: `values[i * dimension .. (i + 1) * dimension)`. */
   readonly values: Float32Array;
 }
 
 /** A segment as read, with every row's and deletion's version resolved. */
 export interface VersionedSegment extends Segment {
+  /** The data version that wrote each row. */
   readonly versions: readonly number[];
+  /** The data version of each deletion. */
   readonly deleted_versions: readonly number[];
 }
 
@@ -45,6 +49,7 @@ export interface SegmentRef {
   readonly bytes: number;
   /** The oldest and newest data_version of its words. */
   readonly min_version: number;
+  /** The newest data_version of its words. */
   readonly max_version: number;
 }
 

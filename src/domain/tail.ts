@@ -11,9 +11,13 @@ export interface Tail {
   readonly touched: ReadonlySet<string>;
   /** Live rows written after V, row-major values; row `i` is `ids[i]`. */
   readonly ids: readonly string[];
+  /** The data version that wrote each row. */
   readonly versions: Int32Array;
+  /** Each row's metadata. */
   readonly metadata: readonly (Record<string, unknown> | null)[];
+  /** The rows' values, row-major. */
   readonly values: Float32Array;
+  /** Values per row. */
   readonly dimension: number;
 }
 

@@ -22,10 +22,15 @@ export interface TaskRun<I = unknown, R = unknown> {
   readonly scope: string;
   /** A ULID: an index's runs sort oldest first. */
   readonly run_id: string;
+  /** What the run does. */
   readonly kind: RunKind;
+  /** Running, or how it ended. */
   readonly status: RunStatus;
+  /** What was asked. */
   readonly input: I;
+  /** When it was asked for (ISO 8601). */
   readonly requested_at: string;
+  /** When it ended (ISO 8601), or `null` while it runs. */
   readonly finished_at: string | null;
   /** What it made, once SUCCEEDED. */
   readonly result: R | null;

@@ -2,14 +2,21 @@ import type { HnswConfig } from "./hnsw-config";
 
 /** What a trial measured. Latencies are per query, one query at a time, in µs. */
 export interface TrialMetrics {
+  /** Mean recall@k over the harness's queries. */
   readonly recall_at_k: number;
+  /** The harness's k. */
   readonly k: number;
+  /** Median search latency, µs. */
   readonly search_latency_p50_us: number;
+  /** 95th percentile search latency, µs. */
   readonly search_latency_p95_us: number;
+  /** 99th percentile search latency, µs. */
   readonly search_latency_p99_us: number;
+  /** Time to build the graph, ms. */
   readonly build_time_ms: number;
   /** Size of the serialized graph. */
   readonly memory_bytes: number;
+  /** Queries measured (the harness's). */
   readonly queries: number;
 }
 
@@ -18,14 +25,23 @@ export type TrialSource = "manual" | "autotune";
 
 /** One journal entry: a config measured against a harness. Never changed once written. */
 export interface Trial {
+  /** The trial's id (a ULID: the journal sorts by it). */
   readonly trial_id: string;
+  /** The index measured. */
   readonly index_name: string;
+  /** The harness it was measured against. */
   readonly harness: string;
+  /** The config built and searched. */
   readonly config: HnswConfig;
+  /** What it measured. */
   readonly metrics: TrialMetrics;
+  /** The data version its graph was built from. */
   readonly data_version: number;
+  /** Who ran it. */
   readonly source: TrialSource;
+  /** The caller's note, if any. */
   readonly note: string | null;
+  /** When it was journaled (ISO 8601). */
   readonly created_at: string;
   /** The autotune job that ran it, if any. */
   readonly job_id?: string;

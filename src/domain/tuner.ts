@@ -31,6 +31,7 @@ export interface TargetSpace {
   readonly target: number;
   /** Values of `m` to consider, ascending. */
   readonly ms: readonly number[];
+  /** Range of ef_construction to consider. */
   readonly efConstruction: { readonly min: number; readonly max: number };
   /** Largest ef_search measured. */
   readonly maxEfSearch: number;
@@ -40,23 +41,31 @@ export interface TargetSpace {
 
 /** One graph to build. */
 export interface BuildPoint {
+  /** Links per node. */
   readonly m: number;
+  /** Candidate list size while building. */
   readonly ef_construction: number;
 }
 
 /** One (ef_search, recall, p50) measured on a graph. */
 export interface EfPoint {
+  /** The ef_search measured. */
   readonly ef_search: number;
+  /** Recall@k at it. */
   readonly recall: number;
+  /** Median search latency at it, µs. */
   readonly p50_us: number;
 }
 
 /** What one build measured: its probes, and the smallest ef_search reaching the target. */
 export interface BuildOutcome extends BuildPoint {
+  /** Every ef_search probed on the graph, with what it measured. */
   readonly points: readonly EfPoint[];
   /** The probe at the smallest ef_search whose recall reached the target, or `null`. */
   readonly best: EfPoint | null;
+  /** Size of the serialized graph. */
   readonly memory_bytes: number;
+  /** Time to build the graph, ms. */
   readonly build_time_ms: number;
 }
 

@@ -58,9 +58,13 @@ export const spaceSchema = z.strictObject({
 
 /** The tuning part of an autotune request or policy, as the edge parsed it. */
 export interface TuningRequest {
+  /** `max_recall` (default) or `target_recall`. */
   readonly strategy?: Strategy | undefined;
+  /** The recall gate or target (default {@link DEFAULT_MIN_RECALL}). */
   readonly min_recall?: number | undefined;
+  /** `max_recall` only: the grid (default {@link DEFAULT_GRID}). */
   readonly grid?: readonly GridEntry[] | undefined;
+  /** `target_recall` only: where to search (each part defaults to {@link DEFAULT_SPACE}'s). */
   readonly space?:
     | {
         readonly m?: readonly number[] | undefined;
@@ -68,6 +72,7 @@ export interface TuningRequest {
         readonly max_ef_search?: number | undefined;
       }
     | undefined;
+  /** `target_recall` only: the most graphs a job builds ({@link MAX_BUILDS}: 1..20, default 6). */
   readonly max_builds?: number | undefined;
 }
 

@@ -3,8 +3,11 @@ import type { Metric } from "./metric";
 
 /** One vector of an upsert request, after the edge has checked its JSON shape. */
 export interface VectorInput {
+  /** The vector's id: a later write of the same id replaces it. */
   readonly id: string;
+  /** Its values, as many as the index's dimension. */
   readonly values: readonly number[];
+  /** A JSON object stored with it (absent: none). */
   readonly metadata?: Record<string, unknown> | undefined;
 }
 

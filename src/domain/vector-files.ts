@@ -20,11 +20,18 @@ export const ROW_FORMATS = [
 
 /** Where a file's rows are: `rows` rows of `dimension` values, `rowBytes` apart from `offset`. */
 export interface RowLayout {
+  /** The file's format. */
   readonly format: RowFormat;
+  /** Rows in the file. */
   readonly rows: number;
+  /** Values per row. */
   readonly dimension: number;
   /** Bytes before the first row (the `.npy` header). */
   readonly offset: number;
+  /**
+   * Bytes from one row's start to the next (a row's values, and in `.fvecs` / `.bvecs` / `.ivecs`
+   * its 4-byte length).
+   */
   readonly rowBytes: number;
   /** `.npy` element type. */
   readonly dtype?: "<f4" | "<f8";

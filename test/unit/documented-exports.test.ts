@@ -4,7 +4,9 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 // Every public name is documented, as hnswlib-node's typings are: each exported declaration of
-// the shipped code (src/, functions/, infra/) carries a doc comment. Generated code is exempt.
+// the shipped code (src/, functions/, infra/) carries a doc comment, and so does each member of
+// the domain's exported interfaces (src/domain: the service's data model and rules). Generated
+// code is exempt.
 
 const ROOT = join(import.meta.dirname, "../..");
 const GENERATED = new Set(["src/client/api-types.ts"]);
@@ -16,13 +18,25 @@ function sourceFiles(dir: string): string[] {
     .filter((f) => !GENERATED.has(f));
 }
 
-/** `file:line name` of each exported declaration of `text` without a doc comment. */
-function undocumentedExports(file: string, text: string): string[] {
+/**
+ * `file:line name` of each exported declaration of `text` without a doc comment, and with
+ * `members`, of each member of its exported interfaces (`file:line Interface.member`).
+ */
+function undocumentedExports(file: string, text: string, members = false): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const missing: string[] = [];
   for (const statement of source.statements) {
     const modifiers = ts.canHaveModifiers(statement) ? ts.getModifiers(statement) : undefined;
     if (!modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    if (members && ts.isInterfaceDeclaration(statement)) {
+      for (const member of statement.members) {
+        if (ts.getJSDocCommentsAndTags(member).length > 0) continue;
+        const line = source.getLineAndCharacterOfPosition(member.getStart()).line + 1;
+        missing.push(
+          `${file}:${line} ${statement.name.text}.${member.name?.getText() ?? "(call)"}`,
+        );
+      }
+    }
     if (ts.getJSDocCommentsAndTags(statement).length > 0) continue;
     const line = source.getLineAndCharacterOfPosition(statement.getStart()).line + 1;
     const named = statement as { name?: ts.Node };
@@ -43,18 +57,23 @@ describe("documented exports", () => {
       "export function a() {}",
       "// A line comment is not a doc comment.",
       "export const b = 1;",
-      "export interface C {}",
+      "export interface C {",
+      "  /** Documented. */",
+      "  readonly e: number;",
+      "  readonly f: string;",
+      "}",
       "function d() {}",
       "export { d };",
     ].join("\n");
     expect(undocumentedExports("x.ts", text)).toEqual(["x.ts:4 b", "x.ts:5 C"]);
+    expect(undocumentedExports("x.ts", text, true)).toEqual(["x.ts:4 b", "x.ts:8 C.f", "x.ts:5 C"]);
   });
 
-  it("every exported declaration in src/, functions/ and infra/ has a doc comment", () => {
+  it("every exported declaration in src/, functions/ and infra/, and every member of src/domain's interfaces, has a doc comment", () => {
     const files = ["src", "functions", "infra"].flatMap(sourceFiles);
     expect(files.length).toBeGreaterThan(200);
     const missing = files.flatMap((f) =>
-      undocumentedExports(f, readFileSync(join(ROOT, f), "utf8")),
+      undocumentedExports(f, readFileSync(join(ROOT, f), "utf8"), f.startsWith("src/domain/")),
     );
     expect(missing).toEqual([]);
   });
