@@ -47,7 +47,9 @@ export interface FunctionAccess {
 
 /** API Gateway throttling of a route: steady requests per second and burst. */
 export interface Throttle {
+  /** Steady requests per second. */
   readonly rateLimit: number;
+  /** Requests allowed in a burst. */
   readonly burstLimit: number;
 }
 
@@ -57,6 +59,7 @@ export interface FunctionSpec {
   readonly id: string;
   /** Handler module, relative to the repository root; it exports `handler`. */
   readonly entry: string;
+  /** Everything it touches: its IAM policy grants exactly this. */
   readonly access: FunctionAccess;
   /** Lambda memory in MB (default {@link DEFAULT_MEMORY_MB}). */
   readonly memoryMb?: number;

@@ -13,7 +13,9 @@ export const OBJECT_ACTIONS: Readonly<Record<ObjectVerb, readonly string[]>> = {
 
 /** The ARNs a function's grants name. */
 export interface GrantTargets {
+  /** The service bucket's ARN. */
   readonly bucketArn: string;
+  /** Each table's ARN. */
   readonly tableArn: (key: TableKey) => string;
 }
 

@@ -8,6 +8,7 @@ export type { FunctionSpec } from "./function-spec";
  * the same table and calls the same handler.
  */
 export interface RouteSpec extends FunctionSpec {
+  /** The HTTP method. */
   readonly method: "GET" | "PUT" | "POST" | "DELETE";
   /** API Gateway path, with `{param}` placeholders. */
   readonly path: string;

@@ -61,7 +61,9 @@ export const SNAPSHOTS_PREFIX = "_hnsw_snapshots/";
 
 /** An index incarnation, as keys name it. */
 export interface IndexRef {
+  /** The index's name. */
   readonly name: string;
+  /** Its incarnation. */
   readonly uid: string;
 }
 

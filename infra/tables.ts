@@ -4,7 +4,9 @@
  * the Lambda bundles can read it too.
  */
 export interface KeySpec {
+  /** The attribute's name. */
   readonly name: string;
+  /** Its type: string or number. */
   readonly type: "S" | "N";
 }
 
@@ -19,7 +21,9 @@ export interface TableSpec {
   readonly localName: string;
   /** Environment variable through which functions learn the table's name. */
   readonly envVar: string;
+  /** The partition key. */
   readonly partitionKey: KeySpec;
+  /** The sort key, if any. */
   readonly sortKey?: KeySpec;
   /** Attribute holding an epoch-seconds expiry, if items expire. */
   readonly timeToLiveAttribute?: string;

@@ -27,6 +27,7 @@ import { DEFAULT_ROUTE, ROUTES, type RouteSpec } from "./routes";
  * DEFAULT_CONFIG}).
  */
 export interface VectordStackProps extends StackProps {
+  /** The service's settings (default {@link DEFAULT_CONFIG}). */
   readonly config?: StackConfig;
 }
 

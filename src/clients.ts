@@ -21,10 +21,15 @@ const S3_TIMEOUTS: NodeHttpHandlerOptions = { connectionTimeout: 2000, requestTi
 
 /** The AWS SDK clients, configured for AWS or for the emulators. */
 export interface Clients {
+  /** S3: vectors, graphs, snapshots, journals. */
   readonly s3: S3Client;
+  /** DynamoDB, low level. */
   readonly dynamodb: DynamoDBClient;
+  /** DynamoDB, with plain JavaScript values. */
   readonly doc: DynamoDBDocumentClient;
+  /** Step Functions: autotune and import workflows. */
   readonly sfn: SFNClient;
+  /** Lambda: background tasks started asynchronously. */
   readonly lambda: LambdaClient;
 }
 

@@ -14,8 +14,11 @@ import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
  * stack sets; locally and in tests the endpoints point at the in-process emulators.
  */
 export interface Settings {
+  /** The AWS region. */
   readonly region: string;
+  /** The service's bucket. */
   readonly bucket: string;
+  /** Each table's name. */
   readonly tables: Readonly<Record<TableKey, string>>;
   /** Emulator endpoints; omitted on AWS. */
   readonly endpoints?: {

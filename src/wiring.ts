@@ -59,13 +59,21 @@ import type { Settings } from "./settings";
 
 /** Everything a handler may use. Built once per module (one Lambda = one module). */
 export interface Services {
+  /** What the services were built from. */
   readonly settings: Settings;
+  /** Indexes and their vectors. */
   readonly vectors: VectorStore;
+  /** The append-only trial journal. */
   readonly journal: TrialJournal;
+  /** Harnesses: queries with exact ground truth. */
   readonly harnesses: HarnessService;
+  /** Builds and measures trials. */
   readonly trials: TrialService;
+  /** Reads the trial journal of an index's current incarnation. */
   readonly trialHistory: TrialHistory;
+  /** The promotion registry: promote, roll back. */
   readonly promotions: PromotionService;
+  /** Makes and serves a generation. */
   readonly activation: ActivationService;
   /** Activation requests, each run as the `activate` task. */
   readonly activationJobs: ActivationJobs;
@@ -75,23 +83,39 @@ export interface Services {
   readonly harnessRuns: HarnessRuns;
   /** Removes the objects of deleted indexes (the `purge` task). */
   readonly purger: IncarnationPurger;
+  /** Searches, exact or through the active graph. */
   readonly search: SearchService;
+  /** Search profiles. */
   readonly profiles: ProfileService;
+  /** Starts and reads autotune jobs. */
   readonly autotune: AutotuneService;
+  /** Autotune policies and their triggers. */
   readonly policies: AutotunePolicies;
+  /** The autotune workflow's tasks. */
   readonly autotuneTasks: AutotuneTasks;
+  /** The autotune workflow's decision and promotion. */
   readonly autotuneDecision: AutotuneDecision;
+  /** Upserts, with the append trigger. */
   readonly ingest: IngestService;
+  /** Deletes indexes. */
   readonly deletion: IndexDeletion;
+  /** Runs hnswlib work on worker threads. */
   readonly runner: HnswRunner;
+  /** Compacts segment lists (the `compact` task). */
   readonly compactor: Compactor;
+  /** The scheduled sweeps. */
   readonly housekeeping: Housekeeping;
+  /** Starts and reads bulk imports. */
   readonly imports: ImportService;
+  /** The import workflow's tasks. */
   readonly importTasks: ImportTasks;
   /** The graph file kept for the next catch-up on this instance. */
   readonly graphFiles: GraphFileCache;
+  /** Catches active graphs up (the `catchUp` task). */
   readonly maintenance: GraphMaintenance;
+  /** Makes generations: builds, catch-ups, copies. */
   readonly builder: GenerationBuilder;
+  /** Starts background tasks. */
   readonly tasks: BackgroundTasks;
   /** Stops the worker threads. */
   close(): Promise<void>;

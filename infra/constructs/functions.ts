@@ -21,9 +21,13 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
 /** One deployed function, its role and its log group. */
 export interface ServiceFunction {
+  /** What the function was made from. */
   readonly spec: FunctionSpec;
+  /** The Lambda function. */
   readonly fn: NodejsFunction;
+  /** Its execution role (granted exactly `spec.access`). */
   readonly role: Role;
+  /** Its log group. */
   readonly logGroup: LogGroup;
 }
 

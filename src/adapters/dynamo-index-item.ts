@@ -5,12 +5,19 @@ import type { SegmentRef } from "../domain/segment";
 
 /** The item as stored: snake_case attributes, keyed by `name`. */
 export interface IndexItem {
+  /** See `IndexRecord.name` (the partition key). */
   name: string;
+  /** See `IndexRecord.uid`. */
   uid: string;
+  /** See `IndexRecord.dimension`. */
   dimension: number;
+  /** See `IndexRecord.metric`. */
   metric: Metric;
+  /** See `IndexRecord.count`. */
   count: number;
+  /** See `IndexRecord.dataVersion`. */
   data_version: number;
+  /** See `IndexRecord.vectorsWritten` (absent on items from before it: 0). */
   vectors_written?: number;
   /** Every segment, until the item splits (at its first fold); then a note for older code. */
   segments: SegmentRef[] | string;
@@ -21,9 +28,13 @@ export interface IndexItem {
   segment_list?: StoredListRef;
   /** The segments after those `segment_list` holds, once the item has split. */
   recent_segments?: SegmentRef[];
+  /** See `IndexRecord.createdAt`. */
   created_at: string;
+  /** See `IndexRecord.updatedAt`. */
   updated_at: string;
+  /** See `IndexRecord.active` (absent: none). */
   active?: ActiveGeneration;
+  /** See `IndexRecord.maintenance`. */
   maintenance?: Partial<MaintenanceSettings>;
 }
 

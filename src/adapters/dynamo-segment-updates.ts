@@ -6,9 +6,13 @@ import type { SegmentRef } from "../domain/segment";
 
 /** One UpdateItem's expressions, names and values (without the incarnation's condition). */
 export interface ItemUpdate {
+  /** What the update sets. */
   readonly UpdateExpression: string;
+  /** What must hold for it to apply: the item as read. */
   readonly ConditionExpression: string;
+  /** The expressions' names. */
   readonly ExpressionAttributeNames: Record<string, string>;
+  /** The expressions' values. */
   readonly ExpressionAttributeValues: Record<string, unknown>;
 }
 

@@ -7,13 +7,17 @@ import type { VectorStore } from "./vector-store";
 
 /** An activation as the API returns it. */
 export interface ActivationView {
+  /** The index activated. */
   readonly index_name: string;
   /** A ULID: an index's activations sort oldest first. */
   readonly activation_id: string;
+  /** Running, or how it ended. */
   readonly status: RunStatus;
   /** The config to serve when nothing is promoted (the caller's), or null for the built-in one. */
   readonly default_config: HnswConfig | null;
+  /** When it was asked for (ISO 8601). */
   readonly requested_at: string;
+  /** When it ended (ISO 8601), or `null` while it runs. */
   readonly finished_at: string | null;
   /** What it made, once SUCCEEDED. */
   readonly result: ActivationResult | null;

@@ -28,9 +28,13 @@ export interface ActivationServiceDeps {
  * from, and how its graph was made (built, caught up or copied).
  */
 export interface ActivationResult {
+  /** The index activated. */
   readonly index_name: string;
+  /** The generation now active (bumped by every flip). */
   readonly generation: number;
+  /** The config it serves. */
   readonly config: HnswConfig;
+  /** `promoted` (the registry's current) or `default` (the caller's, else the built-in one). */
   readonly config_source: "promoted" | "default";
   /**
    * How the graph was made: `built` in full; `caught_up`, an existing graph (the active one, or

@@ -20,14 +20,22 @@ export interface AutotuneServiceDeps {
 
 /** A request to start an autotune job on an index with one of its harnesses. */
 export interface StartRequest {
+  /** The index to tune. */
   readonly indexName: string;
+  /** The harness of the index to measure against. */
   readonly harness: string;
   /** The strategy and its settings, as the request gave them (defaults resolved here). */
   readonly tuning?: TuningRequest | undefined;
+  /** Build groups run at once (default 0: all of a round at once). */
   readonly maxConcurrency?: number | undefined;
+  /** What starts it. */
   readonly trigger: JobTrigger;
   /** Who starts it (the caller's identity, or the trigger). */
   readonly startedBy: string;
+  /**
+   * Recompute the harness's ground truth first if the index changed since (default `false`: a stale
+   * harness is refused).
+   */
   readonly refreshHarness?: boolean;
 }
 

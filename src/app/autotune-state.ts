@@ -16,15 +16,21 @@ import type { AutotuneInput } from "./work-ports";
 
 /** A Step Functions error output (a Lambda error's Cause is JSON). */
 export interface StepError {
+  /** The error's name. */
   readonly Error?: string;
+  /** Its cause (a Lambda error's is JSON with its message). */
   readonly Cause?: string;
 }
 
 /** What one measured point of a build carries through the workflow (its trial is journaled). */
 export interface PointSummary {
+  /** The trial journaled for it. */
   readonly trial_id: string;
+  /** The ef_search measured. */
   readonly ef_search: number;
+  /** Recall@k at it. */
   readonly recall: number;
+  /** Median search latency at it, µs. */
   readonly p50_us: number;
 }
 
@@ -45,17 +51,23 @@ export type GroupOutcome =
 
 /** One round of builds: what the Map fans out, and what it collected. */
 export interface RoundState {
+  /** The round's number (1, 2, ...). */
   readonly number: number;
+  /** The builds the round fans out. */
   readonly groups: readonly BuildGroup[];
+  /** Builds run at once (0: all). */
   readonly max_concurrency: number;
   /** No more rounds: the tuner (or the grid) is done. */
   readonly done: boolean;
+  /** Why no round follows, once `done`. */
   readonly stop_reason: string | null;
+  /** What each build of the round came to, once the Map collected them. */
   readonly results?: readonly GroupOutcome[];
 }
 
 /** The state the workflow carries from Plan through the rounds to Decide. */
 export interface WorkflowState extends AutotuneInput {
+  /** The round running or last run. */
   readonly round?: RoundState;
   /** Every build's outcome, across rounds. */
   readonly history?: readonly GroupOutcome[];

@@ -47,7 +47,9 @@ export interface CompactorDeps {
 
 /** What one compaction run did. */
 export interface CompactionReport {
+  /** Merges of adjacent segments done. */
   readonly merges: number;
+  /** Full segments rewritten without their dead rows. */
   readonly purges: number;
   /** Folds: full segments moved out of the catalog item into a list object. */
   readonly folds: number;

@@ -41,12 +41,17 @@ const READ_CONCURRENCY = 16;
  * replaced or deleted ones marked; `built`: built in full).
  */
 export interface PreparedGeneration {
+  /** Where the graph and its label map are stored. */
   readonly keys: GenerationKeys;
+  /** The graph's label map. */
   readonly rows: GenerationRows;
   /** The data_version the graph holds. */
   readonly dataVersion: number;
+  /** How the graph was made (see `ActivationResult.graph`). */
   readonly method: "copied" | "caught_up" | "built";
+  /** Labels added to an existing graph (all of them when built). */
   readonly added: number;
+  /** Labels marked deleted by this catch-up. */
   readonly deleted: number;
   /** Time spent in hnswlib (build or catch-up), ms. */
   readonly timeMs: number;

@@ -16,7 +16,9 @@ import { DEFAULT_RETRY, type RetryPolicy, retryLostRaces } from "./retry";
 
 /** Where a new generation's objects go. */
 export interface GenerationKeys {
+  /** The graph's key (`.hnsw`). */
   readonly graphKey: string;
+  /** Its label map's key (`.rows.json`). */
   readonly rowsKey: string;
 }
 

@@ -11,12 +11,15 @@ import type { BlobStore } from "./ports";
 
 /** The part of an hnswlib graph that serving needs. */
 export interface ServingGraph {
+  /** Sets the search's candidate list size. */
   setEf(ef: number): void;
+  /** The `k` nearest labels to `query` that `filter` keeps, with their distances. */
   searchKnn(
     query: number[],
     k: number,
     filter?: (label: number) => boolean,
   ): { distances: number[]; neighbors: number[] };
+  /** Elements in the graph, deleted ones included. */
   getCurrentCount(): number;
   /** The stored vector of a label (unit length under `cosine`). */
   getPoint(label: number): number[];
@@ -24,8 +27,11 @@ export interface ServingGraph {
 
 /** A loaded generation: one graph and its label map, never mutated. */
 export interface LoadedGeneration {
+  /** The generation's pointer, as the catalog named it. */
   readonly active: ActiveGeneration;
+  /** Its graph, in memory. */
   readonly graph: ServingGraph;
+  /** Its label map. */
   readonly rows: GenerationRows;
   /** The live label of each id (its newest; deleted labels left out). Built on first use. */
   labelOf(): ReadonlyMap<string, number>;

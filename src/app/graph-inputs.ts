@@ -17,7 +17,9 @@ export interface GraphFile {
 
 /** Where a graph comes from: storage, and the files this instance keeps (none: always download). */
 export interface GraphSources {
+  /** Where graphs are stored. */
   readonly blobs: BlobStore;
+  /** Graph files this instance keeps on disk, if any. */
   readonly files?: GraphFileCache | undefined;
 }
 

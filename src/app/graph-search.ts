@@ -8,6 +8,7 @@ import type { SearchHit } from "./vector-results";
 
 /** Queries of one search: as given (hnswlib wants plain arrays) and prepared for exact scans. */
 export interface SearchQueries {
+  /** The queries as the request gave them. */
   readonly plain: readonly (readonly number[])[];
   /** Query `i` as Float32, unit length under `cosine` (see `prepareQuery`). */
   prepared(i: number): Float32Array;
@@ -15,7 +16,9 @@ export interface SearchQueries {
 
 /** A filter of a search: its compiled predicate and its cache key. */
 export interface SearchFilter {
+  /** The filter's canonical JSON: what its per-generation view is cached by. */
   readonly key: string;
+  /** The compiled filter. */
   readonly predicate: MetadataPredicate;
 }
 

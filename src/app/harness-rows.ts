@@ -11,9 +11,13 @@ import type { VectorStore } from "./vector-store";
 
 /** An index version, its loaded vectors and a harness's queries and truth against it. */
 export interface Prepared {
+  /** The index version measured. */
   readonly record: IndexRecord;
+  /** Its live vectors. */
   readonly loaded: LoadedIndex;
+  /** The harness. */
   readonly harness: Harness;
+  /** Its queries and ground truth as rows of `loaded`. */
   readonly rows: HarnessRows;
 }
 

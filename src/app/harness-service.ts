@@ -34,7 +34,9 @@ export interface HarnessServiceDeps {
 
 /** A harness as the API shows it, with whether its ground truth is stale. */
 export interface HarnessView {
+  /** The harness's summary. */
   readonly harness: HarnessSummary;
+  /** Whether the index changed since its ground truth was computed. */
   readonly stale: boolean;
 }
 

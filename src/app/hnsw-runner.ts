@@ -16,12 +16,19 @@ import type {
 
 /** Runs HNSW builds, measurements and ground truth on worker threads. */
 export interface HnswRunner {
+  /** Runs `buildAndMeasure` off the event loop. */
   measure(task: MeasureTask): Promise<MeasureResult>;
+  /** Runs `buildAndTune` off the event loop. */
   tune(task: TuneTask): Promise<TuneResult>;
+  /** Runs `runoff` off the event loop. */
   runoff(task: RunoffTask): Promise<SearchResultSummary[]>;
+  /** Runs `groundTruth` off the event loop. */
   groundTruth(task: GroundTruthTask): Promise<Int32Array>;
+  /** Runs `buildToFile` off the event loop. */
   build(task: BuildTask): Promise<{ buildTimeMs: number; bytes: number }>;
+  /** Runs `catchUpGraph` off the event loop. */
   catchUp(task: CatchUpTask): Promise<{ timeMs: number; bytes: number }>;
+  /** Stops its worker threads. */
   close(): Promise<void>;
 }
 

@@ -12,18 +12,25 @@ import { searchEf } from "../domain/tuner";
 
 /** A harness's queries and exact truth, as a worker measures against them. */
 export interface HarnessRows {
+  /** The harness's queries, each with the index row to leave out. */
   readonly queries: QueryRows;
   /** Exact top-k rows per query, -1 padded. */
   readonly truth: Int32Array;
+  /** Neighbors per query. */
   readonly k: number;
 }
 
 /** What one measured ef_search gave. */
 export interface SearchResultSummary {
+  /** The ef_search measured. */
   readonly efSearch: number;
+  /** Mean recall@k. */
   readonly recall: number;
+  /** Median search latency, µs. */
   readonly p50Us: number;
+  /** 95th percentile search latency, µs. */
   readonly p95Us: number;
+  /** 99th percentile search latency, µs. */
   readonly p99Us: number;
 }
 
@@ -32,8 +39,11 @@ export interface SearchResultSummary {
  * hnswlib holds it), and each ef_search's recall and latencies.
  */
 export interface MeasureResult {
+  /** Time to build the graph, ms. */
   readonly buildTimeMs: number;
+  /** Size of the serialized graph. */
   readonly memoryBytes: number;
+  /** What each ef_search measured. */
   readonly searches: readonly SearchResultSummary[];
 }
 
@@ -50,9 +60,13 @@ function timedBuild(task: { rows: VectorRows; metric: Metric; build: BuildParams
 
 /** Build one graph and measure every `efSearches` entry on it (interleaved passes). */
 export interface MeasureTask extends HarnessRows {
+  /** The index's vectors. */
   readonly rows: VectorRows;
+  /** The index's metric. */
   readonly metric: Metric;
+  /** The graph's build parameters. */
   readonly build: BuildParams;
+  /** Every ef_search to measure on the graph. */
   readonly efSearches: readonly number[];
   /** File to serialize the graph to (hnswlib writes to paths only). */
   readonly snapshotPath: string;
@@ -81,8 +95,11 @@ type ArmResult = { recall: number; latenciesUs: Float64Array };
  * (recall probes are single untimed passes), then time every probed ef with interleaved passes.
  */
 export interface TuneTask extends Omit<MeasureTask, "efSearches"> {
+  /** The recall@k to reach. */
   readonly target: number;
+  /** The smallest ef_search to try. */
   readonly minEfSearch: number;
+  /** The largest ef_search to try. */
   readonly maxEfSearch: number;
 }
 
@@ -122,9 +139,13 @@ export function buildAndTune(task: TuneTask): TuneResult {
 
 /** Re-measure finalists (graphs read from files) side by side, with interleaved passes. */
 export interface RunoffTask extends HarnessRows {
+  /** The index's metric. */
   readonly metric: Metric;
+  /** The index's dimension. */
   readonly dimension: number;
+  /** Each finalist's graph file and the ef_search it is measured at. */
   readonly finalists: readonly { readonly path: string; readonly efSearch: number }[];
+  /** Interleaved passes over the queries. */
   readonly passes: number;
 }
 
@@ -144,9 +165,13 @@ export function runoff(task: RunoffTask): SearchResultSummary[] {
 
 /** Exact top-k rows of every query. */
 export interface GroundTruthTask {
+  /** The index's vectors. */
   readonly rows: VectorRows;
+  /** The index's metric. */
   readonly metric: Metric;
+  /** The queries, each with the index row to leave out. */
   readonly queries: QueryRows;
+  /** Neighbors per query. */
   readonly k: number;
 }
 
@@ -160,9 +185,13 @@ export function groundTruth(task: GroundTruthTask): Int32Array {
 
 /** Build one graph and serialize it to `path` (activation). */
 export interface BuildTask {
+  /** The vectors, row `r` becoming label `r`. */
   readonly rows: VectorRows;
+  /** The index's metric. */
   readonly metric: Metric;
+  /** The graph's build parameters. */
   readonly build: BuildParams;
+  /** Where to write the graph. */
   readonly path: string;
 }
 
@@ -181,6 +210,7 @@ export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: numb
  * labels `firstLabel`, `firstLabel + 1`, ..., and write it to `outPath`.
  */
 export interface CatchUpTask {
+  /** The graph to catch up. */
   readonly inPath: string;
   /**
    * Whether `inPath` is this task's own copy (a download), removed before the output is written
@@ -188,11 +218,17 @@ export interface CatchUpTask {
    * both at once.
    */
   readonly dropInput?: boolean;
+  /** Where to write the caught-up graph. */
   readonly outPath: string;
+  /** The index's metric. */
   readonly metric: Metric;
+  /** The index's dimension. */
   readonly dimension: number;
+  /** Labels to mark deleted (rows since deleted or replaced). */
   readonly deleteLabels: Int32Array;
+  /** The rows to add. */
   readonly add: VectorRows;
+  /** The label of `add`'s first row (the graph's label count). */
   readonly firstLabel: number;
 }
 

@@ -16,12 +16,19 @@ import type { ImportStore } from "./work-ports";
 
 /** One Map item: a chunk of whole rows of the file. */
 export interface ChunkInput {
+  /** The import job. */
   readonly import_id: string;
+  /** The index it writes to. */
   readonly index_name: string;
+  /** The incarnation it writes to (never a re-created index). */
   readonly index_uid: string;
+  /** The file's key in the service's bucket. */
   readonly source_key: string;
+  /** Row `r` gets id `${id_prefix}${r}`. */
   readonly id_prefix: string;
+  /** Where the file's rows are. */
   readonly layout: RowLayout;
+  /** The rows `[from, to)` of this chunk. */
   readonly chunk: { readonly from: number; readonly to: number };
 }
 

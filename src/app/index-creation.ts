@@ -7,7 +7,9 @@ import { retryLostRaces } from "./retry";
 
 /** What {@link createIndex} did: `created` is false when the index was there already. */
 export interface CreatedIndex {
+  /** Whether this call created it (`false`: an identical index was there). */
   readonly created: boolean;
+  /** The index's record. */
   readonly index: IndexRecord;
 }
 

@@ -11,16 +11,19 @@ import type { SegmentStore } from "./segment-store";
 export interface LiveView {
   /** Live ids before the write. */
   readonly count: number;
+  /** Whether `id` is live before the write. */
   isLive(id: string): boolean;
 }
 
 /** The latest word about an id (see {@link LiveState.locator}), with its segment's reference. */
 export interface Located extends Word {
+  /** The segment holding that word. */
   readonly ref: SegmentRef;
 }
 
 /** A live id of a listing page (see {@link LiveState.liveIds}). */
 export interface ListedId extends Located {
+  /** The id's 64-bit hash (the listing's order). */
   readonly hash: bigint;
   /** Its segment's digest counts (where the segment's directory keeps its names). */
   readonly digest: { readonly upserted: number; readonly words: number };

@@ -11,7 +11,9 @@ import type { Trial } from "../domain/trial";
 
 /** Bytes `[start, end)` of a blob: from its first byte, or to its last, when either is omitted. */
 export interface ByteRange {
+  /** First byte (default 0). */
   readonly start?: number;
+  /** One past the last byte (default: the object's end). */
   readonly end?: number;
 }
 
@@ -84,6 +86,7 @@ export const LOST_RACE = Symbol("lost-race");
 
 /** The index catalog: one record per index, changed only through conditional writes. */
 export interface IndexCatalog {
+  /** The index's record (strongly consistent), or `undefined`. */
   get(name: string): Promise<IndexRecord | undefined>;
   /**
    * What a search checks on every request (a strongly consistent read of a small projection):
@@ -155,7 +158,9 @@ export interface IndexCatalog {
 
 /** One page of a listing, with an opaque cursor to the next page (none after the last). */
 export interface Page<T> {
+  /** The page's items. */
   readonly items: T[];
+  /** Where the next page starts; absent after the last page. */
   readonly next?: string | undefined;
 }
 
@@ -163,6 +168,7 @@ export interface Page<T> {
 export interface TrialJournal {
   /** Appends a trial; an existing trial id is never overwritten (that throws). */
   append(trial: Trial): Promise<void>;
+  /** One trial of an index, or `undefined`. */
   get(indexName: string, trialId: string): Promise<Trial | undefined>;
   /** A page of an index's trials, newest first. `cursor` comes from a previous page. */
   list(indexName: string, limit: number, cursor?: string): Promise<Page<Trial>>;
@@ -172,6 +178,7 @@ export interface TrialJournal {
 
 /** The promotion registry: one record per index, swapped whole with a conditional write. */
 export interface PromotionRegistry {
+  /** The index's registry record, or `undefined` when it has none. */
   get(indexName: string): Promise<PromotionRecord | undefined>;
   /**
    * Writes `next` only if the stored record still has version `expectedVersion` (`0`: there is no
@@ -184,12 +191,15 @@ export interface PromotionRegistry {
 
 /** Named search profiles: a set of indexes and their default HNSW config. */
 export interface ProfileRepository {
+  /** A profile, or `undefined`. */
   get(id: string): Promise<Profile | undefined>;
+  /** Creates or replaces a profile. */
   put(profile: Profile): Promise<void>;
 }
 
 /** Autotune policies, one per index. */
 export interface PolicyStore {
+  /** The index's policy, or `undefined`. */
   get(indexName: string): Promise<Policy | undefined>;
   /**
    * Sets a policy's settings in one write, keeping its start bookkeeping (a start recorded
@@ -198,6 +208,7 @@ export interface PolicyStore {
   put(settings: PolicySettings, now: string, vectorsWritten: number): Promise<Policy>;
   /** `false` when there was none. */
   delete(indexName: string): Promise<boolean>;
+  /** Every policy (what the schedule checks). */
   list(): Promise<Policy[]>;
   /** Notes an autotune start on the index's policy, if it has one. */
   recordStart(indexName: string, jobId: string, at: string, vectorsWritten: number): Promise<void>;

@@ -30,8 +30,11 @@ export interface PromotionServiceDeps {
 
 /** The registry after a change. */
 export interface PromotionChange {
+  /** The index. */
   readonly index_name: string;
+  /** The promotion now current, or `null`. */
   readonly current: PromotionEntry | null;
+  /** Entries in the history (at most 50). */
   readonly history_depth: number;
 }
 

@@ -13,6 +13,7 @@ import type { BackgroundTasks } from "./work-ports";
 
 /** Where background tasks start (off the request), and which ones a write leaves due. */
 export interface BackgroundStarts {
+  /** Where background tasks start. */
   readonly tasks: BackgroundTasks;
   /** The tasks a write that left the index at `record` should start (compaction, catch-up). */
   due(record: IndexRecord): readonly BackgroundTaskName[];

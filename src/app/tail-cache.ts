@@ -9,6 +9,7 @@ import type { SegmentStore } from "./segment-store";
 
 /** A tail ready to scan: its rows as {@link VectorRows} (with inverse norms under cosine). */
 export interface ScannableTail extends Tail {
+  /** The tail's rows, ready for an exact scan. */
   readonly rows: VectorRows;
 }
 

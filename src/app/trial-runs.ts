@@ -6,8 +6,11 @@ import type { TrialService } from "./trial-service";
 
 /** What a manual trial asks for (the body of POST /vectors/hnsw/trial, index aside). */
 export interface TrialInput {
+  /** The harness to measure against. */
   readonly harness: string;
+  /** The config to build and measure. */
   readonly config: HnswConfig;
+  /** The caller's note. */
   readonly note: string | null;
 }
 

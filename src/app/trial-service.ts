@@ -40,22 +40,31 @@ interface MeasureRequest {
 
 /** A group of trials sharing one graph: the same (m, ef_construction, seed), several ef_search. */
 export interface BuildGroupRequest extends MeasureRequest {
+  /** The graph's build parameters. */
   readonly build: BuildParams;
+  /** Every ef_search to measure on it, one trial each. */
   readonly efSearches: readonly number[];
 }
 
 /** One graph, and the smallest ef_search on it that reaches `target` (a `target_recall` build). */
 export interface TargetBuildRequest extends MeasureRequest {
+  /** The graph's build parameters. */
   readonly build: BuildParams;
+  /** The recall@k to reach. */
   readonly target: number;
+  /** The largest ef_search to try. */
   readonly maxEfSearch: number;
 }
 
 /** A graph already measured, to measure again beside others (its build's figures carry over). */
 export interface Finalist {
+  /** Its graph's snapshot. */
   readonly snapshot_key: string;
+  /** The config it is measured at. */
   readonly config: HnswConfig;
+  /** Its build's time, ms (carried over). */
   readonly build_time_ms: number;
+  /** Its graph's size (carried over). */
   readonly memory_bytes: number;
 }
 

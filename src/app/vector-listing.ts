@@ -12,8 +12,11 @@ const READ_CONCURRENCY = 16;
 
 /** A page of {@link listIds}: ids in hash order, the last one's hash, and whether more follow. */
 export interface IdPage {
+  /** The page's ids. */
   readonly ids: string[];
+  /** The hash of its last id (where the next page starts); `undefined` when empty. */
   readonly last: bigint | undefined;
+  /** Whether more ids follow. */
   readonly more: boolean;
 }
 

@@ -7,15 +7,21 @@ import type { IndexRecord } from "../domain/index-record";
  * metadata.
  */
 export interface SearchHit {
+  /** The vector's id. */
   readonly id: string;
+  /** Its distance to the query under the index's metric. */
   readonly distance: number;
+  /** Its current metadata (`null`: none). */
   readonly metadata: Record<string, unknown> | null;
 }
 
 /** One live vector as read by id: its values and metadata. */
 export interface StoredVector {
+  /** The vector's id. */
   readonly id: string;
+  /** Its values, as written (as float32). */
   readonly values: number[];
+  /** Its metadata (`null`: none). */
   readonly metadata: Record<string, unknown> | null;
 }
 
@@ -26,7 +32,9 @@ export interface StoredVector {
 export interface DeleteResult {
   /** How many of the ids were live, and are deleted now. */
   readonly deleted: number;
+  /** Live ids after the write. */
   readonly count: number;
+  /** The index's data version after the write. */
   readonly dataVersion: number;
   /** The index's catalog record after the write (or as read, when nothing was written). */
   readonly record: IndexRecord;
@@ -37,8 +45,11 @@ export interface DeleteResult {
  * version after it.
  */
 export interface WriteResult {
+  /** Vectors written. */
   readonly upserted: number;
+  /** Live ids after the write. */
   readonly count: number;
+  /** The index's data version after the write. */
   readonly dataVersion: number;
   /** The index's catalog record after the write. */
   readonly record: IndexRecord;

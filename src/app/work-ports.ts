@@ -14,6 +14,7 @@ export interface JobStore {
   create(job: Job): Promise<void>;
   /** Replaces a RUNNING job with its final state; `false` if it was no longer RUNNING. */
   finish(job: Job): Promise<boolean>;
+  /** A job, or `undefined`. */
   get(jobId: string): Promise<Job | undefined>;
   /** The newest jobs of an index first. */
   listByIndex(indexName: string, limit: number): Promise<Job[]>;
@@ -72,8 +73,11 @@ export interface LeaseStore {
 
 /** The input of one autotune workflow execution. */
 export interface AutotuneInput {
+  /** The job. */
   readonly job_id: string;
+  /** The index tuned. */
   readonly index_name: string;
+  /** The harness measured against. */
   readonly harness: string;
   /** The strategy and what it needs, every default resolved. */
   readonly tuning: Tuning;
@@ -100,6 +104,7 @@ export interface BackgroundTasks {
 export interface RunStore {
   /** Creates a run; an existing id is never overwritten (that throws). */
   create(run: TaskRun): Promise<void>;
+  /** A run of an index, or `undefined`. */
   get(scope: string, runId: string): Promise<TaskRun | undefined>;
   /**
    * Records how a RUNNING run ended; whether this call did (false: it had ended already, or
@@ -117,6 +122,7 @@ export interface RunStore {
 export interface ImportStore {
   /** Creates a job; an existing id is never overwritten (that throws). */
   create(job: ImportJob): Promise<void>;
+  /** A job, or `undefined`. */
   get(importId: string): Promise<ImportJob | undefined>;
   /** Records the plan's totals. */
   planned(importId: string, rows: number, chunks: number): Promise<void>;
@@ -133,10 +139,12 @@ export interface ImportStore {
 
 /** Starts the bulk-import workflow (Step Functions on AWS, the local runner otherwise). */
 export interface ImportStarter {
+  /** Starts the import workflow for a job. */
   start(input: ImportInput): Promise<void>;
 }
 
 /** Starts the autotune workflow (Step Functions on AWS, the local runner otherwise). */
 export interface WorkflowStarter {
+  /** Starts the autotune workflow for a job. */
   start(input: AutotuneInput): Promise<void>;
 }

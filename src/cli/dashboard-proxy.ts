@@ -8,7 +8,9 @@ const API_PREFIXES = ["/vectors/", "/openapi.json"];
 
 /** A running dashboard proxy: the local URL to open, and how to stop it. */
 export interface DashboardProxy {
+  /** The local URL to open. */
   readonly url: string;
+  /** Stops the proxy. */
   close(): Promise<void>;
 }
 

@@ -28,6 +28,7 @@ const BULK_FORMATS: readonly FileFormat[] = ["npy", "fvecs", "bvecs"];
 
 /** Options of `vectord import` (see the CLI's help for their defaults). */
 export interface ImportOptions {
+  /** The index to write to. */
   readonly index: string;
   /** Default: from the file's extension. */
   readonly format?: FileFormat;
@@ -45,7 +46,9 @@ export interface ImportOptions {
   readonly restart: boolean;
   /** HDF5: also create this harness from `test`, with the file's `neighbors` as ground truth. */
   readonly harness?: string;
+  /** HDF5 harness: neighbors per query (default 10). */
   readonly harnessK: number;
+  /** HDF5 harness: queries (default 500). */
   readonly harnessQueries: number;
   /** Show a progress bar (default: when stderr is a terminal and not --json). */
   readonly progress: boolean;
@@ -56,16 +59,25 @@ export interface ImportOptions {
  * or JSON upserts), and how many.
  */
 export interface ImportSummary {
+  /** The index written. */
   readonly index: string;
+  /** The file read. */
   readonly file: string;
+  /** Its format. */
   readonly format: FileFormat;
+  /** How the rows went: a bulk import job, or JSON upserts. */
   readonly path: "bulk" | "json";
+  /** Rows written. */
   readonly rows: number;
   /** Batches an earlier interrupted run had applied, skipped by this one. */
   readonly resumed_batches: number;
+  /** Wall time, seconds. */
   readonly seconds: number;
+  /** Rows written per second. */
   readonly vectors_per_second: number;
+  /** The bulk import job, on the bulk path. */
   readonly import_id?: string;
+  /** The harness created from an HDF5 file's queries, if asked for. */
   readonly harness?: { name: string; queries: number; k: number };
 }
 

@@ -35,6 +35,7 @@ export class CliError extends Error {
 
 /** Where a command writes: a result (JSON with `--json`, else text) and progress on stderr. */
 export interface Output {
+  /** Whether results are printed as JSON (`--json`). */
   readonly json: boolean;
   /** Prints a command's result: `value` as JSON with `--json`, else `text(value)`. */
   result<T>(value: T, text: (value: T) => string): void;

@@ -18,14 +18,19 @@ import { CliError, EXIT } from "./output";
 
 /** One record to upsert. */
 export interface VectorRecord {
+  /** The row's id (from the file, or the prefix and its row number). */
   readonly id: string;
+  /** Its values. */
   readonly values: Float32Array;
+  /** Its metadata (JSON lines only). */
   readonly metadata?: Record<string, unknown>;
 }
 
 /** Consecutive records of a file, starting at row `first`. */
 export interface Batch {
+  /** The row number of its first record. */
   readonly first: number;
+  /** Its records, in file order. */
   readonly records: readonly VectorRecord[];
 }
 
@@ -33,10 +38,13 @@ export interface Batch {
 export interface VectorSource {
   /** The file's name, for messages. */
   readonly name: string;
+  /** Rows in the file. */
   readonly rows: number;
+  /** Values per row. */
   readonly dimension: number;
   /** Batches of `size` rows, skipping those whose first row `skip` says. */
   batches(size: number, skip?: (first: number) => boolean): AsyncIterable<Batch>;
+  /** Closes the file. */
   close(): Promise<void>;
 }
 

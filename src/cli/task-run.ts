@@ -17,9 +17,13 @@ export function waitParams(o: { readonly waitSeconds?: number }) {
 
 /** A run of a task as the API answers a request that started one (200/201, or 202 RUNNING). */
 export interface RunAnswer {
+  /** `RUNNING`, `SUCCEEDED` or `FAILED`. */
   readonly status?: string;
+  /** What it made, once SUCCEEDED. */
   readonly result?: unknown;
+  /** Why it failed, once FAILED. */
   readonly error?: { readonly kind: string; readonly code: string; readonly message: string };
+  /** The run's other fields, as the API answered them. */
   readonly [field: string]: unknown;
 }
 

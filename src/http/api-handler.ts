@@ -19,6 +19,7 @@ import { parseWith } from "./parse";
 
 /** The request as a handler sees it: path, query and body accessors that validate. */
 export interface ApiRequest {
+  /** The API Gateway event. */
   readonly event: APIGatewayProxyEventV2;
   /**
    * Who is calling: the IAM identity API Gateway's IAM authorizer verified (its ARN), or

@@ -42,9 +42,13 @@ import {
  * A test checks that every route has an entry, so the two cannot drift.
  */
 export interface RouteSchemas {
+  /** One line on what the route does (the OpenAPI summary). */
   readonly summary: string;
+  /** Its path parameters. */
   readonly params?: z.ZodObject;
+  /** Its query string parameters. */
   readonly query?: z.ZodObject;
+  /** Its JSON body. */
   readonly body?: z.ZodType;
   /** What a success answers, when not JSON. */
   readonly content?: "text/html" | "text/plain";

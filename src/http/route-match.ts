@@ -2,8 +2,11 @@ import { type RouteSpec, routeKey } from "../../infra/routes";
 
 /** A route of the route table, compiled to match request paths as API Gateway does. */
 export interface CompiledRoute<R extends RouteSpec = RouteSpec> {
+  /** The route. */
   readonly route: R;
+  /** Its path as a regular expression, one group per parameter. */
   readonly pattern: RegExp;
+  /** Its parameters' names, in the groups' order. */
   readonly params: readonly string[];
   /** Literal path segments: more literal means more specific, as API Gateway ranks routes. */
   readonly literals: number;

@@ -11,8 +11,11 @@ import dynalite from "dynalite";
  * on a worker thread (its hashing and file I/O would otherwise take turns with the handlers).
  */
 export interface Emulators {
+  /** dynalite's URL. */
   readonly dynamodbEndpoint: string;
+  /** s3rver's URL. */
   readonly s3Endpoint: string;
+  /** Stops both (and removes a temporary directory). */
   stop(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ export interface EmulatorOptions {
   readonly dataDir?: string | undefined;
   /** Ports to listen on (0, the default, picks free ones). */
   readonly dynamodbPort?: number;
+  /** See `dynamodbPort`. */
   readonly s3Port?: number;
 }
 

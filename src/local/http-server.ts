@@ -12,7 +12,9 @@ import { routeMatcher } from "../http/route-match";
 
 /** A route of the shared route table with its loaded handler. */
 export interface BoundRoute {
+  /** The route. */
   readonly route: RouteSpec;
+  /** The Lambda handler that answers it. */
   readonly handler: ApiHandler;
 }
 

@@ -30,9 +30,13 @@ export interface LocalStackOptions {
  * stop it.
  */
 export interface LocalStack {
+  /** The API's base URL. */
   readonly url: string;
+  /** Its port. */
   readonly port: number;
+  /** The settings its handlers run with (the emulators' endpoints). */
   readonly settings: Settings;
+  /** Stops the server and the timer, lets in-process work finish, then stops the workers and emulators. */
   stop(): Promise<void>;
 }
 
