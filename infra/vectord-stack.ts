@@ -37,10 +37,15 @@ export interface VectordStackProps extends StackProps {
  * functions and its EventBridge schedule; alarms on all of it.
  */
 export class VectordStack extends Stack {
+  /** The bucket and the tables. */
   readonly storage: Storage;
+  /** The HTTP API and its routes' functions. */
   readonly api: Api;
+  /** The autotune workflow and its schedule. */
   readonly workflow: AutotuneWorkflow;
+  /** The bulk-import workflow. */
   readonly imports: ImportWorkflow;
+  /** Alarms and their topic. */
   readonly monitoring: Monitoring;
   /** Every function, by spec id. */
   readonly functions: Record<string, ServiceFunction> = {};

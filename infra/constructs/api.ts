@@ -52,8 +52,11 @@ const ACCESS_LOG_FIELDS = {
  * route) and writes JSON access logs; CORS is off unless origins are configured.
  */
 export class Api extends Construct {
+  /** The HTTP API. */
   readonly api: HttpApi;
+  /** Its stage (throttled, access-logged). */
   readonly stage: HttpStage;
+  /** The stage's access log. */
   readonly accessLogs: LogGroup;
 
   constructor(

@@ -37,6 +37,7 @@ export interface ServiceFunction {
  * the `/tmp` its sizing rule needs, and, for graph builders when configured, reserved concurrency.
  */
 export class ServiceFunctions extends Construct {
+  /** Every function made, in the order made. */
   readonly all: ServiceFunction[] = [];
   private readonly environment: Record<string, string>;
 

@@ -37,7 +37,9 @@ export const FRESHNESS_PERIODS = 3;
  * autotune executions, all publishing to one SNS topic (encrypted with a key CloudWatch may use).
  */
 export class Monitoring extends Construct {
+  /** Where alarms notify. */
   readonly topic: Topic;
+  /** Every alarm made. */
   readonly alarms: Alarm[] = [];
   private readonly action: SnsAction;
 

@@ -16,8 +16,11 @@ function attribute(key: KeySpec) {
 
 /** The vectors bucket (with its server access log bucket) and the tables of infra/tables.ts. */
 export class Storage extends Construct {
+  /** The service's bucket: vectors, graphs, snapshots, journals. */
   readonly bucket: Bucket;
+  /** The bucket the service bucket's access logs go to. */
   readonly accessLogs: Bucket;
+  /** Every table of {@link TABLES}, by its key. */
   readonly tables = {} as Record<TableKey, Table>;
 
   constructor(scope: Construct, id: string) {

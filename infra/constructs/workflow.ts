@@ -20,6 +20,7 @@ import { IMPORT_DEFINITION, type ImportTaskState, importArnVariable } from "../i
  * holds index names and configs) and is traced with X-Ray.
  */
 export class TaskWorkflow extends Construct {
+  /** The state machine. */
   readonly stateMachine: StateMachine;
 
   constructor(

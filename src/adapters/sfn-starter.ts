@@ -12,6 +12,7 @@ export class SfnStarter<I extends object> {
     private readonly nameOf: (input: I) => string,
   ) {}
 
+  /** Starts an execution with `input`, named by its job's id. */
   async start(input: I): Promise<void> {
     await this.sfn.send(
       new StartExecutionCommand({

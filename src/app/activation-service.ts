@@ -128,6 +128,11 @@ export class ActivationService {
     this.log = deps.log ?? ((line) => logger.info(line));
   }
 
+  /**
+   * Serves index `indexName`'s promoted config, else `defaultConfig`, else the built-in default, as
+   * a new generation: the graph is copied, caught up or built, whichever is cheapest and correct,
+   * and the active pointer flips only if no newer generation did meanwhile.
+   */
   async activate(indexName: string, defaultConfig?: HnswConfig): Promise<ActivationResult> {
     const started = performance.now();
     let record = activatable(await this.deps.vectors.getIndex(indexName));

@@ -52,6 +52,10 @@ export class GraphSearch {
   >();
   private readonly filterViews = new WeakMap<LoadedGeneration, Map<string, FilterView>>();
 
+  /**
+   * The `k` nearest live vectors to each query, from `generation` at `efSearch` merged with an
+   * exact scan of `tail`, and what `filter` did, if any.
+   */
   search(
     metric: Metric,
     generation: LoadedGeneration,

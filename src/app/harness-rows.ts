@@ -43,6 +43,10 @@ export class HarnessRowsCache {
     private readonly deps: { vectors: VectorStore; harnesses: HarnessService; runner: HnswRunner },
   ) {}
 
+  /**
+   * The index's live vectors and the harness's queries and truth against them, kept or prepared; a
+   * stale harness is handled by `whenStale` (refused, or recomputed once).
+   */
   async prepare(indexName: string, harnessName: string, whenStale: WhenStale): Promise<Prepared> {
     const { record, info, stale } = await this.check(indexName, harnessName, whenStale);
     const key = `${record.uid}@${record.dataVersion}/${harnessName}@${info.refreshedAt}`;

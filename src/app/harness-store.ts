@@ -30,6 +30,10 @@ interface HarnessFile {
 export class HarnessStore {
   constructor(private readonly blobs: BlobStore) {}
 
+  /**
+   * Stores `harness`, replacing one of the same name whole; the replaced one's query vectors are
+   * removed.
+   */
   async save(harness: Harness): Promise<void> {
     const previous = await this.readFile(harness.name);
     const vectorsKey = `${evalRoot(harness.name)}queries-${randomUUID()}.f32`;

@@ -47,6 +47,10 @@ export class ImportTasks {
     },
   ) {}
 
+  /**
+   * The workflow's Plan: reads the file's header, checks it against the index, and splits its rows
+   * into chunks.
+   */
   async plan(input: ImportInput): Promise<ImportPlan> {
     const name = fileName(input.source_key);
     const size = await this.deps.blobs.size(input.source_key);
@@ -72,6 +76,10 @@ export class ImportTasks {
     return { layout, chunks };
   }
 
+  /**
+   * One chunk of the Map: reads its rows by byte range and commits them as one segment. A retry
+   * upserts the same ids again (same values), and the job counts the chunk once.
+   */
   async chunk(input: ChunkInput): Promise<{ rows: number }> {
     const { layout, chunk } = input;
     const name = fileName(input.source_key);

@@ -24,6 +24,10 @@ export class IndexDeletion {
     },
   ) {}
 
+  /**
+   * Deletes index `name`: its catalog record first (from then on it is gone), then its promotions,
+   * policy and lease, and starts the task that purges its objects.
+   */
   async delete(name: string): Promise<void> {
     const removed = await this.deps.vectors.deleteIndex(name);
     const cleanups = await Promise.allSettled([

@@ -25,10 +25,15 @@ export interface JobLedgerDeps {
  * outcome exactly once, the lease that says a job is alive, and settling jobs whose run died.
  */
 export class JobLedger {
+  /** Where jobs are stored. */
   readonly jobs: JobStore;
+  /** Where job leases are held. */
   readonly leases: LeaseStore;
+  /** How long a lease holds without renewal, ms. */
   readonly leaseMs: number;
+  /** The clock. */
   readonly now: () => Date;
+  /** Where autotune's decisions are logged. */
   readonly log: JobLog;
 
   constructor(deps: JobLedgerDeps) {
@@ -39,10 +44,12 @@ export class JobLedger {
     this.log = deps.log ?? ((message, fields) => logger.info(message, fields));
   }
 
+  /** The clock, in epoch ms. */
   nowMs(): number {
     return this.now().getTime();
   }
 
+  /** A job; `job_not_found` when there is none. */
   async require(jobId: string): Promise<Job> {
     const job = await this.jobs.get(jobId);
     if (!job) throw new NotFoundError("job_not_found", `autotune job "${jobId}" does not exist`);

@@ -52,6 +52,10 @@ export class LiveState {
     private readonly budget: ByteBudget = new ByteBudget(),
   ) {}
 
+  /**
+   * What a writer needs to know of `record`'s version: its live count and which ids are live (reads
+   * the digests of segments this instance has not seen).
+   */
   async view(record: IndexRecord): Promise<LiveView> {
     // A writer asks about every id it writes, at least twice a write: worth its filters.
     const { digests, filters } = await this.digestsOf(record, true);

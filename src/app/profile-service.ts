@@ -73,6 +73,7 @@ export class ProfileService {
     return profile;
   }
 
+  /** A profile; `profile_not_found` when there is none. */
   async get(id: string): Promise<Profile> {
     const profile = await this.deps.profiles.get(id);
     if (!profile) throw new NotFoundError("profile_not_found", `profile "${id}" does not exist`);

@@ -100,6 +100,10 @@ export class SearchService {
     },
   ) {}
 
+  /**
+   * Searches index `indexName`: exact, or through its active graph merged with the vectors it does
+   * not hold yet.
+   */
   async search(indexName: string, request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
     const response = await this.answer(indexName, request);

@@ -181,6 +181,10 @@ export class SegmentStore {
     return JSON.parse(Buffer.from(got.buffer, got.byteOffset, got.byteLength).toString("utf8"));
   }
 
+  /**
+   * A segment's manifest (ids, metadata, deletions), read whole; `MissingSegmentError` when it is
+   * gone.
+   */
   async readManifest(index: IndexRecord, ref: SegmentRef): Promise<SegmentManifest> {
     const key = segmentKeys(index, ref.id).manifest;
     const bytes = await this.blobs.get(key);
@@ -188,6 +192,7 @@ export class SegmentStore {
     return JSON.parse(Buffer.from(bytes).toString("utf8")) as ManifestFile;
   }
 
+  /** A segment's id digest; `MissingSegmentError` when it is gone. */
   async readDigest(index: IndexRecord, ref: SegmentRef): Promise<IdDigest> {
     const key = segmentKeys(index, ref.id).digest;
     const bytes = await this.blobs.get(key);

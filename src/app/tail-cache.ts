@@ -45,6 +45,7 @@ export class TailCache {
     );
   }
 
+  /** The tail of `record` after data version `since`, kept or computed. */
   get(record: IndexRecord, since: number): Promise<ScannableTail> {
     const key = `${since}@${record.dataVersion}/${record.segments.map((s) => s.id).join(",")}`;
     return this.tails.get(record.uid, key, () => this.compute(record, since));

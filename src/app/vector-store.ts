@@ -89,6 +89,7 @@ export class VectorStore {
     return this.catalog.get(name);
   }
 
+  /** Index `name`'s record; `index_not_found` when there is none. */
   async getIndex(name: string): Promise<IndexRecord> {
     const record = await this.catalog.get(name);
     if (!record) throw indexNotFound(name);

@@ -13,12 +13,16 @@ interface Answer {
  * {@link CliError} (4xx: refused, with the service's message; 5xx and network: unavailable).
  */
 export class Api {
+  /** The typed API client. */
   readonly client: VectordClient;
 
   constructor(readonly options: ClientOptions & { endpoint: string }) {
     this.client = vectordClient(options);
   }
 
+  /**
+   * The body of `request`'s answer, or a `CliError` (4xx: refused; 5xx and network: unavailable).
+   */
   async call<T>(request: Promise<Answer>): Promise<T> {
     let answer: Answer;
     try {

@@ -23,6 +23,7 @@ export class ImportCheckpoint {
 
   private constructor(readonly path: string) {}
 
+  /** The checkpoint of `key`'s import: the batches an interrupted run applied, or none. */
   static async open(key: {
     endpoint: string;
     index: string;
@@ -55,6 +56,7 @@ export class ImportCheckpoint {
     return this.done.size;
   }
 
+  /** Whether the batch starting at row `first` was applied. */
   has(first: number): boolean {
     return this.done.has(first);
   }

@@ -27,6 +27,10 @@ export class Hdf5File {
     readonly name: string,
   ) {}
 
+  /**
+   * Opens an HDF5 file (ann-benchmarks' layout: `train`, `test`, `neighbors`); a usage error naming
+   * the file when it is not one.
+   */
   static async open(path: string): Promise<Hdf5File> {
     const h5 = await import("h5wasm/node");
     await h5.ready;
@@ -139,6 +143,7 @@ export class Hdf5File {
     }));
   }
 
+  /** Closes the file. */
   close(): void {
     this.file.close();
   }

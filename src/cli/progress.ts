@@ -16,6 +16,7 @@ export class Progress {
     });
   }
 
+  /** Shows the bar at `value` of `total`. */
   start(total: number, value: number): void {
     this.value = value;
     this.startValue = value;
@@ -23,6 +24,7 @@ export class Progress {
     this.bar.start(total, value, { speed: 0 });
   }
 
+  /** Moves the bar to `value`, with the rate since start. */
   update(value: number): void {
     this.value = value;
     const seconds = (performance.now() - this.started) / 1000;
@@ -30,10 +32,12 @@ export class Progress {
     this.bar.update(value, { speed });
   }
 
+  /** Moves the bar `by` further. */
   increment(by: number): void {
     this.update(this.value + by);
   }
 
+  /** Stops the bar. */
   stop(): void {
     this.bar.stop();
   }

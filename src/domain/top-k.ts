@@ -18,6 +18,7 @@ export class TopK {
     return this.size < this.k ? Number.POSITIVE_INFINITY : (this.distances[0] as number);
   }
 
+  /** Keeps (`distance`, `row`) if it is among the `k` smallest so far. */
   offer(distance: number, row: number): void {
     if (this.size < this.k) {
       let i = this.size++;

@@ -90,6 +90,7 @@ export class LocalStateMachine<S extends string, I extends object> {
     return this.prepared;
   }
 
+  /** Starts an execution with `input` and returns; it runs in this process (see `drain`). */
   async start(input: I): Promise<void> {
     const { machine, modules, states } = await this.prepare();
     const handlers: Record<string, TaskFn> = {};
