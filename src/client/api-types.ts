@@ -597,6 +597,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -657,6 +658,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -664,12 +666,20 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Values per vector (1..4096); fixed for the index's life */
                     dimension: number;
-                    /** @enum {string} */
+                    /**
+                     * @description The distance searches rank by; fixed for the index's life
+                     * @enum {string}
+                     */
                     metric: "l2" | "cosine" | "ip";
+                    /** @description When the active graph catches up or is rebuilt; omitted fields keep their value (an existing index's settings change with the same call) */
                     maintenance?: {
+                        /** @description A catch-up starts once pending vectors reach this share of the graph's labels, or catch_up_max_pending, whichever is smaller (default 0.05) */
                         catch_up_fraction?: number;
+                        /** @description A catch-up starts once this many vectors are pending, at the latest (default 10000) */
                         catch_up_max_pending?: number;
+                        /** @description The graph is rebuilt in full instead of caught up once its deleted labels would pass this share of its labels (default 0.2) */
                         rebuild_deleted_fraction?: number;
                     };
                 };
@@ -730,6 +740,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -784,7 +795,9 @@ export interface operations {
     ListIndexes: {
         parameters: {
             query?: {
+                /** @description Items a page (1..1000, default 100) */
                 limit?: number;
+                /** @description Where to go on: the next_token the previous page returned */
                 next_token?: string;
             };
             header?: never;
@@ -845,11 +858,14 @@ export interface operations {
     ListVectors: {
         parameters: {
             query?: {
+                /** @description Items a page (1..1000, default 100) */
                 limit?: number;
+                /** @description Where to go on: the next_token the previous page returned */
                 next_token?: string;
             };
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -910,6 +926,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -917,10 +934,13 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 1..1000 vectors, written as one durable write */
                     vectors: {
+                        /** @description The vector's id: a later write of the same id replaces it */
                         id: string;
                         /** @description Finite numbers */
                         values: number[];
+                        /** @description A JSON object stored with it, returned by searches and filterable */
                         metadata?: {
                             [key: string]: unknown;
                         };
@@ -983,7 +1003,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
+                /** @description A vector's id: 1..256 characters, no control characters, no unpaired surrogates */
                 id: string;
             };
             cookie?: never;
@@ -1044,7 +1066,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
+                /** @description A vector's id: 1..256 characters, no control characters, no unpaired surrogates */
                 id: string;
             };
             cookie?: never;
@@ -1101,6 +1125,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -1108,6 +1133,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 1..100 distinct ids, answered in this order */
                     ids: string[];
                 };
             };
@@ -1167,6 +1193,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -1174,6 +1201,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 1..1000 distinct ids to delete; ids not live are left alone */
                     ids: string[];
                 };
             };
@@ -1233,6 +1261,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -1242,9 +1271,13 @@ export interface operations {
                 "application/json": {
                     /** @description Finite numbers */
                     vector?: number[];
+                    /** @description A batch of 1..100 queries (or give vector), answered with one result list each */
                     queries?: number[][];
+                    /** @description Neighbors per query (1..1000, default 10) */
                     k?: number;
+                    /** @description Candidate list size while searching, for this request instead of the active config's (10..4096) */
                     ef_search?: number;
+                    /** @description Scan exactly even when a graph is active (default false) */
                     exact?: boolean;
                     /**
                      * @description Pinecone-style metadata filter: {"key": value}, $eq $ne $in $nin $gt $gte $lt $lte, $and $or
@@ -1261,7 +1294,10 @@ export interface operations {
                      *     }
                      */
                     filter?: Record<string, never>;
-                    /** @enum {string} */
+                    /**
+                     * @description strong (default): reflects every write that returned before the search began; eventual: faster, and may lag writes by up to the service's eventual window (default 1 s)
+                     * @enum {string}
+                     */
                     consistency?: "strong" | "eventual";
                 };
             };
@@ -1326,7 +1362,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
+                    /**
+                     * @description The file's format: NumPy .npy (float32 or float64), .fvecs or .bvecs
+                     * @enum {string}
+                     */
                     format: "npy" | "fvecs" | "bvecs";
                 };
             };
@@ -1386,6 +1425,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -1393,10 +1433,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description s3://bucket/key of the file: the source POST /vectors/uploads named */
                     source: string;
-                    /** @enum {string} */
+                    /**
+                     * @description The file's format: NumPy .npy (float32 or float64), .fvecs or .bvecs
+                     * @enum {string}
+                     */
                     format: "npy" | "fvecs" | "bvecs";
-                    /** @default  */
+                    /**
+                     * @description Row r gets id <id_prefix><r> (default ""): importing the file again upserts the same ids
+                     * @default
+                     */
                     id_prefix?: string;
                 };
             };
@@ -1456,7 +1503,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
+                /** @description An import id (a 26-character ULID) */
                 import_id: string;
             };
             cookie?: never;
@@ -1573,6 +1622,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A file of the dashboard */
                 file: "index.html" | "app.js" | "style.css" | "uPlot.esm.js" | "uPlot.min.css";
             };
             cookie?: never;
@@ -1689,6 +1739,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A harness's name: the same pattern as an index name */
                 name: string;
             };
             cookie?: never;
@@ -1747,10 +1798,12 @@ export interface operations {
     CreateEval: {
         parameters: {
             query?: {
+                /** @description How long to wait for the work, in seconds (0..25, default 20); 202 when it has not ended by then (it continues) */
                 wait_seconds?: number;
             };
             header?: never;
             path: {
+                /** @description A harness's name: the same pattern as an index name */
                 name: string;
             };
             cookie?: never;
@@ -1758,13 +1811,20 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The index the harness measures */
                     index_name: string;
-                    /** @default 10 */
+                    /**
+                     * @description Neighbors per query in the ground truth (1..100, default 10)
+                     * @default 10
+                     */
                     k?: number;
+                    /** @description The queries, 1..10000 */
                     queries: {
+                        /** @description The query's id, unique in the harness (default q<i>) */
                         id?: string;
                         /** @description Finite numbers */
                         vector: number[];
+                        /** @description Its ground truth, if given: ids of the index, nearest first, at least k (default: computed exactly) */
                         neighbors?: string[];
                     }[];
                 };
@@ -1834,10 +1894,12 @@ export interface operations {
     AutogenEval: {
         parameters: {
             query?: {
+                /** @description How long to wait for the work, in seconds (0..25, default 20); 202 when it has not ended by then (it continues) */
                 wait_seconds?: number;
             };
             header?: never;
             path: {
+                /** @description A harness's name: the same pattern as an index name */
                 name: string;
             };
             cookie?: never;
@@ -1845,9 +1907,13 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The index to draw queries from, and to measure */
                     index_name: string;
+                    /** @description How many queries to draw (1..10000, default 10) */
                     count?: number;
+                    /** @description Neighbors per query in the ground truth (1..100, default 10) */
                     k?: number;
+                    /** @description Seed of the draw (default 42): the same seed on the same data draws the same queries */
                     seed?: number;
                 };
             };
@@ -1916,10 +1982,12 @@ export interface operations {
     RefreshEval: {
         parameters: {
             query?: {
+                /** @description How long to wait for the work, in seconds (0..25, default 20); 202 when it has not ended by then (it continues) */
                 wait_seconds?: number;
             };
             header?: never;
             path: {
+                /** @description A harness's name: the same pattern as an index name */
                 name: string;
             };
             cookie?: never;
@@ -1991,7 +2059,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
+                /** @description A run id (a 26-character ULID) */
                 run_id: string;
             };
             cookie?: never;
@@ -2050,6 +2120,7 @@ export interface operations {
     RunTrial: {
         parameters: {
             query?: {
+                /** @description How long to wait for the work, in seconds (0..25, default 20); 202 when it has not ended by then (it continues) */
                 wait_seconds?: number;
             };
             header?: never;
@@ -2059,16 +2130,28 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The index to build a graph of */
                     index_name: string;
+                    /** @description The harness of the index to measure against */
                     harness: string;
+                    /** @description The config to build and measure */
                     config: {
+                        /** @description Candidate list size while inserting: larger builds a better graph, slower (10..400) */
                         ef_construction: number;
+                        /** @description Candidate list size while searching: larger finds more true neighbors, slower (10..200) */
                         ef_search: number;
-                        /** @default 16 */
+                        /**
+                         * @description Links per node (level 0 keeps 2m): larger costs memory and build time (4..96)
+                         * @default 16
+                         */
                         m?: number;
-                        /** @default 42 */
+                        /**
+                         * @description Seed of the graph's level assignment: the same seed and data build the same graph
+                         * @default 42
+                         */
                         seed?: number;
                     };
+                    /** @description A note kept with the trial in the journal (at most 1000 characters) */
                     note?: string;
                 };
             };
@@ -2139,7 +2222,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
+                /** @description A run id (a 26-character ULID) */
                 run_id: string;
             };
             cookie?: never;
@@ -2198,11 +2283,14 @@ export interface operations {
     ListTrials: {
         parameters: {
             query?: {
+                /** @description Trials a page (1..200, default 50) */
                 limit?: number;
+                /** @description Where to go on: the next_token the previous page returned */
                 next_token?: string;
             };
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -2263,7 +2351,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
+                /** @description A trial id (a 26-character ULID) */
                 trial_id: string;
             };
             cookie?: never;
@@ -2322,10 +2412,12 @@ export interface operations {
     BestTrial: {
         parameters: {
             query?: {
+                /** @description The recall@k the best trial must reach (0..1, default 0) */
                 min_recall?: number;
             };
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -2384,12 +2476,16 @@ export interface operations {
     PromoteTrial: {
         parameters: {
             query?: {
+                /** @description Who promotes (default: the caller's IAM identity) */
                 promoted_by?: string;
+                /** @description Why, kept in the registry's history (at most 1000 characters) */
                 note?: string;
             };
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
+                /** @description A trial id (a 26-character ULID) */
                 trial_id: string;
             };
             cookie?: never;
@@ -2450,6 +2546,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -2510,6 +2607,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -2568,10 +2666,12 @@ export interface operations {
     ActivateIndex: {
         parameters: {
             query?: {
+                /** @description How long to wait for the work, in seconds (0..25, default 20); 202 when it has not ended by then (it continues) */
                 wait_seconds?: number;
             };
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -2579,12 +2679,21 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The config to serve when nothing is promoted for the index (default: ef_construction 80, ef_search 30, m 16, seed 42) */
                     default_config?: {
+                        /** @description Candidate list size while inserting: larger builds a better graph, slower (10..400) */
                         ef_construction: number;
+                        /** @description Candidate list size while searching: larger finds more true neighbors, slower (10..200) */
                         ef_search: number;
-                        /** @default 16 */
+                        /**
+                         * @description Links per node (level 0 keeps 2m): larger costs memory and build time (4..96)
+                         * @default 16
+                         */
                         m?: number;
-                        /** @default 42 */
+                        /**
+                         * @description Seed of the graph's level assignment: the same seed and data build the same graph
+                         * @default 42
+                         */
                         seed?: number;
                     };
                 };
@@ -2656,7 +2765,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
+                /** @description An activation id (a 26-character ULID) */
                 activation_id: string;
             };
             cookie?: never;
@@ -2717,6 +2828,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A profile's id: the same pattern as an index name */
                 id: string;
             };
             cookie?: never;
@@ -2777,6 +2889,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A profile's id: the same pattern as an index name */
                 id: string;
             };
             cookie?: never;
@@ -2784,13 +2897,23 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The indexes the profile serves (1..100); searching others through it is a 403 */
                     indexes: string[];
+                    /** @description The config its indexes are activated with when nothing is promoted for them */
                     hnsw_config?: {
+                        /** @description Candidate list size while inserting: larger builds a better graph, slower (10..400) */
                         ef_construction: number;
+                        /** @description Candidate list size while searching: larger finds more true neighbors, slower (10..200) */
                         ef_search: number;
-                        /** @default 16 */
+                        /**
+                         * @description Links per node (level 0 keeps 2m): larger costs memory and build time (4..96)
+                         * @default 16
+                         */
                         m?: number;
-                        /** @default 42 */
+                        /**
+                         * @description Seed of the graph's level assignment: the same seed and data build the same graph
+                         * @default 42
+                         */
                         seed?: number;
                     };
                 };
@@ -2849,10 +2972,12 @@ export interface operations {
     ActivateProfile: {
         parameters: {
             query?: {
+                /** @description How long to wait for the work, in seconds (0..25, default 20); 202 when it has not ended by then (it continues) */
                 wait_seconds?: number;
             };
             header?: never;
             path: {
+                /** @description A profile's id: the same pattern as an index name */
                 id: string;
             };
             cookie?: never;
@@ -2924,6 +3049,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A profile's id: the same pattern as an index name */
                 id: string;
             };
             cookie?: never;
@@ -2931,12 +3057,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The index to search: one of the profile's */
                     index_name: string;
                     /** @description Finite numbers */
                     vector?: number[];
+                    /** @description A batch of 1..100 queries (or give vector), answered with one result list each */
                     queries?: number[][];
+                    /** @description Neighbors per query (1..1000, default 10) */
                     k?: number;
+                    /** @description Candidate list size while searching, for this request instead of the active config's (10..4096) */
                     ef_search?: number;
+                    /** @description Scan exactly even when a graph is active (default false) */
                     exact?: boolean;
                     /**
                      * @description Pinecone-style metadata filter: {"key": value}, $eq $ne $in $nin $gt $gte $lt $lte, $and $or
@@ -2953,7 +3084,10 @@ export interface operations {
                      *     }
                      */
                     filter?: Record<string, never>;
-                    /** @enum {string} */
+                    /**
+                     * @description strong (default): reflects every write that returned before the search began; eventual: faster, and may lag writes by up to the service's eventual window (default 1 s)
+                     * @enum {string}
+                     */
                     consistency?: "strong" | "eventual";
                 };
             };
@@ -3011,7 +3145,9 @@ export interface operations {
     ListAutotune: {
         parameters: {
             query: {
+                /** @description The index whose jobs to list */
                 index_name: string;
+                /** @description Jobs to list, newest first (1..100, default 20) */
                 limit?: number;
             };
             header?: never;
@@ -3079,28 +3215,51 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The index to tune */
                     index_name: string;
+                    /** @description The harness of the index to measure against */
                     harness: string;
-                    /** @enum {string} */
+                    /**
+                     * @description max_recall (default): measure a grid, promote the highest recall (then the lowest p50); target_recall: promote the config that reaches min_recall fastest
+                     * @enum {string}
+                     */
                     strategy?: "max_recall" | "target_recall";
+                    /** @description max_recall: the recall@k a winner must clear; target_recall: the recall@k to reach (0..1, default 0.9) */
                     min_recall?: number;
+                    /** @description max_recall only: the configs to measure (default: 5 entries at m=16) */
                     grid?: {
+                        /** @description Candidate list size while inserting: larger builds a better graph, slower (10..400) */
                         ef_construction: number;
+                        /** @description Candidate list size while searching: larger finds more true neighbors, slower (10..200) */
                         ef_search: number;
-                        /** @default 16 */
+                        /**
+                         * @description Links per node (level 0 keeps 2m): larger costs memory and build time (4..96)
+                         * @default 16
+                         */
                         m?: number;
                     }[];
+                    /** @description target_recall only: where to search for the config */
                     space?: {
+                        /** @description Values of m to try, 1..8 of them (default 8, 16, 32) */
                         m?: number[];
+                        /** @description Range of ef_construction to try (default 40..400) */
                         ef_construction?: {
+                            /** @description Smallest ef_construction to try */
                             min: number;
+                            /** @description Largest ef_construction to try */
                             max: number;
                         };
+                        /** @description Largest ef_search measured (10..4096, default 1024) */
                         max_ef_search?: number;
                     };
+                    /** @description target_recall only: the most graphs a job builds (1..20, default 6) */
                     max_builds?: number;
+                    /** @description Graphs built at once (default: every build of a round) */
                     max_concurrency?: number;
-                    /** @default 0 */
+                    /**
+                     * @description How long to wait for the job, in seconds (0..25, default 0); 202 while it runs
+                     * @default 0
+                     */
                     wait_seconds?: number;
                 };
             };
@@ -3160,6 +3319,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A job id (a 26-character ULID) */
                 job_id: string;
             };
             cookie?: never;
@@ -3220,6 +3380,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -3280,6 +3441,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;
@@ -3287,26 +3449,46 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The harness of the index its jobs measure against */
                     harness: string;
-                    /** @enum {string} */
+                    /**
+                     * @description max_recall (default): measure a grid, promote the highest recall (then the lowest p50); target_recall: promote the config that reaches min_recall fastest
+                     * @enum {string}
+                     */
                     strategy?: "max_recall" | "target_recall";
+                    /** @description max_recall: the recall@k a winner must clear; target_recall: the recall@k to reach (0..1, default 0.9) */
                     min_recall?: number;
+                    /** @description max_recall only: the configs to measure (default: 5 entries at m=16) */
                     grid?: {
+                        /** @description Candidate list size while inserting: larger builds a better graph, slower (10..400) */
                         ef_construction: number;
+                        /** @description Candidate list size while searching: larger finds more true neighbors, slower (10..200) */
                         ef_search: number;
-                        /** @default 16 */
+                        /**
+                         * @description Links per node (level 0 keeps 2m): larger costs memory and build time (4..96)
+                         * @default 16
+                         */
                         m?: number;
                     }[];
+                    /** @description target_recall only: where to search for the config */
                     space?: {
+                        /** @description Values of m to try, 1..8 of them (default 8, 16, 32) */
                         m?: number[];
+                        /** @description Range of ef_construction to try (default 40..400) */
                         ef_construction?: {
+                            /** @description Smallest ef_construction to try */
                             min: number;
+                            /** @description Largest ef_construction to try */
                             max: number;
                         };
+                        /** @description Largest ef_search measured (10..4096, default 1024) */
                         max_ef_search?: number;
                     };
+                    /** @description target_recall only: the most graphs a job builds (1..20, default 6) */
                     max_builds?: number;
+                    /** @description Tune on the schedule once at least this many minutes passed since the last start (at least 5) */
                     every_minutes?: number;
+                    /** @description Tune once at least this many vectors were written since the last start */
                     min_new_vectors?: number;
                 };
             };
@@ -3366,6 +3548,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit */
                 index: string;
             };
             cookie?: never;

@@ -44,13 +44,23 @@ export interface BuildParams {
   readonly seed: number;
 }
 
-/** One HNSW parameter, within its bounds. */
+/** What each HNSW parameter does, for the API's documentation. */
+const PARAM_DESCRIPTIONS: Record<keyof typeof HNSW_BOUNDS, string> = {
+  ef_construction: "Candidate list size while inserting: larger builds a better graph, slower",
+  ef_search: "Candidate list size while searching: larger finds more true neighbors, slower",
+  m: "Links per node (level 0 keeps 2m): larger costs memory and build time",
+};
+
+/** One HNSW parameter, within its bounds (described for the API's documentation). */
 export function hnswParam(name: keyof typeof HNSW_BOUNDS) {
-  return intInRange(HNSW_BOUNDS[name].min, HNSW_BOUNDS[name].max);
+  const { min, max } = HNSW_BOUNDS[name];
+  return intInRange(min, max).meta({ description: `${PARAM_DESCRIPTIONS[name]} (${min}..${max})` });
 }
 
 /** A random seed. */
-export const seedSchema = intInRange(0, 2_147_483_647);
+export const seedSchema = intInRange(0, 2_147_483_647).meta({
+  description: "Random seed: the same seed and data give the same result",
+});
 
 /** `ef_search` of a config given in a request (trials, grids, defaults): 10..200. */
 export const efSearchSchema = hnswParam("ef_search");
@@ -62,12 +72,22 @@ export const efSearchSchema = hnswParam("ef_search");
 export const MAX_SERVING_EF_SEARCH = 4096;
 
 /** `ef_search` as a search may override it: 10..{@link MAX_SERVING_EF_SEARCH}. */
-export const servingEfSearchSchema = intInRange(HNSW_BOUNDS.ef_search.min, MAX_SERVING_EF_SEARCH);
+export const servingEfSearchSchema = intInRange(
+  HNSW_BOUNDS.ef_search.min,
+  MAX_SERVING_EF_SEARCH,
+).meta({
+  description: `Candidate list size while searching, for this request instead of the active config's (${HNSW_BOUNDS.ef_search.min}..${MAX_SERVING_EF_SEARCH})`,
+});
 
 /** A config as given in a request: `m` and `seed` default to 16 and 42. */
 export const hnswConfigSchema = z.strictObject({
   ef_construction: hnswParam("ef_construction"),
   ef_search: efSearchSchema,
   m: hnswParam("m").default(DEFAULT_M),
-  seed: seedSchema.default(DEFAULT_SEED),
+  seed: seedSchema
+    .meta({
+      description:
+        "Seed of the graph's level assignment: the same seed and data build the same graph",
+    })
+    .default(DEFAULT_SEED),
 });

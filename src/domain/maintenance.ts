@@ -44,15 +44,27 @@ export const maintenanceSchema = z.strictObject({
   catch_up_fraction: numberInRange(
     MAINTENANCE_BOUNDS.catch_up_fraction.min,
     MAINTENANCE_BOUNDS.catch_up_fraction.max,
-  ).optional(),
+  )
+    .meta({
+      description: `A catch-up starts once pending vectors reach this share of the graph's labels, or catch_up_max_pending, whichever is smaller (default ${DEFAULT_MAINTENANCE.catch_up_fraction})`,
+    })
+    .optional(),
   catch_up_max_pending: intInRange(
     MAINTENANCE_BOUNDS.catch_up_max_pending.min,
     MAINTENANCE_BOUNDS.catch_up_max_pending.max,
-  ).optional(),
+  )
+    .meta({
+      description: `A catch-up starts once this many vectors are pending, at the latest (default ${DEFAULT_MAINTENANCE.catch_up_max_pending})`,
+    })
+    .optional(),
   rebuild_deleted_fraction: numberInRange(
     MAINTENANCE_BOUNDS.rebuild_deleted_fraction.min,
     MAINTENANCE_BOUNDS.rebuild_deleted_fraction.max,
-  ).optional(),
+  )
+    .meta({
+      description: `The graph is rebuilt in full instead of caught up once its deleted labels would pass this share of its labels (default ${DEFAULT_MAINTENANCE.rebuild_deleted_fraction})`,
+    })
+    .optional(),
 });
 
 /** An index's settings, defaults filled in. */

@@ -37,14 +37,20 @@ export const MAX_BUILDS = { default: 6, min: 1, max: 20 } as const;
 export const spaceSchema = z.strictObject({
   m: z
     .array(hnswParam("m"), { error: "expected an array of integers" })
+    .meta({
+      description: `Values of m to try, 1..8 of them (default ${DEFAULT_SPACE.m.join(", ")})`,
+    })
     .min(1, { error: "must hold at least one value" })
     .max(8, { error: "must hold at most 8 values" })
     .refine((ms) => new Set(ms).size === ms.length, { error: "must not repeat a value" })
     .optional(),
   ef_construction: z
     .strictObject({
-      min: hnswParam("ef_construction"),
-      max: hnswParam("ef_construction"),
+      min: hnswParam("ef_construction").meta({ description: "Smallest ef_construction to try" }),
+      max: hnswParam("ef_construction").meta({ description: "Largest ef_construction to try" }),
+    })
+    .meta({
+      description: `Range of ef_construction to try (default ${DEFAULT_SPACE.ef_construction.min}..${DEFAULT_SPACE.ef_construction.max})`,
     })
     .refine((r) => r.min <= r.max, {
       error: (issue) => {
@@ -53,7 +59,11 @@ export const spaceSchema = z.strictObject({
       },
     })
     .optional(),
-  max_ef_search: intInRange(HNSW_BOUNDS.ef_search.min, MAX_SERVING_EF_SEARCH).optional(),
+  max_ef_search: intInRange(HNSW_BOUNDS.ef_search.min, MAX_SERVING_EF_SEARCH)
+    .meta({
+      description: `Largest ef_search measured (${HNSW_BOUNDS.ef_search.min}..${MAX_SERVING_EF_SEARCH}, default ${DEFAULT_SPACE.max_ef_search})`,
+    })
+    .optional(),
 });
 
 /** The tuning part of an autotune request or policy, as the edge parsed it. */
@@ -93,11 +103,29 @@ export type Tuning =
 
 /** Zod fields shared by the autotune request and the policy body. */
 export const tuningFields = {
-  strategy: z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(", ")}` }).optional(),
-  min_recall: minRecallSchema.optional(),
-  grid: gridSchema.optional(),
-  space: spaceSchema.optional(),
-  max_builds: intInRange(MAX_BUILDS.min, MAX_BUILDS.max).optional(),
+  strategy: z
+    .enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(", ")}` })
+    .meta({
+      description:
+        "max_recall (default): measure a grid, promote the highest recall (then the lowest p50); target_recall: promote the config that reaches min_recall fastest",
+    })
+    .optional(),
+  min_recall: minRecallSchema
+    .meta({
+      description: `max_recall: the recall@k a winner must clear; target_recall: the recall@k to reach (0..1, default ${DEFAULT_MIN_RECALL})`,
+    })
+    .optional(),
+  grid: gridSchema
+    .meta({ description: "max_recall only: the configs to measure (default: 5 entries at m=16)" })
+    .optional(),
+  space: spaceSchema
+    .meta({ description: "target_recall only: where to search for the config" })
+    .optional(),
+  max_builds: intInRange(MAX_BUILDS.min, MAX_BUILDS.max)
+    .meta({
+      description: `target_recall only: the most graphs a job builds (${MAX_BUILDS.min}..${MAX_BUILDS.max}, default ${MAX_BUILDS.default})`,
+    })
+    .optional(),
 };
 
 /**

@@ -26,10 +26,12 @@ export const DASHBOARD_FILES = {
 export type DashboardFile = keyof typeof DASHBOARD_FILES;
 
 /** A dashboard file's name in a path; anything else is a 400 naming the files there are. */
-export const dashboardFileSchema = z.enum(Object.keys(DASHBOARD_FILES) as [DashboardFile], {
-  error: (issue) =>
-    `"${String(issue.input)}" is not a dashboard file; expected one of ${Object.keys(DASHBOARD_FILES).join(", ")}`,
-});
+export const dashboardFileSchema = z
+  .enum(Object.keys(DASHBOARD_FILES) as [DashboardFile], {
+    error: (issue) =>
+      `"${String(issue.input)}" is not a dashboard file; expected one of ${Object.keys(DASHBOARD_FILES).join(", ")}`,
+  })
+  .meta({ description: "A file of the dashboard" });
 
 const cache = new Map<DashboardFile, string>();
 

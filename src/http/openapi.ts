@@ -75,6 +75,24 @@ function operation(routeId: string): ZodOpenApiOperationObject {
  * `npm run openapi` writes it to `openapi.json`; `GET /openapi.json` serves it.
  */
 export function openApiDocument(): ReturnType<typeof createDocument> {
+  const document = generated();
+  // zod-openapi lifts a schema's description onto path parameters only; query parameters get
+  // theirs here, so every parameter is described where readers (and openapi-typescript) look.
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const op of Object.values(item ?? {})) {
+      const params = (op as { parameters?: { description?: string; schema?: unknown }[] })
+        .parameters;
+      for (const param of params ?? []) {
+        const description = (param.schema as { description?: string } | undefined)?.description;
+        if (param.description === undefined && description) param.description = description;
+      }
+    }
+  }
+  return document;
+}
+
+/** The document as zod-openapi generates it. */
+function generated(): ReturnType<typeof createDocument> {
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const route of ROUTES) {
     paths[route.path] ??= {};

@@ -8,6 +8,7 @@ import { IMPORT_FORMATS } from "../domain/import-job";
 import { maintenanceSchema } from "../domain/maintenance";
 import { metadataProblem } from "../domain/metadata";
 import {
+  DEFAULT_SEARCH_K,
   INDEX_NAME_PATTERN,
   MAX_DIMENSION,
   MAX_SEARCH_K,
@@ -22,18 +23,28 @@ import { MAX_RUN_WAIT_S } from "../domain/task-run";
  * tuning API's are in ./tuning-schemas.ts): the edge validates every request with these.
  */
 
-export const indexNameSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
-  error: (issue) =>
-    `"${String(issue.input)}" is not a valid index name; expected ${INDEX_NAME_PATTERN.source}`,
-});
+export const indexNameSchema = z
+  .string({ error: "is required" })
+  .regex(INDEX_NAME_PATTERN, {
+    error: (issue) =>
+      `"${String(issue.input)}" is not a valid index name; expected ${INDEX_NAME_PATTERN.source}`,
+  })
+  .meta({
+    description: "An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit",
+  });
 
 /**
  * A vector id: 1..256 characters, no control characters, no unpaired surrogates (see `idProblem`).
  */
-export const vectorIdSchema = z.string({ error: "is required" }).superRefine((id, ctx) => {
-  const problem = idProblem(id);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+export const vectorIdSchema = z
+  .string({ error: "is required" })
+  .superRefine((id, ctx) => {
+    const problem = idProblem(id);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .meta({
+    description: "A vector's id: 1..256 characters, no control characters, no unpaired surrogates",
+  });
 
 /**
  * An array of finite numbers, checked in one plain loop: upserts carry up to a million values
@@ -67,10 +78,19 @@ export const finiteNumbers = z
  * settings.
  */
 export const putIndexBody = z.strictObject({
-  dimension: intInRange(1, MAX_DIMENSION),
-  metric: z.enum(METRICS, { error: `expected one of ${METRICS.join(", ")}` }),
+  dimension: intInRange(1, MAX_DIMENSION).meta({
+    description: `Values per vector (1..${MAX_DIMENSION}); fixed for the index's life`,
+  }),
+  metric: z
+    .enum(METRICS, { error: `expected one of ${METRICS.join(", ")}` })
+    .meta({ description: "The distance searches rank by; fixed for the index's life" }),
   /** When the active graph catches up or is rebuilt; omitted fields keep their value. */
-  maintenance: maintenanceSchema.optional(),
+  maintenance: maintenanceSchema
+    .meta({
+      description:
+        "When the active graph catches up or is rebuilt; omitted fields keep their value (an existing index's settings change with the same call)",
+    })
+    .optional(),
 });
 
 /**
@@ -78,14 +98,17 @@ export const putIndexBody = z.strictObject({
  * metadata.
  */
 export const vectorInput = z.strictObject({
-  id: vectorIdSchema,
-  values: finiteNumbers,
+  id: vectorIdSchema.meta({
+    description: "The vector's id: a later write of the same id replaces it",
+  }),
+  values: finiteNumbers.meta({ description: "Its values: as many as the index's dimension" }),
   metadata: z
     .record(z.string(), z.unknown(), { error: "expected a JSON object" })
     .superRefine((metadata, ctx) => {
       const problem = metadataProblem(metadata);
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
+    .meta({ description: "A JSON object stored with it, returned by searches and filterable" })
     .optional(),
 });
 
@@ -101,7 +124,11 @@ function batchOf<T extends z.ZodType>(items: T, noun: string, max = MAX_UPSERT_B
 }
 
 /** The body of an upsert: 1..1,000 vectors. */
-export const upsertBody = z.strictObject({ vectors: batchOf(vectorInput, "vectors") });
+export const upsertBody = z.strictObject({
+  vectors: batchOf(vectorInput, "vectors").meta({
+    description: `1..${MAX_UPSERT_BATCH} vectors, written as one durable write`,
+  }),
+});
 
 /** Refuses an id that appears twice in a request's list of ids. */
 function distinctIds(ids: readonly string[], ctx: z.RefinementCtx): void {
@@ -121,7 +148,11 @@ function distinctIds(ids: readonly string[], ctx: z.RefinementCtx): void {
 
 /** `POST …/vectors/delete`: 1..1,000 distinct ids. */
 export const deleteVectorsBody = z.strictObject({
-  ids: batchOf(vectorIdSchema, "ids").superRefine(distinctIds),
+  ids: batchOf(vectorIdSchema, "ids")
+    .superRefine(distinctIds)
+    .meta({
+      description: `1..${MAX_UPSERT_BATCH} distinct ids to delete; ids not live are left alone`,
+    }),
 });
 
 /** Most ids of one `POST …/vectors/get`. */
@@ -129,7 +160,9 @@ export const MAX_GET_BATCH = 100;
 
 /** `POST …/vectors/get`: 1..100 distinct ids. */
 export const getVectorsBody = z.strictObject({
-  ids: batchOf(vectorIdSchema, "ids", MAX_GET_BATCH).superRefine(distinctIds),
+  ids: batchOf(vectorIdSchema, "ids", MAX_GET_BATCH)
+    .superRefine(distinctIds)
+    .meta({ description: `1..${MAX_GET_BATCH} distinct ids, answered in this order` }),
 });
 
 /** A metadata filter (see `src/domain/filter.ts`); a problem names its path into the filter. */
@@ -159,7 +192,9 @@ const filterSchema = z
 
 const searchFields = {
   /** One query... */
-  vector: finiteNumbers.optional(),
+  vector: finiteNumbers
+    .meta({ description: "One query of the index's dimension (or give queries)" })
+    .optional(),
   /** ...or a batch of them, answered with one result list each. */
   queries: z
     .array(finiteNumbers, { error: "expected an array of vectors" })
@@ -168,17 +203,29 @@ const searchFields = {
       error: (issue) =>
         `holds ${(issue.input as unknown[]).length} queries; at most ${MAX_BATCH_QUERIES}`,
     })
+    .meta({
+      description: `A batch of 1..${MAX_BATCH_QUERIES} queries (or give vector), answered with one result list each`,
+    })
     .optional(),
-  k: intInRange(1, MAX_SEARCH_K).optional(),
+  k: intInRange(1, MAX_SEARCH_K)
+    .meta({ description: `Neighbors per query (1..${MAX_SEARCH_K}, default ${DEFAULT_SEARCH_K})` })
+    .optional(),
   /** Overrides the active graph's ef_search for this request (up to the served maximum). */
   ef_search: servingEfSearchSchema.optional(),
   /** Exact search even when a graph is active. */
-  exact: z.boolean({ error: "expected true or false" }).optional(),
+  exact: z
+    .boolean({ error: "expected true or false" })
+    .meta({ description: "Scan exactly even when a graph is active (default false)" })
+    .optional(),
   filter: filterSchema.optional(),
   consistency: z
     .enum(CONSISTENCY_LEVELS, {
       error: (issue) =>
         `got ${shown(issue.input)}, expected one of ${CONSISTENCY_LEVELS.join(", ")}`,
+    })
+    .meta({
+      description:
+        "strong (default): reflects every write that returned before the search began; eventual: faster, and may lag writes by up to the service's eventual window (default 1 s)",
     })
     .optional(),
 };
@@ -213,16 +260,21 @@ export const searchBody = z.strictObject(searchFields).superRefine(oneQueryForm)
 
 /** A ULID: trial, job and import ids. */
 export const ulidSchema = (what: string) =>
-  z.string({ error: "is required" }).regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
-    error: (issue) => `"${String(issue.input)}" is not ${what} (a 26-character ULID)`,
-  });
+  z
+    .string({ error: "is required" })
+    .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
+      error: (issue) => `"${String(issue.input)}" is not ${what} (a 26-character ULID)`,
+    })
+    .meta({ description: `${what[0]?.toUpperCase()}${what.slice(1)} (a 26-character ULID)` });
 
 /** An import job's id in a path (a ULID). */
 export const importIdSchema = ulidSchema("an import id");
 
-const importFormat = z.enum(IMPORT_FORMATS, {
-  error: (issue) => `got ${shown(issue.input)}, expected one of ${IMPORT_FORMATS.join(", ")}`,
-});
+const importFormat = z
+  .enum(IMPORT_FORMATS, {
+    error: (issue) => `got ${shown(issue.input)}, expected one of ${IMPORT_FORMATS.join(", ")}`,
+  })
+  .meta({ description: "The file's format: NumPy .npy (float32 or float64), .fvecs or .bvecs" });
 
 /** POST /vectors/uploads: where to upload a file for a bulk import. */
 export const createUploadBody = z.strictObject({ format: importFormat });
@@ -231,7 +283,8 @@ export const createUploadBody = z.strictObject({ format: importFormat });
 export const importBody = z.strictObject({
   source: z
     .string({ error: "is required" })
-    .regex(/^s3:\/\/[^/]+\/.+$/, { error: "expected s3://bucket/key" }),
+    .regex(/^s3:\/\/[^/]+\/.+$/, { error: "expected s3://bucket/key" })
+    .meta({ description: "s3://bucket/key of the file: the source POST /vectors/uploads named" }),
   format: importFormat,
   id_prefix: z
     .string()
@@ -239,12 +292,21 @@ export const importBody = z.strictObject({
     .refine((p) => p === "" || idProblem(p) === null, {
       error: "ids may not hold control characters or unpaired surrogates",
     })
+    .meta({
+      description:
+        'Row r gets id <id_prefix><r> (default ""): importing the file again upserts the same ids',
+    })
     .default(""),
 });
 
 /** The body of an activation: the config to serve when nothing is promoted (optional). */
 export const activateBody = z.strictObject({
-  default_config: hnswConfigSchema.optional(),
+  default_config: hnswConfigSchema
+    .meta({
+      description:
+        "The config to serve when nothing is promoted for the index (default: ef_construction 80, ef_search 30, m 16, seed 42)",
+    })
+    .optional(),
 });
 
 /**
@@ -252,17 +314,24 @@ export const activateBody = z.strictObject({
  * {@link MAX_RUN_WAIT_S}, default 20. One that has not ended by then is answered 202.
  */
 export const waitQuery = z.object({
-  wait_seconds: intInRange(0, MAX_RUN_WAIT_S, { fromQuery: true }).default(20),
+  wait_seconds: intInRange(0, MAX_RUN_WAIT_S, { fromQuery: true })
+    .meta({
+      description: `How long to wait for the work, in seconds (0..${MAX_RUN_WAIT_S}, default 20); 202 when it has not ended by then (it continues)`,
+    })
+    .default(20),
 });
 
 /** A listing's `next_token` (opaque: the listing checks it is one it returned). */
 export const nextTokenSchema = z
   .string()
-  .min(1, { error: "expected the next_token a page returned" });
+  .min(1, { error: "expected the next_token a page returned" })
+  .meta({ description: "Where to go on: the next_token the previous page returned" });
 
 /** A page of a listing: 1..1000 items (default 100), and where it resumes. */
 const pageQuery = z.object({
-  limit: intInRange(1, 1000, { fromQuery: true }).default(100),
+  limit: intInRange(1, 1000, { fromQuery: true })
+    .meta({ description: "Items a page (1..1000, default 100)" })
+    .default(100),
   next_token: nextTokenSchema.optional(),
 });
 
@@ -279,10 +348,13 @@ export const activationIdSchema = ulidSchema("an activation id");
 export const runIdSchema = ulidSchema("a run id");
 
 /** A search profile's id in a path: the same pattern as an index name. */
-export const profileIdSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
-  error: (issue) =>
-    `"${String(issue.input)}" is not a valid profile id; expected ${INDEX_NAME_PATTERN.source}`,
-});
+export const profileIdSchema = z
+  .string({ error: "is required" })
+  .regex(INDEX_NAME_PATTERN, {
+    error: (issue) =>
+      `"${String(issue.input)}" is not a valid profile id; expected ${INDEX_NAME_PATTERN.source}`,
+  })
+  .meta({ description: "A profile's id: the same pattern as an index name" });
 
 /**
  * The body of `PUT /vectors/profiles/{id}`: the indexes a profile serves (1..100) and, optionally,
@@ -292,14 +364,21 @@ export const putProfileBody = z.strictObject({
   indexes: z
     .array(indexNameSchema, { error: "expected an array of index names" })
     .min(1, { error: "must name at least one index" })
-    .max(100, { error: "must name at most 100 indexes" }),
-  hnsw_config: hnswConfigSchema.optional(),
+    .max(100, { error: "must name at most 100 indexes" })
+    .meta({
+      description: "The indexes the profile serves (1..100); searching others through it is a 403",
+    }),
+  hnsw_config: hnswConfigSchema
+    .meta({
+      description: "The config its indexes are activated with when nothing is promoted for them",
+    })
+    .optional(),
 });
 
 /** The body of a profile's search: the index to search, and a search's fields. */
 export const profileSearchBody = z
   .strictObject({
-    index_name: indexNameSchema,
+    index_name: indexNameSchema.meta({ description: "The index to search: one of the profile's" }),
     ...searchFields,
   })
   .superRefine(oneQueryForm);

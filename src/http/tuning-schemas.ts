@@ -16,28 +16,41 @@ import {
 
 /** Request schemas of the tuning API (harnesses, trials, promotion, autotune and its policies). */
 
-export const harnessNameSchema = z.string({ error: "is required" }).regex(INDEX_NAME_PATTERN, {
-  error: (issue) =>
-    `"${String(issue.input)}" is not a valid harness name; expected ${INDEX_NAME_PATTERN.source}`,
-});
+export const harnessNameSchema = z
+  .string({ error: "is required" })
+  .regex(INDEX_NAME_PATTERN, {
+    error: (issue) =>
+      `"${String(issue.input)}" is not a valid harness name; expected ${INDEX_NAME_PATTERN.source}`,
+  })
+  .meta({ description: "A harness's name: the same pattern as an index name" });
 
-const harnessK = intInRange(1, MAX_HARNESS_K);
+const harnessK = intInRange(1, MAX_HARNESS_K).meta({
+  description: `Neighbors per query in the ground truth (1..${MAX_HARNESS_K}, default ${AUTOGEN_DEFAULTS.k})`,
+});
 
 /**
  * The body of a harness from the caller's own queries, with their ground truth given or computed.
  */
 export const createEvalBody = z.strictObject({
-  index_name: indexNameSchema,
+  index_name: indexNameSchema.meta({ description: "The index the harness measures" }),
   k: harnessK.default(AUTOGEN_DEFAULTS.k),
   queries: z
     .array(
       z.strictObject({
-        id: vectorIdSchema.optional(),
-        vector: finiteNumbers,
+        id: vectorIdSchema
+          .meta({ description: "The query's id, unique in the harness (default q<i>)" })
+          .optional(),
+        vector: finiteNumbers.meta({
+          description: "The query: as many values as the index's dimension",
+        }),
         /** Ground truth given: ids of the index, nearest first (at least k). */
         neighbors: z
           .array(vectorIdSchema, { error: "expected an array of vector ids" })
           .max(MAX_HARNESS_K, { error: `must hold at most ${MAX_HARNESS_K} ids` })
+          .meta({
+            description:
+              "Its ground truth, if given: ids of the index, nearest first, at least k (default: computed exactly)",
+          })
           .optional(),
       }),
       { error: "expected an array of queries" },
@@ -46,7 +59,8 @@ export const createEvalBody = z.strictObject({
     .max(MAX_HARNESS_QUERIES, {
       error: (issue) =>
         `holds ${(issue.input as unknown[]).length} queries; at most ${MAX_HARNESS_QUERIES}`,
-    }),
+    })
+    .meta({ description: `The queries, 1..${MAX_HARNESS_QUERIES}` }),
 });
 
 /**
@@ -54,29 +68,47 @@ export const createEvalBody = z.strictObject({
  * them.
  */
 export const autogenEvalBody = z.strictObject({
-  index_name: indexNameSchema,
-  count: intInRange(1, MAX_HARNESS_QUERIES).optional(),
+  index_name: indexNameSchema.meta({
+    description: "The index to draw queries from, and to measure",
+  }),
+  count: intInRange(1, MAX_HARNESS_QUERIES)
+    .meta({
+      description: `How many queries to draw (1..${MAX_HARNESS_QUERIES}, default ${AUTOGEN_DEFAULTS.count})`,
+    })
+    .optional(),
   k: harnessK.optional(),
-  seed: seedSchema.optional(),
+  seed: seedSchema
+    .meta({
+      description: `Seed of the draw (default ${AUTOGEN_DEFAULTS.seed}): the same seed on the same data draws the same queries`,
+    })
+    .optional(),
 });
 
 /** The body of a trial: the index, the harness and the config to build and measure, and a note. */
 export const trialBody = z.strictObject({
-  index_name: indexNameSchema,
-  harness: harnessNameSchema,
-  config: hnswConfigSchema,
-  note: z.string().max(1000, { error: "must be at most 1000 characters" }).optional(),
+  index_name: indexNameSchema.meta({ description: "The index to build a graph of" }),
+  harness: harnessNameSchema.meta({ description: "The harness of the index to measure against" }),
+  config: hnswConfigSchema.meta({ description: "The config to build and measure" }),
+  note: z
+    .string()
+    .max(1000, { error: "must be at most 1000 characters" })
+    .meta({ description: "A note kept with the trial in the journal (at most 1000 characters)" })
+    .optional(),
 });
 
 /** The query of the trial journal's listing: a page of 1..200 (default 50), and where to go on. */
 export const listTrialsQuery = z.object({
-  limit: intInRange(1, 200, { fromQuery: true }).default(50),
+  limit: intInRange(1, 200, { fromQuery: true })
+    .meta({ description: "Trials a page (1..200, default 50)" })
+    .default(50),
   next_token: nextTokenSchema.optional(),
 });
 
 /** The query of the best trial: the recall it must reach (default 0). */
 export const bestTrialQuery = z.object({
-  min_recall: numberInRange(0, 1, { fromQuery: true }).default(0),
+  min_recall: numberInRange(0, 1, { fromQuery: true })
+    .meta({ description: "The recall@k the best trial must reach (0..1, default 0)" })
+    .default(0),
 });
 
 /** A trial's id in a path (a ULID). */
@@ -88,8 +120,13 @@ export const promoteQuery = z.object({
     .string()
     .min(1, { error: "must not be empty" })
     .max(256, { error: "must be at most 256 characters" })
+    .meta({ description: "Who promotes (default: the caller's IAM identity)" })
     .optional(),
-  note: z.string().max(1000, { error: "must be at most 1000 characters" }).optional(),
+  note: z
+    .string()
+    .max(1000, { error: "must be at most 1000 characters" })
+    .meta({ description: "Why, kept in the registry's history (at most 1000 characters)" })
+    .optional(),
 });
 
 /**
@@ -97,11 +134,17 @@ export const promoteQuery = z.object({
  * and how long to wait for the job.
  */
 export const startAutotuneBody = z.strictObject({
-  index_name: indexNameSchema,
-  harness: harnessNameSchema,
+  index_name: indexNameSchema.meta({ description: "The index to tune" }),
+  harness: harnessNameSchema.meta({ description: "The harness of the index to measure against" }),
   ...tuningFields,
-  max_concurrency: intInRange(1, MAX_GRID_ENTRIES).optional(),
-  wait_seconds: numberInRange(0, 25).default(0),
+  max_concurrency: intInRange(1, MAX_GRID_ENTRIES)
+    .meta({ description: "Graphs built at once (default: every build of a round)" })
+    .optional(),
+  wait_seconds: numberInRange(0, 25)
+    .meta({
+      description: "How long to wait for the job, in seconds (0..25, default 0); 202 while it runs",
+    })
+    .default(0),
 });
 
 /** An autotune job's id in a path (a ULID). */
@@ -109,8 +152,10 @@ export const jobIdSchema = ulidSchema("a job id");
 
 /** The query of the autotune jobs' listing: the index, and a page of 1..100 (default 20). */
 export const listAutotuneQuery = z.object({
-  index_name: indexNameSchema,
-  limit: intInRange(1, 100, { fromQuery: true }).default(20),
+  index_name: indexNameSchema.meta({ description: "The index whose jobs to list" }),
+  limit: intInRange(1, 100, { fromQuery: true })
+    .meta({ description: "Jobs to list, newest first (1..100, default 20)" })
+    .default(20),
 });
 
 /**
@@ -118,16 +163,24 @@ export const listAutotuneQuery = z.object({
  * schedule, appended vectors).
  */
 export const putPolicyBody = z.strictObject({
-  harness: harnessNameSchema,
+  harness: harnessNameSchema.meta({
+    description: "The harness of the index its jobs measure against",
+  }),
   ...tuningFields,
   every_minutes: z
     .int({ error: `expected an integer of at least ${SCHEDULE.everyMinutes}` })
     .min(SCHEDULE.everyMinutes, {
       error: `must be at least ${SCHEDULE.everyMinutes} (the schedule's period)`,
     })
+    .meta({
+      description: `Tune on the schedule once at least this many minutes passed since the last start (at least ${SCHEDULE.everyMinutes})`,
+    })
     .optional(),
   min_new_vectors: z
     .int({ error: "expected an integer of at least 1" })
     .min(1, { error: "must be at least 1" })
+    .meta({
+      description: "Tune once at least this many vectors were written since the last start",
+    })
     .optional(),
 });

@@ -7,6 +7,16 @@ import { ROUTE_SCHEMAS } from "../../src/http/api-schemas";
 import { openApiDocument } from "../../src/http/openapi";
 import { REPO_ROOT } from "../../src/local/repo-root";
 
+/** What the description test reads of an operation. */
+interface OperationShape {
+  readonly parameters?: {
+    readonly in: string;
+    readonly name: string;
+    readonly description?: string;
+  }[];
+  readonly requestBody?: unknown;
+}
+
 const doc = openApiDocument() as unknown as {
   openapi: string;
   paths: Record<string, Record<string, { operationId: string }>>;
@@ -72,6 +82,40 @@ describe("the OpenAPI document", () => {
     }
     const operations = Object.values(doc.paths).flatMap((item) => Object.values(item));
     expect(operations).toHaveLength(ROUTES.length);
+  });
+
+  it("describes every parameter and every field of every request body", () => {
+    const full = openApiDocument() as unknown as {
+      paths: Record<string, Record<string, OperationShape>>;
+    };
+    const missing: string[] = [];
+    let described = 0;
+    const fields = (schema: unknown, at: string): void => {
+      if (Array.isArray(schema)) {
+        for (const s of schema) fields(s, at);
+        return;
+      }
+      if (!schema || typeof schema !== "object") return;
+      const { properties, ...rest } = schema as { properties?: Record<string, unknown> };
+      for (const [name, field] of Object.entries(properties ?? {})) {
+        if ((field as { description?: string }).description) described++;
+        else missing.push(`${at}.${name}`);
+        fields(field, `${at}.${name}`);
+      }
+      for (const value of Object.values(rest)) fields(value, at);
+    };
+    for (const [path, item] of Object.entries(full.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const at = `${method.toUpperCase()} ${path}`;
+        for (const param of op.parameters ?? []) {
+          if (param.description) described++;
+          else missing.push(`${at} ${param.in} ${param.name}`);
+        }
+        fields(op.requestBody, at);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(described).toBeGreaterThan(150);
   });
 
   it("declares 202 beside 200 exactly where a request may stop waiting for its task", () => {
