@@ -575,6 +575,59 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Index: {
+            /** @description The index's name */
+            name: string;
+            /** @description Values per vector */
+            dimension: number;
+            /**
+             * @description The distance searches rank by
+             * @enum {string}
+             */
+            metric: "l2" | "cosine" | "ip";
+            /** @description Live vectors */
+            count: number;
+            /** @description Bumped by every write: what every derived artifact is stamped with */
+            data_version: number;
+            /** @description When the index was created (ISO 8601) */
+            created_at: string;
+            /** @description When it was last written or its settings changed (ISO 8601) */
+            updated_at: string;
+            /** @description The HNSW generation searches use, or null before activation */
+            active: {
+                /** @description Bumped by every flip (activations, catch-ups) */
+                generation: number;
+                config: components["schemas"]["HnswConfig"];
+                /** @description The data version the graph holds */
+                data_version: number;
+                /** @description When the pointer flipped to it (ISO 8601) */
+                activated_at: string;
+                labels: number | null;
+                /** @description Labels marked deleted by catch-ups since the last full build */
+                deleted_labels: number;
+                /** @description Writes (upserts and deletes) not in the graph yet, estimated from the catalog */
+                pending_writes: number;
+            } | null;
+            /** @description When the active graph catches up or is rebuilt (effective values) */
+            maintenance: {
+                /** @description Catch up at this share of the graph */
+                catch_up_fraction: number;
+                /** @description ...or at this many pending vectors */
+                catch_up_max_pending: number;
+                /** @description Rebuild once this share of the graph's labels is deleted */
+                rebuild_deleted_fraction: number;
+            };
+        };
+        HnswConfig: {
+            /** @description Candidate list size while inserting */
+            ef_construction: number;
+            /** @description Candidate list size while searching */
+            ef_search: number;
+            /** @description Links per node (level 0 keeps 2m) */
+            m: number;
+            /** @description Seed of the graph's level assignment */
+            seed: number;
+        };
         Error: {
             error: {
                 /** @description Stable machine-readable code, e.g. index_not_found */
@@ -582,6 +635,63 @@ export interface components {
                 /** @description What was wrong: what was given, what was expected */
                 message: string;
             };
+        };
+        Vector: {
+            /** @description The vector's id */
+            id: string;
+            /** @description Its values (as float32 stores them) */
+            values: number[];
+            /** @description The vector's metadata, as written (null: none) */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+        };
+        SearchHit: {
+            /** @description A live vector's id */
+            id: string;
+            /** @description Its distance to the query under the metric */
+            distance: number;
+            /** @description Its current metadata (null: none) */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+        };
+        ImportJob: {
+            /** @description The job's id (a ULID) */
+            import_id: string;
+            /** @description The index it writes to */
+            index_name: string;
+            /** @description The index incarnation it writes to */
+            index_uid: string;
+            /** @description s3://bucket/key of the file */
+            source: string;
+            /**
+             * @description The file's format
+             * @enum {string}
+             */
+            format: "npy" | "fvecs" | "bvecs";
+            /** @description Row r gets id <id_prefix><r> */
+            id_prefix: string;
+            /**
+             * @description Where the job is
+             * @enum {string}
+             */
+            status: "RUNNING" | "SUCCEEDED" | "FAILED";
+            rows_total: number | null;
+            /** @description Rows committed so far */
+            rows_done: number;
+            chunks_total: number | null;
+            /** @description Chunks committed so far */
+            chunks_done: number;
+            /** @description The caller's IAM identity */
+            started_by: string;
+            /** @description When it started (ISO 8601) */
+            started_at: string;
+            /** @description When it last made progress (ISO 8601) */
+            updated_at: string;
+            finished_at: string | null;
+            /** @description Why it failed */
+            error: string | null;
         };
     };
     responses: never;
@@ -610,9 +720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Index"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -692,9 +800,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Index"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -813,7 +919,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description Indexes, sorted by name within the page */
+                        indexes: components["schemas"]["Index"][];
+                        /** @description Pass back as next_token for the next page; absent after the last */
+                        next_token?: string;
                     };
                 };
             };
@@ -879,7 +988,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description Live ids, in a stable order (by id hash) */
+                        ids: string[];
+                        /** @description Pass back as next_token for the next page; absent after the last */
+                        next_token?: string;
                     };
                 };
             };
@@ -956,7 +1068,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description Vectors written */
+                        upserted: number;
+                        /** @description Live vectors after the write */
+                        count: number;
+                        /** @description The index's data version after the write */
+                        data_version: number;
                     };
                 };
             };
@@ -1018,9 +1135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Vector"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -1146,7 +1261,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The live ones, in the order asked */
+                        vectors: components["schemas"]["Vector"][];
+                        /** @description The ids asked for that are not live */
+                        not_found: string[];
                     };
                 };
             };
@@ -1214,7 +1332,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description Ids that were live and are deleted now */
+                        deleted: number;
+                        /** @description Live vectors after the write */
+                        count: number;
+                        /** @description The index's data version after the write (unchanged if none was live) */
+                        data_version: number;
                     };
                 };
             };
@@ -1310,7 +1433,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /**
+                         * @description Scanned exactly (no active graph, or asked)
+                         * @constant
+                         */
+                        mode: "exact";
+                        /** @description The index's data version the answer reflects */
+                        data_version: number;
+                        results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
+                    } | {
+                        /**
+                         * @description Through the active graph
+                         * @constant
+                         */
+                        mode: "hnsw";
+                        /** @description The generation searched */
+                        generation: number;
+                        config: components["schemas"]["HnswConfig"];
+                        /** @description Live vectors written since the graph's data, scanned exactly */
+                        pending_vectors: number;
+                        /** @description With a filter: what it kept, and how the graph was searched */
+                        filter?: {
+                            /** @description The graph's live vectors the filter keeps */
+                            matched: number;
+                            /**
+                             * @description Searched the graph, filtered
+                             * @constant
+                             */
+                            strategy: "graph";
+                            /** @description The ef_search widened for the filter */
+                            efSearch: number;
+                        } | {
+                            /** @description The graph's live vectors the filter keeps */
+                            matched: number;
+                            /**
+                             * @description Scanned the matches exactly
+                             * @constant
+                             */
+                            strategy: "scan";
+                        };
+                        /** @description The index's data version the answer reflects */
+                        data_version: number;
+                        results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
                     };
                 };
             };
@@ -1378,7 +1542,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description s3://bucket/key: pass it to the import */
+                        source: string;
+                        /** @description A signed URL to PUT the file to */
+                        upload_url: string;
+                        /** @description How long the URL is valid */
+                        expires_in_seconds: number;
                     };
                 };
             };
@@ -1455,9 +1624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ImportJob"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -1518,9 +1685,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ImportJob"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */

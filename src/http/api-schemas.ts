@@ -1,6 +1,18 @@
 import { z } from "zod";
 import { dashboardFileSchema } from "./dashboard-assets";
 import {
+  deleteAnswer,
+  idPage,
+  importJobAnswer,
+  indexInfo,
+  indexPage,
+  searchAnswer,
+  storedVector,
+  uploadAnswer,
+  upsertAnswer,
+  vectorsAnswer,
+} from "./data-responses";
+import {
   activateBody,
   activationIdSchema,
   createUploadBody,
@@ -50,6 +62,12 @@ export interface RouteSchemas {
   readonly query?: z.ZodObject;
   /** Its JSON body. */
   readonly body?: z.ZodType;
+  /**
+   * The JSON body of a success (of every 2xx but a `mayContinue` 202), when declared: the
+   * OpenAPI document's response schema, and what tests check the answers against. Routes without
+   * it are documented as answering a JSON object.
+   */
+  readonly response?: z.ZodType;
   /** What a success answers, when not JSON. */
   readonly content?: "text/html" | "text/plain";
   /** 200 (default), 201 or 204; 202 for what starts work that continues. */
@@ -71,41 +89,49 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     summary: "Create an index (201), or confirm one of the same dimension and metric (200)",
     params: index,
     body: putIndexBody,
+    response: indexInfo,
     success: 201,
   },
   ListIndexes: {
     summary: "A page of the indexes (sorted by name within it) and the next page's token",
     query: listIndexesQuery,
+    response: indexPage,
   },
   GetIndex: {
     summary: "One index: count, data_version, active generation, maintenance",
     params: index,
+    response: indexInfo,
   },
   DeleteIndex: { summary: "Delete an index and everything it stored", params: index, success: 204 },
   UpsertVectors: {
     summary: "Upsert up to 1,000 vectors (the same id replaces)",
     params: index,
     body: upsertBody,
+    response: upsertAnswer,
   },
   GetVector: {
     summary: "One vector, with its values and metadata",
     params: z.object({ index: indexNameSchema, id: vectorIdSchema }),
+    response: storedVector,
   },
   ListVectors: {
     summary:
       "A page of the index's live vector ids (in a stable order of their hashes) and the next page's token",
     params: index,
     query: listVectorsQuery,
+    response: idPage,
   },
   GetVectors: {
     summary: "Up to 100 vectors by id, in the order asked, and the ids not found",
     params: index,
     body: getVectorsBody,
+    response: vectorsAnswer,
   },
   DeleteVectors: {
     summary: "Delete up to 1,000 vectors by id in one write (ids not live are left alone)",
     params: index,
     body: deleteVectorsBody,
+    response: deleteAnswer,
   },
   DeleteVector: {
     summary: "Delete one vector",
@@ -116,21 +142,25 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     summary: "k nearest neighbors of one query or a batch, optionally filtered, strong or eventual",
     params: index,
     body: searchBody,
+    response: searchAnswer,
   },
   CreateUpload: {
     summary: "A signed URL to upload a file (npy, fvecs, bvecs) for a bulk import, and its source",
     body: createUploadBody,
+    response: uploadAnswer,
     success: 201,
   },
   StartImport: {
     summary: "Start a bulk import of a file in the service's bucket (uploads/)",
     params: index,
     body: importBody,
+    response: importJobAnswer,
     success: 202,
   },
   GetImport: {
     summary: "An import job and its progress",
     params: z.object({ index: indexNameSchema, import_id: importIdSchema }),
+    response: importJobAnswer,
   },
   CreateEval: {
     summary: "Create a harness from given queries: 201 once saved, 202 while its task runs",

@@ -53,7 +53,7 @@ function operation(routeId: string): ZodOpenApiOperationObject {
               }
             : {
                 description: SUCCESS_TEXT[success],
-                content: { "application/json": { schema: z.looseObject({}) } },
+                content: { "application/json": { schema: spec.response ?? z.looseObject({}) } },
               },
       ...(spec.mayContinue && {
         "202": {

@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import { ROUTES, type RouteSpec } from "../../infra/routes";
 import type { Clients } from "../../src/clients";
 import type { Settings } from "../../src/settings";
+import { checkRouteResponse } from "../support/response-shapes";
 import { apiEvent } from "./api-event";
 import type { startLambdaEndpoint } from "./lambda-endpoint";
 import type { LambdaHost } from "./lambda-host";
@@ -48,10 +49,11 @@ export function deployedCalls(deployment: Omit<DeployedCalls, "answered" | "api"
       if (response.statusCode >= 500) {
         throw new Error(`${id} answered ${response.body}\n${host.logsOf(id).slice(-3000)}`);
       }
-      return {
-        status: response.statusCode as number,
-        body: response.body ? JSON.parse(response.body) : undefined,
-      };
+      const status = response.statusCode as number;
+      const body = response.body ? JSON.parse(response.body) : undefined;
+      // The shipped bundles answer in the shapes the OpenAPI document declares.
+      checkRouteResponse(id, status, body);
+      return { status, body };
     },
     async settledTask(name) {
       const outcomes = (await lambda.settled()).filter((c) => c.name === name);

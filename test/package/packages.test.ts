@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_FUNCTIONS } from "../../infra/all-functions";
 import { runtimeFiles } from "../../infra/bundling";
 import { type Clients, createClients } from "../../src/clients";
+import { ROUTE_SCHEMAS } from "../../src/http/api-schemas";
 import { ensureResources } from "../../src/local/bootstrap";
 import { startEmulators } from "../../src/local/emulators";
 import { localSettings } from "../../src/local/local-stack";
 import type { Settings } from "../../src/settings";
+import { checkedRoutes } from "../support/response-shapes";
 import { AwsRecorder } from "./aws-recorder";
 import { deployedCalls } from "./deployed-calls";
 import { policiesAndAutotune } from "./journey-autotune";
@@ -117,6 +119,9 @@ describe("deployed packages", () => {
     await importsPagesAndDeletes(calls, data);
     const { answered } = calls;
     expect([...answered].sort()).toEqual([...deployed.functions.keys()].sort());
+    // Every route that declares its response answered at least once in it (each answer is checked).
+    const declared = Object.keys(ROUTE_SCHEMAS).filter((id) => ROUTE_SCHEMAS[id]?.response);
+    expect(declared.filter((id) => !checkedRoutes.has(id))).toEqual([]);
     // Each ran from its own copied folder, not from the repository.
     for (const id of answered) {
       const dir = host.folderOf(id) as string;

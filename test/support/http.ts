@@ -1,3 +1,5 @@
+import { checkResponse } from "./response-shapes";
+
 /** A tiny JSON client for the API under test. */
 export interface ApiResponse<T = any> {
   status: number;
@@ -20,11 +22,9 @@ export function client(baseUrl: string | (() => string)) {
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return {
-      status: res.status,
-      body: text ? (JSON.parse(text) as T) : (undefined as T),
-      headers: Object.fromEntries(res.headers),
-    };
+    const parsed = text ? JSON.parse(text) : undefined;
+    checkResponse(method, new URL(path, "http://x").pathname, res.status, parsed);
+    return { status: res.status, body: parsed as T, headers: Object.fromEntries(res.headers) };
   };
   return {
     get: <T = any>(path: string) => call<T>("GET", path),
