@@ -693,6 +693,236 @@ export interface components {
             /** @description Why it failed */
             error: string | null;
         };
+        RunError: {
+            /** @description The error's class, which gives its HTTP status */
+            kind: string;
+            /** @description Stable machine-readable code */
+            code: string;
+            /** @description What was wrong */
+            message: string;
+        };
+        Harness: {
+            /** @description The harness's name */
+            name: string;
+            /** @description The index it measures */
+            index_name: string;
+            /** @description Neighbors per query in the ground truth */
+            k: number;
+            /** @description Queries it holds */
+            queries: number;
+            /** @description The data version its ground truth is exact for */
+            data_version: number;
+            /**
+             * @description Always true once saved
+             * @constant
+             */
+            ground_truth_built: true;
+            /** @description Whether the index changed since */
+            stale: boolean;
+            /**
+             * @description How its queries were made
+             * @enum {string}
+             */
+            source: "given" | "autogen";
+            /** @description autogen: the seed that drew the queries */
+            seed?: number;
+            /** @description When it was created (ISO 8601) */
+            created_at: string;
+            /** @description When its ground truth was last computed (ISO 8601) */
+            refreshed_at: string;
+        };
+        TrialMetrics: {
+            /** @description Mean recall@k over the harness's queries */
+            recall_at_k: number;
+            /** @description The harness's k */
+            k: number;
+            /** @description Median search latency, µs */
+            search_latency_p50_us: number;
+            /** @description 95th percentile, µs */
+            search_latency_p95_us: number;
+            /** @description 99th percentile, µs */
+            search_latency_p99_us: number;
+            /** @description Time to build the graph, ms */
+            build_time_ms: number;
+            /** @description Size of the serialized graph */
+            memory_bytes: number;
+            /** @description Queries measured */
+            queries: number;
+        };
+        Trial: {
+            /** @description The trial's id (a ULID) */
+            trial_id: string;
+            /** @description The index measured */
+            index_name: string;
+            /** @description The harness measured against */
+            harness: string;
+            config: components["schemas"]["HnswConfig"];
+            metrics: components["schemas"]["TrialMetrics"];
+            /** @description The data version its graph was built from */
+            data_version: number;
+            /**
+             * @description Who ran it
+             * @enum {string}
+             */
+            source: "manual" | "autotune";
+            /** @description The caller's note */
+            note: string | null;
+            /** @description When it was journaled (ISO 8601) */
+            created_at: string;
+            /** @description The autotune job that ran it */
+            job_id?: string;
+            /** @description Where its graph is kept */
+            snapshot_key: string;
+        };
+        Promotion: {
+            /** @description The trial promoted */
+            trial_id: string;
+            config: components["schemas"]["HnswConfig"];
+            metrics: components["schemas"]["TrialMetrics"];
+            /** @description Who promoted it (autotune for a job) */
+            promoted_by: string;
+            /** @description Why */
+            note: string | null;
+            /** @description When (ISO 8601) */
+            promoted_at: string;
+        };
+        AutotuneJob: {
+            /** @description The job's id (a ULID) */
+            job_id: string;
+            /** @description The index tuned */
+            index_name: string;
+            /** @description The index incarnation tuned */
+            index_uid: string;
+            /** @description The harness measured against */
+            harness: string;
+            /**
+             * @description Where the job is
+             * @enum {string}
+             */
+            status: "RUNNING" | "SUCCEEDED" | "FAILED";
+            /**
+             * @description What started it
+             * @enum {string}
+             */
+            trigger: "api" | "schedule" | "append";
+            /** @description Who started it */
+            started_by: string;
+            /**
+             * @description How it picks
+             * @enum {string}
+             */
+            strategy: "max_recall" | "target_recall";
+            /** @description max_recall: the grid measured */
+            grid: {
+                ef_construction: number;
+                ef_search: number;
+                m: number;
+            }[] | null;
+            /** @description target_recall: where it searched */
+            space: {
+                /** @description Values of m tried */
+                m: number[];
+                ef_construction: {
+                    min: number;
+                    max: number;
+                };
+                /** @description Largest ef_search measured */
+                max_ef_search: number;
+            } | null;
+            /** @description target_recall: its build budget */
+            max_builds: number | null;
+            /** @description The recall gate or target */
+            min_recall: number;
+            /** @description Every trial it journaled */
+            trials: components["schemas"]["Trial"][];
+            /** @description The trial it picked, if any */
+            winner: components["schemas"]["Trial"] | null;
+            /** @description Whether it promoted the winner */
+            promoted: boolean;
+            /** @description Why nothing was promoted, or failures */
+            reason: string | null;
+            /** @description Builds that failed, with their errors */
+            failed_groups: {
+                group: {
+                    m: number;
+                    ef_construction: number;
+                    seed: number;
+                    ef_searches?: number[];
+                    target?: {
+                        recall: number;
+                        max_ef_search: number;
+                    };
+                };
+                error: string;
+            }[];
+            /** @description Points no other beats on both recall and p50, fastest first */
+            pareto_front: {
+                trial_id: string;
+                config: components["schemas"]["HnswConfig"];
+                recall_at_k: number;
+                p50_us: number;
+            }[];
+            /** @description Why the search stopped */
+            stop_reason: string | null;
+            /** @description How far it got */
+            progress: {
+                round: number;
+                builds_planned: number;
+                builds_done: number;
+            };
+            /** @description When it started (ISO 8601) */
+            started_at: string;
+            finished_at: string | null;
+            /** @description How long it ran, once ended */
+            duration_ms: number | null;
+        };
+        AutotunePolicy: {
+            /** @description The index it tunes */
+            index_name: string;
+            /** @description The incarnation it was set for */
+            index_uid: string;
+            /** @description The harness its jobs measure against */
+            harness: string;
+            /**
+             * @description How its jobs pick
+             * @enum {string}
+             */
+            strategy: "max_recall" | "target_recall";
+            /** @description The recall gate or target */
+            min_recall: number;
+            /** @description max_recall: the grid (null: default) */
+            grid: {
+                ef_construction: number;
+                ef_search: number;
+                m: number;
+            }[] | null;
+            /** @description target_recall: where to search */
+            space: {
+                /** @description Values of m tried */
+                m: number[];
+                ef_construction: {
+                    min: number;
+                    max: number;
+                };
+                /** @description Largest ef_search measured */
+                max_ef_search: number;
+            } | null;
+            /** @description target_recall: the build budget */
+            max_builds: number | null;
+            /** @description The schedule trigger, if set */
+            every_minutes: number | null;
+            /** @description The append trigger, if set */
+            min_new_vectors: number | null;
+            /** @description When it was first set (ISO 8601) */
+            created_at: string;
+            /** @description When it was last set (ISO 8601) */
+            updated_at: string;
+            last_started_at: string | null;
+            /** @description The job it last started */
+            last_job_id: string | null;
+            /** @description The index's vectors written then */
+            vectors_written_at_last_start: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -1917,9 +2147,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Harness"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -2003,7 +2231,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The harness's name */
+                        name: string;
+                        /** @description The index it measures */
+                        index_name: string;
+                        /** @description Neighbors per query in the ground truth */
+                        k: number;
+                        /** @description Queries it holds */
+                        queries: number;
+                        /** @description The data version its ground truth is exact for */
+                        data_version: number;
+                        /**
+                         * @description Always true once saved
+                         * @constant
+                         */
+                        ground_truth_built: true;
+                        /** @description Whether the index changed since */
+                        stale: boolean;
+                        /**
+                         * @description How its queries were made
+                         * @enum {string}
+                         */
+                        source: "given" | "autogen";
+                        /** @description autogen: the seed that drew the queries */
+                        seed?: number;
+                        /** @description When it was created (ISO 8601) */
+                        created_at: string;
+                        /** @description When its ground truth was last computed (ISO 8601) */
+                        refreshed_at: string;
+                        /** @description The run that made it (a ULID) */
+                        run_id: string;
                     };
                 };
             };
@@ -2014,7 +2271,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index the run works on */
+                        index_name: string;
+                        /** @description The run's id (a ULID) */
+                        run_id: string;
+                        /**
+                         * @description Where the run is
+                         * @enum {string}
+                         */
+                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
+                        /** @description When it was asked for (ISO 8601) */
+                        requested_at: string;
+                        finished_at: string | null;
+                        /** @description Why it failed, once FAILED */
+                        error: components["schemas"]["RunError"] | null;
+                        /** @description Epoch seconds after which the record may go */
+                        expires_at: number;
+                        /**
+                         * @description What was asked
+                         * @enum {string}
+                         */
+                        action: "create" | "autogen" | "refresh";
+                        /** @description The harness's name */
+                        harness: string;
+                        /** @description The harness, once SUCCEEDED */
+                        result: components["schemas"]["Harness"] | null;
                     };
                 };
             };
@@ -2091,7 +2372,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The harness's name */
+                        name: string;
+                        /** @description The index it measures */
+                        index_name: string;
+                        /** @description Neighbors per query in the ground truth */
+                        k: number;
+                        /** @description Queries it holds */
+                        queries: number;
+                        /** @description The data version its ground truth is exact for */
+                        data_version: number;
+                        /**
+                         * @description Always true once saved
+                         * @constant
+                         */
+                        ground_truth_built: true;
+                        /** @description Whether the index changed since */
+                        stale: boolean;
+                        /**
+                         * @description How its queries were made
+                         * @enum {string}
+                         */
+                        source: "given" | "autogen";
+                        /** @description autogen: the seed that drew the queries */
+                        seed?: number;
+                        /** @description When it was created (ISO 8601) */
+                        created_at: string;
+                        /** @description When its ground truth was last computed (ISO 8601) */
+                        refreshed_at: string;
+                        /** @description The run that made it (a ULID) */
+                        run_id: string;
                     };
                 };
             };
@@ -2102,7 +2412,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index the run works on */
+                        index_name: string;
+                        /** @description The run's id (a ULID) */
+                        run_id: string;
+                        /**
+                         * @description Where the run is
+                         * @enum {string}
+                         */
+                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
+                        /** @description When it was asked for (ISO 8601) */
+                        requested_at: string;
+                        finished_at: string | null;
+                        /** @description Why it failed, once FAILED */
+                        error: components["schemas"]["RunError"] | null;
+                        /** @description Epoch seconds after which the record may go */
+                        expires_at: number;
+                        /**
+                         * @description What was asked
+                         * @enum {string}
+                         */
+                        action: "create" | "autogen" | "refresh";
+                        /** @description The harness's name */
+                        harness: string;
+                        /** @description The harness, once SUCCEEDED */
+                        result: components["schemas"]["Harness"] | null;
                     };
                 };
             };
@@ -2166,7 +2500,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The harness's name */
+                        name: string;
+                        /** @description The index it measures */
+                        index_name: string;
+                        /** @description Neighbors per query in the ground truth */
+                        k: number;
+                        /** @description Queries it holds */
+                        queries: number;
+                        /** @description The data version its ground truth is exact for */
+                        data_version: number;
+                        /**
+                         * @description Always true once saved
+                         * @constant
+                         */
+                        ground_truth_built: true;
+                        /** @description Whether the index changed since */
+                        stale: boolean;
+                        /**
+                         * @description How its queries were made
+                         * @enum {string}
+                         */
+                        source: "given" | "autogen";
+                        /** @description autogen: the seed that drew the queries */
+                        seed?: number;
+                        /** @description When it was created (ISO 8601) */
+                        created_at: string;
+                        /** @description When its ground truth was last computed (ISO 8601) */
+                        refreshed_at: string;
+                        /** @description The run that made it (a ULID) */
+                        run_id: string;
                     };
                 };
             };
@@ -2177,7 +2540,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index the run works on */
+                        index_name: string;
+                        /** @description The run's id (a ULID) */
+                        run_id: string;
+                        /**
+                         * @description Where the run is
+                         * @enum {string}
+                         */
+                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
+                        /** @description When it was asked for (ISO 8601) */
+                        requested_at: string;
+                        finished_at: string | null;
+                        /** @description Why it failed, once FAILED */
+                        error: components["schemas"]["RunError"] | null;
+                        /** @description Epoch seconds after which the record may go */
+                        expires_at: number;
+                        /**
+                         * @description What was asked
+                         * @enum {string}
+                         */
+                        action: "create" | "autogen" | "refresh";
+                        /** @description The harness's name */
+                        harness: string;
+                        /** @description The harness, once SUCCEEDED */
+                        result: components["schemas"]["Harness"] | null;
                     };
                 };
             };
@@ -2240,7 +2627,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index the run works on */
+                        index_name: string;
+                        /** @description The run's id (a ULID) */
+                        run_id: string;
+                        /**
+                         * @description Where the run is
+                         * @enum {string}
+                         */
+                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
+                        /** @description When it was asked for (ISO 8601) */
+                        requested_at: string;
+                        finished_at: string | null;
+                        /** @description Why it failed, once FAILED */
+                        error: components["schemas"]["RunError"] | null;
+                        /** @description Epoch seconds after which the record may go */
+                        expires_at: number;
+                        /**
+                         * @description What was asked
+                         * @enum {string}
+                         */
+                        action: "create" | "autogen" | "refresh";
+                        /** @description The harness's name */
+                        harness: string;
+                        /** @description The harness, once SUCCEEDED */
+                        result: components["schemas"]["Harness"] | null;
                     };
                 };
             };
@@ -2329,7 +2740,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The trial's id (a ULID) */
+                        trial_id: string;
+                        /** @description The index measured */
+                        index_name: string;
+                        /** @description The harness measured against */
+                        harness: string;
+                        config: components["schemas"]["HnswConfig"];
+                        metrics: components["schemas"]["TrialMetrics"];
+                        /** @description The data version its graph was built from */
+                        data_version: number;
+                        /**
+                         * @description Who ran it
+                         * @enum {string}
+                         */
+                        source: "manual" | "autotune";
+                        /** @description The caller's note */
+                        note: string | null;
+                        /** @description When it was journaled (ISO 8601) */
+                        created_at: string;
+                        /** @description The autotune job that ran it */
+                        job_id?: string;
+                        /** @description Where its graph is kept */
+                        snapshot_key: string;
+                        /** @description The run that made it (a ULID) */
+                        run_id: string;
                     };
                 };
             };
@@ -2340,7 +2775,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index the run works on */
+                        index_name: string;
+                        /** @description The run's id (a ULID) */
+                        run_id: string;
+                        /**
+                         * @description Where the run is
+                         * @enum {string}
+                         */
+                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
+                        /** @description When it was asked for (ISO 8601) */
+                        requested_at: string;
+                        finished_at: string | null;
+                        /** @description Why it failed, once FAILED */
+                        error: components["schemas"]["RunError"] | null;
+                        /** @description Epoch seconds after which the record may go */
+                        expires_at: number;
+                        /** @description The harness measured against */
+                        harness: string;
+                        config: components["schemas"]["HnswConfig"];
+                        /** @description The caller's note */
+                        note: string | null;
+                        /** @description The trial, once SUCCEEDED */
+                        result: components["schemas"]["Trial"] | null;
                     };
                 };
             };
@@ -2403,7 +2860,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index the run works on */
+                        index_name: string;
+                        /** @description The run's id (a ULID) */
+                        run_id: string;
+                        /**
+                         * @description Where the run is
+                         * @enum {string}
+                         */
+                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
+                        /** @description When it was asked for (ISO 8601) */
+                        requested_at: string;
+                        finished_at: string | null;
+                        /** @description Why it failed, once FAILED */
+                        error: components["schemas"]["RunError"] | null;
+                        /** @description Epoch seconds after which the record may go */
+                        expires_at: number;
+                        /** @description The harness measured against */
+                        harness: string;
+                        config: components["schemas"]["HnswConfig"];
+                        /** @description The caller's note */
+                        note: string | null;
+                        /** @description The trial, once SUCCEEDED */
+                        result: components["schemas"]["Trial"] | null;
                     };
                 };
             };
@@ -2469,7 +2948,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description Trials, newest first */
+                        trials: components["schemas"]["Trial"][];
+                        /** @description Where the next page starts */
+                        next_token?: string;
                     };
                 };
             };
@@ -2531,9 +3013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Trial"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -2595,9 +3075,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Trial"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -2664,7 +3142,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index */
+                        index_name: string;
+                        /** @description The promotion now current */
+                        current: components["schemas"]["Promotion"] | null;
+                        /** @description Entries in the history (at most 50) */
+                        history_depth: number;
                     };
                 };
             };
@@ -2725,7 +3208,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index */
+                        index_name: string;
+                        /** @description The promotion now current */
+                        current: components["schemas"]["Promotion"] | null;
+                        /** @description Entries in the history (at most 50) */
+                        history_depth: number;
                     };
                 };
             };
@@ -2786,7 +3274,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index */
+                        index_name: string;
+                        /** @description The promotion activation serves */
+                        current: components["schemas"]["Promotion"] | null;
+                        /** @description Earlier ones, newest first (max 50) */
+                        history: components["schemas"]["Promotion"][];
+                        /** @description Bumped by every change */
+                        version: number;
                     };
                 };
             };
@@ -2872,7 +3367,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The activation's id (a ULID) */
+                        activation_id: string;
+                        /** @description The index activated */
+                        index_name: string;
+                        /** @description The generation now active */
+                        generation: number;
+                        config: components["schemas"]["HnswConfig"];
+                        /**
+                         * @description The registry's current, or the caller's (else built-in) default
+                         * @enum {string}
+                         */
+                        config_source: "promoted" | "default";
+                        /**
+                         * @description How the graph was made
+                         * @enum {string}
+                         */
+                        graph: "built" | "caught_up" | "copied";
+                        /**
+                         * @description Whose graph: the active one, a trial's snapshot, or new
+                         * @enum {string}
+                         */
+                        graph_source: "active" | "snapshot" | "new";
+                        /** @description Time building or catching up, ms */
+                        build_time_ms: number;
+                        /** @description Vectors added to an existing graph (all when built) */
+                        vectors_added: number;
+                        /** @description Live vectors at the data version the generation holds */
+                        vectors: number;
+                        /** @description Whether the promoted trial's graph served */
+                        reused_snapshot: boolean;
                     };
                 };
             };
@@ -2883,7 +3407,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index activated */
+                        index_name: string;
+                        /** @description The activation's id (a ULID) */
+                        activation_id: string;
+                        /**
+                         * @description Where it is
+                         * @enum {string}
+                         */
+                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
+                        /** @description The caller's default, if any */
+                        default_config: components["schemas"]["HnswConfig"] | null;
+                        /** @description When it was asked for (ISO 8601) */
+                        requested_at: string;
+                        finished_at: string | null;
+                        /** @description What it made, once SUCCEEDED */
+                        result: {
+                            /** @description The index activated */
+                            index_name: string;
+                            /** @description The generation now active */
+                            generation: number;
+                            config: components["schemas"]["HnswConfig"];
+                            /**
+                             * @description The registry's current, or the caller's (else built-in) default
+                             * @enum {string}
+                             */
+                            config_source: "promoted" | "default";
+                            /**
+                             * @description How the graph was made
+                             * @enum {string}
+                             */
+                            graph: "built" | "caught_up" | "copied";
+                            /**
+                             * @description Whose graph: the active one, a trial's snapshot, or new
+                             * @enum {string}
+                             */
+                            graph_source: "active" | "snapshot" | "new";
+                            /** @description Time building or catching up, ms */
+                            build_time_ms: number;
+                            /** @description Vectors added to an existing graph (all when built) */
+                            vectors_added: number;
+                            /** @description Live vectors at the data version the generation holds */
+                            vectors: number;
+                            /** @description Whether the promoted trial's graph served */
+                            reused_snapshot: boolean;
+                        } | null;
+                        /** @description Why it failed, once FAILED */
+                        error: components["schemas"]["RunError"] | null;
+                        /** @description Epoch seconds after which the record may go */
+                        expires_at: number;
                     };
                 };
             };
@@ -2946,7 +3518,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The index activated */
+                        index_name: string;
+                        /** @description The activation's id (a ULID) */
+                        activation_id: string;
+                        /**
+                         * @description Where it is
+                         * @enum {string}
+                         */
+                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
+                        /** @description The caller's default, if any */
+                        default_config: components["schemas"]["HnswConfig"] | null;
+                        /** @description When it was asked for (ISO 8601) */
+                        requested_at: string;
+                        finished_at: string | null;
+                        /** @description What it made, once SUCCEEDED */
+                        result: {
+                            /** @description The index activated */
+                            index_name: string;
+                            /** @description The generation now active */
+                            generation: number;
+                            config: components["schemas"]["HnswConfig"];
+                            /**
+                             * @description The registry's current, or the caller's (else built-in) default
+                             * @enum {string}
+                             */
+                            config_source: "promoted" | "default";
+                            /**
+                             * @description How the graph was made
+                             * @enum {string}
+                             */
+                            graph: "built" | "caught_up" | "copied";
+                            /**
+                             * @description Whose graph: the active one, a trial's snapshot, or new
+                             * @enum {string}
+                             */
+                            graph_source: "active" | "snapshot" | "new";
+                            /** @description Time building or catching up, ms */
+                            build_time_ms: number;
+                            /** @description Vectors added to an existing graph (all when built) */
+                            vectors_added: number;
+                            /** @description Live vectors at the data version the generation holds */
+                            vectors: number;
+                            /** @description Whether the promoted trial's graph served */
+                            reused_snapshot: boolean;
+                        } | null;
+                        /** @description Why it failed, once FAILED */
+                        error: components["schemas"]["RunError"] | null;
+                        /** @description Epoch seconds after which the record may go */
+                        expires_at: number;
                     };
                 };
             };
@@ -3007,7 +3627,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The profile's id */
+                        id: string;
+                        /** @description The indexes it serves */
+                        indexes: string[];
+                        /** @description Its activation config, if set */
+                        hnsw_config: components["schemas"]["HnswConfig"] | null;
+                        /** @description When it was created (ISO 8601) */
+                        created_at: string;
+                        /** @description When it was last set (ISO 8601) */
+                        updated_at: string;
                     };
                 };
             };
@@ -3092,7 +3721,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The profile's id */
+                        id: string;
+                        /** @description The indexes it serves */
+                        indexes: string[];
+                        /** @description Its activation config, if set */
+                        hnsw_config: components["schemas"]["HnswConfig"] | null;
+                        /** @description When it was created (ISO 8601) */
+                        created_at: string;
+                        /** @description When it was last set (ISO 8601) */
+                        updated_at: string;
                     };
                 };
             };
@@ -3156,7 +3794,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The profile */
+                        profile_id: string;
+                        /** @description One per index of the profile, as it stood when the request answered */
+                        results: ({
+                            /** @constant */
+                            ok: true;
+                            /** @constant */
+                            status: "SUCCEEDED";
+                            activation_id: string;
+                            /** @description The index activated */
+                            index_name: string;
+                            /** @description The generation now active */
+                            generation: number;
+                            config: components["schemas"]["HnswConfig"];
+                            /**
+                             * @description The registry's current, or the caller's (else built-in) default
+                             * @enum {string}
+                             */
+                            config_source: "promoted" | "default";
+                            /**
+                             * @description How the graph was made
+                             * @enum {string}
+                             */
+                            graph: "built" | "caught_up" | "copied";
+                            /**
+                             * @description Whose graph: the active one, a trial's snapshot, or new
+                             * @enum {string}
+                             */
+                            graph_source: "active" | "snapshot" | "new";
+                            /** @description Time building or catching up, ms */
+                            build_time_ms: number;
+                            /** @description Vectors added to an existing graph (all when built) */
+                            vectors_added: number;
+                            /** @description Live vectors at the data version the generation holds */
+                            vectors: number;
+                            /** @description Whether the promoted trial's graph served */
+                            reused_snapshot: boolean;
+                        } | {
+                            /** @constant */
+                            ok: false;
+                            /** @constant */
+                            status: "RUNNING";
+                            index_name: string;
+                            activation_id: string;
+                        } | {
+                            /** @constant */
+                            ok: false;
+                            /** @constant */
+                            status: "FAILED";
+                            index_name: string;
+                            activation_id?: string;
+                            error: {
+                                code: string;
+                                message: string;
+                            };
+                        })[];
                     };
                 };
             };
@@ -3167,7 +3860,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description The profile */
+                        profile_id: string;
+                        /** @description One per index of the profile, as it stood when the request answered */
+                        results: ({
+                            /** @constant */
+                            ok: true;
+                            /** @constant */
+                            status: "SUCCEEDED";
+                            activation_id: string;
+                            /** @description The index activated */
+                            index_name: string;
+                            /** @description The generation now active */
+                            generation: number;
+                            config: components["schemas"]["HnswConfig"];
+                            /**
+                             * @description The registry's current, or the caller's (else built-in) default
+                             * @enum {string}
+                             */
+                            config_source: "promoted" | "default";
+                            /**
+                             * @description How the graph was made
+                             * @enum {string}
+                             */
+                            graph: "built" | "caught_up" | "copied";
+                            /**
+                             * @description Whose graph: the active one, a trial's snapshot, or new
+                             * @enum {string}
+                             */
+                            graph_source: "active" | "snapshot" | "new";
+                            /** @description Time building or catching up, ms */
+                            build_time_ms: number;
+                            /** @description Vectors added to an existing graph (all when built) */
+                            vectors_added: number;
+                            /** @description Live vectors at the data version the generation holds */
+                            vectors: number;
+                            /** @description Whether the promoted trial's graph served */
+                            reused_snapshot: boolean;
+                        } | {
+                            /** @constant */
+                            ok: false;
+                            /** @constant */
+                            status: "RUNNING";
+                            index_name: string;
+                            activation_id: string;
+                        } | {
+                            /** @constant */
+                            ok: false;
+                            /** @constant */
+                            status: "FAILED";
+                            index_name: string;
+                            activation_id?: string;
+                            error: {
+                                code: string;
+                                message: string;
+                            };
+                        })[];
                     };
                 };
             };
@@ -3265,7 +4013,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /**
+                         * @description Scanned exactly (no active graph, or asked)
+                         * @constant
+                         */
+                        mode: "exact";
+                        /** @description The index's data version the answer reflects */
+                        data_version: number;
+                        results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
+                    } | {
+                        /**
+                         * @description Through the active graph
+                         * @constant
+                         */
+                        mode: "hnsw";
+                        /** @description The generation searched */
+                        generation: number;
+                        config: components["schemas"]["HnswConfig"];
+                        /** @description Live vectors written since the graph's data, scanned exactly */
+                        pending_vectors: number;
+                        /** @description With a filter: what it kept, and how the graph was searched */
+                        filter?: {
+                            /** @description The graph's live vectors the filter keeps */
+                            matched: number;
+                            /**
+                             * @description Searched the graph, filtered
+                             * @constant
+                             */
+                            strategy: "graph";
+                            /** @description The ef_search widened for the filter */
+                            efSearch: number;
+                        } | {
+                            /** @description The graph's live vectors the filter keeps */
+                            matched: number;
+                            /**
+                             * @description Scanned the matches exactly
+                             * @constant
+                             */
+                            strategy: "scan";
+                        };
+                        /** @description The index's data version the answer reflects */
+                        data_version: number;
+                        results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
                     };
                 };
             };
@@ -3328,7 +4117,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description Newest first */
+                        jobs: components["schemas"]["AutotuneJob"][];
                     };
                 };
             };
@@ -3436,8 +4226,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
+                    "application/json": components["schemas"]["AutotuneJob"] | {
+                        /** @description The job's id: poll GET /vectors/hnsw/autotune/{job_id} */
+                        job_id: string;
+                        /** @constant */
+                        status: "RUNNING";
                     };
                 };
             };
@@ -3497,9 +4290,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AutotuneJob"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -3558,9 +4349,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AutotunePolicy"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -3665,9 +4454,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AutotunePolicy"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */

@@ -34,6 +34,25 @@ import {
   waitQuery,
 } from "./schemas";
 import {
+  activationDone,
+  activationView,
+  evalSet,
+  evalSetMade,
+  harnessRun,
+  job,
+  jobList,
+  jobStarted,
+  policy,
+  profile,
+  profileActivation,
+  promoted,
+  promotionChange,
+  trial,
+  trialMade,
+  trialPage,
+  trialRun,
+} from "./tuning-responses";
+import {
   autogenEvalBody,
   bestTrialQuery,
   createEvalBody,
@@ -68,6 +87,8 @@ export interface RouteSchemas {
    * it are documented as answering a JSON object.
    */
   readonly response?: z.ZodType;
+  /** The JSON body of a `mayContinue` route's 202 (the run to poll), when declared. */
+  readonly continued?: z.ZodType;
   /** What a success answers, when not JSON. */
   readonly content?: "text/html" | "text/plain";
   /** 200 (default), 201 or 204; 202 for what starts work that continues. */
@@ -78,7 +99,7 @@ export interface RouteSchemas {
 
 const index = z.object({ index: indexNameSchema });
 const harness = z.object({ name: harnessNameSchema });
-const profile = z.object({ id: profileIdSchema });
+const profileParams = z.object({ id: profileIdSchema });
 
 /**
  * Each route's summary, parameter and body schemas and success status, by the route's id: what the
@@ -169,6 +190,8 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     body: createEvalBody,
     success: 201,
     mayContinue: true,
+    response: evalSetMade,
+    continued: harnessRun,
   },
   AutogenEval: {
     summary:
@@ -178,18 +201,23 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     body: autogenEvalBody,
     success: 201,
     mayContinue: true,
+    response: evalSetMade,
+    continued: harnessRun,
   },
-  GetEval: { summary: "One harness (without its vectors)", params: harness },
+  GetEval: { summary: "One harness (without its vectors)", params: harness, response: evalSet },
   RefreshEval: {
     summary:
       "Recompute a harness's ground truth for the index's data: 200 once saved, 202 while its task runs",
     params: harness,
     query: waitQuery,
     mayContinue: true,
+    response: evalSetMade,
+    continued: harnessRun,
   },
   GetHarnessRun: {
     summary: "One harness run: RUNNING, SUCCEEDED with its harness, or FAILED with its error",
     params: z.object({ index: indexNameSchema, run_id: runIdSchema }),
+    response: harnessRun,
   },
   RunTrial: {
     summary:
@@ -198,28 +226,43 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     body: trialBody,
     success: 201,
     mayContinue: true,
+    response: trialMade,
+    continued: trialRun,
   },
   GetTrialRun: {
     summary: "One manual trial's run: RUNNING, SUCCEEDED with its trial, or FAILED with its error",
     params: z.object({ index: indexNameSchema, run_id: runIdSchema }),
+    response: trialRun,
   },
-  ListTrials: { summary: "An index's trials, newest first", params: index, query: listTrialsQuery },
+  ListTrials: {
+    summary: "An index's trials, newest first",
+    params: index,
+    query: listTrialsQuery,
+    response: trialPage,
+  },
   GetTrial: {
     summary: "One trial",
     params: z.object({ index: indexNameSchema, trial_id: trialIdSchema }),
+    response: trial,
   },
   BestTrial: {
     summary: "The best trial above a recall gate",
     params: index,
     query: bestTrialQuery,
+    response: trial,
   },
   PromoteTrial: {
     summary: "Promote a trial of the index",
     params: z.object({ index: indexNameSchema, trial_id: trialIdSchema }),
     query: promoteQuery,
+    response: promotionChange,
   },
-  RollbackPromotion: { summary: "Roll the promotion back to the previous entry", params: index },
-  GetPromoted: { summary: "The promotion registry of an index", params: index },
+  RollbackPromotion: {
+    summary: "Roll the promotion back to the previous entry",
+    params: index,
+    response: promotionChange,
+  },
+  GetPromoted: { summary: "The promotion registry of an index", params: index, response: promoted },
   ActivateIndex: {
     summary:
       "Serve the promoted config (or a default) as a new generation: 200 once done, 202 while its task runs",
@@ -227,37 +270,58 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     query: waitQuery,
     body: activateBody,
     mayContinue: true,
+    response: activationDone,
+    continued: activationView,
   },
   GetActivation: {
     summary: "One activation: RUNNING, SUCCEEDED with its result, or FAILED with its error",
     params: z.object({ index: indexNameSchema, activation_id: activationIdSchema }),
+    response: activationView,
   },
   PutProfile: {
     summary: "Create or replace a search profile",
-    params: profile,
+    params: profileParams,
     body: putProfileBody,
+    response: profile,
   },
-  GetProfile: { summary: "One search profile", params: profile },
+  GetProfile: { summary: "One search profile", params: profileParams, response: profile },
   ActivateProfile: {
     summary: "Activate every index of a profile: 200 once all ended, 202 while any runs",
-    params: profile,
+    params: profileParams,
     query: waitQuery,
     mayContinue: true,
+    response: profileActivation,
+    continued: profileActivation,
   },
   ProfileSearch: {
     summary: "Search one index of a profile",
-    params: profile,
+    params: profileParams,
     body: profileSearchBody,
+    response: searchAnswer,
   },
   StartAutotune: {
     summary: "Start an autotune job (max_recall over a grid, or target_recall)",
     body: startAutotuneBody,
     success: 202,
+    response: jobStarted,
   },
-  ListAutotune: { summary: "An index's autotune jobs, newest first", query: listAutotuneQuery },
-  GetAutotune: { summary: "One autotune job", params: z.object({ job_id: jobIdSchema }) },
-  PutPolicy: { summary: "Set an index's autotune policy", params: index, body: putPolicyBody },
-  GetPolicy: { summary: "An index's autotune policy", params: index },
+  ListAutotune: {
+    summary: "An index's autotune jobs, newest first",
+    query: listAutotuneQuery,
+    response: jobList,
+  },
+  GetAutotune: {
+    summary: "One autotune job",
+    params: z.object({ job_id: jobIdSchema }),
+    response: job,
+  },
+  PutPolicy: {
+    summary: "Set an index's autotune policy",
+    params: index,
+    body: putPolicyBody,
+    response: policy,
+  },
+  GetPolicy: { summary: "An index's autotune policy", params: index, response: policy },
   DeletePolicy: { summary: "Remove an index's autotune policy", params: index, success: 204 },
   GetOpenApi: { summary: "This document" },
   GetDashboard: { summary: "The dashboard (an HTML page)", content: "text/html" },

@@ -58,7 +58,7 @@ function operation(routeId: string): ZodOpenApiOperationObject {
       ...(spec.mayContinue && {
         "202": {
           description: SUCCESS_TEXT[202],
-          content: { "application/json": { schema: z.looseObject({}) } },
+          content: { "application/json": { schema: spec.continued ?? z.looseObject({}) } },
         },
       }),
       "400": errorResponse("Bad input: the message names the field and the rule"),

@@ -8,7 +8,10 @@ import { routeMatcher } from "../../src/http/route-match";
 
 const match = routeMatcher(ROUTES);
 
-/** Route ids whose declared response schema checked at least one answer in this process. */
+/**
+ * Route ids whose declared response schema checked at least one answer in this process (a
+ * `mayContinue` route's 202 counts as `<id>/202`).
+ */
 export const checkedRoutes = new Set<string>();
 
 /** A 2xx JSON answer that does not match its route's declared response schema. */
@@ -27,14 +30,15 @@ export function checkResponse(method: string, path: string, status: number, body
 
 /**
  * Checks `body`, an answer of route `routeId` with `status`, against the route's declared
- * response when it is a 2xx JSON answer (a `mayContinue` route's 202 excepted); throws a
- * {@link ResponseShapeError} naming the route and each mismatch.
+ * response when it is a 2xx JSON answer (a `mayContinue` route's 202 against its `continued`
+ * schema); throws a {@link ResponseShapeError} naming the route and each mismatch.
  */
 export function checkRouteResponse(routeId: string, status: number, body: unknown): void {
   if (status < 200 || status > 299 || body === undefined) return;
   const spec = ROUTE_SCHEMAS[routeId];
-  if (!spec?.response || (status === 202 && spec.mayContinue)) return;
-  const parsed = spec.response.safeParse(body);
+  const schema = status === 202 && spec?.mayContinue ? spec.continued : spec?.response;
+  if (!schema) return;
+  const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (i) => `${i.path.join(".") || "(body)"}: ${i.message}`,
@@ -43,5 +47,5 @@ export function checkRouteResponse(routeId: string, status: number, body: unknow
       `${routeId} answered ${status} with a body its declared response schema refuses: ${problems.join("; ")}`,
     );
   }
-  checkedRoutes.add(routeId);
+  checkedRoutes.add(status === 202 && spec?.mayContinue ? `${routeId}/202` : routeId);
 }

@@ -1,0 +1,319 @@
+import { z } from "zod";
+import { STRATEGIES } from "../domain/tuning";
+import { hnswConfigOut } from "./data-responses";
+
+/**
+ * What the tuning routes answer (harnesses, trials, promotion, activation, profiles, autotune):
+ * the OpenAPI document's response schemas, and what the tests check every answer against.
+ * Strict, as the data routes' (./data-responses.ts).
+ */
+
+const count = (description: string) => z.int().min(0).meta({ description });
+const timestamp = (description: string) =>
+  z.string().meta({ description: `${description} (ISO 8601)` });
+const status = z.enum(["RUNNING", "SUCCEEDED", "FAILED"]);
+
+/** A typed error as a run records it: the answer the request would have met. */
+const errorRecord = z
+  .strictObject({
+    kind: z.string().meta({ description: "The error's class, which gives its HTTP status" }),
+    code: z.string().meta({ description: "Stable machine-readable code" }),
+    message: z.string().meta({ description: "What was wrong" }),
+  })
+  .meta({ id: "RunError" });
+
+/** A harness (eval set) without its query vectors and ground truth. */
+export const evalSet = z
+  .strictObject({
+    name: z.string().meta({ description: "The harness's name" }),
+    index_name: z.string().meta({ description: "The index it measures" }),
+    k: z.int().meta({ description: "Neighbors per query in the ground truth" }),
+    queries: count("Queries it holds"),
+    data_version: count("The data version its ground truth is exact for"),
+    ground_truth_built: z.literal(true).meta({ description: "Always true once saved" }),
+    stale: z.boolean().meta({ description: "Whether the index changed since" }),
+    source: z.enum(["given", "autogen"]).meta({ description: "How its queries were made" }),
+    seed: z.int().optional().meta({ description: "autogen: the seed that drew the queries" }),
+    created_at: timestamp("When it was created"),
+    refreshed_at: timestamp("When its ground truth was last computed"),
+  })
+  .meta({ id: "Harness" });
+
+/** A harness its request saved, with the run that made it. */
+export const evalSetMade = evalSet.extend({
+  run_id: z.string().meta({ description: "The run that made it (a ULID)" }),
+});
+
+/** What every run record shows (a harness's, a trial's). */
+const runFields = {
+  index_name: z.string().meta({ description: "The index the run works on" }),
+  run_id: z.string().meta({ description: "The run's id (a ULID)" }),
+  status: status.meta({ description: "Where the run is" }),
+  requested_at: timestamp("When it was asked for"),
+  finished_at: timestamp("When it ended").nullable(),
+  error: errorRecord.nullable().meta({ description: "Why it failed, once FAILED" }),
+  expires_at: z.int().meta({ description: "Epoch seconds after which the record may go" }),
+};
+
+/** A harness run: what was asked, and the harness once saved. */
+export const harnessRun = z.strictObject({
+  ...runFields,
+  action: z.enum(["create", "autogen", "refresh"]).meta({ description: "What was asked" }),
+  harness: z.string().meta({ description: "The harness's name" }),
+  result: evalSet.nullable().meta({ description: "The harness, once SUCCEEDED" }),
+});
+
+const metrics = z
+  .strictObject({
+    recall_at_k: z.number().meta({ description: "Mean recall@k over the harness's queries" }),
+    k: z.int().meta({ description: "The harness's k" }),
+    search_latency_p50_us: z.number().meta({ description: "Median search latency, µs" }),
+    search_latency_p95_us: z.number().meta({ description: "95th percentile, µs" }),
+    search_latency_p99_us: z.number().meta({ description: "99th percentile, µs" }),
+    build_time_ms: z.number().meta({ description: "Time to build the graph, ms" }),
+    memory_bytes: count("Size of the serialized graph"),
+    queries: count("Queries measured"),
+  })
+  .meta({ id: "TrialMetrics" });
+
+/** One trial of the journal. */
+export const trial = z
+  .strictObject({
+    trial_id: z.string().meta({ description: "The trial's id (a ULID)" }),
+    index_name: z.string().meta({ description: "The index measured" }),
+    harness: z.string().meta({ description: "The harness measured against" }),
+    config: hnswConfigOut,
+    metrics,
+    data_version: count("The data version its graph was built from"),
+    source: z.enum(["manual", "autotune"]).meta({ description: "Who ran it" }),
+    note: z.string().nullable().meta({ description: "The caller's note" }),
+    created_at: timestamp("When it was journaled"),
+    job_id: z.string().optional().meta({ description: "The autotune job that ran it" }),
+    snapshot_key: z.string().meta({ description: "Where its graph is kept" }),
+  })
+  .meta({ id: "Trial" });
+
+/** A trial its request journaled, with its run. */
+export const trialMade = trial.extend({
+  run_id: z.string().meta({ description: "The run that made it (a ULID)" }),
+});
+
+/** A manual trial's run: what was asked, and the trial once journaled. */
+export const trialRun = z.strictObject({
+  ...runFields,
+  harness: z.string().meta({ description: "The harness measured against" }),
+  config: hnswConfigOut,
+  note: z.string().nullable().meta({ description: "The caller's note" }),
+  result: trial.nullable().meta({ description: "The trial, once SUCCEEDED" }),
+});
+
+/** A page of the trial journal. */
+export const trialPage = z.strictObject({
+  trials: z.array(trial).meta({ description: "Trials, newest first" }),
+  next_token: z.string().optional().meta({ description: "Where the next page starts" }),
+});
+
+const promotionEntry = z
+  .strictObject({
+    trial_id: z.string().meta({ description: "The trial promoted" }),
+    config: hnswConfigOut,
+    metrics,
+    promoted_by: z.string().meta({ description: "Who promoted it (autotune for a job)" }),
+    note: z.string().nullable().meta({ description: "Why" }),
+    promoted_at: timestamp("When"),
+  })
+  .meta({ id: "Promotion" });
+
+/** The registry after a promote or a rollback. */
+export const promotionChange = z.strictObject({
+  index_name: z.string().meta({ description: "The index" }),
+  current: promotionEntry.nullable().meta({ description: "The promotion now current" }),
+  history_depth: count("Entries in the history (at most 50)"),
+});
+
+/** An index's whole promotion registry. */
+export const promoted = z.strictObject({
+  index_name: z.string().meta({ description: "The index" }),
+  current: promotionEntry.nullable().meta({ description: "The promotion activation serves" }),
+  history: z.array(promotionEntry).meta({ description: "Earlier ones, newest first (max 50)" }),
+  version: count("Bumped by every change"),
+});
+
+/** What an activation made. */
+const activationFields = {
+  index_name: z.string().meta({ description: "The index activated" }),
+  generation: z.int().meta({ description: "The generation now active" }),
+  config: hnswConfigOut,
+  config_source: z
+    .enum(["promoted", "default"])
+    .meta({ description: "The registry's current, or the caller's (else built-in) default" }),
+  graph: z.enum(["built", "caught_up", "copied"]).meta({ description: "How the graph was made" }),
+  graph_source: z
+    .enum(["active", "snapshot", "new"])
+    .meta({ description: "Whose graph: the active one, a trial's snapshot, or new" }),
+  build_time_ms: z.number().meta({ description: "Time building or catching up, ms" }),
+  vectors_added: count("Vectors added to an existing graph (all when built)"),
+  vectors: count("Live vectors at the data version the generation holds"),
+  reused_snapshot: z.boolean().meta({ description: "Whether the promoted trial's graph served" }),
+};
+
+/** The activation's result, with its id. */
+export const activationDone = z.strictObject({
+  activation_id: z.string().meta({ description: "The activation's id (a ULID)" }),
+  ...activationFields,
+});
+
+/** An activation record: what was asked, and what it made once ended. */
+export const activationView = z.strictObject({
+  index_name: z.string().meta({ description: "The index activated" }),
+  activation_id: z.string().meta({ description: "The activation's id (a ULID)" }),
+  status: status.meta({ description: "Where it is" }),
+  default_config: hnswConfigOut.nullable().meta({ description: "The caller's default, if any" }),
+  requested_at: timestamp("When it was asked for"),
+  finished_at: timestamp("When it ended").nullable(),
+  result: z
+    .strictObject(activationFields)
+    .nullable()
+    .meta({ description: "What it made, once SUCCEEDED" }),
+  error: errorRecord.nullable().meta({ description: "Why it failed, once FAILED" }),
+  expires_at: z.int().meta({ description: "Epoch seconds after which the record may go" }),
+});
+
+/** A search profile. */
+export const profile = z.strictObject({
+  id: z.string().meta({ description: "The profile's id" }),
+  indexes: z.array(z.string()).meta({ description: "The indexes it serves" }),
+  hnsw_config: hnswConfigOut.nullable().meta({ description: "Its activation config, if set" }),
+  created_at: timestamp("When it was created"),
+  updated_at: timestamp("When it was last set"),
+});
+
+/** A profile's activation of each of its indexes. */
+export const profileActivation = z.strictObject({
+  profile_id: z.string().meta({ description: "The profile" }),
+  results: z
+    .array(
+      z.union([
+        z.strictObject({
+          ok: z.literal(true),
+          status: z.literal("SUCCEEDED"),
+          activation_id: z.string(),
+          ...activationFields,
+        }),
+        z.strictObject({
+          ok: z.literal(false),
+          status: z.literal("RUNNING"),
+          index_name: z.string(),
+          activation_id: z.string(),
+        }),
+        z.strictObject({
+          ok: z.literal(false),
+          status: z.literal("FAILED"),
+          index_name: z.string(),
+          activation_id: z.string().optional(),
+          error: z.strictObject({ code: z.string(), message: z.string() }),
+        }),
+      ]),
+    )
+    .meta({ description: "One per index of the profile, as it stood when the request answered" }),
+});
+
+const gridEntry = z.strictObject({
+  ef_construction: z.int(),
+  ef_search: z.int(),
+  m: z.int(),
+});
+const space = z.strictObject({
+  m: z.array(z.int()).meta({ description: "Values of m tried" }),
+  ef_construction: z.strictObject({ min: z.int(), max: z.int() }),
+  max_ef_search: z.int().meta({ description: "Largest ef_search measured" }),
+});
+const buildGroup = z.strictObject({
+  m: z.int(),
+  ef_construction: z.int(),
+  seed: z.int(),
+  ef_searches: z.array(z.int()).optional(),
+  target: z.strictObject({ recall: z.number(), max_ef_search: z.int() }).optional(),
+});
+
+/** An autotune job. */
+export const job = z
+  .strictObject({
+    job_id: z.string().meta({ description: "The job's id (a ULID)" }),
+    index_name: z.string().meta({ description: "The index tuned" }),
+    index_uid: z.string().meta({ description: "The index incarnation tuned" }),
+    harness: z.string().meta({ description: "The harness measured against" }),
+    status: status.meta({ description: "Where the job is" }),
+    trigger: z.enum(["api", "schedule", "append"]).meta({ description: "What started it" }),
+    started_by: z.string().meta({ description: "Who started it" }),
+    strategy: z.enum(STRATEGIES).meta({ description: "How it picks" }),
+    grid: z.array(gridEntry).nullable().meta({ description: "max_recall: the grid measured" }),
+    space: space.nullable().meta({ description: "target_recall: where it searched" }),
+    max_builds: z.int().nullable().meta({ description: "target_recall: its build budget" }),
+    min_recall: z.number().meta({ description: "The recall gate or target" }),
+    trials: z.array(trial).meta({ description: "Every trial it journaled" }),
+    winner: trial.nullable().meta({ description: "The trial it picked, if any" }),
+    promoted: z.boolean().meta({ description: "Whether it promoted the winner" }),
+    reason: z.string().nullable().meta({ description: "Why nothing was promoted, or failures" }),
+    failed_groups: z
+      .array(z.strictObject({ group: buildGroup, error: z.string() }))
+      .meta({ description: "Builds that failed, with their errors" }),
+    pareto_front: z
+      .array(
+        z.strictObject({
+          trial_id: z.string(),
+          config: hnswConfigOut,
+          recall_at_k: z.number(),
+          p50_us: z.number(),
+        }),
+      )
+      .meta({ description: "Points no other beats on both recall and p50, fastest first" }),
+    stop_reason: z.string().nullable().meta({ description: "Why the search stopped" }),
+    progress: z
+      .strictObject({ round: z.int(), builds_planned: z.int(), builds_done: z.int() })
+      .meta({ description: "How far it got" }),
+    started_at: timestamp("When it started"),
+    finished_at: timestamp("When it ended").nullable(),
+    duration_ms: z.number().nullable().meta({ description: "How long it ran, once ended" }),
+  })
+  .meta({ id: "AutotuneJob" });
+
+/** What starting an autotune answers: the job once ended, or its id while it runs (202). */
+export const jobStarted = z.union([
+  job,
+  z.strictObject({
+    job_id: z
+      .string()
+      .meta({ description: "The job's id: poll GET /vectors/hnsw/autotune/{job_id}" }),
+    status: z.literal("RUNNING"),
+  }),
+]);
+
+/** An index's autotune jobs. */
+export const jobList = z.strictObject({
+  jobs: z.array(job).meta({ description: "Newest first" }),
+});
+
+/** An autotune policy. */
+export const policy = z
+  .strictObject({
+    index_name: z.string().meta({ description: "The index it tunes" }),
+    index_uid: z.string().meta({ description: "The incarnation it was set for" }),
+    harness: z.string().meta({ description: "The harness its jobs measure against" }),
+    strategy: z.enum(STRATEGIES).meta({ description: "How its jobs pick" }),
+    min_recall: z.number().meta({ description: "The recall gate or target" }),
+    grid: z
+      .array(gridEntry)
+      .nullable()
+      .meta({ description: "max_recall: the grid (null: default)" }),
+    space: space.nullable().meta({ description: "target_recall: where to search" }),
+    max_builds: z.int().nullable().meta({ description: "target_recall: the build budget" }),
+    every_minutes: z.int().nullable().meta({ description: "The schedule trigger, if set" }),
+    min_new_vectors: z.int().nullable().meta({ description: "The append trigger, if set" }),
+    created_at: timestamp("When it was first set"),
+    updated_at: timestamp("When it was last set"),
+    last_started_at: timestamp("When it last started a job").nullable(),
+    last_job_id: z.string().nullable().meta({ description: "The job it last started" }),
+    vectors_written_at_last_start: count("The index's vectors written then"),
+  })
+  .meta({ id: "AutotunePolicy" });
