@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { IMPORT_FORMATS } from "../domain/import-job";
 import { METRICS } from "../domain/metric";
+import { count, status, timestamp } from "./response-fields";
 
 /**
  * What the data routes answer (indexes, vectors, search, imports): the OpenAPI document's
@@ -8,9 +9,6 @@ import { METRICS } from "../domain/metric";
  * answer of the local stack against. Strict: a field the API answers must be declared here.
  */
 
-const count = (description: string) => z.int().min(0).meta({ description });
-const timestamp = (description: string) =>
-  z.string().meta({ description: `${description} (ISO 8601)` });
 const metadata = z
   .record(z.string(), z.unknown())
   .nullable()
@@ -166,7 +164,7 @@ export const importJobAnswer = z
     source: z.string().meta({ description: "s3://bucket/key of the file" }),
     format: z.enum(IMPORT_FORMATS).meta({ description: "The file's format" }),
     id_prefix: z.string().meta({ description: "Row r gets id <id_prefix><r>" }),
-    status: z.enum(["RUNNING", "SUCCEEDED", "FAILED"]).meta({ description: "Where the job is" }),
+    status: status.meta({ description: "Where the job is" }),
     rows_total: count("Rows in the file, once planned").nullable(),
     rows_done: count("Rows committed so far"),
     chunks_total: count("Chunks planned").nullable(),
