@@ -646,6 +646,50 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        SearchAnswer: {
+            /**
+             * @description Scanned exactly (no active graph, or asked)
+             * @constant
+             */
+            mode: "exact";
+            /** @description The index's data version the answer reflects */
+            data_version: number;
+            results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
+        } | {
+            /**
+             * @description Through the active graph
+             * @constant
+             */
+            mode: "hnsw";
+            /** @description The generation searched */
+            generation: number;
+            config: components["schemas"]["HnswConfig"];
+            /** @description Live vectors written since the graph's data, scanned exactly */
+            pending_vectors: number;
+            /** @description With a filter: what it kept, and how the graph was searched */
+            filter?: {
+                /** @description The graph's live vectors the filter keeps */
+                matched: number;
+                /**
+                 * @description Searched the graph, filtered
+                 * @constant
+                 */
+                strategy: "graph";
+                /** @description The ef_search widened for the filter */
+                efSearch: number;
+            } | {
+                /** @description The graph's live vectors the filter keeps */
+                matched: number;
+                /**
+                 * @description Scanned the matches exactly
+                 * @constant
+                 */
+                strategy: "scan";
+            };
+            /** @description The index's data version the answer reflects */
+            data_version: number;
+            results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
+        };
         SearchHit: {
             /** @description A live vector's id */
             id: string;
@@ -693,6 +737,65 @@ export interface components {
             /** @description Why it failed */
             error: string | null;
         };
+        HarnessMade: {
+            /** @description The harness's name */
+            name: string;
+            /** @description The index it measures */
+            index_name: string;
+            /** @description Neighbors per query in the ground truth */
+            k: number;
+            /** @description Queries it holds */
+            queries: number;
+            /** @description The data version its ground truth is exact for */
+            data_version: number;
+            /**
+             * @description Always true once saved
+             * @constant
+             */
+            ground_truth_built: true;
+            /** @description Whether the index changed since */
+            stale: boolean;
+            /**
+             * @description How its queries were made
+             * @enum {string}
+             */
+            source: "given" | "autogen";
+            /** @description autogen: the seed that drew the queries */
+            seed?: number;
+            /** @description When it was created (ISO 8601) */
+            created_at: string;
+            /** @description When its ground truth was last computed (ISO 8601) */
+            refreshed_at: string;
+            /** @description The run that made it (a ULID) */
+            run_id: string;
+        };
+        HarnessRun: {
+            /** @description The index the run works on */
+            index_name: string;
+            /** @description The run's id (a ULID) */
+            run_id: string;
+            /**
+             * @description Where the run is
+             * @enum {string}
+             */
+            status: "RUNNING" | "SUCCEEDED" | "FAILED";
+            /** @description When it was asked for (ISO 8601) */
+            requested_at: string;
+            finished_at: string | null;
+            /** @description Why it failed, once FAILED */
+            error: components["schemas"]["RunError"] | null;
+            /** @description Epoch seconds after which the record may go */
+            expires_at: number;
+            /**
+             * @description What was asked
+             * @enum {string}
+             */
+            action: "create" | "autogen" | "refresh";
+            /** @description The harness's name */
+            harness: string;
+            /** @description The harness, once SUCCEEDED */
+            result: components["schemas"]["Harness"] | null;
+        };
         RunError: {
             /** @description The error's class, which gives its HTTP status */
             kind: string;
@@ -731,6 +834,33 @@ export interface components {
             /** @description When its ground truth was last computed (ISO 8601) */
             refreshed_at: string;
         };
+        TrialMade: {
+            /** @description The trial's id (a ULID) */
+            trial_id: string;
+            /** @description The index measured */
+            index_name: string;
+            /** @description The harness measured against */
+            harness: string;
+            config: components["schemas"]["HnswConfig"];
+            metrics: components["schemas"]["TrialMetrics"];
+            /** @description The data version its graph was built from */
+            data_version: number;
+            /**
+             * @description Who ran it
+             * @enum {string}
+             */
+            source: "manual" | "autotune";
+            /** @description The caller's note */
+            note: string | null;
+            /** @description When it was journaled (ISO 8601) */
+            created_at: string;
+            /** @description The autotune job that ran it */
+            job_id?: string;
+            /** @description Where its graph is kept */
+            snapshot_key: string;
+            /** @description The run that made it (a ULID) */
+            run_id: string;
+        };
         TrialMetrics: {
             /** @description Mean recall@k over the harness's queries */
             recall_at_k: number;
@@ -748,6 +878,31 @@ export interface components {
             memory_bytes: number;
             /** @description Queries measured */
             queries: number;
+        };
+        TrialRun: {
+            /** @description The index the run works on */
+            index_name: string;
+            /** @description The run's id (a ULID) */
+            run_id: string;
+            /**
+             * @description Where the run is
+             * @enum {string}
+             */
+            status: "RUNNING" | "SUCCEEDED" | "FAILED";
+            /** @description When it was asked for (ISO 8601) */
+            requested_at: string;
+            finished_at: string | null;
+            /** @description Why it failed, once FAILED */
+            error: components["schemas"]["RunError"] | null;
+            /** @description Epoch seconds after which the record may go */
+            expires_at: number;
+            /** @description The harness measured against */
+            harness: string;
+            config: components["schemas"]["HnswConfig"];
+            /** @description The caller's note */
+            note: string | null;
+            /** @description The trial, once SUCCEEDED */
+            result: components["schemas"]["Trial"] | null;
         };
         Trial: {
             /** @description The trial's id (a ULID) */
@@ -774,6 +929,14 @@ export interface components {
             /** @description Where its graph is kept */
             snapshot_key: string;
         };
+        PromotionChange: {
+            /** @description The index */
+            index_name: string;
+            /** @description The promotion now current */
+            current: components["schemas"]["Promotion"] | null;
+            /** @description Entries in the history (at most 50) */
+            history_depth: number;
+        };
         Promotion: {
             /** @description The trial promoted */
             trial_id: string;
@@ -785,6 +948,160 @@ export interface components {
             note: string | null;
             /** @description When (ISO 8601) */
             promoted_at: string;
+        };
+        ActivationDone: {
+            /** @description The activation's id (a ULID) */
+            activation_id: string;
+            /** @description The index activated */
+            index_name: string;
+            /** @description The generation now active */
+            generation: number;
+            config: components["schemas"]["HnswConfig"];
+            /**
+             * @description The registry's current, or the caller's (else built-in) default
+             * @enum {string}
+             */
+            config_source: "promoted" | "default";
+            /**
+             * @description How the graph was made
+             * @enum {string}
+             */
+            graph: "built" | "caught_up" | "copied";
+            /**
+             * @description Whose graph: the active one, a trial's snapshot, or new
+             * @enum {string}
+             */
+            graph_source: "active" | "snapshot" | "new";
+            /** @description Time building or catching up, ms */
+            build_time_ms: number;
+            /** @description Vectors added to an existing graph (all when built) */
+            vectors_added: number;
+            /** @description Live vectors at the data version the generation holds */
+            vectors: number;
+            /** @description Whether the promoted trial's graph served */
+            reused_snapshot: boolean;
+        };
+        Activation: {
+            /** @description The index activated */
+            index_name: string;
+            /** @description The activation's id (a ULID) */
+            activation_id: string;
+            /**
+             * @description Where it is
+             * @enum {string}
+             */
+            status: "RUNNING" | "SUCCEEDED" | "FAILED";
+            /** @description The caller's default, if any */
+            default_config: components["schemas"]["HnswConfig"] | null;
+            /** @description When it was asked for (ISO 8601) */
+            requested_at: string;
+            finished_at: string | null;
+            /** @description What it made, once SUCCEEDED */
+            result: components["schemas"]["ActivationResult"] | null;
+            /** @description Why it failed, once FAILED */
+            error: components["schemas"]["RunError"] | null;
+            /** @description Epoch seconds after which the record may go */
+            expires_at: number;
+        };
+        ActivationResult: {
+            /** @description The index activated */
+            index_name: string;
+            /** @description The generation now active */
+            generation: number;
+            config: components["schemas"]["HnswConfig"];
+            /**
+             * @description The registry's current, or the caller's (else built-in) default
+             * @enum {string}
+             */
+            config_source: "promoted" | "default";
+            /**
+             * @description How the graph was made
+             * @enum {string}
+             */
+            graph: "built" | "caught_up" | "copied";
+            /**
+             * @description Whose graph: the active one, a trial's snapshot, or new
+             * @enum {string}
+             */
+            graph_source: "active" | "snapshot" | "new";
+            /** @description Time building or catching up, ms */
+            build_time_ms: number;
+            /** @description Vectors added to an existing graph (all when built) */
+            vectors_added: number;
+            /** @description Live vectors at the data version the generation holds */
+            vectors: number;
+            /** @description Whether the promoted trial's graph served */
+            reused_snapshot: boolean;
+        };
+        Profile: {
+            /** @description The profile's id */
+            id: string;
+            /** @description The indexes it serves */
+            indexes: string[];
+            /** @description Its activation config, if set */
+            hnsw_config: components["schemas"]["HnswConfig"] | null;
+            /** @description When it was created (ISO 8601) */
+            created_at: string;
+            /** @description When it was last set (ISO 8601) */
+            updated_at: string;
+        };
+        ProfileActivation: {
+            /** @description The profile */
+            profile_id: string;
+            /** @description One per index of the profile, as it stood when the request answered */
+            results: ({
+                /** @constant */
+                ok: true;
+                /** @constant */
+                status: "SUCCEEDED";
+                activation_id: string;
+                /** @description The index activated */
+                index_name: string;
+                /** @description The generation now active */
+                generation: number;
+                config: components["schemas"]["HnswConfig"];
+                /**
+                 * @description The registry's current, or the caller's (else built-in) default
+                 * @enum {string}
+                 */
+                config_source: "promoted" | "default";
+                /**
+                 * @description How the graph was made
+                 * @enum {string}
+                 */
+                graph: "built" | "caught_up" | "copied";
+                /**
+                 * @description Whose graph: the active one, a trial's snapshot, or new
+                 * @enum {string}
+                 */
+                graph_source: "active" | "snapshot" | "new";
+                /** @description Time building or catching up, ms */
+                build_time_ms: number;
+                /** @description Vectors added to an existing graph (all when built) */
+                vectors_added: number;
+                /** @description Live vectors at the data version the generation holds */
+                vectors: number;
+                /** @description Whether the promoted trial's graph served */
+                reused_snapshot: boolean;
+            } | {
+                /** @constant */
+                ok: false;
+                /** @constant */
+                status: "RUNNING";
+                index_name: string;
+                activation_id: string;
+            } | {
+                /** @constant */
+                ok: false;
+                /** @constant */
+                status: "FAILED";
+                index_name: string;
+                activation_id?: string;
+                error: {
+                    code: string;
+                    message: string;
+                };
+            })[];
         };
         AutotuneJob: {
             /** @description The job's id (a ULID) */
@@ -1662,50 +1979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @description Scanned exactly (no active graph, or asked)
-                         * @constant
-                         */
-                        mode: "exact";
-                        /** @description The index's data version the answer reflects */
-                        data_version: number;
-                        results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
-                    } | {
-                        /**
-                         * @description Through the active graph
-                         * @constant
-                         */
-                        mode: "hnsw";
-                        /** @description The generation searched */
-                        generation: number;
-                        config: components["schemas"]["HnswConfig"];
-                        /** @description Live vectors written since the graph's data, scanned exactly */
-                        pending_vectors: number;
-                        /** @description With a filter: what it kept, and how the graph was searched */
-                        filter?: {
-                            /** @description The graph's live vectors the filter keeps */
-                            matched: number;
-                            /**
-                             * @description Searched the graph, filtered
-                             * @constant
-                             */
-                            strategy: "graph";
-                            /** @description The ef_search widened for the filter */
-                            efSearch: number;
-                        } | {
-                            /** @description The graph's live vectors the filter keeps */
-                            matched: number;
-                            /**
-                             * @description Scanned the matches exactly
-                             * @constant
-                             */
-                            strategy: "scan";
-                        };
-                        /** @description The index's data version the answer reflects */
-                        data_version: number;
-                        results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
-                    };
+                    "application/json": components["schemas"]["SearchAnswer"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -2230,38 +2504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The harness's name */
-                        name: string;
-                        /** @description The index it measures */
-                        index_name: string;
-                        /** @description Neighbors per query in the ground truth */
-                        k: number;
-                        /** @description Queries it holds */
-                        queries: number;
-                        /** @description The data version its ground truth is exact for */
-                        data_version: number;
-                        /**
-                         * @description Always true once saved
-                         * @constant
-                         */
-                        ground_truth_built: true;
-                        /** @description Whether the index changed since */
-                        stale: boolean;
-                        /**
-                         * @description How its queries were made
-                         * @enum {string}
-                         */
-                        source: "given" | "autogen";
-                        /** @description autogen: the seed that drew the queries */
-                        seed?: number;
-                        /** @description When it was created (ISO 8601) */
-                        created_at: string;
-                        /** @description When its ground truth was last computed (ISO 8601) */
-                        refreshed_at: string;
-                        /** @description The run that made it (a ULID) */
-                        run_id: string;
-                    };
+                    "application/json": components["schemas"]["HarnessMade"];
                 };
             };
             /** @description Accepted: the work continues; poll the resource it names */
@@ -2270,33 +2513,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index the run works on */
-                        index_name: string;
-                        /** @description The run's id (a ULID) */
-                        run_id: string;
-                        /**
-                         * @description Where the run is
-                         * @enum {string}
-                         */
-                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
-                        /** @description When it was asked for (ISO 8601) */
-                        requested_at: string;
-                        finished_at: string | null;
-                        /** @description Why it failed, once FAILED */
-                        error: components["schemas"]["RunError"] | null;
-                        /** @description Epoch seconds after which the record may go */
-                        expires_at: number;
-                        /**
-                         * @description What was asked
-                         * @enum {string}
-                         */
-                        action: "create" | "autogen" | "refresh";
-                        /** @description The harness's name */
-                        harness: string;
-                        /** @description The harness, once SUCCEEDED */
-                        result: components["schemas"]["Harness"] | null;
-                    };
+                    "application/json": components["schemas"]["HarnessRun"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -2371,38 +2588,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The harness's name */
-                        name: string;
-                        /** @description The index it measures */
-                        index_name: string;
-                        /** @description Neighbors per query in the ground truth */
-                        k: number;
-                        /** @description Queries it holds */
-                        queries: number;
-                        /** @description The data version its ground truth is exact for */
-                        data_version: number;
-                        /**
-                         * @description Always true once saved
-                         * @constant
-                         */
-                        ground_truth_built: true;
-                        /** @description Whether the index changed since */
-                        stale: boolean;
-                        /**
-                         * @description How its queries were made
-                         * @enum {string}
-                         */
-                        source: "given" | "autogen";
-                        /** @description autogen: the seed that drew the queries */
-                        seed?: number;
-                        /** @description When it was created (ISO 8601) */
-                        created_at: string;
-                        /** @description When its ground truth was last computed (ISO 8601) */
-                        refreshed_at: string;
-                        /** @description The run that made it (a ULID) */
-                        run_id: string;
-                    };
+                    "application/json": components["schemas"]["HarnessMade"];
                 };
             };
             /** @description Accepted: the work continues; poll the resource it names */
@@ -2411,33 +2597,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index the run works on */
-                        index_name: string;
-                        /** @description The run's id (a ULID) */
-                        run_id: string;
-                        /**
-                         * @description Where the run is
-                         * @enum {string}
-                         */
-                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
-                        /** @description When it was asked for (ISO 8601) */
-                        requested_at: string;
-                        finished_at: string | null;
-                        /** @description Why it failed, once FAILED */
-                        error: components["schemas"]["RunError"] | null;
-                        /** @description Epoch seconds after which the record may go */
-                        expires_at: number;
-                        /**
-                         * @description What was asked
-                         * @enum {string}
-                         */
-                        action: "create" | "autogen" | "refresh";
-                        /** @description The harness's name */
-                        harness: string;
-                        /** @description The harness, once SUCCEEDED */
-                        result: components["schemas"]["Harness"] | null;
-                    };
+                    "application/json": components["schemas"]["HarnessRun"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -2499,38 +2659,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The harness's name */
-                        name: string;
-                        /** @description The index it measures */
-                        index_name: string;
-                        /** @description Neighbors per query in the ground truth */
-                        k: number;
-                        /** @description Queries it holds */
-                        queries: number;
-                        /** @description The data version its ground truth is exact for */
-                        data_version: number;
-                        /**
-                         * @description Always true once saved
-                         * @constant
-                         */
-                        ground_truth_built: true;
-                        /** @description Whether the index changed since */
-                        stale: boolean;
-                        /**
-                         * @description How its queries were made
-                         * @enum {string}
-                         */
-                        source: "given" | "autogen";
-                        /** @description autogen: the seed that drew the queries */
-                        seed?: number;
-                        /** @description When it was created (ISO 8601) */
-                        created_at: string;
-                        /** @description When its ground truth was last computed (ISO 8601) */
-                        refreshed_at: string;
-                        /** @description The run that made it (a ULID) */
-                        run_id: string;
-                    };
+                    "application/json": components["schemas"]["HarnessMade"];
                 };
             };
             /** @description Accepted: the work continues; poll the resource it names */
@@ -2539,33 +2668,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index the run works on */
-                        index_name: string;
-                        /** @description The run's id (a ULID) */
-                        run_id: string;
-                        /**
-                         * @description Where the run is
-                         * @enum {string}
-                         */
-                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
-                        /** @description When it was asked for (ISO 8601) */
-                        requested_at: string;
-                        finished_at: string | null;
-                        /** @description Why it failed, once FAILED */
-                        error: components["schemas"]["RunError"] | null;
-                        /** @description Epoch seconds after which the record may go */
-                        expires_at: number;
-                        /**
-                         * @description What was asked
-                         * @enum {string}
-                         */
-                        action: "create" | "autogen" | "refresh";
-                        /** @description The harness's name */
-                        harness: string;
-                        /** @description The harness, once SUCCEEDED */
-                        result: components["schemas"]["Harness"] | null;
-                    };
+                    "application/json": components["schemas"]["HarnessRun"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -2626,33 +2729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index the run works on */
-                        index_name: string;
-                        /** @description The run's id (a ULID) */
-                        run_id: string;
-                        /**
-                         * @description Where the run is
-                         * @enum {string}
-                         */
-                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
-                        /** @description When it was asked for (ISO 8601) */
-                        requested_at: string;
-                        finished_at: string | null;
-                        /** @description Why it failed, once FAILED */
-                        error: components["schemas"]["RunError"] | null;
-                        /** @description Epoch seconds after which the record may go */
-                        expires_at: number;
-                        /**
-                         * @description What was asked
-                         * @enum {string}
-                         */
-                        action: "create" | "autogen" | "refresh";
-                        /** @description The harness's name */
-                        harness: string;
-                        /** @description The harness, once SUCCEEDED */
-                        result: components["schemas"]["Harness"] | null;
-                    };
+                    "application/json": components["schemas"]["HarnessRun"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -2739,33 +2816,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The trial's id (a ULID) */
-                        trial_id: string;
-                        /** @description The index measured */
-                        index_name: string;
-                        /** @description The harness measured against */
-                        harness: string;
-                        config: components["schemas"]["HnswConfig"];
-                        metrics: components["schemas"]["TrialMetrics"];
-                        /** @description The data version its graph was built from */
-                        data_version: number;
-                        /**
-                         * @description Who ran it
-                         * @enum {string}
-                         */
-                        source: "manual" | "autotune";
-                        /** @description The caller's note */
-                        note: string | null;
-                        /** @description When it was journaled (ISO 8601) */
-                        created_at: string;
-                        /** @description The autotune job that ran it */
-                        job_id?: string;
-                        /** @description Where its graph is kept */
-                        snapshot_key: string;
-                        /** @description The run that made it (a ULID) */
-                        run_id: string;
-                    };
+                    "application/json": components["schemas"]["TrialMade"];
                 };
             };
             /** @description Accepted: the work continues; poll the resource it names */
@@ -2774,31 +2825,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index the run works on */
-                        index_name: string;
-                        /** @description The run's id (a ULID) */
-                        run_id: string;
-                        /**
-                         * @description Where the run is
-                         * @enum {string}
-                         */
-                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
-                        /** @description When it was asked for (ISO 8601) */
-                        requested_at: string;
-                        finished_at: string | null;
-                        /** @description Why it failed, once FAILED */
-                        error: components["schemas"]["RunError"] | null;
-                        /** @description Epoch seconds after which the record may go */
-                        expires_at: number;
-                        /** @description The harness measured against */
-                        harness: string;
-                        config: components["schemas"]["HnswConfig"];
-                        /** @description The caller's note */
-                        note: string | null;
-                        /** @description The trial, once SUCCEEDED */
-                        result: components["schemas"]["Trial"] | null;
-                    };
+                    "application/json": components["schemas"]["TrialRun"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -2859,31 +2886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index the run works on */
-                        index_name: string;
-                        /** @description The run's id (a ULID) */
-                        run_id: string;
-                        /**
-                         * @description Where the run is
-                         * @enum {string}
-                         */
-                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
-                        /** @description When it was asked for (ISO 8601) */
-                        requested_at: string;
-                        finished_at: string | null;
-                        /** @description Why it failed, once FAILED */
-                        error: components["schemas"]["RunError"] | null;
-                        /** @description Epoch seconds after which the record may go */
-                        expires_at: number;
-                        /** @description The harness measured against */
-                        harness: string;
-                        config: components["schemas"]["HnswConfig"];
-                        /** @description The caller's note */
-                        note: string | null;
-                        /** @description The trial, once SUCCEEDED */
-                        result: components["schemas"]["Trial"] | null;
-                    };
+                    "application/json": components["schemas"]["TrialRun"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -3141,14 +3144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index */
-                        index_name: string;
-                        /** @description The promotion now current */
-                        current: components["schemas"]["Promotion"] | null;
-                        /** @description Entries in the history (at most 50) */
-                        history_depth: number;
-                    };
+                    "application/json": components["schemas"]["PromotionChange"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -3207,14 +3203,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index */
-                        index_name: string;
-                        /** @description The promotion now current */
-                        current: components["schemas"]["Promotion"] | null;
-                        /** @description Entries in the history (at most 50) */
-                        history_depth: number;
-                    };
+                    "application/json": components["schemas"]["PromotionChange"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -3366,38 +3355,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The activation's id (a ULID) */
-                        activation_id: string;
-                        /** @description The index activated */
-                        index_name: string;
-                        /** @description The generation now active */
-                        generation: number;
-                        config: components["schemas"]["HnswConfig"];
-                        /**
-                         * @description The registry's current, or the caller's (else built-in) default
-                         * @enum {string}
-                         */
-                        config_source: "promoted" | "default";
-                        /**
-                         * @description How the graph was made
-                         * @enum {string}
-                         */
-                        graph: "built" | "caught_up" | "copied";
-                        /**
-                         * @description Whose graph: the active one, a trial's snapshot, or new
-                         * @enum {string}
-                         */
-                        graph_source: "active" | "snapshot" | "new";
-                        /** @description Time building or catching up, ms */
-                        build_time_ms: number;
-                        /** @description Vectors added to an existing graph (all when built) */
-                        vectors_added: number;
-                        /** @description Live vectors at the data version the generation holds */
-                        vectors: number;
-                        /** @description Whether the promoted trial's graph served */
-                        reused_snapshot: boolean;
-                    };
+                    "application/json": components["schemas"]["ActivationDone"];
                 };
             };
             /** @description Accepted: the work continues; poll the resource it names */
@@ -3406,57 +3364,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index activated */
-                        index_name: string;
-                        /** @description The activation's id (a ULID) */
-                        activation_id: string;
-                        /**
-                         * @description Where it is
-                         * @enum {string}
-                         */
-                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
-                        /** @description The caller's default, if any */
-                        default_config: components["schemas"]["HnswConfig"] | null;
-                        /** @description When it was asked for (ISO 8601) */
-                        requested_at: string;
-                        finished_at: string | null;
-                        /** @description What it made, once SUCCEEDED */
-                        result: {
-                            /** @description The index activated */
-                            index_name: string;
-                            /** @description The generation now active */
-                            generation: number;
-                            config: components["schemas"]["HnswConfig"];
-                            /**
-                             * @description The registry's current, or the caller's (else built-in) default
-                             * @enum {string}
-                             */
-                            config_source: "promoted" | "default";
-                            /**
-                             * @description How the graph was made
-                             * @enum {string}
-                             */
-                            graph: "built" | "caught_up" | "copied";
-                            /**
-                             * @description Whose graph: the active one, a trial's snapshot, or new
-                             * @enum {string}
-                             */
-                            graph_source: "active" | "snapshot" | "new";
-                            /** @description Time building or catching up, ms */
-                            build_time_ms: number;
-                            /** @description Vectors added to an existing graph (all when built) */
-                            vectors_added: number;
-                            /** @description Live vectors at the data version the generation holds */
-                            vectors: number;
-                            /** @description Whether the promoted trial's graph served */
-                            reused_snapshot: boolean;
-                        } | null;
-                        /** @description Why it failed, once FAILED */
-                        error: components["schemas"]["RunError"] | null;
-                        /** @description Epoch seconds after which the record may go */
-                        expires_at: number;
-                    };
+                    "application/json": components["schemas"]["Activation"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -3517,57 +3425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The index activated */
-                        index_name: string;
-                        /** @description The activation's id (a ULID) */
-                        activation_id: string;
-                        /**
-                         * @description Where it is
-                         * @enum {string}
-                         */
-                        status: "RUNNING" | "SUCCEEDED" | "FAILED";
-                        /** @description The caller's default, if any */
-                        default_config: components["schemas"]["HnswConfig"] | null;
-                        /** @description When it was asked for (ISO 8601) */
-                        requested_at: string;
-                        finished_at: string | null;
-                        /** @description What it made, once SUCCEEDED */
-                        result: {
-                            /** @description The index activated */
-                            index_name: string;
-                            /** @description The generation now active */
-                            generation: number;
-                            config: components["schemas"]["HnswConfig"];
-                            /**
-                             * @description The registry's current, or the caller's (else built-in) default
-                             * @enum {string}
-                             */
-                            config_source: "promoted" | "default";
-                            /**
-                             * @description How the graph was made
-                             * @enum {string}
-                             */
-                            graph: "built" | "caught_up" | "copied";
-                            /**
-                             * @description Whose graph: the active one, a trial's snapshot, or new
-                             * @enum {string}
-                             */
-                            graph_source: "active" | "snapshot" | "new";
-                            /** @description Time building or catching up, ms */
-                            build_time_ms: number;
-                            /** @description Vectors added to an existing graph (all when built) */
-                            vectors_added: number;
-                            /** @description Live vectors at the data version the generation holds */
-                            vectors: number;
-                            /** @description Whether the promoted trial's graph served */
-                            reused_snapshot: boolean;
-                        } | null;
-                        /** @description Why it failed, once FAILED */
-                        error: components["schemas"]["RunError"] | null;
-                        /** @description Epoch seconds after which the record may go */
-                        expires_at: number;
-                    };
+                    "application/json": components["schemas"]["Activation"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -3626,18 +3484,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The profile's id */
-                        id: string;
-                        /** @description The indexes it serves */
-                        indexes: string[];
-                        /** @description Its activation config, if set */
-                        hnsw_config: components["schemas"]["HnswConfig"] | null;
-                        /** @description When it was created (ISO 8601) */
-                        created_at: string;
-                        /** @description When it was last set (ISO 8601) */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -3720,18 +3567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The profile's id */
-                        id: string;
-                        /** @description The indexes it serves */
-                        indexes: string[];
-                        /** @description Its activation config, if set */
-                        hnsw_config: components["schemas"]["HnswConfig"] | null;
-                        /** @description When it was created (ISO 8601) */
-                        created_at: string;
-                        /** @description When it was last set (ISO 8601) */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -3793,64 +3629,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The profile */
-                        profile_id: string;
-                        /** @description One per index of the profile, as it stood when the request answered */
-                        results: ({
-                            /** @constant */
-                            ok: true;
-                            /** @constant */
-                            status: "SUCCEEDED";
-                            activation_id: string;
-                            /** @description The index activated */
-                            index_name: string;
-                            /** @description The generation now active */
-                            generation: number;
-                            config: components["schemas"]["HnswConfig"];
-                            /**
-                             * @description The registry's current, or the caller's (else built-in) default
-                             * @enum {string}
-                             */
-                            config_source: "promoted" | "default";
-                            /**
-                             * @description How the graph was made
-                             * @enum {string}
-                             */
-                            graph: "built" | "caught_up" | "copied";
-                            /**
-                             * @description Whose graph: the active one, a trial's snapshot, or new
-                             * @enum {string}
-                             */
-                            graph_source: "active" | "snapshot" | "new";
-                            /** @description Time building or catching up, ms */
-                            build_time_ms: number;
-                            /** @description Vectors added to an existing graph (all when built) */
-                            vectors_added: number;
-                            /** @description Live vectors at the data version the generation holds */
-                            vectors: number;
-                            /** @description Whether the promoted trial's graph served */
-                            reused_snapshot: boolean;
-                        } | {
-                            /** @constant */
-                            ok: false;
-                            /** @constant */
-                            status: "RUNNING";
-                            index_name: string;
-                            activation_id: string;
-                        } | {
-                            /** @constant */
-                            ok: false;
-                            /** @constant */
-                            status: "FAILED";
-                            index_name: string;
-                            activation_id?: string;
-                            error: {
-                                code: string;
-                                message: string;
-                            };
-                        })[];
-                    };
+                    "application/json": components["schemas"]["ProfileActivation"];
                 };
             };
             /** @description Accepted: the work continues; poll the resource it names */
@@ -3859,64 +3638,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The profile */
-                        profile_id: string;
-                        /** @description One per index of the profile, as it stood when the request answered */
-                        results: ({
-                            /** @constant */
-                            ok: true;
-                            /** @constant */
-                            status: "SUCCEEDED";
-                            activation_id: string;
-                            /** @description The index activated */
-                            index_name: string;
-                            /** @description The generation now active */
-                            generation: number;
-                            config: components["schemas"]["HnswConfig"];
-                            /**
-                             * @description The registry's current, or the caller's (else built-in) default
-                             * @enum {string}
-                             */
-                            config_source: "promoted" | "default";
-                            /**
-                             * @description How the graph was made
-                             * @enum {string}
-                             */
-                            graph: "built" | "caught_up" | "copied";
-                            /**
-                             * @description Whose graph: the active one, a trial's snapshot, or new
-                             * @enum {string}
-                             */
-                            graph_source: "active" | "snapshot" | "new";
-                            /** @description Time building or catching up, ms */
-                            build_time_ms: number;
-                            /** @description Vectors added to an existing graph (all when built) */
-                            vectors_added: number;
-                            /** @description Live vectors at the data version the generation holds */
-                            vectors: number;
-                            /** @description Whether the promoted trial's graph served */
-                            reused_snapshot: boolean;
-                        } | {
-                            /** @constant */
-                            ok: false;
-                            /** @constant */
-                            status: "RUNNING";
-                            index_name: string;
-                            activation_id: string;
-                        } | {
-                            /** @constant */
-                            ok: false;
-                            /** @constant */
-                            status: "FAILED";
-                            index_name: string;
-                            activation_id?: string;
-                            error: {
-                                code: string;
-                                message: string;
-                            };
-                        })[];
-                    };
+                    "application/json": components["schemas"]["ProfileActivation"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */
@@ -4012,50 +3734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @description Scanned exactly (no active graph, or asked)
-                         * @constant
-                         */
-                        mode: "exact";
-                        /** @description The index's data version the answer reflects */
-                        data_version: number;
-                        results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
-                    } | {
-                        /**
-                         * @description Through the active graph
-                         * @constant
-                         */
-                        mode: "hnsw";
-                        /** @description The generation searched */
-                        generation: number;
-                        config: components["schemas"]["HnswConfig"];
-                        /** @description Live vectors written since the graph's data, scanned exactly */
-                        pending_vectors: number;
-                        /** @description With a filter: what it kept, and how the graph was searched */
-                        filter?: {
-                            /** @description The graph's live vectors the filter keeps */
-                            matched: number;
-                            /**
-                             * @description Searched the graph, filtered
-                             * @constant
-                             */
-                            strategy: "graph";
-                            /** @description The ef_search widened for the filter */
-                            efSearch: number;
-                        } | {
-                            /** @description The graph's live vectors the filter keeps */
-                            matched: number;
-                            /**
-                             * @description Scanned the matches exactly
-                             * @constant
-                             */
-                            strategy: "scan";
-                        };
-                        /** @description The index's data version the answer reflects */
-                        data_version: number;
-                        results: components["schemas"]["SearchHit"][] | components["schemas"]["SearchHit"][][];
-                    };
+                    "application/json": components["schemas"]["SearchAnswer"];
                 };
             };
             /** @description Bad input: the message names the field and the rule */

@@ -118,35 +118,37 @@ const hit = z
 const hits = z.array(hit).meta({ description: "The k nearest, nearest first" });
 
 /** A search's answer: one hit list for `vector`, one per query for `queries`. */
-export const searchAnswer = z.union([
-  z.strictObject({
-    mode: z.literal("exact").meta({ description: "Scanned exactly (no active graph, or asked)" }),
-    data_version: count("The index's data version the answer reflects"),
-    results: z.union([hits, z.array(hits)]),
-  }),
-  z.strictObject({
-    mode: z.literal("hnsw").meta({ description: "Through the active graph" }),
-    generation: z.int().meta({ description: "The generation searched" }),
-    config: hnswConfigOut,
-    pending_vectors: count("Live vectors written since the graph's data, scanned exactly"),
-    filter: z
-      .union([
-        z.strictObject({
-          matched: count("The graph's live vectors the filter keeps"),
-          strategy: z.literal("graph").meta({ description: "Searched the graph, filtered" }),
-          efSearch: z.int().meta({ description: "The ef_search widened for the filter" }),
-        }),
-        z.strictObject({
-          matched: count("The graph's live vectors the filter keeps"),
-          strategy: z.literal("scan").meta({ description: "Scanned the matches exactly" }),
-        }),
-      ])
-      .optional()
-      .meta({ description: "With a filter: what it kept, and how the graph was searched" }),
-    data_version: count("The index's data version the answer reflects"),
-    results: z.union([hits, z.array(hits)]),
-  }),
-]);
+export const searchAnswer = z
+  .union([
+    z.strictObject({
+      mode: z.literal("exact").meta({ description: "Scanned exactly (no active graph, or asked)" }),
+      data_version: count("The index's data version the answer reflects"),
+      results: z.union([hits, z.array(hits)]),
+    }),
+    z.strictObject({
+      mode: z.literal("hnsw").meta({ description: "Through the active graph" }),
+      generation: z.int().meta({ description: "The generation searched" }),
+      config: hnswConfigOut,
+      pending_vectors: count("Live vectors written since the graph's data, scanned exactly"),
+      filter: z
+        .union([
+          z.strictObject({
+            matched: count("The graph's live vectors the filter keeps"),
+            strategy: z.literal("graph").meta({ description: "Searched the graph, filtered" }),
+            efSearch: z.int().meta({ description: "The ef_search widened for the filter" }),
+          }),
+          z.strictObject({
+            matched: count("The graph's live vectors the filter keeps"),
+            strategy: z.literal("scan").meta({ description: "Scanned the matches exactly" }),
+          }),
+        ])
+        .optional()
+        .meta({ description: "With a filter: what it kept, and how the graph was searched" }),
+      data_version: count("The index's data version the answer reflects"),
+      results: z.union([hits, z.array(hits)]),
+    }),
+  ])
+  .meta({ id: "SearchAnswer" });
 
 /** Where to upload a file for a bulk import. */
 export const uploadAnswer = z.strictObject({

@@ -35,9 +35,11 @@ export const evalSet = z
   .meta({ id: "Harness" });
 
 /** A harness its request saved, with the run that made it. */
-export const evalSetMade = evalSet.extend({
-  run_id: z.string().meta({ description: "The run that made it (a ULID)" }),
-});
+export const evalSetMade = evalSet
+  .extend({
+    run_id: z.string().meta({ description: "The run that made it (a ULID)" }),
+  })
+  .meta({ id: "HarnessMade" });
 
 /** What every run record shows (a harness's, a trial's). */
 const runFields = {
@@ -51,12 +53,14 @@ const runFields = {
 };
 
 /** A harness run: what was asked, and the harness once saved. */
-export const harnessRun = z.strictObject({
-  ...runFields,
-  action: z.enum(["create", "autogen", "refresh"]).meta({ description: "What was asked" }),
-  harness: z.string().meta({ description: "The harness's name" }),
-  result: evalSet.nullable().meta({ description: "The harness, once SUCCEEDED" }),
-});
+export const harnessRun = z
+  .strictObject({
+    ...runFields,
+    action: z.enum(["create", "autogen", "refresh"]).meta({ description: "What was asked" }),
+    harness: z.string().meta({ description: "The harness's name" }),
+    result: evalSet.nullable().meta({ description: "The harness, once SUCCEEDED" }),
+  })
+  .meta({ id: "HarnessRun" });
 
 const metrics = z
   .strictObject({
@@ -89,18 +93,22 @@ export const trial = z
   .meta({ id: "Trial" });
 
 /** A trial its request journaled, with its run. */
-export const trialMade = trial.extend({
-  run_id: z.string().meta({ description: "The run that made it (a ULID)" }),
-});
+export const trialMade = trial
+  .extend({
+    run_id: z.string().meta({ description: "The run that made it (a ULID)" }),
+  })
+  .meta({ id: "TrialMade" });
 
 /** A manual trial's run: what was asked, and the trial once journaled. */
-export const trialRun = z.strictObject({
-  ...runFields,
-  harness: z.string().meta({ description: "The harness measured against" }),
-  config: hnswConfigOut,
-  note: z.string().nullable().meta({ description: "The caller's note" }),
-  result: trial.nullable().meta({ description: "The trial, once SUCCEEDED" }),
-});
+export const trialRun = z
+  .strictObject({
+    ...runFields,
+    harness: z.string().meta({ description: "The harness measured against" }),
+    config: hnswConfigOut,
+    note: z.string().nullable().meta({ description: "The caller's note" }),
+    result: trial.nullable().meta({ description: "The trial, once SUCCEEDED" }),
+  })
+  .meta({ id: "TrialRun" });
 
 /** A page of the trial journal. */
 export const trialPage = z.strictObject({
@@ -120,11 +128,13 @@ const promotionEntry = z
   .meta({ id: "Promotion" });
 
 /** The registry after a promote or a rollback. */
-export const promotionChange = z.strictObject({
-  index_name: z.string().meta({ description: "The index" }),
-  current: promotionEntry.nullable().meta({ description: "The promotion now current" }),
-  history_depth: count("Entries in the history (at most 50)"),
-});
+export const promotionChange = z
+  .strictObject({
+    index_name: z.string().meta({ description: "The index" }),
+    current: promotionEntry.nullable().meta({ description: "The promotion now current" }),
+    history_depth: count("Entries in the history (at most 50)"),
+  })
+  .meta({ id: "PromotionChange" });
 
 /** An index's whole promotion registry. */
 export const promoted = z.strictObject({
@@ -152,63 +162,71 @@ const activationFields = {
   reused_snapshot: z.boolean().meta({ description: "Whether the promoted trial's graph served" }),
 };
 
+/** What an activation made, as its record shows it. */
+const activationResult = z.strictObject(activationFields).meta({ id: "ActivationResult" });
+
 /** The activation's result, with its id. */
-export const activationDone = z.strictObject({
-  activation_id: z.string().meta({ description: "The activation's id (a ULID)" }),
-  ...activationFields,
-});
+export const activationDone = z
+  .strictObject({
+    activation_id: z.string().meta({ description: "The activation's id (a ULID)" }),
+    ...activationFields,
+  })
+  .meta({ id: "ActivationDone" });
 
 /** An activation record: what was asked, and what it made once ended. */
-export const activationView = z.strictObject({
-  index_name: z.string().meta({ description: "The index activated" }),
-  activation_id: z.string().meta({ description: "The activation's id (a ULID)" }),
-  status: status.meta({ description: "Where it is" }),
-  default_config: hnswConfigOut.nullable().meta({ description: "The caller's default, if any" }),
-  requested_at: timestamp("When it was asked for"),
-  finished_at: timestamp("When it ended").nullable(),
-  result: z
-    .strictObject(activationFields)
-    .nullable()
-    .meta({ description: "What it made, once SUCCEEDED" }),
-  error: errorRecord.nullable().meta({ description: "Why it failed, once FAILED" }),
-  expires_at: z.int().meta({ description: "Epoch seconds after which the record may go" }),
-});
+export const activationView = z
+  .strictObject({
+    index_name: z.string().meta({ description: "The index activated" }),
+    activation_id: z.string().meta({ description: "The activation's id (a ULID)" }),
+    status: status.meta({ description: "Where it is" }),
+    default_config: hnswConfigOut.nullable().meta({ description: "The caller's default, if any" }),
+    requested_at: timestamp("When it was asked for"),
+    finished_at: timestamp("When it ended").nullable(),
+    result: activationResult.nullable().meta({ description: "What it made, once SUCCEEDED" }),
+    error: errorRecord.nullable().meta({ description: "Why it failed, once FAILED" }),
+    expires_at: z.int().meta({ description: "Epoch seconds after which the record may go" }),
+  })
+  .meta({ id: "Activation" });
 
 /** A search profile. */
-export const profile = z.strictObject({
-  id: z.string().meta({ description: "The profile's id" }),
-  indexes: z.array(z.string()).meta({ description: "The indexes it serves" }),
-  hnsw_config: hnswConfigOut.nullable().meta({ description: "Its activation config, if set" }),
-  created_at: timestamp("When it was created"),
-  updated_at: timestamp("When it was last set"),
-});
+export const profile = z
+  .strictObject({
+    id: z.string().meta({ description: "The profile's id" }),
+    indexes: z.array(z.string()).meta({ description: "The indexes it serves" }),
+    hnsw_config: hnswConfigOut.nullable().meta({ description: "Its activation config, if set" }),
+    created_at: timestamp("When it was created"),
+    updated_at: timestamp("When it was last set"),
+  })
+  .meta({ id: "Profile" });
 
 /** A profile's activation of each of its indexes. */
-export const profileActivation = z.strictObject({
-  profile_id: z.string().meta({ description: "The profile" }),
-  results: z
-    .array(
-      z.union([
-        z.strictObject({
-          ok: z.literal(true),
-          status: z.literal("SUCCEEDED"),
-          activation_id: z.string(),
-          ...activationFields,
-        }),
-        z.strictObject({
-          ok: z.literal(false),
-          status: z.literal("RUNNING"),
-          index_name: z.string(),
-          activation_id: z.string(),
-        }),
-        z.strictObject({
-          ok: z.literal(false),
-          status: z.literal("FAILED"),
-          index_name: z.string(),
-          activation_id: z.string().optional(),
-          error: z.strictObject({ code: z.string(), message: z.string() }),
-        }),
-      ]),
-    )
-    .meta({ description: "One per index of the profile, as it stood when the request answered" }),
-});
+export const profileActivation = z
+  .strictObject({
+    profile_id: z.string().meta({ description: "The profile" }),
+    results: z
+      .array(
+        z.union([
+          z.strictObject({
+            ok: z.literal(true),
+            status: z.literal("SUCCEEDED"),
+            activation_id: z.string(),
+            ...activationFields,
+          }),
+          z.strictObject({
+            ok: z.literal(false),
+            status: z.literal("RUNNING"),
+            index_name: z.string(),
+            activation_id: z.string(),
+          }),
+          z.strictObject({
+            ok: z.literal(false),
+            status: z.literal("FAILED"),
+            index_name: z.string(),
+            activation_id: z.string().optional(),
+            error: z.strictObject({ code: z.string(), message: z.string() }),
+          }),
+        ]),
+      )
+      .meta({ description: "One per index of the profile, as it stood when the request answered" }),
+  })
+  .meta({ id: "ProfileActivation" });
