@@ -1341,6 +1341,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Index"];
+                };
+            };
             /** @description Created */
             201: {
                 headers: {
@@ -3899,6 +3908,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutotuneJob"] | {
+                        /** @description The job's id: poll GET /vectors/hnsw/autotune/{job_id} */
+                        job_id: string;
+                        /** @constant */
+                        status: "RUNNING";
+                    };
+                };
+            };
             /** @description Accepted: the work continues; poll the resource it names */
             202: {
                 headers: {

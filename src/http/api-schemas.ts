@@ -29,6 +29,11 @@ export interface RouteSchemas {
   readonly content?: "text/html" | "text/plain";
   /** 200 (default), 201 or 204; 202 for what starts work that continues. */
   readonly success?: 200 | 201 | 202 | 204;
+  /**
+   * Another success status the route answers with a `response` body: 200 where `PutIndex`
+   * confirms an existing index, and where `StartAutotune`'s job ended within its wait.
+   */
+  readonly also?: 200;
   /** Also answers 202 when the work it waits for outlasts the request (it continues). */
   readonly mayContinue?: true;
 }

@@ -38,6 +38,7 @@ export const DATA_ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     body: putIndexBody,
     response: indexInfo,
     success: 201,
+    also: 200,
   },
   ListIndexes: {
     summary: "A page of the indexes (sorted by name within it) and the next page's token",

@@ -55,6 +55,12 @@ function operation(routeId: string): ZodOpenApiOperationObject {
                 description: SUCCESS_TEXT[success],
                 content: { "application/json": { schema: spec.response ?? z.looseObject({}) } },
               },
+      ...(spec.also && {
+        [spec.also]: {
+          description: SUCCESS_TEXT[spec.also],
+          content: { "application/json": { schema: spec.response ?? z.looseObject({}) } },
+        },
+      }),
       ...(spec.mayContinue && {
         "202": {
           description: SUCCESS_TEXT[202],

@@ -171,6 +171,7 @@ export const TUNING_ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     summary: "Start an autotune job (max_recall over a grid, or target_recall)",
     body: startAutotuneBody,
     success: 202,
+    also: 200,
     response: jobStarted,
   },
   ListAutotune: {

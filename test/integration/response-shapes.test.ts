@@ -16,7 +16,7 @@ const api = env.api;
 const CONFIG = { ef_construction: 40, ef_search: 20, m: 8, seed: 42 };
 
 describe("declared response schemas", () => {
-  it("refuse an answer with an undeclared field or a field of another shape", () => {
+  it("refuse an answer with an undeclared field, a field of another shape or an undeclared status", () => {
     const good = { upserted: 1, count: 1, data_version: 1 };
     expect(() => checkResponse("POST", "/vectors/indexes/x/vectors", 200, good)).not.toThrow();
     expect(() =>
@@ -25,6 +25,10 @@ describe("declared response schemas", () => {
     expect(() =>
       checkResponse("POST", "/vectors/indexes/x/vectors", 200, { ...good, count: "1" }),
     ).toThrow(/UpsertVectors.*count/);
+    // A success status the route does not declare fails too (an upsert answers 200, not 201).
+    expect(() => checkResponse("POST", "/vectors/indexes/x/vectors", 201, good)).toThrow(
+      /UpsertVectors answered 201/,
+    );
     // Errors are not success answers: their shape is the error body's, checked elsewhere.
     expect(() => checkResponse("POST", "/vectors/indexes/x/vectors", 400, {})).not.toThrow();
   });

@@ -36,7 +36,14 @@ export function checkResponse(method: string, path: string, status: number, body
 export function checkRouteResponse(routeId: string, status: number, body: unknown): void {
   if (status < 200 || status > 299 || body === undefined) return;
   const spec = ROUTE_SCHEMAS[routeId];
-  const schema = status === 202 && spec?.mayContinue ? spec.continued : spec?.response;
+  if (!spec) return;
+  const declared = [spec.success ?? 200, spec.also, spec.mayContinue && 202];
+  if (!declared.includes(status)) {
+    throw new ResponseShapeError(
+      `${routeId} answered ${status}, a success status its schemas do not declare (${declared.filter(Boolean).join(", ")})`,
+    );
+  }
+  const schema = status === 202 && spec.mayContinue ? spec.continued : spec.response;
   if (!schema) return;
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
