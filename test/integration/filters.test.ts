@@ -127,9 +127,11 @@ describe("metadata filters", () => {
         })
         .map(({ op, values }) => ({ color: { [op]: values } })),
     );
+    // At most 3 levels of $and/$or of at most 3 each: within the API's limits (FILTER_LIMITS: 8
+    // levels, 64 conditions), which refuse deeper or larger filters with a 400.
     const filter = fc.letrec((tie) => ({
       node: fc.oneof(
-        { depthSize: "small", withCrossShrink: true },
+        { depthSize: "small", withCrossShrink: true, maxDepth: 3 },
         leaf,
         fc.record({ $and: fc.array(tie("node"), { minLength: 1, maxLength: 3 }) }),
         fc.record({ $or: fc.array(tie("node"), { minLength: 1, maxLength: 3 }) }),
