@@ -23,15 +23,25 @@ import { MAX_RUN_WAIT_S } from "../domain/task-run";
  * tuning API's are in ./tuning-schemas.ts): the edge validates every request with these.
  */
 
-export const indexNameSchema = z
-  .string({ error: "is required" })
-  .regex(INDEX_NAME_PATTERN, {
-    error: (issue) =>
-      `"${String(issue.input)}" is not a valid index name; expected ${INDEX_NAME_PATTERN.source}`,
-  })
-  .meta({
-    description: "An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit",
-  });
+/**
+ * A name of the index-name pattern (an index's, a harness's, a profile's id): refused with a
+ * message naming `what` it is not, described as `description`.
+ */
+export function nameSchema(what: string, description: string) {
+  return z
+    .string({ error: "is required" })
+    .regex(INDEX_NAME_PATTERN, {
+      error: (issue) =>
+        `"${String(issue.input)}" is not a valid ${what}; expected ${INDEX_NAME_PATTERN.source}`,
+    })
+    .meta({ description });
+}
+
+/** An index's name. */
+export const indexNameSchema = nameSchema(
+  "index name",
+  "An index's name: 1..63 of a-z, 0-9, _ and -, starting with a letter or digit",
+);
 
 /**
  * A vector id: 1..256 characters, no control characters, no unpaired surrogates (see `idProblem`).
@@ -348,13 +358,10 @@ export const activationIdSchema = ulidSchema("an activation id");
 export const runIdSchema = ulidSchema("a run id");
 
 /** A search profile's id in a path: the same pattern as an index name. */
-export const profileIdSchema = z
-  .string({ error: "is required" })
-  .regex(INDEX_NAME_PATTERN, {
-    error: (issue) =>
-      `"${String(issue.input)}" is not a valid profile id; expected ${INDEX_NAME_PATTERN.source}`,
-  })
-  .meta({ description: "A profile's id: the same pattern as an index name" });
+export const profileIdSchema = nameSchema(
+  "profile id",
+  "A profile's id: the same pattern as an index name",
+);
 
 /**
  * The body of `PUT /vectors/profiles/{id}`: the indexes a profile serves (1..100) and, optionally,

@@ -3,12 +3,12 @@ import { SCHEDULE } from "../../infra/autotune-workflow";
 import { MAX_GRID_ENTRIES } from "../domain/autotune";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
 import { hnswConfigSchema, seedSchema } from "../domain/hnsw-config";
-import { INDEX_NAME_PATTERN } from "../domain/metric";
 import { intInRange, numberInRange } from "../domain/ranges";
 import { tuningFields } from "../domain/tuning";
 import {
   finiteNumbers,
   indexNameSchema,
+  nameSchema,
   nextTokenSchema,
   ulidSchema,
   vectorIdSchema,
@@ -16,13 +16,11 @@ import {
 
 /** Request schemas of the tuning API (harnesses, trials, promotion, autotune and its policies). */
 
-export const harnessNameSchema = z
-  .string({ error: "is required" })
-  .regex(INDEX_NAME_PATTERN, {
-    error: (issue) =>
-      `"${String(issue.input)}" is not a valid harness name; expected ${INDEX_NAME_PATTERN.source}`,
-  })
-  .meta({ description: "A harness's name: the same pattern as an index name" });
+/** A harness's name. */
+export const harnessNameSchema = nameSchema(
+  "harness name",
+  "A harness's name: the same pattern as an index name",
+);
 
 const harnessK = intInRange(1, MAX_HARNESS_K).meta({
   description: `Neighbors per query in the ground truth (1..${MAX_HARNESS_K}, default ${AUTOGEN_DEFAULTS.k})`,
