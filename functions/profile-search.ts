@@ -1,6 +1,7 @@
 import { apiHandler, json } from "../src/http/api-handler";
-import { profileIdSchema, profileSearchBody } from "../src/http/schemas";
+import { profileIdSchema } from "../src/http/schemas";
 import { searchRequestOf, searchResponseFor } from "../src/http/search-io";
+import { profileSearchBody } from "../src/http/search-schemas";
 import { services } from "../src/services";
 
 /** POST /vectors/profiles/{id}/search: search one index of the profile (same options as search). */

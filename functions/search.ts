@@ -1,6 +1,7 @@
 import { apiHandler, json } from "../src/http/api-handler";
-import { indexNameSchema, searchBody } from "../src/http/schemas";
+import { indexNameSchema } from "../src/http/schemas";
 import { searchRequestOf, searchResponseFor } from "../src/http/search-io";
+import { searchBody } from "../src/http/search-schemas";
 import { services } from "../src/services";
 
 /**

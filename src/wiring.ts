@@ -27,7 +27,7 @@ import { GraphFileCache } from "./app/graph-file-cache";
 import { GraphMaintenance } from "./app/graph-maintenance";
 import { HarnessRuns } from "./app/harness-runs";
 import { HarnessService } from "./app/harness-service";
-import { createHnswRunner, type HnswRunner } from "./app/hnsw-runner";
+import { createHnswRunner } from "./app/hnsw-runner";
 import { Housekeeping } from "./app/housekeeping";
 import { ImportService } from "./app/import-service";
 import { ImportTasks } from "./app/import-tasks";
@@ -38,7 +38,7 @@ import { IngestService } from "./app/ingest-service";
 import { JobLedger } from "./app/job-ledger";
 import { LiveState } from "./app/live-state";
 import { OrphanSweeper } from "./app/orphan-sweeper";
-import type { BlobStore, TrialJournal } from "./app/ports";
+import type { BlobStore } from "./app/ports";
 import { ProfileService } from "./app/profile-service";
 import { PromotionService } from "./app/promotion-service";
 import { SearchService } from "./app/search-service";
@@ -55,71 +55,10 @@ import { DEFAULT_COMPACTION } from "./domain/compaction";
 import type { ImportInput } from "./domain/import-job";
 import { catchUpDue } from "./domain/maintenance";
 import { inProcessImports, inProcessTasks, inProcessWorkflow } from "./in-process-starters";
+import type { Services } from "./services-type";
 import type { Settings } from "./settings";
 
-/** Everything a handler may use. Built once per module (one Lambda = one module). */
-export interface Services {
-  /** What the services were built from. */
-  readonly settings: Settings;
-  /** Indexes and their vectors. */
-  readonly vectors: VectorStore;
-  /** The append-only trial journal. */
-  readonly journal: TrialJournal;
-  /** Harnesses: queries with exact ground truth. */
-  readonly harnesses: HarnessService;
-  /** Builds and measures trials. */
-  readonly trials: TrialService;
-  /** Reads the trial journal of an index's current incarnation. */
-  readonly trialHistory: TrialHistory;
-  /** The promotion registry: promote, roll back. */
-  readonly promotions: PromotionService;
-  /** Makes and serves a generation. */
-  readonly activation: ActivationService;
-  /** Activation requests, each run as the `activate` task. */
-  readonly activationJobs: ActivationJobs;
-  /** Manual trials, each run as the `trial` task. */
-  readonly trialRuns: TrialRuns;
-  /** Harnesses' ground truth, each computed as the `harness` task. */
-  readonly harnessRuns: HarnessRuns;
-  /** Removes the objects of deleted indexes (the `purge` task). */
-  readonly purger: IncarnationPurger;
-  /** Searches, exact or through the active graph. */
-  readonly search: SearchService;
-  /** Search profiles. */
-  readonly profiles: ProfileService;
-  /** Starts and reads autotune jobs. */
-  readonly autotune: AutotuneService;
-  /** Autotune policies and their triggers. */
-  readonly policies: AutotunePolicies;
-  /** The autotune workflow's tasks. */
-  readonly autotuneTasks: AutotuneTasks;
-  /** The autotune workflow's decision and promotion. */
-  readonly autotuneDecision: AutotuneDecision;
-  /** Upserts, with the append trigger. */
-  readonly ingest: IngestService;
-  /** Deletes indexes. */
-  readonly deletion: IndexDeletion;
-  /** Runs hnswlib work on worker threads. */
-  readonly runner: HnswRunner;
-  /** Compacts segment lists (the `compact` task). */
-  readonly compactor: Compactor;
-  /** The scheduled sweeps. */
-  readonly housekeeping: Housekeeping;
-  /** Starts and reads bulk imports. */
-  readonly imports: ImportService;
-  /** The import workflow's tasks. */
-  readonly importTasks: ImportTasks;
-  /** The graph file kept for the next catch-up on this instance. */
-  readonly graphFiles: GraphFileCache;
-  /** Catches active graphs up (the `catchUp` task). */
-  readonly maintenance: GraphMaintenance;
-  /** Makes generations: builds, catch-ups, copies. */
-  readonly builder: GenerationBuilder;
-  /** Starts background tasks. */
-  readonly tasks: BackgroundTasks;
-  /** Stops the worker threads. */
-  close(): Promise<void>;
-}
+export type { Services } from "./services-type";
 
 /**
  * The index catalog on `settings`' table, with its segment lists in `settings`' bucket (the

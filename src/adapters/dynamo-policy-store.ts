@@ -6,7 +6,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { PolicyStore } from "../app/ports";
-import type { Policy, PolicySettings } from "../domain/autotune";
+import type { Policy, PolicySettings } from "../domain/autotune-policy";
 import { isConditionFailed } from "./dynamo-errors";
 
 const POLICY_EXISTS = "attribute_exists(#index_name)";

@@ -1,4 +1,5 @@
-import { appendDue, type JobTrigger, type Policy, scheduleDue } from "../domain/autotune";
+import type { JobTrigger } from "../domain/autotune";
+import { appendDue, type Policy, scheduleDue } from "../domain/autotune-policy";
 import { ConflictError, NotFoundError, ValidationError } from "../domain/errors";
 import type { IndexRecord } from "../domain/index-record";
 import type { TuningRequest } from "../domain/tuning";

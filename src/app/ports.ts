@@ -1,4 +1,4 @@
-import type { Policy, PolicySettings } from "../domain/autotune";
+import type { Policy, PolicySettings } from "../domain/autotune-policy";
 import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import type { Profile } from "../domain/profile";

@@ -22,10 +22,10 @@ import {
   listIndexesQuery,
   listVectorsQuery,
   putIndexBody,
-  searchBody,
   upsertBody,
   vectorIdSchema,
 } from "./schemas";
+import { searchBody } from "./search-schemas";
 
 /** The `{index}` path parameter. */
 export const indexParams = z.object({ index: indexNameSchema });

@@ -8,11 +8,11 @@ import {
   activationIdSchema,
   indexNameSchema,
   profileIdSchema,
-  profileSearchBody,
   putProfileBody,
   runIdSchema,
   waitQuery,
 } from "./schemas";
+import { profileSearchBody } from "./search-schemas";
 import {
   activationDone,
   activationView,

@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  appendDue,
   DEFAULT_GRID,
   decide,
   gridSchema,
-  type Policy,
   planGroups,
-  scheduleDue,
   winnerNote,
 } from "../../src/domain/autotune";
+import { appendDue, type Policy, scheduleDue } from "../../src/domain/autotune-policy";
 import { ValidationError } from "../../src/domain/errors";
 import type { Trial } from "../../src/domain/trial";
 
