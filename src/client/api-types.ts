@@ -772,8 +772,6 @@ export interface components {
         HarnessRun: {
             /** @description The index the run works on */
             index_name: string;
-            /** @description The run's id (a ULID) */
-            run_id: string;
             /**
              * @description Where the run is
              * @enum {string}
@@ -786,6 +784,8 @@ export interface components {
             error: components["schemas"]["RunError"] | null;
             /** @description Epoch seconds after which the record may go */
             expires_at: number;
+            /** @description The run's id (a ULID) */
+            run_id: string;
             /**
              * @description What was asked
              * @enum {string}
@@ -882,8 +882,6 @@ export interface components {
         TrialRun: {
             /** @description The index the run works on */
             index_name: string;
-            /** @description The run's id (a ULID) */
-            run_id: string;
             /**
              * @description Where the run is
              * @enum {string}
@@ -896,6 +894,8 @@ export interface components {
             error: components["schemas"]["RunError"] | null;
             /** @description Epoch seconds after which the record may go */
             expires_at: number;
+            /** @description The run's id (a ULID) */
+            run_id: string;
             /** @description The harness measured against */
             harness: string;
             config: components["schemas"]["HnswConfig"];
@@ -982,26 +982,26 @@ export interface components {
             reused_snapshot: boolean;
         };
         Activation: {
-            /** @description The index activated */
+            /** @description The index the run works on */
             index_name: string;
-            /** @description The activation's id (a ULID) */
-            activation_id: string;
             /**
-             * @description Where it is
+             * @description Where the run is
              * @enum {string}
              */
             status: "RUNNING" | "SUCCEEDED" | "FAILED";
-            /** @description The caller's default, if any */
-            default_config: components["schemas"]["HnswConfig"] | null;
             /** @description When it was asked for (ISO 8601) */
             requested_at: string;
             finished_at: string | null;
-            /** @description What it made, once SUCCEEDED */
-            result: components["schemas"]["ActivationResult"] | null;
             /** @description Why it failed, once FAILED */
             error: components["schemas"]["RunError"] | null;
             /** @description Epoch seconds after which the record may go */
             expires_at: number;
+            /** @description The activation's id (a ULID) */
+            activation_id: string;
+            /** @description The caller's default, if any */
+            default_config: components["schemas"]["HnswConfig"] | null;
+            /** @description What it made, once SUCCEEDED */
+            result: components["schemas"]["ActivationResult"] | null;
         };
         ActivationResult: {
             /** @description The index activated */
@@ -2962,7 +2962,7 @@ export interface operations {
                     "application/json": {
                         /** @description Trials, newest first */
                         trials: components["schemas"]["Trial"][];
-                        /** @description Where the next page starts */
+                        /** @description Pass back as next_token for the next page; absent after the last */
                         next_token?: string;
                     };
                 };

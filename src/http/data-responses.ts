@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IMPORT_FORMATS } from "../domain/import-job";
 import { METRICS } from "../domain/metric";
-import { count, status, timestamp } from "./response-fields";
+import { count, nextToken, status, timestamp } from "./response-fields";
 
 /**
  * What the data routes answer (indexes, vectors, search, imports): the OpenAPI document's
@@ -63,10 +63,7 @@ export const indexInfo = z
 /** A page of the index listing. */
 export const indexPage = z.strictObject({
   indexes: z.array(indexInfo).meta({ description: "Indexes, sorted by name within the page" }),
-  next_token: z
-    .string()
-    .optional()
-    .meta({ description: "Pass back as next_token for the next page; absent after the last" }),
+  next_token: nextToken,
 });
 
 /** What an upsert answers once it is durable. */
@@ -101,10 +98,7 @@ export const vectorsAnswer = z.strictObject({
 /** A page of the index's live ids. */
 export const idPage = z.strictObject({
   ids: z.array(z.string()).meta({ description: "Live ids, in a stable order (by id hash)" }),
-  next_token: z
-    .string()
-    .optional()
-    .meta({ description: "Pass back as next_token for the next page; absent after the last" }),
+  next_token: nextToken,
 });
 
 const hit = z

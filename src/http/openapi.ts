@@ -27,6 +27,14 @@ const SUCCESS_TEXT = {
   204: "No content",
 } as const;
 
+/** A success answered with a JSON body of `schema` (a JSON object when undeclared). */
+function jsonAnswer(status: keyof typeof SUCCESS_TEXT, schema: z.ZodType | undefined) {
+  return {
+    description: SUCCESS_TEXT[status],
+    content: { "application/json": { schema: schema ?? z.looseObject({}) } },
+  };
+}
+
 /** Every route's operation: its parameters, body and the answers it can give. */
 function operation(routeId: string): ZodOpenApiOperationObject {
   const spec = ROUTE_SCHEMAS[routeId];
@@ -51,22 +59,9 @@ function operation(routeId: string): ZodOpenApiOperationObject {
                 description: SUCCESS_TEXT[success],
                 content: { [spec.content]: { schema: z.string() } },
               }
-            : {
-                description: SUCCESS_TEXT[success],
-                content: { "application/json": { schema: spec.response ?? z.looseObject({}) } },
-              },
-      ...(spec.also && {
-        [spec.also]: {
-          description: SUCCESS_TEXT[spec.also],
-          content: { "application/json": { schema: spec.response ?? z.looseObject({}) } },
-        },
-      }),
-      ...(spec.mayContinue && {
-        "202": {
-          description: SUCCESS_TEXT[202],
-          content: { "application/json": { schema: spec.continued ?? z.looseObject({}) } },
-        },
-      }),
+            : jsonAnswer(success, spec.response),
+      ...(spec.also && { [spec.also]: jsonAnswer(spec.also, spec.response) }),
+      ...(spec.mayContinue && { "202": jsonAnswer(202, spec.continued) }),
       "400": errorResponse("Bad input: the message names the field and the rule"),
       "404": errorResponse("Not found: the message names what"),
       "409": errorResponse("Conflict with the current state: the message says why"),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { hnswConfigOut } from "./data-responses";
-import { count, status, timestamp } from "./response-fields";
+import { count, nextToken, status, timestamp } from "./response-fields";
 
 /**
  * What the tuning routes answer (harnesses, trials, promotion, activation, profiles, autotune):
@@ -41,15 +41,20 @@ export const evalSetMade = evalSet
   })
   .meta({ id: "HarnessMade" });
 
-/** What every run record shows (a harness's, a trial's). */
-const runFields = {
+/** What every task run's record shows (an activation's, a harness's, a trial's) but its id. */
+const recordFields = {
   index_name: z.string().meta({ description: "The index the run works on" }),
-  run_id: z.string().meta({ description: "The run's id (a ULID)" }),
   status: status.meta({ description: "Where the run is" }),
   requested_at: timestamp("When it was asked for"),
   finished_at: timestamp("When it ended").nullable(),
   error: errorRecord.nullable().meta({ description: "Why it failed, once FAILED" }),
   expires_at: z.int().meta({ description: "Epoch seconds after which the record may go" }),
+};
+
+/** A harness's or a trial's run record: {@link recordFields} and its `run_id`. */
+const runFields = {
+  ...recordFields,
+  run_id: z.string().meta({ description: "The run's id (a ULID)" }),
 };
 
 /** A harness run: what was asked, and the harness once saved. */
@@ -113,7 +118,7 @@ export const trialRun = z
 /** A page of the trial journal. */
 export const trialPage = z.strictObject({
   trials: z.array(trial).meta({ description: "Trials, newest first" }),
-  next_token: z.string().optional().meta({ description: "Where the next page starts" }),
+  next_token: nextToken,
 });
 
 const promotionEntry = z
@@ -176,15 +181,10 @@ export const activationDone = z
 /** An activation record: what was asked, and what it made once ended. */
 export const activationView = z
   .strictObject({
-    index_name: z.string().meta({ description: "The index activated" }),
+    ...recordFields,
     activation_id: z.string().meta({ description: "The activation's id (a ULID)" }),
-    status: status.meta({ description: "Where it is" }),
     default_config: hnswConfigOut.nullable().meta({ description: "The caller's default, if any" }),
-    requested_at: timestamp("When it was asked for"),
-    finished_at: timestamp("When it ended").nullable(),
     result: activationResult.nullable().meta({ description: "What it made, once SUCCEEDED" }),
-    error: errorRecord.nullable().meta({ description: "Why it failed, once FAILED" }),
-    expires_at: z.int().meta({ description: "Epoch seconds after which the record may go" }),
   })
   .meta({ id: "Activation" });
 
