@@ -1606,7 +1606,7 @@ export interface operations {
                     vectors: {
                         /** @description The vector's id: a later write of the same id replaces it */
                         id: string;
-                        /** @description Finite numbers */
+                        /** @description Its values: as many as the index's dimension, each within 32-bit floats; a norm of at most 9.2e18, and under cosine at least 1.0e-15 */
                         values: number[];
                         /** @description A JSON object stored with it, returned by searches and filterable */
                         metadata?: {
@@ -1948,7 +1948,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Finite numbers */
+                    /** @description One query of the index's dimension (or give queries), each within 32-bit floats; a norm of at most 9.2e18, and under cosine at least 1.0e-15 */
                     vector?: number[];
                     /** @description A batch of 1..100 queries (or give vector), answered with one result list each */
                     queries?: number[][];
@@ -2498,7 +2498,7 @@ export interface operations {
                     queries: {
                         /** @description The query's id, unique in the harness (default q<i>) */
                         id?: string;
-                        /** @description Finite numbers */
+                        /** @description The query: as many values as the index's dimension, each within 32-bit floats; a norm of at most 9.2e18, and under cosine at least 1.0e-15 */
                         vector: number[];
                         /** @description Its ground truth, if given: ids of the index, nearest first, at least k (default: computed exactly) */
                         neighbors?: string[];
@@ -3703,7 +3703,7 @@ export interface operations {
                 "application/json": {
                     /** @description The index to search: one of the profile's */
                     index_name: string;
-                    /** @description Finite numbers */
+                    /** @description One query of the index's dimension (or give queries), each within 32-bit floats; a norm of at most 9.2e18, and under cosine at least 1.0e-15 */
                     vector?: number[];
                     /** @description A batch of 1..100 queries (or give vector), answered with one result list each */
                     queries?: number[][];

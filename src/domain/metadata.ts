@@ -4,9 +4,23 @@
  */
 export const MAX_METADATA_BYTES = 40 * 1024;
 
-/** Why `metadata` cannot be stored, or `null` when it can. */
+/**
+ * Why `metadata` cannot be stored, or `null` when it can: over {@link MAX_METADATA_BYTES} as JSON,
+ * or holding a number that is not finite (JSON's `1e400` parses as Infinity, which JSON cannot
+ * carry back: it would be stored as `null`).
+ */
 export function metadataProblem(metadata: Record<string, unknown>): string | null {
-  const bytes = Buffer.byteLength(JSON.stringify(metadata));
+  let nonFinite: { key: string; value: number } | undefined;
+  const text = JSON.stringify(metadata, (key, value: unknown) => {
+    if (!nonFinite && typeof value === "number" && !Number.isFinite(value)) {
+      nonFinite = { key, value };
+    }
+    return value;
+  });
+  if (nonFinite) {
+    return `holds ${nonFinite.value} at key ${JSON.stringify(nonFinite.key)}: expected finite numbers (a JSON number such as 1e400 does not fit in a 64-bit float)`;
+  }
+  const bytes = Buffer.byteLength(text);
   return bytes > MAX_METADATA_BYTES
     ? `is ${bytes.toLocaleString("en")} bytes as JSON; at most ${MAX_METADATA_BYTES.toLocaleString("en")}`
     : null;

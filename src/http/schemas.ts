@@ -7,6 +7,7 @@ import { metadataProblem } from "../domain/metadata";
 import { INDEX_NAME_PATTERN, MAX_DIMENSION, MAX_UPSERT_BATCH, METRICS } from "../domain/metric";
 import { intInRange, shown } from "../domain/ranges";
 import { MAX_RUN_WAIT_S } from "../domain/task-run";
+import { normBounds } from "../domain/vector-batch";
 
 /**
  * Request schemas of the HTTP API (indexes, vectors, imports, activation, profiles; searches'
@@ -50,29 +51,34 @@ export const vectorIdSchema = z
 /**
  * An array of finite numbers, checked in one plain loop: upserts carry up to a million values
  * and a schema per element costs several times more. The issue names the first bad element.
+ * `description` goes into the OpenAPI document (the schema is given there whole, as an array of
+ * numbers, so a later `.meta` would not reach it).
  */
-export const finiteNumbers = z
-  .custom<number[]>(() => true)
-  .meta({
-    override: { type: "array", items: { type: "number" }, description: "Finite numbers" },
-  })
-  .superRefine((value: unknown, ctx) => {
-    if (!Array.isArray(value)) {
-      ctx.addIssue({ code: "custom", message: "expected an array of numbers" });
-      return;
-    }
-    for (let i = 0; i < value.length; i++) {
-      const x = value[i];
-      if (typeof x !== "number" || !Number.isFinite(x)) {
-        ctx.addIssue({
-          code: "custom",
-          path: [i],
-          message: `got ${shown(x)}, expected a finite number`,
-        });
+export function finiteNumbers(description: string) {
+  return z
+    .custom<number[]>(() => true)
+    .meta({ override: { type: "array", items: { type: "number" }, description } })
+    .superRefine((value: unknown, ctx) => {
+      if (!Array.isArray(value)) {
+        ctx.addIssue({ code: "custom", message: "expected an array of numbers" });
         return;
       }
-    }
-  });
+      for (let i = 0; i < value.length; i++) {
+        const x = value[i];
+        if (typeof x !== "number" || !Number.isFinite(x)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [i],
+            message: `got ${shown(x)}, expected a finite number`,
+          });
+          return;
+        }
+      }
+    });
+}
+
+/** What a vector's values must be, beyond their count, in the OpenAPI document's words. */
+export const VALUE_BOUNDS = `each within 32-bit floats; ${normBounds()}`;
 
 /**
  * The body of `PUT /vectors/indexes/{index}`: dimension, metric and, optionally, maintenance
@@ -102,7 +108,7 @@ export const vectorInput = z.strictObject({
   id: vectorIdSchema.meta({
     description: "The vector's id: a later write of the same id replaces it",
   }),
-  values: finiteNumbers.meta({ description: "Its values: as many as the index's dimension" }),
+  values: finiteNumbers(`Its values: as many as the index's dimension, ${VALUE_BOUNDS}`),
   metadata: z
     .record(z.string(), z.unknown(), { error: "expected a JSON object" })
     .superRefine((metadata, ctx) => {

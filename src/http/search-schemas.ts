@@ -5,7 +5,7 @@ import { parseFilter } from "../domain/filter";
 import { servingEfSearchSchema } from "../domain/hnsw-config";
 import { DEFAULT_SEARCH_K, MAX_SEARCH_K } from "../domain/metric";
 import { intInRange, shown } from "../domain/ranges";
-import { finiteNumbers, indexNameSchema } from "./schemas";
+import { finiteNumbers, indexNameSchema, VALUE_BOUNDS } from "./schemas";
 
 // Request schemas of searches: an index's (`searchBody`) and a profile's (`profileSearchBody`).
 
@@ -36,12 +36,14 @@ const filterSchema = z
 
 const searchFields = {
   /** One query... */
-  vector: finiteNumbers
-    .meta({ description: "One query of the index's dimension (or give queries)" })
-    .optional(),
+  vector: finiteNumbers(
+    `One query of the index's dimension (or give queries), ${VALUE_BOUNDS}`,
+  ).optional(),
   /** ...or a batch of them, answered with one result list each. */
   queries: z
-    .array(finiteNumbers, { error: "expected an array of vectors" })
+    .array(finiteNumbers(`A query of the index's dimension, ${VALUE_BOUNDS}`), {
+      error: "expected an array of vectors",
+    })
     .min(1, { error: "must hold at least one query" })
     .max(MAX_BATCH_QUERIES, {
       error: (issue) =>

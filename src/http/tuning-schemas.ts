@@ -11,6 +11,7 @@ import {
   nameSchema,
   nextTokenSchema,
   ulidSchema,
+  VALUE_BOUNDS,
   vectorIdSchema,
 } from "./schemas";
 
@@ -38,9 +39,9 @@ export const createEvalBody = z.strictObject({
         id: vectorIdSchema
           .meta({ description: "The query's id, unique in the harness (default q<i>)" })
           .optional(),
-        vector: finiteNumbers.meta({
-          description: "The query: as many values as the index's dimension",
-        }),
+        vector: finiteNumbers(
+          `The query: as many values as the index's dimension, ${VALUE_BOUNDS}`,
+        ),
         /** Ground truth given: ids of the index, nearest first (at least k). */
         neighbors: z
           .array(vectorIdSchema, { error: "expected an array of vector ids" })

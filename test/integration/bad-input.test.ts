@@ -70,6 +70,16 @@ describe("bad input", () => {
       { vectors: [{ id: "a", values: [1, 2, 3], metadata: { text: "x".repeat(41_000) } }] },
       /vectors\[0\]\.metadata: is 41,011 bytes as JSON; at most 40,960/,
     ],
+    [
+      "metadata holding a number too large for JSON (Infinity), which would be stored as null",
+      '{"vectors":[{"id":"a","values":[1,2,3],"metadata":{"tags":["x"],"score":-1e999}}]}',
+      /vectors\[0\]\.metadata: holds -Infinity at key "score": expected finite numbers/,
+    ],
+    [
+      "a norm whose distances would overflow 32-bit floats",
+      { vectors: [{ id: "a", values: [3e38, 3e38, 0] }] },
+      /vectors\[0\]\.values: its norm 4\.2e38 is too large: distances would overflow 32-bit floats; at most 9\.2e18/,
+    ],
     ["an unknown field", { vectors: [{ id: "a", values: [1, 2, 3] }], extra: 1 }, /extra/],
   ];
 
@@ -100,6 +110,17 @@ describe("bad input", () => {
     });
     expect(zero.status).toBe(400);
     expect(zero.body.error.message).toMatch(/zero vector/);
+    // Normalizing so short a vector in 32-bit floats underflows: its distances would be wrong.
+    const tiny = await api.post("/vectors/indexes/cos/vectors", {
+      vectors: [{ id: "t", values: [1e-45, 0] }],
+    });
+    expect(tiny.status).toBe(400);
+    expect(tiny.body.error.message).toMatch(
+      /vectors\[0\]\.values: its norm 1\.4e-45 is too small to normalize in 32-bit floats under the cosine metric; at least 1\.0e-15/,
+    );
+    const tinyQuery = await api.post("/vectors/indexes/cos/search", { vector: [1e-20, 0] });
+    expect(tinyQuery.status).toBe(400);
+    expect(tinyQuery.body.error.message).toMatch(/^vector: its norm 1\.0e-20 is too small/);
     const k = await api.post("/vectors/indexes/cos/search", { vector: [1, 0], k: 1001 });
     expect(k.status).toBe(400);
     expect(k.body.error.message).toMatch(/k: got 1001, expected an integer from 1 to 1000/);

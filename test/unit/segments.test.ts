@@ -87,6 +87,14 @@ describe("packBatch", () => {
       'vectors[1].id: duplicate id "a"',
     ],
     [[{ id: "a", values: [0, 0] }], "zero vector has no direction under the cosine metric"],
+    [
+      [{ id: "a", values: [3.4e38, 3.4e38] }],
+      "vectors[0].values: its norm 4.8e38 is too large: distances would overflow 32-bit floats; at most 9.2e18",
+    ],
+    [
+      [{ id: "a", values: [1e-45, 0] }],
+      "vectors[0].values: its norm 1.4e-45 is too small to normalize in 32-bit floats under the cosine metric; at least 1.0e-15",
+    ],
   ])("refuses %j naming the problem", (vectors, message) => {
     expect(() => packBatch(vectors, 2, "cosine")).toThrow(ValidationError);
     expect(() => packBatch(vectors, 2, "cosine")).toThrow(message);
@@ -99,14 +107,28 @@ describe("checkImportedRows", () => {
   it("names the first zero row under cosine, counted from the import's first row", () => {
     expect(() => checkImportedRows(rows, 2, "cosine", 40)).toThrow(ValidationError);
     expect(() => checkImportedRows(rows, 2, "cosine", 40)).toThrow(
-      "row 41: a zero vector has no cosine distance",
+      "row 41: the zero vector has no direction under the cosine metric",
     );
     expect(() => checkImportedRows(Float32Array.of(1, 0, 0, 2), 2, "cosine", 0)).not.toThrow();
   });
 
-  it("lets zero rows through under l2 and ip", () => {
-    expect(() => checkImportedRows(rows, 2, "l2", 0)).not.toThrow();
-    expect(() => checkImportedRows(rows, 2, "ip", 0)).not.toThrow();
+  it("lets zero and tiny rows through under l2 and ip", () => {
+    const tiny = Float32Array.of(1e-45, 0, 0, 0);
+    for (const metric of ["l2", "ip"] as const) {
+      expect(() => checkImportedRows(rows, 2, metric, 0)).not.toThrow();
+      expect(() => checkImportedRows(tiny, 2, metric, 0)).not.toThrow();
+    }
+  });
+
+  it("names the first row whose norm would overflow a distance, under every metric", () => {
+    const huge = Float32Array.of(1, 0, 1e19, 1e19, 2e18, 2e18);
+    for (const metric of ["l2", "ip", "cosine"] as const) {
+      expect(() => checkImportedRows(huge, 2, metric, 7)).toThrow(
+        "row 8: its norm 1.4e19 is too large: distances would overflow 32-bit floats; at most 9.2e18",
+      );
+      // 2e18 · √2 is within the bound.
+      expect(() => checkImportedRows(huge.subarray(4), 2, metric, 0)).not.toThrow();
+    }
   });
 });
 
