@@ -180,7 +180,8 @@ export function compileFilter(filter: Filter): MetadataPredicate {
   const test = elementTest(op, value);
   const negated = op === "$ne" || op === "$nin";
   return (m) => {
-    const v = m ? m[key] : undefined;
+    // Own fields only: `constructor` or `toString` name a field only when the metadata has one.
+    const v = m && Object.hasOwn(m, key) ? m[key] : undefined;
     const hit = Array.isArray(v) ? v.some(test) : v !== undefined && test(v);
     return negated ? !hit : hit;
   };

@@ -101,6 +101,28 @@ export const putIndexBody = z.strictObject({
 });
 
 /**
+ * A vector's metadata: a JSON object, kept as parsed. Not a `z.record`, which builds a new
+ * object and skips a `__proto__` key (it guards against prototype pollution; JSON.parse makes
+ * that key an own property, harmless): the key would be dropped without a word.
+ */
+const metadataSchema = z
+  .custom<Record<string, unknown>>(
+    (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+    { error: "expected a JSON object" },
+  )
+  .meta({
+    override: {
+      type: "object",
+      additionalProperties: {},
+      description: "A JSON object stored with it, returned by searches and filterable",
+    },
+  })
+  .superRefine((metadata, ctx) => {
+    const problem = metadataProblem(metadata);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/**
  * One vector of an upsert: its id, its values (finite numbers) and, optionally, a JSON object of
  * metadata.
  */
@@ -109,14 +131,7 @@ export const vectorInput = z.strictObject({
     description: "The vector's id: a later write of the same id replaces it",
   }),
   values: finiteNumbers(`Its values: as many as the index's dimension, ${VALUE_BOUNDS}`),
-  metadata: z
-    .record(z.string(), z.unknown(), { error: "expected a JSON object" })
-    .superRefine((metadata, ctx) => {
-      const problem = metadataProblem(metadata);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    })
-    .meta({ description: "A JSON object stored with it, returned by searches and filterable" })
-    .optional(),
+  metadata: metadataSchema.optional(),
 });
 
 /** A request's batch of `items`: 1 to `max` (default {@link MAX_UPSERT_BATCH}), errors naming them as `noun`. */

@@ -203,4 +203,31 @@ describe("metadata filters", () => {
     });
     expect(wide.filter.matched).toBeGreaterThan(250);
   });
+
+  it("keeps metadata keys that name a JavaScript object's own machinery as plain fields", async () => {
+    // JSON.parse makes `__proto__` an own field; a schema that rebuilt the object used to drop it.
+    const text = '{"__proto__":{"shade":"dark"},"constructor":"c","n":1}';
+    await api.put("/vectors/indexes/filters-keys", { dimension: 2, metric: "l2" });
+    const write = await api.post(
+      "/vectors/indexes/filters-keys/vectors",
+      `{"vectors":[{"id":"odd","values":[1,0],"metadata":${text}},{"id":"plain","values":[0,1]}]}`,
+    );
+    expect(write.status).toBe(200);
+    const stored = JSON.parse(text);
+    expect(Object.keys(stored)).toEqual(["__proto__", "constructor", "n"]);
+    const read = await api.get("/vectors/indexes/filters-keys/vectors/odd");
+    expect(Object.keys(read.body.metadata)).toEqual(["__proto__", "constructor", "n"]);
+    expect(read.body.metadata).toEqual(stored);
+    const ids = async (filter: Record<string, unknown>) =>
+      (await search("filters-keys", { vector: [1, 0], k: 5, filter })).results.map(
+        (h: Hit) => h.id,
+      );
+    expect(await ids({ constructor: "c" })).toEqual(["odd"]);
+    // A field the metadata does not have is missing, even when objects inherit that name.
+    expect(await ids({ constructor: { $ne: "c" } })).toEqual(["plain"]);
+    expect(await ids({ toString: { $nin: [1] } })).toEqual(["odd", "plain"]);
+    expect(await ids({ hasOwnProperty: { $gte: 0 } })).toEqual([]);
+    const hit = await search("filters-keys", { vector: [1, 0], k: 1 });
+    expect(Object.keys(hit.results[0].metadata)).toEqual(["__proto__", "constructor", "n"]);
+  });
 });
