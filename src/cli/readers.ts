@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { createInterface } from "node:readline";
-import { idProblem } from "../domain/ids";
+import { newIdProblem } from "../domain/ids";
 import { metadataProblem } from "../domain/metadata";
 import {
   decodeRows,
@@ -185,7 +185,7 @@ function parseRecord(line: string, row: number, name: string, dimension: number)
   if (unknown.length) throw badFile(`${where}: unknown field ${unknown.join(", ")}`);
   const { id, values, metadata } = record;
   if (typeof id !== "string") throw badFile(`${where}: id: expected a string`);
-  const problem = idProblem(id);
+  const problem = newIdProblem(id);
   if (problem) throw badFile(`${where}: id: ${problem}`);
   if (!Array.isArray(values) || values.length === 0) {
     throw badFile(`${where}: values: expected a non-empty array of numbers`);

@@ -1604,7 +1604,7 @@ export interface operations {
                 "application/json": {
                     /** @description 1..1000 vectors, written as one durable write */
                     vectors: {
-                        /** @description The vector's id: a later write of the same id replaces it */
+                        /** @description The vector's id: a later write of the same id replaces it. 1..256 characters, no control characters, no unpaired surrogates, not . or .. */
                         id: string;
                         /** @description Its values: as many as the index's dimension, each within 32-bit floats; a norm of at most 9.2e18, and under cosine at least 1.0e-15 */
                         values: number[];

@@ -30,6 +30,19 @@ export function idProblem(id: string): string | null {
   return null;
 }
 
+/**
+ * {@link idProblem}, and for an id a write would store, also the ids `.` and `..`: HTTP clients
+ * resolve them as dot segments (RFC 3986; WHATWG URLs also decode `%2E`), so a GET or DELETE of
+ * `.../vectors/..` would reach the index itself, not the vector. Reads and deletes by id still
+ * take them (an id stored before they were refused stays reachable in a body).
+ */
+export function newIdProblem(id: string): string | null {
+  if (id === "." || id === "..") {
+    return `"${id}" cannot be addressed in a URL path (clients resolve it as a dot segment, so a GET or DELETE of it would reach another resource); use another id`;
+  }
+  return idProblem(id);
+}
+
 function hex(unit: number): string {
   return unit.toString(16).toUpperCase().padStart(4, "0");
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { hnswConfigSchema } from "../domain/hnsw-config";
-import { idProblem } from "../domain/ids";
+import { idProblem, newIdProblem } from "../domain/ids";
 import { IMPORT_FORMATS } from "../domain/import-job";
 import { maintenanceSchema } from "../domain/maintenance";
 import { metadataProblem } from "../domain/metadata";
@@ -127,9 +127,16 @@ const metadataSchema = z
  * metadata.
  */
 export const vectorInput = z.strictObject({
-  id: vectorIdSchema.meta({
-    description: "The vector's id: a later write of the same id replaces it",
-  }),
+  id: z
+    .string({ error: "is required" })
+    .superRefine((id, ctx) => {
+      const problem = newIdProblem(id);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({
+      description:
+        "The vector's id: a later write of the same id replaces it. 1..256 characters, no control characters, no unpaired surrogates, not . or ..",
+    }),
   values: finiteNumbers(`Its values: as many as the index's dimension, ${VALUE_BOUNDS}`),
   metadata: metadataSchema.optional(),
 });

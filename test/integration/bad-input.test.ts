@@ -38,6 +38,11 @@ describe("bad input", () => {
       /vectors\[0\]\.id: must not be empty/,
     ],
     [
+      'the id "..", which a client would resolve to the index itself in a path',
+      { vectors: [{ id: "..", values: [1, 2, 3] }] },
+      /vectors\[0\]\.id: "\.\." cannot be addressed in a URL path/,
+    ],
+    [
       "an over-long id",
       { vectors: [{ id: "x".repeat(257), values: [1, 2, 3] }] },
       /at most 256 characters/,

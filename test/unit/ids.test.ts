@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { idProblem } from "../../src/domain/ids";
+import { idProblem, newIdProblem } from "../../src/domain/ids";
 
 describe("vector ids", () => {
   it("accepts 1..256 characters of text, astral ones counted once", () => {
@@ -20,5 +20,14 @@ describe("vector ids", () => {
     expect(idProblem("a\ud800")).toBe("holds an unpaired surrogate (U+D800) at character 2");
     expect(idProblem("\udc00b")).toMatch(/unpaired surrogate \(U\+DC00\) at character 1/);
     expect(idProblem("x".repeat(257))).toBe("must be at most 256 characters (got 257)");
+  });
+
+  it("refuses . and .. on write only: a path could not address them", () => {
+    for (const id of [".", ".."]) {
+      expect(newIdProblem(id)).toMatch(/cannot be addressed in a URL path/);
+      expect(idProblem(id)).toBeNull();
+    }
+    for (const id of ["...", ".a", "a.", "%2E%2E"]) expect(newIdProblem(id)).toBeNull();
+    expect(newIdProblem("")).toBe("must not be empty");
   });
 });
