@@ -7,19 +7,53 @@ export function shown(input: unknown): string {
 
 /**
  * An integer from `min` to `max`, whose every error says what was given and what was expected
- * (`got 500, expected an integer from 10 to 200`). `fromQuery` coerces a query-string value.
+ * (`got 500, expected an integer from 10 to 200`).
  */
-export function intInRange(min: number, max: number, options: { fromQuery?: boolean } = {}) {
+export function intInRange(min: number, max: number) {
   const error = (issue: { input: unknown }) =>
     `got ${shown(issue.input)}, expected an integer from ${min} to ${max}`;
-  const base = options.fromQuery ? z.coerce.number({ error }) : z.number({ error });
-  return base.int({ error }).min(min, { error }).max(max, { error });
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
 /** A number from `min` to `max` (inclusive), with the same kind of message. */
-export function numberInRange(min: number, max: number, options: { fromQuery?: boolean } = {}) {
+export function numberInRange(min: number, max: number) {
   const error = (issue: { input: unknown }) =>
     `got ${shown(issue.input)}, expected a number from ${min} to ${max}`;
-  const base = options.fromQuery ? z.coerce.number({ error }) : z.number({ error });
-  return base.min(min, { error }).max(max, { error });
+  return z.number({ error }).min(min, { error }).max(max, { error });
+}
+
+/**
+ * A query-string number from `min` to `max` (`kind`: an integer or any number), `fallback` when
+ * absent. Its errors quote the string as given (`got "abc"`; a repeated parameter arrives joined
+ * by commas, as API Gateway joins it: `got "1,2"`): `z.coerce` would show the coerced value
+ * instead (`got NaN`, or `got 0` for an empty value). The OpenAPI document shows it as the number
+ * it stands for, with its bounds and default.
+ */
+export function queryNumber(
+  min: number,
+  max: number,
+  kind: "an integer" | "a number",
+  fallback: number,
+) {
+  const message = (raw: unknown) => `got ${shown(raw)}, expected ${kind} from ${min} to ${max}`;
+  return z
+    .string({ error: (issue) => message(issue.input) })
+    .transform((raw, ctx) => {
+      const n = raw.trim() === "" ? Number.NaN : Number(raw);
+      const ok = kind === "an integer" ? Number.isInteger(n) : Number.isFinite(n);
+      if (!ok || n < min || n > max) {
+        ctx.issues.push({ code: "custom", message: message(raw), input: raw });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .meta({
+      override: ({ jsonSchema }) => {
+        jsonSchema.type = kind === "an integer" ? "integer" : "number";
+        jsonSchema.minimum = min;
+        jsonSchema.maximum = max;
+        jsonSchema.default = fallback;
+      },
+    })
+    .default(fallback);
 }

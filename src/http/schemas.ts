@@ -5,7 +5,7 @@ import { IMPORT_FORMATS } from "../domain/import-job";
 import { maintenanceSchema } from "../domain/maintenance";
 import { metadataProblem } from "../domain/metadata";
 import { INDEX_NAME_PATTERN, MAX_DIMENSION, MAX_UPSERT_BATCH, METRICS } from "../domain/metric";
-import { intInRange, shown } from "../domain/ranges";
+import { intInRange, queryNumber, shown } from "../domain/ranges";
 import { MAX_RUN_WAIT_S } from "../domain/task-run";
 import { normBounds } from "../domain/vector-batch";
 
@@ -250,11 +250,9 @@ export const activateBody = z.strictObject({
  * {@link MAX_RUN_WAIT_S}, default 20. One that has not ended by then is answered 202.
  */
 export const waitQuery = z.object({
-  wait_seconds: intInRange(0, MAX_RUN_WAIT_S, { fromQuery: true })
-    .meta({
-      description: `How long to wait for the work, in seconds (0..${MAX_RUN_WAIT_S}, default 20); 202 when it has not ended by then (it continues)`,
-    })
-    .default(20),
+  wait_seconds: queryNumber(0, MAX_RUN_WAIT_S, "an integer", 20).meta({
+    description: `How long to wait for the work, in seconds (0..${MAX_RUN_WAIT_S}, default 20); 202 when it has not ended by then (it continues)`,
+  }),
 });
 
 /** A listing's `next_token` (opaque: the listing checks it is one it returned). */
@@ -265,9 +263,9 @@ export const nextTokenSchema = z
 
 /** A page of a listing: 1..1000 items (default 100), and where it resumes. */
 const pageQuery = z.object({
-  limit: intInRange(1, 1000, { fromQuery: true })
-    .meta({ description: "Items a page (1..1000, default 100)" })
-    .default(100),
+  limit: queryNumber(1, 1000, "an integer", 100).meta({
+    description: "Items a page (1..1000, default 100)",
+  }),
   next_token: nextTokenSchema.optional(),
 });
 

@@ -3,7 +3,7 @@ import { SCHEDULE } from "../../infra/autotune-workflow";
 import { MAX_GRID_ENTRIES } from "../domain/autotune";
 import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
 import { hnswConfigSchema, seedSchema } from "../domain/hnsw-config";
-import { intInRange, numberInRange } from "../domain/ranges";
+import { intInRange, numberInRange, queryNumber } from "../domain/ranges";
 import { tuningFields } from "../domain/tuning";
 import {
   finiteNumbers,
@@ -97,17 +97,17 @@ export const trialBody = z.strictObject({
 
 /** The query of the trial journal's listing: a page of 1..200 (default 50), and where to go on. */
 export const listTrialsQuery = z.object({
-  limit: intInRange(1, 200, { fromQuery: true })
-    .meta({ description: "Trials a page (1..200, default 50)" })
-    .default(50),
+  limit: queryNumber(1, 200, "an integer", 50).meta({
+    description: "Trials a page (1..200, default 50)",
+  }),
   next_token: nextTokenSchema.optional(),
 });
 
 /** The query of the best trial: the recall it must reach (default 0). */
 export const bestTrialQuery = z.object({
-  min_recall: numberInRange(0, 1, { fromQuery: true })
-    .meta({ description: "The recall@k the best trial must reach (0..1, default 0)" })
-    .default(0),
+  min_recall: queryNumber(0, 1, "a number", 0).meta({
+    description: "The recall@k the best trial must reach (0..1, default 0)",
+  }),
 });
 
 /** A trial's id in a path (a ULID). */
@@ -152,9 +152,9 @@ export const jobIdSchema = ulidSchema("a job id");
 /** The query of the autotune jobs' listing: the index, and a page of 1..100 (default 20). */
 export const listAutotuneQuery = z.object({
   index_name: indexNameSchema.meta({ description: "The index whose jobs to list" }),
-  limit: intInRange(1, 100, { fromQuery: true })
-    .meta({ description: "Jobs to list, newest first (1..100, default 20)" })
-    .default(20),
+  limit: queryNumber(1, 100, "an integer", 20).meta({
+    description: "Jobs to list, newest first (1..100, default 20)",
+  }),
 });
 
 /**

@@ -134,6 +134,20 @@ describe("bad input", () => {
     expect(dim.body.error.message).toMatch(/vector: got 3 values, expected 2/);
   });
 
+  it("quotes a bad query-string number as given", async () => {
+    for (const [q, given] of [
+      ["limit=abc", '"abc"'],
+      ["limit=", '""'],
+      ["limit=5&limit=6", '"5,6"'],
+    ]) {
+      const res = await api.get(`/vectors/indexes?${q}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe(
+        `query.limit: got ${given}, expected an integer from 1 to 1000`,
+      );
+    }
+  });
+
   it("answers unknown routes and methods in the error shape", async () => {
     const route = await api.get("/vectors/nowhere");
     expect(route.status).toBe(404);
