@@ -36,7 +36,8 @@ export interface AutogenHarnessRequest {
 
 /**
  * The ground truth the queries give (each one's first k `neighbors`), or undefined when none
- * gives any. Every query must give at least k ids, each a vector of the index.
+ * gives any. Every query must give at least k ids, each a vector of the index, the first k
+ * distinct (a repeated id would cap recall below 1 for a perfect search).
  */
 export function givenNeighbors(
   queries: readonly { neighbors?: readonly string[] | undefined }[],
@@ -53,12 +54,20 @@ export function givenNeighbors(
       );
     }
     const truth = neighbors.slice(0, k);
+    const seen = new Map<string, number>();
     truth.forEach((id, j) => {
       if (!loaded.rowOf.has(id)) {
         throw new ValidationError(
           `queries[${i}].neighbors[${j}]: "${id}" is not a vector of the index`,
         );
       }
+      const first = seen.get(id);
+      if (first !== undefined) {
+        throw new ValidationError(
+          `queries[${i}].neighbors[${j}]: duplicate id "${id}" (also at neighbors[${first}]); the first k neighbors must be k distinct vectors`,
+        );
+      }
+      seen.set(id, j);
     });
     return truth;
   });

@@ -119,6 +119,17 @@ describe("harnesses as tasks", () => {
     });
     expect((await api.get("/vectors/hnsw/evals/hr-fail-q")).status).toBe(404);
     expect(await stagedOf("hr-fail")).toEqual([]);
+    // A ground truth naming one vector twice would cap recall below 1: refused alike.
+    const vectors = (await api.get("/vectors/indexes/hr-fail/vectors?limit=1")).body.ids;
+    const twice = await api.post("/vectors/hnsw/evals/hr-fail-q", {
+      index_name: "hr-fail",
+      k: 2,
+      queries: [{ vector: [0, 0, 0, 0], neighbors: [vectors[0], vectors[0], "other"] }],
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.message).toBe(
+      `queries[0].neighbors[1]: duplicate id "${vectors[0]}" (also at neighbors[0]); the first k neighbors must be k distinct vectors`,
+    );
   });
 
   it("refuses bad requests before recording or staging anything, and keeps kinds of runs apart", async () => {
