@@ -94,7 +94,14 @@ export class ImportTasks {
     const ids = Array.from({ length: chunk.to - chunk.from }, (_, i) =>
       importId(input.id_prefix, chunk.from + i),
     );
-    await this.deps.vectors.importRows(input.index_name, input.index_uid, ids, values, chunk.from);
+    await this.deps.vectors.importRows(
+      input.index_name,
+      input.index_uid,
+      ids,
+      values,
+      chunk.from,
+      name,
+    );
     await failpoint("import.chunk-committed");
     await this.deps.imports.chunkDone(input.import_id, chunk.from, ids.length);
     return { rows: ids.length };

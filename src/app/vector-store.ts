@@ -127,7 +127,7 @@ export class VectorStore {
   /**
    * Upserts rows a bulk import decoded (no metadata) as one segment, whole or not at all, into
    * incarnation `uid` only (a re-created index is never written by an old import). `firstRow`
-   * names rows in errors.
+   * and `file` (the import's file name) name rows in errors.
    */
   async importRows(
     name: string,
@@ -135,6 +135,7 @@ export class VectorStore {
     ids: readonly string[],
     values: Float32Array,
     firstRow: number,
+    file?: string,
   ): Promise<WriteResult> {
     const record = await this.getIndex(name);
     if (record.uid !== uid) throw indexNotFound(name);
@@ -143,6 +144,7 @@ export class VectorStore {
       record.dimension,
       record.metric,
       firstRow,
+      file,
     );
     const segment: Segment = { ids, metadata: ids.map(() => null), deleted: [], values };
     return this.appendRows(record, segment);

@@ -121,18 +121,21 @@ function formatNorm(squaredNorm: number): string {
  * Checks rows a bulk import decoded (`values`, `dimension` each, already finite float32) against
  * the norm's bounds under the index's metric (see {@link normProblem}). Throws
  * {@link ValidationError} naming the first row out of them as `firstRow + r` (its row in the
- * import's file).
+ * import's file), after the `file`'s name when given.
  */
 export function checkImportedRows(
   values: Float32Array,
   dimension: number,
   metric: Metric,
   firstRow: number,
+  file?: string,
 ): void {
   for (let r = 0; r * dimension < values.length; r++) {
     let norm = 0;
     for (let j = 0; j < dimension; j++) norm += (values[r * dimension + j] as number) ** 2;
     const problem = normProblem(norm, metric);
-    if (problem) throw new ValidationError(`row ${firstRow + r}: ${problem}`);
+    if (problem) {
+      throw new ValidationError(`${file ? `${file}: ` : ""}row ${firstRow + r}: ${problem}`);
+    }
   }
 }

@@ -94,6 +94,14 @@ describe("bulk import", () => {
     const bad = await importFile("bulk-bad", "npy", encodeNpy(rows));
     expect(bad.status).toBe("FAILED");
     expect(bad.error).toMatch(/row 23/);
+    // A row whose norm would overflow a distance, named alike (checked against the index).
+    const huge = randomVectors(40, 8, 3).map((r) => r.values);
+    huge[31] = huge[31]?.map(() => 1e19) as number[];
+    const far = await importFile("bulk-bad", "npy", encodeNpy(huge));
+    expect(far.status).toBe("FAILED");
+    expect(far.error).toMatch(
+      /\.npy: row 31: its norm 2\.8e19 is too large: distances would overflow 32-bit floats/,
+    );
     expect(await count("bulk-bad")).toBe(0);
     expect((await api.get("/vectors/indexes/bulk-bad")).body.data_version).toBe(0);
   });
