@@ -5,20 +5,26 @@ export function shown(input: unknown): string {
   return typeof input === "string" ? JSON.stringify(input) : String(input);
 }
 
+/** What was given (or that nothing was) and what was `expected`. */
+function given(input: unknown, expected: string): string {
+  return input === undefined
+    ? `is required: expected ${expected}`
+    : `got ${shown(input)}, expected ${expected}`;
+}
+
 /**
  * An integer from `min` to `max`, whose every error says what was given and what was expected
  * (`got 500, expected an integer from 10 to 200`).
  */
 export function intInRange(min: number, max: number) {
   const error = (issue: { input: unknown }) =>
-    `got ${shown(issue.input)}, expected an integer from ${min} to ${max}`;
+    given(issue.input, `an integer from ${min} to ${max}`);
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
 /** A number from `min` to `max` (inclusive), with the same kind of message. */
 export function numberInRange(min: number, max: number) {
-  const error = (issue: { input: unknown }) =>
-    `got ${shown(issue.input)}, expected a number from ${min} to ${max}`;
+  const error = (issue: { input: unknown }) => given(issue.input, `a number from ${min} to ${max}`);
   return z.number({ error }).min(min, { error }).max(max, { error });
 }
 

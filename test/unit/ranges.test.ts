@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { queryNumber } from "../../src/domain/ranges";
+import { intInRange, numberInRange, queryNumber } from "../../src/domain/ranges";
 
 const query = z.object({
   limit: queryNumber(1, 1000, "an integer", 100),
@@ -38,5 +38,21 @@ describe("query-string numbers", () => {
   it("says a number, not an integer, where fractions are allowed", () => {
     expect(parsed({ min_recall: "1.0001" })).toBe('got "1.0001", expected a number from 0 to 1');
     expect(parsed({ min_recall: "NaN" })).toBe('got "NaN", expected a number from 0 to 1');
+  });
+});
+
+describe("body numbers", () => {
+  const body = z.object({ m: intInRange(4, 96), recall: numberInRange(0, 1).optional() });
+  const message = (input: unknown) => {
+    const got = body.safeParse(input);
+    return got.success ? null : got.error.issues.map((i) => i.message);
+  };
+
+  it("say what was given and what was expected, or that the field is required", () => {
+    expect(message({ m: 16 })).toBeNull();
+    expect(message({ m: 2.5 })).toEqual(["got 2.5, expected an integer from 4 to 96"]);
+    expect(message({ m: "16" })).toEqual(['got "16", expected an integer from 4 to 96']);
+    expect(message({})).toEqual(["is required: expected an integer from 4 to 96"]);
+    expect(message({ m: 16, recall: 2 })).toEqual(["got 2, expected a number from 0 to 1"]);
   });
 });
