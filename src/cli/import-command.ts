@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { MAX_UPSERT_BATCH, type Metric } from "../domain/metric";
 import type { RowFormat } from "../domain/vector-files";
 import { failpoint } from "../failpoints";
@@ -173,15 +174,34 @@ function body(records: readonly VectorRecord[]): string {
 /**
  * `records` as upsert bodies that fit {@link BODY_BUDGET_BYTES} once escaped into an event: one
  * body, or the halves' bodies, as often as needed (large metadata makes rows larger than their
- * values say). A row that cannot fit alone is sent alone, and the service names it.
+ * values say), each with its count of rows. A row that cannot fit alone is sent alone, and the
+ * service names it.
  */
-export function upsertBodies(records: readonly VectorRecord[]): string[] {
+export function upsertBodies(
+  records: readonly VectorRecord[],
+): { readonly text: string; readonly rows: number }[] {
   const text = body(records);
   if (records.length === 1 || Buffer.byteLength(JSON.stringify(text)) <= BODY_BUDGET_BYTES) {
-    return [text];
+    return [{ text, rows: records.length }];
   }
   const half = Math.ceil(records.length / 2);
   return [...upsertBodies(records.slice(0, half)), ...upsertBodies(records.slice(half))];
+}
+
+/**
+ * The service's refusal of `vectors[i]` of a body whose first row is the file's row `first`,
+ * named as the file's row, as a bad record the CLI finds itself is (`FILE: row N: ...`): the
+ * service checks what the CLI cannot (a norm against the index's metric, for one).
+ */
+function asFileRow(err: unknown, file: string, first: number): unknown {
+  if (!(err instanceof CliError) || err.code !== "invalid_request") return err;
+  const named = /: vectors\[(\d+)\]\.?(.*)$/s.exec(err.message);
+  if (!named) return err;
+  return new CliError(
+    `${file}: row ${first + Number(named[1])}: ${named[2]}`,
+    err.exitCode,
+    err.code,
+  );
 }
 
 /** Upserts in batches, `concurrency` in flight, each applied whole; resumable. */
@@ -209,14 +229,18 @@ async function jsonImport(
   let failure: unknown;
   const send = async (first: number, records: readonly VectorRecord[]) => {
     // A batch split to fit is applied part by part; a resume sends it again whole (idempotent).
-    for (const text of upsertBodies(records)) {
+    let offset = 0;
+    for (const { text, rows } of upsertBodies(records)) {
       const request = api.client.POST("/vectors/indexes/{index}/vectors", {
         params: { path: { index: options.index } },
         // Written by hand: short float32 text, a third of JSON.stringify's for the same values.
         body: {} as never,
         bodySerializer: () => text,
       });
-      await api.call(request);
+      await api.call(request).catch((err: unknown) => {
+        throw asFileRow(err, basename(file), first + offset);
+      });
+      offset += rows;
     }
     await checkpoint.add(first);
     await failpoint("cli.import.batch-applied");

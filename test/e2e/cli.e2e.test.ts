@@ -42,6 +42,10 @@ beforeAll(() => {
   const bad = [...lines];
   bad[7] = JSON.stringify({ id: "doc-7", values: [1, 2, 3] });
   writeFileSync(join(dir, "bad.jsonl"), `${bad.join("\n")}\n`);
+  // A row only the service can refuse: its norm would overflow a distance.
+  const far = [...lines];
+  far[12] = JSON.stringify({ id: "doc-12", values: Array(8).fill(1e19) });
+  writeFileSync(join(dir, "far.jsonl"), `${far.join("\n")}\n`);
   writeFileSync(join(dir, "big.npy"), encodeNpy(randomRows(2000, 8, 4)));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -165,6 +169,23 @@ describe("vectord CLI", () => {
     );
     expect(await count("cli-bad")).toBe(5);
     expect((await api.get("/vectors/indexes/cli-bad/vectors/doc-5")).status).toBe(404);
+    // The service's refusal of a row is named as the file's row too, not as the batch's.
+    expect((await cli(["indexes", "create", "cli-far", "--dimension", "8"])).code).toBe(0);
+    const far = await cli([
+      "import",
+      join(dir, "far.jsonl"),
+      "--index",
+      "cli-far",
+      "--batch-size",
+      "5",
+      "--concurrency",
+      "1",
+    ]);
+    expect(far.code).toBe(EXIT.refused);
+    expect(far.stderr).toMatch(
+      /far\.jsonl: row 12: values: its norm 2\.8e19 is too large: distances would overflow/,
+    );
+    expect(await count("cli-far")).toBe(10);
   });
 
   it("resumes an interrupted import where it stopped", async () => {

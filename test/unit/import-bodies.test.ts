@@ -9,8 +9,12 @@ const records = (n: number, metadataBytes: number) =>
     ...(metadataBytes > 0 ? { metadata: { text: `"${"q".repeat(metadataBytes)}"` } } : {}),
   }));
 
-const idsOf = (bodies: string[]) =>
-  bodies.flatMap((b) => (JSON.parse(b) as { vectors: { id: string }[] }).vectors.map((v) => v.id));
+const idsOf = (bodies: { text: string; rows: number }[]) =>
+  bodies.flatMap((b) => {
+    const ids = (JSON.parse(b.text) as { vectors: { id: string }[] }).vectors.map((v) => v.id);
+    expect(ids).toHaveLength(b.rows);
+    return ids;
+  });
 
 describe("the CLI's upsert bodies", () => {
   it("sends a batch as one body when it fits", () => {
@@ -25,7 +29,9 @@ describe("the CLI's upsert bodies", () => {
     expect(bodies.length).toBeGreaterThan(1);
     for (const body of bodies) {
       // Escaped into the event, with room for its headers.
-      expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThan(MAX_PAYLOAD_BYTES - 32 * 1024);
+      expect(Buffer.byteLength(JSON.stringify(body.text))).toBeLessThan(
+        MAX_PAYLOAD_BYTES - 32 * 1024,
+      );
     }
     expect(idsOf(bodies)).toEqual(batch.map((r) => r.id));
   });
