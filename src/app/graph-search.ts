@@ -22,8 +22,27 @@ export interface SearchFilter {
   readonly predicate: MetadataPredicate;
 }
 
-/** How a filtered graph search ran: the vectors the filter keeps, and the plan it used. */
-export type FilterReport = { readonly matched: number } & FilteredPlan;
+/**
+ * How a filtered graph search ran: the vectors the filter keeps, and the plan it used (a graph
+ * walk's widened `ef_search`, also as `efSearch`, the name it first had: kept for callers that
+ * read it).
+ */
+export type FilterReport =
+  | { readonly matched: number; readonly strategy: "scan" }
+  | {
+      readonly matched: number;
+      readonly strategy: "graph";
+      readonly ef_search: number;
+      /** @deprecated the same as `ef_search`. */
+      readonly efSearch: number;
+    };
+
+/** The report of a filtered search that kept `matched` vectors and ran as `plan`. */
+function reportOf(matched: number, plan: FilteredPlan): FilterReport {
+  return plan.strategy === "scan"
+    ? { matched, strategy: "scan" }
+    : { matched, strategy: "graph", ef_search: plan.efSearch, efSearch: plan.efSearch };
+}
 
 /** What a filter keeps of one generation: a label bitmap, and the matches packed for scans. */
 interface FilterView {
@@ -105,7 +124,7 @@ export class GraphSearch {
       }
       return hits.slice(0, k);
     });
-    return view && plan ? { results, filter: { matched: view.matched, ...plan } } : { results };
+    return view && plan ? { results, filter: reportOf(view.matched, plan) } : { results };
   }
 
   /** Exact top k over the generation's vectors that match a filter, leaving stale labels out. */

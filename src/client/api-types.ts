@@ -676,6 +676,11 @@ export interface components {
                  */
                 strategy: "graph";
                 /** @description The ef_search widened for the filter */
+                ef_search: number;
+                /**
+                 * @deprecated
+                 * @description Deprecated: the same as ef_search (its first name, kept for callers)
+                 */
                 efSearch: number;
             } | {
                 /** @description The graph's live vectors the filter keeps */

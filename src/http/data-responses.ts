@@ -129,7 +129,11 @@ export const searchAnswer = z
           z.strictObject({
             matched: count("The graph's live vectors the filter keeps"),
             strategy: z.literal("graph").meta({ description: "Searched the graph, filtered" }),
-            efSearch: z.int().meta({ description: "The ef_search widened for the filter" }),
+            ef_search: z.int().meta({ description: "The ef_search widened for the filter" }),
+            efSearch: z.int().meta({
+              description: "Deprecated: the same as ef_search (its first name, kept for callers)",
+              deprecated: true,
+            }),
           }),
           z.strictObject({
             matched: count("The graph's live vectors the filter keeps"),

@@ -200,8 +200,17 @@ describe("metadata filters", () => {
       vector: queries[0],
       k: 5,
       filter: { flag: { $ne: true } },
+      ef_search: 10,
     });
     expect(wide.filter.matched).toBeGreaterThan(250);
+    // A broad filter walks the graph, its ef_search widened (also under its first name, efSearch).
+    expect(wide.filter).toEqual({
+      matched: wide.filter.matched,
+      strategy: "graph",
+      ef_search: expect.any(Number),
+      efSearch: wide.filter.ef_search,
+    });
+    expect(wide.filter.ef_search).toBeGreaterThanOrEqual(10);
   });
 
   it("keeps metadata keys that name a JavaScript object's own machinery as plain fields", async () => {
