@@ -152,17 +152,13 @@ describe("vectord CLI", () => {
   });
 
   it("stops at a bad record naming file and row; batches are whole: those before it applied, none after", async () => {
-    expect((await cli(["indexes", "create", "cli-bad", "--dimension", "8"])).code).toBe(0);
-    const run = await cli([
-      "import",
-      join(dir, "bad.jsonl"),
-      "--index",
-      "cli-bad",
-      "--batch-size",
-      "5",
-      "--concurrency",
-      "1",
-    ]);
+    /** A new 8-d index, and `file` imported into it in batches of 5, one at a time. */
+    const importInto = async (index: string, file: string) => {
+      expect((await cli(["indexes", "create", index, "--dimension", "8"])).code).toBe(0);
+      const args = ["--index", index, "--batch-size", "5", "--concurrency", "1"];
+      return cli(["import", join(dir, file), ...args]);
+    };
+    const run = await importInto("cli-bad", "bad.jsonl");
     expect(run.code).toBe(EXIT.refused);
     expect(run.stderr).toMatch(
       /bad\.jsonl: row 7: values: got 3 values; the file's first row has 8/,
@@ -170,17 +166,7 @@ describe("vectord CLI", () => {
     expect(await count("cli-bad")).toBe(5);
     expect((await api.get("/vectors/indexes/cli-bad/vectors/doc-5")).status).toBe(404);
     // The service's refusal of a row is named as the file's row too, not as the batch's.
-    expect((await cli(["indexes", "create", "cli-far", "--dimension", "8"])).code).toBe(0);
-    const far = await cli([
-      "import",
-      join(dir, "far.jsonl"),
-      "--index",
-      "cli-far",
-      "--batch-size",
-      "5",
-      "--concurrency",
-      "1",
-    ]);
+    const far = await importInto("cli-far", "far.jsonl");
     expect(far.code).toBe(EXIT.refused);
     expect(far.stderr).toMatch(
       /far\.jsonl: row 12: values: its norm 2\.8e19 is too large: distances would overflow/,
