@@ -4,7 +4,7 @@ import { exactTopK, exactTopKScalar, type VectorRows } from "../src/domain/exact
 import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../src/domain/hnsw";
 import { measureArms } from "../src/domain/hnsw-measure";
 import { type ScanMemory, scanRows } from "../src/domain/scan-kernel";
-import { upsertBody } from "../src/http/schemas";
+import { upsertBody } from "../src/http/vector-schemas";
 import { startLocalStack } from "../src/local/local-stack";
 import { localTasks } from "../src/local/local-tasks";
 import { benchAutotune } from "./autotune";

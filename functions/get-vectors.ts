@@ -1,5 +1,6 @@
 import { apiHandler, json } from "../src/http/api-handler";
-import { getVectorsBody, indexNameSchema } from "../src/http/schemas";
+import { indexNameSchema } from "../src/http/schemas";
+import { getVectorsBody } from "../src/http/vector-schemas";
 import { services } from "../src/services";
 
 /**

@@ -1,5 +1,6 @@
 import { apiHandler, json } from "../src/http/api-handler";
-import { indexNameSchema, upsertBody } from "../src/http/schemas";
+import { indexNameSchema } from "../src/http/schemas";
+import { upsertBody } from "../src/http/vector-schemas";
 import { services } from "../src/services";
 
 /** POST /vectors/indexes/{index}/vectors: upsert up to 1,000 vectors (may trigger autotune). */

@@ -14,18 +14,16 @@ import {
 } from "./data-responses";
 import {
   createUploadBody,
-  deleteVectorsBody,
-  getVectorsBody,
   importBody,
   importIdSchema,
   indexNameSchema,
   listIndexesQuery,
   listVectorsQuery,
   putIndexBody,
-  upsertBody,
   vectorIdSchema,
 } from "./schemas";
 import { searchBody } from "./search-schemas";
+import { deleteVectorsBody, getVectorsBody, upsertBody } from "./vector-schemas";
 
 /** The `{index}` path parameter. */
 export const indexParams = z.object({ index: indexNameSchema });

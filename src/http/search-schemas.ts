@@ -5,7 +5,8 @@ import { parseFilter } from "../domain/filter";
 import { servingEfSearchSchema } from "../domain/hnsw-config";
 import { DEFAULT_SEARCH_K, MAX_SEARCH_K } from "../domain/metric";
 import { intInRange, shown } from "../domain/ranges";
-import { finiteNumbers, indexNameSchema, VALUE_BOUNDS } from "./schemas";
+import { indexNameSchema } from "./schemas";
+import { finiteNumbers, VALUE_BOUNDS } from "./vector-schemas";
 
 // Request schemas of searches: an index's (`searchBody`) and a profile's (`profileSearchBody`).
 

@@ -6,14 +6,13 @@ import { hnswConfigSchema, seedSchema } from "../domain/hnsw-config";
 import { intInRange, numberInRange, queryNumber } from "../domain/ranges";
 import { tuningFields } from "../domain/tuning";
 import {
-  finiteNumbers,
   indexNameSchema,
   nameSchema,
   nextTokenSchema,
   ulidSchema,
-  VALUE_BOUNDS,
   vectorIdSchema,
 } from "./schemas";
+import { finiteNumbers, VALUE_BOUNDS } from "./vector-schemas";
 
 /** Request schemas of the tuning API (harnesses, trials, promotion, autotune and its policies). */
 

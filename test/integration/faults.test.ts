@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OrphanSweeper } from "../../src/app/orphan-sweeper";
 import { apiHandler, json } from "../../src/http/api-handler";
-import { indexNameSchema, upsertBody } from "../../src/http/schemas";
+import { indexNameSchema } from "../../src/http/schemas";
 import { searchRequestOf, searchResponseFor } from "../../src/http/search-io";
 import { searchBody } from "../../src/http/search-schemas";
+import { upsertBody } from "../../src/http/vector-schemas";
 import { createServices, type Services } from "../../src/wiring";
 import { apiEvent } from "../package/api-event";
 import { FaultInjector } from "../support/faults";
