@@ -2306,7 +2306,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A file of the dashboard */
-                file: "index.html" | "app.js" | "style.css" | "uPlot.esm.js" | "uPlot.min.css";
+                file: "index.html" | "app.js" | "page.js" | "plot.js" | "style.css" | "uPlot.esm.js" | "uPlot.min.css";
             };
             cookie?: never;
         };

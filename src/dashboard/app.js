@@ -1,8 +1,8 @@
 // The vectord dashboard: plain ES modules, no build step. It calls the API on its own origin (the
 // local stack, or `vectord dashboard`, which signs and forwards to a deployed stack).
-import uPlot from "/dashboard/uPlot.esm.js";
+import { $, api, cell } from "/dashboard/page.js";
+import { configText, plotTrials, recall } from "/dashboard/plot.js";
 
-const $ = (selector) => document.querySelector(selector);
 const state = {
   index: null,
   trials: [],
@@ -14,37 +14,9 @@ const state = {
 };
 let timer;
 
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) {
-    const error = new Error(data?.error?.message ?? `${response.status}`);
-    error.status = response.status;
-    error.code = data?.error?.code;
-    throw error;
-  }
-  return data;
-}
-
 function status(text) {
   $("#status").textContent = text;
 }
-
-function cell(row, value) {
-  const td = document.createElement("td");
-  if (value instanceof Node) td.append(value);
-  else td.textContent = value === null || value === undefined ? "—" : String(value);
-  row.append(td);
-  return td;
-}
-
-const configText = (c) =>
-  c ? `m=${c.m} ef_construction=${c.ef_construction} ef_search=${c.ef_search}` : "—";
 
 async function loadIndexes() {
   // Every page, then by name.
@@ -155,145 +127,19 @@ async function loadJobs() {
   }
 }
 
-/** Points no other beats on both recall (higher) and p50 (lower). */
-function paretoFront(trials) {
-  const sorted = [...trials].sort((a, b) => p50(a) - p50(b) || recall(b) - recall(a));
-  const front = new Set();
-  let best = -1;
-  for (const t of sorted) {
-    if (recall(t) > best) {
-      front.add(t.trial_id);
-      best = recall(t);
-    }
-  }
-  return front;
-}
-const p50 = (t) => Math.max(1, t.metrics.search_latency_p50_us);
-const recall = (t) => t.metrics.recall_at_k;
-const sameConfig = (a, b) =>
-  a &&
-  b &&
-  a.m === b.m &&
-  a.ef_construction === b.ef_construction &&
-  a.ef_search === b.ef_search &&
-  a.seed === b.seed;
-
 function drawPlot() {
-  const trials = [...state.trials].sort((a, b) => p50(a) - p50(b));
-  const front = paretoFront(trials);
-  const promoted = state.registry?.current?.trial_id;
-  const active = state.active?.config;
-  const xs = trials.map(p50);
-  const data = [
-    xs,
-    trials.map(recall),
-    trials.map((t) => (front.has(t.trial_id) ? recall(t) : null)),
-    trials.map((t) => (t.trial_id === promoted ? recall(t) : null)),
-    trials.map((t) => (sameConfig(t.config, active) ? recall(t) : null)),
-  ];
-  const container = $("#trials-plot");
-  state.plotTrials = trials;
-  const width = Math.min(container.clientWidth || 900, 1100);
-  if (state.plot) state.plot.destroy();
-  const square = (u, seriesIdx) => {
-    const size = 12 * devicePixelRatio;
-    const path = new Path2D();
-    const [x, y] = [u.data[0], u.data[seriesIdx]];
-    for (let i = 0; i < x.length; i++) {
-      if (y[i] == null) continue;
-      path.rect(
-        u.valToPos(x[i], "x", true) - size / 2,
-        u.valToPos(y[i], "y", true) - size / 2,
-        size,
-        size,
-      );
-    }
-    return { stroke: path };
-  };
-  state.plot = new uPlot(
-    {
-      width,
-      height: 360,
-      scales: {
-        x: { time: false, distr: 3 },
-        y: { range: (_u, min, max) => [Math.max(0, min - 0.02), Math.min(1, max + 0.01)] },
-      },
-      axes: [
-        { label: "p50 latency (µs, log scale)", stroke: "#1a1a1a" },
-        {
-          label: "recall@k",
-          stroke: "#1a1a1a",
-          values: (_u, ticks) => ticks.map((v) => v.toFixed(3)),
-          size: 70,
-        },
-      ],
-      legend: { show: true },
-      cursor: { drag: { x: false, y: false }, points: { size: 10 } },
-      series: [
-        { label: "p50 (µs)" },
-        {
-          label: "trial",
-          stroke: "#0b57d0",
-          paths: () => null,
-          points: { show: true, size: 8, fill: "#0b57d0" },
-        },
-        {
-          label: "Pareto front",
-          stroke: "#e37400",
-          width: 2,
-          spanGaps: true,
-          points: { show: false },
-        },
-        {
-          label: "promoted",
-          stroke: "#188038",
-          paths: () => null,
-          points: { show: true, size: 18, width: 3, fill: "transparent" },
-        },
-        {
-          label: "active config",
-          stroke: "#a50e0e",
-          width: 2,
-          paths: square,
-          points: { show: false },
-        },
-      ],
-      hooks: { setCursor: [showTooltip] },
-    },
-    data,
-    container,
-  );
-  // What the plot holds, for tests and assistive tech: one point per trial.
-  const points = state.plot.data[1].filter((v) => v != null).length;
-  container.dataset.points = String(points);
-  container.setAttribute(
-    "aria-label",
-    `Scatter plot of ${points} trials: recall against p50 latency`,
-  );
-  state.plot.over.addEventListener("click", () => {
-    const idx = state.plot.cursor.idx;
-    if (idx != null) selectTrial(trials[idx]);
+  const drawn = plotTrials({
+    container: $("#trials-plot"),
+    tooltip: $("#tooltip"),
+    trials: state.trials,
+    promotedId: state.registry?.current?.trial_id,
+    activeConfig: state.active?.config,
+    previous: state.plot,
+    onSelect: selectTrial,
   });
-  state.plot.over.addEventListener("mouseleave", () => {
-    $("#tooltip").hidden = true;
-  });
-  drawTable(trials);
-}
-
-function showTooltip(u) {
-  const tip = $("#tooltip");
-  const idx = u.cursor.idx;
-  const trial = idx == null ? null : state.plotTrials[idx];
-  if (!trial || u.cursor.left < 0) {
-    tip.hidden = true;
-    return;
-  }
-  const m = trial.metrics;
-  tip.textContent = `${trial.trial_id}\n${configText(trial.config)}\nrecall@${m.k} ${m.recall_at_k.toFixed(4)}\np50 ${Math.round(m.search_latency_p50_us)} µs, p99 ${Math.round(m.search_latency_p99_us)} µs\nbuild ${m.build_time_ms} ms, memory ${(m.memory_bytes / 2 ** 20).toFixed(1)} MiB`;
-  const rect = u.over.getBoundingClientRect();
-  tip.style.left = `${rect.left + u.cursor.left + 14}px`;
-  tip.style.top = `${rect.top + u.cursor.top + 14}px`;
-  tip.hidden = false;
+  state.plot = drawn.plot;
+  state.plotTrials = drawn.trials;
+  drawTable(drawn.trials);
 }
 
 function drawTable(trials) {

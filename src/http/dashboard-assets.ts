@@ -11,6 +11,8 @@ import { z } from "zod";
 export const DASHBOARD_FILES = {
   "index.html": { source: "src/dashboard/index.html", type: "text/html; charset=utf-8" },
   "app.js": { source: "src/dashboard/app.js", type: "text/javascript; charset=utf-8" },
+  "page.js": { source: "src/dashboard/page.js", type: "text/javascript; charset=utf-8" },
+  "plot.js": { source: "src/dashboard/plot.js", type: "text/javascript; charset=utf-8" },
   "style.css": { source: "src/dashboard/style.css", type: "text/css; charset=utf-8" },
   "uPlot.esm.js": {
     source: "node_modules/uplot/dist/uPlot.esm.js",
