@@ -1,4 +1,4 @@
-import { indexNotFound } from "../domain/errors";
+import { indexGone } from "../domain/errors";
 import type { IndexRecord } from "../domain/index-record";
 import type { IndexCatalog } from "./ports";
 import { MissingSegmentError } from "./segment-store";
@@ -24,7 +24,7 @@ export async function readFresh<T>(
     } catch (err) {
       if (!(err instanceof MissingSegmentError) || attempt >= FRESH_READS) throw err;
       const fresh = await catalog.get(record.name);
-      if (!fresh || fresh.uid !== record.uid) throw indexNotFound(record.name);
+      if (!fresh || fresh.uid !== record.uid) throw indexGone(record.name, fresh !== undefined);
       current = fresh;
     }
   }

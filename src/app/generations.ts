@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { generationStem } from "../../infra/storage";
-import { ConflictError, indexNotFound } from "../domain/errors";
+import { ConflictError, indexGone } from "../domain/errors";
 import type { HnswConfig } from "../domain/hnsw-config";
 import {
   type ActiveGeneration,
@@ -104,7 +104,7 @@ export class Generations {
       async (attempt) => {
         const current = attempt === 0 ? record : await this.deps.catalog.get(record.name);
         if (!current || current.uid !== record.uid) {
-          throw indexNotFound(record.name);
+          throw indexGone(record.name, current !== undefined);
         }
         if (current.active && current.active.data_version > dataVersion) {
           throw new ConflictError(

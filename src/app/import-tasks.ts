@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from "../domain/errors";
+import { indexGone, NotFoundError, ValidationError } from "../domain/errors";
 import type { ImportInput, ImportJob, ImportPlan } from "../domain/import-job";
 import {
   chunkRows,
@@ -60,7 +60,7 @@ export class ImportTasks {
     const layout = layoutOf(input.format, head ?? new Uint8Array(), size, name);
     const record = await this.deps.vectors.getIndex(input.index_name);
     if (record.uid !== input.index_uid) {
-      throw new NotFoundError("index_not_found", `index "${input.index_name}" was deleted`);
+      throw indexGone(input.index_name, true);
     }
     if (layout.dimension !== record.dimension) {
       throw new ValidationError(

@@ -1,5 +1,5 @@
 import type { BackgroundTaskName } from "../../infra/background-tasks";
-import { indexNotFound } from "../domain/errors";
+import { indexGone } from "../domain/errors";
 import type { IndexRecord } from "../domain/index-record";
 import type { Segment } from "../domain/segment";
 import { failpoint } from "../failpoints";
@@ -73,7 +73,9 @@ export class SegmentCommits {
                 : seen && seen.dataVersion > record.dataVersion
                   ? seen
                   : record;
-            if (!current || current.uid !== record.uid) throw indexNotFound(record.name);
+            if (!current || current.uid !== record.uid) {
+              throw indexGone(record.name, current !== undefined);
+            }
             // An earlier attempt that seemed to fail (a timeout the SDK retried) may have landed.
             if (attempt > 0 && current.segments.some((s) => s.id === ref.id)) return current;
             const count = countAfter(await this.deps.liveView(current));

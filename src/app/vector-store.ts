@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { indexNotFound, vectorNotFound } from "../domain/errors";
+import { indexGone, indexNotFound, vectorNotFound } from "../domain/errors";
 import type { IndexRecord, IndexSettings } from "../domain/index-record";
 import { assembleIndex, type LoadedIndex, loadedBytes } from "../domain/loaded-index";
 import type { Segment } from "../domain/segment";
@@ -138,7 +138,7 @@ export class VectorStore {
     file?: string,
   ): Promise<WriteResult> {
     const record = await this.getIndex(name);
-    if (record.uid !== uid) throw indexNotFound(name);
+    if (record.uid !== uid) throw indexGone(name, true);
     checkImportedRows(
       values.subarray(0, ids.length * record.dimension),
       record.dimension,

@@ -32,6 +32,19 @@ export function indexNotFound(name: string): NotFoundError {
   return new NotFoundError("index_not_found", `index "${name}" does not exist`);
 }
 
+/**
+ * The 404 for index `name`, deleted while work on it ran: gone, or, when `recreated`, replaced by
+ * a new index of the same name (another incarnation, which the work never touches).
+ */
+export function indexGone(name: string, recreated: boolean): NotFoundError {
+  return new NotFoundError(
+    "index_not_found",
+    recreated
+      ? `index "${name}" was deleted while this ran; the index of that name now is a new one, left untouched`
+      : `index "${name}" was deleted while this ran`,
+  );
+}
+
 /** The 404 for a vector id index `name` does not hold live. */
 export function vectorNotFound(name: string, id: string): NotFoundError {
   return new NotFoundError("vector_not_found", `index "${name}" has no vector with id "${id}"`);

@@ -142,6 +142,14 @@ describe("bulk import", () => {
     await tasks.chunk(chunk);
     expect(await store.get(input.import_id)).toMatchObject({ rows_done: 30, chunks_done: 1 });
     expect(await count("bulk-retry")).toBe(30);
+    // The index deleted and created again: a late chunk of the old job writes nothing to the new
+    // one, and says why.
+    expect((await api.delete("/vectors/indexes/bulk-retry")).status).toBe(204);
+    await createIndex("bulk-retry", 4);
+    await expect(tasks.chunk(chunk)).rejects.toThrow(
+      'index "bulk-retry" was deleted while this ran; the index of that name now is a new one, left untouched',
+    );
+    expect(await count("bulk-retry")).toBe(0);
   });
 
   it("refuses sources outside the service's uploads area and missing uploads", async () => {
