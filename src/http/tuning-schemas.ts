@@ -158,27 +158,37 @@ export const listAutotuneQuery = z.object({
 
 /**
  * The body of an autotune policy: the harness and tuning it runs with, and its triggers (a
- * schedule, appended vectors).
+ * schedule, appended vectors; at least one).
  */
-export const putPolicyBody = z.strictObject({
-  harness: harnessNameSchema.meta({
-    description: "The harness of the index its jobs measure against",
-  }),
-  ...tuningFields,
-  every_minutes: z
-    .int({ error: `expected an integer of at least ${SCHEDULE.everyMinutes}` })
-    .min(SCHEDULE.everyMinutes, {
-      error: `must be at least ${SCHEDULE.everyMinutes} (the schedule's period)`,
-    })
-    .meta({
-      description: `Tune on the schedule once at least this many minutes passed since the last start (at least ${SCHEDULE.everyMinutes})`,
-    })
-    .optional(),
-  min_new_vectors: z
-    .int({ error: "expected an integer of at least 1" })
-    .min(1, { error: "must be at least 1" })
-    .meta({
-      description: "Tune once at least this many vectors were written since the last start",
-    })
-    .optional(),
-});
+export const putPolicyBody = z
+  .strictObject({
+    harness: harnessNameSchema.meta({
+      description: "The harness of the index its jobs measure against",
+    }),
+    ...tuningFields,
+    every_minutes: z
+      .int({ error: `expected an integer of at least ${SCHEDULE.everyMinutes}` })
+      .min(SCHEDULE.everyMinutes, {
+        error: `must be at least ${SCHEDULE.everyMinutes} (the schedule's period)`,
+      })
+      .meta({
+        description: `Tune on the schedule once at least this many minutes passed since the last start (at least ${SCHEDULE.everyMinutes})`,
+      })
+      .optional(),
+    min_new_vectors: z
+      .int({ error: "expected an integer of at least 1" })
+      .min(1, { error: "must be at least 1" })
+      .meta({
+        description: "Tune once at least this many vectors were written since the last start",
+      })
+      .optional(),
+  })
+  .superRefine((policy, ctx) => {
+    if (policy.every_minutes === undefined && policy.min_new_vectors === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "give every_minutes (a schedule), min_new_vectors (after appends), or both: a policy with neither would never start",
+      });
+    }
+  });

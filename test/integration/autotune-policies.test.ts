@@ -41,8 +41,15 @@ describe("policies and triggers", () => {
         })
       ).status,
     ).toBe(400);
-    expect((await api.put("/vectors/hnsw/autotune/policies/pol", { harness: "nope" })).status).toBe(
-      404,
+    expect(
+      (await api.put("/vectors/hnsw/autotune/policies/pol", { harness: "nope", every_minutes: 5 }))
+        .status,
+    ).toBe(404);
+    // A policy with no trigger would never start.
+    const idle = await api.put("/vectors/hnsw/autotune/policies/pol", { harness: "pol-h" });
+    expect(idle.status).toBe(400);
+    expect(idle.body.error.message).toBe(
+      "body: give every_minutes (a schedule), min_new_vectors (after appends), or both: a policy with neither would never start",
     );
     expect((await api.delete("/vectors/hnsw/autotune/policies/pol")).status).toBe(204);
     expect((await api.get("/vectors/hnsw/autotune/policies/pol")).status).toBe(404);

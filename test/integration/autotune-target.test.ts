@@ -194,6 +194,7 @@ describe("target_recall autotune", () => {
       harness: "tpol-h",
       strategy: "target_recall",
       grid: [{ ef_construction: 20, ef_search: 20 }],
+      every_minutes: 60,
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^grid: applies to strategy max_recall only/);
