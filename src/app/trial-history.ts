@@ -39,18 +39,24 @@ export class TrialHistory {
     return trial;
   }
 
-  /** Max recall@k, then min p50, among the current index's trials with recall@k >= minRecall. */
-  async best(indexName: string, minRecall: number): Promise<Trial> {
+  /**
+   * Max recall@k, then min p50, among the current index's trials with recall@k >= minRecall, and,
+   * when `harness` is given, measured on that harness only.
+   */
+  async best(indexName: string, minRecall: number, harness?: string): Promise<Trial> {
     const index = await this.deps.vectors.getIndex(indexName);
     const trials: Trial[] = [];
     for await (const t of this.deps.journal.all(indexName)) {
-      if (t.index_uid === index.uid) trials.push(t);
+      if (t.index_uid === index.uid && (harness === undefined || t.harness === harness)) {
+        trials.push(t);
+      }
     }
     const best = bestTrial(trials, minRecall);
     if (!best) {
+      const on = harness === undefined ? "" : ` measured on harness "${harness}"`;
       throw new NotFoundError(
         "no_trial_meets_gate",
-        `none of the ${trials.length} trials of index "${indexName}" reaches recall_at_k >= ${minRecall}`,
+        `none of the ${trials.length} trials of index "${indexName}"${on} reaches recall_at_k >= ${minRecall}`,
       );
     }
     return best;

@@ -3076,6 +3076,8 @@ export interface operations {
             query?: {
                 /** @description The recall@k the best trial must reach (0..1, default 0) */
                 min_recall?: number;
+                /** @description Only trials measured on this harness (default: all; recall on different harnesses, or at a different k, does not compare) */
+                harness?: string;
             };
             header?: never;
             path: {

@@ -102,11 +102,17 @@ export const listTrialsQuery = z.object({
   next_token: nextTokenSchema.optional(),
 });
 
-/** The query of the best trial: the recall it must reach (default 0). */
+/** The query of the best trial: the recall it must reach (default 0), and on which harness. */
 export const bestTrialQuery = z.object({
   min_recall: queryNumber(0, 1, "a number", 0).meta({
     description: "The recall@k the best trial must reach (0..1, default 0)",
   }),
+  harness: harnessNameSchema
+    .meta({
+      description:
+        "Only trials measured on this harness (default: all; recall on different harnesses, or at a different k, does not compare)",
+    })
+    .optional(),
 });
 
 /** A trial's id in a path (a ULID). */

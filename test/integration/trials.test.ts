@@ -134,6 +134,20 @@ describe("trials", () => {
     const empty = await api.get("/vectors/hnsw/trials/empty-journal/best");
     expect(empty.status).toBe(404);
     expect(empty.body.error.code).toBe("no_trial_meets_gate");
+
+    // Recall on another harness (here at k=1) does not compare: `harness` keeps to one.
+    await api.post("/vectors/hnsw/evals/tiny-k1/autogen", { index_name: "tiny", count: 5, k: 1 });
+    const other = await trial("tiny", "tiny-k1", { ef_construction: 10, ef_search: 10, m: 4 });
+    expect(other.status).toBe(201);
+    const onFirst = await api.get("/vectors/hnsw/trials/tiny/best?harness=tiny-h");
+    expect(onFirst.body.trial_id).toBe(expected?.trial_id);
+    const onOther = await api.get("/vectors/hnsw/trials/tiny/best?harness=tiny-k1");
+    expect(onOther.body.trial_id).toBe(other.body.trial_id);
+    const onNone = await api.get("/vectors/hnsw/trials/tiny/best?harness=tiny-none&min_recall=0.5");
+    expect(onNone.status).toBe(404);
+    expect(onNone.body.error.message).toBe(
+      'none of the 0 trials of index "tiny" measured on harness "tiny-none" reaches recall_at_k >= 0.5',
+    );
   });
 
   it.each([
