@@ -158,7 +158,7 @@ export function parseFilter(input: unknown): { filter: Filter } | { problem: Fil
 
 function describe(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
+  if (Array.isArray(value)) return value.length === 0 ? "an empty array" : "an array";
   if (typeof value === "object") return "an object";
   return shown(value);
 }

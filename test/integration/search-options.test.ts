@@ -149,7 +149,7 @@ describe("bad search input", () => {
     [
       "an empty $or",
       { vector: [0, 0, 0, 0, 0, 0], filter: { $or: [] } },
-      /filter\.\$or: got an array, expected a non-empty array of filters/,
+      /filter\.\$or: got an empty array, expected a non-empty array of filters/,
     ],
     [
       "a bad $or member",
@@ -159,7 +159,7 @@ describe("bad search input", () => {
     [
       "an empty $in",
       { vector: [0, 0, 0, 0, 0, 0], filter: { color: { $in: [] } } },
-      /filter\.color\.\$in: got an array, expected a non-empty array/,
+      /filter\.color\.\$in: got an empty array, expected a non-empty array/,
     ],
     [
       "a null value",
