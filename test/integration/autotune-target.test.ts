@@ -161,7 +161,10 @@ describe("target_recall autotune", () => {
       { strategy: "target_recall", max_builds: 21 },
       /^max_builds: got 21, expected an integer from 1 to 20/,
     ],
-    [{ strategy: "target_recall", space: { depth: 3 } }, /^space: Unrecognized key: "depth"/],
+    [
+      { strategy: "target_recall", space: { depth: 3 } },
+      /^space: unknown field "depth"; expected one of m, ef_construction, max_ef_search/,
+    ],
   ])("refuses %j with a 400 naming the field, and starts nothing", async (extra, message) => {
     const name = `bad-${Math.random().toString(36).slice(2, 8)}`;
     await setup(name, 60, 4);

@@ -85,7 +85,16 @@ describe("bad input", () => {
       { vectors: [{ id: "a", values: [3e38, 3e38, 0] }] },
       /vectors\[0\]\.values: its norm 4\.2e38 is too large: distances would overflow 32-bit floats; at most 9\.2e18/,
     ],
-    ["an unknown field", { vectors: [{ id: "a", values: [1, 2, 3] }], extra: 1 }, /extra/],
+    [
+      "an unknown field",
+      { vectors: [{ id: "a", values: [1, 2, 3] }], extra: 1 },
+      /^body: unknown field "extra"; expected vectors$/,
+    ],
+    [
+      "an unknown field of a vector",
+      { vectors: [{ id: "a", values: [1, 2, 3], vector: [1], meta: {} }] },
+      /^vectors\[0\]: unknown fields "vector", "meta"; expected one of id, values, metadata$/,
+    ],
   ];
 
   it.each(cases)("rejects %s with a 400 and writes nothing", async (_name, body, message) => {
