@@ -6,10 +6,18 @@ export function shown(input: unknown): string {
 }
 
 /** What was given (or that nothing was) and what was `expected`. */
-function given(input: unknown, expected: string): string {
+export function given(input: unknown, expected: string): string {
   return input === undefined
     ? `is required: expected ${expected}`
     : `got ${shown(input)}, expected ${expected}`;
+}
+
+/** The error of a string field: that it is missing, or what was given instead. */
+export const stringError = (issue: { input: unknown }): string => given(issue.input, "a string");
+
+/** The error of a field that must be one of `values`: what was given, and the values. */
+export function oneOfError(values: readonly string[]) {
+  return (issue: { input: unknown }): string => given(issue.input, `one of ${values.join(", ")}`);
 }
 
 /**

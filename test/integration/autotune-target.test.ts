@@ -132,7 +132,10 @@ describe("target_recall autotune", () => {
   });
 
   it.each([
-    [{ strategy: "fastest" }, /^strategy: expected one of max_recall, target_recall/],
+    [
+      { strategy: "fastest" },
+      /^strategy: got "fastest", expected one of max_recall, target_recall/,
+    ],
     [
       { strategy: "target_recall", min_recall: 1.5 },
       /^min_recall: got 1.5, expected a number from 0 to 1/,

@@ -31,7 +31,16 @@ describe("bad input", () => {
       { vectors: [{ id: "a", values: [1, 2, 1e300] }] },
       /does not fit in a 32-bit float/,
     ],
-    ["a missing id", { vectors: [{ values: [1, 2, 3] }] }, /vectors\[0\]\.id: is required/],
+    [
+      "a missing id",
+      { vectors: [{ values: [1, 2, 3] }] },
+      /vectors\[0\]\.id: is required: expected a string/,
+    ],
+    [
+      "an id that is not a string",
+      { vectors: [{ id: 5, values: [1, 2, 3] }] },
+      /vectors\[0\]\.id: got 5, expected a string/,
+    ],
     [
       "an empty id",
       { vectors: [{ id: "", values: [1, 2, 3] }] },

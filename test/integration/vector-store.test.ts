@@ -53,7 +53,9 @@ describe("index lifecycle", () => {
     expect(badName.body.error.message).toContain("path.index");
     const metric = await api.put("/vectors/indexes/ok", { dimension: 3, metric: "hamming" });
     expect(metric.status).toBe(400);
-    expect(metric.body.error.message).toMatch(/metric: expected one of l2, cosine, ip/);
+    expect(metric.body.error.message).toMatch(
+      /metric: got "hamming", expected one of l2, cosine, ip/,
+    );
     const dim = await api.put("/vectors/indexes/ok", { dimension: 5000, metric: "l2" });
     expect(dim.status).toBe(400);
     expect(dim.body.error.message).toMatch(
