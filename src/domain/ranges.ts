@@ -1,8 +1,14 @@
 import { z } from "zod";
 
-/** How a rejected input is shown in a message: strings quoted, everything else as written. */
+/**
+ * How a rejected input is shown in a message: strings quoted, arrays and objects as JSON (cut to
+ * 40 characters), everything else as written.
+ */
 export function shown(input: unknown): string {
-  return typeof input === "string" ? JSON.stringify(input) : String(input);
+  if (typeof input === "string") return JSON.stringify(input);
+  if (typeof input !== "object" || input === null) return String(input);
+  const text = JSON.stringify(input) ?? String(input);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 /** What was given (or that nothing was) and what was `expected`. */

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ValidationError } from "../domain/errors";
+import { given, shown } from "../domain/ranges";
 
 /** `vectors[3].values` from a zod issue path under `root`. */
 function formatPath(root: string, path: readonly PropertyKey[]): string {
@@ -10,11 +11,25 @@ function formatPath(root: string, path: readonly PropertyKey[]): string {
   return out || "body";
 }
 
+/** zod's names of JSON types, as a message says them. */
+const TYPE_WORDS: Record<string, string> = {
+  object: "a JSON object",
+  array: "an array",
+  number: "a number",
+  int: "an integer",
+  string: "a string",
+  boolean: "true or false",
+};
+
 /**
- * Messages zod's defaults leave short of what was expected: an unknown field (`Unrecognized key:
- * "x"`) is named with the fields there are. Other issues keep their schema's message.
+ * Messages zod's defaults leave short of what was given or expected, for schemas that set none of
+ * their own: an unknown field (`Unrecognized key: "x"`) is named with the fields there are, and a
+ * value of the wrong type (`Invalid input: expected object, received array`) with what it was.
  */
 const errorMap: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === "invalid_type") {
+    return given(issue.input, TYPE_WORDS[issue.expected] ?? issue.expected);
+  }
   if (issue.code !== "unrecognized_keys") return undefined;
   const shape = (issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def
     ?.shape;
@@ -28,21 +43,32 @@ const errorMap: z.core.$ZodErrorMap = (issue) => {
 };
 
 /**
+ * An issue's message, with what was given before a schema's own "expected ..." (`expected an
+ * array of vectors` becomes `got 5, expected an array of vectors`).
+ */
+function messageOf(issue: z.core.$ZodIssue): string {
+  const { message } = issue;
+  if (!message.startsWith("expected ") || issue.input === undefined) return message;
+  return `got ${shown(issue.input)}, ${message}`;
+}
+
+/**
  * Parses `value` with `schema`; on failure throws a {@link ValidationError} whose message names
- * the offending field (`where` is the field's root, e.g. `body` or `path.index`).
+ * the offending field (`where` is the field's root, e.g. `body` or `path.index`) and, where the
+ * schema's message does not, what was given.
  */
 export function parseWith<S extends z.ZodType>(
   schema: S,
   value: unknown,
   where: string,
 ): z.infer<S> {
-  const result = schema.safeParse(value, { error: errorMap });
+  const result = schema.safeParse(value, { error: errorMap, reportInput: true });
   if (result.success) return result.data;
   const issues = result.error.issues;
-  const shown = issues
+  const lines = issues
     .slice(0, 3)
-    .map((issue) => `${formatPath(where, issue.path)}: ${issue.message}`)
+    .map((issue) => `${formatPath(where, issue.path)}: ${messageOf(issue)}`)
     .join("; ");
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more problems)` : "";
-  throw new ValidationError(`${shown}${more}`);
+  throw new ValidationError(`${lines}${more}`);
 }

@@ -75,9 +75,15 @@ describe("bad input", () => {
     ["a body that is not JSON", "vectors=1", /not valid JSON/],
     ["no vectors field", {}, /vectors: expected an array of vectors/],
     [
+      "vectors that are not an array",
+      { vectors: { id: "a" } },
+      /^vectors: got \{"id":"a"\}, expected an array of vectors$/,
+    ],
+    ["a body that is a JSON array", [1, 2], /^body: got \[1,2\], expected a JSON object$/],
+    [
       "metadata that is not an object",
       { vectors: [{ id: "a", values: [1, 2, 3], metadata: [1] }] },
-      /metadata: expected a JSON object/,
+      /vectors\[0\]\.metadata: got \[1\], expected a JSON object/,
     ],
     [
       "metadata over 40 KiB as JSON",
