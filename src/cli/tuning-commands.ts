@@ -1,19 +1,12 @@
 import { type Command, Option } from "commander";
+import type { components } from "../client/api-types";
 import type { Api } from "./api";
 import { type Context, integer, jsonArg, number } from "./args";
 import { CliError, EXIT, type Output, pretty, table } from "./output";
 import { type RunAnswer, settledRun, waitOption, waitParams } from "./task-run";
 
-interface TrialView {
-  trial_id: string;
-  config: { m: number; ef_construction: number; ef_search: number; seed: number };
-  metrics: {
-    recall_at_k: number;
-    search_latency_p50_us: number;
-    build_time_ms: number;
-    memory_bytes: number;
-  };
-}
+/** A trial as the API answers it (the OpenAPI document's `Trial`). */
+type TrialView = components["schemas"]["Trial"];
 
 interface JobView {
   job_id: string;
@@ -31,12 +24,14 @@ const configText = (c: TrialView["config"]) =>
   `m=${c.m} efc=${c.ef_construction} ef=${c.ef_search}`;
 const trialRow = (t: TrialView) => [
   t.trial_id,
+  t.harness,
   configText(t.config),
-  t.metrics.recall_at_k.toFixed(4),
+  `${t.metrics.recall_at_k.toFixed(4)}@${t.metrics.k}`,
   Math.round(t.metrics.search_latency_p50_us),
   t.metrics.build_time_ms,
 ];
-const TRIAL_HEADER = ["TRIAL", "CONFIG", "RECALL", "P50_US", "BUILD_MS"];
+// The harness and k beside recall: recall on different harnesses, or at another k, does not compare.
+const TRIAL_HEADER = ["TRIAL", "HARNESS", "CONFIG", "RECALL@K", "P50_US", "BUILD_MS"];
 
 /** `trial`, `trials`, `autotune`, `promote`, `rollback`, `activate`, `policies`. */
 export function tuningCommands(program: Command, ctx: Context): void {

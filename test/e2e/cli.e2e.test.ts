@@ -149,6 +149,22 @@ describe("vectord CLI", () => {
     expect(json(trial).run_id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     const listed = await cli(["--json", "trials", "cli-h5"]);
     expect(json(listed).trials).toHaveLength(1);
+    // As text: each trial with its harness and k, since recall only compares within them.
+    const text = (await cli(["trials", "cli-h5"])).stdout.trim().split("\n");
+    expect(text[0]?.split(/\s+/)).toEqual([
+      "TRIAL",
+      "HARNESS",
+      "CONFIG",
+      "RECALL@K",
+      "P50_US",
+      "BUILD_MS",
+    ]);
+    const k = json(trial).metrics.k;
+    expect(text[1]).toMatch(
+      new RegExp(
+        `^${json(trial).trial_id}\\s+cli-h5-h\\s+m=16 efc=200 ef=200\\s+\\d\\.\\d{4}@${k}\\s`,
+      ),
+    );
   });
 
   it("stops at a bad record naming file and row; batches are whole: those before it applied, none after", async () => {
