@@ -20,7 +20,7 @@ function paretoFront(trials) {
   return front;
 }
 /** A trial's p50 in µs (at least 1, for the log scale). */
-export const p50 = (t) => Math.max(1, t.metrics.search_latency_p50_us);
+const p50 = (t) => Math.max(1, t.metrics.search_latency_p50_us);
 /** A trial's recall@k. */
 export const recall = (t) => t.metrics.recall_at_k;
 const sameConfig = (a, b) =>
@@ -48,15 +48,13 @@ export function plotTrials({
 }) {
   const trials = [...given].sort((a, b) => p50(a) - p50(b));
   const front = paretoFront(trials);
-  const promoted = promotedId;
-  const active = activeConfig;
   const xs = trials.map(p50);
   const data = [
     xs,
     trials.map(recall),
     trials.map((t) => (front.has(t.trial_id) ? recall(t) : null)),
-    trials.map((t) => (t.trial_id === promoted ? recall(t) : null)),
-    trials.map((t) => (sameConfig(t.config, active) ? recall(t) : null)),
+    trials.map((t) => (t.trial_id === promotedId ? recall(t) : null)),
+    trials.map((t) => (sameConfig(t.config, activeConfig) ? recall(t) : null)),
   ];
   const width = Math.min(container.clientWidth || 900, 1100);
   if (previous) previous.destroy();
