@@ -18,14 +18,6 @@ export function given(input: unknown, expected: string): string {
     : `got ${shown(input)}, expected ${expected}`;
 }
 
-/** The error of a string field: that it is missing, or what was given instead. */
-export const stringError = (issue: { input: unknown }): string => given(issue.input, "a string");
-
-/** The error of a field that must be one of `values`: what was given, and the values. */
-export function oneOfError(values: readonly string[]) {
-  return (issue: { input: unknown }): string => given(issue.input, `one of ${values.join(", ")}`);
-}
-
 /**
  * An integer from `min` to `max`, whose every error says what was given and what was expected
  * (`got 500, expected an integer from 10 to 200`).
@@ -55,7 +47,7 @@ export function queryNumber(
   kind: "an integer" | "a number",
   fallback: number,
 ) {
-  const message = (raw: unknown) => `got ${shown(raw)}, expected ${kind} from ${min} to ${max}`;
+  const message = (raw: unknown) => given(raw, `${kind} from ${min} to ${max}`);
   return z
     .string({ error: (issue) => message(issue.input) })
     .transform((raw, ctx) => {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DEFAULT_MIN_RECALL, type GridEntry, gridSchema, minRecallSchema } from "./autotune";
 import { ValidationError } from "./errors";
 import { HNSW_BOUNDS, hnswParam, MAX_SERVING_EF_SEARCH } from "./hnsw-config";
-import { intInRange, oneOfError } from "./ranges";
+import { intInRange } from "./ranges";
 
 /**
  * How an autotune chooses: `max_recall` (the seed's rule over a grid: max recall, then min p50,
@@ -104,7 +104,7 @@ export type Tuning =
 /** Zod fields shared by the autotune request and the policy body. */
 export const tuningFields = {
   strategy: z
-    .enum(STRATEGIES, { error: oneOfError(STRATEGIES) })
+    .enum(STRATEGIES)
     .meta({
       description:
         "max_recall (default): measure a grid, promote the highest recall (then the lowest p50); target_recall: promote the config that reaches min_recall fastest",

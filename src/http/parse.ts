@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { ValidationError } from "../domain/errors";
-import { given, shown } from "../domain/ranges";
+import { given } from "../domain/ranges";
 
 /** `vectors[3].values` from a zod issue path under `root`. */
 function formatPath(root: string, path: readonly PropertyKey[]): string {
@@ -23,12 +23,17 @@ const TYPE_WORDS: Record<string, string> = {
 
 /**
  * Messages zod's defaults leave short of what was given or expected, for schemas that set none of
- * their own: an unknown field (`Unrecognized key: "x"`) is named with the fields there are, and a
- * value of the wrong type (`Invalid input: expected object, received array`) with what it was.
+ * their own: an unknown field (`Unrecognized key: "x"`) is named with the fields there are, a
+ * value of the wrong type (`Invalid input: expected object, received array`) with what it was,
+ * and a value that is not one of a set (`metric`, `strategy`...) with what it was and the set. A
+ * missing field is `is required: expected ...`.
  */
 const errorMap: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === "invalid_type") {
     return given(issue.input, TYPE_WORDS[issue.expected] ?? issue.expected);
+  }
+  if (issue.code === "invalid_value") {
+    return given(issue.input, `one of ${issue.values.map(String).join(", ")}`);
   }
   if (issue.code !== "unrecognized_keys") return undefined;
   const shape = (issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def
@@ -49,7 +54,7 @@ const errorMap: z.core.$ZodErrorMap = (issue) => {
 function messageOf(issue: z.core.$ZodIssue): string {
   const { message } = issue;
   if (!message.startsWith("expected ") || issue.input === undefined) return message;
-  return `got ${shown(issue.input)}, ${message}`;
+  return given(issue.input, message.slice("expected ".length));
 }
 
 /**

@@ -4,7 +4,7 @@ import { idProblem } from "../domain/ids";
 import { IMPORT_FORMATS } from "../domain/import-job";
 import { maintenanceSchema } from "../domain/maintenance";
 import { INDEX_NAME_PATTERN, MAX_DIMENSION, METRICS } from "../domain/metric";
-import { intInRange, oneOfError, queryNumber, stringError } from "../domain/ranges";
+import { intInRange, queryNumber } from "../domain/ranges";
 import { MAX_RUN_WAIT_S } from "../domain/task-run";
 
 /**
@@ -19,7 +19,7 @@ import { MAX_RUN_WAIT_S } from "../domain/task-run";
  */
 export function nameSchema(what: string, description: string) {
   return z
-    .string({ error: stringError })
+    .string()
     .regex(INDEX_NAME_PATTERN, {
       error: (issue) =>
         `"${String(issue.input)}" is not a valid ${what}; expected ${INDEX_NAME_PATTERN.source}`,
@@ -37,7 +37,7 @@ export const indexNameSchema = nameSchema(
  * A vector id: 1..256 characters, no control characters, no unpaired surrogates (see `idProblem`).
  */
 export const vectorIdSchema = z
-  .string({ error: stringError })
+  .string()
   .superRefine((id, ctx) => {
     const problem = idProblem(id);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -55,7 +55,7 @@ export const putIndexBody = z.strictObject({
     description: `Values per vector (1..${MAX_DIMENSION}); fixed for the index's life`,
   }),
   metric: z
-    .enum(METRICS, { error: oneOfError(METRICS) })
+    .enum(METRICS)
     .meta({ description: "The distance searches rank by; fixed for the index's life" }),
   /** When the active graph catches up or is rebuilt; omitted fields keep their value. */
   maintenance: maintenanceSchema
@@ -69,7 +69,7 @@ export const putIndexBody = z.strictObject({
 /** A ULID: trial, job and import ids. */
 export const ulidSchema = (what: string) =>
   z
-    .string({ error: stringError })
+    .string()
     .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, {
       error: (issue) => `"${String(issue.input)}" is not ${what} (a 26-character ULID)`,
     })
@@ -79,7 +79,7 @@ export const ulidSchema = (what: string) =>
 export const importIdSchema = ulidSchema("an import id");
 
 const importFormat = z
-  .enum(IMPORT_FORMATS, { error: oneOfError(IMPORT_FORMATS) })
+  .enum(IMPORT_FORMATS)
   .meta({ description: "The file's format: NumPy .npy (float32 or float64), .fvecs or .bvecs" });
 
 /** POST /vectors/uploads: where to upload a file for a bulk import. */
@@ -88,7 +88,7 @@ export const createUploadBody = z.strictObject({ format: importFormat });
 /** POST /vectors/indexes/{index}/imports: import a file from the service's bucket. */
 export const importBody = z.strictObject({
   source: z
-    .string({ error: stringError })
+    .string()
     .regex(/^s3:\/\/[^/]+\/.+$/, { error: "expected s3://bucket/key" })
     .meta({ description: "s3://bucket/key of the file: the source POST /vectors/uploads named" }),
   format: importFormat,

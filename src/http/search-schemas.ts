@@ -4,7 +4,7 @@ import { MAX_BATCH_QUERIES } from "../app/search-service";
 import { parseFilter } from "../domain/filter";
 import { servingEfSearchSchema } from "../domain/hnsw-config";
 import { DEFAULT_SEARCH_K, MAX_SEARCH_K } from "../domain/metric";
-import { intInRange, oneOfError } from "../domain/ranges";
+import { intInRange } from "../domain/ranges";
 import { indexNameSchema } from "./schemas";
 import { finiteNumbers, VALUE_BOUNDS } from "./vector-schemas";
 
@@ -66,7 +66,7 @@ const searchFields = {
     .optional(),
   filter: filterSchema.optional(),
   consistency: z
-    .enum(CONSISTENCY_LEVELS, { error: oneOfError(CONSISTENCY_LEVELS) })
+    .enum(CONSISTENCY_LEVELS)
     .meta({
       description:
         "strong (default): reflects every write that returned before the search began; eventual: faster, and may lag writes by up to the service's eventual window (default 1 s)",

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { newIdProblem } from "../domain/ids";
 import { metadataProblem } from "../domain/metadata";
 import { MAX_UPSERT_BATCH } from "../domain/metric";
-import { shown, stringError } from "../domain/ranges";
+import { shown } from "../domain/ranges";
 import { normBounds } from "../domain/vector-batch";
 import { vectorIdSchema } from "./schemas";
 
@@ -69,7 +69,7 @@ const metadataSchema = z
  */
 export const vectorInput = z.strictObject({
   id: z
-    .string({ error: stringError })
+    .string()
     .superRefine((id, ctx) => {
       const problem = newIdProblem(id);
       if (problem) ctx.addIssue({ code: "custom", message: problem });
