@@ -43,7 +43,8 @@ export function checkRouteResponse(routeId: string, status: number, body: unknow
       `${routeId} answered ${status}, a success status its schemas do not declare (${declared.filter(Boolean).join(", ")})`,
     );
   }
-  const schema = status === 202 && spec.mayContinue ? spec.continued : spec.response;
+  const continued = status === 202 && spec.mayContinue;
+  const schema = continued ? spec.continued : spec.response;
   if (!schema) return;
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
@@ -54,5 +55,5 @@ export function checkRouteResponse(routeId: string, status: number, body: unknow
       `${routeId} answered ${status} with a body its declared response schema refuses: ${problems.join("; ")}`,
     );
   }
-  checkedRoutes.add(status === 202 && spec?.mayContinue ? `${routeId}/202` : routeId);
+  checkedRoutes.add(continued ? `${routeId}/202` : routeId);
 }
