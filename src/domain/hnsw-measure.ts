@@ -1,5 +1,5 @@
 import { fillRow, type QueryRows } from "./hnsw";
-import { queryRecall } from "./trial-metrics";
+import { RecallMean } from "./trial-metrics";
 
 /** The part of an hnswlib graph that measuring needs. */
 export interface Searchable {
@@ -63,13 +63,11 @@ export function recallAt(
   k: number,
   efSearch: number,
 ): number {
-  if (queries.rows === 0) return 1;
   const run = queryRunner(queries, k);
-  let sum = 0;
-  for (let q = 0; q < queries.rows; q++) {
-    sum += queryRecall(run({ graph, efSearch }, q), truthRow(truth, q, k));
-  }
-  return sum / queries.rows;
+  const recall = new RecallMean();
+  for (let q = 0; q < queries.rows; q++)
+    recall.add(run({ graph, efSearch }, q), truthRow(truth, q, k));
+  return recall.value();
 }
 
 /**
@@ -90,7 +88,7 @@ export function measureArms(
   const n = queries.rows;
   for (const arm of arms) for (let i = 0; i < Math.min(warmup, n); i++) run(arm, i);
   const latencies = arms.map(() => new Float64Array(n * passes));
-  const recalls = arms.map(() => 0);
+  const recalls = arms.map(() => new RecallMean());
   for (let pass = 0; pass < passes; pass++) {
     for (let j = 0; j < arms.length; j++) {
       const a = (j + pass) % arms.length;
@@ -100,13 +98,12 @@ export function measureArms(
         const start = process.hrtime.bigint();
         const found = run(arm, q);
         out[pass * n + q] = Number(process.hrtime.bigint() - start) / 1000;
-        if (pass === 0)
-          recalls[a] = (recalls[a] as number) + queryRecall(found, truthRow(truth, q, k));
+        if (pass === 0) recalls[a]?.add(found, truthRow(truth, q, k));
       }
     }
   }
   return arms.map((_, a) => ({
-    recall: n === 0 ? 1 : (recalls[a] as number) / n,
+    recall: (recalls[a] as RecallMean).value(),
     latenciesUs: latencies[a] as Float64Array,
   }));
 }

@@ -3,13 +3,53 @@
  * found (`found`, its first k entries). Rows are integers; -1 marks "no result".
  */
 export function queryRecall(found: ArrayLike<number>, truth: ArrayLike<number>): number {
-  if (truth.length === 0) return 1;
+  return truth.length === 0 ? 1 : queryHits(found, truth) / truth.length;
+}
+
+/** How many of `truth` are among the first `truth.length` entries of `found`. */
+function queryHits(found: ArrayLike<number>, truth: ArrayLike<number>): number {
   const want = new Set<number>();
   for (let i = 0; i < truth.length; i++) want.add(truth[i] as number);
   let hits = 0;
   const n = Math.min(found.length, truth.length);
   for (let i = 0; i < n; i++) if (want.has(found[i] as number)) hits++;
-  return hits / truth.length;
+  return hits;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Mean recall@k over queries, kept as hit counts per truth length so the mean is one division:
+ * 475 hits of 500 is exactly `0.95`, and meets `min_recall: 0.95`. A running sum of per-query
+ * recalls gives 0.9499999999999998 there, which fails the target and reads wrong. A query with
+ * no ground truth counts as recall 1, as {@link queryRecall} has it; no queries at all give 1.
+ */
+export class RecallMean {
+  private readonly hitsByLength = new Map<number, number>();
+  private queries = 0;
+
+  /** Counts one query: what the search found against its exact top-k. */
+  add(found: ArrayLike<number>, truth: ArrayLike<number>): void {
+    const length = Math.max(1, truth.length);
+    const hits = truth.length === 0 ? 1 : queryHits(found, truth);
+    this.hitsByLength.set(length, (this.hitsByLength.get(length) ?? 0) + hits);
+    this.queries++;
+  }
+
+  /** The mean over the queries added so far (1 with none). */
+  value(): number {
+    if (this.queries === 0) return 1;
+    let lcm = 1;
+    for (const length of this.hitsByLength.keys()) lcm = (lcm / gcd(lcm, length)) * length;
+    if (lcm * this.queries <= Number.MAX_SAFE_INTEGER) {
+      let hits = 0;
+      for (const [length, h] of this.hitsByLength) hits += h * (lcm / length);
+      return hits / (lcm * this.queries);
+    }
+    let sum = 0;
+    for (const [length, h] of this.hitsByLength) sum += h / length;
+    return sum / this.queries;
+  }
 }
 
 /** Nearest-rank percentile (p in 0..100) of `sorted`, which must be ascending. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { hnswConfigSchema } from "../../src/domain/hnsw-config";
+import { measureArms, recallAt, type Searchable } from "../../src/domain/hnsw-measure";
 import { seededSample } from "../../src/domain/seeded-random";
 import { bestTrial, type Trial } from "../../src/domain/trial";
-import { percentile, queryRecall } from "../../src/domain/trial-metrics";
+import { percentile, queryRecall, RecallMean } from "../../src/domain/trial-metrics";
 
 const trial = (id: string, recall: number, p50: number): Trial =>
   ({ trial_id: id, metrics: { recall_at_k: recall, search_latency_p50_us: p50 } }) as Trial;
@@ -33,6 +34,47 @@ describe("trial metrics", () => {
     expect(queryRecall([1, 9, 8, 2], [1, 2, 3, 4])).toBe(0.5);
     expect(queryRecall([], [1, 2])).toBe(0);
     expect(queryRecall([5], [])).toBe(1);
+  });
+
+  it("means recall over queries in one division, so a mean of exactly the target meets it", () => {
+    // 24 queries finding 9 of 10 and 26 finding all 10: 476 of 500, exactly 0.952. Summing the
+    // per-query recalls gives 0.9519999999999996, under a min_recall of 0.952.
+    const mean = new RecallMean();
+    const truth = Array.from({ length: 10 }, (_, i) => i);
+    const missOne = [...truth.slice(0, 9), 99];
+    for (let q = 0; q < 50; q++) mean.add(q % 2 === 0 && q < 48 ? missOne : truth, truth);
+    expect(mean.value()).toBe(0.952);
+    // Mixed truth lengths (an index smaller than k), and a query with no ground truth (recall 1).
+    const mixed = new RecallMean();
+    mixed.add([1, 2, 7], [1, 2, 3]);
+    mixed.add([4, 8], [4, 5]);
+    mixed.add([], []);
+    expect(mixed.value()).toBeCloseTo((2 / 3 + 1 / 2 + 1) / 3, 15);
+    expect(new RecallMean().value()).toBe(1);
+  });
+
+  it("measures a graph's recall that way", () => {
+    // 50 one-value queries; query q's truth is rows q*10..q*10+9; the graph misses the last
+    // one for 24 of them.
+    const truth = Int32Array.from({ length: 500 }, (_, i) => i);
+    const graph: Searchable = {
+      setEf: () => {},
+      getCurrentCount: () => 500,
+      searchKnn: (query, k) => {
+        const q = query[0] as number;
+        const rows = Array.from({ length: k }, (_, i) => q * 10 + i);
+        if (q % 2 === 0 && q < 48) rows[9] = 499 - q;
+        return { neighbors: rows, distances: rows.map(() => 0) };
+      },
+    };
+    const queries = {
+      data: Float32Array.from({ length: 50 }, (_, q) => q),
+      dimension: 1,
+      rows: 50,
+      excludeRows: new Int32Array(50).fill(-1),
+    };
+    expect(recallAt(graph, queries, truth, 10, 10)).toBe(0.952);
+    expect(measureArms([{ graph, efSearch: 10 }], queries, truth, 10, 1, 0)[0]?.recall).toBe(0.952);
   });
 
   it("takes nearest-rank percentiles", () => {
