@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, NestedStack, Stack, type StackProps } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import {
@@ -45,7 +45,11 @@ export class VectordStack extends Stack {
   readonly workflow: AutotuneWorkflow;
   /** The bulk-import workflow. */
   readonly imports: ImportWorkflow;
-  /** Alarms and their topic. */
+  /**
+   * Alarms and their topic, in a nested stack of their own: one alarm per function would
+   * otherwise take an eighth of CloudFormation's 500 resources a stack may hold, room the routes
+   * need.
+   */
   readonly monitoring: Monitoring;
   /** Every function, by spec id. */
   readonly functions: Record<string, ServiceFunction> = {};
@@ -127,7 +131,9 @@ export class VectordStack extends Stack {
     this.api = new Api(this, "Api", { routes, fallback: add(DEFAULT_ROUTE).fn, config });
     this.workflow.schedule(addStarter(SCHEDULE.function).fn);
 
-    this.monitoring = new Monitoring(this, "Monitoring", { alarmEmail: config.alarmEmail });
+    this.monitoring = new Monitoring(new NestedStack(this, "Alarms"), "Monitoring", {
+      alarmEmail: config.alarmEmail,
+    });
     this.monitoring.watchApi(this.api.api);
     this.monitoring.watchFreshness(config.pendingVectorsAlarm);
     this.monitoring.watchWorkflow("Autotune", machine);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "aws-cdk-lib";
+import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll } from "vitest";
 import { DEFAULT_CONFIG, type StackConfig } from "../../infra/config";
@@ -20,7 +20,9 @@ export function synth(config: StackConfig = DEFAULT_CONFIG) {
     context: { "aws:cdk:bundling-stacks": [] },
   });
   const stack = new VectordStack(app, "Test", { config });
-  return { app, stack, template: Template.fromStack(stack) };
+  // The alarms live in a nested stack of their own.
+  const alarms = Template.fromStack(Stack.of(stack.monitoring));
+  return { app, stack, template: Template.fromStack(stack), alarms };
 }
 
 /** One IAM policy statement, as synthesized. */

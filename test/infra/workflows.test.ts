@@ -1,4 +1,5 @@
 import aslValidator from "asl-validator";
+import { type CfnElement, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { ALL_FUNCTIONS } from "../../infra/all-functions";
@@ -23,7 +24,7 @@ import {
 } from "../../infra/metrics";
 import { iamOf, type Statement, synth } from "./synthesized";
 
-const { stack, template } = synth();
+const { stack, template, alarms: alarmsTemplate } = synth();
 const { logicalId, bucketId, dataStatements } = iamOf(stack, template);
 
 describe("autotune workflow", () => {
@@ -94,10 +95,13 @@ describe("autotune workflow", () => {
 
 describe("monitoring", () => {
   it("alarms on API 5xx rate, every function's faults and failed executions, to one SNS topic", () => {
-    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")) as any[];
+    template.resourceCountIs("AWS::CloudWatch::Alarm", 0);
+    const alarms = Object.values(alarmsTemplate.findResources("AWS::CloudWatch::Alarm")) as any[];
     // The API, graph freshness, the autotune and import workflows, and every function.
     expect(alarms).toHaveLength(1 + 1 + 2 + ALL_FUNCTIONS.length);
-    const topicId = logicalId(stack.monitoring.topic);
+    const topicId = Stack.of(stack.monitoring).getLogicalId(
+      stack.monitoring.topic.node.defaultChild as CfnElement,
+    );
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     const metricNames = alarms.flatMap((a) =>
       (a.Properties.Metrics ?? []).flatMap((m: any) => m.MetricStat?.Metric.MetricName ?? []),
@@ -117,13 +121,13 @@ describe("monitoring", () => {
     expect(alarms.map((a) => a.Properties.MetricName).filter(Boolean)).toEqual([
       PENDING_VECTORS_METRIC,
     ]);
-    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    alarmsTemplate.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
     template.hasOutput("AlarmTopicArn", {});
   });
 
   it("alarms when searches keep scanning the configured number of pending vectors, 15 minutes", () => {
     const freshness = (config: StackConfig) =>
-      synth(config).template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      synth(config).alarms.hasResourceProperties("AWS::CloudWatch::Alarm", {
         Namespace: METRICS_NAMESPACE,
         MetricName: PENDING_VECTORS_METRIC,
         // What the search functions emit (test/integration/freshness-metric.test.ts).
