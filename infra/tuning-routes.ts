@@ -40,6 +40,14 @@ export const TUNING_ROUTES: readonly RouteSpec[] = [
     access: { objects: { evals: ["read"] }, tables: { indexes: READ_INDEX } },
   },
   {
+    id: "DeleteEval",
+    method: "DELETE",
+    path: "/vectors/hnsw/evals/{name}",
+    entry: "functions/delete-eval.ts",
+    // Reads the harness's description to find its index, and that index's policy.
+    access: { objects: { evals: ["read", "delete"] }, tables: { policies: ["GetItem"] } },
+  },
+  {
     id: "RefreshEval",
     method: "POST",
     path: "/vectors/hnsw/evals/{name}/refresh",

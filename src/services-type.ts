@@ -10,6 +10,7 @@ import type { Compactor } from "./app/compactor";
 import type { GenerationBuilder } from "./app/generation-builder";
 import type { GraphFileCache } from "./app/graph-file-cache";
 import type { GraphMaintenance } from "./app/graph-maintenance";
+import type { HarnessDeletion } from "./app/harness-deletion";
 import type { HarnessRuns } from "./app/harness-runs";
 import type { HarnessService } from "./app/harness-service";
 import type { HnswRunner } from "./app/hnsw-runner";
@@ -40,6 +41,8 @@ export interface Services {
   readonly journal: TrialJournal;
   /** Harnesses: queries with exact ground truth. */
   readonly harnesses: HarnessService;
+  /** Deleting harnesses (kept while a policy names one). */
+  readonly harnessDeletion: HarnessDeletion;
   /** Builds and measures trials. */
   readonly trials: TrialService;
   /** Reads the trial journal of an index's current incarnation. */

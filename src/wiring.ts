@@ -25,6 +25,7 @@ import { Generations } from "./app/generations";
 import { GraphCache } from "./app/graph-cache";
 import { GraphFileCache } from "./app/graph-file-cache";
 import { GraphMaintenance } from "./app/graph-maintenance";
+import { HarnessDeletion } from "./app/harness-deletion";
 import { HarnessRuns } from "./app/harness-runs";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner } from "./app/hnsw-runner";
@@ -206,6 +207,7 @@ export function createServices(settings: Settings): Services {
     vectors,
     journal,
     harnesses,
+    harnessDeletion: new HarnessDeletion({ harnesses, policies }),
     trials,
     trialHistory,
     promotions,

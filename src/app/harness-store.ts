@@ -83,6 +83,18 @@ export class HarnessStore {
     return { ...infoOf(file), vectors: decodeValues(bytes, file.queries.length * file.dimension) };
   }
 
+  /**
+   * Deletes the harness: its description first, so no reader finds it naming removed vectors,
+   * then its query vectors. `false` when there was none.
+   */
+  async delete(name: string): Promise<boolean> {
+    const file = await this.readFile(name);
+    if (!file) return false;
+    await this.blobs.deleteKeys([this.fileKey(name)]);
+    await this.blobs.deleteKeys([file.vectors_key]);
+    return true;
+  }
+
   private fileKey(name: string): string {
     return `${evalRoot(name)}harness.json`;
   }

@@ -20,7 +20,7 @@ async function harnessOf(api: Api, answered: RunAnswer): Promise<unknown> {
   return run.status === "SUCCEEDED" ? { ...(run.result as object), run_id: path.run_id } : run;
 }
 
-/** `harness autogen`, `harness create`, `harness refresh`, `harness show`. */
+/** `harness autogen`, `harness create`, `harness refresh`, `harness show`, `harness delete`. */
 export function harnessCommands(program: Command, ctx: Context): void {
   const harness = program.command("harness").description("queries with exact ground truth");
   harness
@@ -103,5 +103,15 @@ export function harnessCommands(program: Command, ctx: Context): void {
         ),
         pretty,
       );
+    });
+  harness
+    .command("delete <name>")
+    .description("delete a harness (its trials stay; refused while a policy tunes on it)")
+    .action(async (name: string) => {
+      const { api, out } = ctx();
+      await api.call(
+        api.client.DELETE("/vectors/hnsw/evals/{name}", { params: { path: { name } } }),
+      );
+      out.result({ deleted: name }, () => `deleted the harness "${name}"`);
     });
 }

@@ -238,7 +238,8 @@ export interface paths {
         put?: never;
         /** Create a harness from given queries: 201 once saved, 202 while its task runs */
         post: operations["CreateEval"];
-        delete?: never;
+        /** Delete a harness (its trials stay); 409 harness_in_use while its index's autotune policy names it */
+        delete: operations["DeleteEval"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2529,6 +2530,63 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HarnessRun"];
                 };
+            };
+            /** @description Bad input: the message names the field and the rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: the message names what */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state: the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A transient fault of a store: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    DeleteEval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A harness's name: the same pattern as an index name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input: the message names the field and the rule */
             400: {

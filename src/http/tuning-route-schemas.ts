@@ -73,6 +73,12 @@ export const TUNING_ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     continued: harnessRun,
   },
   GetEval: { summary: "One harness (without its vectors)", params: harness, response: evalSet },
+  DeleteEval: {
+    summary:
+      "Delete a harness (its trials stay); 409 harness_in_use while its index's autotune policy names it",
+    params: harness,
+    success: 204,
+  },
   RefreshEval: {
     summary:
       "Recompute a harness's ground truth for the index's data: 200 once saved, 202 while its task runs",

@@ -284,6 +284,15 @@ describe("vectord CLI", () => {
     const policy = JSON.stringify({ harness: "cli-f-h", every_minutes: 60 });
     expect((await cli(["policies", "set", "cli-f", "--policy", policy])).code).toBe(0);
     expect(json(await cli(["--json", "policies", "get", "cli-f"])).every_minutes).toBe(60);
+    const inUse = await cli(["harness", "delete", "cli-f-h"]);
+    expect(inUse.code).not.toBe(0);
+    expect(inUse.stderr).toMatch(
+      /409 harness_in_use: harness "cli-f-h" is the one the autotune policy/,
+    );
     expect((await cli(["policies", "delete", "cli-f"])).code).toBe(0);
+    const deleted = await cli(["harness", "delete", "cli-f-h"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toBe('deleted the harness "cli-f-h"\n');
+    expect((await api.get("/vectors/hnsw/evals/cli-f-h")).status).toBe(404);
   });
 });

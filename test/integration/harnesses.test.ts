@@ -8,11 +8,12 @@ import { randomVectors, upsertAll } from "../support/vectors";
 const env = useLocalStack();
 const api = env.api;
 let harnesses: HarnessStore;
+let blobList: (prefix: string) => Promise<string[]>;
 
 beforeAll(() => {
-  harnesses = new HarnessStore(
-    new S3BlobStore(createClients(env.stack.settings).s3, env.stack.settings.bucket),
-  );
+  const blobs = new S3BlobStore(createClients(env.stack.settings).s3, env.stack.settings.bucket);
+  harnesses = new HarnessStore(blobs);
+  blobList = async (prefix) => (await blobs.list(prefix)).map((o) => o.key);
 });
 
 /** Independent brute force: squared L2 with plain arrays, ties by id order of `vectors`. */
@@ -126,5 +127,56 @@ describe("harnesses", () => {
     const unknownIndex = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "nope" });
     expect(unknownIndex.status).toBe(404);
     expect((await api.get("/vectors/hnsw/evals/bad")).status).toBe(404);
+  });
+
+  it("deletes a harness whole, keeping its trials, and not while the index's policy names it", async () => {
+    const made = await api.post("/vectors/hnsw/evals/doomed/autogen", {
+      index_name: "gt",
+      count: 4,
+    });
+    expect(made.status).toBe(201);
+    const stored = await blobList("_hnsw_evals/doomed/");
+    expect(stored).toHaveLength(2); // its description and its query vectors
+    const trial = await api.post("/vectors/hnsw/trial", {
+      index_name: "gt",
+      harness: "doomed",
+      config: { ef_construction: 20, ef_search: 10, m: 8 },
+    });
+    expect(trial.status).toBe(201);
+
+    // The policy tunes on it: kept, and the 409 says what to do.
+    await api.put("/vectors/hnsw/autotune/policies/gt", { harness: "doomed", every_minutes: 60 });
+    const inUse = await api.delete("/vectors/hnsw/evals/doomed");
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error.code).toBe("harness_in_use");
+    expect(inUse.body.error.message).toMatch(/autotune policy of index "gt"/);
+    expect((await api.get("/vectors/hnsw/evals/doomed")).status).toBe(200);
+    // Pointed at another harness, the policy lets it go.
+    await api.put("/vectors/hnsw/autotune/policies/gt", { harness: "auto-a", every_minutes: 60 });
+    expect((await api.delete("/vectors/hnsw/evals/doomed")).status).toBe(204);
+    await api.delete("/vectors/hnsw/autotune/policies/gt");
+
+    expect((await api.get("/vectors/hnsw/evals/doomed")).body.error.code).toBe("harness_not_found");
+    expect(await blobList("_hnsw_evals/doomed/")).toEqual([]);
+    const again = await api.delete("/vectors/hnsw/evals/doomed");
+    expect(again.status).toBe(404);
+    expect(again.body.error.message).toBe('harness "doomed" does not exist');
+    // Its trial stays in the journal, naming it; a new trial on it is a 404.
+    const kept = await api.get(`/vectors/hnsw/trials/gt/${trial.body.trial_id}`);
+    expect(kept.body.harness).toBe("doomed");
+    const orphan = await api.post("/vectors/hnsw/trial", {
+      index_name: "gt",
+      harness: "doomed",
+      config: { ef_construction: 20, ef_search: 10, m: 8 },
+    });
+    expect(orphan.status).toBe(404);
+    // Made again under the same name, it is the new one.
+    const remade = await api.post("/vectors/hnsw/evals/doomed/autogen", {
+      index_name: "gt",
+      count: 3,
+      seed: 9,
+    });
+    expect(remade.body.queries).toBe(3);
+    expect((await harnesses.get("doomed"))?.queries).toHaveLength(3);
   });
 });

@@ -59,7 +59,11 @@ export async function importsPagesAndDeletes(calls: DeployedCalls, data: Written
   expect((await api("DeleteVector", { params: { index: "pkg", id: "v1" } })).status).toBe(204);
   const deleted = await api("DeleteVectors", { ...index, body: { ids: ["v1", "v2", "none"] } });
   expect(deleted.body).toMatchObject({ deleted: 1 });
+  const harness = { params: { name: "pkg-h" } };
+  expect((await api("DeleteEval", harness)).body.error.code).toBe("harness_in_use");
   expect((await api("DeletePolicy", index)).status).toBe(204);
+  expect((await api("DeleteEval", harness)).status).toBe(204);
+  expect(await new S3BlobStore(clients.s3, settings.bucket).list("_hnsw_evals/pkg-h/")).toEqual([]);
   expect((await api("DeleteIndex", index)).status).toBe(204);
   // The request removed the record; the PurgeIndex bundle removed the objects.
   expect(await settledTask("PurgeIndex")).toBeGreaterThan(0);

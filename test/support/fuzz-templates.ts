@@ -43,6 +43,7 @@ export const TEMPLATES: Record<
     body: { index_name: "fz", count: 5, k: 3 },
   },
   GetEval: { params: { name: "fz-h" } },
+  DeleteEval: { params: { name: "fz-h" } },
   RefreshEval: { params: { name: "fz-h" }, query: { wait_seconds: "5" } },
   GetHarnessRun: { params: { index: "fz", run_id: TRIAL_ID } },
   RunTrial: {
