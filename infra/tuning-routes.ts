@@ -168,6 +168,13 @@ export const TUNING_ROUTES: readonly RouteSpec[] = [
     access: { tables: { profiles: ["GetItem"] } },
   },
   {
+    id: "DeleteProfile",
+    method: "DELETE",
+    path: "/vectors/profiles/{id}",
+    entry: "functions/delete-profile.ts",
+    access: { tables: { profiles: ["DeleteItem"] } },
+  },
+  {
     id: "ActivateProfile",
     method: "POST",
     path: "/vectors/profiles/{id}/activate",

@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { ProfileRepository } from "../app/ports";
 import type { Profile } from "../domain/profile";
 
@@ -18,5 +23,12 @@ export class DynamoProfileRepository implements ProfileRepository {
 
   async put(profile: Profile): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: profile }));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const out = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: { id }, ReturnValues: "ALL_OLD" }),
+    );
+    return out.Attributes !== undefined;
   }
 }

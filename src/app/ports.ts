@@ -195,6 +195,8 @@ export interface ProfileRepository {
   get(id: string): Promise<Profile | undefined>;
   /** Creates or replaces a profile. */
   put(profile: Profile): Promise<void>;
+  /** Deletes a profile; `false` when there was none. */
+  delete(id: string): Promise<boolean>;
 }
 
 /** Autotune policies, one per index. */

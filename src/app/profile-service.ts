@@ -76,8 +76,18 @@ export class ProfileService {
   /** A profile; `profile_not_found` when there is none. */
   async get(id: string): Promise<Profile> {
     const profile = await this.deps.profiles.get(id);
-    if (!profile) throw new NotFoundError("profile_not_found", `profile "${id}" does not exist`);
+    if (!profile) throw profileNotFound(id);
     return profile;
+  }
+
+  /**
+   * Deletes a profile; `profile_not_found` when there is none. Its indexes, their generations and
+   * activations are left as they are: a profile only names them.
+   */
+  async delete(id: string): Promise<void> {
+    if (!(await this.deps.profiles.delete(id))) {
+      throw profileNotFound(id);
+    }
   }
 
   /**
@@ -133,4 +143,8 @@ function outcomeOf(job: ActivationView): ProfileActivation {
     activation_id,
     error: { code: error.code, message: error.message },
   };
+}
+
+function profileNotFound(id: string): NotFoundError {
+  return new NotFoundError("profile_not_found", `profile "${id}" does not exist`);
 }

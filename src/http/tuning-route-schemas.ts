@@ -159,6 +159,11 @@ export const TUNING_ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     response: profile,
   },
   GetProfile: { summary: "One search profile", params: profileParams, response: profile },
+  DeleteProfile: {
+    summary: "Delete a search profile (its indexes and their generations stay)",
+    params: profileParams,
+    success: 204,
+  },
   ActivateProfile: {
     summary: "Activate every index of a profile: 200 once all ended, 202 while any runs",
     params: profileParams,

@@ -63,4 +63,34 @@ describe("profiles", () => {
     const unknownIndex = await api.put("/vectors/profiles/bad", { indexes: ["no-such-index"] });
     expect(unknownIndex.status).toBe(404);
   });
+
+  it("deletes a profile, leaving its indexes and their active generations as they were", async () => {
+    await api.put("/vectors/indexes/prof-kept", { dimension: 4, metric: "l2" });
+    const vectors = randomVectors(20, 4, 9);
+    await upsertAll(api, "prof-kept", vectors);
+    await api.put("/vectors/profiles/short-lived", { indexes: ["prof-kept"] });
+    const activated = await api.post("/vectors/profiles/short-lived/activate");
+    expect(activated.body.results[0]).toMatchObject({ ok: true });
+
+    expect((await api.delete("/vectors/profiles/short-lived")).status).toBe(204);
+    expect((await api.get("/vectors/profiles/short-lived")).body.error.code).toBe(
+      "profile_not_found",
+    );
+    const searched = await api.post("/vectors/profiles/short-lived/search", {
+      index_name: "prof-kept",
+      vector: vectors[0]?.values,
+    });
+    expect(searched.status).toBe(404);
+    const again = await api.delete("/vectors/profiles/short-lived");
+    expect(again.status).toBe(404);
+    expect(again.body.error.message).toBe('profile "short-lived" does not exist');
+    // The index keeps its generation and answers from its graph.
+    const index = await api.get("/vectors/indexes/prof-kept");
+    expect(index.body.active.generation).toBe(1);
+    const direct = await api.post("/vectors/indexes/prof-kept/search", {
+      vector: vectors[0]?.values,
+      k: 1,
+    });
+    expect(direct.body).toMatchObject({ mode: "hnsw", results: [{ id: vectors[0]?.id }] });
+  });
 });

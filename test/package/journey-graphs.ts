@@ -128,4 +128,6 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
   });
   expect(viaProfile.body.mode).toBe("hnsw");
   expect(viaProfile.body.results[0].id).toBe("v200");
+  expect((await api("DeleteProfile", profile)).status).toBe(204);
+  expect((await api("GetProfile", profile)).body.error.code).toBe("profile_not_found");
 }

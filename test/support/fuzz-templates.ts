@@ -70,6 +70,7 @@ export const TEMPLATES: Record<
   GetActivation: { params: { index: "fz", activation_id: TRIAL_ID } },
   PutProfile: { params: { id: "fzp" }, body: { indexes: ["fz"] } },
   GetProfile: { params: { id: "fzp" } },
+  DeleteProfile: { params: { id: "fzp" } },
   ActivateProfile: { params: { id: "fzp" }, query: { wait_seconds: "5" } },
   ProfileSearch: { params: { id: "fzp" }, body: { index_name: "fz", vector: VEC } },
   StartAutotune: { params: {}, body: { index_name: "fz", harness: "fz-h" } },
