@@ -1,4 +1,5 @@
 import { HarnessRowsCache } from "../src/app/harness-rows";
+import { heldOut, inLabels } from "../src/domain/held-out";
 import { buildGraph } from "../src/domain/hnsw";
 import type { HnswConfig } from "../src/domain/hnsw-config";
 import { type Arm, measureArms, recallAt } from "../src/domain/hnsw-measure";
@@ -24,6 +25,7 @@ const PASSES = 7;
  * `target_recall` against a dense sweep measured in the same run (issue #9). The sweep builds
  * m=16 at ef_construction 40, 80, 160 and scores recall at every ef_search of a dense ladder
  * 10..800; for each target its optimum is the fastest (graph, smallest ef reaching the target).
+ * The sweep's graphs hold out the harness's query vectors, as trials' graphs do.
  * The tuner runs through the local API (default space, 6 builds). Pick and optimum are then
  * timed side by side in this process (the pick's graph rebuilt from the same rows and seed), so
  * the ratio compares like with like. Goal per target: recall ≥ target, pick p50 ÷ optimum p50
@@ -37,13 +39,18 @@ export async function benchTargetRecall(env: BenchStack, name: string, label: st
     "refuse",
   );
   const { loaded, record } = prepared;
-  const { queries, truth, k } = prepared.rows;
+  // As trials are: graphs without the queries' own vectors, measured in their labels.
+  const held = heldOut(loaded.rows, prepared.rows.queries);
+  const { k } = prepared.rows;
+  const { queries, truth } = held
+    ? inLabels(held, prepared.rows.queries, prepared.rows.truth, k)
+    : prepared.rows;
   const graphs = new Map<string, ReturnType<typeof buildGraph>>();
   const graphOf = (c: Pick<HnswConfig, "m" | "ef_construction" | "seed">) => {
     const key = `${c.m}/${c.ef_construction}/${c.seed}`;
     let graph = graphs.get(key);
     if (!graph) {
-      graph = buildGraph(loaded, record.metric, c);
+      graph = buildGraph(loaded, record.metric, c, held?.labelRows);
       graphs.set(key, graph);
     }
     return graph;

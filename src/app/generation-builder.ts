@@ -25,7 +25,7 @@ import { tailSince } from "../domain/tail";
 import { recordBuild } from "../telemetry";
 import { type GenerationKeys, type Generations, newGenerationKeys } from "./generations";
 import type { GraphFileCache } from "./graph-file-cache";
-import { type GraphFile, withGraphFile } from "./graph-inputs";
+import { type GraphFile, GraphMissingError, withGraphFile } from "./graph-inputs";
 import { graphFileHeader } from "./graph-patch";
 import type { HnswRunner } from "./hnsw-runner";
 import type { BlobStore } from "./ports";
@@ -144,9 +144,15 @@ export class GenerationBuilder {
       loaded.metadata[loaded.rowOf.get(labels.ids[label] as string) ?? -1] ?? null;
     // A trial's graph is kept with its trial, not its generations: never a base.
     const ref = { graph_key: snapshotKey };
-    return withGraphFile(this.deps, record.name, ref, (graph) =>
-      this.apply(record, graph, { ref, patchable: false }, labels, changes, metadata),
-    );
+    try {
+      return await withGraphFile(this.deps, record.name, ref, (graph) =>
+        this.apply(record, graph, { ref, patchable: false }, labels, changes, metadata),
+      );
+    } catch (err) {
+      // The snapshot expired since its label map was read: nothing was written; build instead.
+      if (err instanceof GraphMissingError) return this.rebuild(record, loaded, config);
+      throw err;
+    }
   }
 
   /** Prepares a graph built in full from `loaded` with `config`. */

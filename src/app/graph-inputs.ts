@@ -23,6 +23,14 @@ export interface GraphSources {
   readonly files?: GraphFileCache | undefined;
 }
 
+/** The graph file a catch-up starts from is not in storage (a trial's snapshot expired). */
+export class GraphMissingError extends Error {
+  constructor(key: string, indexName: string) {
+    super(`graph ${key} of "${indexName}" is missing`);
+    this.name = "GraphMissingError";
+  }
+}
+
 /**
  * Runs `use` with the graph `ref` of index `indexName`: the file this instance keeps (reserved
  * while `use` runs), or else a download streaming to a temporary file of `use`'s own, removed
@@ -48,7 +56,7 @@ export async function withGraphFile<T>(
   await sources.files?.trim();
   const path = join(tmpdir(), `vectord-catchup-in-${randomUUID()}.hnsw`);
   const graph = downloadGraph(sources.blobs, ref, path).then((found) => {
-    if (!found) throw new Error(`graph ${key} of "${indexName}" is missing`);
+    if (!found) throw new GraphMissingError(key, indexName);
     return path;
   });
   graph.catch(() => undefined); // `use` may never await it (a rebuild)

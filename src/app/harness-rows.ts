@@ -2,6 +2,8 @@ import { ConflictError, ValidationError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import { type Harness, isStale } from "../domain/harness";
 import { queryRows } from "../domain/harness-queries";
+import { keptMask } from "../domain/held-out";
+import type { QueryRows } from "../domain/hnsw";
 import type { IndexRecord } from "../domain/index-record";
 import type { LoadedIndex } from "../domain/loaded-index";
 import type { HarnessService } from "./harness-service";
@@ -99,24 +101,38 @@ export class HarnessRowsCache {
       this.deps.harnesses.require(harnessName),
     ]);
     const queries = queryRows(harness.queries, harness.vectors, harness.dimension, loaded);
-    let truth: Int32Array;
-    if (stale) {
-      // The data moved on since the harness's ground truth: measure against exact truth for the
-      // data the graphs are built from.
-      truth = await this.deps.runner.groundTruth({
-        rows: plainRows(loaded),
-        metric: record.metric,
-        queries,
-        k: harness.k,
-      });
-    } else {
-      truth = new Int32Array(harness.queries.length * harness.k).fill(-1);
-      harness.groundTruth.forEach((ids, q) => {
-        ids.forEach((id, i) => {
-          truth[q * harness.k + i] = loaded.rowOf.get(id) ?? -1;
-        });
-      });
-    }
+    let truth = stale ? undefined : storedTruth(harness, loaded, queries);
+    // The data moved on since the harness's ground truth, or its truth names another query's
+    // source (saved before sources were held out): measure against exact truth for the data
+    // the graphs are built from.
+    truth ??= await this.deps.runner.groundTruth({
+      rows: plainRows(loaded),
+      metric: record.metric,
+      queries,
+      k: harness.k,
+    });
     return { record, loaded, harness, rows: { queries, truth, k: harness.k } };
   }
+}
+
+/**
+ * The harness's stored ground truth as rows of `loaded`, or `undefined` when it names a row some
+ * query came from: truth saved before every query's source was held out (../domain/held-out.ts),
+ * which a graph without those rows could never find.
+ */
+function storedTruth(
+  harness: Harness,
+  loaded: LoadedIndex,
+  queries: QueryRows,
+): Int32Array | undefined {
+  const kept = keptMask(loaded.rows, queries);
+  const truth = new Int32Array(harness.queries.length * harness.k).fill(-1);
+  for (const [q, ids] of harness.groundTruth.entries()) {
+    for (const [i, id] of ids.entries()) {
+      const row = loaded.rowOf.get(id) ?? -1;
+      if (row >= 0 && kept?.[row] === 0) return undefined;
+      truth[q * harness.k + i] = row;
+    }
+  }
+  return truth;
 }

@@ -119,8 +119,8 @@ export class HarnessService {
     const k = request.k ?? AUTOGEN_DEFAULTS.k;
     const seed = request.seed ?? AUTOGEN_DEFAULTS.seed;
     const record = await this.vectors.getIndex(request.indexName);
-    requireSize(record, k + 1, `k=${k} plus each query's own vector`);
-    requireSize(record, count, `count=${count}`);
+    // Every query's own vector is held out of the trials' graphs and of the ground truth.
+    requireSize(record, count + k, `count=${count} queries held out plus k=${k} neighbors`);
     return { record, count, k, seed };
   }
 

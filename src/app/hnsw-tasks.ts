@@ -1,6 +1,7 @@
 import { rmSync, statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
+import { type HeldOut, heldOut, inLabels, keptMask } from "../domain/held-out";
 import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../domain/hnsw";
 import type { BuildParams } from "../domain/hnsw-config";
 import { measureArms, recallAt } from "../domain/hnsw-measure";
@@ -52,9 +53,12 @@ function summarize(efSearch: number, m: { recall: number; latenciesUs: Float64Ar
   return { efSearch, recall: m.recall, p50Us: lat.p50, p95Us: lat.p95, p99Us: lat.p99 };
 }
 
-function timedBuild(task: { rows: VectorRows; metric: Metric; build: BuildParams }) {
+function timedBuild(
+  task: { rows: VectorRows; metric: Metric; build: BuildParams },
+  labelRows?: Int32Array,
+) {
   const started = performance.now();
-  const graph = buildGraph(task.rows, task.metric, task.build);
+  const graph = buildGraph(task.rows, task.metric, task.build, labelRows);
   return { graph, buildTimeMs: Math.round((performance.now() - started) * 10) / 10 };
 }
 
@@ -73,14 +77,29 @@ export interface MeasureTask extends HarnessRows {
 }
 
 /**
- * Builds `task`'s graph, writes it to `task.snapshotPath`, and measures every ef_search of
- * `task.efSearches` on that one build (interleaved passes).
+ * A trial's graph of `task`'s rows without the harness's held-out rows (see
+ * ../domain/held-out.ts), and the queries and truth in its labels.
+ */
+function heldOutBuild(task: Omit<MeasureTask, "efSearches">) {
+  const held = heldOut(task.rows.rows, task.queries);
+  const built = timedBuild(task, held?.labelRows);
+  return { ...built, ...measuredAs(held, task) };
+}
+
+function measuredAs(held: HeldOut | undefined, rows: HarnessRows) {
+  return held ? inLabels(held, rows.queries, rows.truth, rows.k) : rows;
+}
+
+/**
+ * Builds `task`'s graph (without the harness's held-out rows: label l is the l-th row of the
+ * rest), writes it to `task.snapshotPath`, and measures every ef_search of `task.efSearches` on
+ * that one build (interleaved passes).
  */
 export function buildAndMeasure(task: MeasureTask): MeasureResult {
-  const { graph, buildTimeMs } = timedBuild(task);
+  const { graph, buildTimeMs, queries, truth } = heldOutBuild(task);
   graph.writeIndexSync(task.snapshotPath);
   const arms = task.efSearches.map((efSearch) => ({ graph, efSearch }));
-  const measured = measureArms(arms, task.queries, task.truth, task.k);
+  const measured = measureArms(arms, queries, truth, task.k);
   return {
     buildTimeMs,
     memoryBytes: statSync(task.snapshotPath).size,
@@ -110,14 +129,15 @@ export interface TuneResult extends MeasureResult {
 }
 
 /**
- * Builds `task`'s graph, writes it to `task.snapshotPath`, and searches the ef_search range for the
- * smallest value that reaches `task.target` recall, measuring each value probed.
+ * Builds `task`'s graph (without the harness's held-out rows, as {@link buildAndMeasure}), writes
+ * it to `task.snapshotPath`, and searches the ef_search range for the smallest value that
+ * reaches `task.target` recall, measuring each value probed.
  */
 export function buildAndTune(task: TuneTask): TuneResult {
-  const { graph, buildTimeMs } = timedBuild(task);
+  const { graph, buildTimeMs, queries, truth } = heldOutBuild(task);
   graph.writeIndexSync(task.snapshotPath);
   const { probes, found } = searchEf(
-    (ef) => recallAt(graph, task.queries, task.truth, task.k, ef),
+    (ef) => recallAt(graph, queries, truth, task.k, ef),
     task.target,
     task.minEfSearch,
     task.maxEfSearch,
@@ -125,8 +145,8 @@ export function buildAndTune(task: TuneTask): TuneResult {
   const efs = [...new Set(probes.map((p) => p.ef))].sort((a, b) => a - b);
   const measured = measureArms(
     efs.map((efSearch) => ({ graph, efSearch })),
-    task.queries,
-    task.truth,
+    queries,
+    truth,
     task.k,
   );
   return {
@@ -147,11 +167,15 @@ export interface RunoffTask extends HarnessRows {
   readonly finalists: readonly { readonly path: string; readonly efSearch: number }[];
   /** Interleaved passes over the queries. */
   readonly passes: number;
+  /** The index's live rows (what the harness's truth rows number). */
+  readonly indexRows: number;
 }
 
 /**
  * Reads every finalist's graph from its file and measures them side by side, `task.passes`
- * interleaved passes, so that the load of the moment falls on all of them alike.
+ * interleaved passes, so that the load of the moment falls on all of them alike. Graphs built
+ * without the harness's held-out rows (every trial's since they are held out) are measured in
+ * their labels; a graph of every row (a trial's from before) as it always was.
  */
 export function runoff(task: RunoffTask): SearchResultSummary[] {
   const arms = task.finalists.map((f) => {
@@ -159,7 +183,10 @@ export function runoff(task: RunoffTask): SearchResultSummary[] {
     graph.readIndexSync(f.path);
     return { graph, efSearch: f.efSearch };
   });
-  const measured = measureArms(arms, task.queries, task.truth, task.k, task.passes);
+  const held = heldOut(task.indexRows, task.queries);
+  const holdsOut = held && arms.every((a) => a.graph.getCurrentCount() === held.labelRows.length);
+  const { queries, truth } = measuredAs(holdsOut ? held : undefined, task);
+  const measured = measureArms(arms, queries, truth, task.k, task.passes);
   return task.finalists.map((f, i) => summarize(f.efSearch, measured[i] as ArmResult));
 }
 
@@ -177,10 +204,12 @@ export interface GroundTruthTask {
 
 /**
  * The exact top `task.k` rows of each query (row numbers into `task.rows`, query-major; -1 where
- * the index has fewer than k rows).
+ * the index has fewer than k rows), leaving out every query's source row: the rows a trial's
+ * graph holds out (../domain/held-out.ts).
  */
 export function groundTruth(task: GroundTruthTask): Int32Array {
-  return exactNeighbors(task.rows, task.metric, task.queries, task.k);
+  const mask = keptMask(task.rows.rows, task.queries);
+  return exactNeighbors(task.rows, task.metric, task.queries, task.k, mask);
 }
 
 /** Build one graph and serialize it to `path` (activation). */

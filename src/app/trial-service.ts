@@ -6,8 +6,9 @@ import { monotonicFactory } from "ulid";
 import { snapshotStem } from "../../infra/storage";
 import { NotFoundError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
+import { heldOut } from "../domain/held-out";
 import type { BuildParams, HnswConfig } from "../domain/hnsw-config";
-import { labelsKeyOf, labelsOf } from "../domain/label-map";
+import { labelsKeyOf, labelsOfRows } from "../domain/label-map";
 import type { Trial, TrialSource } from "../domain/trial";
 import { recordBuild } from "../telemetry";
 import { HarnessRowsCache, type Prepared, type WhenStale } from "./harness-rows";
@@ -187,6 +188,7 @@ export class TrialService {
           efSearch: f.config.ef_search,
         })),
         passes: request.passes,
+        indexRows: prepared.loaded.rows,
       });
       const trials = request.finalists.map((f, i) =>
         this.trialOf(prepared, request, f.config, searches[i] as SearchResultSummary, {
@@ -223,7 +225,8 @@ export class TrialService {
       const { result, value } = await measure(snapshotPath);
       recordBuild(request.source, result.buildTimeMs);
       const snapshotKey = `${snapshotStem(prepared.record, randomUUID())}.hnsw`;
-      // The graph travels with its label map: label r is row r of this load, with its version.
+      // The graph travels with its label map: label l is the l-th row of this load the graph
+      // holds (all but the harness's held-out rows), with its version.
       const labelsKey = labelsKeyOf(snapshotKey);
       const trials = result.searches.map((s) =>
         this.trialOf(prepared, request, { ...request.build, ef_search: s.efSearch }, s, {
@@ -234,7 +237,8 @@ export class TrialService {
       );
       try {
         await this.deps.blobs.putFile(snapshotKey, snapshotPath, "application/octet-stream");
-        const labels = JSON.stringify(labelsOf(prepared.loaded));
+        const held = heldOut(prepared.loaded.rows, prepared.rows.queries);
+        const labels = JSON.stringify(labelsOfRows(prepared.loaded, held?.labelRows));
         await this.deps.blobs.put(labelsKey, labels, "application/json");
         await this.append(trials);
       } catch (err) {

@@ -20,19 +20,29 @@ export function fillRow(rows: VectorRows, r: number, out: number[]): number[] {
 }
 
 /**
- * Builds an HNSW graph over every row; row `r` gets label `r`. Single-threaded and CPU-bound:
- * call it from a worker thread. Deterministic for the same rows and params.
+ * Builds an HNSW graph over every row, row `r` getting label `r`; or, given `labelRows`, over
+ * those rows only, row `labelRows[l]` getting label `l` (a trial's graph without its harness's
+ * held-out rows, see ./held-out.ts). Single-threaded and CPU-bound: call it from a worker
+ * thread. Deterministic for the same rows and params.
  */
-export function buildGraph(rows: VectorRows, metric: Metric, params: BuildParams): HnswGraph {
+export function buildGraph(
+  rows: VectorRows,
+  metric: Metric,
+  params: BuildParams,
+  labelRows?: Int32Array,
+): HnswGraph {
+  const count = labelRows ? labelRows.length : rows.rows;
   const graph = new HierarchicalNSW(metric, rows.dimension);
   graph.initIndex({
-    maxElements: Math.max(1, rows.rows),
+    maxElements: Math.max(1, count),
     m: params.m,
     efConstruction: params.ef_construction,
     randomSeed: params.seed,
   });
   const point = new Array<number>(rows.dimension);
-  for (let r = 0; r < rows.rows; r++) graph.addPoint(fillRow(rows, r, point), r);
+  for (let l = 0; l < count; l++) {
+    graph.addPoint(fillRow(rows, labelRows ? (labelRows[l] as number) : l, point), l);
+  }
   return graph;
 }
 
@@ -47,7 +57,7 @@ export interface QueryRows extends VectorRows {
 
 /**
  * Exact top-k rows of every query (k per query, -1 padded when the index is smaller), leaving out
- * each query's `excludeRows` entry. `rows` must be prepared for the metric (unit length for
+ * each query's `excludeRows` entry, and every row `r` with `mask[r] === 0` when given. `rows` must be prepared for the metric (unit length for
  * cosine); queries are raw. Runs on the SIMD scan, the rows copied once into the kernel's memory
  * for every query of the call whatever their size (up to {@link MIRROR_LIMIT_BYTES}): ground truth
  * is computed in a task of its own, sized for it. Faster than hnswlib's native brute force from
@@ -58,6 +68,7 @@ export function exactNeighbors(
   metric: Metric,
   queries: QueryRows,
   k: number,
+  mask?: Uint8Array,
 ): Int32Array {
   const out = new Int32Array(queries.rows * k).fill(-1);
   if (rows.rows === 0) return out;
@@ -68,7 +79,7 @@ export function exactNeighbors(
       queries.data.subarray(q * queries.dimension, (q + 1) * queries.dimension),
     );
     const exclude = queries.excludeRows[q] as number;
-    const top = exactTopK(rows, metric, query, k, exclude, undefined, memory);
+    const top = exactTopK(rows, metric, query, k, exclude, mask, memory);
     top.forEach((hit, i) => {
       out[q * k + i] = hit.row;
     });

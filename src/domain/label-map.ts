@@ -36,6 +36,19 @@ export function labelsOf(loaded: LoadedIndex): LabelMap {
   return { ids: loaded.ids, versions: Array.from(loaded.versions) };
 }
 
+/**
+ * The label map of a graph built from `loaded`'s rows `labelRows` (label l is row
+ * `labelRows[l]`: a trial's graph without its harness's held-out rows); every row when none.
+ */
+export function labelsOfRows(loaded: LoadedIndex, labelRows: Int32Array | undefined): LabelMap {
+  if (!labelRows) return labelsOf(loaded);
+  const rows = Array.from(labelRows);
+  return {
+    ids: rows.map((r) => loaded.ids[r] as string),
+    versions: rows.map((r) => loaded.versions[r] as number),
+  };
+}
+
 /** True when a graph's labels hold exactly `loaded`'s live rows (same ids, same versions). */
 export function holdsExactly(labels: LabelMap, loaded: LoadedIndex): boolean {
   if (labels.ids.length !== loaded.rows) return false;

@@ -51,9 +51,10 @@ describe("promote, roll back, restart, activate over HTTP", () => {
       generation: 1,
       vectors: 54,
     });
-    // B's graph was built from exactly this data: activation serves its snapshot.
-    expect(activated.body.reused_snapshot).toBe(true);
-    const line = `reusing HNSW snapshot trial=${b} ef_construction=80 ef_search=30 m=16 seed=42`;
+    // B's graph was built from exactly this data but the harness's 10 query vectors, held out of
+    // it: activation serves its snapshot with those added.
+    expect(activated.body).toMatchObject({ reused_snapshot: true, vectors_added: 10 });
+    const line = `reusing HNSW snapshot trial=${b} ef_construction=80 ef_search=30 m=16 seed=42, caught up: added=10 deleted=0`;
     expect(second.server.output()).toContain(`"message":"${line}"`);
     expect(second.server.output()).not.toContain("built HNSW");
 

@@ -81,7 +81,7 @@ describe("harnesses", () => {
     expect(new Set(ha?.queries.map((q) => q.sourceId)).size).toBe(12);
   });
 
-  it("computes ground truth equal to an independent brute force, leaving each source out", async () => {
+  it("computes ground truth equal to an independent brute force, leaving every query's source out", async () => {
     await api.post("/vectors/hnsw/evals/auto-gt/autogen", {
       index_name: "gt",
       count: 20,
@@ -89,12 +89,14 @@ describe("harnesses", () => {
       seed: 3,
     });
     const harness = await harnesses.get("auto-gt");
+    const sources = new Set(harness?.queries.map((q) => q.sourceId));
+    const rest = vectors.filter((v) => !sources.has(v.id));
+    expect(rest).toHaveLength(280);
     harness?.queries.forEach((q, i) => {
       const source = vectors.find((v) => v.id === q.sourceId);
       expect(source).toBeDefined();
-      const want = bruteForce(vectors, source?.values ?? [], 10, q.sourceId ?? undefined);
-      expect(harness.groundTruth[i]).toEqual(want);
-      expect(harness.groundTruth[i]).not.toContain(q.sourceId);
+      expect(harness.groundTruth[i]).toEqual(bruteForce(rest, source?.values ?? [], 10));
+      for (const id of sources) expect(harness.groundTruth[i]).not.toContain(id);
     });
   });
 
@@ -121,9 +123,14 @@ describe("harnesses", () => {
     const k = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "gt", k: 101 });
     expect(k.status).toBe(400);
     expect(k.body.error.message).toMatch(/k: got 101, expected an integer from 1 to 100/);
-    const big = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "gt", count: 301 });
+    // Each query's own vector is held out: the rest must still hold k neighbors.
+    const big = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "gt", count: 291 });
     expect(big.status).toBe(400);
-    expect(big.body.error.code).toBe("index_too_small");
+    expect(big.body.error).toEqual({
+      code: "index_too_small",
+      message:
+        'index "gt" has 300 live vectors; count=291 queries held out plus k=10 neighbors needs at least 301',
+    });
     const unknownIndex = await api.post("/vectors/hnsw/evals/bad/autogen", { index_name: "nope" });
     expect(unknownIndex.status).toBe(404);
     expect((await api.get("/vectors/hnsw/evals/bad")).status).toBe(404);

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
+import { HarnessStore } from "../../src/app/harness-store";
 import { createClients } from "../../src/clients";
+import type { Harness } from "../../src/domain/harness";
 import { useLocalStack } from "../support/stacks";
 import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 
@@ -172,6 +174,27 @@ describe("trials", () => {
     const res = await trial("tiny", "tiny-h", config);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(message);
+  });
+
+  it("measures a harness whose truth names other queries' sources (saved before they were held out) against truth computed anew", async () => {
+    await api.put("/vectors/indexes/older", { dimension: 16, metric: "l2" });
+    await upsertAll(api, "older", randomVectors(300, 16, 12));
+    await api.post("/vectors/hnsw/evals/older-h/autogen", { index_name: "older", count: 20, k: 5 });
+    const store = new HarnessStore(
+      new S3BlobStore(createClients(env.stack.settings).s3, env.stack.settings.bucket),
+    );
+    const saved = (await store.get("older-h")) as Harness;
+    // Each query's truth names the next queries' sources: rows a trial's graph never holds.
+    const sources = saved.queries.map((q) => q.sourceId as string);
+    const groundTruth = sources.map((_, q) => [1, 2, 3, 4, 5].map((i) => sources[(q + i) % 20]));
+    await store.save({ ...saved, groundTruth: groundTruth as string[][] });
+    const config = { ef_construction: 16, ef_search: 10, m: 4, seed: 1 };
+    const measured = await trial("older", "older-h", config);
+    expect(measured.status).toBe(201);
+    await api.post("/vectors/hnsw/evals/older-h/refresh");
+    const refreshed = await trial("older", "older-h", config);
+    expect(measured.body.metrics.recall_at_k).toBeLessThan(1);
+    expect(measured.body.metrics.recall_at_k).toBe(refreshed.body.metrics.recall_at_k);
   });
 
   it("refuses a stale harness with 409 until it is refreshed", async () => {
