@@ -45,7 +45,7 @@ describe("held-out rows", () => {
     const rows = { data, dimension: d, rows: n };
     const sources = Array.from({ length: 50 }, (_, i) => i * 7);
     const drawn = new Float32Array(sources.length * d);
-    sources.forEach((r, i) => drawn.set(data.subarray(r * d, (r + 1) * d), i * d));
+    for (const [i, r] of sources.entries()) drawn.set(data.subarray(r * d, (r + 1) * d), i * d);
     const fromIndex = queriesOf(drawn, d, sources);
     const outside = queriesOf(
       Float32Array.from({ length: 50 * d }, () => random() - 0.5),
