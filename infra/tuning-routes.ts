@@ -33,6 +33,14 @@ export const TUNING_ROUTES: readonly RouteSpec[] = [
     throttle: BUILD_THROTTLE,
   },
   {
+    id: "ListEvals",
+    method: "GET",
+    path: "/vectors/hnsw/evals",
+    entry: "functions/list-evals.ts",
+    // Lists the harnesses' folders, reads their descriptions, and their indexes' records.
+    access: { objects: { evals: ["read"] }, lists: ["evals"], tables: { indexes: READ_INDEX } },
+  },
+  {
     id: "GetEval",
     method: "GET",
     path: "/vectors/hnsw/evals/{name}",

@@ -211,10 +211,13 @@ export class S3BlobStore implements BlobStore {
    * a delimiter would do the same in fewer calls, but the local emulator (s3rver) finds no common
    * prefix more than one level deep.
    */
-  async listChildren(prefix: string): Promise<string[]> {
+  async listChildren(
+    prefix: string,
+    page: { after?: string; limit?: number } = {},
+  ): Promise<string[]> {
     const out: string[] = [];
-    let after: string | undefined;
-    for (;;) {
+    let after = page.after === undefined ? undefined : `${prefix}${page.after}0`;
+    while (out.length < (page.limit ?? Number.POSITIVE_INFINITY)) {
       const page = await this.s3.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
@@ -235,6 +238,7 @@ export class S3BlobStore implements BlobStore {
       out.push(child);
       after = `${prefix}${child}0`;
     }
+    return out;
   }
 
   async deletePrefix(prefix: string): Promise<number> {

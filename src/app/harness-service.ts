@@ -135,6 +135,40 @@ export class HarnessService {
   }
 
   /**
+   * A page of harnesses in name order (of the index `page.indexName` only, when given), each
+   * with whether it is stale, and the name to go on after, while there may be more. A page of
+   * an index's harnesses may hold fewer than `page.limit`, or none, and still go on: the
+   * harnesses of every index are listed together, and those of others left out.
+   */
+  async list(page: {
+    limit: number;
+    after?: string | undefined;
+    indexName?: string | undefined;
+  }): Promise<{ harnesses: HarnessView[]; next?: string }> {
+    const names = await this.store.names(page.limit, page.after);
+    const found = await Promise.all(names.map((name) => this.store.describe(name)));
+    const kept = found.filter(
+      (h): h is HarnessInfo =>
+        h !== undefined && (page.indexName === undefined || h.indexName === page.indexName),
+    );
+    const indexes = new Map(
+      await Promise.all(
+        [...new Set(kept.map((h) => h.indexName))].map(
+          async (name) => [name, await this.vectors.findIndex(name)] as const,
+        ),
+      ),
+    );
+    const harnesses = kept.map((h) => {
+      const index = indexes.get(h.indexName);
+      return { harness: summaryOf(h), stale: !index || isStale(h, index) };
+    });
+    const last = names[names.length - 1];
+    return names.length === page.limit && last !== undefined
+      ? { harnesses, next: last }
+      : { harnesses };
+  }
+
+  /**
    * Throws the typed error {@link refresh} would without loading the index (no such harness or
    * index, or an index whose dimension or metric changed), else the index's record.
    */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { evalRoot } from "../../infra/storage";
+import { evalRoot, STORAGE_AREAS } from "../../infra/storage";
 import type { Harness, HarnessInfo, HarnessQuery } from "../domain/harness";
 import type { Metric } from "../domain/metric";
 import { decodeValues, encodeValues } from "../domain/segment";
@@ -81,6 +81,17 @@ export class HarnessStore {
       throw new Error(`harness "${name}" names vectors ${file.vectors_key}, which are missing`);
     }
     return { ...infoOf(file), vectors: decodeValues(bytes, file.queries.length * file.dimension) };
+  }
+
+  /**
+   * Up to `limit` harness names in name order, after `after` when given (a folder holding no
+   * description yet, a save cut short, is listed too: {@link describe} finds nothing there).
+   */
+  names(limit: number, after?: string): Promise<string[]> {
+    return this.blobs.listChildren(STORAGE_AREAS.evals.listPrefix, {
+      limit,
+      ...(after !== undefined && { after }),
+    });
   }
 
   /**

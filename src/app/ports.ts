@@ -62,9 +62,10 @@ export interface BlobStore {
   list(prefix: string): Promise<{ key: string; lastModified: Date }[]>;
   /**
    * The names of the "folders" right under `prefix` (which ends in `/`): each distinct key part
-   * between `prefix` and the next `/`, sorted.
+   * between `prefix` and the next `/`, sorted; only those after `page.after`, and at most
+   * `page.limit` of them, when given.
    */
-  listChildren(prefix: string): Promise<string[]>;
+  listChildren(prefix: string, page?: { after?: string; limit?: number }): Promise<string[]>;
   /** The size of a blob in bytes, or `undefined` when there is none at `key`. */
   size(key: string): Promise<number | undefined>;
   /** Bytes `[start, end)` of a blob (a ranged read), or `undefined` when there is none. */

@@ -1,9 +1,12 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import type { components } from "../client/api-types";
 import type { Api } from "./api";
 import { type Context, integer } from "./args";
-import { CliError, EXIT, pretty } from "./output";
+import { CliError, EXIT, pretty, table } from "./output";
 import { type RunAnswer, settledRun, waitOption, waitParams } from "./task-run";
+
+type EvalRow = components["schemas"]["Harness"];
 
 /**
  * The harness a request that started the harness task came to: its answer when the run ended
@@ -20,7 +23,7 @@ async function harnessOf(api: Api, answered: RunAnswer): Promise<unknown> {
   return run.status === "SUCCEEDED" ? { ...(run.result as object), run_id: path.run_id } : run;
 }
 
-/** `harness autogen`, `harness create`, `harness refresh`, `harness show`, `harness delete`. */
+/** `harness list`, `autogen`, `create`, `refresh`, `show`, `delete`. */
 export function harnessCommands(program: Command, ctx: Context): void {
   const harness = program.command("harness").description("queries with exact ground truth");
   harness
@@ -102,6 +105,33 @@ export function harnessCommands(program: Command, ctx: Context): void {
           api.client.GET("/vectors/hnsw/evals/{name}", { params: { path: { name } } }),
         ),
         pretty,
+      );
+    });
+  harness
+    .command("list")
+    .description("harnesses in name order, with their index, k, queries and staleness")
+    .option("--index <name>", "only this index's harnesses")
+    .action(async (o: { index?: string }) => {
+      const { api, out } = ctx();
+      const harnesses: EvalRow[] = [];
+      const pages = api.pages<{ harnesses: EvalRow[]; next_token?: string }>((next_token) => {
+        const query = { limit: 100, index_name: o.index, next_token };
+        return api.client.GET("/vectors/hnsw/evals", { params: { query } });
+      });
+      for await (const page of pages) harnesses.push(...page.harnesses);
+      out.result(harnesses, () =>
+        table(
+          ["NAME", "INDEX", "SOURCE", "QUERIES", "K", "DATA_VERSION", "STALE"],
+          harnesses.map((h) => [
+            h.name,
+            h.index_name,
+            h.source,
+            h.queries,
+            h.k,
+            h.data_version,
+            h.stale ? "yes" : "no",
+          ]),
+        ),
       );
     });
   harness

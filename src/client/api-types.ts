@@ -262,6 +262,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/vectors/hnsw/evals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of harnesses in name order (of one index, or all), and the next page's token */
+        get: operations["ListEvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/vectors/hnsw/evals/{name}/refresh": {
         parameters: {
             query?: never;
@@ -2671,6 +2688,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HarnessRun"];
+                };
+            };
+            /** @description Bad input: the message names the field and the rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: the message names what */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state: the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A transient fault of a store: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ListEvals: {
+        parameters: {
+            query?: {
+                /** @description Only this index's harnesses (default: every index's) */
+                index_name?: string;
+                /** @description Harnesses looked at a page (1..100, default 20) */
+                limit?: number;
+                /** @description Where to go on: the next_token the previous page returned */
+                next_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Harnesses in name order; with index_name, a page may hold fewer than limit (or none) and still go on */
+                        harnesses: components["schemas"]["Harness"][];
+                        /** @description Pass back as next_token for the next page; absent after the last */
+                        next_token?: string;
+                    };
                 };
             };
             /** @description Bad input: the message names the field and the rule */

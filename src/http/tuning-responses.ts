@@ -34,6 +34,15 @@ export const evalSet = z
   })
   .meta({ id: "Harness" });
 
+/** A page of harnesses. */
+export const evalPage = z.strictObject({
+  harnesses: z.array(evalSet).meta({
+    description:
+      "Harnesses in name order; with index_name, a page may hold fewer than limit (or none) and still go on",
+  }),
+  next_token: nextToken,
+});
+
 /** A harness its request saved, with the run that made it. */
 export const evalSetMade = evalSet
   .extend({

@@ -16,6 +16,7 @@ import { profileSearchBody } from "./search-schemas";
 import {
   activationDone,
   activationView,
+  evalPage,
   evalSet,
   evalSetMade,
   harnessRun,
@@ -35,6 +36,7 @@ import {
   harnessNameSchema,
   jobIdSchema,
   listAutotuneQuery,
+  listEvalsQuery,
   listTrialsQuery,
   promoteQuery,
   putPolicyBody,
@@ -71,6 +73,11 @@ export const TUNING_ROUTE_SCHEMAS: Record<string, RouteSchemas> = {
     mayContinue: true,
     response: evalSetMade,
     continued: harnessRun,
+  },
+  ListEvals: {
+    summary: "A page of harnesses in name order (of one index, or all), and the next page's token",
+    query: listEvalsQuery,
+    response: evalPage,
   },
   GetEval: { summary: "One harness (without its vectors)", params: harness, response: evalSet },
   DeleteEval: {

@@ -102,6 +102,19 @@ export const listTrialsQuery = z.object({
   next_token: nextTokenSchema.optional(),
 });
 
+/** A page of harnesses: 1..100 a page (default 20), of one index or all, and where it resumes. */
+export const listEvalsQuery = z.object({
+  index_name: indexNameSchema
+    .meta({ description: "Only this index's harnesses (default: every index's)" })
+    .optional(),
+  limit: queryNumber(1, 100, "an integer", 20).meta({
+    description: "Harnesses looked at a page (1..100, default 20)",
+  }),
+  next_token: harnessNameSchema
+    .meta({ description: "Where to go on: the next_token the previous page returned" })
+    .optional(),
+});
+
 /** The query of the best trial: the recall it must reach (default 0), and on which harness. */
 export const bestTrialQuery = z.object({
   min_recall: queryNumber(0, 1, "a number", 0).meta({

@@ -242,6 +242,14 @@ describe("vectord CLI", () => {
       stale: false,
       run_id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
     });
+    const listed = await cli(["harness", "list", "--index", "cli-f"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout.split("\n")[0]).toMatch(
+      /^NAME\s+INDEX\s+SOURCE\s+QUERIES\s+K\s+DATA_VERSION\s+STALE$/,
+    );
+    expect(listed.stdout.split("\n")[1]).toMatch(
+      /^cli-f-h\s+cli-f\s+autogen\s+20\s+10\s+\d+\s+no$/,
+    );
     const tuned = await cli([
       "--json",
       "autotune",

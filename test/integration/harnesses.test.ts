@@ -186,4 +186,52 @@ describe("harnesses", () => {
     expect(remade.body.queries).toBe(3);
     expect((await harnesses.get("doomed"))?.queries).toHaveLength(3);
   });
+
+  it("lists harnesses a page at a time in name order, of one index or all, with their staleness", async () => {
+    await api.put("/vectors/indexes/lst", { dimension: 16, metric: "l2" });
+    await upsertAll(api, "lst", randomVectors(30, 16, 6));
+    for (const name of ["lst-c", "lst-a", "lst-b"]) {
+      const made = await api.post(`/vectors/hnsw/evals/${name}/autogen`, {
+        index_name: "lst",
+        count: 3,
+        k: 3,
+      });
+      expect(made.status).toBe(201);
+    }
+    const pages = async (query: string) => {
+      const names: string[] = [];
+      let token: string | undefined;
+      for (let i = 0; i < 50; i++) {
+        const path = `/vectors/hnsw/evals?${query}${token ? `&next_token=${token}` : ""}`;
+        const page = await api.get(path);
+        expect(page.status).toBe(200);
+        names.push(...page.body.harnesses.map((h: { name: string }) => h.name));
+        token = page.body.next_token;
+        if (!token) return names;
+      }
+      throw new Error("the listing never ended");
+    };
+    const ofIndex = await api.get("/vectors/hnsw/evals?index_name=lst");
+    expect(ofIndex.body.next_token).toBeUndefined();
+    expect(ofIndex.body.harnesses).toEqual(
+      ["lst-a", "lst-b", "lst-c"].map((name) =>
+        expect.objectContaining({ name, index_name: "lst", queries: 3, k: 3, stale: false }),
+      ),
+    );
+    // One a page, across every index's harnesses: each once, in name order.
+    expect(await pages("index_name=lst&limit=1")).toEqual(["lst-a", "lst-b", "lst-c"]);
+    const all = await pages("limit=2");
+    expect(all).toEqual([...new Set(all)].sort());
+    expect(all).toEqual(expect.arrayContaining(["auto-a", "given", "lst-a", "lst-b", "lst-c"]));
+    // A write makes them stale; a deleted one is gone.
+    await upsertAll(api, "lst", randomVectors(1, 16, 7, "late-"));
+    await api.delete("/vectors/hnsw/evals/lst-b");
+    const after = (await api.get("/vectors/hnsw/evals?index_name=lst")).body.harnesses;
+    expect(after.map((h: { name: string; stale: boolean }) => [h.name, h.stale])).toEqual([
+      ["lst-a", true],
+      ["lst-c", true],
+    ]);
+    const bad = await api.get("/vectors/hnsw/evals?limit=101");
+    expect(bad.body.error.message).toMatch(/limit: got "101", expected an integer from 1 to 100/);
+  });
 });

@@ -29,6 +29,9 @@ describe("the tuning routes' declared response schemas", () => {
     const given = { index_name: INDEX, k: 3, queries: [{ vector: vectors[1]?.values }] };
     expect((await api.post("/vectors/hnsw/evals/ts-given", given)).status).toBe(201);
     expect((await api.get("/vectors/hnsw/evals/ts-h")).body.source).toBe("autogen");
+    expect((await api.get(`/vectors/hnsw/evals?index_name=${INDEX}&limit=1`)).body.next_token).toBe(
+      "ts-given",
+    );
     expect((await api.post("/vectors/hnsw/evals/ts-h/refresh")).status).toBe(200);
     for (const path of [
       "/vectors/hnsw/evals/ts-poll?wait_seconds=0",

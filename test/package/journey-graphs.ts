@@ -38,6 +38,8 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
   expect((await api("CreateEval", { params: { name: "pkg-q" }, body: given })).status).toBe(201);
   expect(await settledTask("HarnessTask")).toMatchObject({ status: "SUCCEEDED" });
   expect((await api("GetEval", { params: { name: "pkg-h" } })).body.stale).toBe(false);
+  const listed = await api("ListEvals", { query: { index_name: "pkg" } });
+  expect(listed.body.harnesses.map((h: { name: string }) => h.name)).toEqual(["pkg-h", "pkg-q"]);
   expect((await api("RefreshEval", { params: { name: "pkg-q" } })).status).toBe(200);
 
   const config = { ef_construction: 40, ef_search: 20, m: 8 };
