@@ -268,7 +268,10 @@ export function decide(
     return {
       winner: null,
       status: "SUCCEEDED",
-      reason: `no trial cleared min_recall ${minRecall}: the best recall_at_k was ${top.toFixed(4)}${failures}`,
+      reason:
+        `no trial cleared min_recall ${minRecall}: the best recall_at_k was ${top.toFixed(4)}; ` +
+        "give a grid with larger ef_search and ef_construction, or use strategy target_recall, " +
+        `which searches ef_search up to max_ef_search${failures}`,
     };
   }
   return { winner, status: "SUCCEEDED", reason: failures ? failures.trim() : null };

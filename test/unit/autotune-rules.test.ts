@@ -69,7 +69,9 @@ describe("decide", () => {
     const gated = decide(trials, 0.995, []);
     expect(gated.winner).toBeNull();
     expect(gated.status).toBe("SUCCEEDED");
-    expect(gated.reason).toBe("no trial cleared min_recall 0.995: the best recall_at_k was 0.9900");
+    expect(gated.reason).toBe(
+      "no trial cleared min_recall 0.995: the best recall_at_k was 0.9900; give a grid with larger ef_search and ef_construction, or use strategy target_recall, which searches ef_search up to max_ef_search",
+    );
   });
 
   it("fails only when every group failed, and names failures otherwise", () => {
