@@ -279,5 +279,5 @@ export function decide(
 
 /** The note a winner is promoted with. */
 export function winnerNote(winner: Trial): string {
-  return `autotune winner: recall=${winner.metrics.recall_at_k.toFixed(2)} p50=${winner.metrics.search_latency_p50_us}us`;
+  return `autotune winner: recall=${winner.metrics.recall_at_k.toFixed(4)} p50=${winner.metrics.search_latency_p50_us}us`;
 }

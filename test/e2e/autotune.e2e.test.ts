@@ -27,7 +27,7 @@ describe("autotune over HTTP", () => {
     expect(promoted).toMatchObject({
       trial_id: job.winner.trial_id,
       promoted_by: "autotune",
-      note: `autotune winner: recall=1.00 p50=${job.winner.metrics.search_latency_p50_us}us`,
+      note: `autotune winner: recall=1.0000 p50=${job.winner.metrics.search_latency_p50_us}us`,
     });
 
     const activated = (await api.post("/vectors/hnsw/activate/e2e-tune", {})).body;

@@ -65,7 +65,7 @@ describe("autotune", () => {
     expect(promoted.trial_id).toBe(job.winner.trial_id);
     expect(promoted.promoted_by).toBe("autotune");
     expect(promoted.note).toBe(
-      `autotune winner: recall=${job.winner.metrics.recall_at_k.toFixed(2)} p50=${job.winner.metrics.search_latency_p50_us}us`,
+      `autotune winner: recall=${job.winner.metrics.recall_at_k.toFixed(4)} p50=${job.winner.metrics.search_latency_p50_us}us`,
     );
     // The trials sit in the journal beside manual ones; the job is listed for the index.
     const journal = (await api.get("/vectors/hnsw/trials/tune")).body.trials;
