@@ -2,7 +2,7 @@ import { ConflictError, ValidationError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import { type Harness, isStale } from "../domain/harness";
 import { queryRows } from "../domain/harness-queries";
-import { keptMask } from "../domain/held-out";
+import { heldOut, keptMask } from "../domain/held-out";
 import type { QueryRows } from "../domain/hnsw";
 import type { IndexRecord } from "../domain/index-record";
 import type { LoadedIndex } from "../domain/loaded-index";
@@ -101,6 +101,15 @@ export class HarnessRowsCache {
       this.deps.harnesses.require(harnessName),
     ]);
     const queries = queryRows(harness.queries, harness.vectors, harness.dimension, loaded);
+    const graphRows = heldOut(loaded.rows, queries)?.labelRows.length ?? loaded.rows;
+    if (graphRows < harness.k) {
+      throw new ValidationError(
+        `index "${record.name}" has ${loaded.rows} live vectors, ${loaded.rows - graphRows} of them ` +
+          `harness "${harnessName}"'s queries, which a trial's graph holds out; the other ` +
+          `${graphRows} are fewer than its k=${harness.k}`,
+        "index_too_small",
+      );
+    }
     let truth = stale ? undefined : storedTruth(harness, loaded, queries);
     // The data moved on since the harness's ground truth, or its truth names another query's
     // source (saved before sources were held out): measure against exact truth for the data

@@ -86,7 +86,9 @@ describe("decide", () => {
   });
 
   it("writes the winner's note with recall to 2 decimals", () => {
-    expect(winnerNote(trial("a", 0.98765, 141.2))).toBe("autotune winner: recall=0.9877 p50=141.2us");
+    expect(winnerNote(trial("a", 0.98765, 141.2))).toBe(
+      "autotune winner: recall=0.9877 p50=141.2us",
+    );
   });
 });
 
