@@ -6,6 +6,8 @@ import { configText, plotTrials, recall } from "/dashboard/plot.js";
 const state = {
   index: null,
   trials: [],
+  /** The harness whose trials the plot shows: recall on another harness, or k, does not compare. */
+  harness: null,
   registry: null,
   jobs: [],
   active: null,
@@ -60,6 +62,7 @@ async function loadIndexes() {
 
 async function selectIndex(name) {
   state.index = name;
+  state.harness = null;
   state.selected = null;
   $("#index-view").hidden = false;
   $("#trial-detail").hidden = true;
@@ -127,11 +130,37 @@ async function loadJobs() {
   }
 }
 
+/**
+ * Fills the harness picker with the harnesses of the index's trials, newest first, each with its
+ * k and trial count; keeps the one picked while it has trials, else picks the newest trial's.
+ */
+function fillHarnesses() {
+  const seen = new Map();
+  for (const t of state.trials) {
+    const entry = seen.get(t.harness) ?? { k: t.metrics.k, count: 0 };
+    entry.count++;
+    seen.set(t.harness, entry);
+  }
+  if (!seen.has(state.harness)) state.harness = seen.keys().next().value ?? null;
+  const picker = $("#harness");
+  picker.replaceChildren(
+    ...[...seen].map(([name, { k, count }]) =>
+      Object.assign(document.createElement("option"), {
+        value: name,
+        textContent: `${name} (recall@${k}, ${count} trial${count === 1 ? "" : "s"})`,
+        selected: name === state.harness,
+      }),
+    ),
+  );
+  picker.disabled = seen.size < 2;
+}
+
 function drawPlot() {
+  fillHarnesses();
   const drawn = plotTrials({
     container: $("#trials-plot"),
     tooltip: $("#tooltip"),
-    trials: state.trials,
+    trials: state.trials.filter((t) => t.harness === state.harness),
     promotedId: state.registry?.current?.trial_id,
     activeConfig: state.active?.config,
     previous: state.plot,
@@ -235,6 +264,11 @@ async function refresh() {
   document.body.dataset.refreshing = String(running);
   timer = setTimeout(refresh, running ? 2000 : 10000);
 }
+
+$("#harness").addEventListener("change", (event) => {
+  state.harness = event.target.value;
+  drawPlot();
+});
 
 $("#promote").addEventListener("click", () => {
   const t = state.selected;

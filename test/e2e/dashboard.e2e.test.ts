@@ -51,11 +51,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** Opens the page at `url` and shows index dash, whose plot shows the newest trial's harness. */
 async function openIndex(url: string) {
   await page.goto(url);
   await page.getByRole("button", { name: "Show index dash" }).click();
-  const trials = (await api.get("/vectors/hnsw/trials/dash?limit=200")).body.trials.length;
-  await page.waitForSelector(`#trials-plot[data-points="${trials}"]`);
+  const trials = (await api.get("/vectors/hnsw/trials/dash?limit=200")).body.trials;
+  const shown = trials.filter((t: { harness: string }) => t.harness === trials[0].harness);
+  await page.waitForSelector(`#trials-plot[data-points="${shown.length}"]`);
 }
 
 describe("dashboard", () => {
@@ -150,6 +152,28 @@ describe("dashboard", () => {
     const row = page.locator("#jobs tbody tr", { hasText: started.body.job_id });
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/SUCCEEDED/);
   }, 40_000);
+
+  it("plots one harness's trials at a time, the newest trial's first", async () => {
+    await api.post("/vectors/hnsw/evals/dash-k3/autogen", { index_name: "dash", count: 10, k: 3 });
+    const other = await api.post("/vectors/hnsw/trial", {
+      index_name: "dash",
+      harness: "dash-k3",
+      config: { m: 8, ef_construction: 20, ef_search: 10 },
+    });
+    expect(other.status).toBe(201);
+    const all = (await api.get("/vectors/hnsw/trials/dash?limit=200")).body.trials.length;
+    await page.getByRole("button", { name: "Show index dash" }).click();
+    await page.waitForSelector('#trials-plot[data-points="1"]');
+    const picker = page.getByLabel("Harness", { exact: true });
+    await expect.poll(() => picker.inputValue()).toBe("dash-k3");
+    expect(await picker.locator("option").allTextContents()).toEqual([
+      "dash-k3 (recall@3, 1 trial)",
+      `dash-h (recall@10, ${all - 1} trials)`,
+    ]);
+    await picker.selectOption("dash-h");
+    await page.waitForSelector(`#trials-plot[data-points="${all - 1}"]`);
+    expect(await page.locator("#trials tbody tr").count()).toBe(all - 1);
+  });
 
   it("is the same page through `vectord dashboard`, which forwards the page's API calls", async () => {
     const proxy = await startDashboardProxy({ endpoint: env.stack.url });
