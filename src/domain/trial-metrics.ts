@@ -1,12 +1,7 @@
 /**
- * recall@k of one query: the share of its exact top-k (`truth`) that the approximate search
- * found (`found`, its first k entries). Rows are integers; -1 marks "no result".
+ * How many of a query's exact top-k (`truth`) the approximate search found (`found`, its first
+ * k entries). Rows are integers; -1 marks "no result".
  */
-export function queryRecall(found: ArrayLike<number>, truth: ArrayLike<number>): number {
-  return truth.length === 0 ? 1 : queryHits(found, truth) / truth.length;
-}
-
-/** How many of `truth` are among the first `truth.length` entries of `found`. */
 function queryHits(found: ArrayLike<number>, truth: ArrayLike<number>): number {
   const want = new Set<number>();
   for (let i = 0; i < truth.length; i++) want.add(truth[i] as number);
@@ -21,8 +16,9 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 /**
  * Mean recall@k over queries, kept as hit counts per truth length so the mean is one division:
  * 475 hits of 500 is exactly `0.95`, and meets `min_recall: 0.95`. A running sum of per-query
- * recalls gives 0.9499999999999998 there, which fails the target and reads wrong. A query with
- * no ground truth counts as recall 1, as {@link queryRecall} has it; no queries at all give 1.
+ * recalls gives 0.9499999999999998 there, which fails the target and reads wrong. A query's
+ * recall@k is the share of its exact top-k found; one with no ground truth counts as recall 1,
+ * and no queries at all give 1.
  */
 export class RecallMean {
   private readonly hitsByLength = new Map<number, number>();

@@ -3,7 +3,7 @@ import { hnswConfigSchema } from "../../src/domain/hnsw-config";
 import { measureArms, recallAt, type Searchable } from "../../src/domain/hnsw-measure";
 import { seededSample } from "../../src/domain/seeded-random";
 import { bestTrial, type Trial } from "../../src/domain/trial";
-import { percentile, queryRecall, RecallMean } from "../../src/domain/trial-metrics";
+import { percentile, RecallMean } from "../../src/domain/trial-metrics";
 
 const trial = (id: string, recall: number, p50: number): Trial =>
   ({ trial_id: id, metrics: { recall_at_k: recall, search_latency_p50_us: p50 } }) as Trial;
@@ -30,10 +30,16 @@ describe("bestTrial", () => {
 
 describe("trial metrics", () => {
   it("scores recall@k as the share of the exact top-k found", () => {
-    expect(queryRecall([1, 2, 3], [3, 2, 1])).toBe(1);
-    expect(queryRecall([1, 9, 8, 2], [1, 2, 3, 4])).toBe(0.5);
-    expect(queryRecall([], [1, 2])).toBe(0);
-    expect(queryRecall([5], [])).toBe(1);
+    const one = (found: number[], truth: number[]) => {
+      const mean = new RecallMean();
+      mean.add(found, truth);
+      return mean.value();
+    };
+    expect(one([1, 2, 3], [3, 2, 1])).toBe(1);
+    expect(one([1, 9, 8, 2], [1, 2, 3, 4])).toBe(0.5);
+    expect(one([1, 2, 3, 4], [4, 1])).toBe(0.5); // only the first k found count
+    expect(one([], [1, 2])).toBe(0);
+    expect(one([5], [])).toBe(1);
   });
 
   it("means recall over queries in one division, so a mean of exactly the target meets it", () => {
