@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildAndMeasure, groundTruth } from "../../src/app/hnsw-tasks";
-import { heldOut, inLabels, keptMask } from "../../src/domain/held-out";
+import { heldOut, inLabels, keptMask, sameRows } from "../../src/domain/held-out";
 import { buildGraph, exactNeighbors, type QueryRows } from "../../src/domain/hnsw";
 import { measureArms } from "../../src/domain/hnsw-measure";
 import { seededRandom } from "../../src/domain/seeded-random";
@@ -34,6 +34,38 @@ describe("held-out rows", () => {
     expect(Array.from(seen.queries.excludeRows)).toEqual([-1, -1, -1]);
     // Queries from outside the index hold nothing out.
     expect(heldOut(6, queriesOf(new Float32Array(1), 1, [-1]))).toBeUndefined();
+  });
+
+  it("finds the row a query equals, if any: all values, -0 as 0, the first of duplicates", () => {
+    const rows = {
+      data: Float32Array.of(
+        1,
+        2,
+        3,
+        4,
+        5,
+        /**/ 1,
+        2,
+        3,
+        4,
+        6,
+        /**/ 0,
+        0,
+        0,
+        0,
+        1,
+        /**/ 1,
+        2,
+        3,
+        4,
+        6,
+      ),
+      dimension: 5,
+      rows: 4,
+    };
+    const queries = Float32Array.of(1, 2, 3, 4, 6, /**/ -0, 0, 0, 0, 1, /**/ 1, 2, 3, 4, 7);
+    expect(Array.from(sameRows(queries, rows))).toEqual([1, 2, -1]);
+    expect(Array.from(sameRows(new Float32Array(0), rows))).toEqual([]);
   });
 
   it("measures queries drawn from the index as the graph answers queries from outside it", () => {
