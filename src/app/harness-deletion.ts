@@ -12,8 +12,9 @@ export interface HarnessDeletionDeps {
 /**
  * Deleting a harness: its description and query vectors. The trials measured on it stay in the
  * journal as history (they name it); an autotune job already running on it ends with the copy
- * it read or fails with `harness_not_found`. A harness that its index's autotune policy names is kept (409
- * `harness_in_use`): the policy's next start would fail; change or delete the policy first.
+ * it read or fails with `harness_not_found`. A harness that its index's autotune policy names
+ * is kept (409 `harness_in_use`): the policy's next start would fail; change or delete the
+ * policy first.
  */
 export class HarnessDeletion {
   constructor(private readonly deps: HarnessDeletionDeps) {}
