@@ -4,7 +4,7 @@ import type { VectorRows } from "../domain/exact-search";
 import { type HeldOut, heldOut, inLabels, keptMask } from "../domain/held-out";
 import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../domain/hnsw";
 import type { BuildParams } from "../domain/hnsw-config";
-import { measureArms, recallAt } from "../domain/hnsw-measure";
+import { type ArmMeasurement, measureArms, recallAt } from "../domain/hnsw-measure";
 import type { Metric } from "../domain/metric";
 import { latencySummary } from "../domain/trial-metrics";
 import { searchEf } from "../domain/tuner";
@@ -27,6 +27,8 @@ export interface SearchResultSummary {
   readonly efSearch: number;
   /** Mean recall@k. */
   readonly recall: number;
+  /** Its standard error over the queries. */
+  readonly recallStderr: number;
   /** Median search latency, µs. */
   readonly p50Us: number;
   /** 95th percentile search latency, µs. */
@@ -48,9 +50,10 @@ export interface MeasureResult {
   readonly searches: readonly SearchResultSummary[];
 }
 
-function summarize(efSearch: number, m: { recall: number; latenciesUs: Float64Array }) {
+function summarize(efSearch: number, m: ArmMeasurement): SearchResultSummary {
   const lat = latencySummary(m.latenciesUs);
-  return { efSearch, recall: m.recall, p50Us: lat.p50, p95Us: lat.p95, p99Us: lat.p99 };
+  const { recall, recallStderr } = m;
+  return { efSearch, recall, recallStderr, p50Us: lat.p50, p95Us: lat.p95, p99Us: lat.p99 };
 }
 
 function timedBuild(
@@ -103,11 +106,9 @@ export function buildAndMeasure(task: MeasureTask): MeasureResult {
   return {
     buildTimeMs,
     memoryBytes: statSync(task.snapshotPath).size,
-    searches: task.efSearches.map((ef, i) => summarize(ef, measured[i] as ArmResult)),
+    searches: task.efSearches.map((ef, i) => summarize(ef, measured[i] as ArmMeasurement)),
   };
 }
-
-type ArmResult = { recall: number; latenciesUs: Float64Array };
 
 /**
  * Build one graph and find the smallest ef_search reaching `target` by a binary search over ef
@@ -152,7 +153,7 @@ export function buildAndTune(task: TuneTask): TuneResult {
   return {
     buildTimeMs,
     memoryBytes: statSync(task.snapshotPath).size,
-    searches: efs.map((ef, i) => summarize(ef, measured[i] as ArmResult)),
+    searches: efs.map((ef, i) => summarize(ef, measured[i] as ArmMeasurement)),
     found,
   };
 }
@@ -187,7 +188,7 @@ export function runoff(task: RunoffTask): SearchResultSummary[] {
   const holdsOut = held && arms.every((a) => a.graph.getCurrentCount() === held.labelRows.length);
   const { queries, truth } = measuredAs(holdsOut ? held : undefined, task);
   const measured = measureArms(arms, queries, truth, task.k, task.passes);
-  return task.finalists.map((f, i) => summarize(f.efSearch, measured[i] as ArmResult));
+  return task.finalists.map((f, i) => summarize(f.efSearch, measured[i] as ArmMeasurement));
 }
 
 /** Exact top-k rows of every query. */

@@ -275,6 +275,7 @@ export class TrialService {
       config,
       metrics: {
         recall_at_k: s.recall,
+        recall_stderr: Math.round(s.recallStderr * 1e6) / 1e6,
         k: harness.k,
         search_latency_p50_us: s.p50Us,
         search_latency_p95_us: s.p95Us,

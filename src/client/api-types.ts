@@ -888,6 +888,8 @@ export interface components {
         TrialMetrics: {
             /** @description Mean recall@k over the harness's queries */
             recall_at_k: number;
+            /** @description Standard error of recall_at_k: the standard deviation of the per-query recalls over the square root of the query count (another set of as many such queries reads within about twice this, 95 times in 100); absent on trials from before it was measured */
+            recall_stderr?: number;
             /** @description The harness's k */
             k: number;
             /** @description Median search latency, µs */

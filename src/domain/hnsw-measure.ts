@@ -23,6 +23,8 @@ export interface Arm {
 export interface ArmMeasurement {
   /** Mean recall@k over the queries. */
   readonly recall: number;
+  /** Its standard error (see {@link RecallMean.stderr}). */
+  readonly recallStderr: number;
   /** Per-query latency in µs, every pass (queries × passes values). */
   readonly latenciesUs: Float64Array;
 }
@@ -104,6 +106,7 @@ export function measureArms(
   }
   return arms.map((_, a) => ({
     recall: (recalls[a] as RecallMean).value(),
+    recallStderr: (recalls[a] as RecallMean).stderr(),
     latenciesUs: latencies[a] as Float64Array,
   }));
 }

@@ -23,6 +23,8 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 export class RecallMean {
   private readonly hitsByLength = new Map<number, number>();
   private queries = 0;
+  private sum = 0;
+  private squares = 0;
 
   /** Counts one query: what the search found against its exact top-k. */
   add(found: ArrayLike<number>, truth: ArrayLike<number>): void {
@@ -30,6 +32,20 @@ export class RecallMean {
     const hits = truth.length === 0 ? 1 : queryHits(found, truth);
     this.hitsByLength.set(length, (this.hitsByLength.get(length) ?? 0) + hits);
     this.queries++;
+    this.sum += hits / length;
+    this.squares += (hits / length) ** 2;
+  }
+
+  /**
+   * The standard error of {@link value}: the sample standard deviation of the per-query recalls
+   * over √queries (0 with fewer than 2 queries). Another set of as many queries like these reads
+   * within about twice this of the mean, 95 times in 100.
+   */
+  stderr(): number {
+    const n = this.queries;
+    if (n < 2) return 0;
+    const variance = Math.max(0, (this.squares - (this.sum * this.sum) / n) / (n - 1));
+    return Math.sqrt(variance / n);
   }
 
   /** The mean over the queries added so far (1 with none). */

@@ -4,6 +4,11 @@ import type { HnswConfig } from "./hnsw-config";
 export interface TrialMetrics {
   /** Mean recall@k over the harness's queries. */
   readonly recall_at_k: number;
+  /**
+   * Its standard error: the standard deviation of the per-query recalls over √queries. Absent
+   * on trials journaled before it was measured.
+   */
+  readonly recall_stderr?: number;
   /** The harness's k. */
   readonly k: number;
   /** Median search latency, µs. */

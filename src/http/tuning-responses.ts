@@ -79,6 +79,10 @@ export const harnessRun = z
 const metrics = z
   .strictObject({
     recall_at_k: z.number().meta({ description: "Mean recall@k over the harness's queries" }),
+    recall_stderr: z.number().optional().meta({
+      description:
+        "Standard error of recall_at_k: the standard deviation of the per-query recalls over the square root of the query count (another set of as many such queries reads within about twice this, 95 times in 100); absent on trials from before it was measured",
+    }),
     k: z.int().meta({ description: "The harness's k" }),
     search_latency_p50_us: z.number().meta({ description: "Median search latency, µs" }),
     search_latency_p95_us: z.number().meta({ description: "95th percentile, µs" }),

@@ -51,7 +51,7 @@ describe("trials", () => {
     });
     const m = first.body.metrics;
     expect(m.recall_at_k).toBe(1);
-    expect(m).toMatchObject({ k: 10, queries: 15 });
+    expect(m).toMatchObject({ k: 10, queries: 15, recall_stderr: 0 });
     expect(m.search_latency_p50_us).toBeGreaterThan(0);
     expect(m.search_latency_p95_us).toBeGreaterThanOrEqual(m.search_latency_p50_us);
     expect(m.search_latency_p99_us).toBeGreaterThanOrEqual(m.search_latency_p95_us);
@@ -203,6 +203,10 @@ describe("trials", () => {
     await api.post("/vectors/hnsw/evals/older-h/refresh");
     const refreshed = await trial("older", "older-h", config);
     expect(measured.body.metrics.recall_at_k).toBeLessThan(1);
+    // Queries that miss different shares of their neighbors: recall is known to within its
+    // standard error.
+    expect(measured.body.metrics.recall_stderr).toBeGreaterThan(0);
+    expect(measured.body.metrics.recall_stderr).toBeLessThan(0.2);
     expect(measured.body.metrics.recall_at_k).toBe(refreshed.body.metrics.recall_at_k);
   });
 

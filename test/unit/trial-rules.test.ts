@@ -50,6 +50,8 @@ describe("trial metrics", () => {
     const missOne = [...truth.slice(0, 9), 99];
     for (let q = 0; q < 50; q++) mean.add(q % 2 === 0 && q < 48 ? missOne : truth, truth);
     expect(mean.value()).toBe(0.952);
+    // Per-query recalls 0.9 (24) and 1 (26): sample sd sqrt(24·26/50/49)·0.1, over √50.
+    expect(mean.stderr()).toBeCloseTo((Math.sqrt((24 * 26) / 50 / 49) * 0.1) / Math.sqrt(50), 12);
     // Mixed truth lengths (an index smaller than k), and a query with no ground truth (recall 1).
     const mixed = new RecallMean();
     mixed.add([1, 2, 7], [1, 2, 3]);
@@ -57,6 +59,10 @@ describe("trial metrics", () => {
     mixed.add([], []);
     expect(mixed.value()).toBeCloseTo((2 / 3 + 1 / 2 + 1) / 3, 15);
     expect(new RecallMean().value()).toBe(1);
+    expect(new RecallMean().stderr()).toBe(0);
+    const same = new RecallMean();
+    for (let q = 0; q < 5; q++) same.add([1, 2], [1, 2]);
+    expect(same.stderr()).toBe(0);
   });
 
   it("measures a graph's recall that way", () => {
