@@ -27,11 +27,13 @@ const trialRow = (t: TrialView) => [
   t.harness,
   configText(t.config),
   `${t.metrics.recall_at_k.toFixed(4)}@${t.metrics.k}`,
+  t.metrics.recall_stderr === undefined ? "-" : t.metrics.recall_stderr.toFixed(4),
   Math.round(t.metrics.search_latency_p50_us),
   t.metrics.build_time_ms,
 ];
-// The harness and k beside recall: recall on different harnesses, or at another k, does not compare.
-const TRIAL_HEADER = ["TRIAL", "HARNESS", "CONFIG", "RECALL@K", "P50_US", "BUILD_MS"];
+// The harness and k beside recall: recall on different harnesses, or at another k, does not
+// compare; and its standard error, how far another sample of as many queries may read.
+const TRIAL_HEADER = ["TRIAL", "HARNESS", "CONFIG", "RECALL@K", "STDERR", "P50_US", "BUILD_MS"];
 
 /** `trial`, `trials`, `autotune`, `promote`, `rollback`, `activate`, `policies`. */
 export function tuningCommands(program: Command, ctx: Context): void {

@@ -156,13 +156,14 @@ describe("vectord CLI", () => {
       "HARNESS",
       "CONFIG",
       "RECALL@K",
+      "STDERR",
       "P50_US",
       "BUILD_MS",
     ]);
     const k = json(trial).metrics.k;
     expect(text[1]).toMatch(
       new RegExp(
-        `^${json(trial).trial_id}\\s+cli-h5-h\\s+m=16 efc=200 ef=200\\s+\\d\\.\\d{4}@${k}\\s`,
+        `^${json(trial).trial_id}\\s+cli-h5-h\\s+m=16 efc=200 ef=200\\s+\\d\\.\\d{4}@${k}\\s+\\d\\.\\d{4}\\s`,
       ),
     );
   });
