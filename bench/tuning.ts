@@ -1,5 +1,5 @@
 import { HarnessRowsCache } from "../src/app/harness-rows";
-import { heldOut, inLabels } from "../src/domain/held-out";
+import { inLabels } from "../src/domain/held-out";
 import { buildGraph } from "../src/domain/hnsw";
 import type { HnswConfig } from "../src/domain/hnsw-config";
 import { type Arm, measureArms, recallAt } from "../src/domain/hnsw-measure";
@@ -40,8 +40,7 @@ export async function benchTargetRecall(env: BenchStack, name: string, label: st
   );
   const { loaded, record } = prepared;
   // As trials are: graphs without the queries' own vectors, measured in their labels.
-  const held = heldOut(loaded.rows, prepared.rows.queries);
-  const { k } = prepared.rows;
+  const { k, held } = prepared.rows;
   const { queries, truth } = held
     ? inLabels(held, prepared.rows.queries, prepared.rows.truth, k)
     : prepared.rows;

@@ -2,8 +2,7 @@ import { ConflictError, ValidationError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import { type Harness, isStale } from "../domain/harness";
 import { queryRows } from "../domain/harness-queries";
-import { heldOut, keptMask } from "../domain/held-out";
-import type { QueryRows } from "../domain/hnsw";
+import { type HeldOut, heldOut } from "../domain/held-out";
 import type { IndexRecord } from "../domain/index-record";
 import type { LoadedIndex } from "../domain/loaded-index";
 import type { HarnessService } from "./harness-service";
@@ -101,7 +100,8 @@ export class HarnessRowsCache {
       this.deps.harnesses.require(harnessName),
     ]);
     const queries = queryRows(harness.queries, harness.vectors, harness.dimension, loaded);
-    const graphRows = heldOut(loaded.rows, queries)?.labelRows.length ?? loaded.rows;
+    const held = heldOut(loaded.rows, queries);
+    const graphRows = held?.labelRows.length ?? loaded.rows;
     if (graphRows < harness.k) {
       throw new ValidationError(
         `index "${record.name}" has ${loaded.rows} live vectors, ${loaded.rows - graphRows} of them ` +
@@ -110,7 +110,7 @@ export class HarnessRowsCache {
         "index_too_small",
       );
     }
-    let truth = stale ? undefined : storedTruth(harness, loaded, queries);
+    let truth = stale ? undefined : storedTruth(harness, loaded, held);
     // The data moved on since the harness's ground truth, or its truth names another query's
     // source (saved before sources were held out): measure against exact truth for the data
     // the graphs are built from.
@@ -120,7 +120,8 @@ export class HarnessRowsCache {
       queries,
       k: harness.k,
     });
-    return { record, loaded, harness, rows: { queries, truth, k: harness.k } };
+    const rows = { queries, truth, k: harness.k, ...(held && { held }) };
+    return { record, loaded, harness, rows };
   }
 }
 
@@ -132,14 +133,13 @@ export class HarnessRowsCache {
 function storedTruth(
   harness: Harness,
   loaded: LoadedIndex,
-  queries: QueryRows,
+  held: HeldOut | undefined,
 ): Int32Array | undefined {
-  const kept = keptMask(loaded.rows, queries);
   const truth = new Int32Array(harness.queries.length * harness.k).fill(-1);
   for (const [q, ids] of harness.groundTruth.entries()) {
     for (const [i, id] of ids.entries()) {
       const row = loaded.rowOf.get(id) ?? -1;
-      if (row >= 0 && kept?.[row] === 0) return undefined;
+      if (row >= 0 && held?.rowLabels[row] === -1) return undefined;
       truth[q * harness.k + i] = row;
     }
   }

@@ -1,7 +1,7 @@
 import { rmSync, statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
-import { type HeldOut, heldOut, inLabels, keptMask } from "../domain/held-out";
+import { type HeldOut, inLabels, keptMask } from "../domain/held-out";
 import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../domain/hnsw";
 import type { BuildParams } from "../domain/hnsw-config";
 import { type ArmMeasurement, measureArms, recallAt } from "../domain/hnsw-measure";
@@ -19,6 +19,11 @@ export interface HarnessRows {
   readonly truth: Int32Array;
   /** Neighbors per query. */
   readonly k: number;
+  /**
+   * The rows a trial's graph holds out (its queries' sources, ../domain/held-out.ts) and the
+   * graph's labels; absent when the queries came from none.
+   */
+  readonly held?: HeldOut;
 }
 
 /** What one measured ef_search gave. */
@@ -84,9 +89,8 @@ export interface MeasureTask extends HarnessRows {
  * ../domain/held-out.ts), and the queries and truth in its labels.
  */
 function heldOutBuild(task: Omit<MeasureTask, "efSearches">) {
-  const held = heldOut(task.rows.rows, task.queries);
-  const built = timedBuild(task, held?.labelRows);
-  return { ...built, ...measuredAs(held, task) };
+  const built = timedBuild(task, task.held?.labelRows);
+  return { ...built, ...measuredAs(task.held, task) };
 }
 
 function measuredAs(held: HeldOut | undefined, rows: HarnessRows) {
@@ -168,8 +172,6 @@ export interface RunoffTask extends HarnessRows {
   readonly finalists: readonly { readonly path: string; readonly efSearch: number }[];
   /** Interleaved passes over the queries. */
   readonly passes: number;
-  /** The index's live rows (what the harness's truth rows number). */
-  readonly indexRows: number;
 }
 
 /**
@@ -184,7 +186,7 @@ export function runoff(task: RunoffTask): SearchResultSummary[] {
     graph.readIndexSync(f.path);
     return { graph, efSearch: f.efSearch };
   });
-  const held = heldOut(task.indexRows, task.queries);
+  const { held } = task;
   const holdsOut = held && arms.every((a) => a.graph.getCurrentCount() === held.labelRows.length);
   const { queries, truth } = measuredAs(holdsOut ? held : undefined, task);
   const measured = measureArms(arms, queries, truth, task.k, task.passes);

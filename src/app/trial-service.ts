@@ -6,7 +6,6 @@ import { monotonicFactory } from "ulid";
 import { snapshotStem } from "../../infra/storage";
 import { NotFoundError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
-import { heldOut } from "../domain/held-out";
 import type { BuildParams, HnswConfig } from "../domain/hnsw-config";
 import { labelsKeyOf, labelsOfRows } from "../domain/label-map";
 import type { Trial, TrialSource } from "../domain/trial";
@@ -188,7 +187,6 @@ export class TrialService {
           efSearch: f.config.ef_search,
         })),
         passes: request.passes,
-        indexRows: prepared.loaded.rows,
       });
       const trials = request.finalists.map((f, i) =>
         this.trialOf(prepared, request, f.config, searches[i] as SearchResultSummary, {
@@ -237,8 +235,8 @@ export class TrialService {
       );
       try {
         await this.deps.blobs.putFile(snapshotKey, snapshotPath, "application/octet-stream");
-        const held = heldOut(prepared.loaded.rows, prepared.rows.queries);
-        const labels = JSON.stringify(labelsOfRows(prepared.loaded, held?.labelRows));
+        const held = prepared.rows.held?.labelRows;
+        const labels = JSON.stringify(labelsOfRows(prepared.loaded, held));
         await this.deps.blobs.put(labelsKey, labels, "application/json");
         await this.append(trials);
       } catch (err) {

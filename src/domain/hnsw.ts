@@ -58,9 +58,10 @@ export interface QueryRows extends VectorRows {
 /**
  * Exact top-k rows of every query (k per query, -1 padded when the index is smaller), leaving out
  * each query's `excludeRows` entry, and every row `r` with `mask[r] === 0` when given. `rows`
- * must be prepared for the metric (unit length for cosine); queries are raw. Runs on the SIMD scan, the rows copied once into the kernel's memory
- * for every query of the call whatever their size (up to {@link MIRROR_LIMIT_BYTES}): ground truth
- * is computed in a task of its own, sized for it. Faster than hnswlib's native brute force from
+ * must be prepared for the metric (unit length for cosine); queries are raw. Runs on the SIMD
+ * scan, the rows copied once into the kernel's memory for every query of the call whatever their
+ * size (up to {@link MIRROR_LIMIT_BYTES}): ground truth is computed in a task of its own, sized
+ * for it. Faster than hnswlib's native brute force from
  * 10 queries to 1,000, its build included (`npm run bench -- ground-truth`).
  */
 export function exactNeighbors(

@@ -89,6 +89,7 @@ describe("held-out rows", () => {
       const snapshotPath = join(tmpdir(), `vectord-held-out-${paths.length}.hnsw`);
       paths.push(snapshotPath);
       const truth = groundTruth({ rows, metric: "l2", queries, k: 10 });
+      const held = heldOut(n, queries);
       const measured = buildAndMeasure({
         rows,
         metric: "l2",
@@ -96,6 +97,7 @@ describe("held-out rows", () => {
         queries,
         truth,
         k: 10,
+        ...(held && { held }),
         efSearches: [10],
         snapshotPath,
       });
