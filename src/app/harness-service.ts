@@ -140,7 +140,7 @@ export class HarnessService {
   async get(name: string): Promise<HarnessView> {
     const harness = await this.describe(name);
     const index = await this.vectors.findIndex(harness.indexName);
-    return { harness: summaryOf(harness), stale: !index || isStale(harness, index) };
+    return viewOf(harness, index);
   }
 
   /**
@@ -167,10 +167,7 @@ export class HarnessService {
         ),
       ),
     );
-    const harnesses = kept.map((h) => {
-      const index = indexes.get(h.indexName);
-      return { harness: summaryOf(h), stale: !index || isStale(h, index) };
-    });
+    const harnesses = kept.map((h) => viewOf(h, indexes.get(h.indexName)));
     const last = names[names.length - 1];
     return names.length === page.limit && last !== undefined
       ? { harnesses, next: last }
@@ -258,6 +255,11 @@ export class HarnessService {
     await this.store.save(harness);
     return harness;
   }
+}
+
+/** A harness as the API shows it: stale when its index changed since, or is gone. */
+function viewOf(harness: HarnessInfo, index: IndexRecord | undefined): HarnessView {
+  return { harness: summaryOf(harness), stale: !index || isStale(harness, index) };
 }
 
 function harnessNotFound(name: string): NotFoundError {
