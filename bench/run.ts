@@ -14,6 +14,7 @@ import { mnist } from "./datasets";
 import { benchDownloads } from "./downloads";
 import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
+import { benchIdDirectory } from "./id-directory";
 import { benchIdListing, manySegmentIndex } from "./id-listing";
 import { benchImport } from "./import";
 import { benchIndexListing } from "./index-listing";
@@ -229,6 +230,7 @@ const stackBenches = [
   "target-recall",
   "writes",
   "segment-writes",
+  "id-directory",
   "catalog-item",
   "index-listing",
   "fresh",
@@ -267,6 +269,7 @@ if (stackBenches.length > 0) {
       benchLiveCheck();
       await benchSegmentWrites(env);
     }
+    if (wanted("id-directory")) await benchIdDirectory(env);
     if (wanted("catalog-item")) await benchCatalogItem(env);
     if (wanted("index-listing")) await benchIndexListing(env);
     if (wanted("downloads")) await benchDownloads(env);

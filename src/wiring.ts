@@ -30,6 +30,7 @@ import { HarnessRuns } from "./app/harness-runs";
 import { HarnessService } from "./app/harness-service";
 import { createHnswRunner } from "./app/hnsw-runner";
 import { Housekeeping } from "./app/housekeeping";
+import { IdDirectoryBuilder } from "./app/id-directory-builder";
 import { ImportService } from "./app/import-service";
 import { ImportTasks } from "./app/import-tasks";
 import { IncarnationPurger } from "./app/incarnation-purger";
@@ -114,6 +115,7 @@ export function createServices(settings: Settings): Services {
     leases,
     sweeper,
     backfill,
+    idDirectories: new IdDirectoryBuilder({ catalog, segments, blobs, policy }),
     policy,
     ...taskLease,
   });

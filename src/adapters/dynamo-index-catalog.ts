@@ -10,7 +10,12 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import pLimit from "p-limit";
 import { CatalogItemTooLargeError, type IndexCatalog, LOST_RACE, type Page } from "../app/ports";
 import { FOLD_BATCH } from "../domain/compaction";
-import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
+import type {
+  ActiveGeneration,
+  IdDirectoryRef,
+  IndexHead,
+  IndexRecord,
+} from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import { INDEX_NAME_PATTERN } from "../domain/metric";
 import { decodeCursor, encodeCursor } from "../domain/page-token";
@@ -259,6 +264,27 @@ export class DynamoIndexCatalog implements IndexCatalog {
       ExpressionAttributeValues: {
         ":active": active,
         ...(expected === undefined ? {} : { ":expected_generation": expected }),
+      },
+    });
+  }
+
+  setIdDirectory(
+    current: IndexRecord,
+    directory: IdDirectoryRef,
+  ): Promise<IndexRecord | typeof LOST_RACE> {
+    const previous = current.idDirectory;
+    return this.items.update(current, {
+      UpdateExpression: "SET #id_directory = :directory",
+      ConditionExpression: previous
+        ? "#id_directory.#key = :previous"
+        : "attribute_not_exists(#id_directory)",
+      ExpressionAttributeNames: {
+        "#id_directory": "id_directory",
+        ...(previous ? { "#key": "key" } : {}),
+      },
+      ExpressionAttributeValues: {
+        ":directory": directory,
+        ...(previous ? { ":previous": previous.key } : {}),
       },
     });
   }

@@ -1,4 +1,9 @@
-import type { ActiveGeneration, IndexRecord, SegmentListRef } from "../domain/index-record";
+import type {
+  ActiveGeneration,
+  IdDirectoryRef,
+  IndexRecord,
+  SegmentListRef,
+} from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import type { Metric } from "../domain/metric";
 import type { SegmentRef } from "../domain/segment";
@@ -36,6 +41,8 @@ export interface IndexItem {
   active?: ActiveGeneration;
   /** See `IndexRecord.maintenance`. */
   maintenance?: Partial<MaintenanceSettings>;
+  /** See `IndexRecord.idDirectory` (absent: none). */
+  id_directory?: IdDirectoryRef;
 }
 
 /** `segment_list` as stored. */
@@ -90,6 +97,15 @@ export function fromItem(item: IndexItem): IndexRecord {
     updatedAt: item.updated_at,
     active: activeOf(item.active),
     ...(item.maintenance ? { maintenance: item.maintenance } : {}),
+    ...(item.id_directory
+      ? {
+          idDirectory: {
+            key: item.id_directory.key,
+            version: Number(item.id_directory.version),
+            live: Number(item.id_directory.live),
+          },
+        }
+      : {}),
   };
 }
 

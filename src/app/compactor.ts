@@ -5,12 +5,14 @@ import {
   planMerge,
   purgeDue,
 } from "../domain/compaction";
-import { type IndexRecord, servableFloor } from "../domain/index-record";
+import { droppableDeletions } from "../domain/id-directory";
+import type { IndexRecord } from "../domain/index-record";
 import { mergeSegments, type VersionedSegment } from "../domain/segment";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import { purgeDeadRows } from "./dead-rows";
 import type { DirectoryBackfill } from "./directory-backfill";
+import type { IdDirectoryBuilder } from "./id-directory-builder";
 import type { OrphanSweeper } from "./orphan-sweeper";
 import { CatalogItemTooLargeError, type IndexCatalog, LOST_RACE } from "./ports";
 import type { SegmentStore } from "./segment-store";
@@ -38,6 +40,8 @@ export interface CompactorDeps {
   readonly policy?: CompactionPolicy;
   /** Sweeps orphaned objects at the end of every run (see {@link OrphanSweeper}). */
   readonly sweeper?: OrphanSweeper;
+  /** Builds the index's id directory when due, before the sweep (see {@link IdDirectoryBuilder}). */
+  readonly idDirectories?: IdDirectoryBuilder;
   /** Then writes the directories older large segments lack (see {@link DirectoryBackfill}). */
   readonly backfill?: DirectoryBackfill;
   /** How long a run holds the index's compaction lease (default {@link TASK_LEASE_MS}). */
@@ -59,6 +63,8 @@ export interface CompactionReport {
   readonly more: boolean;
   /** Orphaned objects swept. */
   readonly swept?: number;
+  /** Whether it built a new id directory. */
+  readonly idDirectory?: boolean;
   /** Segment directories written for segments from before directories. */
   readonly directories?: number;
 }
@@ -129,10 +135,11 @@ export class Compactor {
         lostInARow = 0;
         done[step]++;
       }
+      const idDirectory = (await this.deps.idDirectories?.run(indexName)) != null;
       const swept = this.deps.sweeper ? await this.deps.sweeper.sweep(indexName) : 0;
       const hasTime = () => this.now() - started < budgetMs;
       const directories = this.deps.backfill ? await this.deps.backfill.run(indexName, hasTime) : 0;
-      return reported(indexName, { ...done, more: false, swept, directories });
+      return reported(indexName, { ...done, more: false, swept, idDirectory, directories });
     } finally {
       await this.deps.leases.release(key, owner);
     }
@@ -188,10 +195,8 @@ export class Compactor {
     const inputs = record.segments.slice(start, end);
     const parts = await Promise.all(inputs.map((ref) => this.deps.segments.read(record, ref)));
     // Deletions shadow nothing older than the run's first segment when it is the oldest; those
-    // no servable graph predates (the previous generation, which a search instance may serve
-    // while it loads the active one, built from data at or after them) are needed by no one.
-    const dropDeletesUpTo = start === 0 ? servableFloor(record.active) : null;
-    const merged = mergeSegments(parts, record.dimension, dropDeletesUpTo);
+    // no servable graph and no id directory predates are needed by no one.
+    const merged = mergeSegments(parts, record.dimension, droppableDeletions(record, start));
     return this.replace(record, start, end, merged);
   }
 

@@ -1,10 +1,12 @@
 import pLimit from "p-limit";
 import { DigestFilter } from "../domain/digest-filter";
 import { type HashFilter, type IdDigest, idHash, latestWord, type Word } from "../domain/id-digest";
+import { directoryCoverage } from "../domain/id-directory";
 import { nextLiveIds } from "../domain/id-listing";
 import type { IndexRecord } from "../domain/index-record";
 import type { SegmentRef } from "../domain/segment";
 import { ByteBudget } from "./byte-budget";
+import { IdDirectoryReader } from "./id-directory-reader";
 import type { SegmentStore } from "./segment-store";
 
 /** Which ids of an index version are live, as a writer needs to know. */
@@ -39,7 +41,7 @@ const DIGEST_CONCURRENCY = 16;
  */
 export class LiveState {
   /** index uid -> segment id -> its digest, and the filter built from it once needed. */
-  private readonly digests = new Map<string, Map<string, Promise<Filtered>>>();
+  private readonly digests = new Map<string, Map<string, Pending>>();
 
   /**
    * @param budget the instance's cache budget (default: a budget of its own): an index's digests
@@ -47,21 +49,48 @@ export class LiveState {
    *   per word), and those used least recently are given up past it, and read again when next
    *   needed.
    */
+  /**
+   * @param directories reads the indexes' id directories (default: one of its own, on `budget`).
+   */
   constructor(
     private readonly segments: SegmentStore,
     private readonly budget: ByteBudget = new ByteBudget(),
+    private readonly directories: IdDirectoryReader = new IdDirectoryReader(
+      segments.blobStore,
+      budget,
+    ),
   ) {}
 
   /**
-   * What a writer needs to know of `record`'s version: its live count and which ids are live (reads
-   * the digests of segments this instance has not seen).
+   * What a writer of `ids` needs to know of `record`'s version: its live count and which of `ids`
+   * are live (asking about another id throws). When the record has an id directory it can trust
+   * (see `directoryCoverage`), the digests of the segments it does not cover answer first, and the
+   * directory answers for the ids none of them mentions, by ranged reads; otherwise every
+   * segment's digest answers. Digests this instance has not seen are read.
    */
-  async view(record: IndexRecord): Promise<LiveView> {
+  async view(record: IndexRecord, ids: readonly string[]): Promise<LiveView> {
+    const coverage = directoryCoverage(record);
+    const directory = record.idDirectory;
+    const refs = coverage ? record.segments.slice(coverage.uncoveredFrom) : record.segments;
     // A writer asks about every id it writes, at least twice a write: worth its filters.
-    const { digests, filters } = await this.digestsOf(record, true);
+    const { digests, filters } = await this.digestsOf(record, refs, true);
+    const latest = (h: bigint) => latestWord(digests, h, filters);
+    if (!coverage || !directory) {
+      return { count: record.count, isLive: (id) => latest(idHash(id))?.word === "upserted" };
+    }
+    const asked = new Set(ids.map(idHash));
+    const unsettled = [...asked].filter((h) => latest(h) === undefined);
+    const held = await this.directories.holds(record, directory, unsettled);
     return {
       count: record.count,
-      isLive: (id) => latestWord(digests, idHash(id), filters)?.word === "upserted",
+      isLive: (id) => {
+        const h = idHash(id);
+        const word = latest(h);
+        if (word) return word.word === "upserted";
+        if (!asked.has(h))
+          throw new RangeError(`id "${id}" was not among the ids this view was made for`);
+        return held.has(h);
+      },
     };
   }
 
@@ -73,7 +102,7 @@ export class LiveState {
    */
   async locator(record: IndexRecord): Promise<(id: string) => Located | undefined> {
     // Reads by id ask about at most 100 ids: the filters a writer here built, none built for them.
-    const { digests, filters } = await this.digestsOf(record, false);
+    const { digests, filters } = await this.digestsOf(record, record.segments, false);
     return (id) => {
       const found = latestWord(digests, idHash(id), filters);
       return found && { ...found, ref: record.segments[found.segment] as SegmentRef };
@@ -89,7 +118,7 @@ export class LiveState {
     after: bigint | null,
     limit: number,
   ): Promise<{ items: ListedId[]; more: boolean }> {
-    const { digests } = await this.digestsOf(record, false);
+    const { digests } = await this.digestsOf(record, record.segments, false);
     const page = nextLiveIds(digests, after, limit);
     const items = page.items.map((w) => {
       const digest = digests[w.segment] as IdDigest;
@@ -107,15 +136,17 @@ export class LiveState {
   forget(uid: string): void {
     this.digests.delete(uid);
     this.budget.forget(`digests/${uid}`);
+    this.directories.forget(uid);
   }
 
   /**
-   * The digests of `record`'s segments (in its order), kept or read, and their filters: those
-   * built, and, when `build`, the others built now (a filter costs about twice its digest's
+   * The digests of segments `refs` of `record` (in their order), kept or read, and their filters:
+   * those built, and, when `build`, the others built now (a filter costs about twice its digest's
    * decoding, once per instance: a loss for a single read, a gain for a writer's every id).
    */
   private async digestsOf(
     record: IndexRecord,
+    refs: readonly SegmentRef[],
     build: boolean,
   ): Promise<{ digests: IdDigest[]; filters: HashFilter[] }> {
     let known = this.digests.get(record.uid);
@@ -128,25 +159,35 @@ export class LiveState {
     const limit = pLimit(DIGEST_CONCURRENCY);
     const cache = known;
     const kept = await Promise.all(
-      record.segments.map((ref) => {
+      refs.map((ref) => {
         let entry = cache.get(ref.id);
         if (!entry) {
-          entry = limit(
+          const read = limit(
             async (): Promise<Filtered> => ({
               digest: await this.segments.readDigest(record, ref),
             }),
           );
+          const pending: Pending = { read };
+          read.then(
+            (filtered) => {
+              pending.done = filtered;
+            },
+            () => cache.delete(ref.id),
+          );
+          entry = pending;
           cache.set(ref.id, entry);
-          entry.catch(() => cache.delete(ref.id));
         }
-        return entry;
+        return entry.read;
       }),
     );
+    if (build) for (const entry of kept) entry.filter ??= new DigestFilter(entry.digest);
+    // Every digest kept of the index counts, those another caller read too.
     let bytes = 0;
-    for (const entry of kept) {
-      if (build) entry.filter ??= new DigestFilter(entry.digest);
-      const words = entry.digest.upserted.length + entry.digest.deleted.length;
-      bytes += 8 * words + (entry.filter?.byteLength ?? 0);
+    for (const entry of cache.values()) {
+      const done = entry.done;
+      if (!done) continue;
+      const words = done.digest.upserted.length + done.digest.deleted.length;
+      bytes += 8 * words + (done.filter?.byteLength ?? 0);
     }
     this.budget.hold(`digests/${record.uid}`, bytes, () => {
       // Given up only if it is still this map (the index was not forgotten and read again).
@@ -159,6 +200,12 @@ export class LiveState {
       filters: kept.map((k) => k.filter ?? UNFILTERED),
     };
   }
+}
+
+/** A digest being read, and once read, what it is. */
+interface Pending {
+  readonly read: Promise<Filtered>;
+  done?: Filtered;
 }
 
 /** A segment's digest, with the filter built from it once a writer needed it. */

@@ -57,7 +57,7 @@ export class OrphanSweeper {
 
 /**
  * Every key the catalog record references: its segment list, its segments, and its active and
- * previous graphs (with the whole graphs their patches apply to).
+ * previous graphs (with the whole graphs their patches apply to), and its id directory.
  */
 function referenced(record: IndexRecord): Set<string> {
   const keys = new Set<string>();
@@ -67,5 +67,6 @@ function referenced(record: IndexRecord): Set<string> {
     keys.add(k.values).add(k.manifest).add(k.digest).add(k.directory);
   }
   if (record.active) for (const key of generationKeysOf(record.active)) keys.add(key);
+  if (record.idDirectory) keys.add(record.idDirectory.key);
   return keys;
 }

@@ -1,5 +1,10 @@
 import type { Policy, PolicySettings } from "../domain/autotune-policy";
-import type { ActiveGeneration, IndexHead, IndexRecord } from "../domain/index-record";
+import type {
+  ActiveGeneration,
+  IdDirectoryRef,
+  IndexHead,
+  IndexRecord,
+} from "../domain/index-record";
 import type { MaintenanceSettings } from "../domain/maintenance";
 import type { Profile } from "../domain/profile";
 import type { PromotionRecord } from "../domain/promotion";
@@ -149,6 +154,14 @@ export interface IndexCatalog {
   setActive(
     current: IndexRecord,
     active: ActiveGeneration,
+  ): Promise<IndexRecord | typeof LOST_RACE>;
+  /**
+   * Points the index at a new id directory (see `IdDirectoryRef`), only if it is still
+   * incarnation `current.uid` and still names the directory `current.idDirectory` (or none).
+   */
+  setIdDirectory(
+    current: IndexRecord,
+    directory: IdDirectoryRef,
   ): Promise<IndexRecord | typeof LOST_RACE>;
   /** Sets the index's maintenance settings, only if it is still incarnation `current.uid`. */
   setMaintenance(

@@ -23,8 +23,11 @@ export interface BackgroundStarts {
 export interface SegmentCommitsDeps {
   readonly catalog: IndexCatalog;
   readonly segments: SegmentStore;
-  /** What is live in a record's version (read again from a fresher record if need be). */
-  readonly liveView: (record: IndexRecord) => Promise<LiveView>;
+  /**
+   * What is live in a record's version, for a writer of `ids` (read again from a fresher record if
+   * need be).
+   */
+  readonly liveView: (record: IndexRecord, ids: readonly string[]) => Promise<LiveView>;
   readonly background: BackgroundStarts;
   readonly retry: RetryPolicy;
   readonly now: () => Date;
@@ -54,8 +57,9 @@ export class SegmentCommits {
     segment: Segment,
     countAfter: (live: LiveView) => number,
   ): Promise<IndexRecord> {
+    const ids = [...segment.ids, ...segment.deleted];
     // Refuse before writing anything when the first check already fails.
-    countAfter(await this.deps.liveView(record));
+    countAfter(await this.deps.liveView(record, ids));
     const ref = await this.deps.segments.write(record, segment);
     await failpoint("upsert.segment-written");
     let updated: IndexRecord;
@@ -78,7 +82,7 @@ export class SegmentCommits {
             }
             // An earlier attempt that seemed to fail (a timeout the SDK retried) may have landed.
             if (attempt > 0 && current.segments.some((s) => s.id === ref.id)) return current;
-            const count = countAfter(await this.deps.liveView(current));
+            const count = countAfter(await this.deps.liveView(current, ids));
             const committed = committedAt(ref, current.dataVersion + 1);
             const appended = await this.deps.catalog.appendSegment(
               current,

@@ -71,6 +71,11 @@ export class SegmentStore {
     this.directoryMinBytes = directoryMinBytes;
   }
 
+  /** The store the segments are on (where an index's id directory lives too). */
+  get blobStore(): BlobStore {
+    return this.blobs;
+  }
+
   /**
    * Writes a segment's objects and returns its catalog reference. A segment of one request has
    * no versions yet (`pending`): they are the data_version its commit gets (see

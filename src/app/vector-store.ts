@@ -67,7 +67,7 @@ export class VectorStore {
     this.commits = new SegmentCommits({
       catalog: deps.catalog,
       segments: deps.segments,
-      liveView: (record) => this.liveView(record),
+      liveView: (record, ids) => this.liveView(record, ids),
       background: deps.background,
       retry: deps.retry ?? DEFAULT_RETRY,
       now: this.now,
@@ -221,7 +221,7 @@ export class VectorStore {
   ): Promise<DeleteResult> {
     const started = performance.now();
     const record = await this.getIndex(name);
-    const isLive = (await this.liveView(record)).isLive;
+    const isLive = (await this.liveView(record, ids)).isLive;
     const doomed = ids.filter((id) => {
       if (isLive(id)) return true;
       if (missing === "refuse") throw vectorNotFound(name, id);
@@ -260,9 +260,9 @@ export class VectorStore {
     );
   }
 
-  /** What is live in `record`'s version, from the segments' id digests. */
-  private liveView(record: IndexRecord): Promise<LiveView> {
-    return this.readFresh(record, (r) => this.live.view(r));
+  /** What is live in `record`'s version for a writer of `ids` (see `LiveState.view`). */
+  private liveView(record: IndexRecord, ids: readonly string[]): Promise<LiveView> {
+    return this.readFresh(record, (r) => this.live.view(r, ids));
   }
 
   /** `read` on `record`, again on a fresh record if a compaction removed a segment it names. */

@@ -39,6 +39,26 @@ export interface IndexRecord {
   readonly active: ActiveGeneration | null;
   /** When the active graph is caught up or rebuilt (unset fields: `DEFAULT_MAINTENANCE`). */
   readonly maintenance?: Partial<MaintenanceSettings>;
+  /**
+   * The index's id directory: which ids are live as of a data version, so that a writer asks it
+   * about the ids it writes instead of reading every segment's id digest (absent: none built
+   * yet; see `IdDirectoryRef`).
+   */
+  readonly idDirectory?: IdDirectoryRef;
+}
+
+/**
+ * An id directory: the sorted 64-bit hashes (`idHash`) of the ids live once every word up to
+ * data version `version` is applied, in one immutable object (an id digest's format, no deleted
+ * list). Compaction builds it over the index's oldest full segments (see `directoryCoverage`).
+ */
+export interface IdDirectoryRef {
+  /** The object's key. */
+  readonly key: string;
+  /** It holds the words of versions up to this one (every word of the segments it covers). */
+  readonly version: number;
+  /** Live hashes it holds. */
+  readonly live: number;
 }
 
 /** An immutable object listing the oldest segments of an index. */

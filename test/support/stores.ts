@@ -121,20 +121,45 @@ export function storesOn(env: TestStack) {
   return { storage, quietStore, compactorOn, storeAndCompactor };
 }
 
-/** `blobs` counting whole-object reads of segment values, manifests and digests, and ranged reads. */
+/**
+ * `blobs` counting whole-object reads of segment values, manifests, digests and id directories,
+ * and ranged reads (of segment directories, of id directories and of their bytes).
+ */
 export function countingReads({ blobs }: Pick<Storage, "blobs">) {
-  const reads = { values: 0, ranged: 0, manifests: 0, directory: 0, digests: 0 };
+  const reads = {
+    values: 0,
+    ranged: 0,
+    manifests: 0,
+    directory: 0,
+    digests: 0,
+    idDirectory: 0,
+    idDirectoryRanged: 0,
+    idDirectoryBytes: 0,
+    /** Bytes of whole digests and id directories read. */
+    wholeBytes: 0,
+  };
   const get = blobs.get.bind(blobs);
   const getRange = blobs.getRange.bind(blobs);
   blobs.get = (key) => {
     if (key.endsWith(".f32")) reads.values++;
     if (key.endsWith(".json")) reads.manifests++;
     if (key.endsWith(".ids")) reads.digests++;
-    return get(key);
+    if (key.endsWith(".live")) reads.idDirectory++;
+    const got = get(key);
+    if (key.endsWith(".ids") || key.endsWith(".live")) {
+      got.then((bytes) => {
+        reads.wholeBytes += bytes?.byteLength ?? 0;
+      });
+    }
+    return got;
   };
   blobs.getRange = (key, start, end) => {
     reads.ranged++;
     if (key.endsWith(".dir")) reads.directory++;
+    if (key.endsWith(".live")) {
+      reads.idDirectoryRanged++;
+      reads.idDirectoryBytes += end - start;
+    }
     return getRange(key, start, end);
   };
   return reads;

@@ -1,0 +1,82 @@
+import { IdDirectoryBuilder } from "../src/app/id-directory-builder";
+import type { VectorStore } from "../src/app/vector-store";
+import { DEFAULT_COMPACTION } from "../src/domain/compaction";
+import { countingReads, quietVectorStore, storageOf } from "../test/support/stores";
+import { manySegmentIndex } from "./id-listing";
+import type { BenchStack } from "./mnist-stack";
+import { median } from "./stats";
+
+/** Interleaved rounds per write size. */
+const ROUNDS = 7;
+
+/** Segments and ids per segment of each of the two indexes. */
+const SEGMENTS = 100;
+const PER_SEGMENT = 10_000;
+
+/**
+ * A new instance's first write into an index of a million ids in 100 segments: with the index's
+ * id directory (a few ranged reads of it per id written, and the digests of the segments it does
+ * not cover) against the previous code path, an identical index without one (every segment's
+ * digest read), measured in the same run: interleaved rounds, medians, with the bytes each read.
+ * The directory is built over all 100 segments (a builder that counts segments of 10,000 4-d
+ * vectors as full; by default only segments of over 16 MiB are). Also the build's own time.
+ */
+export async function benchIdDirectory(env: BenchStack) {
+  const { settings } = env.services;
+  const plain = "iddir-plain";
+  const directed = "iddir-directed";
+  await manySegmentIndex(env, plain, SEGMENTS, PER_SEGMENT);
+  await manySegmentIndex(env, directed, SEGMENTS, PER_SEGMENT);
+  const parts = storageOf(settings);
+  const policy = { ...DEFAULT_COMPACTION, maxSegmentBytes: 1024 * 1024 };
+  const started = performance.now();
+  const built = await new IdDirectoryBuilder({ ...parts, policy }).run(directed);
+  const buildMs = performance.now() - started;
+  if (!built) throw new Error("the id directory was not built");
+  console.log(
+    `\nid directory of ${built.live.toLocaleString("en")} ids (${built.applied} segments' digests applied): built in ${buildMs.toFixed(0)} ms, ${((built.live * 8) / 2 ** 20).toFixed(1)} MiB`,
+  );
+  for (const size of [1, 10, 60, 100, 1000]) {
+    const ms = { plain: [] as number[], directed: [] as number[] };
+    const bytes = { plain: 0, directed: 0 };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [arm, name] of [
+        ["plain", plain],
+        ["directed", directed],
+      ] as const) {
+        const cold = storageOf(settings);
+        const reads = countingReads(cold);
+        const store = quietVectorStore(cold.catalog, cold.segments);
+        try {
+          // Its clients connected first (a start is not the write's cost).
+          await store.getIndex(name);
+          ms[arm].push(await timedWrite(store, name, `${size}-${r}`, size));
+          bytes[arm] += reads.wholeBytes + reads.idDirectoryBytes;
+        } finally {
+          cold.clients.s3.destroy();
+          cold.clients.dynamodb.destroy();
+        }
+      }
+    }
+    const p = median(ms.plain);
+    const d = median(ms.directed);
+    console.log(
+      `  a new instance's first write of ${size} new id(s), median of ${ROUNDS} interleaved rounds: every digest ${p.toFixed(1)} ms (${mib(bytes.plain / ROUNDS)} read) vs the id directory ${d.toFixed(1)} ms (${mib(bytes.directed / ROUNDS)}) -> ${(p / d).toFixed(1)}×`,
+    );
+  }
+}
+
+async function timedWrite(store: VectorStore, name: string, tag: string, size: number) {
+  const started = performance.now();
+  await store.upsert(
+    name,
+    Array.from({ length: size }, (_, i) => ({ id: `new-${tag}-${i}`, values: [1, 2, 3, i] })),
+  );
+  return performance.now() - started;
+}
+
+function mib(bytes: number): string {
+  return bytes >= 2 ** 20
+    ? `${(bytes / 2 ** 20).toFixed(1)} MiB`
+    : `${(bytes / 1024).toFixed(1)} KiB`;
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import pLimit from "p-limit";
+import { segmentStem } from "../../infra/storage";
+import { type CompactionPolicy, DEFAULT_COMPACTION, isFull } from "../domain/compaction";
+import { decodeDigest, encodeDigest, type IdDigest } from "../domain/id-digest";
+import { applyWords, directoryCoverage } from "../domain/id-directory";
+import type { IndexRecord } from "../domain/index-record";
+import type { SegmentRef } from "../domain/segment";
+import { logger } from "../logger";
+import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
+import type { SegmentStore } from "./segment-store";
+
+/**
+ * Default of {@link IdDirectoryBuilder}'s `rebuildWords`: a new directory is built once the full
+ * segments it would add hold this many words (131,072: 1 MiB of digests, which is then the most a
+ * writer reads of full segments' digests beside the directory).
+ */
+export const DEFAULT_DIRECTORY_REBUILD_WORDS = 1 << 17;
+
+/** Digests a build reads at once. */
+const READ_CONCURRENCY = 16;
+
+/** The ports {@link IdDirectoryBuilder} is built from. */
+export interface IdDirectoryBuilderDeps {
+  readonly catalog: IndexCatalog;
+  readonly segments: SegmentStore;
+  readonly blobs: BlobStore;
+  /** Which segments are full (default {@link DEFAULT_COMPACTION}). */
+  readonly policy?: CompactionPolicy;
+  /** Words of new full segments that make a build due (default {@link DEFAULT_DIRECTORY_REBUILD_WORDS}). */
+  readonly rebuildWords?: number;
+}
+
+/** What one {@link IdDirectoryBuilder.run} did. */
+export interface DirectoryBuild {
+  /** The data version the new directory holds the words of. */
+  readonly version: number;
+  /** Live hashes in it. */
+  readonly live: number;
+  /** Segments' digests it applied (over the previous directory, when that could be trusted). */
+  readonly applied: number;
+}
+
+/**
+ * Builds an index's id directory (see `IdDirectoryRef`), inside its compaction task (never in a
+ * request): over the segments up to the newest full one, which never merges again, so the
+ * segments keep splitting cleanly at its version (see `directoryCoverage`; should a purge shrink
+ * it so that it merges after all, writers stop trusting the directory until the next build). It starts from the
+ * previous directory, when that can be trusted, and applies the digests of the full segments
+ * since; otherwise from every covered segment's digest. A build is due once the new full segments
+ * hold `rebuildWords` words; the swap is one conditional write on the directory it replaces, and
+ * the replaced object is left to the orphan sweep (a writer may be reading it).
+ */
+export class IdDirectoryBuilder {
+  private readonly policy: CompactionPolicy;
+  private readonly rebuildWords: number;
+
+  constructor(private readonly deps: IdDirectoryBuilderDeps) {
+    this.policy = deps.policy ?? DEFAULT_COMPACTION;
+    this.rebuildWords = deps.rebuildWords ?? DEFAULT_DIRECTORY_REBUILD_WORDS;
+  }
+
+  /** Builds the index's directory when due; what it built, or `null` (not due, or lost a race). */
+  async run(indexName: string): Promise<DirectoryBuild | null> {
+    const record = await this.deps.catalog.get(indexName);
+    if (!record) return null;
+    const plan = this.plan(record);
+    if (!plan) return null;
+    const { base, apply, version } = plan;
+    const limit = pLimit(READ_CONCURRENCY);
+    const [before, digests] = await Promise.all([
+      base ? this.readLive(base) : Promise.resolve(new BigUint64Array()),
+      Promise.all(apply.map((ref) => limit(() => this.deps.segments.readDigest(record, ref)))),
+    ]);
+    const live = applyWords(before, digests as IdDigest[]);
+    const key = `${segmentStem(record, `id-directory-${randomUUID()}`)}.live`;
+    await this.deps.blobs.put(
+      key,
+      encodeDigest({ upserted: live, deleted: new BigUint64Array() }),
+      "application/octet-stream",
+    );
+    const swapped = await this.deps.catalog.setIdDirectory(record, {
+      key,
+      version,
+      live: live.length,
+    });
+    if (swapped === LOST_RACE) {
+      await this.deps.blobs.deleteKeys([key]).catch(() => undefined);
+      return null;
+    }
+    const built = { version, live: live.length, applied: apply.length };
+    logger.info("id directory built", { index_name: indexName, ...built });
+    return built;
+  }
+
+  /**
+   * What a build of `record` would do: the directory to start from (if it can be trusted), the
+   * segments whose digests to apply over it, and the version it would hold; `null` when no build
+   * is due.
+   */
+  private plan(record: IndexRecord) {
+    const { segments } = record;
+    // Up to the newest full segment: it never merges again, so no merge will straddle the
+    // directory's version (a segment stuck between full ones, in no run of its tier, is covered).
+    let covered = segments.length;
+    while (covered > 0 && !isFull(segments[covered - 1] as SegmentRef, this.policy)) covered--;
+    const last = segments[covered - 1];
+    if (!last) return null;
+    const version = last.max_version;
+    // The covered segments must end where the next one's versions start.
+    const next = segments[covered];
+    if (next && next.min_version <= version) return null;
+    const trusted = directoryCoverage(record) ? record.idDirectory : undefined;
+    if (trusted && trusted.version >= version) return null;
+    const apply = segments
+      .slice(0, covered)
+      .filter((ref) => !trusted || ref.max_version > trusted.version);
+    const words = apply.reduce((n, ref) => n + ref.vectors + ref.deletes, 0);
+    // An untrusted (or missing) directory is rebuilt at once: until then writers read digests.
+    if (trusted && words < this.rebuildWords) return null;
+    return { base: trusted, apply, version };
+  }
+
+  private async readLive(ref: { key: string }): Promise<BigUint64Array> {
+    const bytes = await this.deps.blobs.get(ref.key);
+    if (!bytes) throw new Error(`id directory ${ref.key} is missing from storage`);
+    return decodeDigest(bytes).upserted;
+  }
+}

@@ -1,0 +1,126 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PROBE_CHUNK, probeSorted } from "../../src/domain/hash-probe";
+import { digestOf, idHash, latestWord } from "../../src/domain/id-digest";
+import { applyWords, directoryCoverage } from "../../src/domain/id-directory";
+import type { IndexRecord } from "../../src/domain/index-record";
+import type { SegmentRef } from "../../src/domain/segment";
+import { segmentWords } from "../support/segment-words";
+
+// An index's id directory: the live hashes as of a version, built by applying segments' words,
+// probed a few chunks at a time, and trusted only while the segments split cleanly at it.
+
+/** Sorted hashes of ids `prefix0` … and a chunk reader over them that counts what it reads. */
+function sortedList(n: number, prefix = "doc-") {
+  const hashes = BigUint64Array.from({ length: n }, (_, i) => idHash(`${prefix}${i}`)).sort();
+  const reads = { chunks: 0, calls: 0 };
+  const read = async (chunks: readonly number[]) => {
+    reads.calls++;
+    reads.chunks += chunks.length;
+    return new Map(
+      chunks.map((c) => [c, hashes.subarray(c * PROBE_CHUNK, (c + 1) * PROBE_CHUNK)] as const),
+    );
+  };
+  return { hashes, read, reads };
+}
+
+describe("probing a sorted hash list", () => {
+  it("finds exactly the hashes the list holds", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 3_000 }),
+        fc.array(fc.integer({ min: 0, max: 6_000 }), { maxLength: 40 }),
+        async (n, asked) => {
+          const { hashes, read } = sortedList(n);
+          const wanted = asked.map((i) => idHash(`doc-${i}`));
+          const held = await probeSorted(hashes.length, wanted, read);
+          expect([...held].sort()).toEqual(
+            [...new Set(asked.filter((i) => i < n))].map((i) => idHash(`doc-${i}`)).sort(),
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("settles a hash among a million in a few chunks", async () => {
+    const { hashes, read, reads } = sortedList(1_000_000);
+    const asked = Array.from({ length: 200 }, (_, i) => idHash(`doc-${i * 4999}`));
+    const absent = Array.from({ length: 200 }, (_, i) => idHash(`new-${i}`));
+    const held = await probeSorted(hashes.length, [...asked, ...absent], read);
+    expect(held.size).toBe(200);
+    for (const h of asked) expect(held.has(h)).toBe(true);
+    // Chunks of 64 hashes (512 bytes): a binary search would read about 14 per hash.
+    expect(reads.chunks / 400).toBeLessThan(4);
+    expect(reads.calls).toBeLessThanOrEqual(6);
+  });
+
+  it("settles hashes even where the list is far from even", async () => {
+    // Every hash in the lowest 1/1000 of the range, then a few spread out.
+    const low = BigUint64Array.from({ length: 5_000 }, (_, i) => BigInt(i) * 1_000_003n);
+    const spread = BigUint64Array.from({ length: 50 }, (_, i) => (BigInt(i + 1) << 58n) + 7n);
+    const hashes = new BigUint64Array([...low, ...spread]).sort();
+    const read = async (chunks: readonly number[]) =>
+      new Map(chunks.map((c) => [c, hashes.subarray(c * PROBE_CHUNK, (c + 1) * PROBE_CHUNK)]));
+    const asked = [low[4321] as bigint, 4321n * 1_000_003n + 1n, spread[17] as bigint, 1n << 63n];
+    const held = await probeSorted(hashes.length, asked, read);
+    expect([...held].sort()).toEqual([low[4321], spread[17]].sort());
+  });
+});
+
+describe("applying segments' words", () => {
+  it("leaves live exactly the hashes whose latest word upserts them", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 40 })),
+        fc.array(segmentWords(40, 20), { maxLength: 9 }),
+        (before, segments) => {
+          const live = BigUint64Array.from(before, (i) => idHash(`id${i}`)).sort();
+          const digests = segments.map(digestOf);
+          const after = applyWords(live, digests);
+          const expected: bigint[] = [];
+          for (let i = 0; i <= 40; i++) {
+            const h = idHash(`id${i}`);
+            const word = latestWord(digests, h);
+            if (word ? word.word === "upserted" : before.includes(i)) expected.push(h);
+          }
+          expect([...after]).toEqual(expected.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("trusting a directory", () => {
+  const ref = (min: number, max: number): SegmentRef => ({
+    id: `s${min}-${max}`,
+    vectors: 1,
+    deletes: 0,
+    bytes: 1,
+    min_version: min,
+    max_version: max,
+  });
+  const record = (segments: SegmentRef[], version?: number) =>
+    ({
+      segments,
+      ...(version === undefined ? {} : { idDirectory: { key: "k", version, live: 1 } }),
+    }) as unknown as IndexRecord;
+
+  it("names the first segment it does not cover", () => {
+    const segments = [ref(1, 4), ref(5, 9), ref(10, 10), ref(11, 11)];
+    expect(directoryCoverage(record(segments, 9))).toEqual({ uncoveredFrom: 2 });
+    expect(directoryCoverage(record(segments, 11))).toEqual({ uncoveredFrom: 4 });
+    expect(directoryCoverage(record(segments, 4))).toEqual({ uncoveredFrom: 1 });
+  });
+
+  it("is refused with no directory, a merge across its version, or an uncovered head", () => {
+    const segments = [ref(1, 4), ref(5, 9), ref(10, 10)];
+    expect(directoryCoverage(record(segments))).toBeNull();
+    // A merge across the version: a segment holds words from both sides.
+    expect(directoryCoverage(record([ref(1, 4), ref(5, 12)], 9))).toBeNull();
+    // The head was merged away or rewritten from newer words: deletions may have been dropped.
+    expect(directoryCoverage(record([ref(10, 12)], 9))).toBeNull();
+    expect(directoryCoverage(record([], 9))).toBeNull();
+  });
+});
