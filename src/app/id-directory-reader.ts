@@ -21,7 +21,7 @@ const READS_PER_HASH = 2;
  * once) in 162 ms, and read all 7.6 MiB of it in 90 ms (`npm run bench -- id-directory`): about
  * 80 KiB a read. S3's first-byte latency (tens of milliseconds) is of the same order.
  */
-const RANGED_READ_BYTES = 96 * 1024;
+export const RANGED_READ_BYTES = 96 * 1024;
 
 /**
  * Reads id directories (see `IdDirectoryRef`) for writers: which of the hashes a write asks about
@@ -35,11 +35,21 @@ export class IdDirectoryReader {
   /** Directory key -> what this instance read of it. */
   private readonly kept = new Map<string, Kept>();
 
-  /** @param budget the instance's cache budget (default: a budget of its own). */
+  private readonly rangedReadBytes: number;
+
+  /**
+   * @param budget the instance's cache budget (default: a budget of its own).
+   * @param options.rangedReadBytes what one ranged read costs, in bytes of a whole read (default
+   *   {@link RANGED_READ_BYTES}, 96 KiB): with `h` hashes asked, a directory of `n` is read whole
+   *   once `h × 2 × rangedReadBytes ≥ 8n`.
+   */
   constructor(
     private readonly blobs: BlobStore,
     private readonly budget: ByteBudget = new ByteBudget(),
-  ) {}
+    { rangedReadBytes = RANGED_READ_BYTES }: { rangedReadBytes?: number } = {},
+  ) {
+    this.rangedReadBytes = rangedReadBytes;
+  }
 
   /**
    * Which of `hashes` directory `ref` of `record` holds. Throws `MissingSegmentError` when the
@@ -54,7 +64,7 @@ export class IdDirectoryReader {
     const kept = this.keptFor(record, ref);
     // Probing costs round trips: past about one hash per 24,576 of the directory's, reading it
     // whole is cheaper (then at most 192 KiB per hash asked).
-    if (!kept.whole && hashes.length * READS_PER_HASH * RANGED_READ_BYTES >= 8 * ref.live) {
+    if (!kept.whole && hashes.length * READS_PER_HASH * this.rangedReadBytes >= 8 * ref.live) {
       kept.whole = await this.readWhole(ref);
       kept.chunks.clear();
     }

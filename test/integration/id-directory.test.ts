@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { ByteBudget } from "../../src/app/byte-budget";
 import { IdDirectoryBuilder } from "../../src/app/id-directory-builder";
+import { IdDirectoryReader } from "../../src/app/id-directory-reader";
+import { LiveState } from "../../src/app/live-state";
 import { LOST_RACE } from "../../src/app/ports";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
@@ -54,7 +57,13 @@ describe("id directory", () => {
 
     const cold = storage();
     const reads = countingReads(cold);
-    const coldWriter = quietStore(cold);
+    // Ranged reads priced low: this directory of 5,800 ids would be read whole by default.
+    const directories = new IdDirectoryReader(cold.blobs, new ByteBudget(), {
+      rangedReadBytes: 64,
+    });
+    const coldWriter = quietStore(cold, {
+      live: new LiveState(cold.segments, new ByteBudget(), directories),
+    });
     // A new id, a live one (covered), and one deleted before the directory was built.
     const wrote = await coldWriter.upsert("iddir", [
       row("brand-new", 1),
@@ -67,9 +76,15 @@ describe("id directory", () => {
     // Each hash settles in about two 512-byte chunks, the three asked at once.
     expect(reads.idDirectoryRanged).toBeLessThanOrEqual(12);
     expect(reads.idDirectoryBytes).toBeLessThanOrEqual(12 * 512);
+    // At the default price, 3 ids against 5,800 read the directory whole: one read.
+    const whole = storage();
+    const wholeReads = countingReads(whole);
+    expect((await quietStore(whole).upsert("iddir", [row("v12", 1)])).count).toBe(6000);
+    expect(wholeReads).toMatchObject({ idDirectory: 1, idDirectoryRanged: 0 });
     // A delete of an id the directory says is gone is refused; one it holds goes.
     await expect(coldWriter.deleteVector("iddir", "v4000")).rejects.toBeInstanceOf(NotFoundError);
     expect((await coldWriter.deleteVector("iddir", "v11")).count).toBe(5999);
+    expect(reads.idDirectory).toBe(0);
     // Without a directory, a new instance reads every segment's digest.
     const plain = storage();
     const plainReads = countingReads(plain);
