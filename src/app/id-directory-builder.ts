@@ -2,8 +2,16 @@ import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
 import { segmentStem } from "../../infra/storage";
 import { type CompactionPolicy, DEFAULT_COMPACTION, isFull } from "../domain/compaction";
-import { decodeDigest, encodeDigest, type IdDigest } from "../domain/id-digest";
-import { applyWords, directoryCoverage } from "../domain/id-directory";
+import {
+  applyWords,
+  decodeIdDirectory,
+  directoryCoverage,
+  encodeIdDirectory,
+  type LiveHashes,
+  type SegmentWords,
+  wordsAt,
+  wordsOf,
+} from "../domain/id-directory";
 import type { IndexRecord } from "../domain/index-record";
 import type { SegmentRef } from "../domain/segment";
 import { logger } from "../logger";
@@ -68,27 +76,23 @@ export class IdDirectoryBuilder {
     if (!plan) return null;
     const { base, apply, version } = plan;
     const limit = pLimit(READ_CONCURRENCY);
-    const [before, digests] = await Promise.all([
-      base ? this.readLive(base) : Promise.resolve(new BigUint64Array()),
-      Promise.all(apply.map((ref) => limit(() => this.deps.segments.readDigest(record, ref)))),
+    const [before, words] = await Promise.all([
+      base ? this.readLive(base) : Promise.resolve(EMPTY),
+      Promise.all(apply.map((ref) => limit(() => this.wordsOf(record, ref)))),
     ]);
-    const live = applyWords(before, digests as IdDigest[]);
+    const live = applyWords(before, words);
     const key = `${segmentStem(record, `id-directory-${randomUUID()}`)}.live`;
-    await this.deps.blobs.put(
-      key,
-      encodeDigest({ upserted: live, deleted: new BigUint64Array() }),
-      "application/octet-stream",
-    );
+    await this.deps.blobs.put(key, encodeIdDirectory(live), "application/octet-stream");
     const swapped = await this.deps.catalog.setIdDirectory(record, {
       key,
       version,
-      live: live.length,
+      live: live.hashes.length,
     });
     if (swapped === LOST_RACE) {
       await this.deps.blobs.deleteKeys([key]).catch(() => undefined);
       return null;
     }
-    const built = { version, live: live.length, applied: apply.length };
+    const built = { version, live: live.hashes.length, applied: apply.length };
     logger.info("id directory built", { index_name: indexName, ...built });
     return built;
   }
@@ -121,9 +125,27 @@ export class IdDirectoryBuilder {
     return { base: trusted, apply, version };
   }
 
-  private async readLive(ref: { key: string }): Promise<BigUint64Array> {
+  private async readLive(ref: { key: string }): Promise<LiveHashes> {
     const bytes = await this.deps.blobs.get(ref.key);
     if (!bytes) throw new Error(`id directory ${ref.key} is missing from storage`);
-    return decodeDigest(bytes).upserted;
+    return decodeIdDirectory(bytes);
+  }
+
+  /**
+   * Segment `ref`'s words with their versions: from its digest when one request wrote it (one
+   * version), else from its manifest (each word's own version).
+   */
+  private async wordsOf(record: IndexRecord, ref: SegmentRef): Promise<SegmentWords> {
+    if (ref.min_version === ref.max_version) {
+      return wordsAt(await this.deps.segments.readDigest(record, ref), ref.max_version);
+    }
+    const manifest = await this.deps.segments.readManifest(record, ref);
+    return wordsOf({
+      ...manifest,
+      versions: manifest.versions ?? manifest.ids.map(() => ref.min_version),
+    });
   }
 }
+
+/** A directory of no ids. */
+const EMPTY: LiveHashes = { hashes: new BigUint64Array(), versions: new Uint32Array() };

@@ -1,13 +1,25 @@
 import pLimit from "p-limit";
 import { DigestFilter } from "../domain/digest-filter";
-import { type HashFilter, type IdDigest, idHash, latestWord, type Word } from "../domain/id-digest";
-import { directoryCoverage } from "../domain/id-directory";
+import {
+  DIGEST_HEADER_BYTES,
+  type HashFilter,
+  type IdDigest,
+  idHash,
+  latestWord,
+  type Word,
+} from "../domain/id-digest";
+import {
+  directoryCoverage,
+  ID_DIRECTORY_ENTRY_BYTES,
+  ID_DIRECTORY_HEADER_BYTES,
+  segmentOfVersion,
+} from "../domain/id-directory";
 import { nextLiveIds } from "../domain/id-listing";
-import type { IndexRecord } from "../domain/index-record";
+import type { IdDirectoryRef, IndexRecord } from "../domain/index-record";
 import type { SegmentRef } from "../domain/segment";
 import { ByteBudget } from "./byte-budget";
-import { IdDirectoryReader } from "./id-directory-reader";
-import type { SegmentStore } from "./segment-store";
+import { type Found, type HashFile, HashFileReader } from "./hash-file-reader";
+import { type SegmentStore, segmentKeys } from "./segment-store";
 
 /** Which ids of an index version are live, as a writer needs to know. */
 export interface LiveView {
@@ -52,13 +64,17 @@ export class LiveState {
   /**
    * @param directories reads the indexes' id directories (default: one of its own, on `budget`).
    */
+  /** Per index incarnation, the key of the id directory last read (an older one is dropped). */
+  private readonly directoryKeys = new Map<string, string>();
+
+  /**
+   * @param hashes looks hashes up in id directories and digests by ranged reads (default: one of
+   *   its own, on `budget`).
+   */
   constructor(
     private readonly segments: SegmentStore,
     private readonly budget: ByteBudget = new ByteBudget(),
-    private readonly directories: IdDirectoryReader = new IdDirectoryReader(
-      segments.blobStore,
-      budget,
-    ),
+    private readonly hashes: HashFileReader = new HashFileReader(segments.blobStore, budget),
   ) {}
 
   /**
@@ -70,43 +86,115 @@ export class LiveState {
    */
   async view(record: IndexRecord, ids: readonly string[]): Promise<LiveView> {
     const coverage = directoryCoverage(record);
-    const directory = record.idDirectory;
     const refs = coverage ? record.segments.slice(coverage.uncoveredFrom) : record.segments;
     // A writer asks about every id it writes, at least twice a write: worth its filters.
     const { digests, filters } = await this.digestsOf(record, refs, true);
     const latest = (h: bigint) => latestWord(digests, h, filters);
-    if (!coverage || !directory) {
+    if (!coverage) {
       return { count: record.count, isLive: (id) => latest(idHash(id))?.word === "upserted" };
     }
     const asked = new Set(ids.map(idHash));
-    const unsettled = [...asked].filter((h) => latest(h) === undefined);
-    const held = await this.directories.holds(record, directory, unsettled);
+    const held = await this.inDirectory(
+      record,
+      [...asked].filter((h) => latest(h) === undefined),
+    );
     return {
       count: record.count,
       isLive: (id) => {
         const h = idHash(id);
         const word = latest(h);
         if (word) return word.word === "upserted";
-        if (!asked.has(h))
+        if (!asked.has(h)) {
           throw new RangeError(`id "${id}" was not among the ids this view was made for`);
+        }
         return held.has(h);
       },
     };
   }
 
   /**
-   * For each id, the segment of `record` holding the latest word about it by its digest (which
-   * may be another id's of the same 64-bit hash: the segment's own ids confirm it), whether it
-   * upserted or deleted it, and the hash's position in the digest (its segment directory's
-   * entry); `undefined` when no segment mentions it. The digests are gathered once.
+   * For each of `ids` (asking about another id throws), the segment of `record` holding the
+   * latest word about it (by hashes, which may be another id's of the same 64-bit hash: the
+   * segment's own ids confirm it), whether it upserted or deleted it, and the hash's position in
+   * the segment's digest (its segment directory's entry; -1 when not worked out: a segment without
+   * a directory, read through its manifest); `undefined` when no segment mentions it. With an id
+   * directory it can trust, the digests of the segments it does not cover, then the directory
+   * (whose version names the segment), then that segment's digest by ranged reads; otherwise every
+   * segment's digest.
    */
-  async locator(record: IndexRecord): Promise<(id: string) => Located | undefined> {
+  async locator(
+    record: IndexRecord,
+    ids: readonly string[],
+  ): Promise<(id: string) => Promise<Located | undefined>> {
+    const coverage = directoryCoverage(record);
     // Reads by id ask about at most 100 ids: the filters a writer here built, none built for them.
-    const { digests, filters } = await this.digestsOf(record, record.segments, false);
-    return (id) => {
-      const found = latestWord(digests, idHash(id), filters);
-      return found && { ...found, ref: record.segments[found.segment] as SegmentRef };
+    const refs = coverage ? record.segments.slice(coverage.uncoveredFrom) : record.segments;
+    const from = coverage?.uncoveredFrom ?? 0;
+    const { digests, filters } = await this.digestsOf(record, refs, false);
+    const asked = new Set(ids.map(idHash));
+    const live = coverage
+      ? await this.inDirectory(
+          record,
+          [...asked].filter((h) => !latestWord(digests, h, filters)),
+        )
+      : new Map<bigint, Found>();
+    return async (id) => {
+      const h = idHash(id);
+      const word = latestWord(digests, h, filters);
+      if (word) {
+        const segment = from + word.segment;
+        return { ...word, segment, ref: record.segments[segment] as SegmentRef };
+      }
+      if (!coverage) return undefined;
+      if (!asked.has(h)) {
+        throw new RangeError(`id "${id}" was not among the ids this locator was made for`);
+      }
+      const at = live.get(h);
+      if (!at) return undefined;
+      const segment = segmentOfVersion(record.segments, from, at.version);
+      const ref = record.segments[segment];
+      // Not where the directory says (it cannot be, short of a bug): -1 reads the manifest, whose
+      // ids settle it.
+      if (!ref)
+        return {
+          segment: 0,
+          word: "upserted",
+          position: -1,
+          ref: record.segments[0] as SegmentRef,
+        };
+      return { segment, word: "upserted", position: await this.positionIn(record, ref, h), ref };
     };
+  }
+
+  /**
+   * Hash `h`'s position among segment `ref`'s upserted hashes (its directory entry), by ranged
+   * reads of its digest; -1 for a segment without a directory (its manifest answers) or when the
+   * digest does not hold it.
+   */
+  private async positionIn(record: IndexRecord, ref: SegmentRef, h: bigint): Promise<number> {
+    if (!this.segments.hasDirectory(record, ref)) return -1;
+    const file: HashFile = {
+      key: segmentKeys(record, ref.id).digest,
+      count: ref.vectors,
+      headerBytes: DIGEST_HEADER_BYTES,
+      entryBytes: 8,
+    };
+    return (await this.hashes.find(record.uid, file, [h])).get(h)?.position ?? -1;
+  }
+
+  /** Which of `hashes` `record`'s id directory holds (live as of its version), and their versions. */
+  private async inDirectory(
+    record: IndexRecord,
+    hashes: readonly bigint[],
+  ): Promise<Map<bigint, Found>> {
+    const directory = record.idDirectory;
+    if (!directory || hashes.length === 0) return new Map();
+    const previous = this.directoryKeys.get(record.uid);
+    if (previous !== directory.key) {
+      if (previous) this.hashes.drop(previous);
+      this.directoryKeys.set(record.uid, directory.key);
+    }
+    return this.hashes.find(record.uid, directoryFile(directory), hashes);
   }
 
   /**
@@ -136,7 +224,8 @@ export class LiveState {
   forget(uid: string): void {
     this.digests.delete(uid);
     this.budget.forget(`digests/${uid}`);
-    this.directories.forget(uid);
+    this.hashes.forget(uid);
+    this.directoryKeys.delete(uid);
   }
 
   /**
@@ -216,3 +305,13 @@ interface Filtered {
 
 /** The filter of a digest whose filter is not built: it may hold anything. */
 const UNFILTERED: HashFilter = { mayHold: () => true };
+
+/** The {@link HashFile} of an id directory. */
+function directoryFile(directory: IdDirectoryRef): HashFile {
+  return {
+    key: directory.key,
+    count: directory.live,
+    headerBytes: ID_DIRECTORY_HEADER_BYTES,
+    entryBytes: ID_DIRECTORY_ENTRY_BYTES,
+  };
+}

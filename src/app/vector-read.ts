@@ -31,7 +31,7 @@ export async function readVectors(
   ids: readonly string[],
 ): Promise<(StoredVector | undefined)[] | typeof UNSURE> {
   const limit = pLimit(READ_CONCURRENCY);
-  const locate = await live.locator(record);
+  const locate = await live.locator(record, ids);
   const fromManifest = async (id: string, found: Located): Promise<Read> => {
     const manifest = await limit(() => manifests.get(record, found.ref));
     if (found.word === "deleted") return manifest.deleted.includes(id) ? undefined : UNSURE;
@@ -54,9 +54,9 @@ export async function readVectors(
     return named === id ? stored(id, values, metadata as Metadata) : UNSURE;
   };
   const one = async (id: string): Promise<Read> => {
-    const found = locate(id);
+    const found = await locate(id);
     if (!found) return undefined;
-    if (manifests.viaDirectory(record, found.ref)) {
+    if (found.position >= 0 && manifests.viaDirectory(record, found.ref)) {
       const read = await fromDirectory(id, found);
       if (read !== NONE) return read;
     }

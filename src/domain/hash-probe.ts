@@ -17,7 +17,8 @@ export type ReadChunks = (
 ) => Promise<ReadonlyMap<number, BigUint64Array>>;
 
 /**
- * Which of `hashes` a sorted list of `length` 64-bit hashes holds, reading only a few chunks of
+ * Which of `hashes` a sorted list of `length` 64-bit hashes holds, and where (a hash it holds
+ * twice: either position), reading only a few chunks of
  * it per hash: an interpolation search, since the hashes of ids are spread evenly over the 64-bit
  * range. Each round reads, for every hash not settled yet, the chunk where its position is
  * expected between the nearest hashes read so far below and above it (all of a round's chunks at
@@ -29,8 +30,8 @@ export async function probeSorted(
   length: number,
   hashes: readonly bigint[],
   read: ReadChunks,
-): Promise<Set<bigint>> {
-  const held = new Set<bigint>();
+): Promise<Map<bigint, number>> {
+  const held = new Map<bigint, number>();
   // Each open hash: positions [lo, hi) may still hold it; `below` and `above` are the nearest
   // hashes read around it (or the ends of the 64-bit range).
   let open =
@@ -64,7 +65,8 @@ export async function probeSorted(
         p.lo = Math.max(p.lo, end);
         p.below = high;
       } else {
-        if (contains(words, p.h)) held.add(p.h);
+        const at = positionIn(words, p.h);
+        if (at >= 0) held.set(p.h, start + at);
         return;
       }
       if (p.lo < p.hi) next.push(p);
@@ -96,16 +98,16 @@ function concat(parts: readonly BigUint64Array[]): BigUint64Array {
   return out;
 }
 
-/** Whether sorted `words` hold `h` (binary search). */
-export function contains(words: BigUint64Array, h: bigint): boolean {
+/** The position of `h` in sorted `words` (binary search), or -1. */
+function positionIn(words: BigUint64Array, h: bigint): number {
   let lo = 0;
   let hi = words.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const v = words[mid] as bigint;
-    if (v === h) return true;
+    if (v === h) return mid;
     if (v < h) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
 }

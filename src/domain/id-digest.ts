@@ -60,6 +60,9 @@ export function digestOf(manifest: Pick<SegmentManifest, "ids" | "deleted">): Id
   return { upserted: sortedHashes(manifest.ids), deleted: sortedHashes(manifest.deleted) };
 }
 
+/** Bytes of a stored digest's header: `[upserted count u32][deleted count u32]`. */
+export const DIGEST_HEADER_BYTES = 8;
+
 /** `[upserted count u32][deleted count u32][upserted u64...][deleted u64...]`, little-endian. */
 export function encodeDigest(digest: IdDigest): Uint8Array {
   const out = new Uint8Array(8 + 8 * (digest.upserted.length + digest.deleted.length));

@@ -1,5 +1,6 @@
-import type { IdDigest } from "./id-digest";
+import { digestOf, hashOrder, type IdDigest } from "./id-digest";
 import { type IndexRecord, servableFloor } from "./index-record";
+import type { SegmentRef } from "./segment";
 
 /**
  * Where `record`'s id directory (`IndexRecord.idDirectory`) stands: the position of the first
@@ -45,14 +46,55 @@ export function droppableDeletions(record: IndexRecord, start: number): number |
 }
 
 /**
- * The live hashes once the words of `digests` (oldest first) are applied over `live` (the live
- * hashes before them, sorted): a later word about a hash wins, and within one digest an upsert
- * wins over a deletion of the same hash (as `latestWord` reads them). Sorted ascending.
+ * What an id directory holds: the hashes (`idHash`) of the live ids, ascending, and the data
+ * version of each one's latest word (which names the segment holding it: segments hold disjoint
+ * ranges of versions).
  */
-export function applyWords(live: BigUint64Array, digests: readonly IdDigest[]): BigUint64Array {
+export interface LiveHashes {
+  /** Live hashes, ascending. */
+  readonly hashes: BigUint64Array;
+  /** `versions[i]`: the data version that upserted `hashes[i]` last. */
+  readonly versions: Uint32Array;
+}
+
+/** One segment's words as a directory applies them. */
+export interface SegmentWords {
+  /** Hashes of the ids it upserts, ascending (its digest's list). */
+  readonly upserted: BigUint64Array;
+  /** The data version of each upsert, in that order. */
+  readonly versions: Uint32Array;
+  /** Hashes of the ids it deletes, ascending. */
+  readonly deleted: BigUint64Array;
+}
+
+/** The words of a segment whose every word has data version `version` (one request's). */
+export function wordsAt(digest: IdDigest, version: number): SegmentWords {
+  return { ...digest, versions: new Uint32Array(digest.upserted.length).fill(version) };
+}
+
+/** The words of a segment from its ids, deletions and each upsert's version (a merged one). */
+export function wordsOf(segment: {
+  readonly ids: readonly string[];
+  readonly versions: readonly number[];
+  readonly deleted: readonly string[];
+}): SegmentWords {
+  const { order, sorted } = hashOrder(segment.ids);
+  return {
+    upserted: sorted,
+    versions: Uint32Array.from(order, (row) => segment.versions[row] as number),
+    deleted: digestOf({ ids: [], deleted: segment.deleted }).deleted,
+  };
+}
+
+/**
+ * The live hashes once the words of `segments` (oldest first) are applied over `live` (the
+ * directory before them): a later word about a hash wins, and within one segment an upsert wins
+ * over a deletion of the same hash (as `latestWord` reads them).
+ */
+export function applyWords(live: LiveHashes, segments: readonly SegmentWords[]): LiveHashes {
   const layers: WordSet[] = [
-    { hashes: live, upserted: new Uint8Array(live.length).fill(1) },
-    ...digests.map(wordsOf),
+    { ...live, upserted: new Uint8Array(live.hashes.length).fill(1) },
+    ...segments.map(wordSetOf),
   ];
   // Pairwise, as a tree: every hash is merged log2(layers) times, not once per layer.
   let level = layers;
@@ -68,29 +110,103 @@ export function applyWords(live: BigUint64Array, digests: readonly IdDigest[]): 
   const [all] = level as [WordSet];
   let n = 0;
   for (let i = 0; i < all.hashes.length; i++) if (all.upserted[i]) n++;
-  const out = new BigUint64Array(n);
+  const hashes = new BigUint64Array(n);
+  const versions = new Uint32Array(n);
   let at = 0;
   for (let i = 0; i < all.hashes.length; i++) {
-    if (all.upserted[i]) out[at++] = all.hashes[i] as bigint;
+    if (!all.upserted[i]) continue;
+    hashes[at] = all.hashes[i] as bigint;
+    versions[at++] = all.versions[i] as number;
+  }
+  return { hashes, versions };
+}
+
+/** Bytes of an id directory's header: `[live count u32][entry bytes u32]`. */
+export const ID_DIRECTORY_HEADER_BYTES = 8;
+
+/** Bytes of one id directory entry: `[hash u64][version u32]`, little-endian. */
+export const ID_DIRECTORY_ENTRY_BYTES = 12;
+
+/**
+ * The position of the segment, among `segments` before `end`, whose versions hold `version`
+ * (segments hold disjoint, ascending ranges of versions); -1 when none does.
+ */
+export function segmentOfVersion(
+  segments: readonly SegmentRef[],
+  end: number,
+  version: number,
+): number {
+  let lo = 0;
+  let hi = end - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const ref = segments[mid] as SegmentRef;
+    if (version < ref.min_version) hi = mid - 1;
+    else if (version > ref.max_version) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** An id directory as stored: the header, then one entry per live hash, ascending. */
+export function encodeIdDirectory(live: LiveHashes): Uint8Array {
+  const n = live.hashes.length;
+  const out = new Uint8Array(ID_DIRECTORY_HEADER_BYTES + ID_DIRECTORY_ENTRY_BYTES * n);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, n, true);
+  view.setUint32(4, ID_DIRECTORY_ENTRY_BYTES, true);
+  for (let i = 0; i < n; i++) {
+    const at = ID_DIRECTORY_HEADER_BYTES + ID_DIRECTORY_ENTRY_BYTES * i;
+    view.setBigUint64(at, live.hashes[i] as bigint, true);
+    view.setUint32(at + 8, live.versions[i] as number, true);
   }
   return out;
+}
+
+/**
+ * Entries of an id directory (whole, header included, with `header`; else entries alone, from a
+ * ranged read). Throws a `RangeError` naming what it got and expected when the bytes do not hold
+ * whole entries (or, whole, the count its header gives).
+ */
+export function decodeIdDirectory(bytes: Uint8Array, header = true): LiveHashes {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const from = header ? ID_DIRECTORY_HEADER_BYTES : 0;
+  const n = (bytes.byteLength - from) / ID_DIRECTORY_ENTRY_BYTES;
+  const expected = header ? view.getUint32(0, true) : n;
+  if (!Number.isInteger(n) || n !== expected || (header && view.getUint32(4, true) !== 12)) {
+    throw new RangeError(
+      `id directory has ${bytes.byteLength} bytes, expected ${from} + ${ID_DIRECTORY_ENTRY_BYTES} × ${header ? expected : "n"}`,
+    );
+  }
+  const hashes = new BigUint64Array(n);
+  const versions = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = from + ID_DIRECTORY_ENTRY_BYTES * i;
+    hashes[i] = view.getBigUint64(at, true);
+    versions[i] = view.getUint32(at + 8, true);
+  }
+  return { hashes, versions };
 }
 
 /** Sorted distinct hashes, each with whether its latest word upserts it (1) or deletes it (0). */
 interface WordSet {
   readonly hashes: BigUint64Array;
   readonly upserted: Uint8Array;
+  /** The version of each upsert (0 for a deletion). */
+  readonly versions: Uint32Array;
 }
 
-/** One digest's words as a {@link WordSet} (an upsert wins over a deletion of the same hash). */
-function wordsOf(digest: IdDigest): WordSet {
+/** One segment's words as a {@link WordSet} (an upsert wins over a deletion of the same hash). */
+function wordSetOf(segment: SegmentWords): WordSet {
   const deletions: WordSet = {
-    hashes: digest.deleted,
-    upserted: new Uint8Array(digest.deleted.length),
+    hashes: segment.deleted,
+    upserted: new Uint8Array(segment.deleted.length),
+    versions: new Uint32Array(segment.deleted.length),
   };
   const upserts: WordSet = {
-    hashes: digest.upserted,
-    upserted: new Uint8Array(digest.upserted.length).fill(1),
+    hashes: segment.upserted,
+    upserted: new Uint8Array(segment.upserted.length).fill(1),
+    versions: segment.versions,
   };
   return overlay(deletions, upserts);
 }
@@ -99,33 +215,43 @@ function wordsOf(digest: IdDigest): WordSet {
 function overlay(older: WordSet, newer: WordSet): WordSet {
   const a = older.hashes;
   const b = newer.hashes;
-  const hashes = new BigUint64Array(a.length + b.length);
-  const upserted = new Uint8Array(a.length + b.length);
+  const size = a.length + b.length;
+  const hashes = new BigUint64Array(size);
+  const upserted = new Uint8Array(size);
+  const versions = new Uint32Array(size);
   let i = 0;
   let j = 0;
   let n = 0;
   let lastNewer = false;
   // A hash twice in one list (two ids of one hash): one entry; the newer list's word wins.
-  const push = (h: bigint, u: number, isNewer: boolean) => {
+  const push = (h: bigint, from: WordSet, k: number, isNewer: boolean) => {
     if (n > 0 && hashes[n - 1] === h) {
-      if (isNewer || !lastNewer) upserted[n - 1] = u;
+      if (isNewer || !lastNewer) {
+        upserted[n - 1] = from.upserted[k] as number;
+        versions[n - 1] = from.versions[k] as number;
+      }
       lastNewer ||= isNewer;
       return;
     }
     hashes[n] = h;
-    upserted[n++] = u;
+    upserted[n] = from.upserted[k] as number;
+    versions[n++] = from.versions[k] as number;
     lastNewer = isNewer;
   };
   while (i < a.length || j < b.length) {
     const x = a[i];
     const y = b[j];
     if (y === undefined || (x !== undefined && x < y)) {
-      push(x as bigint, older.upserted[i++] as number, false);
+      push(x as bigint, older, i++, false);
     } else {
       // Equal hashes: the older word is passed over, the newer one wins.
       if (x === y) i++;
-      push(y, newer.upserted[j++] as number, true);
+      push(y, newer, j++, true);
     }
   }
-  return { hashes: hashes.subarray(0, n), upserted: upserted.subarray(0, n) };
+  return {
+    hashes: hashes.subarray(0, n),
+    upserted: upserted.subarray(0, n),
+    versions: versions.subarray(0, n),
+  };
 }

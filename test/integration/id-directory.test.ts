@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ByteBudget } from "../../src/app/byte-budget";
+import { HashFileReader } from "../../src/app/hash-file-reader";
 import { IdDirectoryBuilder } from "../../src/app/id-directory-builder";
-import { IdDirectoryReader } from "../../src/app/id-directory-reader";
 import { LiveState } from "../../src/app/live-state";
 import { LOST_RACE } from "../../src/app/ports";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
@@ -58,7 +58,7 @@ describe("id directory", () => {
     const cold = storage();
     const reads = countingReads(cold);
     // Ranged reads priced low: this directory of 5,800 ids would be read whole by default.
-    const directories = new IdDirectoryReader(cold.blobs, new ByteBudget(), {
+    const directories = new HashFileReader(cold.blobs, new ByteBudget(), {
       rangedReadBytes: 64,
     });
     const coldWriter = quietStore(cold, {
@@ -106,7 +106,7 @@ describe("id directory", () => {
     // Segments past 256 bytes are full: many of them, and purges that shrink them.
     const compactor = compactorWithDirectory(parts, { ...TINY_COMPACTION, maxSegmentBytes: 512 });
     await writer.createIndex("iddir-model", { dimension: 2, metric: "l2" });
-    const live = new Set<string>();
+    const live = new Map<string, number[]>();
     let seed = 7;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -123,9 +123,11 @@ describe("id directory", () => {
       if (random() < 0.65) {
         const out = await store.upsert(
           "iddir-model",
-          ids.map((id, i) => row(id, i)),
+          ids.map((id, i) => row(id, i + step)),
         );
-        for (const id of ids) live.add(id);
+        ids.forEach((id, i) => {
+          live.set(id, row(id, i + step).values);
+        });
         expect(out.count).toBe(live.size);
       } else {
         const out = await store.deleteVectors("iddir-model", ids);
@@ -136,6 +138,10 @@ describe("id directory", () => {
         const dead = ids[0] as string;
         await expect(store.deleteVector("iddir-model", dead)).rejects.toBeInstanceOf(NotFoundError);
       }
+      // A new instance reads some ids back, live or not.
+      const asked = [...new Set(Array.from({ length: 6 }, pick))];
+      const got = await quietStore(cold).getVectors("iddir-model", asked);
+      expect(got.map((v) => v?.values)).toEqual(asked.map((id) => live.get(id)));
       seen.probed += reads.idDirectory + reads.idDirectoryRanged;
       const now = await writer.getIndex("iddir-model");
       if (now.idDirectory && !directoryCoverage(now)) seen.untrusted++;
@@ -146,6 +152,50 @@ describe("id directory", () => {
     expect(seen.probed).toBeGreaterThan(0);
     const record = await writer.getIndex("iddir-model");
     expect(record.count).toBe(live.size);
+  });
+
+  it("reads vectors by id on a new instance through the directory, not every digest", async () => {
+    // Every segment gets a segment directory: reads by id take ranged reads alone.
+    const parts = storage(1);
+    const writer = quietStore(parts);
+    await writer.createIndex("iddir-reads", { dimension: 2, metric: "l2" });
+    for (let b = 0; b < 20; b++) {
+      await writer.upsert(
+        "iddir-reads",
+        Array.from({ length: 200 }, (_, i) => row(`v${b * 200 + i}`, b * 200 + i)),
+      );
+    }
+    await writer.deleteVectors("iddir-reads", ["v5", "v3001"]);
+    expect(await compactorWithDirectory(parts, SMALL_SEGMENTS).run("iddir-reads")).toMatchObject({
+      idDirectory: true,
+    });
+    await writer.upsert("iddir-reads", [row("late", 7)]);
+    const record = await writer.getIndex("iddir-reads");
+    const uncovered = record.segments.length - (directoryCoverage(record)?.uncoveredFrom ?? 0);
+    const cold = storage(1);
+    const reads = countingReads(cold);
+    const directories = new HashFileReader(cold.blobs, new ByteBudget(), { rangedReadBytes: 64 });
+    const reader = quietStore(cold, {
+      live: new LiveState(cold.segments, new ByteBudget(), directories),
+    });
+    const asked = ["v10", "v2999", "v5", "late", "never", "v3999"];
+    const got = await reader.getVectors("iddir-reads", asked);
+    expect(got.map((v) => v?.values)).toEqual([
+      row("", 10).values,
+      row("", 2999).values,
+      undefined,
+      [7, 7],
+      undefined,
+      row("", 3999).values,
+    ]);
+    // Only the digests of the segments the directory does not cover, and no manifest whole.
+    expect(reads).toMatchObject({ digests: uncovered, manifests: 0, idDirectory: 0, values: 0 });
+    expect(reads.idDirectoryRanged).toBeGreaterThan(0);
+    // At the default price this small directory is read whole; the answers are the same.
+    const plain = storage(1);
+    expect(
+      (await quietStore(plain).getVectors("iddir-reads", asked)).map((v) => v?.values),
+    ).toEqual(got.map((v) => v?.values));
   });
 
   it("stops trusting a directory once a merge straddles its version, until the next build", async () => {

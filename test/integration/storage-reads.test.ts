@@ -248,7 +248,7 @@ describe("reading one vector", () => {
       // A digest that, for every id, names the last segment (a deletion of "b" alone), as a
       // 64-bit hash shared with "b" would.
       const clashing = new LiveState(parts.segments);
-      clashing.locator = async (record) => () => ({
+      clashing.locator = async (record) => async () => ({
         ref: record.segments.at(-1) as SegmentRef,
         segment: record.segments.length - 1,
         word: "deleted",

@@ -2,7 +2,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PROBE_CHUNK, probeSorted } from "../../src/domain/hash-probe";
 import { digestOf, idHash, latestWord } from "../../src/domain/id-digest";
-import { applyWords, directoryCoverage } from "../../src/domain/id-directory";
+import {
+  applyWords,
+  decodeIdDirectory,
+  directoryCoverage,
+  encodeIdDirectory,
+  segmentOfVersion,
+  wordsAt,
+  wordsOf,
+} from "../../src/domain/id-directory";
 import type { IndexRecord } from "../../src/domain/index-record";
 import type { SegmentRef } from "../../src/domain/segment";
 import { segmentWords } from "../support/segment-words";
@@ -34,9 +42,10 @@ describe("probing a sorted hash list", () => {
           const { hashes, read } = sortedList(n);
           const wanted = asked.map((i) => idHash(`doc-${i}`));
           const held = await probeSorted(hashes.length, wanted, read);
-          expect([...held].sort()).toEqual(
+          expect([...held.keys()].sort()).toEqual(
             [...new Set(asked.filter((i) => i < n))].map((i) => idHash(`doc-${i}`)).sort(),
           );
+          for (const [h, at] of held) expect(hashes[at]).toBe(h);
         },
       ),
       { numRuns: 60 },
@@ -49,7 +58,7 @@ describe("probing a sorted hash list", () => {
     const absent = Array.from({ length: 200 }, (_, i) => idHash(`new-${i}`));
     const held = await probeSorted(hashes.length, [...asked, ...absent], read);
     expect(held.size).toBe(200);
-    for (const h of asked) expect(held.has(h)).toBe(true);
+    for (const h of asked) expect(hashes[held.get(h) as number]).toBe(h);
     // Chunks of 64 hashes (512 bytes): a binary search would read about 14 per hash.
     expect(reads.chunks / 400).toBeLessThan(4);
     expect(reads.calls).toBeLessThanOrEqual(6);
@@ -64,27 +73,41 @@ describe("probing a sorted hash list", () => {
       new Map(chunks.map((c) => [c, hashes.subarray(c * PROBE_CHUNK, (c + 1) * PROBE_CHUNK)]));
     const asked = [low[4321] as bigint, 4321n * 1_000_003n + 1n, spread[17] as bigint, 1n << 63n];
     const held = await probeSorted(hashes.length, asked, read);
-    expect([...held].sort()).toEqual([low[4321], spread[17]].sort());
+    expect([...held.keys()].sort()).toEqual([low[4321], spread[17]].sort());
   });
 });
 
 describe("applying segments' words", () => {
-  it("leaves live exactly the hashes whose latest word upserts them", () => {
+  it("leaves live exactly the hashes whose latest word upserts them, with its version", () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.integer({ min: 0, max: 40 })),
         fc.array(segmentWords(40, 20), { maxLength: 9 }),
-        (before, segments) => {
-          const live = BigUint64Array.from(before, (i) => idHash(`id${i}`)).sort();
+        fc.boolean(),
+        (before, segments, merged) => {
+          const base = BigUint64Array.from(before, (i) => idHash(`id${i}`)).sort();
+          const live = { hashes: base, versions: new Uint32Array(base.length).fill(1) };
+          // Segment s's words have version 10 + s, from its digest or (merged) its ids.
+          const words = segments.map((segment, s) =>
+            merged
+              ? wordsOf({ ...segment, versions: segment.ids.map(() => 10 + s) })
+              : wordsAt(digestOf(segment), 10 + s),
+          );
+          const after = applyWords(live, words);
           const digests = segments.map(digestOf);
-          const after = applyWords(live, digests);
-          const expected: bigint[] = [];
+          const expected = new Map<bigint, number>();
           for (let i = 0; i <= 40; i++) {
             const h = idHash(`id${i}`);
             const word = latestWord(digests, h);
-            if (word ? word.word === "upserted" : before.includes(i)) expected.push(h);
+            if (word ? word.word === "upserted" : before.includes(i)) {
+              expected.set(h, word ? 10 + word.segment : 1);
+            }
           }
-          expect([...after]).toEqual(expected.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+          const sorted = [...expected.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+          expect([...after.hashes]).toEqual(sorted);
+          expect([...after.versions]).toEqual(sorted.map((h) => expected.get(h)));
+          // As stored and read back.
+          expect(decodeIdDirectory(encodeIdDirectory(after))).toEqual(after);
         },
       ),
       { numRuns: 300 },
@@ -106,6 +129,15 @@ describe("trusting a directory", () => {
       segments,
       ...(version === undefined ? {} : { idDirectory: { key: "k", version, live: 1 } }),
     }) as unknown as IndexRecord;
+
+  it("names the segment that holds a version", () => {
+    const segments = [ref(1, 4), ref(5, 9), ref(10, 10), ref(11, 11)];
+    expect([1, 4, 5, 9, 10, 11].map((v) => segmentOfVersion(segments, 4, v))).toEqual([
+      0, 0, 1, 1, 2, 3,
+    ]);
+    expect(segmentOfVersion(segments, 2, 10)).toBe(-1);
+    expect(segmentOfVersion([ref(1, 4), ref(8, 9)], 2, 6)).toBe(-1);
+  });
 
   it("names the first segment it does not cover", () => {
     const segments = [ref(1, 4), ref(5, 9), ref(10, 10), ref(11, 11)];
