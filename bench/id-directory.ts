@@ -19,7 +19,9 @@ const PER_SEGMENT = 10_000;
  * not cover) against the previous code path, an identical index without one (every segment's
  * digest read), measured in the same run: interleaved rounds, medians, with the bytes each read.
  * The directory is built over all 100 segments (a builder that counts segments of 10,000 4-d
- * vectors as full; by default only segments of over 16 MiB are). Also the build's own time.
+ * vectors as full; by default only segments of over 16 MiB are). Also the build's own time, and
+ * a new instance's first read by id the same way (both arms then read the manifest of the
+ * segment holding each id: these segments are too small for segment directories).
  */
 export async function benchIdDirectory(env: BenchStack) {
   const { settings } = env.services;
@@ -34,9 +36,17 @@ export async function benchIdDirectory(env: BenchStack) {
   const buildMs = performance.now() - started;
   if (!built) throw new Error("the id directory was not built");
   console.log(
-    `\nid directory of ${built.live.toLocaleString("en")} ids (${built.applied} segments' digests applied): built in ${buildMs.toFixed(0)} ms, ${((built.live * 8) / 2 ** 20).toFixed(1)} MiB`,
+    `\nid directory of ${built.live.toLocaleString("en")} ids (${built.applied} segments' digests applied): built in ${buildMs.toFixed(0)} ms, ${((built.live * 12) / 2 ** 20).toFixed(1)} MiB`,
   );
-  for (const size of [1, 10, 60, 100, 1000]) {
+  for (const [what, size] of [
+    ["write", 1],
+    ["write", 10],
+    ["write", 60],
+    ["write", 100],
+    ["write", 1000],
+    ["read", 1],
+    ["read", 10],
+  ] as const) {
     const ms = { plain: [] as number[], directed: [] as number[] };
     const bytes = { plain: 0, directed: 0 };
     for (let r = 0; r < ROUNDS; r++) {
@@ -50,7 +60,11 @@ export async function benchIdDirectory(env: BenchStack) {
         try {
           // Its clients connected first (a start is not the write's cost).
           await store.getIndex(name);
-          ms[arm].push(await timedWrite(store, name, `${size}-${r}`, size));
+          ms[arm].push(
+            what === "write"
+              ? await timedWrite(store, name, `${size}-${r}`, size)
+              : await timedRead(store, name, r, size),
+          );
           bytes[arm] += reads.wholeBytes + reads.idDirectoryBytes;
         } finally {
           cold.clients.s3.destroy();
@@ -60,10 +74,23 @@ export async function benchIdDirectory(env: BenchStack) {
     }
     const p = median(ms.plain);
     const d = median(ms.directed);
+    const verb = what === "write" ? "write of" : "read by id of";
     console.log(
-      `  a new instance's first write of ${size} new id(s), median of ${ROUNDS} interleaved rounds: every digest ${p.toFixed(1)} ms (${mib(bytes.plain / ROUNDS)} read) vs the id directory ${d.toFixed(1)} ms (${mib(bytes.directed / ROUNDS)}) -> ${(p / d).toFixed(1)}×`,
+      `  a new instance's first ${verb} ${size} id(s), median of ${ROUNDS} interleaved rounds: every digest ${p.toFixed(1)} ms (${mib(bytes.plain / ROUNDS)} of digests and directory read) vs the id directory ${d.toFixed(1)} ms (${mib(bytes.directed / ROUNDS)}) -> ${(p / d).toFixed(1)}×`,
     );
   }
+}
+
+async function timedRead(store: VectorStore, name: string, round: number, count: number) {
+  const ids = Array.from({ length: count }, (_, i) => {
+    const segment = (round * 37 + i * 13) % SEGMENTS;
+    return `doc-${segment}-${(round * 101 + i * 977) % PER_SEGMENT}`;
+  });
+  const started = performance.now();
+  const got = await store.getVectors(name, ids);
+  const ms = performance.now() - started;
+  if (got.some((v) => v === undefined)) throw new Error("a read by id missed a live vector");
+  return ms;
 }
 
 async function timedWrite(store: VectorStore, name: string, tag: string, size: number) {

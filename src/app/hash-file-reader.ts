@@ -12,11 +12,11 @@ const READS_PER_HASH = 2;
 
 /**
  * What one ranged read costs, in bytes of reading a whole object: on the local stack, a new
- * instance's write of 60 new ids probed a directory of a million (about 120 ranged reads, 16 at
- * once) in 162 ms, and read all 7.6 MiB of it in 90 ms (`npm run bench -- id-directory`): about
- * 80 KiB a read. S3's first-byte latency (tens of milliseconds) is of the same order.
+ * instance's write of 60 new ids probed an id directory of a million (about 120 ranged reads, 16
+ * at once) in 158 ms, and read all 11.5 MiB of it in 130 ms (`npm run bench -- id-directory`):
+ * about 110 KiB a read. S3's first-byte latency (tens of milliseconds) is of the same order.
  */
-export const RANGED_READ_BYTES = 96 * 1024;
+export const RANGED_READ_BYTES = 128 * 1024;
 
 /**
  * A stored list of fixed-size entries sorted by the 64-bit hash each starts with: an index's id
@@ -58,7 +58,7 @@ export class HashFileReader {
   /**
    * @param budget the instance's cache budget (default: a budget of its own).
    * @param options.rangedReadBytes what one ranged read costs, in bytes of a whole read (default
-   *   {@link RANGED_READ_BYTES}, 96 KiB): with `h` hashes asked of a file of `b` bytes, it is read
+   *   {@link RANGED_READ_BYTES}, 128 KiB): with `h` hashes asked of a file of `b` bytes, it is read
    *   whole once `h × 2 × rangedReadBytes ≥ b`.
    */
   constructor(
