@@ -1,5 +1,10 @@
 import { expect } from "vitest";
+import { S3BlobStore } from "../../src/adapters/s3-blob-store";
+import { IdDirectoryBuilder } from "../../src/app/id-directory-builder";
+import { SegmentStore } from "../../src/app/segment-store";
+import { DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { SIMD_UNAVAILABLE } from "../../src/domain/scan-kernel";
+import { createCatalog } from "../../src/wiring";
 import { randomVectors } from "../support/vectors";
 import { type DeployedCalls, PKG } from "./deployed-calls";
 
@@ -48,6 +53,32 @@ export async function writesAndReads(calls: DeployedCalls) {
 
   expect((await api("GetVector", { params: { index: "pkg", id: "c2" } })).body.id).toBe("c2");
   return { vectors, dimension };
+}
+
+/**
+ * An id directory over every segment of the index (built in-process: the deployed compaction
+ * builds one only over segments past 16 MiB), then the deployed writers and readers answering
+ * through it: a re-upsert (the count stays), a delete of an id never written (404) and reads by
+ * id. Leaves the data as it was.
+ */
+export async function writesThroughIdDirectory(calls: DeployedCalls, data: WrittenData) {
+  const { settings, clients, api } = calls;
+  const blobs = new S3BlobStore(clients.s3, settings.bucket);
+  const builder = new IdDirectoryBuilder({
+    catalog: createCatalog(settings, clients, blobs),
+    segments: new SegmentStore(blobs),
+    blobs,
+    // Every segment counts as full: the directory covers them all.
+    policy: { ...DEFAULT_COMPACTION, maxSegmentBytes: 1 },
+  });
+  expect(await builder.run("pkg")).toMatchObject({ live: 303 });
+  const again = { vectors: [data.vectors[9]] };
+  const upsert = await api("UpsertVectors", { ...PKG, body: again });
+  expect(upsert).toMatchObject({ status: 200, body: { count: 303 } });
+  const missing = await api("DeleteVector", { params: { index: "pkg", id: "never-written" } });
+  expect(missing.status).toBe(404);
+  const got = await api("GetVectors", { ...PKG, body: { ids: ["v8", "none", "c1"] } });
+  expect(got.body.vectors.map((v: { id: string }) => v.id)).toEqual(["v8", "c1"]);
 }
 
 /** What {@link writesAndReads} wrote. */

@@ -14,7 +14,7 @@ import { checkedRoutes } from "../support/response-shapes";
 import { AwsRecorder } from "./aws-recorder";
 import { deployedCalls } from "./deployed-calls";
 import { policiesAndAutotune } from "./journey-autotune";
-import { writesAndReads } from "./journey-data";
+import { writesAndReads, writesThroughIdDirectory } from "./journey-data";
 import { importsPagesAndDeletes } from "./journey-ends";
 import { harnessesTrialsAndGraphs } from "./journey-graphs";
 import { startLambdaEndpoint } from "./lambda-endpoint";
@@ -114,6 +114,7 @@ describe("deployed packages", () => {
   it("every function answers as shipped: graphs build through the worker pool, search serves HNSW", async () => {
     const calls = deployedCalls({ host, lambda, settings, clients });
     const data = await writesAndReads(calls);
+    await writesThroughIdDirectory(calls, data);
     await harnessesTrialsAndGraphs(calls, data);
     await policiesAndAutotune(calls);
     await importsPagesAndDeletes(calls, data);
@@ -132,6 +133,13 @@ describe("deployed packages", () => {
 
   it("made no AWS call that its function's IAM policy does not allow", () => {
     expect(recorder.calls.length).toBeGreaterThan(100);
+    // The deployed writer and reader by id asked the index's id directory.
+    for (const id of ["UpsertVectors", "DeleteVector", "GetVectors"]) {
+      expect(
+        recorder.calls.some((c) => c.functionId === id && c.resource.endsWith(".live")),
+        id,
+      ).toBe(true);
+    }
     expect(recorder.denied().map((c) => `${c.functionId}: ${c.action} ${c.resource}`)).toEqual([]);
     // The recorder sees what it must: search read a generation, purging an index listed.
     expect(
