@@ -7,6 +7,9 @@ export const EVENTUAL_ENV_VAR = "VECTORD_EVENTUAL_MS";
 /** Environment variable turning catalog folds off (`off`; default `on`). */
 export const CATALOG_FOLDS_ENV_VAR = "VECTORD_CATALOG_FOLDS";
 
+/** Environment variable turning id directories off (`off`; default `on`). */
+export const ID_DIRECTORIES_ENV_VAR = "VECTORD_ID_DIRECTORIES";
+
 /**
  * Deploy-time settings of the stack, from CDK context (`cdk deploy -c vectord:corsOrigins=...`)
  * or, in tests, given directly. Everything is off or conservative by default.
@@ -33,6 +36,12 @@ export interface StackConfig {
    */
   readonly catalogFolds: boolean;
   /**
+   * Whether compaction builds id directories and requests use them (default `true`). `false`
+   * (`-c vectord:idDirectories=off`) makes requests ignore them and compaction remove them:
+   * deploy it before rolling back to a version from before id directories.
+   */
+  readonly idDirectories: boolean;
+  /**
    * Pending vectors (written, not in the graph yet) at or above which a search's scan, sustained
    * for 15 minutes, raises the freshness alarm: catch-ups are not keeping up (default
    * {@link DEFAULT_PENDING_ALARM}).
@@ -58,6 +67,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   alarmEmail: null,
   eventualMs: null,
   catalogFolds: true,
+  idDirectories: true,
   pendingVectorsAlarm: DEFAULT_PENDING_ALARM,
 };
 
@@ -101,6 +111,7 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     alarmEmail: text("alarmEmail") ?? null,
     eventualMs: positive("eventualMs") ?? null,
     catalogFolds: onOff(text("catalogFolds"), "context vectord:catalogFolds") ?? true,
+    idDirectories: onOff(text("idDirectories"), "context vectord:idDirectories") ?? true,
     pendingVectorsAlarm: positive("pendingAlarm") ?? DEFAULT_PENDING_ALARM,
   };
 }

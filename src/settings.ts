@@ -5,7 +5,12 @@ import {
   type BackgroundTaskName,
   taskFunctionEnvVar,
 } from "../infra/background-tasks";
-import { CATALOG_FOLDS_ENV_VAR, EVENTUAL_ENV_VAR, onOff } from "../infra/config";
+import {
+  CATALOG_FOLDS_ENV_VAR,
+  EVENTUAL_ENV_VAR,
+  ID_DIRECTORIES_ENV_VAR,
+  onOff,
+} from "../infra/config";
 import { IMPORT_STATE_MACHINE_ENV_VAR } from "../infra/import-workflow";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../infra/tables";
 
@@ -61,6 +66,11 @@ export interface Settings {
    * moves them back (see `CompactionPolicy.folds`).
    */
   readonly catalogFolds?: boolean;
+  /**
+   * `false` turns id directories off: requests ignore them and compaction removes them (for
+   * rolling back to code from before them; default on).
+   */
+  readonly idDirectories?: boolean;
   /**
    * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
    * SDK's own retries then run against the injected faults).
@@ -150,6 +160,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(onOff(env[CATALOG_FOLDS_ENV_VAR], `environment variable ${CATALOG_FOLDS_ENV_VAR}`) === false
       ? { catalogFolds: false }
       : {}),
+    ...(onOff(env[ID_DIRECTORIES_ENV_VAR], `environment variable ${ID_DIRECTORIES_ENV_VAR}`) ===
+    false
+      ? { idDirectories: false }
+      : {}),
     region: env.AWS_REGION ?? "us-east-1",
     bucket: required(BUCKET_ENV_VAR),
     tables,
@@ -174,6 +188,7 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.eventualMs !== undefined) env[EVENTUAL_ENV_VAR] = String(settings.eventualMs);
   if (settings.cacheBytes !== undefined) env[CACHE_BYTES_ENV_VAR] = String(settings.cacheBytes);
   if (settings.catalogFolds === false) env[CATALOG_FOLDS_ENV_VAR] = "off";
+  if (settings.idDirectories === false) env[ID_DIRECTORIES_ENV_VAR] = "off";
   if (settings.backgroundLoadBytes !== undefined) {
     env[BACKGROUND_LOAD_ENV_VAR] = String(settings.backgroundLoadBytes);
   }

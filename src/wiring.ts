@@ -115,14 +115,20 @@ export function createServices(settings: Settings): Services {
     leases,
     sweeper,
     backfill,
-    idDirectories: new IdDirectoryBuilder({ catalog, segments, blobs, policy }),
+    idDirectories: new IdDirectoryBuilder({
+      catalog,
+      segments,
+      blobs,
+      policy,
+      enabled: settings.idDirectories ?? true,
+    }),
     policy,
     ...taskLease,
   });
   const vectors = new VectorStore({
     catalog,
     segments,
-    live: new LiveState(segments, caches),
+    live: new LiveState(segments, caches, { directories: settings.idDirectories ?? true }),
     budget: caches,
     background: {
       tasks,

@@ -8,7 +8,12 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Bucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { bundlingFor } from "../bundling";
-import { CATALOG_FOLDS_ENV_VAR, EVENTUAL_ENV_VAR, type StackConfig } from "../config";
+import {
+  CATALOG_FOLDS_ENV_VAR,
+  EVENTUAL_ENV_VAR,
+  ID_DIRECTORIES_ENV_VAR,
+  type StackConfig,
+} from "../config";
 import { DEFAULT_MEMORY_MB, ephemeralStorageMb, type FunctionSpec } from "../function-spec";
 import { accessStatements, withCatalogLists } from "../iam";
 import { STORAGE_AREAS, type StorageAreaName } from "../storage";
@@ -64,6 +69,7 @@ export class ServiceFunctions extends Construct {
       this.environment[EVENTUAL_ENV_VAR] = String(props.config.eventualMs);
     }
     if (!props.config.catalogFolds) this.environment[CATALOG_FOLDS_ENV_VAR] = "off";
+    if (!props.config.idDirectories) this.environment[ID_DIRECTORIES_ENV_VAR] = "off";
   }
 
   /** Creates the function of `spec`; `environment` adds to the common variables. */

@@ -270,11 +270,11 @@ export class DynamoIndexCatalog implements IndexCatalog {
 
   setIdDirectory(
     current: IndexRecord,
-    directory: IdDirectoryRef,
+    directory: IdDirectoryRef | null,
   ): Promise<IndexRecord | typeof LOST_RACE> {
     const previous = current.idDirectory;
     return this.items.update(current, {
-      UpdateExpression: "SET #id_directory = :directory",
+      UpdateExpression: directory ? "SET #id_directory = :directory" : "REMOVE #id_directory",
       ConditionExpression: previous
         ? "#id_directory.#key = :previous"
         : "attribute_not_exists(#id_directory)",
@@ -283,7 +283,7 @@ export class DynamoIndexCatalog implements IndexCatalog {
         ...(previous ? { "#key": "key" } : {}),
       },
       ExpressionAttributeValues: {
-        ":directory": directory,
+        ...(directory ? { ":directory": directory } : {}),
         ...(previous ? { ":previous": previous.key } : {}),
       },
     });

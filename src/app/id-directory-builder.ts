@@ -37,6 +37,11 @@ export interface IdDirectoryBuilderDeps {
   readonly policy?: CompactionPolicy;
   /** Words of new full segments that make a build due (default {@link DEFAULT_DIRECTORY_REBUILD_WORDS}). */
   readonly rebuildWords?: number;
+  /**
+   * `false`: id directories are off (`settings.idDirectories`): a run removes the index's
+   * directory instead of building one (default `true`).
+   */
+  readonly enabled?: boolean;
 }
 
 /** What one {@link IdDirectoryBuilder.run} did. */
@@ -68,10 +73,23 @@ export class IdDirectoryBuilder {
     this.rebuildWords = deps.rebuildWords ?? DEFAULT_DIRECTORY_REBUILD_WORDS;
   }
 
-  /** Builds the index's directory when due; what it built, or `null` (not due, or lost a race). */
+  /**
+   * Builds the index's directory when due; what it built, or `null` (not due, or lost a race).
+   * With directories off, removes the index's directory (the record then names none; the
+   * object goes with the orphan sweep) and builds nothing.
+   */
   async run(indexName: string): Promise<DirectoryBuild | null> {
     const record = await this.deps.catalog.get(indexName);
     if (!record) return null;
+    if (this.deps.enabled === false) {
+      if (record.idDirectory) {
+        const removed = await this.deps.catalog.setIdDirectory(record, null);
+        if (removed !== LOST_RACE) {
+          logger.info("id directory removed (id directories are off)", { index_name: indexName });
+        }
+      }
+      return null;
+    }
     const plan = this.plan(record);
     if (!plan) return null;
     const { base, apply, version } = plan;

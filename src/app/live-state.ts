@@ -67,15 +67,23 @@ export class LiveState {
   /** Per index incarnation, the key of the id directory last read (an older one is dropped). */
   private readonly directoryKeys = new Map<string, string>();
 
+  private readonly hashes: HashFileReader;
+  private readonly directories: boolean;
+
   /**
-   * @param hashes looks hashes up in id directories and digests by ranged reads (default: one of
-   *   its own, on `budget`).
+   * @param options.hashes looks hashes up in id directories and digests by ranged reads (default:
+   *   one of its own, on `budget`).
+   * @param options.directories whether to use the indexes' id directories (default `true`; `false`
+   *   when they are off, `settings.idDirectories`: every digest answers).
    */
   constructor(
     private readonly segments: SegmentStore,
     private readonly budget: ByteBudget = new ByteBudget(),
-    private readonly hashes: HashFileReader = new HashFileReader(segments.blobStore, budget),
-  ) {}
+    options: { readonly hashes?: HashFileReader; readonly directories?: boolean } = {},
+  ) {
+    this.hashes = options.hashes ?? new HashFileReader(segments.blobStore, budget);
+    this.directories = options.directories ?? true;
+  }
 
   /**
    * What a writer of `ids` needs to know of `record`'s version: its live count and which of `ids`
@@ -85,7 +93,7 @@ export class LiveState {
    * segment's digest answers. Digests this instance has not seen are read.
    */
   async view(record: IndexRecord, ids: readonly string[]): Promise<LiveView> {
-    const coverage = directoryCoverage(record);
+    const coverage = this.coverage(record);
     const refs = coverage ? record.segments.slice(coverage.uncoveredFrom) : record.segments;
     // A writer asks about every id it writes, at least twice a write: worth its filters.
     const { digests, filters } = await this.digestsOf(record, refs, true);
@@ -126,7 +134,7 @@ export class LiveState {
     record: IndexRecord,
     ids: readonly string[],
   ): Promise<(id: string) => Promise<Located | undefined>> {
-    const coverage = directoryCoverage(record);
+    const coverage = this.coverage(record);
     // Reads by id ask about at most 100 ids: the filters a writer here built, none built for them.
     const refs = coverage ? record.segments.slice(coverage.uncoveredFrom) : record.segments;
     const from = coverage?.uncoveredFrom ?? 0;
@@ -164,6 +172,11 @@ export class LiveState {
         };
       return { segment, word: "upserted", position: await this.positionIn(record, ref, h), ref };
     };
+  }
+
+  /** Where `record`'s id directory stands (see `directoryCoverage`); `null` when they are off. */
+  private coverage(record: IndexRecord): { readonly uncoveredFrom: number } | null {
+    return this.directories ? directoryCoverage(record) : null;
   }
 
   /**

@@ -156,12 +156,13 @@ export interface IndexCatalog {
     active: ActiveGeneration,
   ): Promise<IndexRecord | typeof LOST_RACE>;
   /**
-   * Points the index at a new id directory (see `IdDirectoryRef`), only if it is still
-   * incarnation `current.uid` and still names the directory `current.idDirectory` (or none).
+   * Points the index at a new id directory (see `IdDirectoryRef`), or at none (`null`), only if
+   * it is still incarnation `current.uid` and still names the directory `current.idDirectory` (or
+   * none).
    */
   setIdDirectory(
     current: IndexRecord,
-    directory: IdDirectoryRef,
+    directory: IdDirectoryRef | null,
   ): Promise<IndexRecord | typeof LOST_RACE>;
   /** Sets the index's maintenance settings, only if it is still incarnation `current.uid`. */
   setMaintenance(

@@ -109,6 +109,16 @@ describe("VectordStack", () => {
     expect(new Set(folds(off))).toEqual(new Set(["off"]));
   });
 
+  it("turns id directories off in every function only when configured", () => {
+    const directories = (t: Template) =>
+      Object.values(t.findResources("AWS::Lambda::Function")).map(
+        (f: any) => f.Properties.Environment.Variables.VECTORD_ID_DIRECTORIES,
+      );
+    expect(new Set(directories(template))).toEqual(new Set([undefined]));
+    const off = synth({ ...DEFAULT_CONFIG, idDirectories: false }).template;
+    expect(new Set(directories(off))).toEqual(new Set(["off"]));
+  });
+
   it("creates every table from the shared specs: on demand, with point-in-time recovery", () => {
     template.resourceCountIs("AWS::DynamoDB::Table", Object.keys(TABLES).length);
     for (const spec of Object.values(TABLES)) {

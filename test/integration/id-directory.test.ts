@@ -62,7 +62,7 @@ describe("id directory", () => {
       rangedReadBytes: 64,
     });
     const coldWriter = quietStore(cold, {
-      live: new LiveState(cold.segments, new ByteBudget(), directories),
+      live: new LiveState(cold.segments, new ByteBudget(), { hashes: directories }),
     });
     // A new id, a live one (covered), and one deleted before the directory was built.
     const wrote = await coldWriter.upsert("iddir", [
@@ -176,7 +176,7 @@ describe("id directory", () => {
     const reads = countingReads(cold);
     const directories = new HashFileReader(cold.blobs, new ByteBudget(), { rangedReadBytes: 64 });
     const reader = quietStore(cold, {
-      live: new LiveState(cold.segments, new ByteBudget(), directories),
+      live: new LiveState(cold.segments, new ByteBudget(), { hashes: directories }),
     });
     const asked = ["v10", "v2999", "v5", "late", "never", "v3999"];
     const got = await reader.getVectors("iddir-reads", asked);
@@ -236,5 +236,33 @@ describe("id directory", () => {
     const store = quietStore(rebuilt);
     expect((await store.deleteVectors("iddir-straddle", ["a", "b", "c"])).count).toBe(0);
     expect(rebuiltReads.idDirectory + rebuiltReads.idDirectoryRanged).toBeGreaterThan(0);
+  });
+
+  it("is ignored by requests and removed by compaction when id directories are off", async () => {
+    const parts = storage();
+    const writer = quietStore(parts);
+    await writer.createIndex("iddir-off", { dimension: 2, metric: "l2" });
+    for (let b = 0; b < 4; b++) {
+      await writer.upsert("iddir-off", [row(`a${b}`, b), row(`b${b}`, b)]);
+    }
+    const everyFull = { ...TINY_COMPACTION, maxSegmentBytes: 64 };
+    await new IdDirectoryBuilder({ ...parts, policy: everyFull }).run("iddir-off");
+    const record = await writer.getIndex("iddir-off");
+    expect(record.idDirectory?.live).toBe(8);
+    // Off: every digest answers, the directory is not read.
+    const cold = storage();
+    const reads = countingReads(cold);
+    const off = quietStore(cold, {
+      live: new LiveState(cold.segments, new ByteBudget(), { directories: false }),
+    });
+    expect((await off.upsert("iddir-off", [row("a1", 9), row("new", 1)])).count).toBe(9);
+    expect((await off.getVectors("iddir-off", ["b2"]))[0]?.values).toEqual(row("", 2).values);
+    // The 4 segments' digests for the write, then the digest of the segment it wrote.
+    expect(reads.digests).toBe(5);
+    expect(reads.idDirectory + reads.idDirectoryRanged).toBe(0);
+    // Compaction removes it (what code from before directories finds: no directory at all).
+    const removing = new IdDirectoryBuilder({ ...parts, policy: everyFull, enabled: false });
+    expect(await removing.run("iddir-off")).toBeNull();
+    expect((await writer.getIndex("iddir-off")).idDirectory).toBeUndefined();
   });
 });

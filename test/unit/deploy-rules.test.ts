@@ -135,4 +135,22 @@ describe("stack settings from context", () => {
       settingsFromEnv({ ...settingsToEnv(settings), VECTORD_CATALOG_FOLDS: "false" }),
     ).toThrow('environment variable VECTORD_CATALOG_FOLDS must be "on" or "off", got "false"');
   });
+
+  it("turns id directories off only when asked, and the functions read it back", () => {
+    const directories = (value: string) =>
+      configFromContext((k) => (k === "vectord:idDirectories" ? value : undefined)).idDirectories;
+    expect(directories("off")).toBe(false);
+    expect(directories("on")).toBe(true);
+    expect(configFromContext(() => undefined).idDirectories).toBe(true);
+    expect(() => directories("0")).toThrow(
+      'context vectord:idDirectories must be "on" or "off", got "0"',
+    );
+    const tables = Object.fromEntries(
+      Object.entries(TABLES).map(([key, spec]) => [key, spec.localName]),
+    ) as Record<TableKey, string>;
+    const settings = { region: "us-east-1", bucket: "b", tables };
+    const off = settingsFromEnv(settingsToEnv({ ...settings, idDirectories: false }));
+    expect(off.idDirectories).toBe(false);
+    expect(settingsFromEnv(settingsToEnv(settings)).idDirectories).toBeUndefined();
+  });
 });
