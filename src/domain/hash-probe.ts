@@ -1,3 +1,5 @@
+import { positionOf } from "./id-digest";
+
 /** Hashes per chunk: a probe reads a sorted hash list a chunk (512 bytes) at a time. */
 export const PROBE_CHUNK = 64;
 
@@ -65,7 +67,7 @@ export async function probeSorted(
         p.lo = Math.max(p.lo, end);
         p.below = high;
       } else {
-        const at = positionIn(words, p.h);
+        const at = positionOf(words, p.h);
         if (at >= 0) held.set(p.h, start + at);
         return;
       }
@@ -96,18 +98,4 @@ function concat(parts: readonly BigUint64Array[]): BigUint64Array {
     at += p.length;
   }
   return out;
-}
-
-/** The position of `h` in sorted `words` (binary search), or -1. */
-function positionIn(words: BigUint64Array, h: bigint): number {
-  let lo = 0;
-  let hi = words.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = words[mid] as bigint;
-    if (v === h) return mid;
-    if (v < h) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }

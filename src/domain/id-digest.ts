@@ -137,8 +137,8 @@ function hashedOrder(ids: readonly string[]) {
   return { hi, lo, order };
 }
 
-/** The position of `h` in `sorted`, or -1. */
-function positionOf(sorted: BigUint64Array, h: bigint): number {
+/** The position of `h` in `sorted` (binary search), or -1. */
+export function positionOf(sorted: BigUint64Array, h: bigint): number {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {
