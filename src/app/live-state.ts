@@ -1,25 +1,14 @@
 import pLimit from "p-limit";
 import { DigestFilter } from "../domain/digest-filter";
-import {
-  DIGEST_HEADER_BYTES,
-  type HashFilter,
-  type IdDigest,
-  idHash,
-  latestWord,
-  type Word,
-} from "../domain/id-digest";
-import {
-  directoryCoverage,
-  ID_DIRECTORY_ENTRY_BYTES,
-  ID_DIRECTORY_HEADER_BYTES,
-  segmentOfVersion,
-} from "../domain/id-directory";
+import { type HashFilter, type IdDigest, idHash, latestWord, type Word } from "../domain/id-digest";
+import { segmentOfVersion } from "../domain/id-directory";
 import { nextLiveIds } from "../domain/id-listing";
-import type { IdDirectoryRef, IndexRecord } from "../domain/index-record";
+import type { IndexRecord } from "../domain/index-record";
 import type { SegmentRef } from "../domain/segment";
 import { ByteBudget } from "./byte-budget";
-import { type Found, type HashFile, HashFileReader } from "./hash-file-reader";
-import { type SegmentStore, segmentKeys } from "./segment-store";
+import { type Found, HashFileReader } from "./hash-file-reader";
+import { IdLookups } from "./id-lookups";
+import type { SegmentStore } from "./segment-store";
 
 /** Which ids of an index version are live, as a writer needs to know. */
 export interface LiveView {
@@ -55,22 +44,14 @@ export class LiveState {
   /** index uid -> segment id -> its digest, and the filter built from it once needed. */
   private readonly digests = new Map<string, Map<string, Pending>>();
 
+  /** What the indexes' id directories answer. */
+  private readonly lookups: IdLookups;
+
   /**
    * @param budget the instance's cache budget (default: a budget of its own): an index's digests
    *   count as 8 bytes per word plus their filters' bytes once built (cache `digests`; 10 bits
    *   per word), and those used least recently are given up past it, and read again when next
    *   needed.
-   */
-  /**
-   * @param directories reads the indexes' id directories (default: one of its own, on `budget`).
-   */
-  /** Per index incarnation, the key of the id directory last read (an older one is dropped). */
-  private readonly directoryKeys = new Map<string, string>();
-
-  private readonly hashes: HashFileReader;
-  private readonly directories: boolean;
-
-  /**
    * @param options.hashes looks hashes up in id directories and digests by ranged reads (default:
    *   one of its own, on `budget`).
    * @param options.directories whether to use the indexes' id directories (default `true`; `false`
@@ -81,8 +62,11 @@ export class LiveState {
     private readonly budget: ByteBudget = new ByteBudget(),
     options: { readonly hashes?: HashFileReader; readonly directories?: boolean } = {},
   ) {
-    this.hashes = options.hashes ?? new HashFileReader(segments.blobStore, budget);
-    this.directories = options.directories ?? true;
+    this.lookups = new IdLookups(
+      segments,
+      options.hashes ?? new HashFileReader(segments.blobStore, budget),
+      options.directories ?? true,
+    );
   }
 
   /**
@@ -93,7 +77,7 @@ export class LiveState {
    * segment's digest answers. Digests this instance has not seen are read.
    */
   async view(record: IndexRecord, ids: readonly string[]): Promise<LiveView> {
-    const coverage = this.coverage(record);
+    const coverage = this.lookups.coverage(record);
     const refs = coverage ? record.segments.slice(coverage.uncoveredFrom) : record.segments;
     // A writer asks about every id it writes, at least twice a write: worth its filters.
     const { digests, filters } = await this.digestsOf(record, refs, true);
@@ -102,7 +86,7 @@ export class LiveState {
       return { count: record.count, isLive: (id) => latest(idHash(id))?.word === "upserted" };
     }
     const asked = new Set(ids.map(idHash));
-    const held = await this.inDirectory(
+    const held = await this.lookups.inDirectory(
       record,
       [...asked].filter((h) => latest(h) === undefined),
     );
@@ -134,14 +118,14 @@ export class LiveState {
     record: IndexRecord,
     ids: readonly string[],
   ): Promise<(id: string) => Promise<Located | undefined>> {
-    const coverage = this.coverage(record);
+    const coverage = this.lookups.coverage(record);
     // Reads by id ask about at most 100 ids: the filters a writer here built, none built for them.
     const refs = coverage ? record.segments.slice(coverage.uncoveredFrom) : record.segments;
     const from = coverage?.uncoveredFrom ?? 0;
     const { digests, filters } = await this.digestsOf(record, refs, false);
     const asked = new Set(ids.map(idHash));
     const live = coverage
-      ? await this.inDirectory(
+      ? await this.lookups.inDirectory(
           record,
           [...asked].filter((h) => !latestWord(digests, h, filters)),
         )
@@ -170,44 +154,13 @@ export class LiveState {
           position: -1,
           ref: record.segments[0] as SegmentRef,
         };
-      return { segment, word: "upserted", position: await this.positionIn(record, ref, h), ref };
+      return {
+        segment,
+        word: "upserted",
+        position: await this.lookups.positionIn(record, ref, h),
+        ref,
+      };
     };
-  }
-
-  /** Where `record`'s id directory stands (see `directoryCoverage`); `null` when they are off. */
-  private coverage(record: IndexRecord): { readonly uncoveredFrom: number } | null {
-    return this.directories ? directoryCoverage(record) : null;
-  }
-
-  /**
-   * Hash `h`'s position among segment `ref`'s upserted hashes (its directory entry), by ranged
-   * reads of its digest; -1 for a segment without a directory (its manifest answers) or when the
-   * digest does not hold it.
-   */
-  private async positionIn(record: IndexRecord, ref: SegmentRef, h: bigint): Promise<number> {
-    if (!this.segments.hasDirectory(record, ref)) return -1;
-    const file: HashFile = {
-      key: segmentKeys(record, ref.id).digest,
-      count: ref.vectors,
-      headerBytes: DIGEST_HEADER_BYTES,
-      entryBytes: 8,
-    };
-    return (await this.hashes.find(record.uid, file, [h])).get(h)?.position ?? -1;
-  }
-
-  /** Which of `hashes` `record`'s id directory holds (live as of its version), and their versions. */
-  private async inDirectory(
-    record: IndexRecord,
-    hashes: readonly bigint[],
-  ): Promise<Map<bigint, Found>> {
-    const directory = record.idDirectory;
-    if (!directory || hashes.length === 0) return new Map();
-    const previous = this.directoryKeys.get(record.uid);
-    if (previous !== directory.key) {
-      if (previous) this.hashes.drop(previous);
-      this.directoryKeys.set(record.uid, directory.key);
-    }
-    return this.hashes.find(record.uid, directoryFile(directory), hashes);
   }
 
   /**
@@ -237,8 +190,7 @@ export class LiveState {
   forget(uid: string): void {
     this.digests.delete(uid);
     this.budget.forget(`digests/${uid}`);
-    this.hashes.forget(uid);
-    this.directoryKeys.delete(uid);
+    this.lookups.forget(uid);
   }
 
   /**
@@ -318,13 +270,3 @@ interface Filtered {
 
 /** The filter of a digest whose filter is not built: it may hold anything. */
 const UNFILTERED: HashFilter = { mayHold: () => true };
-
-/** The {@link HashFile} of an id directory. */
-function directoryFile(directory: IdDirectoryRef): HashFile {
-  return {
-    key: directory.key,
-    count: directory.live,
-    headerBytes: ID_DIRECTORY_HEADER_BYTES,
-    entryBytes: ID_DIRECTORY_ENTRY_BYTES,
-  };
-}
