@@ -1,7 +1,7 @@
 // The vectord dashboard: plain ES modules, no build step. It calls the API on its own origin (the
 // local stack, or `vectord dashboard`, which signs and forwards to a deployed stack).
 import { $, api, cell } from "/dashboard/page.js";
-import { configText, plotTrials, recall } from "/dashboard/plot.js";
+import { configText, plotTrials, recallText } from "/dashboard/plot.js";
 
 const state = {
   index: null,
@@ -181,7 +181,7 @@ function drawTable(trials) {
     cell(row, t.config.m);
     cell(row, t.config.ef_construction);
     cell(row, t.config.ef_search);
-    cell(row, recall(t).toFixed(4));
+    cell(row, recallText(t));
     cell(row, Math.round(t.metrics.search_latency_p50_us));
     const select = document.createElement("button");
     select.textContent = "Select";

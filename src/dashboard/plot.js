@@ -23,6 +23,13 @@ function paretoFront(trials) {
 const p50 = (t) => Math.max(1, t.metrics.search_latency_p50_us);
 /** A trial's recall@k. */
 export const recall = (t) => t.metrics.recall_at_k;
+
+/**
+ * A trial's recall@k as text, with its standard error over the harness's queries when the trial
+ * has one (older trials do not): how far another sample of as many queries may read.
+ */
+export const recallText = (t) =>
+  `${recall(t).toFixed(4)}${t.metrics.recall_stderr === undefined ? "" : ` ± ${t.metrics.recall_stderr.toFixed(4)}`}`;
 const sameConfig = (a, b) =>
   a &&
   b &&
@@ -81,7 +88,7 @@ export function plotTrials({
       return;
     }
     const m = trial.metrics;
-    tooltip.textContent = `${trial.trial_id}\n${configText(trial.config)}\nrecall@${m.k} ${m.recall_at_k.toFixed(4)}\np50 ${Math.round(m.search_latency_p50_us)} µs, p99 ${Math.round(m.search_latency_p99_us)} µs\nbuild ${m.build_time_ms} ms, memory ${(m.memory_bytes / 2 ** 20).toFixed(1)} MiB`;
+    tooltip.textContent = `${trial.trial_id}\n${configText(trial.config)}\nrecall@${m.k} ${recallText(trial)}\np50 ${Math.round(m.search_latency_p50_us)} µs, p99 ${Math.round(m.search_latency_p99_us)} µs\nbuild ${m.build_time_ms} ms, memory ${(m.memory_bytes / 2 ** 20).toFixed(1)} MiB`;
     const rect = u.over.getBoundingClientRect();
     tooltip.style.left = `${rect.left + u.cursor.left + 14}px`;
     tooltip.style.top = `${rect.top + u.cursor.top + 14}px`;

@@ -73,7 +73,11 @@ describe("dashboard", () => {
     await expect.poll(() => page.locator("#tooltip").isVisible()).toBe(true);
     const tip = (await page.locator("#tooltip").textContent()) ?? "";
     expect(tip).toMatch(/m=\d+ ef_construction=\d+ ef_search=\d+/);
-    expect(tip).toMatch(/recall@10 \d\.\d{4}\np50 \d+ µs/);
+    // Recall with its standard error over the harness's queries.
+    expect(tip).toMatch(/recall@10 \d\.\d{4} ± \d\.\d{4}\np50 \d+ µs/);
+    expect(await page.locator("#trials tbody tr td").nth(4).textContent()).toMatch(
+      /^\d\.\d{4} ± \d\.\d{4}$/,
+    );
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await expect.poll(() => page.locator("#trial-detail").isVisible()).toBe(true);
     const detail = JSON.parse((await page.locator("#trial-json").textContent()) ?? "{}");
