@@ -25,7 +25,7 @@ import type { SegmentStore } from "./segment-store";
  */
 export const DEFAULT_DIRECTORY_REBUILD_WORDS = 1 << 17;
 
-/** Digests a build reads at once. */
+/** Segments a build reads at once (digests or manifests). */
 const READ_CONCURRENCY = 16;
 
 /** The ports {@link IdDirectoryBuilder} is built from. */
@@ -50,7 +50,7 @@ export interface DirectoryBuild {
   readonly version: number;
   /** Live hashes in it. */
   readonly live: number;
-  /** Segments' digests it applied (over the previous directory, when that could be trusted). */
+  /** Segments whose words it applied (over the previous directory, when that could be trusted). */
   readonly applied: number;
 }
 
@@ -58,11 +58,12 @@ export interface DirectoryBuild {
  * Builds an index's id directory (see `IdDirectoryRef`), inside its compaction task (never in a
  * request): over the segments up to the newest full one, which never merges again, so the
  * segments keep splitting cleanly at its version (see `directoryCoverage`; should a purge shrink
- * it so that it merges after all, writers stop trusting the directory until the next build). It starts from the
- * previous directory, when that can be trusted, and applies the digests of the full segments
- * since; otherwise from every covered segment's digest. A build is due once the new full segments
- * hold `rebuildWords` words; the swap is one conditional write on the directory it replaces, and
- * the replaced object is left to the orphan sweep (a writer may be reading it).
+ * it so that it merges after all, requests stop trusting the directory until the next build). It
+ * starts from the previous directory, when that can be trusted, and applies the words of the full
+ * segments since (from their digests, or from the manifests of merged segments, which hold each
+ * word's version); otherwise the words of every covered segment. A build is due once the new full
+ * segments hold `rebuildWords` words; the swap is one conditional write on the directory it
+ * replaces, and the replaced object is left to the orphan sweep (a request may be reading it).
  */
 export class IdDirectoryBuilder {
   private readonly policy: CompactionPolicy;
@@ -117,7 +118,7 @@ export class IdDirectoryBuilder {
 
   /**
    * What a build of `record` would do: the directory to start from (if it can be trusted), the
-   * segments whose digests to apply over it, and the version it would hold; `null` when no build
+   * segments whose words to apply over it, and the version it would hold; `null` when no build
    * is due.
    */
   private plan(record: IndexRecord) {
