@@ -130,9 +130,15 @@ export class IdDirectoryBuilder {
     const last = segments[covered - 1];
     if (!last) return null;
     const version = last.max_version;
-    // The covered segments must end where the next one's versions start.
+    // The covered segments must end where the next one's versions start, and hold disjoint
+    // ranges of versions (segments from before versions all hold version 0), so that an entry's
+    // version names one segment.
     const next = segments[covered];
     if (next && next.min_version <= version) return null;
+    for (let s = 1; s < covered; s++) {
+      const ref = segments[s] as SegmentRef;
+      if (ref.min_version <= (segments[s - 1] as SegmentRef).max_version) return null;
+    }
     const trusted = directoryCoverage(record) ? record.idDirectory : undefined;
     if (trusted && trusted.version >= version) return null;
     const apply = segments
