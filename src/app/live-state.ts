@@ -1,6 +1,13 @@
 import pLimit from "p-limit";
 import { DigestFilter } from "../domain/digest-filter";
-import { type HashFilter, type IdDigest, idHash, latestWord, type Word } from "../domain/id-digest";
+import {
+  type HashFilter,
+  type IdDigest,
+  idHash,
+  latestWord,
+  positionOf,
+  type Word,
+} from "../domain/id-digest";
 import { segmentOfVersion } from "../domain/id-directory";
 import { nextLiveIds } from "../domain/id-listing";
 import type { IndexRecord } from "../domain/index-record";
@@ -154,10 +161,14 @@ export class LiveState {
           position: -1,
           ref: record.segments[0] as SegmentRef,
         };
+      const held = this.digests.get(record.uid)?.get(ref.id)?.done?.digest;
       return {
         segment,
         word: "upserted",
-        position: await this.lookups.positionIn(record, ref, h),
+        // The digest this instance holds, if it does (read for a listing); else ranged reads.
+        position: held
+          ? positionOf(held.upserted, h)
+          : await this.lookups.positionIn(record, ref, h),
         ref,
       };
     };
