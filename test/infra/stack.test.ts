@@ -99,24 +99,17 @@ describe("VectordStack", () => {
     );
   });
 
-  it("turns catalog folds off in every function only when configured", () => {
-    const folds = (t: Template) =>
+  it.each([
+    ["catalog folds", "catalogFolds", "VECTORD_CATALOG_FOLDS"],
+    ["id directories", "idDirectories", "VECTORD_ID_DIRECTORIES"],
+  ] as const)("turns %s off in every function only when configured", (_, key, variable) => {
+    const values = (t: Template) =>
       Object.values(t.findResources("AWS::Lambda::Function")).map(
-        (f: any) => f.Properties.Environment.Variables.VECTORD_CATALOG_FOLDS,
+        (f: any) => f.Properties.Environment.Variables[variable],
       );
-    expect(new Set(folds(template))).toEqual(new Set([undefined]));
-    const off = synth({ ...DEFAULT_CONFIG, catalogFolds: false }).template;
-    expect(new Set(folds(off))).toEqual(new Set(["off"]));
-  });
-
-  it("turns id directories off in every function only when configured", () => {
-    const directories = (t: Template) =>
-      Object.values(t.findResources("AWS::Lambda::Function")).map(
-        (f: any) => f.Properties.Environment.Variables.VECTORD_ID_DIRECTORIES,
-      );
-    expect(new Set(directories(template))).toEqual(new Set([undefined]));
-    const off = synth({ ...DEFAULT_CONFIG, idDirectories: false }).template;
-    expect(new Set(directories(off))).toEqual(new Set(["off"]));
+    expect(new Set(values(template))).toEqual(new Set([undefined]));
+    const off = synth({ ...DEFAULT_CONFIG, [key]: false }).template;
+    expect(new Set(values(off))).toEqual(new Set(["off"]));
   });
 
   it("creates every table from the shared specs: on demand, with point-in-time recovery", () => {

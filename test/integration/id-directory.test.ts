@@ -4,6 +4,7 @@ import { HashFileReader } from "../../src/app/hash-file-reader";
 import { IdDirectoryBuilder } from "../../src/app/id-directory-builder";
 import { LiveState } from "../../src/app/live-state";
 import { LOST_RACE } from "../../src/app/ports";
+import type { VectorStore } from "../../src/app/vector-store";
 import { type CompactionPolicy, DEFAULT_COMPACTION } from "../../src/domain/compaction";
 import { NotFoundError } from "../../src/domain/errors";
 import { directoryCoverage, droppableDeletions } from "../../src/domain/id-directory";
@@ -27,6 +28,26 @@ function compactorWithDirectory(parts: Storage, policy: CompactionPolicy) {
 
 const row = (id: string, i: number) => ({ id, values: [i % 97, i % 89] });
 
+/**
+ * Index `name` (2-d, l2) written by `writer` as `batches` writes of `size` rows each, ids
+ * `<prefix>0`, `<prefix>1`, … with values by their number (see {@link row}).
+ */
+async function writtenIndex(
+  writer: VectorStore,
+  name: string,
+  batches: number,
+  size: number,
+  prefix = "v",
+) {
+  await writer.createIndex(name, { dimension: 2, metric: "l2" });
+  for (let b = 0; b < batches; b++) {
+    await writer.upsert(
+      name,
+      Array.from({ length: size }, (_, i) => row(`${prefix}${b * size + i}`, b * size + i)),
+    );
+  }
+}
+
 /** Segments of about 230 two-value rows are full (merges stop at 32 KiB). */
 const SMALL_SEGMENTS: CompactionPolicy = {
   ...DEFAULT_COMPACTION,
@@ -38,13 +59,7 @@ describe("id directory", () => {
   it("answers a new instance's first write with a few ranged reads, not every digest", async () => {
     const parts = storage();
     const writer = quietStore(parts);
-    await writer.createIndex("iddir", { dimension: 2, metric: "l2" });
-    for (let b = 0; b < 30; b++) {
-      await writer.upsert(
-        "iddir",
-        Array.from({ length: 200 }, (_, i) => row(`v${b * 200 + i}`, i)),
-      );
-    }
+    await writtenIndex(writer, "iddir", 30, 200);
     await writer.deleteVectors("iddir", ["v7", "v4000"]);
     const compactor = compactorWithDirectory(parts, SMALL_SEGMENTS);
     expect(await compactor.run("iddir")).toMatchObject({ idDirectory: true, more: false });
@@ -88,13 +103,7 @@ describe("id directory", () => {
     // Without a directory, a new instance reads every segment's digest.
     const plain = storage();
     const plainReads = countingReads(plain);
-    await writer.createIndex("iddir-none", { dimension: 2, metric: "l2" });
-    for (let b = 0; b < 5; b++) {
-      await writer.upsert(
-        "iddir-none",
-        Array.from({ length: 10 }, (_, i) => row(`w${b}-${i}`, i)),
-      );
-    }
+    await writtenIndex(writer, "iddir-none", 5, 10, "w");
     await quietStore(plain).upsert("iddir-none", [row("x", 1)]);
     expect(plainReads.digests).toBe(5);
     expect(plainReads.idDirectory + plainReads.idDirectoryRanged).toBe(0);
@@ -158,13 +167,7 @@ describe("id directory", () => {
     // Every segment gets a segment directory: reads by id take ranged reads alone.
     const parts = storage(1);
     const writer = quietStore(parts);
-    await writer.createIndex("iddir-reads", { dimension: 2, metric: "l2" });
-    for (let b = 0; b < 20; b++) {
-      await writer.upsert(
-        "iddir-reads",
-        Array.from({ length: 200 }, (_, i) => row(`v${b * 200 + i}`, b * 200 + i)),
-      );
-    }
+    await writtenIndex(writer, "iddir-reads", 20, 200);
     await writer.deleteVectors("iddir-reads", ["v5", "v3001"]);
     expect(await compactorWithDirectory(parts, SMALL_SEGMENTS).run("iddir-reads")).toMatchObject({
       idDirectory: true,

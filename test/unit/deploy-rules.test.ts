@@ -114,43 +114,28 @@ describe("stack settings from context", () => {
     );
   });
 
-  it("turns catalog folds off only when asked, and refuses anything but on or off", () => {
-    const folds = (value: string) =>
-      configFromContext((k) => (k === "vectord:catalogFolds" ? value : undefined)).catalogFolds;
-    expect(folds("off")).toBe(false);
-    expect(folds("on")).toBe(true);
-    expect(() => folds("no")).toThrow(
-      'context vectord:catalogFolds must be "on" or "off", got "no"',
-    );
-    // The functions read it back from their environment.
-    const tables = Object.fromEntries(
-      Object.entries(TABLES).map(([key, spec]) => [key, spec.localName]),
-    ) as Record<TableKey, string>;
-    const settings = { region: "us-east-1", bucket: "b", tables };
-    expect(settingsFromEnv(settingsToEnv({ ...settings, catalogFolds: false })).catalogFolds).toBe(
-      false,
-    );
-    expect(settingsFromEnv(settingsToEnv(settings)).catalogFolds).toBeUndefined();
-    expect(() =>
-      settingsFromEnv({ ...settingsToEnv(settings), VECTORD_CATALOG_FOLDS: "false" }),
-    ).toThrow('environment variable VECTORD_CATALOG_FOLDS must be "on" or "off", got "false"');
-  });
-
-  it("turns id directories off only when asked, and the functions read it back", () => {
-    const directories = (value: string) =>
-      configFromContext((k) => (k === "vectord:idDirectories" ? value : undefined)).idDirectories;
-    expect(directories("off")).toBe(false);
-    expect(directories("on")).toBe(true);
-    expect(configFromContext(() => undefined).idDirectories).toBe(true);
-    expect(() => directories("0")).toThrow(
-      'context vectord:idDirectories must be "on" or "off", got "0"',
-    );
-    const tables = Object.fromEntries(
-      Object.entries(TABLES).map(([key, spec]) => [key, spec.localName]),
-    ) as Record<TableKey, string>;
-    const settings = { region: "us-east-1", bucket: "b", tables };
-    const off = settingsFromEnv(settingsToEnv({ ...settings, idDirectories: false }));
-    expect(off.idDirectories).toBe(false);
-    expect(settingsFromEnv(settingsToEnv(settings)).idDirectories).toBeUndefined();
-  });
+  it.each([
+    ["catalog folds", "catalogFolds", "VECTORD_CATALOG_FOLDS"],
+    ["id directories", "idDirectories", "VECTORD_ID_DIRECTORIES"],
+  ] as const)(
+    "turns %s off only when asked, and refuses anything but on or off",
+    (_, key, variable) => {
+      const value = (text: string) =>
+        configFromContext((k) => (k === `vectord:${key}` ? text : undefined))[key];
+      expect(value("off")).toBe(false);
+      expect(value("on")).toBe(true);
+      expect(configFromContext(() => undefined)[key]).toBe(true);
+      expect(() => value("no")).toThrow(`context vectord:${key} must be "on" or "off", got "no"`);
+      // The functions read it back from their environment.
+      const tables = Object.fromEntries(
+        Object.entries(TABLES).map(([k, spec]) => [k, spec.localName]),
+      ) as Record<TableKey, string>;
+      const settings = { region: "us-east-1", bucket: "b", tables };
+      expect(settingsFromEnv(settingsToEnv({ ...settings, [key]: false }))[key]).toBe(false);
+      expect(settingsFromEnv(settingsToEnv(settings))[key]).toBeUndefined();
+      expect(() => settingsFromEnv({ ...settingsToEnv(settings), [variable]: "false" })).toThrow(
+        `environment variable ${variable} must be "on" or "off", got "false"`,
+      );
+    },
+  );
 });
