@@ -1,5 +1,6 @@
 import pLimit from "p-limit";
 import { PROBE_CHUNK, probeSorted } from "../domain/hash-probe";
+import { decodeHashEntries } from "../domain/id-directory";
 import { ByteBudget } from "./byte-budget";
 import type { BlobStore } from "./ports";
 import { MissingSegmentError } from "./segment-store";
@@ -137,7 +138,7 @@ export class HashFileReader {
             start + file.entryBytes * (to - from),
           );
           if (!bytes || bytes.byteLength !== file.entryBytes * (to - from)) throw missing(file);
-          const entries = decodeEntries(bytes, file.entryBytes);
+          const entries = decodeHashEntries(bytes, file.entryBytes);
           for (let c = first; c <= last; c++) {
             const a = (c - first) * PROBE_CHUNK;
             const b = a + PROBE_CHUNK;
@@ -156,7 +157,7 @@ export class HashFileReader {
     const bytes = await this.blobs.get(file.key);
     const length = file.entryBytes * file.count;
     if (!bytes || bytes.byteLength < file.headerBytes + length) throw missing(file);
-    return decodeEntries(
+    return decodeHashEntries(
       bytes.subarray(file.headerBytes, file.headerBytes + length),
       file.entryBytes,
     );
@@ -208,17 +209,4 @@ function missing(file: HashFile): MissingSegmentError {
   return new MissingSegmentError(
     `${file.key} is missing from storage, or shorter than its entries`,
   );
-}
-
-/** Little-endian entries: a 64-bit hash, then with 12 bytes a 32-bit version. */
-function decodeEntries(bytes: Uint8Array, entryBytes: 8 | 12): Entries {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = bytes.byteLength / entryBytes;
-  const hashes = new BigUint64Array(n);
-  const versions = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    hashes[i] = view.getBigUint64(entryBytes * i, true);
-    if (entryBytes === 12) versions[i] = view.getUint32(entryBytes * i + 8, true);
-  }
-  return { hashes, versions };
 }

@@ -164,26 +164,33 @@ export function encodeIdDirectory(live: LiveHashes): Uint8Array {
 }
 
 /**
- * Entries of an id directory (whole, header included, with `header`; else entries alone, from a
- * ranged read). Throws a `RangeError` naming what it got and expected when the bytes do not hold
- * whole entries (or, whole, the count its header gives).
+ * A stored id directory's entries (its whole object). Throws a `RangeError` naming what it got and
+ * expected when the header's count or entry size does not match the bytes.
  */
-export function decodeIdDirectory(bytes: Uint8Array, header = true): LiveHashes {
+export function decodeIdDirectory(bytes: Uint8Array): LiveHashes {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const from = header ? ID_DIRECTORY_HEADER_BYTES : 0;
-  const n = (bytes.byteLength - from) / ID_DIRECTORY_ENTRY_BYTES;
-  const expected = header ? view.getUint32(0, true) : n;
-  if (!Number.isInteger(n) || n !== expected || (header && view.getUint32(4, true) !== 12)) {
+  const n = view.getUint32(0, true);
+  const expected = ID_DIRECTORY_HEADER_BYTES + ID_DIRECTORY_ENTRY_BYTES * n;
+  if (bytes.byteLength !== expected || view.getUint32(4, true) !== ID_DIRECTORY_ENTRY_BYTES) {
     throw new RangeError(
-      `id directory has ${bytes.byteLength} bytes, expected ${from} + ${ID_DIRECTORY_ENTRY_BYTES} × ${header ? expected : "n"}`,
+      `id directory has ${bytes.byteLength} bytes and entries of ${view.getUint32(4, true)}, expected ${expected} and ${ID_DIRECTORY_ENTRY_BYTES}`,
     );
   }
+  return decodeHashEntries(bytes.subarray(ID_DIRECTORY_HEADER_BYTES), ID_DIRECTORY_ENTRY_BYTES);
+}
+
+/**
+ * Little-endian entries that each start with a 64-bit hash: an id directory's (12 bytes: the hash,
+ * then a 32-bit version) or an id digest's (8 bytes: the hash; versions are then 0).
+ */
+export function decodeHashEntries(bytes: Uint8Array, entryBytes: 8 | 12): LiveHashes {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Math.floor(bytes.byteLength / entryBytes);
   const hashes = new BigUint64Array(n);
   const versions = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    const at = from + ID_DIRECTORY_ENTRY_BYTES * i;
-    hashes[i] = view.getBigUint64(at, true);
-    versions[i] = view.getUint32(at + 8, true);
+    hashes[i] = view.getBigUint64(entryBytes * i, true);
+    if (entryBytes === 12) versions[i] = view.getUint32(entryBytes * i + 8, true);
   }
   return { hashes, versions };
 }

@@ -108,6 +108,12 @@ describe("applying segments' words", () => {
           expect([...after.versions]).toEqual(sorted.map((h) => expected.get(h)));
           // As stored and read back.
           expect(decodeIdDirectory(encodeIdDirectory(after))).toEqual(after);
+          const stored = encodeIdDirectory(after);
+          if (stored.byteLength > 8) {
+            expect(() => decodeIdDirectory(stored.subarray(0, stored.byteLength - 1))).toThrow(
+              RangeError,
+            );
+          }
         },
       ),
       { numRuns: 300 },
