@@ -103,6 +103,7 @@ export function fromItem(item: IndexItem): IndexRecord {
             key: item.id_directory.key,
             version: Number(item.id_directory.version),
             live: Number(item.id_directory.live),
+            ...(item.id_directory.names === true ? { names: true } : {}),
           },
         }
       : {}),

@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { PROBE_CHUNK, probeSorted } from "../domain/hash-probe";
+import { PROBE_CHUNK, probeAbove, probeSorted } from "../domain/hash-probe";
 import { decodeHashEntries } from "../domain/id-directory";
 import { ByteBudget } from "./byte-budget";
 import type { BlobStore } from "./ports";
@@ -76,11 +76,7 @@ export class HashFileReader {
    * reads a fresh record.
    */
   async find(uid: string, file: HashFile, hashes: readonly bigint[]): Promise<Map<bigint, Found>> {
-    let kept = this.kept.get(file.key);
-    if (!kept) {
-      kept = { uid, entryBytes: file.entryBytes, chunks: new Map() };
-      this.kept.set(file.key, kept);
-    }
+    const kept = this.keptOf(uid, file);
     const bytes = file.count * file.entryBytes;
     if (!kept.whole && hashes.length * READS_PER_HASH * this.rangedReadBytes >= bytes) {
       kept.whole = await this.readWhole(file);
@@ -98,6 +94,21 @@ export class HashFileReader {
     return out;
   }
 
+  /**
+   * The position of the first entry of `file` (of index incarnation `uid`) whose hash is above
+   * `h` (`file.count` when none is), by ranged reads as {@link find} makes them. Throws
+   * `MissingSegmentError` when the file is gone.
+   */
+  async above(uid: string, file: HashFile, h: bigint): Promise<number> {
+    const kept = this.keptOf(uid, file);
+    const entries = kept.whole;
+    const at = entries
+      ? await probeAbove(file.count, h, async (chunks) => sliced(entries, chunks))
+      : await probeAbove(file.count, h, (chunks) => this.chunks(file, kept, chunks));
+    this.account(uid);
+    return at;
+  }
+
   /** Forgets what was read of file `key` (replaced). */
   drop(key: string): void {
     const kept = this.kept.get(key);
@@ -110,6 +121,16 @@ export class HashFileReader {
   forget(uid: string): void {
     for (const [key, kept] of this.kept) if (kept.uid === uid) this.kept.delete(key);
     this.budget.forget(`hashes/${uid}`);
+  }
+
+  /** What this instance read of `file`: an entry made for it if it read nothing yet. */
+  private keptOf(uid: string, file: HashFile): Kept {
+    let kept = this.kept.get(file.key);
+    if (!kept) {
+      kept = { uid, entryBytes: file.entryBytes, chunks: new Map() };
+      this.kept.set(file.key, kept);
+    }
+    return kept;
   }
 
   /** Chunks `wanted` of `file`: those kept, the others read (runs of neighbours at once). */
@@ -153,14 +174,12 @@ export class HashFileReader {
     return new Map(wanted.map((c) => [c, (kept.chunks.get(c) as Entries).hashes]));
   }
 
+  /** Every entry of `file` (one read of their bytes: an id directory's names follow them). */
   private async readWhole(file: HashFile): Promise<Entries> {
-    const bytes = await this.blobs.get(file.key);
     const length = file.entryBytes * file.count;
-    if (!bytes || bytes.byteLength < file.headerBytes + length) throw missing(file);
-    return decodeHashEntries(
-      bytes.subarray(file.headerBytes, file.headerBytes + length),
-      file.entryBytes,
-    );
+    const bytes = await this.blobs.getRange(file.key, file.headerBytes, file.headerBytes + length);
+    if (!bytes || bytes.byteLength < length) throw missing(file);
+    return decodeHashEntries(bytes.subarray(0, length), file.entryBytes);
   }
 
   /** Counts what is kept of `uid`'s files in the budget (which may give it all up). */

@@ -2,18 +2,24 @@ import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
 import { segmentStem } from "../../infra/storage";
 import { type CompactionPolicy, DEFAULT_COMPACTION, isFull } from "../domain/compaction";
+import { applyWords, type SegmentWords, wordsAt, wordsOf } from "../domain/directory-words";
 import {
-  applyWords,
   decodeIdDirectory,
   directoryCoverage,
   encodeIdDirectory,
   type LiveHashes,
-  type SegmentWords,
-  wordsAt,
-  wordsOf,
 } from "../domain/id-directory";
 import type { IndexRecord } from "../domain/index-record";
+import {
+  decodeNamesIndex,
+  gatherNames,
+  type NameList,
+  nameListOf,
+  nameListOfLines,
+  namesCount,
+} from "../domain/name-list";
 import type { SegmentRef } from "../domain/segment";
+import { namesLayout } from "../domain/segment-directory";
 import { logger } from "../logger";
 import { type BlobStore, type IndexCatalog, LOST_RACE } from "./ports";
 import type { SegmentStore } from "./segment-store";
@@ -100,12 +106,18 @@ export class IdDirectoryBuilder {
       Promise.all(apply.map((ref) => limit(() => this.wordsOf(record, ref)))),
     ]);
     const live = applyWords(before, words);
+    const names = gatherNames(
+      [before.names, ...words.map((w) => w.names)],
+      live.layer,
+      live.position,
+    );
     const key = `${segmentStem(record, `id-directory-${randomUUID()}`)}.live`;
-    await this.deps.blobs.put(key, encodeIdDirectory(live), "application/octet-stream");
+    await this.deps.blobs.put(key, encodeIdDirectory(live, names), "application/octet-stream");
     const swapped = await this.deps.catalog.setIdDirectory(record, {
       key,
       version,
       live: live.hashes.length,
+      names: true,
     });
     if (swapped === LOST_RACE) {
       await this.deps.blobs.deleteKeys([key]).catch(() => undefined);
@@ -139,7 +151,9 @@ export class IdDirectoryBuilder {
       const ref = segments[s] as SegmentRef;
       if (ref.min_version <= (segments[s - 1] as SegmentRef).max_version) return null;
     }
-    const trusted = directoryCoverage(record) ? record.idDirectory : undefined;
+    // A directory without names (built before they were) is rebuilt whole, with them.
+    const trusted =
+      directoryCoverage(record) && record.idDirectory?.names ? record.idDirectory : undefined;
     if (trusted && trusted.version >= version) return null;
     const apply = segments
       .slice(0, covered)
@@ -150,27 +164,63 @@ export class IdDirectoryBuilder {
     return { base: trusted, apply, version };
   }
 
-  private async readLive(ref: { key: string }): Promise<LiveHashes> {
+  private async readLive(ref: { key: string }): Promise<Named> {
     const bytes = await this.deps.blobs.get(ref.key);
     if (!bytes) throw new Error(`id directory ${ref.key} is missing from storage`);
-    return decodeIdDirectory(bytes);
+    const live = decodeIdDirectory(bytes, true);
+    if (!live.names) throw new Error(`id directory ${ref.key} holds no names`);
+    return live as Named;
   }
 
   /**
-   * Segment `ref`'s words with their versions: from its digest when one request wrote it (one
-   * version), else from its manifest (each word's own version).
+   * Segment `ref`'s words with their versions, and the names of its upserted ids in their order:
+   * from its digest and the names section of its segment directory when one request wrote it (one
+   * version) and it has one, else from its manifest (each word's own version).
    */
-  private async wordsOf(record: IndexRecord, ref: SegmentRef): Promise<SegmentWords> {
-    if (ref.min_version === ref.max_version) {
-      return wordsAt(await this.deps.segments.readDigest(record, ref), ref.max_version);
+  private async wordsOf(
+    record: IndexRecord,
+    ref: SegmentRef,
+  ): Promise<SegmentWords & { readonly names: NameList }> {
+    if (ref.min_version === ref.max_version && this.deps.segments.hasDirectory(record, ref)) {
+      const [digest, names] = await Promise.all([
+        this.deps.segments.readDigest(record, ref),
+        this.directoryNames(record, ref),
+      ]);
+      if (names && namesCount(names) === digest.upserted.length) {
+        return { ...wordsAt(digest, ref.max_version), names };
+      }
     }
     const manifest = await this.deps.segments.readManifest(record, ref);
-    return wordsOf({
+    const words = wordsOf({
       ...manifest,
       versions: manifest.versions ?? manifest.ids.map(() => ref.min_version),
     });
+    return { ...words, names: nameListOf(words.names) };
+  }
+
+  /** The names section of segment `ref`'s directory; `undefined` when it has none. */
+  private async directoryNames(
+    record: IndexRecord,
+    ref: SegmentRef,
+  ): Promise<NameList | undefined> {
+    const layout = namesLayout(ref.vectors, ref.vectors + ref.deletes);
+    const index = await this.deps.segments.readDirectoryBytes(record, ref, layout.index);
+    if (!index || index.byteLength !== layout.index.end - layout.index.start) return undefined;
+    const length = decodeNamesIndex(index).at(-1) ?? 0;
+    const bytes = await this.deps.segments.readDirectoryBytes(record, ref, {
+      start: layout.namesStart,
+      end: layout.namesStart + length,
+    });
+    return bytes?.byteLength === length ? nameListOfLines(bytes) : undefined;
   }
 }
 
+/** Live hashes with their names. */
+type Named = LiveHashes & { readonly names: NameList };
+
 /** A directory of no ids. */
-const EMPTY: LiveHashes = { hashes: new BigUint64Array(), versions: new Uint32Array() };
+const EMPTY: Named = {
+  hashes: new BigUint64Array(),
+  versions: new Uint32Array(),
+  names: nameListOf([]),
+};

@@ -1,7 +1,8 @@
 import { sortedHashOrder } from "../domain/id-digest";
 import type { IndexRecord } from "../domain/index-record";
+import { decodeNamesIndex } from "../domain/name-list";
 import { manifestBytes, type SegmentManifest, type SegmentRef } from "../domain/segment";
-import { decodeNamesIndex, type Span } from "../domain/segment-directory";
+import type { Span } from "../domain/segment-directory";
 import { BudgetedLoads } from "./budgeted-loads";
 import { ByteBudget } from "./byte-budget";
 import type { SegmentStore } from "./segment-store";

@@ -1,9 +1,10 @@
 import pLimit from "p-limit";
 import type { IndexRecord } from "../domain/index-record";
+import { decodeNames, namesSpan } from "../domain/name-list";
 import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
-import { decodeNames, namesLayout, namesSpan } from "../domain/segment-directory";
-import type { ListedId, LiveState } from "./live-state";
+import { namesLayout } from "../domain/segment-directory";
+import type { DirectoryListed, LiveState, SegmentListed } from "./live-state";
 import type { ManifestCache } from "./manifest-cache";
 import { MissingSegmentError, type SegmentStore } from "./segment-store";
 
@@ -37,8 +38,13 @@ export async function listIds(
   limit: number,
 ): Promise<IdPage> {
   const page = await live.liveIds(record, after, limit);
-  const bySegment = new Map<string, ListedId[]>();
+  const bySegment = new Map<string, SegmentListed[]>();
+  const inDirectory: DirectoryListed[] = [];
   for (const item of page.items) {
+    if ("directory" in item) {
+      inDirectory.push(item);
+      continue;
+    }
     const group = bySegment.get(item.ref.id) ?? [];
     group.push(item);
     bySegment.set(item.ref.id, group);
@@ -46,7 +52,7 @@ export async function listIds(
   const io = pLimit(READ_CONCURRENCY);
   const named = new Map<bigint, string>();
   /** The names of a page's ids from the segment's manifest, by their digest positions. */
-  const fromManifest = async (ref: SegmentRef, items: ListedId[]) => {
+  const fromManifest = async (ref: SegmentRef, items: SegmentListed[]) => {
     const [manifest, order] = await io(() =>
       Promise.all([manifests.get(record, ref), manifests.hashOrder(record, ref)]),
     );
@@ -54,12 +60,12 @@ export async function listIds(
       named.set(item.hash, manifest.ids[order[item.position] as number] as string);
   };
   /** The names of a run of the segment's digest (a page's ids from it, in hash order). */
-  const fromDirectory = async (ref: SegmentRef, items: ListedId[]) => {
-    const first = items[0] as ListedId;
+  const fromDirectory = async (ref: SegmentRef, items: SegmentListed[]) => {
+    const first = items[0] as SegmentListed;
     const layout = namesLayout(first.digest.upserted, first.digest.words);
     const index = await io(() => manifests.namesIndex(record, ref, layout.index));
     if (!index) return false; // written before directories
-    const to = (items.at(-1) as ListedId).position + 1;
+    const to = (items.at(-1) as SegmentListed).position + 1;
     const run = namesSpan(index, layout.namesStart, first.position, to);
     const bytes = await io(() => segments.readDirectoryBytes(record, ref, run.span));
     if (!bytes) throw new MissingSegmentError(`segment ${ref.id} of "${record.name}" is gone`);
@@ -67,13 +73,23 @@ export async function listIds(
     for (const item of items) named.set(item.hash, names[item.position - run.first] as string);
     return true;
   };
-  await Promise.all(
-    [...bySegment.values()].map(async (items) => {
-      const ref = (items[0] as ListedId).ref;
+  /** The names of the page's ids the id directory names (a run of it, in hash order). */
+  const fromIdDirectory = async (items: DirectoryListed[]) => {
+    const first = (items[0] as DirectoryListed).directory;
+    const names = await (page.directoryNames as NonNullable<typeof page.directoryNames>)(
+      first,
+      (items.at(-1) as DirectoryListed).directory + 1,
+    );
+    for (const item of items) named.set(item.hash, names[item.directory - first] as string);
+  };
+  await Promise.all([
+    ...(inDirectory.length > 0 ? [fromIdDirectory(inDirectory)] : []),
+    ...[...bySegment.values()].map(async (items) => {
+      const ref = (items[0] as SegmentListed).ref;
       const viaDirectory = manifests.viaDirectory(record, ref) && (await fromDirectory(ref, items));
       if (!viaDirectory) await fromManifest(ref, items);
     }),
-  );
+  ]);
   return {
     ids: page.items.map((item) => named.get(item.hash) as string),
     last: page.items.at(-1)?.hash,

@@ -1,4 +1,4 @@
-import { positionOf } from "./id-digest";
+import { firstAbove, positionOf } from "./id-digest";
 
 /** Hashes per chunk: a probe reads a sorted hash list a chunk (512 bytes) at a time. */
 export const PROBE_CHUNK = 64;
@@ -76,6 +76,46 @@ export async function probeSorted(
     open = next;
   }
   return held;
+}
+
+/**
+ * The position of the first hash above `h` in a sorted list of `length` 64-bit hashes (`length`
+ * when none is), reading a few chunks of it as {@link probeSorted} does: where an id listing's
+ * page resumes.
+ */
+export async function probeAbove(length: number, h: bigint, read: ReadChunks): Promise<number> {
+  // Positions before `lo` hold hashes up to `h`, those from `hi` on hashes above it; `below` and
+  // `above` are the nearest hashes read around it.
+  let lo = 0;
+  let hi = length;
+  let below = 0n;
+  let above = HASH_END;
+  for (let round = 0; lo < hi; round++) {
+    let first: number;
+    let last: number;
+    if (round >= INTERPOLATION_ROUNDS) {
+      first = Math.floor(lo / PROBE_CHUNK);
+      last = Math.floor((hi - 1) / PROBE_CHUNK);
+    } else {
+      const at = lo + Number(((h - below) * BigInt(hi - lo)) / (above - below));
+      first = last = Math.floor(Math.min(Math.max(at, lo), hi - 1) / PROBE_CHUNK);
+    }
+    const chunks = await read(range(first, last));
+    const words = concat(range(first, last).map((c) => chunkOf(chunks, c)));
+    const start = first * PROBE_CHUNK;
+    const low = words[0] as bigint;
+    const high = words[words.length - 1] as bigint;
+    if (h < low) {
+      hi = Math.min(hi, start);
+      above = low;
+    } else if (h >= high) {
+      lo = Math.max(lo, start + words.length);
+      below = high;
+    } else {
+      return start + firstAbove(words, h);
+    }
+  }
+  return lo;
 }
 
 /** `[a, a+1, ..., b]`. */

@@ -151,6 +151,18 @@ export function positionOf(sorted: BigUint64Array, h: bigint): number {
   return -1;
 }
 
+/** The position of the first hash in `sorted` above `h` (its length when none is). */
+export function firstAbove(sorted: BigUint64Array, h: bigint): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as bigint) <= h) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The latest word about an id, by {@link latestWord}. */
 export interface Word {
   /** Index of the segment that last upserted or deleted it. */

@@ -1,6 +1,13 @@
-import { digestOf, hashOrder, type IdDigest } from "./id-digest";
 import { type IndexRecord, servableFloor } from "./index-record";
+import {
+  type NameList,
+  nameListOfLines,
+  namesCount,
+  namesIndexBytes,
+  namesSection,
+} from "./name-list";
 import type { SegmentRef } from "./segment";
+import type { Span } from "./segment-directory";
 
 /**
  * Where `record`'s id directory (`IndexRecord.idDirectory`) stands: the position of the first
@@ -45,82 +52,6 @@ export function droppableDeletions(record: IndexRecord, start: number): number |
   return record.idDirectory ? Math.min(floor, record.idDirectory.version) : floor;
 }
 
-/**
- * What an id directory holds: the hashes (`idHash`) of the live ids, ascending, and the data
- * version of each one's latest word (which names the segment holding it: segments hold disjoint
- * ranges of versions).
- */
-export interface LiveHashes {
-  /** Live hashes, ascending. */
-  readonly hashes: BigUint64Array;
-  /** `versions[i]`: the data version that upserted `hashes[i]` last. */
-  readonly versions: Uint32Array;
-}
-
-/** One segment's words as a directory applies them. */
-export interface SegmentWords {
-  /** Hashes of the ids it upserts, ascending (its digest's list). */
-  readonly upserted: BigUint64Array;
-  /** The data version of each upsert, in that order. */
-  readonly versions: Uint32Array;
-  /** Hashes of the ids it deletes, ascending. */
-  readonly deleted: BigUint64Array;
-}
-
-/** The words of a segment whose every word has data version `version` (one request's). */
-export function wordsAt(digest: IdDigest, version: number): SegmentWords {
-  return { ...digest, versions: new Uint32Array(digest.upserted.length).fill(version) };
-}
-
-/** The words of a segment from its ids, deletions and each upsert's version (a merged one). */
-export function wordsOf(segment: {
-  readonly ids: readonly string[];
-  readonly versions: readonly number[];
-  readonly deleted: readonly string[];
-}): SegmentWords {
-  const { order, sorted } = hashOrder(segment.ids);
-  return {
-    upserted: sorted,
-    versions: Uint32Array.from(order, (row) => segment.versions[row] as number),
-    deleted: digestOf({ ids: [], deleted: segment.deleted }).deleted,
-  };
-}
-
-/**
- * The live hashes once the words of `segments` (oldest first) are applied over `live` (the
- * directory before them): a later word about a hash wins, and within one segment an upsert wins
- * over a deletion of the same hash (as `latestWord` reads them).
- */
-export function applyWords(live: LiveHashes, segments: readonly SegmentWords[]): LiveHashes {
-  const layers: WordSet[] = [
-    { ...live, upserted: new Uint8Array(live.hashes.length).fill(1) },
-    ...segments.map(wordSetOf),
-  ];
-  // Pairwise, as a tree: every hash is merged log2(layers) times, not once per layer.
-  let level = layers;
-  while (level.length > 1) {
-    const next: WordSet[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      const older = level[i] as WordSet;
-      const newer = level[i + 1];
-      next.push(newer ? overlay(older, newer) : older);
-    }
-    level = next;
-  }
-  const [all] = level as [WordSet];
-  let n = 0;
-  for (let i = 0; i < all.hashes.length; i++) if (all.upserted[i]) n++;
-  const hashes = new BigUint64Array(n);
-  const versions = new Uint32Array(n);
-  let at = 0;
-  for (let i = 0; i < all.hashes.length; i++) {
-    if (!all.upserted[i]) continue;
-    hashes[at] = all.hashes[i] as bigint;
-    versions[at++] = all.versions[i] as number;
-  }
-  return { hashes, versions };
-}
-
 /** Bytes of an id directory's header: `[live count u32][entry bytes u32]`. */
 export const ID_DIRECTORY_HEADER_BYTES = 8;
 
@@ -148,10 +79,50 @@ export function segmentOfVersion(
   return -1;
 }
 
-/** An id directory as stored: the header, then one entry per live hash, ascending. */
-export function encodeIdDirectory(live: LiveHashes): Uint8Array {
+/**
+ * What an id directory holds: the hashes (`idHash`) of the live ids, ascending, and the data
+ * version of each one's latest word (which names the segment holding it: segments hold disjoint
+ * ranges of versions).
+ */
+export interface LiveHashes {
+  /** Live hashes, ascending. */
+  readonly hashes: BigUint64Array;
+  /** `versions[i]`: the data version that upserted `hashes[i]` last. */
+  readonly versions: Uint32Array;
+}
+
+/**
+ * Where the parts of an id directory of `count` live hashes sit: the entries; then, in a directory
+ * with names (`IdDirectoryRef.names`), the block index of its names section and the names (the
+ * live ids in the entries' order, one JSON string a line; see `namesSection`).
+ */
+export function idDirectoryLayout(count: number): {
+  readonly entries: Span;
+  readonly index: Span;
+  readonly namesStart: number;
+} {
+  const end = ID_DIRECTORY_HEADER_BYTES + ID_DIRECTORY_ENTRY_BYTES * count;
+  const namesStart = end + namesIndexBytes(count);
+  return {
+    entries: { start: ID_DIRECTORY_HEADER_BYTES, end },
+    index: { start: end, end: namesStart },
+    namesStart,
+  };
+}
+
+/**
+ * An id directory as stored: the header, then one entry per live hash, ascending, then (given
+ * `names`, one per hash in their order) the names section (see {@link idDirectoryLayout}).
+ * Throws a `RangeError` when `names` has another count than the hashes.
+ */
+export function encodeIdDirectory(live: LiveHashes, names?: NameList): Uint8Array {
   const n = live.hashes.length;
-  const out = new Uint8Array(ID_DIRECTORY_HEADER_BYTES + ID_DIRECTORY_ENTRY_BYTES * n);
+  if (names && namesCount(names) !== n) {
+    throw new RangeError(`id directory of ${n} hashes was given ${namesCount(names)} names`);
+  }
+  const section = names ? namesSection(names) : new Uint8Array();
+  const { entries } = idDirectoryLayout(n);
+  const out = new Uint8Array(entries.end + section.byteLength);
   const view = new DataView(out.buffer);
   view.setUint32(0, n, true);
   view.setUint32(4, ID_DIRECTORY_ENTRY_BYTES, true);
@@ -160,23 +131,47 @@ export function encodeIdDirectory(live: LiveHashes): Uint8Array {
     view.setBigUint64(at, live.hashes[i] as bigint, true);
     view.setUint32(at + 8, live.versions[i] as number, true);
   }
+  out.set(section, entries.end);
   return out;
 }
 
 /**
- * A stored id directory's entries (its whole object). Throws a `RangeError` naming what it got and
- * expected when the header's count or entry size does not match the bytes.
+ * A stored id directory's entries, and its names when it has them (`named`), from its whole
+ * object. Throws a `RangeError` naming what it got and expected when the header's count or entry
+ * size does not match the bytes.
  */
-export function decodeIdDirectory(bytes: Uint8Array): LiveHashes {
+export function decodeIdDirectory(
+  bytes: Uint8Array,
+  named = false,
+): LiveHashes & { readonly names?: NameList } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getUint32(0, true);
-  const expected = ID_DIRECTORY_HEADER_BYTES + ID_DIRECTORY_ENTRY_BYTES * n;
-  if (bytes.byteLength !== expected || view.getUint32(4, true) !== ID_DIRECTORY_ENTRY_BYTES) {
+  const { entries, index, namesStart } = idDirectoryLayout(n);
+  const size = view.getUint32(4, true);
+  const names = named ? namesOf(bytes, index, namesStart) : undefined;
+  const expected = names ? namesStart + names.bytes.byteLength : entries.end;
+  if (bytes.byteLength !== expected || size !== ID_DIRECTORY_ENTRY_BYTES) {
     throw new RangeError(
-      `id directory has ${bytes.byteLength} bytes and entries of ${view.getUint32(4, true)}, expected ${expected} and ${ID_DIRECTORY_ENTRY_BYTES}`,
+      `id directory of ${n} ids ${named ? "with" : "without"} names has ${bytes.byteLength} bytes and entries of ${size}, expected ${expected} and ${ID_DIRECTORY_ENTRY_BYTES}`,
     );
   }
-  return decodeHashEntries(bytes.subarray(ID_DIRECTORY_HEADER_BYTES), ID_DIRECTORY_ENTRY_BYTES);
+  const live = decodeHashEntries(
+    bytes.subarray(entries.start, entries.end),
+    ID_DIRECTORY_ENTRY_BYTES,
+  );
+  if (names && namesCount(names) !== n) {
+    throw new RangeError(`id directory of ${n} ids has ${namesCount(names)} names`);
+  }
+  return names ? { ...live, names } : live;
+}
+
+/** The names of a directory (see {@link idDirectoryLayout}); none when its bytes end first. */
+function namesOf(bytes: Uint8Array, index: Span, namesStart: number): NameList | undefined {
+  if (bytes.byteLength < namesStart) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getFloat64(index.end - 8, true);
+  if (namesStart + length > bytes.byteLength) return undefined;
+  return nameListOfLines(bytes.subarray(namesStart, namesStart + length));
 }
 
 /**
@@ -193,72 +188,4 @@ export function decodeHashEntries(bytes: Uint8Array, entryBytes: 8 | 12): LiveHa
     if (entryBytes === 12) versions[i] = view.getUint32(entryBytes * i + 8, true);
   }
   return { hashes, versions };
-}
-
-/** Sorted distinct hashes, each with whether its latest word upserts it (1) or deletes it (0). */
-interface WordSet {
-  readonly hashes: BigUint64Array;
-  readonly upserted: Uint8Array;
-  /** The version of each upsert (0 for a deletion). */
-  readonly versions: Uint32Array;
-}
-
-/** One segment's words as a {@link WordSet} (an upsert wins over a deletion of the same hash). */
-function wordSetOf(segment: SegmentWords): WordSet {
-  const deletions: WordSet = {
-    hashes: segment.deleted,
-    upserted: new Uint8Array(segment.deleted.length),
-    versions: new Uint32Array(segment.deleted.length),
-  };
-  const upserts: WordSet = {
-    hashes: segment.upserted,
-    upserted: new Uint8Array(segment.upserted.length).fill(1),
-    versions: segment.versions,
-  };
-  return overlay(deletions, upserts);
-}
-
-/** `older` with `newer`'s words over it (equal hashes: `newer`'s), duplicates dropped. */
-function overlay(older: WordSet, newer: WordSet): WordSet {
-  const a = older.hashes;
-  const b = newer.hashes;
-  const size = a.length + b.length;
-  const hashes = new BigUint64Array(size);
-  const upserted = new Uint8Array(size);
-  const versions = new Uint32Array(size);
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  let lastNewer = false;
-  // A hash twice in one list (two ids of one hash): one entry; the newer list's word wins.
-  const push = (h: bigint, from: WordSet, k: number, isNewer: boolean) => {
-    if (n > 0 && hashes[n - 1] === h) {
-      if (isNewer || !lastNewer) {
-        upserted[n - 1] = from.upserted[k] as number;
-        versions[n - 1] = from.versions[k] as number;
-      }
-      lastNewer ||= isNewer;
-      return;
-    }
-    hashes[n] = h;
-    upserted[n] = from.upserted[k] as number;
-    versions[n++] = from.versions[k] as number;
-    lastNewer = isNewer;
-  };
-  while (i < a.length || j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    if (y === undefined || (x !== undefined && x < y)) {
-      push(x as bigint, older, i++, false);
-    } else {
-      // Equal hashes: the older word is passed over, the newer one wins.
-      if (x === y) i++;
-      push(y, newer, j++, true);
-    }
-  }
-  return {
-    hashes: hashes.subarray(0, n),
-    upserted: upserted.subarray(0, n),
-    versions: versions.subarray(0, n),
-  };
 }

@@ -1,5 +1,5 @@
 import TinyQueue from "tinyqueue";
-import type { IdDigest, Word } from "./id-digest";
+import { firstAbove, type IdDigest, type Word } from "./id-digest";
 
 /** A live id found by {@link nextLiveIds}: its latest word (an upsert) and its hash. */
 export interface ListedWord extends Word {
@@ -76,16 +76,4 @@ interface Cursor {
 
 function headOf(cursor: Cursor): bigint {
   return cursor.list[cursor.at] as bigint;
-}
-
-/** The position of the first hash in `sorted` above `h` (its length when none is). */
-function firstAbove(sorted: BigUint64Array, h: bigint): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as bigint) <= h) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -49,8 +49,9 @@ export interface IndexRecord {
 
 /**
  * An id directory: the sorted 64-bit hashes (`idHash`) of the ids live once every word up to
- * data version `version` is applied, in one immutable object (an id digest's format, no deleted
- * list). Compaction builds it over the index's oldest full segments (see `directoryCoverage`).
+ * data version `version` is applied, each with the version that last upserted it, and (`names`)
+ * the ids themselves, in one immutable object (see `idDirectoryLayout`). Compaction builds it over
+ * the index's oldest full segments (see `directoryCoverage`).
  */
 export interface IdDirectoryRef {
   /** The object's key. */
@@ -59,6 +60,12 @@ export interface IdDirectoryRef {
   readonly version: number;
   /** Live hashes it holds. */
   readonly live: number;
+  /**
+   * Whether it also holds the live ids' names, in hash order (see `idDirectoryLayout`), which an
+   * id listing's pages read instead of every segment's digest; directories built before names
+   * did not (absent: `false`), and the next build rebuilds them whole.
+   */
+  readonly names?: boolean;
 }
 
 /** An immutable object listing the oldest segments of an index. */

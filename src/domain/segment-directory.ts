@@ -1,4 +1,5 @@
 import { hashOrder, type IdDigest } from "./id-digest";
+import { NAMES_BLOCK, nameListOf, namesIndexBytes, namesSection } from "./name-list";
 import type { SegmentManifest } from "./segment";
 
 /**
@@ -149,32 +150,14 @@ function directoryOf(
   });
   // The upserted ids again, in hash order, one JSON string a line, and where every
   // NAMES_BLOCK-th one starts: a run of a listing's ids is one ranged read.
-  const names = Buffer.from(
-    Array.from(upserted, (row) => `${JSON.stringify(manifest.ids[row])}\n`).join(""),
-    "utf8",
+  const names = namesSection(
+    nameListOf(Array.from(upserted, (row) => manifest.ids[row] as string)),
   );
-  const blocks = new Float64Array(Math.ceil(upserted.length / NAMES_BLOCK) + 1);
-  let at = 0;
-  let b = 0;
-  for (let p = 0; p < upserted.length; p++) {
-    if (p % NAMES_BLOCK === 0) blocks[b++] = at;
-    while (names[at] !== 0x0a) at++;
-    at++;
-  }
-  blocks[b] = at;
-  const index = new Uint8Array(blocks.byteLength);
-  const indexView = new DataView(index.buffer);
-  blocks.forEach((offset, i) => {
-    indexView.setFloat64(8 * i, offset, true);
-  });
   return {
-    directory: Buffer.concat([directory, index, names]),
+    directory: Buffer.concat([directory, names]),
     digest: { upserted: up.sorted, deleted: down.sorted },
   };
 }
-
-/** Upserted ids a names-block offset covers (see {@link namesLayout}). */
-export const NAMES_BLOCK = 64;
 
 /**
  * Where a directory's listing sections sit, from its digest's counts: after the entries, the
@@ -186,46 +169,8 @@ export function namesLayout(
   words: number,
 ): { readonly index: Span; readonly namesStart: number } {
   const start = words * DIRECTORY_ENTRY_BYTES;
-  const end = start + 8 * (Math.ceil(upserted / NAMES_BLOCK) + 1);
+  const end = start + namesIndexBytes(upserted);
   return { index: { start, end }, namesStart: end };
-}
-
-/** A directory's block index, as read from its {@link namesLayout} `index` span. */
-export function decodeNamesIndex(bytes: Uint8Array): Float64Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return Float64Array.from({ length: bytes.byteLength / 8 }, (_, i) =>
-    view.getFloat64(8 * i, true),
-  );
-}
-
-/**
- * The bytes of the names of upserted positions `[from, to)` (whole blocks around them), as a
- * span of the directory, and the position of the first name in it.
- */
-export function namesSpan(
-  index: Float64Array,
-  namesStart: number,
-  from: number,
-  to: number,
-): { span: Span; first: number } {
-  const first = Math.floor(from / NAMES_BLOCK);
-  const last = Math.min(Math.ceil(to / NAMES_BLOCK), index.length - 1);
-  return {
-    span: {
-      start: namesStart + (index[first] as number),
-      end: namesStart + (index[last] as number),
-    },
-    first: first * NAMES_BLOCK,
-  };
-}
-
-/** The ids in names bytes (one JSON string a line). */
-export function decodeNames(bytes: Uint8Array): string[] {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
-  return text
-    .split("\n")
-    .slice(0, -1)
-    .map((line) => JSON.parse(line) as string);
 }
 
 /** Directory entry `p`, from the {@link DIRECTORY_ENTRY_BYTES} bytes read at its offset. */

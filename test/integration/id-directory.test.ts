@@ -11,7 +11,13 @@ import { directoryCoverage, droppableDeletions } from "../../src/domain/id-direc
 import type { ActiveGeneration } from "../../src/domain/index-record";
 import { mergeSegments } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
-import { countingReads, type Storage, storesOn, TINY_COMPACTION } from "../support/stores";
+import {
+  countingReads,
+  listEveryId,
+  type Storage,
+  storesOn,
+  TINY_COMPACTION,
+} from "../support/stores";
 
 // An index's id directory: a writer on a new instance asks it about the ids it writes (a few
 // ranged reads) instead of reading every segment's id digest, and counts stay exact through
@@ -91,11 +97,17 @@ describe("id directory", () => {
     // Each hash settles in about two 512-byte chunks, the three asked at once.
     expect(reads.idDirectoryRanged).toBeLessThanOrEqual(12);
     expect(reads.idDirectoryBytes).toBeLessThanOrEqual(12 * 512);
-    // At the default price, 3 ids against 5,800 read the directory whole: one read.
+    // At the default price, 3 ids against 5,800 read the directory's entries whole: one read of
+    // them, not of the names after them.
     const whole = storage();
     const wholeReads = countingReads(whole);
     expect((await quietStore(whole).upsert("iddir", [row("v12", 1)])).count).toBe(6000);
-    expect(wholeReads).toMatchObject({ idDirectory: 1, idDirectoryRanged: 0 });
+    const entries = 12 * (record.idDirectory?.live ?? 0);
+    expect(wholeReads).toMatchObject({
+      idDirectory: 0,
+      idDirectoryRanged: 1,
+      idDirectoryBytes: entries,
+    });
     // A delete of an id the directory says is gone is refused; one it holds goes.
     await expect(coldWriter.deleteVector("iddir", "v4000")).rejects.toBeInstanceOf(NotFoundError);
     expect((await coldWriter.deleteVector("iddir", "v11")).count).toBe(5999);
@@ -152,6 +164,11 @@ describe("id directory", () => {
       const got = await quietStore(cold).getVectors("iddir-model", asked);
       expect(got.map((v) => v?.values)).toEqual(asked.map((id) => live.get(id)));
       seen.probed += reads.idDirectory + reads.idDirectoryRanged;
+      // Every few steps a new instance lists every live id, in small pages.
+      if (step % 4 === 3) {
+        const { ids: listed } = await listEveryId(quietStore(storage()), "iddir-model", 7);
+        expect(listed.sort()).toEqual([...live.keys()].sort());
+      }
       const now = await writer.getIndex("iddir-model");
       if (now.idDirectory && !directoryCoverage(now)) seen.untrusted++;
       if (step % 3 === 2 && (await compactor.run("iddir-model")).idDirectory) seen.built++;
@@ -199,6 +216,65 @@ describe("id directory", () => {
     expect(
       (await quietStore(plain).getVectors("iddir-reads", asked)).map((v) => v?.values),
     ).toEqual(got.map((v) => v?.values));
+  });
+
+  it("lists a new instance's pages from the directory's names, not every digest", async () => {
+    const parts = storage();
+    const writer = quietStore(parts);
+    await writtenIndex(writer, "iddir-list", 30, 200);
+    expect(await compactorWithDirectory(parts, SMALL_SEGMENTS).run("iddir-list")).toMatchObject({
+      idDirectory: true,
+    });
+    // Newer words the directory does not hold: deletions and re-upserts of ids it holds live,
+    // and new ids, around the pages' edges.
+    await writer.deleteVectors("iddir-list", ["v1", "v2", "v3000", "v5999"]);
+    await writer.upsert("iddir-list", [row("v4", 9), row("new-1", 1), row("new-2", 2)]);
+    const record = await writer.getIndex("iddir-list");
+    expect(record.idDirectory?.names).toBe(true);
+    const coverage = directoryCoverage(record);
+    const uncovered = record.segments.length - (coverage?.uncoveredFrom ?? 0);
+    expect(coverage?.uncoveredFrom).toBeGreaterThan(5);
+
+    const cold = storage();
+    const reads = countingReads(cold);
+    const first = await quietStore(cold).listVectorIds("iddir-list", 50);
+    expect(first.items).toHaveLength(50);
+    // Only the digests the directory does not cover; no manifest; a few ranged reads.
+    expect(reads).toMatchObject({ digests: uncovered, manifests: 0, idDirectory: 0 });
+    expect(reads.idDirectoryRanged).toBeGreaterThan(0);
+    expect(reads.idDirectoryRanged).toBeLessThanOrEqual(4);
+    // Every page, from new instances, lists what the digests alone list, in the same order.
+    const expected = [...Array.from({ length: 6000 }, (_, i) => `v${i}`), "new-1", "new-2"].filter(
+      (id) => !["v1", "v2", "v3000", "v5999"].includes(id),
+    );
+    const viaDirectory = await listEveryId(quietStore(storage()), "iddir-list", 97);
+    const off = storage();
+    const viaDigests = await listEveryId(
+      quietStore(off, {
+        live: new LiveState(off.segments, new ByteBudget(), { directories: false }),
+      }),
+      "iddir-list",
+      97,
+    );
+    expect(viaDirectory.ids).toEqual(viaDigests.ids);
+    expect([...viaDirectory.ids].sort()).toEqual(expected.sort());
+    expect(viaDirectory.pages).toBe(Math.ceil(expected.length / 97));
+    // Most of the directory's ids deleted since: a page reads further runs of it until the
+    // newer words settle the page.
+    const gone = Array.from({ length: 5000 }, (_, i) => `v${i + 500}`).filter(
+      (id) => id !== "v3000" && id !== "v5499",
+    );
+    await writer.deleteVectors("iddir-list", gone);
+    const sparse = await listEveryId(quietStore(storage()), "iddir-list", 7);
+    const sparseDigests = await listEveryId(
+      quietStore(off, {
+        live: new LiveState(off.segments, new ByteBudget(), { directories: false }),
+      }),
+      "iddir-list",
+      7,
+    );
+    expect(sparse.ids).toEqual(sparseDigests.ids);
+    expect(sparse.ids).toHaveLength(expected.length - gone.length);
   });
 
   it("stops trusting a directory once a merge straddles its version, until the next build", async () => {

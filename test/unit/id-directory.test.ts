@@ -1,17 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PROBE_CHUNK, probeSorted } from "../../src/domain/hash-probe";
-import { digestOf, idHash, latestWord } from "../../src/domain/id-digest";
+import { applyWords, wordsAt, wordsOf } from "../../src/domain/directory-words";
+import { PROBE_CHUNK, probeAbove, probeSorted } from "../../src/domain/hash-probe";
+import { digestOf, firstAbove, hashOrder, idHash, latestWord } from "../../src/domain/id-digest";
 import {
-  applyWords,
   decodeIdDirectory,
   directoryCoverage,
   encodeIdDirectory,
   segmentOfVersion,
-  wordsAt,
-  wordsOf,
 } from "../../src/domain/id-directory";
 import type { IndexRecord } from "../../src/domain/index-record";
+import {
+  decodeNames,
+  gatherNames,
+  nameListOf,
+  namesIndexBytes,
+  namesSection,
+} from "../../src/domain/name-list";
 import type { SegmentRef } from "../../src/domain/segment";
 import { segmentWords } from "../support/segment-words";
 
@@ -50,6 +55,33 @@ describe("probing a sorted hash list", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("finds where the hashes above any hash start, as a plain search does", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 3_000 }),
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 6_000 }), fc.constant(-1)), {
+          maxLength: 20,
+        }),
+        async (n, asked) => {
+          const { hashes, read } = sortedList(n);
+          for (const i of asked) {
+            // Held hashes, absent ones, and the ends of the range.
+            const h = i < 0 ? (n % 2 === 0 ? 0n : (1n << 64n) - 1n) : idHash(`doc-${i}`);
+            expect(await probeAbove(hashes.length, h, read)).toBe(firstAbove(hashes, h));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // A million hashes: a few chunks, as for a lookup.
+    const { hashes, read, reads } = sortedList(1_000_000);
+    for (let i = 0; i < 100; i++) {
+      const h = idHash(`doc-${i * 7919}`);
+      expect(await probeAbove(hashes.length, h, read)).toBe(firstAbove(hashes, h));
+    }
+    expect(reads.chunks / 100).toBeLessThan(4);
   });
 
   it("settles a hash among a million in a few chunks", async () => {
@@ -94,6 +126,16 @@ describe("applying segments' words", () => {
               : wordsAt(digestOf(segment), 10 + s),
           );
           const after = applyWords(live, words);
+          // Each live hash's name, from the layer its word came from.
+          const nameOf = new Map(before.map((i) => [idHash(`id${i}`), `id${i}`]));
+          const layers = [
+            nameListOf(Array.from(base, (h) => nameOf.get(h) as string)),
+            ...segments.map((segment) => {
+              const order = hashOrder(segment.ids).order;
+              return nameListOf(Array.from(order, (row) => segment.ids[row] as string));
+            }),
+          ];
+          const names = gatherNames(layers, after.layer, after.position);
           const digests = segments.map(digestOf);
           const expected = new Map<bigint, number>();
           for (let i = 0; i <= 40; i++) {
@@ -106,13 +148,19 @@ describe("applying segments' words", () => {
           const sorted = [...expected.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
           expect([...after.hashes]).toEqual(sorted);
           expect([...after.versions]).toEqual(sorted.map((h) => expected.get(h)));
-          // As stored and read back.
-          expect(decodeIdDirectory(encodeIdDirectory(after))).toEqual(after);
-          const stored = encodeIdDirectory(after);
+          const listed = decodeNames(namesSection(names).subarray(namesIndexBytes(sorted.length)));
+          expect(listed.map(idHash)).toEqual(sorted);
+          // As stored and read back, with names and without.
+          const entries = { hashes: after.hashes, versions: after.versions };
+          expect(decodeIdDirectory(encodeIdDirectory(entries))).toEqual(entries);
+          const stored = encodeIdDirectory(entries, names);
+          expect(decodeIdDirectory(stored, true)).toEqual({ ...entries, names });
           if (stored.byteLength > 8) {
-            expect(() => decodeIdDirectory(stored.subarray(0, stored.byteLength - 1))).toThrow(
-              RangeError,
-            );
+            for (const named of [false, true]) {
+              expect(() =>
+                decodeIdDirectory(stored.subarray(0, stored.byteLength - 1), named),
+              ).toThrow(RangeError);
+            }
           }
         },
       ),

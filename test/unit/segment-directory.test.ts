@@ -1,16 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { digestOf, idHash, latestWord } from "../../src/domain/id-digest";
+import { decodeNames, decodeNamesIndex, namesSpan } from "../../src/domain/name-list";
 import type { SegmentManifest } from "../../src/domain/segment";
 import {
   DELETED_ROW,
   DIRECTORY_ENTRY_BYTES,
   decodeDirectoryEntry,
-  decodeNames,
-  decodeNamesIndex,
   manifestText,
   namesLayout,
-  namesSpan,
   type Span,
 } from "../../src/domain/segment-directory";
 
