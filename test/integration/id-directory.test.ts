@@ -277,6 +277,26 @@ describe("id directory", () => {
     expect(sparse.ids).toHaveLength(expected.length - gone.length);
   });
 
+  it("takes the names of one write's segments from their segment directories", async () => {
+    // Every segment is full and has a segment directory: a build reads digests and names
+    // sections, no manifest.
+    const parts = storage(1);
+    const writer = quietStore(parts);
+    await writtenIndex(writer, "iddir-names", 4, 50);
+    await writer.deleteVectors("iddir-names", ["v3", "v120"]);
+    const reads = countingReads(parts);
+    const everyFull = { ...TINY_COMPACTION, maxSegmentBytes: 64 };
+    const builder = new IdDirectoryBuilder({ ...parts, policy: everyFull, rebuildWords: 0 });
+    expect(await builder.run("iddir-names")).toMatchObject({ live: 198, applied: 5 });
+    expect(reads).toMatchObject({ manifests: 0, digests: 5 });
+    expect(reads.directory).toBeGreaterThanOrEqual(8);
+    const { ids } = await listEveryId(quietStore(storage(1)), "iddir-names", 30);
+    const expected = Array.from({ length: 200 }, (_, i) => `v${i}`).filter(
+      (id) => id !== "v3" && id !== "v120",
+    );
+    expect(ids.sort()).toEqual(expected.sort());
+  });
+
   it("stops trusting a directory once a merge straddles its version, until the next build", async () => {
     const parts = storage();
     const writer = quietStore(parts);

@@ -36,15 +36,7 @@ export async function writesAndReads(calls: DeployedCalls) {
   expect(got.body.vectors.map((v: { id: string }) => v.id)).toEqual(["v4", "v3"]);
   expect(got.body.not_found).toEqual(["none"]);
   // Every id, over pages, after the merge.
-  const listed: string[] = [];
-  let next_token: string | undefined;
-  do {
-    const query = { limit: "100", ...(next_token ? { next_token } : {}) };
-    const page = await api("ListVectors", { ...index, query });
-    listed.push(...page.body.ids);
-    next_token = page.body.next_token;
-  } while (next_token);
-  expect(new Set(listed).size).toBe(303);
+  expect(await listedIds(api)).toHaveLength(303);
   const exact = await api("Search", { ...index, body: { vector: vectors[5]?.values, k: 3 } });
   expect(exact.body.mode).toBe("exact");
   expect(exact.body.results[0]).toMatchObject({ id: "v5", distance: 0 });
@@ -58,8 +50,8 @@ export async function writesAndReads(calls: DeployedCalls) {
 /**
  * An id directory over every segment of the index (built in-process: the deployed compaction
  * builds one only over segments past 16 MiB), then the deployed writers and readers answering
- * through it: a re-upsert (the count stays), a delete of an id never written (404) and reads by
- * id. Leaves the data as it was.
+ * through it: a re-upsert (the count stays), a delete of an id never written (404), reads by id
+ * and pages of ids. Leaves the data as it was.
  */
 export async function writesThroughIdDirectory(calls: DeployedCalls, data: WrittenData) {
   const { settings, clients, api } = calls;
@@ -79,6 +71,21 @@ export async function writesThroughIdDirectory(calls: DeployedCalls, data: Writt
   expect(missing.status).toBe(404);
   const got = await api("GetVectors", { ...PKG, body: { ids: ["v8", "none", "c1"] } });
   expect(got.body.vectors.map((v: { id: string }) => v.id)).toEqual(["v8", "c1"]);
+  // Pages of ids from the directory's names.
+  expect(await listedIds(api)).toHaveLength(303);
+}
+
+/** Every id of the journey's index, over pages of 100. */
+async function listedIds(api: DeployedCalls["api"]): Promise<string[]> {
+  const listed: string[] = [];
+  let next_token: string | undefined;
+  do {
+    const query = { limit: "100", ...(next_token ? { next_token } : {}) };
+    const page = await api("ListVectors", { ...PKG, query });
+    listed.push(...page.body.ids);
+    next_token = page.body.next_token;
+  } while (next_token);
+  return [...new Set(listed)];
 }
 
 /** What {@link writesAndReads} wrote. */

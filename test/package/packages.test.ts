@@ -133,8 +133,8 @@ describe("deployed packages", () => {
 
   it("made no AWS call that its function's IAM policy does not allow", () => {
     expect(recorder.calls.length).toBeGreaterThan(100);
-    // The deployed writer and reader by id asked the index's id directory.
-    for (const id of ["UpsertVectors", "DeleteVector", "GetVectors"]) {
+    // The deployed writer, reader by id and lister asked the index's id directory.
+    for (const id of ["UpsertVectors", "DeleteVector", "GetVectors", "ListVectors"]) {
       expect(
         recorder.calls.some((c) => c.functionId === id && c.resource.endsWith(".live")),
         id,
