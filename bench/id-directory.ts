@@ -1,6 +1,7 @@
 import { IdDirectoryBuilder } from "../src/app/id-directory-builder";
 import type { VectorStore } from "../src/app/vector-store";
 import { DEFAULT_COMPACTION } from "../src/domain/compaction";
+import { encodeCursor } from "../src/domain/page-token";
 import { countingReads, quietVectorStore, storageOf } from "../test/support/stores";
 import { manySegmentIndex } from "./id-listing";
 import type { BenchStack } from "./mnist-stack";
@@ -21,7 +22,10 @@ const PER_SEGMENT = 10_000;
  * The directory is built over all 100 segments (a builder that counts segments of 10,000 4-d
  * vectors as full; by default only segments of over 16 MiB are). Also the build's own time, and
  * a new instance's first read by id the same way (both arms then read the manifest of the
- * segment holding each id: these segments are too small for segment directories).
+ * segment holding each id: these segments are too small for segment directories), and its first
+ * page of an id listing (the first page, or one resumed from a token: without a directory, every
+ * digest, then the names from the manifests of the segments holding the page's ids; with it, a
+ * run of the directory and its names).
  */
 export async function benchIdDirectory(env: BenchStack) {
   const { settings } = env.services;
@@ -46,9 +50,11 @@ export async function benchIdDirectory(env: BenchStack) {
     ["write", 1000],
     ["read", 1],
     ["read", 10],
+    ["list", 100],
   ] as const) {
     const ms = { plain: [] as number[], directed: [] as number[] };
     const bytes = { plain: 0, directed: 0 };
+    const manifests = { plain: 0, directed: 0 };
     for (let r = 0; r < ROUNDS; r++) {
       for (const [arm, name] of [
         ["plain", plain],
@@ -63,9 +69,12 @@ export async function benchIdDirectory(env: BenchStack) {
           ms[arm].push(
             what === "write"
               ? await timedWrite(store, name, `${size}-${r}`, size)
-              : await timedRead(store, name, r, size),
+              : what === "read"
+                ? await timedRead(store, name, r, size)
+                : await timedPage(store, name, r, size),
           );
           bytes[arm] += reads.wholeBytes + reads.idDirectoryBytes;
+          manifests[arm] += reads.manifests;
         } finally {
           cold.clients.s3.destroy();
           cold.clients.dynamodb.destroy();
@@ -74,9 +83,13 @@ export async function benchIdDirectory(env: BenchStack) {
     }
     const p = median(ms.plain);
     const d = median(ms.directed);
-    const verb = what === "write" ? "write of" : "read by id of";
+    const verb = { write: "write of", read: "read by id of", list: "page of a listing, of" }[what];
+    const named =
+      what === "list"
+        ? `; manifests read for names: ${(manifests.plain / ROUNDS).toFixed(1)} vs ${(manifests.directed / ROUNDS).toFixed(1)}`
+        : "";
     console.log(
-      `  a new instance's first ${verb} ${size} id(s), median of ${ROUNDS} interleaved rounds: every digest ${p.toFixed(1)} ms (${mib(bytes.plain / ROUNDS)} of digests and directory read) vs the id directory ${d.toFixed(1)} ms (${mib(bytes.directed / ROUNDS)}) -> ${(p / d).toFixed(1)}×`,
+      `  a new instance's first ${verb} ${size} id(s), median of ${ROUNDS} interleaved rounds: every digest ${p.toFixed(1)} ms (${mib(bytes.plain / ROUNDS)} of digests and directory read) vs the id directory ${d.toFixed(1)} ms (${mib(bytes.directed / ROUNDS)}) -> ${(p / d).toFixed(1)}×${named}`,
     );
   }
 }
@@ -90,6 +103,17 @@ async function timedRead(store: VectorStore, name: string, round: number, count:
   const got = await store.getVectors(name, ids);
   const ms = performance.now() - started;
   if (got.some((v) => v === undefined)) throw new Error("a read by id missed a live vector");
+  return ms;
+}
+
+/** A page of `limit` ids: the first in round 0, else one resumed at round/ROUNDS of the hashes. */
+async function timedPage(store: VectorStore, name: string, round: number, limit: number) {
+  const after = ((1n << 64n) * BigInt(round)) / BigInt(ROUNDS);
+  const token = round === 0 ? undefined : encodeCursor({ after: after.toString(16) });
+  const started = performance.now();
+  const page = await store.listVectorIds(name, limit, token);
+  const ms = performance.now() - started;
+  if (page.items.length !== limit) throw new Error(`a page listed ${page.items.length} ids`);
   return ms;
 }
 
