@@ -295,6 +295,22 @@ describe("id directory", () => {
       (id) => id !== "v3" && id !== "v120",
     );
     expect(ids.sort()).toEqual(expected.sort());
+    // A directory from before names (entries alone) answers writes; the next run rebuilds it
+    // whole, with names: from all 6 segments, not over it from the 1 new one.
+    const record = await writer.getIndex("iddir-names");
+    const current = record.idDirectory;
+    if (!current) throw new Error("no directory was built");
+    const bytes = await parts.blobs.get(current.key);
+    const entriesOnly = (bytes as Uint8Array).subarray(0, 8 + 12 * current.live);
+    const oldKey = `${current.key}-old.live`;
+    await parts.blobs.put(oldKey, entriesOnly, "application/octet-stream");
+    const { names: _, ...unnamed } = current;
+    expect(await parts.catalog.setIdDirectory(record, { ...unnamed, key: oldKey })).not.toBe(
+      LOST_RACE,
+    );
+    expect((await quietStore(storage(1)).upsert("iddir-names", [row("v0", 5)])).count).toBe(198);
+    expect(await builder.run("iddir-names")).toMatchObject({ live: 198, applied: 6 });
+    expect((await writer.getIndex("iddir-names")).idDirectory?.names).toBe(true);
   });
 
   it("stops trusting a directory once a merge straddles its version, until the next build", async () => {
