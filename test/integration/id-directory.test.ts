@@ -353,7 +353,7 @@ describe("id directory", () => {
     expect(rebuiltReads.idDirectory + rebuiltReads.idDirectoryRanged).toBeGreaterThan(0);
   });
 
-  it("is ignored by requests and removed by compaction when id directories are off", async () => {
+  it("is ignored by requests and removed by compaction when off, or past the ids a build holds", async () => {
     const parts = storage();
     const writer = quietStore(parts);
     await writer.createIndex("iddir-off", { dimension: 2, metric: "l2" });
@@ -379,5 +379,14 @@ describe("id directory", () => {
     const removing = new IdDirectoryBuilder({ ...parts, policy: everyFull, enabled: false });
     expect(await removing.run("iddir-off")).toBeNull();
     expect((await writer.getIndex("iddir-off")).idDirectory).toBeUndefined();
+    // An index past the ids a build can hold gets none either: built again, then removed.
+    expect(
+      await new IdDirectoryBuilder({ ...parts, policy: everyFull }).run("iddir-off"),
+    ).toMatchObject({ live: 9 });
+    const capped = new IdDirectoryBuilder({ ...parts, policy: everyFull, maxIds: 8 });
+    expect(await capped.run("iddir-off")).toBeNull();
+    expect((await writer.getIndex("iddir-off")).idDirectory).toBeUndefined();
+    const fits = new IdDirectoryBuilder({ ...parts, policy: everyFull, maxIds: 9 });
+    expect(await fits.run("iddir-off")).toMatchObject({ live: 9 });
   });
 });
