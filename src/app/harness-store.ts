@@ -5,82 +5,126 @@ import type { Metric } from "../domain/metric";
 import { decodeValues, encodeValues } from "../domain/segment";
 import type { BlobStore } from "./ports";
 
-interface HarnessFile {
-  readonly format: 1;
+/** What every format of `harness.json` holds. */
+interface FileHead {
   readonly name: string;
   readonly index_name: string;
   readonly index_uid: string;
   readonly dimension: number;
   readonly metric: Metric;
   readonly k: number;
-  readonly queries: readonly { id: string; source_id: string | null }[];
   readonly vectors_key: string;
-  readonly ground_truth: readonly (readonly string[])[];
   readonly data_version: number;
   readonly origin: Harness["origin"];
   readonly created_at: string;
   readonly refreshed_at: string;
 }
 
+/** Format 1 (read, no longer written): queries and ground truth inline. */
+interface InlineFile extends FileHead, TruthFile {
+  readonly format: 1;
+}
+
+/** Format 2: queries and ground truth in an immutable object of their own. */
+interface SplitFile extends FileHead {
+  readonly format: 2;
+  readonly query_count: number;
+  /** Where its {@link TruthFile} is. */
+  readonly truth_key: string;
+}
+
+type HarnessFile = InlineFile | SplitFile;
+
+/** A harness's queries' ids and its ground truth. */
+interface TruthFile {
+  readonly queries: readonly { id: string; source_id: string | null }[];
+  readonly ground_truth: readonly (readonly string[])[];
+}
+
 /**
- * Harnesses in S3: `_hnsw_evals/<name>/harness.json` (queries' ids, ground truth, versions) and
- * the query vectors as Float32 LE in a blob it names. A save writes the vectors first and the
- * JSON last in one PUT, so a reader sees either the old harness or the new one, whole.
+ * Harnesses in S3: `_hnsw_evals/<name>/harness.json`, a small description (index, k, versions,
+ * how many queries), which names two immutable objects of its own: the queries' ids with their
+ * ground truth (JSON), and the query vectors (Float32 LE). A save writes those two first and the
+ * description last in one PUT, so a reader sees either the old harness or the new one, whole, and
+ * describing or listing harnesses reads descriptions alone, however many queries they hold.
+ * Descriptions of format 1 (queries and ground truth inline) are still read.
  */
 export class HarnessStore {
   constructor(private readonly blobs: BlobStore) {}
 
   /**
-   * Stores `harness`, replacing one of the same name whole; the replaced one's query vectors are
-   * removed.
+   * Stores `harness`, replacing one of the same name whole; the replaced one's queries, ground
+   * truth and query vectors are removed.
    */
   async save(harness: Harness): Promise<void> {
     const previous = await this.readFile(harness.name);
-    const vectorsKey = `${evalRoot(harness.name)}queries-${randomUUID()}.f32`;
-    await this.blobs.put(vectorsKey, encodeValues(harness.vectors), "application/octet-stream");
-    const file: HarnessFile = {
-      format: 1,
+    const root = evalRoot(harness.name);
+    const id = randomUUID();
+    const vectorsKey = `${root}queries-${id}.f32`;
+    const truthKey = `${root}truth-${id}.json`;
+    const truth: TruthFile = {
+      queries: harness.queries.map((q) => ({ id: q.id, source_id: q.sourceId })),
+      ground_truth: harness.groundTruth,
+    };
+    const file: SplitFile = {
+      format: 2,
       name: harness.name,
       index_name: harness.indexName,
       index_uid: harness.indexUid,
       dimension: harness.dimension,
       metric: harness.metric,
       k: harness.k,
-      queries: harness.queries.map((q) => ({ id: q.id, source_id: q.sourceId })),
+      query_count: harness.queries.length,
       vectors_key: vectorsKey,
-      ground_truth: harness.groundTruth,
+      truth_key: truthKey,
       data_version: harness.dataVersion,
       origin: harness.origin,
       created_at: harness.createdAt,
       refreshed_at: harness.refreshedAt,
     };
     try {
+      await Promise.all([
+        this.blobs.put(vectorsKey, encodeValues(harness.vectors), "application/octet-stream"),
+        this.blobs.put(truthKey, JSON.stringify(truth), "application/json"),
+      ]);
       await this.blobs.put(this.fileKey(harness.name), JSON.stringify(file), "application/json");
     } catch (err) {
-      // The harness still names the previous vectors: these are nobody's.
-      await this.blobs.deleteKeys([vectorsKey]).catch(() => undefined);
+      // The harness still names the previous objects: these are nobody's.
+      await this.blobs.deleteKeys([vectorsKey, truthKey]).catch(() => undefined);
       throw err;
     }
-    if (previous && previous.vectors_key !== vectorsKey) {
-      await this.blobs.deleteKeys([previous.vectors_key]).catch(() => undefined);
-    }
+    if (previous) await this.blobs.deleteKeys(ownKeys(previous)).catch(() => undefined);
   }
 
-  /** The harness without its query vectors: one small read. */
+  /** The harness without its queries, query vectors and ground truth: one small read. */
   async describe(name: string): Promise<HarnessInfo | undefined> {
     const file = await this.readFile(name);
     return file ? infoOf(file) : undefined;
   }
 
-  /** The whole harness, query vectors included. */
+  /** The whole harness: queries, ground truth and query vectors included. */
   async get(name: string): Promise<Harness | undefined> {
     const file = await this.readFile(name);
     if (!file) return undefined;
-    const bytes = await this.blobs.get(file.vectors_key);
+    const [truth, bytes] = await Promise.all([
+      file.format === 1 ? file : this.readJson<TruthFile>(file.truth_key),
+      this.blobs.get(file.vectors_key),
+    ]);
+    if (!truth) {
+      throw new Error(
+        `harness "${name}" names queries ${(file as SplitFile).truth_key}, which are missing`,
+      );
+    }
     if (!bytes) {
       throw new Error(`harness "${name}" names vectors ${file.vectors_key}, which are missing`);
     }
-    return { ...infoOf(file), vectors: decodeValues(bytes, file.queries.length * file.dimension) };
+    const { queryCount: _, ...info } = infoOf(file);
+    return {
+      ...info,
+      queries: truth.queries.map((q): HarnessQuery => ({ id: q.id, sourceId: q.source_id })),
+      groundTruth: truth.ground_truth,
+      vectors: decodeValues(bytes, truth.queries.length * file.dimension),
+    };
   }
 
   /**
@@ -95,14 +139,14 @@ export class HarnessStore {
   }
 
   /**
-   * Deletes the harness: its description first, so no reader finds it naming removed vectors,
-   * then its query vectors. `false` when there was none.
+   * Deletes the harness: its description first, so no reader finds it naming removed objects,
+   * then its queries, ground truth and query vectors. `false` when there was none.
    */
   async delete(name: string): Promise<boolean> {
     const file = await this.readFile(name);
     if (!file) return false;
     await this.blobs.deleteKeys([this.fileKey(name)]);
-    await this.blobs.deleteKeys([file.vectors_key]);
+    await this.blobs.deleteKeys(ownKeys(file));
     return true;
   }
 
@@ -110,10 +154,19 @@ export class HarnessStore {
     return `${evalRoot(name)}harness.json`;
   }
 
-  private async readFile(name: string): Promise<HarnessFile | undefined> {
-    const bytes = await this.blobs.get(this.fileKey(name));
-    return bytes ? (JSON.parse(Buffer.from(bytes).toString("utf8")) as HarnessFile) : undefined;
+  private readFile(name: string): Promise<HarnessFile | undefined> {
+    return this.readJson<HarnessFile>(this.fileKey(name));
   }
+
+  private async readJson<T>(key: string): Promise<T | undefined> {
+    const bytes = await this.blobs.get(key);
+    return bytes ? (JSON.parse(Buffer.from(bytes).toString("utf8")) as T) : undefined;
+  }
+}
+
+/** The objects a description names (removed with it). */
+function ownKeys(file: HarnessFile): string[] {
+  return file.format === 1 ? [file.vectors_key] : [file.vectors_key, file.truth_key];
 }
 
 function infoOf(file: HarnessFile): HarnessInfo {
@@ -124,8 +177,7 @@ function infoOf(file: HarnessFile): HarnessInfo {
     dimension: file.dimension,
     metric: file.metric,
     k: file.k,
-    queries: file.queries.map((q): HarnessQuery => ({ id: q.id, sourceId: q.source_id })),
-    groundTruth: file.ground_truth,
+    queryCount: file.format === 1 ? file.queries.length : file.query_count,
     dataVersion: file.data_version,
     origin: file.origin,
     createdAt: file.created_at,

@@ -48,8 +48,14 @@ export interface Harness {
   readonly refreshedAt: string;
 }
 
-/** A harness without its query vectors (what describing it needs). */
-export type HarnessInfo = Omit<Harness, "vectors">;
+/**
+ * A harness without its queries, their vectors and its ground truth (what describing, listing
+ * and checking it need: one small read, whatever its size).
+ */
+export type HarnessInfo = Omit<Harness, "vectors" | "queries" | "groundTruth"> & {
+  /** How many queries it holds. */
+  readonly queryCount: number;
+};
 
 /**
  * What the API shows of a harness: no query ids, vectors or ground truth, so it is small enough
@@ -75,13 +81,13 @@ export interface HarnessSummary {
 }
 
 /** The summary of a harness listings show (no queries, no ground truth). */
-export function summaryOf(harness: HarnessInfo): HarnessSummary {
+export function summaryOf(harness: Harness | HarnessInfo): HarnessSummary {
   const { name, indexName, k, dataVersion, origin, createdAt, refreshedAt } = harness;
   return {
     name,
     indexName,
     k,
-    queryCount: harness.queries.length,
+    queryCount: "queries" in harness ? harness.queries.length : harness.queryCount,
     dataVersion,
     origin,
     createdAt,

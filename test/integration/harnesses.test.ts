@@ -2,16 +2,18 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessStore } from "../../src/app/harness-store";
 import { createClients } from "../../src/clients";
+import { encodeValues } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors, upsertAll } from "../support/vectors";
 
 const env = useLocalStack();
 const api = env.api;
 let harnesses: HarnessStore;
+let blobs: S3BlobStore;
 let blobList: (prefix: string) => Promise<string[]>;
 
 beforeAll(() => {
-  const blobs = new S3BlobStore(createClients(env.stack.settings).s3, env.stack.settings.bucket);
+  blobs = new S3BlobStore(createClients(env.stack.settings).s3, env.stack.settings.bucket);
   harnesses = new HarnessStore(blobs);
   blobList = async (prefix) => (await blobs.list(prefix)).map((o) => o.key);
 });
@@ -165,7 +167,8 @@ describe("harnesses", () => {
     });
     expect(made.status).toBe(201);
     const stored = await blobList("_hnsw_evals/doomed/");
-    expect(stored).toHaveLength(2); // its description and its query vectors
+    // Its description, its queries with their ground truth, and its query vectors.
+    expect(stored).toHaveLength(3);
     const trial = await api.post("/vectors/hnsw/trial", {
       index_name: "gt",
       harness: "doomed",
@@ -207,6 +210,77 @@ describe("harnesses", () => {
     });
     expect(remade.body.queries).toBe(3);
     expect((await harnesses.get("doomed"))?.queries).toHaveLength(3);
+  });
+
+  it("describes and lists harnesses from their small descriptions, and reads those stored inline", async () => {
+    const made = await api.post("/vectors/hnsw/evals/wide/autogen", {
+      index_name: "gt",
+      count: 200,
+      k: 50,
+    });
+    expect(made.status).toBe(201);
+    // Describing reads the description alone, not the 10,000 ids of ground truth.
+    const read: { key: string; bytes: number }[] = [];
+    const counted = Object.create(blobs) as S3BlobStore;
+    counted.get = async (key) => {
+      const got = await blobs.get(key);
+      read.push({ key, bytes: got?.byteLength ?? 0 });
+      return got;
+    };
+    const store = new HarnessStore(counted);
+    expect(await store.describe("wide")).toMatchObject({ queryCount: 200, k: 50 });
+    expect(read).toEqual([{ key: "_hnsw_evals/wide/harness.json", bytes: expect.any(Number) }]);
+    expect(read[0]?.bytes).toBeLessThan(1024);
+    const whole = await store.get("wide");
+    expect(whole?.groundTruth).toHaveLength(200);
+    expect(whole?.groundTruth.every((ids) => ids.length === 50)).toBe(true);
+    expect(whole?.vectors).toHaveLength(200 * 16);
+    expect(read.slice(1).reduce((n, r) => n + r.bytes, 0)).toBeGreaterThan(64 * 1024);
+
+    // A harness stored before descriptions were split (format 1: queries and ground truth
+    // inline) is described, listed, measured and deleted as before.
+    const inline = await harnesses.get("wide");
+    if (!inline) throw new Error("the harness was not saved");
+    await blobs.put(
+      "_hnsw_evals/legacy/legacy-queries.f32",
+      encodeValues(inline.vectors),
+      "application/octet-stream",
+    );
+    await blobs.put(
+      "_hnsw_evals/legacy/harness.json",
+      JSON.stringify({
+        format: 1,
+        name: "legacy",
+        index_name: "gt",
+        index_uid: inline.indexUid,
+        dimension: 16,
+        metric: "l2",
+        k: 50,
+        queries: inline.queries.map((q) => ({ id: q.id, source_id: q.sourceId })),
+        vectors_key: "_hnsw_evals/legacy/legacy-queries.f32",
+        ground_truth: inline.groundTruth,
+        data_version: inline.dataVersion,
+        origin: inline.origin,
+        created_at: inline.createdAt,
+        refreshed_at: inline.refreshedAt,
+      }),
+      "application/json",
+    );
+    const legacy = await api.get("/vectors/hnsw/evals/legacy");
+    expect(legacy.body).toMatchObject({ name: "legacy", queries: 200, k: 50, stale: false });
+    const listed = await api.get("/vectors/hnsw/evals?index_name=gt");
+    expect(listed.body.harnesses.map((h: { name: string }) => h.name)).toContain("legacy");
+    expect((await harnesses.get("legacy"))?.groundTruth).toEqual(inline.groundTruth);
+    const trial = await api.post("/vectors/hnsw/trial", {
+      index_name: "gt",
+      harness: "legacy",
+      config: { ef_construction: 40, ef_search: 40, m: 8 },
+    });
+    expect(trial.status).toBe(201);
+    expect((await api.delete("/vectors/hnsw/evals/legacy")).status).toBe(204);
+    expect(await blobList("_hnsw_evals/legacy/")).toEqual([]);
+    expect((await api.delete("/vectors/hnsw/evals/wide")).status).toBe(204);
+    expect(await blobList("_hnsw_evals/wide/")).toEqual([]);
   });
 
   it("lists harnesses a page at a time in name order, of one index or all, with their staleness", async () => {
