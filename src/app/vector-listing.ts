@@ -4,7 +4,8 @@ import { decodeNames, namesSpan } from "../domain/name-list";
 import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
 import { namesLayout } from "../domain/segment-directory";
-import type { DirectoryListed, LiveState, SegmentListed } from "./live-state";
+import type { DirectoryListed, SegmentListed } from "./live-listing";
+import type { LiveState } from "./live-state";
 import type { ManifestCache } from "./manifest-cache";
 import { MissingSegmentError, type SegmentStore } from "./segment-store";
 
