@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import pLimit from "p-limit";
+import pLimit, { type LimitFunction } from "p-limit";
 import { segmentStem } from "../../infra/storage";
 import { type CompactionPolicy, DEFAULT_COMPACTION, isFull } from "../domain/compaction";
 import { applyWords, type SegmentWords, wordsAt, wordsOf } from "../domain/directory-words";
@@ -40,8 +40,14 @@ export const DEFAULT_DIRECTORY_REBUILD_WORDS = 1 << 17;
  */
 export const DEFAULT_DIRECTORY_MAX_IDS = 10_000_000;
 
-/** Segments a build reads at once (digests or manifests). */
+/** Segments a build reads at once by their digests and names sections. */
 const READ_CONCURRENCY = 16;
+
+/**
+ * Manifests a build reads at once: a merged segment's, up to 64 MiB with its metadata, parses to
+ * several times that, and only its ids and versions are kept.
+ */
+const MANIFEST_CONCURRENCY = 2;
 
 /** The ports {@link IdDirectoryBuilder} is built from. */
 export interface IdDirectoryBuilderDeps {
@@ -124,9 +130,10 @@ export class IdDirectoryBuilder {
     if (!plan) return null;
     const { base, apply, version } = plan;
     const limit = pLimit(READ_CONCURRENCY);
+    const manifests = pLimit(MANIFEST_CONCURRENCY);
     const [before, words] = await Promise.all([
       base ? this.readLive(base) : Promise.resolve(EMPTY),
-      Promise.all(apply.map((ref) => limit(() => this.wordsOf(record, ref)))),
+      Promise.all(apply.map((ref) => limit(() => this.wordsOf(record, ref, manifests)))),
     ]);
     const live = applyWords(before, words);
     const names = gatherNames(
@@ -198,11 +205,13 @@ export class IdDirectoryBuilder {
   /**
    * Segment `ref`'s words with their versions, and the names of its upserted ids in their order:
    * from its digest and the names section of its segment directory when one request wrote it (one
-   * version) and it has one, else from its manifest (each word's own version).
+   * version) and it has one, else from its manifest (each word's own version), read through
+   * `manifests` (a few at once).
    */
   private async wordsOf(
     record: IndexRecord,
     ref: SegmentRef,
+    manifests: LimitFunction,
   ): Promise<SegmentWords & { readonly names: NameList }> {
     if (ref.min_version === ref.max_version && this.deps.segments.hasDirectory(record, ref)) {
       const [digest, names] = await Promise.all([
@@ -213,7 +222,7 @@ export class IdDirectoryBuilder {
         return { ...wordsAt(digest, ref.max_version), names };
       }
     }
-    const manifest = await this.deps.segments.readManifest(record, ref);
+    const manifest = await manifests(() => this.deps.segments.readManifest(record, ref));
     const words = wordsOf({
       ...manifest,
       versions: manifest.versions ?? manifest.ids.map(() => ref.min_version),
