@@ -33,6 +33,11 @@ function isMissing(err: unknown): boolean {
   return err instanceof NoSuchKey || (err as { name?: string }).name === "NoSuchKey";
 }
 
+function isPastEnd(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === "InvalidRange" || e.$metadata?.httpStatusCode === 416;
+}
+
 /** {@link BlobStore} on one S3 bucket. */
 export class S3BlobStore implements BlobStore {
   /**
@@ -180,6 +185,9 @@ export class S3BlobStore implements BlobStore {
       return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
     } catch (err) {
       if (isMissing(err)) return undefined;
+      // A range starting at or past the end (S3 answers 416): no bytes, as a range that ends
+      // past it gives fewer.
+      if (isPastEnd(err)) return new Uint8Array();
       throw err;
     }
   }

@@ -73,7 +73,10 @@ export interface BlobStore {
   listChildren(prefix: string, page?: { after?: string; limit?: number }): Promise<string[]>;
   /** The size of a blob in bytes, or `undefined` when there is none at `key`. */
   size(key: string): Promise<number | undefined>;
-  /** Bytes `[start, end)` of a blob (a ranged read), or `undefined` when there is none. */
+  /**
+   * Bytes `[start, end)` of a blob (a ranged read; fewer past its end, none from it on), or
+   * `undefined` when there is none.
+   */
   getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined>;
   /** A URL that lets its holder PUT one object at `key` for `seconds`, with no credentials. */
   signedPutUrl(key: string, seconds: number): Promise<string>;

@@ -220,6 +220,11 @@ export class SegmentStore {
     const bytes = 4 * index.dimension;
     const got = await this.blobs.getRange(key, row * bytes, (row + 1) * bytes);
     if (!got) throw new MissingSegmentError(`segment values ${key} are missing from storage`);
+    if (got.byteLength !== bytes) {
+      throw new Error(
+        `segment values ${key} gave ${got.byteLength} bytes for row ${row}, expected ${bytes}`,
+      );
+    }
     return decodeValues(got, index.dimension);
   }
 

@@ -115,6 +115,19 @@ describe("downloads to a file in ranged parts", () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  it("reads a range of an object: fewer bytes, or none, past its end; nothing for a missing key", async () => {
+    const bytes = randomBytes(100);
+    const { key } = await stored(bytes);
+    const { blobs } = store({});
+    expect(
+      Buffer.from((await blobs.getRange(key, 10, 20)) ?? []).equals(bytes.subarray(10, 20)),
+    ).toBe(true);
+    expect(await blobs.getRange(key, 90, 120)).toHaveLength(10);
+    expect(await blobs.getRange(key, 100, 120)).toHaveLength(0);
+    expect(await blobs.getRange(key, 150, 160)).toHaveLength(0);
+    expect(await blobs.getRange(`ranged/${randomUUID()}.bin`, 0, 10)).toBeUndefined();
+  });
+
   it("fails with the first error when one part fails, and starts no more parts", async () => {
     const { key, path } = await stored(randomBytes(20_000));
     const { blobs, gets } = store({ partBytes: 1000, concurrency: 4 }, { get: 5 });
