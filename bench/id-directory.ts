@@ -92,6 +92,56 @@ export async function benchIdDirectory(env: BenchStack) {
       `  a new instance's first ${verb} ${size} id(s), median of ${ROUNDS} interleaved rounds: every digest ${p.toFixed(1)} ms (${mib(bytes.plain / ROUNDS)} of digests and directory read) vs the id directory ${d.toFixed(1)} ms (${mib(bytes.directed / ROUNDS)}) -> ${(p / d).toFixed(1)}×${named}`,
     );
   }
+  await benchWholeListing(settings, plain, directed);
+}
+
+/** Rounds of {@link benchWholeListing} (each lists both indexes whole, in turn). */
+const LISTING_ROUNDS = 3;
+
+/**
+ * Every id of each index, in pages of 1,000, on one new instance per listing (warm after its first
+ * page): what an export pays, with the directory (a run of it a page) and without (every digest
+ * held, names from the segments' kept manifests).
+ */
+async function benchWholeListing(
+  settings: BenchStack["services"]["settings"],
+  plain: string,
+  directed: string,
+) {
+  const ms = { plain: [] as number[], directed: [] as number[] };
+  const reads = { plain: 0, directed: 0 };
+  for (let r = 0; r < LISTING_ROUNDS; r++) {
+    for (const [arm, name] of [
+      ["plain", plain],
+      ["directed", directed],
+    ] as const) {
+      const cold = storageOf(settings);
+      const counted = countingReads(cold);
+      const store = quietVectorStore(cold.catalog, cold.segments);
+      try {
+        await store.getIndex(name);
+        const started = performance.now();
+        let token: string | undefined;
+        let ids = 0;
+        do {
+          const page = await store.listVectorIds(name, 1000, token);
+          ids += page.items.length;
+          token = page.next;
+        } while (token);
+        ms[arm].push(performance.now() - started);
+        reads[arm] += counted.ranged + counted.digests + counted.manifests + counted.idDirectory;
+        if (ids < SEGMENTS * PER_SEGMENT) throw new Error(`a whole listing found ${ids} ids`);
+      } finally {
+        cold.clients.s3.destroy();
+        cold.clients.dynamodb.destroy();
+      }
+    }
+  }
+  const p = median(ms.plain);
+  const d = median(ms.directed);
+  console.log(
+    `  a whole listing, pages of 1,000, one new instance, median of ${LISTING_ROUNDS} interleaved rounds: every digest ${p.toFixed(0)} ms (${(reads.plain / LISTING_ROUNDS).toFixed(0)} reads) vs the id directory ${d.toFixed(0)} ms (${(reads.directed / LISTING_ROUNDS).toFixed(0)} reads) -> ${(p / d).toFixed(2)}×`,
+  );
 }
 
 async function timedRead(store: VectorStore, name: string, round: number, count: number) {

@@ -17,8 +17,8 @@ export interface SegmentListed extends Located {
 export interface DirectoryListed {
   /** The id's 64-bit hash (the listing's order). */
   readonly hash: bigint;
-  /** Its position in the id directory (where its name is). */
-  readonly directory: number;
+  /** The id, from the directory's names. */
+  readonly name: string;
 }
 
 /** A live id of a listing page. */
@@ -30,8 +30,6 @@ export interface LivePage {
   readonly items: ListedId[];
   /** Whether more live ids follow. */
   readonly more: boolean;
-  /** The names of id directory positions `[from, to)`, when some items are named by it. */
-  readonly directoryNames?: (from: number, to: number) => Promise<string[]>;
 }
 
 /** What a listing page reads from. */
@@ -42,8 +40,14 @@ export interface LiveSources {
   readonly lookups: IdLookups;
 }
 
-/** Entries of the id directory a listing page reads past its size, first (some may be gone). */
+/** Entries of the id directory a listing page needs past its size, first (some may be gone). */
 const RUN_SLACK = 64;
+
+/**
+ * Pages' worth of the id directory a listing reads at once (and keeps, for the pages that
+ * follow): a whole listing then reads the directory in runs of 8 pages, not a run a page.
+ */
+const READ_AHEAD_PAGES = 8;
 
 /**
  * The next `limit` live ids of `record` after hash `after`, in hash order, each named by its
@@ -67,8 +71,9 @@ export async function listLive(
   }
   const from = coverage.uncoveredFrom;
   const digests = await sources.digests(record.segments.slice(from));
-  for (let count = limit + RUN_SLACK; ; count *= 2) {
-    const run = await sources.lookups.directoryRun(record, after, count);
+  const ahead = READ_AHEAD_PAGES * limit + RUN_SLACK;
+  for (let need = limit + RUN_SLACK; ; need *= 2) {
+    const run = await sources.lookups.directoryRun(record, after, need, ahead);
     // Hashes past the run's last are not settled yet: the newer segments' too are cut there.
     const cut = run.atEnd ? undefined : run.hashes[run.hashes.length - 1];
     const directory: IdDigest = { upserted: run.hashes, deleted: new BigUint64Array() };
@@ -77,10 +82,10 @@ export async function listLive(
     const items = page.items.map(
       (w): ListedId =>
         w.segment === 0
-          ? { hash: w.hash, directory: run.start + w.position }
+          ? { hash: w.hash, name: run.names[w.position] as string }
           : segmentListed(record, digests[w.segment - 1], from + w.segment - 1, w),
     );
-    return { items, more: page.more, directoryNames: run.names };
+    return { items, more: page.more };
   }
 }
 

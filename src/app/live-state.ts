@@ -65,6 +65,7 @@ export class LiveState {
       segments,
       options.hashes ?? new HashFileReader(segments.blobStore, budget),
       options.directories ?? true,
+      budget,
     );
   }
 

@@ -4,7 +4,7 @@ import { decodeNames, namesSpan } from "../domain/name-list";
 import { decodeCursor, encodeCursor } from "../domain/page-token";
 import type { SegmentRef } from "../domain/segment";
 import { namesLayout } from "../domain/segment-directory";
-import type { DirectoryListed, SegmentListed } from "./live-listing";
+import type { SegmentListed } from "./live-listing";
 import type { LiveState } from "./live-state";
 import type { ManifestCache } from "./manifest-cache";
 import { MissingSegmentError, type SegmentStore } from "./segment-store";
@@ -24,10 +24,10 @@ export interface IdPage {
 
 /**
  * The next `limit` live ids of `record`'s version after hash `after` (`null`: from the start), in
- * the order of their hashes (see `nextLiveIds`): the id digests pick them, and each segment they
- * come from names them: through its directory (the block index of its names, kept by
- * `manifests`, then one ranged read of the page's run of names) or its manifest and the hash order
- * of its ids (both kept by `manifests`). Never a read of the index's values. Throws
+ * the order of their hashes (see `listLive`): the index's id directory names those it holds; each
+ * segment the others come from names them, through its directory (the block index of its names,
+ * kept by `manifests`, then one ranged read of the page's run of names) or its manifest and the
+ * hash order of its ids (both kept by `manifests`). Never a read of the index's values. Throws
  * `MissingSegmentError` when a compaction replaced a segment.
  */
 export async function listIds(
@@ -40,10 +40,10 @@ export async function listIds(
 ): Promise<IdPage> {
   const page = await live.liveIds(record, after, limit);
   const bySegment = new Map<string, SegmentListed[]>();
-  const inDirectory: DirectoryListed[] = [];
+  const named = new Map<bigint, string>();
   for (const item of page.items) {
-    if ("directory" in item) {
-      inDirectory.push(item);
+    if ("name" in item) {
+      named.set(item.hash, item.name);
       continue;
     }
     const group = bySegment.get(item.ref.id) ?? [];
@@ -51,7 +51,6 @@ export async function listIds(
     bySegment.set(item.ref.id, group);
   }
   const io = pLimit(READ_CONCURRENCY);
-  const named = new Map<bigint, string>();
   /** The names of a page's ids from the segment's manifest, by their digest positions. */
   const fromManifest = async (ref: SegmentRef, items: SegmentListed[]) => {
     const [manifest, order] = await io(() =>
@@ -74,23 +73,13 @@ export async function listIds(
     for (const item of items) named.set(item.hash, names[item.position - run.first] as string);
     return true;
   };
-  /** The names of the page's ids the id directory names (a run of it, in hash order). */
-  const fromIdDirectory = async (items: DirectoryListed[]) => {
-    const first = (items[0] as DirectoryListed).directory;
-    const names = await (page.directoryNames as NonNullable<typeof page.directoryNames>)(
-      first,
-      (items.at(-1) as DirectoryListed).directory + 1,
-    );
-    for (const item of items) named.set(item.hash, names[item.directory - first] as string);
-  };
-  await Promise.all([
-    ...(inDirectory.length > 0 ? [fromIdDirectory(inDirectory)] : []),
-    ...[...bySegment.values()].map(async (items) => {
+  await Promise.all(
+    [...bySegment.values()].map(async (items) => {
       const ref = (items[0] as SegmentListed).ref;
       const viaDirectory = manifests.viaDirectory(record, ref) && (await fromDirectory(ref, items));
       if (!viaDirectory) await fromManifest(ref, items);
     }),
-  ]);
+  );
   return {
     ids: page.items.map((item) => named.get(item.hash) as string),
     last: page.items.at(-1)?.hash,

@@ -247,7 +247,14 @@ describe("id directory", () => {
     const expected = [...Array.from({ length: 6000 }, (_, i) => `v${i}`), "new-1", "new-2"].filter(
       (id) => !["v1", "v2", "v3000", "v5999"].includes(id),
     );
-    const viaDirectory = await listEveryId(quietStore(storage()), "iddir-list", 97);
+    const lister = storage();
+    const listerReads = countingReads(lister);
+    const viaDirectory = await listEveryId(quietStore(lister), "iddir-list", 97);
+    // Pages read the directory 8 pages ahead and keep the run: fewer reads than pages.
+    expect(listerReads.idDirectoryRanged).toBeLessThan(viaDirectory.pages);
+    expect(listerReads.idDirectoryRanged).toBeGreaterThanOrEqual(
+      3 * Math.ceil(viaDirectory.pages / 8),
+    );
     const off = storage();
     const viaDigests = await listEveryId(
       quietStore(off, {
