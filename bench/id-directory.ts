@@ -55,32 +55,19 @@ export async function benchIdDirectory(env: BenchStack) {
     const ms = { plain: [] as number[], directed: [] as number[] };
     const bytes = { plain: 0, directed: 0 };
     const manifests = { plain: 0, directed: 0 };
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const [arm, name] of [
-        ["plain", plain],
-        ["directed", directed],
-      ] as const) {
-        const cold = storageOf(settings);
-        const reads = countingReads(cold);
-        const store = quietVectorStore(cold.catalog, cold.segments);
-        try {
-          // Its clients connected first (a start is not the write's cost).
-          await store.getIndex(name);
-          ms[arm].push(
-            what === "write"
-              ? await timedWrite(store, name, `${size}-${r}`, size)
-              : what === "read"
-                ? await timedRead(store, name, r, size)
-                : await timedPage(store, name, r, size),
-          );
-          bytes[arm] += reads.wholeBytes + reads.idDirectoryBytes;
-          manifests[arm] += reads.manifests;
-        } finally {
-          cold.clients.s3.destroy();
-          cold.clients.dynamodb.destroy();
-        }
-      }
-    }
+    await interleaved(ROUNDS, { plain, directed }, (arm, name, r) =>
+      onNewInstance(settings, name, async (store, reads) => {
+        ms[arm].push(
+          what === "write"
+            ? await timedWrite(store, name, `${size}-${r}`, size)
+            : what === "read"
+              ? await timedRead(store, name, r, size)
+              : await timedPage(store, name, r, size),
+        );
+        bytes[arm] += reads.wholeBytes + reads.idDirectoryBytes;
+        manifests[arm] += reads.manifests;
+      }),
+    );
     const p = median(ms.plain);
     const d = median(ms.directed);
     const verb = { write: "write of", read: "read by id of", list: "page of a listing, of" }[what];
@@ -100,8 +87,8 @@ const LISTING_ROUNDS = 3;
 
 /**
  * Every id of each index, in pages of 1,000, on one new instance per listing (warm after its first
- * page): what an export pays, with the directory (a run of it a page) and without (every digest
- * held, names from the segments' kept manifests).
+ * page): what an export pays, with the directory (runs of it 8 pages ahead, kept) and without
+ * (every digest held, names from the segments' kept manifests).
  */
 async function benchWholeListing(
   settings: BenchStack["services"]["settings"],
@@ -110,38 +97,59 @@ async function benchWholeListing(
 ) {
   const ms = { plain: [] as number[], directed: [] as number[] };
   const reads = { plain: 0, directed: 0 };
-  for (let r = 0; r < LISTING_ROUNDS; r++) {
-    for (const [arm, name] of [
-      ["plain", plain],
-      ["directed", directed],
-    ] as const) {
-      const cold = storageOf(settings);
-      const counted = countingReads(cold);
-      const store = quietVectorStore(cold.catalog, cold.segments);
-      try {
-        await store.getIndex(name);
-        const started = performance.now();
-        let token: string | undefined;
-        let ids = 0;
-        do {
-          const page = await store.listVectorIds(name, 1000, token);
-          ids += page.items.length;
-          token = page.next;
-        } while (token);
-        ms[arm].push(performance.now() - started);
-        reads[arm] += counted.ranged + counted.digests + counted.manifests + counted.idDirectory;
-        if (ids < SEGMENTS * PER_SEGMENT) throw new Error(`a whole listing found ${ids} ids`);
-      } finally {
-        cold.clients.s3.destroy();
-        cold.clients.dynamodb.destroy();
-      }
-    }
-  }
+  await interleaved(LISTING_ROUNDS, { plain, directed }, (arm, name) =>
+    onNewInstance(settings, name, async (store, counted) => {
+      const started = performance.now();
+      let token: string | undefined;
+      let ids = 0;
+      do {
+        const page = await store.listVectorIds(name, 1000, token);
+        ids += page.items.length;
+        token = page.next;
+      } while (token);
+      ms[arm].push(performance.now() - started);
+      reads[arm] += counted.ranged + counted.digests + counted.manifests + counted.idDirectory;
+      if (ids < SEGMENTS * PER_SEGMENT) throw new Error(`a whole listing found ${ids} ids`);
+    }),
+  );
   const p = median(ms.plain);
   const d = median(ms.directed);
   console.log(
     `  a whole listing, pages of 1,000, one new instance, median of ${LISTING_ROUNDS} interleaved rounds: every digest ${p.toFixed(0)} ms (${(reads.plain / LISTING_ROUNDS).toFixed(0)} reads) vs the id directory ${d.toFixed(0)} ms (${(reads.directed / LISTING_ROUNDS).toFixed(0)} reads) -> ${(p / d).toFixed(2)}×`,
   );
+}
+
+/** `rounds` rounds of `run` on each arm in turn (the index without a directory, then the one with). */
+async function interleaved(
+  rounds: number,
+  names: { readonly plain: string; readonly directed: string },
+  run: (arm: "plain" | "directed", name: string, round: number) => Promise<void>,
+) {
+  for (let r = 0; r < rounds; r++) {
+    await run("plain", names.plain, r);
+    await run("directed", names.directed, r);
+  }
+}
+
+/**
+ * Runs `measure` on a new instance (new clients, nothing kept) whose clients have connected (a
+ * read of `name`'s record first: a start is not what is measured), with its reads counted.
+ */
+async function onNewInstance(
+  settings: BenchStack["services"]["settings"],
+  name: string,
+  measure: (store: VectorStore, reads: ReturnType<typeof countingReads>) => Promise<void>,
+) {
+  const cold = storageOf(settings);
+  const reads = countingReads(cold);
+  const store = quietVectorStore(cold.catalog, cold.segments);
+  try {
+    await store.getIndex(name);
+    await measure(store, reads);
+  } finally {
+    cold.clients.s3.destroy();
+    cold.clients.dynamodb.destroy();
+  }
 }
 
 async function timedRead(store: VectorStore, name: string, round: number, count: number) {
