@@ -86,9 +86,10 @@ export interface DirectoryBuild {
  * request): over the segments up to the newest full one, which never merges again, so the
  * segments keep splitting cleanly at its version (see `directoryCoverage`; should a purge shrink
  * it so that it merges after all, requests stop trusting the directory until the next build). It
- * starts from the previous directory, when that can be trusted, and applies the words of the full
- * segments since (from their digests, or from the manifests of merged segments, which hold each
- * word's version); otherwise the words of every covered segment. A build is due once the new full
+ * starts from the previous directory, when that can be trusted and holds names, and applies the
+ * words of the full segments since, with their ids' names (from their digests and segment
+ * directories' names, or from the manifests of merged and small segments, which hold each word's
+ * version); otherwise the words of every covered segment. Names move as bytes (`NameList`). A build is due once the new full
  * segments hold `rebuildWords` words; the swap is one conditional write on the directory it
  * replaces, and the replaced object is left to the orphan sweep (a request may be reading it).
  */
