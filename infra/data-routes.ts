@@ -83,7 +83,8 @@ export const DATA_ROUTES: readonly RouteSpec[] = [
     path: "/vectors/indexes/{index}/vectors",
     entry: "functions/list-vectors.ts",
     access: { objects: { segments: ["read"] }, tables: { indexes: READ_INDEX } },
-    // The id digests of the index (8 bytes per stored row), as writers hold them.
+    // The digests of the segments the id directory does not cover (every one without it: 8 bytes
+    // per stored row), as writers hold them, and a run of the directory a listing reads ahead.
     memoryMb: 1024,
   },
   {
