@@ -94,7 +94,7 @@ export function namesIndexBytes(lines: number): number {
   return 8 * (Math.ceil(lines / NAMES_BLOCK) + 1);
 }
 
-/** A directory's block index, as read from its {@link namesLayout} `index` span. */
+/** A names section's block index (see {@link namesSection}), or slots of it, as read. */
 export function decodeNamesIndex(bytes: Uint8Array): Float64Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Float64Array.from({ length: bytes.byteLength / 8 }, (_, i) =>
