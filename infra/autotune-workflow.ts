@@ -228,10 +228,11 @@ export const SCHEDULE = {
     id: "AutotuneSchedule",
     entry: "functions/autotune-schedule.ts",
     access: {
-      objects: { evals: ["read"] },
+      // The hourly housekeeping removes harness objects no description names.
+      objects: { evals: ["read", "delete"] },
       // The hourly housekeeping lists the incarnations under the index prefixes (not their
-      // objects) to find dead ones to purge.
-      lists: ["segments", "snapshots"],
+      // objects) to find dead ones to purge, and the harnesses' objects.
+      lists: ["segments", "snapshots", "evals"],
       tables: {
         // Scan: the hourly housekeeping lists the indexes to start their compaction tasks.
         indexes: ["GetItem", "Scan"],

@@ -154,6 +154,34 @@ export class HarnessStore {
     return `${evalRoot(name)}harness.json`;
   }
 
+  /**
+   * Removes the objects under the harnesses' folders that no description names and that were
+   * last written before `cutoff` (epoch ms): those a save or a deletion left when it crashed
+   * between its writes (a save writes its objects first, so work in flight is younger than any
+   * grace period). Lists first, then reads each folder's description: what it names by then is
+   * kept. How many objects it removed.
+   */
+  async sweepOrphans(cutoff: number): Promise<number> {
+    const prefix = STORAGE_AREAS.evals.listPrefix;
+    const byName = new Map<string, { key: string; lastModified: Date }[]>();
+    for (const object of await this.blobs.list(prefix)) {
+      const name = object.key.slice(prefix.length).split("/")[0] as string;
+      const group = byName.get(name) ?? [];
+      group.push(object);
+      byName.set(name, group);
+    }
+    const orphans: string[] = [];
+    for (const [name, objects] of byName) {
+      const file = await this.readFile(name);
+      const kept = new Set(file ? [this.fileKey(name), ...ownKeys(file)] : []);
+      for (const o of objects) {
+        if (!kept.has(o.key) && o.lastModified.getTime() <= cutoff) orphans.push(o.key);
+      }
+    }
+    if (orphans.length > 0) await this.blobs.deleteKeys(orphans);
+    return orphans.length;
+  }
+
   private readFile(name: string): Promise<HarnessFile | undefined> {
     return this.readJson<HarnessFile>(this.fileKey(name));
   }

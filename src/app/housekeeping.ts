@@ -1,4 +1,6 @@
+import { logger } from "../logger";
 import type { IncarnationPurger } from "./incarnation-purger";
+import { DEFAULT_ORPHAN_GRACE_MS } from "./orphan-sweeper";
 import type { VectorStore } from "./vector-store";
 import type { BackgroundTasks } from "./work-ports";
 
@@ -14,7 +16,9 @@ const LIST_PAGE = 100;
  * index's compaction task, which also sweeps orphaned objects (see `OrphanSweeper`), so objects
  * a crash left behind go even on an index no one writes to any more; and the purge task of every
  * index name with objects of a dead incarnation (see `IncarnationPurger`), so a deleted index's
- * objects go even when its deletion crashed before starting its own. `sweepMinutes` 0: every run.
+ * objects go even when its deletion crashed before starting its own; and it sweeps the objects of
+ * harnesses that no description names (see `HarnessStore.sweepOrphans`), older than
+ * `orphanGraceMs` (default an hour). `sweepMinutes` 0: every run.
  */
 export class Housekeeping {
   constructor(
@@ -25,20 +29,27 @@ export class Housekeeping {
       readonly sweepMinutes?: number;
       /** Catalog items read at once while walking every index (default 100). */
       readonly listPage?: number;
+      /** Sweeps harnesses' unnamed objects last written before a time (epoch ms). */
+      readonly harnesses?: { sweepOrphans(cutoff: number): Promise<number> };
+      /** How old an unnamed harness object must be to go (default one hour). */
+      readonly orphanGraceMs?: number;
     },
   ) {}
 
   /**
-   * Starts the compactions and purges when `time` opens a sweep period: the indexes whose
-   * compaction, and the names whose purge, it started.
+   * Starts the compactions and purges, and sweeps harnesses' orphans, when `time` opens a sweep
+   * period: the indexes whose compaction, and the names whose purge, it started, and how many
+   * harness objects it removed.
    */
   async onSchedule(
     time: Date,
     everyMinutes: number,
-  ): Promise<{ compacting: string[]; purging: string[] }> {
+  ): Promise<{ compacting: string[]; purging: string[]; harnessObjects: number }> {
     const period = this.deps.sweepMinutes ?? DEFAULT_SWEEP_MINUTES;
     const minute = Math.floor(time.getTime() / 60_000);
-    if (period > 0 && minute % period >= everyMinutes) return { compacting: [], purging: [] };
+    if (period > 0 && minute % period >= everyMinutes) {
+      return { compacting: [], purging: [], harnessObjects: 0 };
+    }
     const { tasks, vectors, purger } = this.deps;
     const compacting: string[] = [];
     let cursor: string | undefined;
@@ -48,10 +59,14 @@ export class Housekeeping {
       cursor = page.next;
     } while (cursor);
     const purging = await purger.withDeadIncarnations();
-    await Promise.all([
+    const grace = this.deps.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
+    const [harnessObjects] = await Promise.all([
+      this.deps.harnesses?.sweepOrphans(time.getTime() - grace) ?? Promise.resolve(0),
       ...compacting.map((name) => tasks.start("compact", name)),
       ...purging.map((name) => tasks.start("purge", name)),
     ]);
-    return { compacting, purging };
+    if (harnessObjects > 0)
+      logger.info("swept orphaned harness objects", { count: harnessObjects });
+    return { compacting, purging, harnessObjects };
   }
 }

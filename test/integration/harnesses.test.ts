@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessStore } from "../../src/app/harness-store";
+import { Housekeeping } from "../../src/app/housekeeping";
 import { createClients } from "../../src/clients";
 import { encodeValues } from "../../src/domain/segment";
 import { useLocalStack } from "../support/stacks";
@@ -281,6 +282,40 @@ describe("harnesses", () => {
     expect(await blobList("_hnsw_evals/legacy/")).toEqual([]);
     expect((await api.delete("/vectors/hnsw/evals/wide")).status).toBe(204);
     expect(await blobList("_hnsw_evals/wide/")).toEqual([]);
+  });
+
+  it("sweeps harness objects no description names, once past the grace period", async () => {
+    const made = await api.post("/vectors/hnsw/evals/kept/autogen", { index_name: "gt", count: 2 });
+    expect(made.status).toBe(201);
+    const live = await blobList("_hnsw_evals/kept/");
+    expect(live).toHaveLength(3);
+    // What crashed saves and deletions leave: objects beside a description, and a folder with
+    // no description at all.
+    const planted = [
+      "_hnsw_evals/kept/queries-crashed.f32",
+      "_hnsw_evals/kept/truth-crashed.json",
+      "_hnsw_evals/ghost/queries-crashed.f32",
+    ];
+    for (const key of planted) await blobs.put(key, new Uint8Array(8), "application/octet-stream");
+    // Younger than the cutoff: kept (a save in flight writes its objects before its description).
+    expect(await harnesses.sweepOrphans(Date.now() - 60_000)).toBe(0);
+    expect(await harnesses.sweepOrphans(Date.now() + 1_000)).toBe(3);
+    expect((await blobList("_hnsw_evals/kept/")).sort()).toEqual([...live].sort());
+    expect(await blobList("_hnsw_evals/ghost/")).toEqual([]);
+    expect((await harnesses.get("kept"))?.groundTruth).toHaveLength(2);
+    // The hourly housekeeping runs it, with its grace period.
+    await blobs.put(planted[2] as string, new Uint8Array(8), "application/octet-stream");
+    const housekeeping = new Housekeeping({
+      vectors: env.services.vectors,
+      tasks: { start: async () => undefined },
+      purger: env.services.purger,
+      harnesses,
+      sweepMinutes: 0,
+      orphanGraceMs: -1_000,
+    });
+    expect(await housekeeping.onSchedule(new Date(), 5)).toMatchObject({ harnessObjects: 1 });
+    expect(await blobList("_hnsw_evals/ghost/")).toEqual([]);
+    expect((await api.delete("/vectors/hnsw/evals/kept")).status).toBe(204);
   });
 
   it("lists harnesses a page at a time in name order, of one index or all, with their staleness", async () => {
