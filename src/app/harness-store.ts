@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
+import pLimit from "p-limit";
 import { evalRoot, STORAGE_AREAS } from "../../infra/storage";
 import type { Harness, HarnessInfo, HarnessQuery } from "../domain/harness";
 import type { Metric } from "../domain/metric";
 import { decodeValues, encodeValues } from "../domain/segment";
 import type { BlobStore } from "./ports";
+
+/** Descriptions an orphan sweep reads at once. */
+const SWEEP_READS = 16;
 
 /** What every format of `harness.json` holds. */
 interface FileHead {
@@ -171,13 +175,18 @@ export class HarnessStore {
       byName.set(name, group);
     }
     const orphans: string[] = [];
-    for (const [name, objects] of byName) {
-      const file = await this.readFile(name);
-      const kept = new Set(file ? [this.fileKey(name), ...ownKeys(file)] : []);
-      for (const o of objects) {
-        if (!kept.has(o.key) && o.lastModified.getTime() <= cutoff) orphans.push(o.key);
-      }
-    }
+    const limit = pLimit(SWEEP_READS);
+    await Promise.all(
+      [...byName].map(([name, objects]) =>
+        limit(async () => {
+          const file = await this.readFile(name);
+          const kept = new Set(file ? [this.fileKey(name), ...ownKeys(file)] : []);
+          for (const o of objects) {
+            if (!kept.has(o.key) && o.lastModified.getTime() <= cutoff) orphans.push(o.key);
+          }
+        }),
+      ),
+    );
     if (orphans.length > 0) await this.blobs.deleteKeys(orphans);
     return orphans.length;
   }
