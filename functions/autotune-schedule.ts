@@ -5,8 +5,9 @@ import { services } from "../src/services";
 
 /**
  * EventBridge schedule (locally, a timer): start autotune for every index whose policy is due,
- * and, once an hour, every index's compaction task (which sweeps orphaned objects) and the purge
- * task of every index name with objects of a dead incarnation.
+ * and, once an hour, every index's compaction task (which sweeps orphaned objects), the purge
+ * task of every index name with objects of a dead incarnation, and the sweep of harness objects
+ * no description names.
  */
 export const handler = async (event: Partial<ScheduledEvent> = {}) => {
   const time = event.time ?? new Date().toISOString();

@@ -60,8 +60,15 @@ export class Housekeeping {
     } while (cursor);
     const purging = await purger.withDeadIncarnations();
     const grace = this.deps.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
+    // A failed harness sweep is retried by the next period's; it stops nothing else.
+    const sweep = (
+      this.deps.harnesses?.sweepOrphans(time.getTime() - grace) ?? Promise.resolve(0)
+    ).catch((err: unknown) => {
+      logger.warn("could not sweep orphaned harness objects", { error: err as Error });
+      return 0;
+    });
     const [harnessObjects] = await Promise.all([
-      this.deps.harnesses?.sweepOrphans(time.getTime() - grace) ?? Promise.resolve(0),
+      sweep,
       ...compacting.map((name) => tasks.start("compact", name)),
       ...purging.map((name) => tasks.start("purge", name)),
     ]);

@@ -315,6 +315,18 @@ describe("harnesses", () => {
     });
     expect(await housekeeping.onSchedule(new Date(), 5)).toMatchObject({ harnessObjects: 1 });
     expect(await blobList("_hnsw_evals/ghost/")).toEqual([]);
+    // A sweep that fails (injected) stops nothing else: the compactions still start.
+    const started: string[] = [];
+    const failing = new Housekeeping({
+      vectors: env.services.vectors,
+      tasks: { start: async (_kind, name) => void started.push(name) },
+      purger: env.services.purger,
+      harnesses: { sweepOrphans: async () => Promise.reject(new Error("S3 is unavailable")) },
+      sweepMinutes: 0,
+    });
+    const swept = await failing.onSchedule(new Date(), 5);
+    expect(swept).toMatchObject({ harnessObjects: 0 });
+    expect(started).toContain("gt");
     expect((await api.delete("/vectors/hnsw/evals/kept")).status).toBe(204);
   });
 
