@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { PROBE_CHUNK, probeAbove, probeSorted } from "../domain/hash-probe";
+import { PROBE_CHUNK, probeAbove, probeSorted, type ReadChunks } from "../domain/hash-probe";
 import { decodeHashEntries } from "../domain/id-directory";
 import { ByteBudget } from "./byte-budget";
 import type { BlobStore } from "./ports";
@@ -82,10 +82,7 @@ export class HashFileReader {
       kept.whole = await this.readWhole(file);
       kept.chunks.clear();
     }
-    const entries = kept.whole;
-    const found = entries
-      ? await probeSorted(file.count, hashes, async (chunks) => sliced(entries, chunks))
-      : await probeSorted(file.count, hashes, (chunks) => this.chunks(file, kept, chunks));
+    const found = await probeSorted(file.count, hashes, this.readerOf(file, kept));
     this.account(uid);
     const out = new Map<bigint, Found>();
     for (const [h, position] of found) {
@@ -100,11 +97,7 @@ export class HashFileReader {
    * `MissingSegmentError` when the file is gone.
    */
   async above(uid: string, file: HashFile, h: bigint): Promise<number> {
-    const kept = this.keptOf(uid, file);
-    const entries = kept.whole;
-    const at = entries
-      ? await probeAbove(file.count, h, async (chunks) => sliced(entries, chunks))
-      : await probeAbove(file.count, h, (chunks) => this.chunks(file, kept, chunks));
+    const at = await probeAbove(file.count, h, this.readerOf(file, this.keptOf(uid, file)));
     this.account(uid);
     return at;
   }
@@ -131,6 +124,14 @@ export class HashFileReader {
       this.kept.set(file.key, kept);
     }
     return kept;
+  }
+
+  /** Reads chunks of `file`: from its entries when kept whole, else kept or read ranges. */
+  private readerOf(file: HashFile, kept: Kept): ReadChunks {
+    const entries = kept.whole;
+    return entries
+      ? async (chunks) => sliced(entries, chunks)
+      : (chunks) => this.chunks(file, kept, chunks);
   }
 
   /** Chunks `wanted` of `file`: those kept, the others read (runs of neighbours at once). */
