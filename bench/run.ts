@@ -179,7 +179,7 @@ function benchTrial() {
   for (const efc of [40, 160]) {
     const build = time(() => buildGraph(rows, "l2", { m: 16, ef_construction: efc, seed: 42 }));
     for (const ef of [10, 30, 100]) {
-      const [m] = measureArms([{ graph: build.result, efSearch: ef }], queries, truth, 10);
+      const [m] = measureArms([{ graph: build.result, efSearch: ef }], queries, { truth, k: 10 });
       if (!m) throw new Error("no measurement");
       const sorted = Float64Array.from(m.latenciesUs).sort();
       const p50 = sorted[Math.floor(sorted.length / 2)] as number;

@@ -41,9 +41,10 @@ export async function benchTargetRecall(env: BenchStack, name: string, label: st
   const { loaded, record } = prepared;
   // As trials are: graphs without the queries' own vectors, measured in their labels.
   const { k, held } = prepared.rows;
-  const { queries, truth } = held
-    ? inLabels(held, prepared.rows.queries, prepared.rows.truth, k)
+  const answers = held
+    ? { ...prepared.rows, ...inLabels(held, prepared.rows.queries, prepared.rows.truth, k) }
     : prepared.rows;
+  const { queries } = answers;
   const graphs = new Map<string, ReturnType<typeof buildGraph>>();
   const graphOf = (c: Pick<HnswConfig, "m" | "ef_construction" | "seed">) => {
     const key = `${c.m}/${c.ef_construction}/${c.seed}`;
@@ -62,14 +63,14 @@ export async function benchTargetRecall(env: BenchStack, name: string, label: st
   const ladder = denseLadder();
   const recalls = SWEEP_EFC.map((efc) => {
     const graph = graphOf({ m: 16, ef_construction: efc, seed: 42 });
-    return ladder.map((ef) => recallAt(graph, queries, truth, k, ef));
+    return ladder.map((ef) => recallAt(graph, queries, answers, ef));
   });
   console.log(
     `  dense sweep: m=16, ef_construction ${SWEEP_EFC.join("/")}, ${ladder.length} ef_search values 10..800 each (${((performance.now() - sweepStarted) / 1000).toFixed(1)} s)`,
   );
 
   const time = (arms: Arm[]) =>
-    measureArms(arms, queries, truth, k, PASSES).map((m) => latencySummary(m.latenciesUs).p50);
+    measureArms(arms, queries, answers, PASSES).map((m) => latencySummary(m.latenciesUs).p50);
   const rows: string[] = [];
   for (const target of TARGETS) {
     // The sweep's candidates: per graph, the smallest ef reaching the target; timed side by side.
@@ -106,7 +107,7 @@ export async function benchTargetRecall(env: BenchStack, name: string, label: st
       { graph: graphOf(pick), efSearch: pick.ef_search },
       { graph: graphOf({ m: 16, ef_construction: optimum.efc, seed: 42 }), efSearch: optimum.ef },
     ]) as [number, number];
-    const pickRecall = recallAt(graphOf(pick), queries, truth, k, pick.ef_search);
+    const pickRecall = recallAt(graphOf(pick), queries, answers, pick.ef_search);
     rows.push(
       `  target ${target}: pick m=${pick.m} ef_construction=${pick.ef_construction} ef_search=${pick.ef_search} ` +
         `recall ${pickRecall.toFixed(3)} p50 ${pickP50.toFixed(0)} us | sweep optimum m=16 ef_construction=${optimum.efc} ` +

@@ -3,6 +3,7 @@ import { plainRows } from "../domain/exact-search";
 import { type Harness, isStale } from "../domain/harness";
 import { queryRows } from "../domain/harness-queries";
 import { type HeldOut, heldOut } from "../domain/held-out";
+import { truthRadii } from "../domain/hnsw";
 import type { IndexRecord } from "../domain/index-record";
 import type { LoadedIndex } from "../domain/loaded-index";
 import type { HarnessService } from "./harness-service";
@@ -114,13 +115,15 @@ export class HarnessRowsCache {
     // The data moved on since the harness's ground truth, or its truth names another query's
     // source (saved before sources were held out): measure against exact truth for the data
     // the graphs are built from.
+    const plain = plainRows(loaded);
     truth ??= await this.deps.runner.groundTruth({
-      rows: plainRows(loaded),
+      rows: plain,
       metric: record.metric,
       queries,
       k: harness.k,
     });
-    const rows = { queries, truth, k: harness.k, ...(held && { held }) };
+    const radii = truthRadii(plain, record.metric, queries, truth, harness.k);
+    const rows = { queries, truth, radii, k: harness.k, ...(held && { held }) };
     return { record, loaded, harness, rows };
   }
 }

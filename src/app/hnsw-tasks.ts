@@ -4,21 +4,20 @@ import type { VectorRows } from "../domain/exact-search";
 import { type HeldOut, inLabels, keptMask } from "../domain/held-out";
 import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../domain/hnsw";
 import type { BuildParams } from "../domain/hnsw-config";
-import { type ArmMeasurement, measureArms, recallAt } from "../domain/hnsw-measure";
+import { type Answers, type ArmMeasurement, measureArms, recallAt } from "../domain/hnsw-measure";
 import type { Metric } from "../domain/metric";
 import { latencySummary } from "../domain/trial-metrics";
 import { searchEf } from "../domain/tuner";
 
 // Worker-thread tasks (run through piscina): the CPU-bound HNSW work, off the event loop.
 
-/** A harness's queries and exact truth, as a worker measures against them. */
-export interface HarnessRows {
+/**
+ * A harness's queries and exact truth (`truth`: top-k rows per query, -1 padded; `radii`: each
+ * query's farthest true distance, so ties count), as a worker measures against them.
+ */
+export interface HarnessRows extends Answers {
   /** The harness's queries, each with the index row to leave out. */
   readonly queries: QueryRows;
-  /** Exact top-k rows per query, -1 padded. */
-  readonly truth: Int32Array;
-  /** Neighbors per query. */
-  readonly k: number;
   /**
    * The rows a trial's graph holds out (its queries' sources, ../domain/held-out.ts) and the
    * graph's labels; absent when the queries came from none.
@@ -93,8 +92,9 @@ function heldOutBuild(task: Omit<MeasureTask, "efSearches">) {
   return { ...built, ...measuredAs(task.held, task) };
 }
 
-function measuredAs(held: HeldOut | undefined, rows: HarnessRows) {
-  return held ? inLabels(held, rows.queries, rows.truth, rows.k) : rows;
+/** The queries and answers as a graph without `held`'s rows sees them (radii are unchanged). */
+function measuredAs(held: HeldOut | undefined, rows: HarnessRows): HarnessRows {
+  return held ? { ...rows, ...inLabels(held, rows.queries, rows.truth, rows.k) } : rows;
 }
 
 /**
@@ -103,10 +103,10 @@ function measuredAs(held: HeldOut | undefined, rows: HarnessRows) {
  * that one build (interleaved passes).
  */
 export function buildAndMeasure(task: MeasureTask): MeasureResult {
-  const { graph, buildTimeMs, queries, truth } = heldOutBuild(task);
+  const { graph, buildTimeMs, ...measuring } = heldOutBuild(task);
   graph.writeIndexSync(task.snapshotPath);
   const arms = task.efSearches.map((efSearch) => ({ graph, efSearch }));
-  const measured = measureArms(arms, queries, truth, task.k);
+  const measured = measureArms(arms, measuring.queries, measuring);
   return {
     buildTimeMs,
     memoryBytes: statSync(task.snapshotPath).size,
@@ -139,10 +139,11 @@ export interface TuneResult extends MeasureResult {
  * reaches `task.target` recall, measuring each value probed.
  */
 export function buildAndTune(task: TuneTask): TuneResult {
-  const { graph, buildTimeMs, queries, truth } = heldOutBuild(task);
+  const { graph, buildTimeMs, ...measuring } = heldOutBuild(task);
+  const { queries } = measuring;
   graph.writeIndexSync(task.snapshotPath);
   const { probes, found } = searchEf(
-    (ef) => recallAt(graph, queries, truth, task.k, ef),
+    (ef) => recallAt(graph, queries, measuring, ef),
     task.target,
     task.minEfSearch,
     task.maxEfSearch,
@@ -151,8 +152,7 @@ export function buildAndTune(task: TuneTask): TuneResult {
   const measured = measureArms(
     efs.map((efSearch) => ({ graph, efSearch })),
     queries,
-    truth,
-    task.k,
+    measuring,
   );
   return {
     buildTimeMs,
@@ -188,8 +188,8 @@ export function runoff(task: RunoffTask): SearchResultSummary[] {
   });
   const { held } = task;
   const holdsOut = held && arms.every((a) => a.graph.getCurrentCount() === held.labelRows.length);
-  const { queries, truth } = measuredAs(holdsOut ? held : undefined, task);
-  const measured = measureArms(arms, queries, truth, task.k, task.passes);
+  const measuring = measuredAs(holdsOut ? held : undefined, task);
+  const measured = measureArms(arms, measuring.queries, measuring, task.passes);
   return task.finalists.map((f, i) => summarize(f.efSearch, measured[i] as ArmMeasurement));
 }
 

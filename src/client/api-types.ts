@@ -886,7 +886,7 @@ export interface components {
             run_id: string;
         };
         TrialMetrics: {
-            /** @description Mean recall@k over the harness's queries */
+            /** @description Mean recall@k over the harness's queries: the share of each query's exact top-k found, a result no farther than its k-th true neighbor counting as found (a tie) */
             recall_at_k: number;
             /** @description Standard error of recall_at_k: the standard deviation of the per-query recalls over the square root of the query count (another set of as many such queries reads within about twice this, 95 times in 100); absent on trials from before it was measured */
             recall_stderr?: number;

@@ -1,5 +1,5 @@
 import { fillRow, type QueryRows } from "./hnsw";
-import { RecallMean } from "./trial-metrics";
+import { type Found, RecallMean } from "./trial-metrics";
 
 /** The part of an hnswlib graph that measuring needs. */
 export interface Searchable {
@@ -34,6 +34,19 @@ export const MEASURE_PASSES = 3;
 /** Untimed queries per arm before timing starts. */
 export const WARMUP_QUERIES = 20;
 
+/** What a harness's queries should find: what measuring counts recall against. */
+export interface Answers {
+  /** Exact top-k labels per query, query-major, -1 padded. */
+  readonly truth: Int32Array;
+  /** Neighbors per query. */
+  readonly k: number;
+  /**
+   * Per query, the distance of its farthest true neighbor (`truthRadii` in ./hnsw.ts): a result
+   * no farther counts as found, a tie. Absent: only the truth's own labels count.
+   */
+  readonly radii?: Float64Array;
+}
+
 function truthRow(truth: Int32Array, q: number, k: number): Int32Array {
   const row = truth.subarray(q * k, (q + 1) * k);
   const end = row.indexOf(-1);
@@ -47,28 +60,37 @@ function truthRow(truth: Int32Array, q: number, k: number): Int32Array {
  */
 function queryRunner(queries: QueryRows, k: number) {
   const point = new Array<number>(queries.dimension);
-  return (arm: Arm, q: number): number[] => {
+  return (arm: Arm, q: number): Found => {
     const size = arm.graph.getCurrentCount();
     const exclude = queries.excludeRows[q] as number;
     const want = Math.min(size, k + (exclude >= 0 ? 1 : 0));
     arm.graph.setEf(Math.max(arm.efSearch, want));
-    const { neighbors } = arm.graph.searchKnn(fillRow(queries, q, point), want);
-    return exclude >= 0 ? neighbors.filter((n) => n !== exclude).slice(0, k) : neighbors;
+    const { neighbors, distances } = arm.graph.searchKnn(fillRow(queries, q, point), want);
+    if (exclude < 0) return { rows: neighbors, distances };
+    const at = neighbors.indexOf(exclude);
+    if (at >= 0) {
+      neighbors.splice(at, 1);
+      distances.splice(at, 1);
+    }
+    return { rows: neighbors.slice(0, k), distances: distances.slice(0, k) };
   };
+}
+
+/** Counts query `q`'s `found` into `recall` against `answers`. */
+function count(recall: RecallMean, found: Found, answers: Answers, q: number): void {
+  recall.add(found, truthRow(answers.truth, q, answers.k), answers.radii?.[q]);
 }
 
 /** recall@k of a graph at one ef_search, one untimed pass (search is deterministic). */
 export function recallAt(
   graph: Searchable,
   queries: QueryRows,
-  truth: Int32Array,
-  k: number,
+  answers: Answers,
   efSearch: number,
 ): number {
-  const run = queryRunner(queries, k);
+  const run = queryRunner(queries, answers.k);
   const recall = new RecallMean();
-  for (let q = 0; q < queries.rows; q++)
-    recall.add(run({ graph, efSearch }, q), truthRow(truth, q, k));
+  for (let q = 0; q < queries.rows; q++) count(recall, run({ graph, efSearch }, q), answers, q);
   return recall.value();
 }
 
@@ -81,12 +103,11 @@ export function recallAt(
 export function measureArms(
   arms: readonly Arm[],
   queries: QueryRows,
-  truth: Int32Array,
-  k: number,
+  answers: Answers,
   passes = MEASURE_PASSES,
   warmup = WARMUP_QUERIES,
 ): ArmMeasurement[] {
-  const run = queryRunner(queries, k);
+  const run = queryRunner(queries, answers.k);
   const n = queries.rows;
   for (const arm of arms) for (let i = 0; i < Math.min(warmup, n); i++) run(arm, i);
   const latencies = arms.map(() => new Float64Array(n * passes));
@@ -100,7 +121,7 @@ export function measureArms(
         const start = process.hrtime.bigint();
         const found = run(arm, q);
         out[pass * n + q] = Number(process.hrtime.bigint() - start) / 1000;
-        if (pass === 0) recalls[a]?.add(found, truthRow(truth, q, k));
+        if (pass === 0) count(recalls[a] as RecallMean, found, answers, q);
       }
     }
   }

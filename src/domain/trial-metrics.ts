@@ -1,13 +1,40 @@
 /**
- * How many of a query's exact top-k (`truth`) the approximate search found (`found`, its first
- * k entries). Rows are integers; -1 marks "no result".
+ * How far past a truth radius a result still ties it: 1e-5 of the radius (at least 1e-5), so the
+ * few ulps by which hnswlib's 32-bit SIMD sums and the exact scan's differ never split a tie.
  */
-function queryHits(found: ArrayLike<number>, truth: ArrayLike<number>): number {
+export const TIE_TOLERANCE = 1e-5;
+
+/** The largest distance that ties a truth radius of `radius` (see {@link TIE_TOLERANCE}). */
+export function tieLimit(radius: number): number {
+  return radius + TIE_TOLERANCE * Math.max(1, Math.abs(radius));
+}
+
+/** A search's answer to one query: its rows, nearest first, and their distances. */
+export interface Found {
+  /** The rows found (their first k count); -1 marks "no result". */
+  readonly rows: ArrayLike<number>;
+  /** Their distances, when known: a row no farther than the truth's radius is a tie. */
+  readonly distances?: ArrayLike<number>;
+}
+
+/**
+ * How many of a query's exact top-k (`truth`) the approximate search found (`found`, its first
+ * k entries). A found row counts when it is in the truth, or when it is no farther from the
+ * query than the truth's farthest row (`radius`, within {@link tieLimit}): a tie at the k-th
+ * distance, such as a duplicate of a true neighbor, is as good an answer as the row the exact
+ * scan happened to keep, and is counted as found (as ann-benchmarks counts recall).
+ */
+function queryHits(found: Found, truth: ArrayLike<number>, radius?: number): number {
   const want = new Set<number>();
   for (let i = 0; i < truth.length; i++) want.add(truth[i] as number);
+  const limit = radius === undefined ? Number.NaN : tieLimit(radius);
+  const { rows, distances } = found;
   let hits = 0;
-  const n = Math.min(found.length, truth.length);
-  for (let i = 0; i < n; i++) if (want.has(found[i] as number)) hits++;
+  const n = Math.min(rows.length, truth.length);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as number;
+    if (want.has(row) || (row >= 0 && (distances?.[i] ?? Number.NaN) <= limit)) hits++;
+  }
   return hits;
 }
 
@@ -17,7 +44,8 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  * Mean recall@k over queries, kept as hit counts per truth length so the mean is one division:
  * 475 hits of 500 is exactly `0.95`, and meets `min_recall: 0.95`. A running sum of per-query
  * recalls gives 0.9499999999999998 there, which fails the target and reads wrong. A query's
- * recall@k is the share of its exact top-k found; one with no ground truth counts as recall 1,
+ * recall@k is the share of its exact top-k found, ties at its k-th distance included; one with no
+ * ground truth counts as recall 1,
  * and no queries at all give 1.
  */
 export class RecallMean {
@@ -26,10 +54,13 @@ export class RecallMean {
   private sum = 0;
   private squares = 0;
 
-  /** Counts one query: what the search found against its exact top-k. */
-  add(found: ArrayLike<number>, truth: ArrayLike<number>): void {
+  /**
+   * Counts one query: what the search found against its exact top-k and, when given, the
+   * distance of its farthest true neighbor (ties count, see {@link queryHits}).
+   */
+  add(found: Found, truth: ArrayLike<number>, radius?: number): void {
     const length = Math.max(1, truth.length);
-    const hits = truth.length === 0 ? 1 : queryHits(found, truth);
+    const hits = truth.length === 0 ? 1 : queryHits(found, truth, radius);
     this.hitsByLength.set(length, (this.hitsByLength.get(length) ?? 0) + hits);
     this.queries++;
     this.sum += hits / length;

@@ -3,6 +3,7 @@ import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessStore } from "../../src/app/harness-store";
 import { createClients } from "../../src/clients";
 import type { Harness } from "../../src/domain/harness";
+import { seededRandom } from "../../src/domain/seeded-random";
 import { useLocalStack } from "../support/stacks";
 import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 
@@ -208,6 +209,36 @@ describe("trials", () => {
     expect(measured.body.metrics.recall_stderr).toBeGreaterThan(0);
     expect(measured.body.metrics.recall_stderr).toBeLessThan(0.2);
     expect(measured.body.metrics.recall_at_k).toBe(refreshed.body.metrics.recall_at_k);
+  });
+
+  it("counts a duplicate of a true neighbor as found: an exhaustive search of data with copies reads recall 1", async () => {
+    // 1,500 vectors and 40 groups of 8 exact copies of some of them. hnswlib prunes a node's
+    // copies from its neighbors, so some copies are out of every search's reach; a query whose
+    // top 10 ends inside a group gets other copies than the exact scan kept, at the same distance.
+    const base = randomVectors(1500, 16, 21);
+    const random = seededRandom(22);
+    const copies = Array.from({ length: 40 }, (_, g) => {
+      const source = base[Math.floor(random() * base.length)] as { values: number[] };
+      return Array.from({ length: 8 }, (_, c) => ({ id: `copy${g}-${c}`, values: source.values }));
+    }).flat();
+    await api.put("/vectors/indexes/copies", { dimension: 16, metric: "l2" });
+    await upsertAll(api, "copies", [...base, ...copies]);
+    const queries = randomVectors(200, 16, 23, "q").map((q) => ({ id: q.id, vector: q.values }));
+    const harness = await api.post("/vectors/hnsw/evals/copies-h", {
+      index_name: "copies",
+      k: 10,
+      queries,
+    });
+    expect(harness.status).toBe(201);
+    // ef_search at its largest: the search finds what the graph can reach.
+    const exhaustive = await trial("copies", "copies-h", {
+      ef_construction: 100,
+      ef_search: 200,
+      m: 8,
+      seed: 42,
+    });
+    expect(exhaustive.status).toBe(201);
+    expect(exhaustive.body.metrics).toMatchObject({ recall_at_k: 1, recall_stderr: 0 });
   });
 
   it("refuses a trial whose graph, its harness's queries held out, would hold fewer than k vectors", async () => {

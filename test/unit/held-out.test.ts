@@ -113,8 +113,7 @@ describe("held-out rows", () => {
     const [inSample] = measureArms(
       [{ graph: everyRow, efSearch: 10 }],
       fromIndex,
-      exactNeighbors(rows, "l2", fromIndex, 10),
-      10,
+      { truth: exactNeighbors(rows, "l2", fromIndex, 10), k: 10 },
       1,
       0,
     );

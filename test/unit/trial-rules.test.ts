@@ -32,7 +32,7 @@ describe("trial metrics", () => {
   it("scores recall@k as the share of the exact top-k found", () => {
     const one = (found: number[], truth: number[]) => {
       const mean = new RecallMean();
-      mean.add(found, truth);
+      mean.add({ rows: found }, truth);
       return mean.value();
     };
     expect(one([1, 2, 3], [3, 2, 1])).toBe(1);
@@ -48,20 +48,20 @@ describe("trial metrics", () => {
     const mean = new RecallMean();
     const truth = Array.from({ length: 10 }, (_, i) => i);
     const missOne = [...truth.slice(0, 9), 99];
-    for (let q = 0; q < 50; q++) mean.add(q % 2 === 0 && q < 48 ? missOne : truth, truth);
+    for (let q = 0; q < 50; q++) mean.add({ rows: q % 2 === 0 && q < 48 ? missOne : truth }, truth);
     expect(mean.value()).toBe(0.952);
     // Per-query recalls 0.9 (24) and 1 (26): sample sd sqrt(24·26/50/49)·0.1, over √50.
     expect(mean.stderr()).toBeCloseTo((Math.sqrt((24 * 26) / 50 / 49) * 0.1) / Math.sqrt(50), 12);
     // Mixed truth lengths (an index smaller than k), and a query with no ground truth (recall 1).
     const mixed = new RecallMean();
-    mixed.add([1, 2, 7], [1, 2, 3]);
-    mixed.add([4, 8], [4, 5]);
-    mixed.add([], []);
+    mixed.add({ rows: [1, 2, 7] }, [1, 2, 3]);
+    mixed.add({ rows: [4, 8] }, [4, 5]);
+    mixed.add({ rows: [] }, []);
     expect(mixed.value()).toBeCloseTo((2 / 3 + 1 / 2 + 1) / 3, 15);
     expect(new RecallMean().value()).toBe(1);
     expect(new RecallMean().stderr()).toBe(0);
     const same = new RecallMean();
-    for (let q = 0; q < 5; q++) same.add([1, 2], [1, 2]);
+    for (let q = 0; q < 5; q++) same.add({ rows: [1, 2] }, [1, 2]);
     expect(same.stderr()).toBe(0);
   });
 
@@ -85,8 +85,10 @@ describe("trial metrics", () => {
       rows: 50,
       excludeRows: new Int32Array(50).fill(-1),
     };
-    expect(recallAt(graph, queries, truth, 10, 10)).toBe(0.952);
-    expect(measureArms([{ graph, efSearch: 10 }], queries, truth, 10, 1, 0)[0]?.recall).toBe(0.952);
+    expect(recallAt(graph, queries, { truth, k: 10 }, 10)).toBe(0.952);
+    expect(measureArms([{ graph, efSearch: 10 }], queries, { truth, k: 10 }, 1, 0)[0]?.recall).toBe(
+      0.952,
+    );
   });
 
   it("takes nearest-rank percentiles", () => {
