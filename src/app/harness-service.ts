@@ -2,6 +2,7 @@ import { NotFoundError, ValidationError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import {
   AUTOGEN_DEFAULTS,
+  defaultAutogenCount,
   type Harness,
   type HarnessInfo,
   type HarnessSummary,
@@ -124,10 +125,10 @@ export class HarnessService {
    * its settings with defaults filled in.
    */
   async checkAutogen(request: AutogenHarnessRequest) {
-    const count = request.count ?? AUTOGEN_DEFAULTS.count;
     const k = request.k ?? AUTOGEN_DEFAULTS.k;
     const seed = request.seed ?? AUTOGEN_DEFAULTS.seed;
     const record = await this.vectors.getIndex(request.indexName);
+    const count = request.count ?? defaultAutogenCount(record.count);
     // Every query's own vector is held out of the trials' graphs and of the ground truth.
     requireSize(record, count + k, `count=${count} queries held out plus k=${k} neighbors`);
     return { record, count, k, seed };

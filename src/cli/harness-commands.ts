@@ -30,7 +30,11 @@ export function harnessCommands(program: Command, ctx: Context): void {
     .command("autogen <name>")
     .description("pick queries from the index")
     .requiredOption("--index <name>", "the index")
-    .option("--count <n>", "queries", integer("--count", 1))
+    .option(
+      "--count <n>",
+      "queries (default: one per 10 vectors, 10 to 100)",
+      integer("--count", 1),
+    )
     .option("-k, --k <k>", "neighbors per query", integer("--k", 1))
     .option("--seed <n>", "which queries", integer("--seed"))
     .addOption(waitOption())

@@ -2664,7 +2664,7 @@ export interface operations {
                 "application/json": {
                     /** @description The index to draw queries from, and to measure */
                     index_name: string;
-                    /** @description How many queries to draw (1..10000, default 10) */
+                    /** @description How many queries to draw (1..10000; default one per 10 live vectors, at least 10 and at most 100) */
                     count?: number;
                     /** @description Neighbors per query in the ground truth (1..100, default 10) */
                     k?: number;

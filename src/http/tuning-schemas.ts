@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { SCHEDULE } from "../../infra/autotune-workflow";
 import { MAX_GRID_ENTRIES } from "../domain/autotune";
-import { AUTOGEN_DEFAULTS, MAX_HARNESS_K, MAX_HARNESS_QUERIES } from "../domain/harness";
+import {
+  AUTOGEN_DEFAULTS,
+  MAX_HARNESS_K,
+  MAX_HARNESS_QUERIES,
+  MIN_DEFAULT_AUTOGEN_COUNT,
+} from "../domain/harness";
 import { hnswConfigSchema, seedSchema } from "../domain/hnsw-config";
 import { intInRange, numberInRange, queryNumber } from "../domain/ranges";
 import { tuningFields } from "../domain/tuning";
@@ -71,7 +76,7 @@ export const autogenEvalBody = z.strictObject({
   }),
   count: intInRange(1, MAX_HARNESS_QUERIES)
     .meta({
-      description: `How many queries to draw (1..${MAX_HARNESS_QUERIES}, default ${AUTOGEN_DEFAULTS.count})`,
+      description: `How many queries to draw (1..${MAX_HARNESS_QUERIES}; default one per 10 live vectors, at least ${MIN_DEFAULT_AUTOGEN_COUNT} and at most ${AUTOGEN_DEFAULTS.count})`,
     })
     .optional(),
   k: harnessK.optional(),

@@ -84,6 +84,19 @@ describe("harnesses", () => {
     expect(new Set(ha?.queries.map((q) => q.sourceId)).size).toBe(12);
   });
 
+  it("draws one query per 10 vectors when no count is given, at least 10", async () => {
+    // "gt" holds 300 vectors: 30 queries. An index of 60: 10, as the default always was.
+    const drawn = await api.post("/vectors/hnsw/evals/auto-default/autogen", { index_name: "gt" });
+    expect(drawn.status).toBe(201);
+    expect(drawn.body).toMatchObject({ queries: 30, k: 10, seed: 42 });
+    await api.put("/vectors/indexes/gt-small", { dimension: 16, metric: "l2" });
+    await upsertAll(api, "gt-small", randomVectors(60, 16, 6));
+    const small = await api.post("/vectors/hnsw/evals/auto-small/autogen", {
+      index_name: "gt-small",
+    });
+    expect(small.body).toMatchObject({ queries: 10, k: 10 });
+  });
+
   it("computes ground truth equal to an independent brute force, leaving every query's source out", async () => {
     await api.post("/vectors/hnsw/evals/auto-gt/autogen", {
       index_name: "gt",
