@@ -1,5 +1,5 @@
 import hnswlib from "hnswlib-node";
-import { exactTopK, exactTopKScalar, type VectorRows } from "./exact-search";
+import { exactTopK, type VectorRows } from "./exact-search";
 import type { BuildParams } from "./hnsw-config";
 import type { Metric } from "./metric";
 import { MIRROR_LIMIT_BYTES } from "./scan-kernel";
@@ -86,39 +86,4 @@ export function exactNeighbors(
     });
   }
   return out;
-}
-
-/**
- * Per query, the distance of its farthest true neighbor (the last row of its truth in `truth`,
- * query-major, k per query, -1 padded), or `Infinity` for a query with none: the radius within
- * which a search result ties the truth (see `RecallMean`). Distances are computed as the exact
- * scan computes them; `rows` must be prepared for the metric (inverse norms for cosine), queries
- * are raw. One distance per query.
- */
-export function truthRadii(
-  rows: VectorRows,
-  metric: Metric,
-  queries: QueryRows,
-  truth: Int32Array,
-  k: number,
-): Float64Array {
-  const radii = new Float64Array(queries.rows).fill(Number.POSITIVE_INFINITY);
-  const { dimension } = rows;
-  for (let q = 0; q < queries.rows; q++) {
-    let last = -1;
-    for (let i = 0; i < k; i++) {
-      const row = truth[q * k + i] as number;
-      if (row >= 0) last = row;
-    }
-    if (last < 0) continue;
-    const one: VectorRows = {
-      data: rows.data.subarray(last * dimension, (last + 1) * dimension),
-      dimension,
-      rows: 1,
-      ...(rows.inverseNorms && { inverseNorms: rows.inverseNorms.subarray(last, last + 1) }),
-    };
-    const query = prepareQuery(metric, queries.data.subarray(q * dimension, (q + 1) * dimension));
-    radii[q] = (exactTopKScalar(one, metric, query, 1)[0] as { distance: number }).distance;
-  }
-  return radii;
 }

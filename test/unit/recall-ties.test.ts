@@ -1,11 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { exactTopK, inverseNorms, type VectorRows } from "../../src/domain/exact-search";
-import { buildGraph, exactNeighbors, type QueryRows, truthRadii } from "../../src/domain/hnsw";
+import { buildGraph, exactNeighbors, type QueryRows } from "../../src/domain/hnsw";
 import { measureArms, recallAt } from "../../src/domain/hnsw-measure";
 import type { Metric } from "../../src/domain/metric";
 import { seededRandom } from "../../src/domain/seeded-random";
 import { RecallMean, tieLimit } from "../../src/domain/trial-metrics";
+import { truthRadii } from "../../src/domain/truth-radii";
 import { prepareQuery } from "../../src/domain/vector-math";
 
 const recallOf = (
