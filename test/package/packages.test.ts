@@ -14,6 +14,7 @@ import { checkedRoutes } from "../support/response-shapes";
 import { AwsRecorder } from "./aws-recorder";
 import { deployedCalls } from "./deployed-calls";
 import { policiesAndAutotune } from "./journey-autotune";
+import { copiesThroughTheBundle } from "./journey-copies";
 import { writesAndReads, writesThroughIdDirectory } from "./journey-data";
 import { importsPagesAndDeletes } from "./journey-ends";
 import { harnessesTrialsAndGraphs } from "./journey-graphs";
@@ -118,6 +119,7 @@ describe("deployed packages", () => {
     await harnessesTrialsAndGraphs(calls, data);
     await policiesAndAutotune(calls);
     await importsPagesAndDeletes(calls, data);
+    await copiesThroughTheBundle(calls);
     const { answered } = calls;
     expect([...answered].sort()).toEqual([...deployed.functions.keys()].sort());
     // Every route that declares its response answered at least once in it (each answer is checked).

@@ -1,4 +1,4 @@
-import { seededRandom } from "../../src/domain/seeded-random";
+import { seededRandom, seededSample } from "../../src/domain/seeded-random";
 
 /** `count` random vectors of `dimension` from `seed`, with ids `v0`, `v1`, ... */
 export function randomVectors(count: number, dimension: number, seed = 1, prefix = "v") {
@@ -53,4 +53,19 @@ export async function indexWithHarness(
   });
   if (harness.status !== 201)
     throw new Error(`autogen harness ${name}-h answered ${harness.status}`);
+}
+
+/**
+ * `base` random vectors of `dimension` (`v0`, `v1`, ...) and `copies` exact copies of the first
+ * (`copy0`, ...), shuffled together by `seed`: one vector held many times, as the embeddings of
+ * empty or boilerplate documents are.
+ */
+export function withCopiesOfOne(base: number, copies: number, dimension: number, seed = 5) {
+  const vectors = randomVectors(base, dimension, seed);
+  const first = vectors[0] as { values: number[] };
+  const all = [
+    ...vectors,
+    ...Array.from({ length: copies }, (_, i) => ({ id: `copy${i}`, values: first.values })),
+  ];
+  return seededSample(all, all.length, seed + 1);
 }
