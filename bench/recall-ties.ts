@@ -1,9 +1,10 @@
 import { inverseNorms } from "../src/domain/exact-search";
-import { buildGraph, exactNeighbors, type QueryRows, truthRadii } from "../src/domain/hnsw";
+import { buildGraph, exactNeighbors, type QueryRows } from "../src/domain/hnsw";
 import { MAX_SERVING_EF_SEARCH } from "../src/domain/hnsw-config";
 import { type Answers, measureArms, recallAt } from "../src/domain/hnsw-measure";
 import { seededSample } from "../src/domain/seeded-random";
 import { latencySummary } from "../src/domain/trial-metrics";
+import { truthRadii } from "../src/domain/truth-radii";
 import { searchEf } from "../src/domain/tuner";
 import type { Dataset } from "./datasets";
 
@@ -85,5 +86,61 @@ export function benchRecallTies(data: Dataset, baseCount: number) {
         ? `; the previous rule's pick has ${(p50Of(idEf) / p50Of(tieEf)).toFixed(2)}x the p50`
         : "";
     console.log(`  target ${target}: by ids ${show(idEf)}; ties counted ${show(tieEf)}${ratio}`);
+  }
+}
+
+/** Copies of one digit, as a share of the index, the copies bench adds. */
+const HUB_SHARES = [0, 0.1, 0.2];
+/** Graph seeds per (share, m): where the copies land in the graph is a matter of luck. */
+const HUB_SEEDS = [42, 7, 3];
+
+/**
+ * What many exact copies of one vector (empty documents, a boilerplate chunk) do to an hnswlib
+ * graph: the digits with `share` of the index being copies of the first digit, shuffled among
+ * them, searched by test digits, recall@10 with ties counted at ef_search 40 and 160, m=16 and
+ * m=32 (ef_construction 100), each over 3 graph seeds (lowest and highest shown). The copies
+ * fill each other's neighbor lists (a copy is at distance 0 from another, so the heuristic keeps
+ * them all) and a search that enters them cannot leave.
+ */
+export function benchCopyHub(data: Dataset, baseCount: number) {
+  const { dimension } = data;
+  const queries: QueryRows = {
+    data: data.queries.subarray(0, QUERIES * dimension),
+    dimension,
+    rows: QUERIES,
+    excludeRows: new Int32Array(QUERIES).fill(-1),
+  };
+  console.log(
+    `\nmany copies of one vector: ${baseCount} MNIST digits plus copies of the first, shuffled in, ${QUERIES} test digits, k=${K}, recall with ties counted, lowest-highest over graph seeds ${HUB_SEEDS.join("/")}`,
+  );
+  console.log("  copies        m   ef_search 40     ef_search 160");
+  for (const share of HUB_SHARES) {
+    const copies = Math.round((baseCount * share) / (1 - share));
+    const count = baseCount + copies;
+    const order = seededSample(
+      Array.from({ length: count }, (_, r) => r),
+      count,
+      9,
+    );
+    const values = new Float32Array(count * dimension);
+    order.forEach((source, at) => {
+      const r = source < baseCount ? source : 0;
+      values.set(data.base.subarray(r * dimension, (r + 1) * dimension), at * dimension);
+    });
+    const rows = { data: values, dimension, rows: count };
+    const truth = exactNeighbors(rows, "l2", queries, K);
+    const answers = { truth, k: K, radii: truthRadii(rows, "l2", queries, truth, K) };
+    for (const m of [16, 32]) {
+      const recalls = HUB_SEEDS.map((seed) => {
+        const graph = buildGraph(rows, "l2", { m, ef_construction: 100, seed });
+        return [40, 160].map((ef) => recallAt(graph, queries, answers, ef));
+      });
+      const span = (i: number) => {
+        const at = recalls.map((r) => r[i] as number);
+        return `${Math.min(...at).toFixed(4)}-${Math.max(...at).toFixed(4)}`;
+      };
+      const label = `${copies} (${Math.round(share * 100)}%)`;
+      console.log(`  ${label.padEnd(13)} ${String(m).padEnd(3)} ${span(0).padEnd(16)} ${span(1)}`);
+    }
   }
 }

@@ -21,7 +21,7 @@ import { benchIndexListing } from "./index-listing";
 import { benchLiveCheck } from "./live-check";
 import { loadedStack } from "./mnist-stack";
 import { benchDirectoryRead, benchPointRead } from "./point-read";
-import { benchRecallTies } from "./recall-ties";
+import { benchCopyHub, benchRecallTies } from "./recall-ties";
 import { benchSearch } from "./search";
 import { benchSegmentWrites } from "./segment-writes";
 import { describeSoak, runSoak } from "./soak";
@@ -225,6 +225,7 @@ if (wanted("validation")) benchValidation();
 if (wanted("ground-truth")) benchGroundTruth();
 if (wanted("trial")) benchTrial();
 if (wanted("recall-ties")) benchRecallTies(data, baseCount);
+if (wanted("copies")) benchCopyHub(data, baseCount);
 if (wanted("import")) await benchImport();
 if (wanted("catch-up-write")) benchCatchUpWrite();
 const stackBenches = [
