@@ -1,5 +1,5 @@
 import { HarnessRowsCache } from "../src/app/harness-rows";
-import { inLabels } from "../src/domain/held-out";
+import { measuredAs } from "../src/app/hnsw-tasks";
 import { buildGraph } from "../src/domain/hnsw";
 import type { HnswConfig } from "../src/domain/hnsw-config";
 import { type Arm, measureArms, recallAt } from "../src/domain/hnsw-measure";
@@ -41,9 +41,7 @@ export async function benchTargetRecall(env: BenchStack, name: string, label: st
   const { loaded, record } = prepared;
   // As trials are: graphs without the queries' own vectors, measured in their labels.
   const { k, held } = prepared.rows;
-  const answers = held
-    ? { ...prepared.rows, ...inLabels(held, prepared.rows.queries, prepared.rows.truth, k) }
-    : prepared.rows;
+  const answers = measuredAs(held, prepared.rows);
   const { queries } = answers;
   const graphs = new Map<string, ReturnType<typeof buildGraph>>();
   const graphOf = (c: Pick<HnswConfig, "m" | "ef_construction" | "seed">) => {

@@ -93,7 +93,7 @@ function heldOutBuild(task: Omit<MeasureTask, "efSearches">) {
 }
 
 /** The queries and answers as a graph without `held`'s rows sees them (radii are unchanged). */
-function measuredAs(held: HeldOut | undefined, rows: HarnessRows): HarnessRows {
+export function measuredAs(held: HeldOut | undefined, rows: HarnessRows): HarnessRows {
   return held ? { ...rows, ...inLabels(held, rows.queries, rows.truth, rows.k) } : rows;
 }
 

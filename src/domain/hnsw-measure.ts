@@ -41,7 +41,7 @@ export interface Answers {
   /** Neighbors per query. */
   readonly k: number;
   /**
-   * Per query, the distance of its farthest true neighbor (`truthRadii` in ./hnsw.ts): a result
+   * Per query, the distance of its farthest true neighbor (`truthRadii` in ./truth-radii.ts): a result
    * no farther counts as found, a tie. Absent: only the truth's own labels count.
    */
   readonly radii?: Float64Array;

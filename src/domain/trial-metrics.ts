@@ -27,13 +27,14 @@ export interface Found {
 function queryHits(found: Found, truth: ArrayLike<number>, radius?: number): number {
   const want = new Set<number>();
   for (let i = 0; i < truth.length; i++) want.add(truth[i] as number);
-  const limit = radius === undefined ? Number.NaN : tieLimit(radius);
   const { rows, distances } = found;
+  const limit = radius !== undefined && distances ? tieLimit(radius) : undefined;
   let hits = 0;
   const n = Math.min(rows.length, truth.length);
   for (let i = 0; i < n; i++) {
     const row = rows[i] as number;
-    if (want.has(row) || (row >= 0 && (distances?.[i] ?? Number.NaN) <= limit)) hits++;
+    const tie = limit !== undefined && row >= 0 && (distances?.[i] as number) <= limit;
+    if (want.has(row) || tie) hits++;
   }
   return hits;
 }
@@ -45,8 +46,7 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  * 475 hits of 500 is exactly `0.95`, and meets `min_recall: 0.95`. A running sum of per-query
  * recalls gives 0.9499999999999998 there, which fails the target and reads wrong. A query's
  * recall@k is the share of its exact top-k found, ties at its k-th distance included; one with no
- * ground truth counts as recall 1,
- * and no queries at all give 1.
+ * ground truth counts as recall 1, and no queries at all give 1.
  */
 export class RecallMean {
   private readonly hitsByLength = new Map<number, number>();

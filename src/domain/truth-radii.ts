@@ -9,9 +9,10 @@ import { prepareQuery } from "./vector-math";
 /**
  * Per query, the distance of its farthest true neighbor (the last row of its truth in `truth`,
  * query-major, k per query, -1 padded), or `Infinity` for a query with none: the radius within
- * which a search result ties the truth (see `RecallMean`). Distances are computed as the exact
- * scan computes them; `rows` must be prepared for the metric (inverse norms for cosine), queries
- * are raw. One distance per query.
+ * which a search result ties the truth (see `RecallMean`). Distances come from the scalar exact
+ * scan (64-bit sums of the 32-bit values; `tieLimit` absorbs their last-digit differences from
+ * hnswlib's); `rows` must be prepared for the metric (inverse norms for cosine), queries are raw.
+ * One distance per query.
  */
 export function truthRadii(
   rows: VectorRows,
