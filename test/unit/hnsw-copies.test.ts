@@ -91,4 +91,27 @@ describe("hnswlib with exact copies (patched neighbor heuristic)", () => {
       }
     }
   });
+
+  it("still finds every copy of a vector searched for: dropping redundant links strands none", () => {
+    // 2,000 random rows and 40 groups of 30 copies of some of them; each group's vector, searched
+    // with k = 30 at ef_search 100, finds the whole group.
+    const vectors = randomVectors(2000, DIMENSION, 8);
+    const sources = vectors.slice(0, 40);
+    const copies = sources.flatMap((v, g) =>
+      Array.from({ length: 29 }, (_, c) => ({ id: `copy${g}-${c}`, values: v.values })),
+    );
+    const all = [...vectors, ...copies];
+    const rows = {
+      data: Float32Array.from(all.flatMap((v) => v.values)),
+      dimension: DIMENSION,
+      rows: all.length,
+    };
+    const graph = buildGraph(rows, "l2", { m: 16, ef_construction: 100, seed: 1 });
+    graph.setEf(100);
+    sources.forEach((source, g) => {
+      const group = [g, ...Array.from({ length: 29 }, (_, c) => 2000 + g * 29 + c)];
+      const found = graph.searchKnn(source.values, 30).neighbors;
+      expect([...found].sort((a, b) => a - b)).toEqual(group);
+    });
+  });
 });
