@@ -5,7 +5,7 @@ import {
   idDirectoryLayout,
 } from "../domain/id-directory";
 import type { IdDirectoryRef } from "../domain/index-record";
-import { decodeNames, decodeNamesIndex, NAMES_BLOCK } from "../domain/name-list";
+import { decodeNames, decodeNamesIndex, namesBlocks, namesSpan } from "../domain/name-list";
 import { ByteBudget } from "./byte-budget";
 import type { HashFile, HashFileReader } from "./hash-file-reader";
 import type { BlobStore } from "./ports";
@@ -89,31 +89,29 @@ export class DirectoryRuns {
     const end = Math.min(start + count, directory.live);
     const layout = idDirectoryLayout(directory.live);
     const entry = (p: number) => layout.entries.start + ID_DIRECTORY_ENTRY_BYTES * p;
-    // Block index slots around [start, end): where the names of the first and last blocks start.
-    const firstBlock = Math.floor(start / NAMES_BLOCK);
-    const lastBlock = Math.ceil(end / NAMES_BLOCK);
+    // The block index slots around [start, end), then the names between them.
+    const blocks = namesBlocks(start, end);
     const [entries, index] = await Promise.all([
       this.blobs.getRange(directory.key, entry(start), entry(end)),
       this.blobs.getRange(
         directory.key,
-        layout.index.start + 8 * firstBlock,
-        layout.index.start + 8 * (lastBlock + 1),
+        layout.index.start + 8 * blocks.first,
+        layout.index.start + 8 * (blocks.last + 1),
       ),
     ]);
     const gone = () => new MissingSegmentError(`id directory ${directory.key} is missing or short`);
     if (!entries || entries.byteLength !== entry(end) - entry(start)) throw gone();
-    if (!index || index.byteLength !== 8 * (lastBlock - firstBlock + 1)) throw gone();
-    const offsets = decodeNamesIndex(index);
-    const bytes = await this.blobs.getRange(
-      directory.key,
-      layout.namesStart + (offsets[0] as number),
-      layout.namesStart + (offsets[lastBlock - firstBlock] as number),
+    if (!index || index.byteLength !== 8 * (blocks.last - blocks.first + 1)) throw gone();
+    const { span, first } = namesSpan(
+      decodeNamesIndex(index),
+      layout.namesStart,
+      start,
+      end,
+      blocks.first,
     );
+    const bytes = await this.blobs.getRange(directory.key, span.start, span.end);
     if (!bytes) throw gone();
-    const names = decodeNames(bytes).slice(
-      start - firstBlock * NAMES_BLOCK,
-      end - firstBlock * NAMES_BLOCK,
-    );
+    const names = decodeNames(bytes).slice(start - first, end - first);
     if (names.length !== end - start) throw gone();
     return {
       start,

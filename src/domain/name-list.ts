@@ -103,21 +103,34 @@ export function decodeNamesIndex(bytes: Uint8Array): Float64Array {
 }
 
 /**
+ * The block index slots that bound the names of positions `[from, to)`: `first` holds where the
+ * names of the block with `from` start, `last` where those after the block with `to - 1` start
+ * (at most `blocks`, the slot after the last block).
+ */
+export function namesBlocks(from: number, to: number, blocks = Number.POSITIVE_INFINITY) {
+  return {
+    first: Math.floor(from / NAMES_BLOCK),
+    last: Math.min(Math.ceil(to / NAMES_BLOCK), blocks),
+  };
+}
+
+/**
  * The bytes of the names of upserted positions `[from, to)` (whole blocks around them), as a
- * span of the directory, and the position of the first name in it.
+ * span of the directory, and the position of the first name in it. `index` holds the block index
+ * from slot `base` on (default 0: all of it), at least the slots {@link namesBlocks} names.
  */
 export function namesSpan(
   index: Float64Array,
   namesStart: number,
   from: number,
   to: number,
+  base = 0,
 ): { span: Span; first: number } {
-  const first = Math.floor(from / NAMES_BLOCK);
-  const last = Math.min(Math.ceil(to / NAMES_BLOCK), index.length - 1);
+  const { first, last } = namesBlocks(from, to, base + index.length - 1);
   return {
     span: {
-      start: namesStart + (index[first] as number),
-      end: namesStart + (index[last] as number),
+      start: namesStart + (index[first - base] as number),
+      end: namesStart + (index[last - base] as number),
     },
     first: first * NAMES_BLOCK,
   };
