@@ -1,3 +1,4 @@
+import hnswlib from "hnswlib-node";
 import { inverseNorms } from "../src/domain/exact-search";
 import { buildGraph, exactNeighbors, type QueryRows } from "../src/domain/hnsw";
 import { MAX_SERVING_EF_SEARCH } from "../src/domain/hnsw-config";
@@ -7,6 +8,7 @@ import { latencySummary } from "../src/domain/trial-metrics";
 import { truthRadii } from "../src/domain/truth-radii";
 import { searchEf } from "../src/domain/tuner";
 import type { Dataset } from "./datasets";
+import { unpatchedHnswlib } from "./unpatched-hnswlib";
 
 /** Share of the digits stored again, and how many extra copies each gets. */
 const DUPLICATED = 0.1;
@@ -96,14 +98,20 @@ const HUB_SEEDS = [42, 7, 3];
 
 /**
  * What many exact copies of one vector (empty documents, a boilerplate chunk) do to an hnswlib
- * graph: the digits with `share` of the index being copies of the first digit, shuffled among
- * them, searched by test digits, recall@10 with ties counted at ef_search 40 and 160, m=16 and
- * m=32 (ef_construction 100), each over 3 graph seeds (lowest and highest shown). The copies
- * fill each other's neighbor lists (a copy is at distance 0 from another, so the heuristic keeps
- * them all) and a search that enters them cannot leave.
+ * graph, on the published hnswlib-node and on vectord's patched build, in the same run: the
+ * digits with `share` of the index being copies of the first digit, shuffled among them,
+ * searched by test digits, recall@10 with ties counted at ef_search 40 and 160, m=16 and m=32
+ * (ef_construction 100), each over 3 graph seeds (lowest and highest shown), and the builds'
+ * total time. Published, each copy keeps every other copy as a neighbor (a copy is at distance 0
+ * from another, which the heuristic's test does not prune), and a search that enters them cannot
+ * leave.
  */
 export function benchCopyHub(data: Dataset, baseCount: number) {
   const { dimension } = data;
+  const builds = [
+    { name: "published", graphClass: unpatchedHnswlib().HierarchicalNSW },
+    { name: "patched", graphClass: hnswlib.HierarchicalNSW },
+  ];
   const queries: QueryRows = {
     data: data.queries.subarray(0, QUERIES * dimension),
     dimension,
@@ -113,7 +121,7 @@ export function benchCopyHub(data: Dataset, baseCount: number) {
   console.log(
     `\nmany copies of one vector: ${baseCount} MNIST digits plus copies of the first, shuffled in, ${QUERIES} test digits, k=${K}, recall with ties counted, lowest-highest over graph seeds ${HUB_SEEDS.join("/")}`,
   );
-  console.log("  copies        m   ef_search 40     ef_search 160");
+  console.log("  copies        m   hnswlib-node  ef_search 40     ef_search 160    builds");
   for (const share of HUB_SHARES) {
     const copies = Math.round((baseCount * share) / (1 - share));
     const count = baseCount + copies;
@@ -131,16 +139,25 @@ export function benchCopyHub(data: Dataset, baseCount: number) {
     const truth = exactNeighbors(rows, "l2", queries, K);
     const answers = { truth, k: K, radii: truthRadii(rows, "l2", queries, truth, K) };
     for (const m of [16, 32]) {
-      const recalls = HUB_SEEDS.map((seed) => {
-        const graph = buildGraph(rows, "l2", { m, ef_construction: 100, seed });
-        return [40, 160].map((ef) => recallAt(graph, queries, answers, ef));
-      });
-      const span = (i: number) => {
-        const at = recalls.map((r) => r[i] as number);
-        return `${Math.min(...at).toFixed(4)}-${Math.max(...at).toFixed(4)}`;
-      };
-      const label = `${copies} (${Math.round(share * 100)}%)`;
-      console.log(`  ${label.padEnd(13)} ${String(m).padEnd(3)} ${span(0).padEnd(16)} ${span(1)}`);
+      for (const { name, graphClass } of builds) {
+        const started = performance.now();
+        let buildMs = 0;
+        const recalls = HUB_SEEDS.map((seed) => {
+          const built = performance.now();
+          const params = { m, ef_construction: 100, seed };
+          const graph = buildGraph(rows, "l2", params, undefined, graphClass);
+          buildMs += performance.now() - built;
+          return [40, 160].map((ef) => recallAt(graph, queries, answers, ef));
+        });
+        const span = (i: number) => {
+          const at = recalls.map((r) => r[i] as number);
+          return `${Math.min(...at).toFixed(4)}-${Math.max(...at).toFixed(4)}`;
+        };
+        const label = `${copies} (${Math.round(share * 100)}%)`;
+        console.log(
+          `  ${label.padEnd(13)} ${String(m).padEnd(3)} ${name.padEnd(13)} ${span(0).padEnd(16)} ${span(1).padEnd(16)} ${(buildMs / 1000).toFixed(1)} s (${((performance.now() - started) / 1000).toFixed(1)} s with searches)`,
+        );
+      }
     }
   }
 }

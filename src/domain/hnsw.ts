@@ -23,16 +23,18 @@ export function fillRow(rows: VectorRows, r: number, out: number[]): number[] {
  * Builds an HNSW graph over every row, row `r` getting label `r`; or, given `labelRows`, over
  * those rows only, row `labelRows[l]` getting label `l` (a trial's graph without its harness's
  * held-out rows, see ./held-out.ts). Single-threaded and CPU-bound: call it from a worker
- * thread. Deterministic for the same rows and params.
+ * thread. Deterministic for the same rows and params. `graphClass` is hnswlib's graph class to
+ * build with (default: the installed hnswlib-node's; a benchmark passes another build's).
  */
 export function buildGraph(
   rows: VectorRows,
   metric: Metric,
   params: BuildParams,
   labelRows?: Int32Array,
+  graphClass: typeof HierarchicalNSW = HierarchicalNSW,
 ): HnswGraph {
   const count = labelRows ? labelRows.length : rows.rows;
-  const graph = new HierarchicalNSW(metric, rows.dimension);
+  const graph = new graphClass(metric, rows.dimension);
   graph.initIndex({
     maxElements: Math.max(1, count),
     m: params.m,
