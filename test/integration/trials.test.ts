@@ -3,9 +3,8 @@ import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessStore } from "../../src/app/harness-store";
 import { createClients } from "../../src/clients";
 import type { Harness } from "../../src/domain/harness";
-import { seededRandom } from "../../src/domain/seeded-random";
 import { useLocalStack } from "../support/stacks";
-import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
+import { indexWithHarness, randomVectors, upsertAll, withCopyGroups } from "../support/vectors";
 
 const env = useLocalStack();
 const api = env.api;
@@ -215,14 +214,8 @@ describe("trials", () => {
     // 1,500 vectors and 40 groups of 8 exact copies of some of them. hnswlib prunes a node's
     // copies from its neighbors, so some copies are out of every search's reach; a query whose
     // top 10 ends inside a group gets other copies than the exact scan kept, at the same distance.
-    const base = randomVectors(1500, 16, 21);
-    const random = seededRandom(22);
-    const copies = Array.from({ length: 40 }, (_, g) => {
-      const source = base[Math.floor(random() * base.length)] as { values: number[] };
-      return Array.from({ length: 8 }, (_, c) => ({ id: `copy${g}-${c}`, values: source.values }));
-    }).flat();
     await api.put("/vectors/indexes/copies", { dimension: 16, metric: "l2" });
-    await upsertAll(api, "copies", [...base, ...copies]);
+    await upsertAll(api, "copies", withCopyGroups(1500, 40, 8, 16, 21));
     const queries = randomVectors(200, 16, 23, "q").map((q) => ({ id: q.id, vector: q.values }));
     const harness = await api.post("/vectors/hnsw/evals/copies-h", {
       index_name: "copies",

@@ -69,3 +69,27 @@ export function withCopiesOfOne(base: number, copies: number, dimension: number,
   ];
   return seededSample(all, all.length, seed + 1);
 }
+
+/**
+ * `base` random vectors of `dimension` (`v0`, ...) and `groups` groups of `copies` exact copies
+ * (`copy<g>-<c>`) of vectors drawn from them by `seed`: a corpus where some texts were embedded
+ * several times.
+ */
+export function withCopyGroups(
+  base: number,
+  groups: number,
+  copies: number,
+  dimension: number,
+  seed: number,
+) {
+  const vectors = randomVectors(base, dimension, seed);
+  const random = seededRandom(seed + 1);
+  const copied = Array.from({ length: groups }, (_, g) => {
+    const source = vectors[Math.floor(random() * base)] as { values: number[] };
+    return Array.from({ length: copies }, (_, c) => ({
+      id: `copy${g}-${c}`,
+      values: source.values,
+    }));
+  });
+  return [...vectors, ...copied.flat()];
+}
