@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { useLocalStack } from "../support/stacks";
-import { indexWithHarness, randomVectors, upsertAll, withCopyGroups } from "../support/vectors";
+import { indexWithCopyGroups, indexWithHarness } from "../support/vectors";
 
 // The target_recall strategy, end to end on the local workflow runner (the deployed definition).
 
@@ -78,15 +78,7 @@ describe("target_recall autotune", () => {
     // 1,500 vectors and 40 groups of 8 exact copies of some of them. Counted by ids, a query whose
     // top 10 ends inside a group misses the copies the exact scan kept whenever the graph
     // returns others at the same distance, and recall stopped below 0.99 at any ef_search.
-    await api.put("/vectors/indexes/copied", { dimension: 16, metric: "l2" });
-    await upsertAll(api, "copied", withCopyGroups(1500, 40, 8, 16, 21));
-    const queries = randomVectors(100, 16, 23, "q").map((q) => ({ id: q.id, vector: q.values }));
-    const made = await api.post("/vectors/hnsw/evals/copied-h", {
-      index_name: "copied",
-      k: 10,
-      queries,
-    });
-    expect(made.status).toBe(201);
+    await indexWithCopyGroups(api, "copied", 100);
     const started = await autotune({
       index_name: "copied",
       harness: "copied-h",

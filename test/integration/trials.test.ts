@@ -4,7 +4,12 @@ import { HarnessStore } from "../../src/app/harness-store";
 import { createClients } from "../../src/clients";
 import type { Harness } from "../../src/domain/harness";
 import { useLocalStack } from "../support/stacks";
-import { indexWithHarness, randomVectors, upsertAll, withCopyGroups } from "../support/vectors";
+import {
+  indexWithCopyGroups,
+  indexWithHarness,
+  randomVectors,
+  upsertAll,
+} from "../support/vectors";
 
 const env = useLocalStack();
 const api = env.api;
@@ -214,15 +219,7 @@ describe("trials", () => {
     // 1,500 vectors and 40 groups of 8 exact copies of some of them. hnswlib prunes a node's
     // copies from its neighbors, so some copies are out of every search's reach; a query whose
     // top 10 ends inside a group gets other copies than the exact scan kept, at the same distance.
-    await api.put("/vectors/indexes/copies", { dimension: 16, metric: "l2" });
-    await upsertAll(api, "copies", withCopyGroups(1500, 40, 8, 16, 21));
-    const queries = randomVectors(200, 16, 23, "q").map((q) => ({ id: q.id, vector: q.values }));
-    const harness = await api.post("/vectors/hnsw/evals/copies-h", {
-      index_name: "copies",
-      k: 10,
-      queries,
-    });
-    expect(harness.status).toBe(201);
+    await indexWithCopyGroups(api, "copies", 200);
     // ef_search at its largest: the search finds what the graph can reach.
     const exhaustive = await trial("copies", "copies-h", {
       ef_construction: 100,

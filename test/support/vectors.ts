@@ -93,3 +93,28 @@ export function withCopyGroups(
   });
   return [...vectors, ...copied.flat()];
 }
+
+/**
+ * An index `name` of 1,500 random 16-d `l2` vectors and 40 groups of 8 exact copies of some of
+ * them ({@link withCopyGroups}), and a harness `<name>-h` of `queries` random queries from outside
+ * it, k=10, its ground truth computed.
+ */
+export async function indexWithCopyGroups(
+  api: {
+    put: (path: string, body: unknown) => Promise<{ status: number }>;
+    post: (path: string, body: unknown) => Promise<{ status: number }>;
+  },
+  name: string,
+  queries: number,
+): Promise<void> {
+  const created = await api.put(`/vectors/indexes/${name}`, { dimension: 16, metric: "l2" });
+  if (created.status !== 201) throw new Error(`creating index ${name} answered ${created.status}`);
+  await upsertAll(api, name, withCopyGroups(1500, 40, 8, 16, 21));
+  const given = randomVectors(queries, 16, 23, "q").map((q) => ({ id: q.id, vector: q.values }));
+  const harness = await api.post(`/vectors/hnsw/evals/${name}-h`, {
+    index_name: name,
+    k: 10,
+    queries: given,
+  });
+  if (harness.status !== 201) throw new Error(`harness ${name}-h answered ${harness.status}`);
+}
