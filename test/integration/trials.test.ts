@@ -216,9 +216,9 @@ describe("trials", () => {
   });
 
   it("counts a duplicate of a true neighbor as found: an exhaustive search of data with copies reads recall 1", async () => {
-    // 1,500 vectors and 40 groups of 8 exact copies of some of them. hnswlib prunes a node's
-    // copies from its neighbors, so some copies are out of every search's reach; a query whose
-    // top 10 ends inside a group gets other copies than the exact scan kept, at the same distance.
+    // 1,500 vectors and 40 groups of 8 exact copies of some of them. A neighbor list keeps one
+    // copy of a group, so which copies a search returns depends on its walk: a query whose top 10
+    // ends inside a group gets other copies than the exact scan kept, at the same distance.
     await indexWithCopyGroups(api, "copies", 200);
     // ef_search at its largest: the search finds what the graph can reach.
     const exhaustive = await trial("copies", "copies-h", {
