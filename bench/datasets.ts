@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import type { QueryRows } from "../src/domain/hnsw";
 import { seededRandom } from "../src/domain/seeded-random";
 
 const require = createRequire(import.meta.url);
@@ -11,6 +12,16 @@ export interface Dataset {
   readonly queries: Float32Array;
   readonly baseCount: number;
   readonly queryCount: number;
+}
+
+/** The first `count` of `data`'s queries, as a harness's queries from outside the index. */
+export function queryRowsOf(data: Dataset, count: number): QueryRows {
+  return {
+    data: data.queries.subarray(0, count * data.dimension),
+    dimension: data.dimension,
+    rows: count,
+    excludeRows: new Int32Array(count).fill(-1),
+  };
 }
 
 /**

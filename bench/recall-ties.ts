@@ -1,13 +1,12 @@
 import hnswlib from "hnswlib-node";
-import { inverseNorms } from "../src/domain/exact-search";
-import { buildGraph, exactNeighbors, type QueryRows } from "../src/domain/hnsw";
+import { buildGraph, exactNeighbors } from "../src/domain/hnsw";
 import { MAX_SERVING_EF_SEARCH } from "../src/domain/hnsw-config";
 import { type Answers, measureArms, recallAt } from "../src/domain/hnsw-measure";
 import { seededSample } from "../src/domain/seeded-random";
 import { latencySummary } from "../src/domain/trial-metrics";
 import { truthRadii } from "../src/domain/truth-radii";
 import { searchEf } from "../src/domain/tuner";
-import type { Dataset } from "./datasets";
+import { type Dataset, queryRowsOf } from "./datasets";
 import { unpatchedHnswlib } from "./unpatched-hnswlib";
 
 /** Share of the digits stored again, and how many extra copies each gets. */
@@ -39,18 +38,8 @@ export function benchRecallTies(data: Dataset, baseCount: number) {
     const row = data.base.subarray(source * dimension, (source + 1) * dimension);
     for (let c = 0; c < COPIES; c++) values.set(row, (baseCount + i * COPIES + c) * dimension);
   });
-  const rows = {
-    data: values,
-    dimension,
-    rows: count,
-    inverseNorms: inverseNorms(values, dimension, count),
-  };
-  const queries: QueryRows = {
-    data: data.queries.subarray(0, QUERIES * dimension),
-    dimension,
-    rows: QUERIES,
-    excludeRows: new Int32Array(QUERIES).fill(-1),
-  };
+  const rows = { data: values, dimension, rows: count };
+  const queries = queryRowsOf(data, QUERIES);
   const truth = exactNeighbors(rows, "l2", queries, K);
   const byId: Answers = { truth, k: K };
   const withTies: Answers = { ...byId, radii: truthRadii(rows, "l2", queries, truth, K) };
@@ -112,12 +101,7 @@ export function benchCopyHub(data: Dataset, baseCount: number) {
     { name: "published", graphClass: unpatchedHnswlib().HierarchicalNSW },
     { name: "patched", graphClass: hnswlib.HierarchicalNSW },
   ];
-  const queries: QueryRows = {
-    data: data.queries.subarray(0, QUERIES * dimension),
-    dimension,
-    rows: QUERIES,
-    excludeRows: new Int32Array(QUERIES).fill(-1),
-  };
+  const queries = queryRowsOf(data, QUERIES);
   console.log(
     `\nmany copies of one vector: ${baseCount} MNIST digits plus copies of the first, shuffled in, ${QUERIES} test digits, k=${K}, recall with ties counted, lowest-highest over graph seeds ${HUB_SEEDS.join("/")}`,
   );

@@ -10,7 +10,7 @@ import { localTasks } from "../src/local/local-tasks";
 import { benchAutotune } from "./autotune";
 import { benchCatalogItem } from "./catalog-item";
 import { benchCatchUpWrite } from "./catch-up-write";
-import { mnist } from "./datasets";
+import { mnist, queryRowsOf } from "./datasets";
 import { benchDownloads } from "./downloads";
 import { benchFresh } from "./fresh";
 import { benchHotSwap } from "./hot-swap";
@@ -40,12 +40,7 @@ function time<T>(fn: () => T): { ms: number; result: T } {
 const data = mnist(8000, 2000);
 const { dimension, baseCount } = data;
 const rows = { data: data.base, dimension, rows: baseCount };
-const queriesOf = (count: number): QueryRows => ({
-  data: data.queries.subarray(0, count * dimension),
-  dimension,
-  rows: count,
-  excludeRows: new Int32Array(count).fill(-1),
-});
+const queriesOf = (count: number) => queryRowsOf(data, count);
 
 /** The baseline: what a straightforward implementation does (object per row, full sort). */
 function naiveTopK(plain: number[][], query: number[], k: number): number[] {
