@@ -8,7 +8,7 @@ import { NotFoundError } from "../domain/errors";
 import { plainRows } from "../domain/exact-search";
 import type { BuildParams, HnswConfig } from "../domain/hnsw-config";
 import { labelsKeyOf, labelsOfRows } from "../domain/label-map";
-import type { Trial, TrialSource } from "../domain/trial";
+import { RECALL_RULE, type Trial, type TrialSource } from "../domain/trial";
 import { recordBuild } from "../telemetry";
 import { HarnessRowsCache, type Prepared, type WhenStale } from "./harness-rows";
 import type { HarnessService } from "./harness-service";
@@ -274,6 +274,7 @@ export class TrialService {
       metrics: {
         recall_at_k: s.recall,
         recall_stderr: Math.round(s.recallStderr * 1e6) / 1e6,
+        recall_rule: RECALL_RULE,
         k: harness.k,
         search_latency_p50_us: s.p50Us,
         search_latency_p95_us: s.p95Us,

@@ -26,7 +26,8 @@ const trialRow = (t: TrialView) => [
   t.trial_id,
   t.harness,
   configText(t.config),
-  `${t.metrics.recall_at_k.toFixed(4)}@${t.metrics.k}`,
+  // A trial older than the tie rule counted ids: its recall reads low on data with copies.
+  `${t.metrics.recall_at_k.toFixed(4)}@${t.metrics.k}${t.metrics.recall_rule === "ids" ? " (ids)" : ""}`,
   t.metrics.recall_stderr === undefined ? "-" : t.metrics.recall_stderr.toFixed(4),
   Math.round(t.metrics.search_latency_p50_us),
   t.metrics.build_time_ms,

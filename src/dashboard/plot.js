@@ -26,10 +26,11 @@ export const recall = (t) => t.metrics.recall_at_k;
 
 /**
  * A trial's recall@k as text, with its standard error over the harness's queries when the trial
- * has one (older trials do not): how far another sample of as many queries may read.
+ * has one (older trials do not): how far another sample of as many queries may read; and
+ * "(ids)" on a trial older than the tie rule, which reads low on data with copies.
  */
 export const recallText = (t) =>
-  `${recall(t).toFixed(4)}${t.metrics.recall_stderr === undefined ? "" : ` ± ${t.metrics.recall_stderr.toFixed(4)}`}`;
+  `${recall(t).toFixed(4)}${t.metrics.recall_stderr === undefined ? "" : ` ± ${t.metrics.recall_stderr.toFixed(4)}`}${t.metrics.recall_rule === "ids" ? " (ids)" : ""}`;
 const sameConfig = (a, b) =>
   a &&
   b &&

@@ -1,5 +1,19 @@
 import type { HnswConfig } from "./hnsw-config";
 
+/**
+ * How a trial's recall@k counted a result as found:
+ * - `"ties"`: a result no farther from the query than its k-th true neighbor counts (within
+ *   `TIE_TOLERANCE`, trial-metrics.ts), as ann-benchmarks counts recall: among exact copies at one distance,
+ *   any copy is a right answer;
+ * - `"ids"`: only the very rows the exact scan kept count. Trials journaled before vectord
+ *   recorded the rule counted this way; on data with copies they read lower, never higher,
+ *   than `"ties"` would on the same searches, and on data without ties the two agree.
+ */
+export type RecallRule = "ties" | "ids";
+
+/** The rule every trial measured now follows. */
+export const RECALL_RULE: RecallRule = "ties";
+
 /** What a trial measured. Latencies are per query, one query at a time, in µs. */
 export interface TrialMetrics {
   /** Mean recall@k over the harness's queries. */
@@ -9,6 +23,11 @@ export interface TrialMetrics {
    * on trials journaled before it was measured.
    */
   readonly recall_stderr?: number;
+  /**
+   * How recall_at_k counted a result as found. Absent on trials journaled before the rule was
+   * recorded, which counted ids: read it through {@link recallRuleOf}.
+   */
+  readonly recall_rule?: RecallRule;
   /** The harness's k. */
   readonly k: number;
   /** Median search latency, µs. */
@@ -23,6 +42,11 @@ export interface TrialMetrics {
   readonly memory_bytes: number;
   /** Queries measured (the harness's). */
   readonly queries: number;
+}
+
+/** The rule a trial's recall@k followed: its `recall_rule`, or `"ids"` for a trial older than it. */
+export function recallRuleOf(metrics: TrialMetrics): RecallRule {
+  return metrics.recall_rule ?? "ids";
 }
 
 /** Who ran a trial: a caller of the API, or an autotune job. */

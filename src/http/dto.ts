@@ -8,7 +8,7 @@ import { maintenanceOf } from "../domain/maintenance";
 import type { PromotionEntry, PromotionRecord } from "../domain/promotion";
 import { pendingEstimate } from "../domain/tail";
 import type { TaskRun } from "../domain/task-run";
-import type { Trial } from "../domain/trial";
+import { recallRuleOf, type Trial, type TrialMetrics } from "../domain/trial";
 
 /** IndexInfo as the API returns it (snake_case). */
 export function toIndexInfo(record: IndexRecord) {
@@ -53,10 +53,15 @@ export function toEvalSet({ harness, stale }: HarnessView) {
   };
 }
 
+/** A trial's metrics as the API returns them: `recall_rule` always said (`"ids"` when older). */
+function toMetricsDto(metrics: TrialMetrics) {
+  return { ...metrics, recall_rule: recallRuleOf(metrics) };
+}
+
 /** Trial as the API returns it. */
 export function toTrialDto(trial: Trial) {
   const { index_uid: _uid, ...visible } = trial;
-  return visible;
+  return { ...visible, metrics: toMetricsDto(trial.metrics) };
 }
 
 /**
@@ -99,7 +104,7 @@ export function toTrialRunDto(run: TrialRun) {
 export function toPromotionEntry(entry: PromotionEntry | null) {
   if (!entry) return null;
   const { trial_id, config, metrics, promoted_by, note, promoted_at } = entry;
-  return { trial_id, config, metrics, promoted_by, note, promoted_at };
+  return { trial_id, config, metrics: toMetricsDto(metrics), promoted_by, note, promoted_at };
 }
 
 /** The registry after a promote or rollback. */

@@ -86,6 +86,10 @@ const metrics = z
       description:
         "Standard error of recall_at_k: the standard deviation of the per-query recalls over the square root of the query count (another set of as many such queries reads within about twice this, 95 times in 100); absent on trials from before it was measured",
     }),
+    recall_rule: z.enum(["ties", "ids"]).meta({
+      description:
+        'How recall_at_k counted a result as found: "ties", a result no farther than the k-th true neighbor counts (every trial measured now); "ids", only the exact scan\'s own rows count (trials journaled before the rule was recorded: on data with exact copies they read lower than "ties" would, on data without ties the same)',
+    }),
     k: z.int().meta({ description: "The harness's k" }),
     search_latency_p50_us: z.number().meta({ description: "Median search latency, µs" }),
     search_latency_p95_us: z.number().meta({ description: "95th percentile, µs" }),

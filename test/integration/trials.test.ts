@@ -1,8 +1,11 @@
+import { ulid } from "ulid";
 import { beforeAll, describe, expect, it } from "vitest";
+import { DynamoTrialJournal } from "../../src/adapters/dynamo-trial-journal";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessStore } from "../../src/app/harness-store";
 import { createClients } from "../../src/clients";
 import type { Harness } from "../../src/domain/harness";
+import type { Trial } from "../../src/domain/trial";
 import { useLocalStack } from "../support/stacks";
 import {
   indexWithCopyGroups,
@@ -56,7 +59,7 @@ describe("trials", () => {
     });
     const m = first.body.metrics;
     expect(m.recall_at_k).toBe(1);
-    expect(m).toMatchObject({ k: 10, queries: 15, recall_stderr: 0 });
+    expect(m).toMatchObject({ k: 10, queries: 15, recall_stderr: 0, recall_rule: "ties" });
     expect(m.search_latency_p50_us).toBeGreaterThan(0);
     expect(m.search_latency_p95_us).toBeGreaterThanOrEqual(m.search_latency_p50_us);
     expect(m.search_latency_p99_us).toBeGreaterThanOrEqual(m.search_latency_p95_us);
@@ -113,6 +116,45 @@ describe("trials", () => {
     expect(badToken.status).toBe(400);
     const badLimit = await api.get("/vectors/hnsw/trials/journal?limit=0");
     expect(badLimit.status).toBe(400);
+  });
+
+  it("reads a trial journaled before the recall rule was recorded as counting ids, in the journal, the best pick and the registry", async () => {
+    await indexWithHarness(api, "older-rule", {
+      count: 40,
+      dimension: 4,
+      seed: 3,
+      queries: 5,
+      k: 3,
+    });
+    const now = await trial("older-rule", "older-rule-h", { ef_construction: 20, ef_search: 10 });
+    expect(now.body.metrics.recall_rule).toBe("ties");
+    // The item an earlier version journaled: the same trial, later in the journal, no rule.
+    const journal = new DynamoTrialJournal(
+      createClients(env.stack.settings).doc,
+      env.stack.settings.tables.trials,
+    );
+    const stored = (await journal.get("older-rule", now.body.trial_id)) as Trial;
+    expect(stored.metrics.recall_rule).toBe("ties");
+    const { recall_rule: _rule, ...olderMetrics } = stored.metrics;
+    const olderId = ulid(Date.now() + 1000);
+    await journal.append({ ...stored, trial_id: olderId, metrics: olderMetrics });
+
+    const older = await api.get(`/vectors/hnsw/trials/older-rule/${olderId}`);
+    expect(older.status).toBe(200);
+    expect(older.body.metrics).toEqual({ ...now.body.metrics, recall_rule: "ids" });
+    const listed = (await api.get("/vectors/hnsw/trials/older-rule")).body.trials;
+    expect(listed.map((t: { metrics: { recall_rule: string } }) => t.metrics.recall_rule)).toEqual([
+      "ids",
+      "ties",
+    ]);
+    // Equal recall and p50: the earlier id wins, and an older trial still reads as one.
+    const best = await api.get("/vectors/hnsw/trials/older-rule/best?min_recall=0");
+    expect(best.body.trial_id).toBe(now.body.trial_id);
+    const promoted = await api.post(`/vectors/hnsw/promote/older-rule/${olderId}`);
+    expect(promoted.status).toBe(200);
+    expect(promoted.body.current.metrics.recall_rule).toBe("ids");
+    const registry = await api.get("/vectors/hnsw/promoted/older-rule");
+    expect(registry.body.current.metrics.recall_rule).toBe("ids");
   });
 
   it("picks the best trial: max recall, then min p50, above the gate", async () => {
