@@ -24,6 +24,7 @@ import { benchDirectoryRead, benchPointRead } from "./point-read";
 import { benchCopyHub, benchRecallTies } from "./recall-ties";
 import { benchSearch } from "./search";
 import { benchSegmentWrites } from "./segment-writes";
+import { benchSimd } from "./simd";
 import { describeSoak, runSoak } from "./soak";
 import { median } from "./stats";
 import { benchTargetRecall } from "./tuning";
@@ -221,6 +222,7 @@ if (wanted("ground-truth")) benchGroundTruth();
 if (wanted("trial")) benchTrial();
 if (wanted("recall-ties")) benchRecallTies(data, baseCount);
 if (wanted("copies")) benchCopyHub(data, baseCount);
+if (wanted("simd")) benchSimd(data, baseCount);
 if (wanted("import")) await benchImport();
 if (wanted("catch-up-write")) benchCatchUpWrite();
 const stackBenches = [

@@ -5,7 +5,7 @@ import type { DeployedCalls } from "./deployed-calls";
 // A chapter of the deployed packages' journey (./packages.test.ts).
 
 /**
- * The shipped addon is the patched build (patches/hnswlib-node+3.0.0.patch): a trial on an index
+ * The shipped addon is the patched build (patches/hnswlib-node+3.0.0+001+copies.patch): a trial on an index
  * where 17% of the vectors are copies of one, built by the RunTrialTask bundle's worker, finds the
  * true neighbors (or their ties). Unpatched, the copies close in on themselves and this config
  * reads recall 0.93 on this data (0.999 patched; `test/unit/hnsw-copies.test.ts`).

@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_FUNCTIONS } from "../../infra/all-functions";
 import { runtimeFiles } from "../../infra/bundling";
@@ -10,6 +11,12 @@ import { ensureResources } from "../../src/local/bootstrap";
 import { startEmulators } from "../../src/local/emulators";
 import { localSettings } from "../../src/local/local-stack";
 import type { Settings } from "../../src/settings";
+import {
+  expectedLanes,
+  KERNEL_DIMENSION,
+  kernelDistance,
+  tellingPairs,
+} from "../support/hnsw-kernels";
 import { checkedRoutes } from "../support/response-shapes";
 import { AwsRecorder } from "./aws-recorder";
 import { deployedCalls } from "./deployed-calls";
@@ -132,6 +139,34 @@ describe("deployed packages", () => {
       expect(relative(process.cwd(), dir).startsWith("..")).toBe(true);
     }
   }, 300_000);
+
+  it("ship hnswlib's AVX kernels: a graph function's addon, as shipped, computes with the kernel this CPU supports", () => {
+    // The kernels are chosen at run time, so the shipped addon is checked by what it computes
+    // (test/support/hnsw-kernels.ts): pairs whose distance differs under each kernel.
+    const lanes = expectedLanes();
+    for (const id of ["RunTrialTask", "Search"]) {
+      // The function's asset folder, copied alone to an empty folder.
+      const dir = join(mkdtempSync(join(tmpdir(), `vectord-kernels-${id}-`)), "fn");
+      cpSync(deployed.functions.get(id)?.assetDir as string, dir, { recursive: true });
+      cpSync(new URL("./kernel-probe.cjs", import.meta.url), join(dir, "kernel-probe.cjs"));
+      for (const space of ["l2", "ip"] as const) {
+        const pairs = tellingPairs(space, 20);
+        const input = JSON.stringify({
+          space,
+          dimension: KERNEL_DIMENSION,
+          pairs: pairs.map(([a, b]) => [Array.from(a), Array.from(b)]),
+        });
+        const out = execFileSync(process.execPath, ["kernel-probe.cjs"], {
+          cwd: dir,
+          input,
+          env: { PATH: process.env.PATH },
+        });
+        const expected = pairs.map(([a, b]) => kernelDistance(space, lanes, a, b));
+        expect(JSON.parse(out.toString()), `${id} ${space}`).toEqual(expected);
+      }
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
+  });
 
   it("made no AWS call that its function's IAM policy does not allow", () => {
     expect(recorder.calls.length).toBeGreaterThan(100);

@@ -9,7 +9,7 @@ import { recallAt } from "../../src/domain/hnsw-measure";
 import { truthRadii } from "../../src/domain/truth-radii";
 import { randomVectors, withCopiesOfOne } from "../support/vectors";
 
-// hnswlib-node is built with patches/hnswlib-node+3.0.0.patch (applied by `postinstall`): its
+// hnswlib-node is built with patches/hnswlib-node+3.0.0+001+copies.patch (applied by `postinstall`): its
 // neighbor heuristic drops a candidate whose bytes equal a neighbor it already kept. These tests
 // run against the addon the install built, so they fail on an unpatched build.
 
