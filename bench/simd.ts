@@ -7,8 +7,8 @@ import type { Metric } from "../src/domain/metric";
 import { latencySummary } from "../src/domain/trial-metrics";
 import { truthRadii } from "../src/domain/truth-radii";
 import { type Dataset, queryRowsOf } from "./datasets";
-import { median } from "./stats";
 import { hnswlibWithout } from "./hnswlib-without";
+import { median } from "./stats";
 
 const QUERIES = 500;
 const K = 10;
