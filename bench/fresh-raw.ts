@@ -23,11 +23,8 @@ export function rawHnsw(
   total: number,
   config: RawConfig,
 ) {
-  const row = new Array<number>(dimension);
-  const fill = (r: number) => {
-    for (let j = 0; j < dimension; j++) row[j] = data[r * dimension + j] as number;
-    return row;
-  };
+  // Each row a Float32Array view, as vectord hands rows to hnswlib (read in one copy).
+  const fill = (r: number) => data.subarray(r * dimension, (r + 1) * dimension);
   const build = (rows: number) => {
     const graph = new hnswlib.HierarchicalNSW("l2", dimension);
     graph.initIndex(rows, config.m, config.ef_construction, config.seed);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 import type { S3BlobStore } from "../src/adapters/s3-blob-store";
 import { downloadGraph } from "../src/app/graph-patch-apply";
-import { fillRow } from "../src/domain/hnsw";
+import { rowOf } from "../src/domain/hnsw";
 import type { GraphRef } from "../src/domain/index-record";
 import type { GenerationRows } from "../src/domain/label-map";
 
@@ -31,14 +31,13 @@ export async function recallOf(
     ) as GenerationRows;
     const graph = new hnswlib.HierarchicalNSW("l2", dimension);
     graph.readIndexSync(path);
-    const point = new Array<number>(dimension);
     return efs.map((ef) => {
       graph.setEf(ef);
       let hits = 0;
       for (let q = 0; q < queries.rows; q++) {
         const want = new Set<string>();
         for (let j = 0; j < k; j++) want.add(idOf(truth[q * k + j] as number));
-        const { neighbors } = graph.searchKnn(fillRow(queries, q, point), k + 1);
+        const { neighbors } = graph.searchKnn(rowOf(queries, q), k + 1);
         // The query itself is in the graph (leave-one-out): skip it, keep k.
         const self = idOf((queries as { excludeRows?: Int32Array }).excludeRows?.[q] ?? -1);
         const found = neighbors.map((l) => rows.ids[l] as string).filter((id) => id !== self);

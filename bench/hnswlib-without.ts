@@ -11,6 +11,8 @@ export const HNSWLIB_PATCHES = {
   copies: "patches/hnswlib-node+3.0.0+001+copies.patch",
   /** hnswlib's AVX distance kernels, chosen at run time, in a baseline x86-64 build. */
   avxKernels: "patches/hnswlib-node+3.0.0+002+avx-kernels.patch",
+  /** `addPoint` and `searchKnn` of HierarchicalNSW also take a Float32Array, read in one copy. */
+  typedPoints: "patches/hnswlib-node+3.0.0+003+typed-points.patch",
 } as const;
 
 /** One of {@link HNSWLIB_PATCHES}. */
@@ -20,17 +22,19 @@ export type HnswlibPatch = keyof typeof HNSWLIB_PATCHES;
  * hnswlib-node as installed but without some of vectord's patches: the installed package's
  * sources copied, `without` reversed (last applied first), and compiled with npm's own node-gyp,
  * so a benchmark can measure vectord's build against one without a patch in the same run.
- * Without every patch it is the published build. Compiled once per set of patches (about 8 s)
- * and kept under `node_modules/.cache`. Run through `npm run bench`, which names npm's node-gyp
- * (`npm_config_node_gyp`) and the Node headers.
+ * Without every patch it is the published build. Compiled once per set of patches and of those
+ * reversed (about 8 s) and kept under `node_modules/.cache`. Run through `npm run bench`, which
+ * names npm's node-gyp (`npm_config_node_gyp`) and the Node headers.
  */
 export function hnswlibWithout(without: readonly HnswlibPatch[]): typeof hnswlib {
   const reversed = (Object.keys(HNSWLIB_PATCHES) as HnswlibPatch[])
     .filter((name) => without.includes(name))
     .reverse()
     .map((name) => resolve(HNSWLIB_PATCHES[name]));
+  // Keyed by every patch (the installed sources carry them all) and by those reversed.
   const hash = createHash("sha256");
-  for (const patch of reversed) hash.update(readFileSync(patch));
+  for (const patch of Object.values(HNSWLIB_PATCHES)) hash.update(readFileSync(resolve(patch)));
+  hash.update(JSON.stringify(reversed.map((patch) => patch.slice(patch.lastIndexOf("+")))));
   const tag = hash.digest("hex").slice(0, 12);
   const root = resolve(`node_modules/.cache/vectord-bench/hnswlib-node-without-${tag}`);
   if (!existsSync(join(root, "build/Release/addon.node"))) {

@@ -1,7 +1,7 @@
 import hnswlib from "hnswlib-node";
 import { z } from "zod";
 import { exactTopK, exactTopKScalar, type VectorRows } from "../src/domain/exact-search";
-import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../src/domain/hnsw";
+import { buildGraph, exactNeighbors, type QueryRows } from "../src/domain/hnsw";
 import { measureArms } from "../src/domain/hnsw-measure";
 import { type ScanMemory, scanRows } from "../src/domain/scan-kernel";
 import { upsertBody } from "../src/http/vector-schemas";
@@ -28,6 +28,7 @@ import { benchSimd } from "./simd";
 import { describeSoak, runSoak } from "./soak";
 import { median } from "./stats";
 import { benchTargetRecall } from "./tuning";
+import { benchTypedPoints } from "./typed-points";
 import { benchWrites } from "./writes";
 
 // `npm run bench`: each claim is a ratio against a baseline measured in the same run.
@@ -126,6 +127,11 @@ function benchExactSearch() {
  * copied in through `addPoint`, one `searchKnn` per query (as vectord did before the SIMD scan).
  */
 function nativeNeighbors(rows: VectorRows, queries: QueryRows, k: number): Int32Array {
+  // BruteforceSearch takes plain arrays only: one reused array, filled by index.
+  const fillRow = (from: VectorRows, r: number, out: number[]) => {
+    for (let j = 0; j < from.dimension; j++) out[j] = from.data[r * from.dimension + j] as number;
+    return out;
+  };
   const out = new Int32Array(queries.rows * k).fill(-1);
   const index = new hnswlib.BruteforceSearch("l2", rows.dimension);
   index.initIndex(rows.rows);
@@ -223,6 +229,7 @@ if (wanted("trial")) benchTrial();
 if (wanted("recall-ties")) benchRecallTies(data, baseCount);
 if (wanted("copies")) benchCopyHub(data, baseCount);
 if (wanted("simd")) benchSimd(data, baseCount);
+if (wanted("points")) benchTypedPoints(data, baseCount);
 if (wanted("import")) await benchImport();
 if (wanted("catch-up-write")) benchCatchUpWrite();
 const stackBenches = [

@@ -15,7 +15,7 @@ export interface ServingGraph {
   setEf(ef: number): void;
   /** The `k` nearest labels to `query` that `filter` keeps, with their distances. */
   searchKnn(
-    query: number[],
+    query: Float32Array,
     k: number,
     filter?: (label: number) => boolean,
   ): { distances: number[]; neighbors: number[] };

@@ -6,10 +6,10 @@ import type { LoadedGeneration } from "./graph-cache";
 import type { ScannableTail } from "./tail-cache";
 import type { SearchHit } from "./vector-results";
 
-/** Queries of one search: as given (hnswlib wants plain arrays) and prepared for exact scans. */
+/** Queries of one search: as given, in 32-bit floats, and prepared for exact scans. */
 export interface SearchQueries {
-  /** The queries as the request gave them. */
-  readonly plain: readonly (readonly number[])[];
+  /** The queries as the request gave them, as Float32 (what hnswlib's `searchKnn` reads). */
+  readonly plain: readonly Float32Array[];
   /** Query `i` as Float32, unit length under `cosine` (see `prepareQuery`). */
   prepared(i: number): Float32Array;
 }
@@ -102,9 +102,7 @@ export class GraphSearch {
         // setEf and searchKnn run back to back with no await between: no search interleaves.
         graph.setEf(Math.max(plan?.efSearch ?? efSearch, want));
         const found =
-          want > 0
-            ? graph.searchKnn(vector as number[], want, accept)
-            : { neighbors: [], distances: [] };
+          want > 0 ? graph.searchKnn(vector, want, accept) : { neighbors: [], distances: [] };
         hits = found.neighbors.map((label, i) => ({
           id: rows.ids[label] as string,
           distance: found.distances[i] as number,

@@ -2,7 +2,7 @@ import { rmSync, statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
 import { type HeldOut, inLabels, keptMask } from "../domain/held-out";
-import { buildGraph, exactNeighbors, fillRow, type QueryRows } from "../domain/hnsw";
+import { buildGraph, exactNeighbors, type QueryRows, rowOf } from "../domain/hnsw";
 import type { BuildParams } from "../domain/hnsw-config";
 import { type Answers, type ArmMeasurement, measureArms, recallAt } from "../domain/hnsw-measure";
 import type { Metric } from "../domain/metric";
@@ -274,10 +274,7 @@ export function catchUpGraph(task: CatchUpTask): { timeMs: number; bytes: number
   graph.readIndexSync(task.inPath);
   graph.resizeIndex(Math.max(graph.getMaxElements(), task.firstLabel + task.add.rows));
   for (const label of task.deleteLabels) graph.markDelete(label);
-  const point = new Array<number>(task.dimension);
-  for (let r = 0; r < task.add.rows; r++) {
-    graph.addPoint(fillRow(task.add, r, point), task.firstLabel + r);
-  }
+  for (let r = 0; r < task.add.rows; r++) graph.addPoint(rowOf(task.add, r), task.firstLabel + r);
   const timeMs = Math.round((performance.now() - started) * 10) / 10;
   if (task.dropInput) rmSync(task.inPath, { force: true });
   graph.writeIndexSync(task.outPath);

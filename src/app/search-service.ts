@@ -202,7 +202,7 @@ export class SearchService {
     });
     const prepared: Float32Array[] = [];
     return {
-      plain: vectors,
+      plain: vectors.map((vector) => Float32Array.from(vector)),
       prepared: (i) => {
         prepared[i] ??= prepareQuery(record.metric, vectors[i] as readonly number[]);
         return prepared[i];

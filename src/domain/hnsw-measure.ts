@@ -1,4 +1,4 @@
-import { fillRow, type QueryRows } from "./hnsw";
+import { type QueryRows, rowOf } from "./hnsw";
 import { type Found, RecallMean } from "./trial-metrics";
 
 /** The part of an hnswlib graph that measuring needs. */
@@ -6,7 +6,7 @@ export interface Searchable {
   /** Sets the search's candidate list size. */
   setEf(ef: number): void;
   /** The `k` nearest labels to `query`, with their distances. */
-  searchKnn(query: number[], k: number): { neighbors: number[]; distances: number[] };
+  searchKnn(query: Float32Array, k: number): { neighbors: number[]; distances: number[] };
   /** Elements in the graph. */
   getCurrentCount(): number;
 }
@@ -59,13 +59,12 @@ function truthRow(truth: Int32Array, q: number, k: number): Int32Array {
  * at least the number of results asked for.
  */
 function queryRunner(queries: QueryRows, k: number) {
-  const point = new Array<number>(queries.dimension);
   return (arm: Arm, q: number): Found => {
     const size = arm.graph.getCurrentCount();
     const exclude = queries.excludeRows[q] as number;
     const want = Math.min(size, k + (exclude >= 0 ? 1 : 0));
     arm.graph.setEf(Math.max(arm.efSearch, want));
-    const { neighbors, distances } = arm.graph.searchKnn(fillRow(queries, q, point), want);
+    const { neighbors, distances } = arm.graph.searchKnn(rowOf(queries, q), want);
     if (exclude < 0) return { rows: neighbors, distances };
     const at = neighbors.indexOf(exclude);
     if (at >= 0) {
