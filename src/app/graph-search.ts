@@ -9,7 +9,7 @@ import type { SearchHit } from "./vector-results";
 /** Queries of one search: as given, in 32-bit floats, and prepared for exact scans. */
 export interface SearchQueries {
   /** The queries as the request gave them, as Float32 (what hnswlib's `searchKnn` reads). */
-  readonly plain: readonly Float32Array[];
+  readonly points: readonly Float32Array[];
   /** Query `i` as Float32, unit length under `cosine` (see `prepareQuery`). */
   prepared(i: number): Float32Array;
 }
@@ -93,7 +93,7 @@ export class GraphSearch {
     const tailMask = filter ? maskOf(tail.metadata, filter.predicate) : undefined;
     const want = Math.min(graph.getCurrentCount(), k);
     const accept = acceptor(stale, view?.mask);
-    const results = queries.plain.map((vector, q) => {
+    const results = queries.points.map((vector, q) => {
       let hits: SearchHit[];
       if (plan?.strategy === "scan") {
         const prepared = queries.prepared(q);

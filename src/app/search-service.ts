@@ -202,7 +202,7 @@ export class SearchService {
     });
     const prepared: Float32Array[] = [];
     return {
-      plain: vectors.map((vector) => Float32Array.from(vector)),
+      points: vectors.map((vector) => Float32Array.from(vector)),
       prepared: (i) => {
         prepared[i] ??= prepareQuery(record.metric, vectors[i] as readonly number[]);
         return prepared[i];
@@ -218,7 +218,7 @@ export class SearchService {
   ): Promise<SearchResponse> {
     const loaded = await this.deps.vectors.load(record);
     const mask = filter ? this.maskOf(loaded, filter) : undefined;
-    const results = queries.plain.map((_, q) =>
+    const results = queries.points.map((_, q) =>
       exactTopK(loaded, record.metric, queries.prepared(q), k, -1, mask).map(
         ({ row, distance }) => ({
           id: loaded.ids[row] as string,

@@ -3,8 +3,8 @@ import type { HnswConfig } from "./hnsw-config";
 /**
  * How a trial's recall@k counted a result as found:
  * - `"ties"`: a result no farther from the query than its k-th true neighbor counts (within
- *   `TIE_TOLERANCE`, trial-metrics.ts), as ann-benchmarks counts recall: among exact copies at one distance,
- *   any copy is a right answer;
+ *   `TIE_TOLERANCE`, trial-metrics.ts), as ann-benchmarks counts recall: among exact copies at
+ *   one distance, any copy is a right answer;
  * - `"ids"`: only the very rows the exact scan kept count. Trials journaled before vectord
  *   recorded the rule counted this way; on data with copies they read lower, never higher,
  *   than `"ties"` would on the same searches, and on data without ties the two agree.
