@@ -75,14 +75,18 @@ function priorityScheduler(slots: number) {
 }
 
 /**
- * A pool of up to `maxThreads` workers (default: the machine's cores), so builds run in
- * parallel and never block the event loop; the costliest waiting build starts first. Idle
- * workers exit after `idleTimeoutMs`.
+ * A pool of `maxThreads` workers (default: the machine's cores), so builds run in parallel and
+ * never block the event loop; the costliest waiting build starts first. The pool starts on first
+ * use with every worker (`minThreads` = `maxThreads`), and they stay: a worker started on demand
+ * made the first parallel build after an idle minute wait for its thread and module load (about
+ * 0.3 s on the local stack), in a round's critical path. Workers above `minThreads` would exit
+ * after `idleTimeoutMs`; with the default there are none.
  */
 export function createHnswRunner(
-  options: { maxThreads?: number; idleTimeoutMs?: number } = {},
+  options: { maxThreads?: number; minThreads?: number; idleTimeoutMs?: number } = {},
 ): HnswRunner {
   const maxThreads = options.maxThreads ?? availableParallelism();
+  const minThreads = Math.min(options.minThreads ?? maxThreads, maxThreads);
   const schedule = priorityScheduler(maxThreads);
   let pool: Promise<Piscina> | undefined;
   // Loaded on first use, so functions that never build graphs never load piscina (their bundles
@@ -91,7 +95,7 @@ export function createHnswRunner(
     pool ??= import("piscina").then(({ Piscina }) => {
       const created = new Piscina({
         filename: workerFile(),
-        minThreads: 0,
+        minThreads,
         maxThreads,
         idleTimeout: options.idleTimeoutMs ?? 60_000,
       });
