@@ -22,7 +22,8 @@ export type HnswlibPatch = keyof typeof HNSWLIB_PATCHES;
  * hnswlib-node as installed but without some of vectord's patches: the installed package's
  * sources copied, `without` reversed (last applied first), and compiled with npm's own node-gyp,
  * so a benchmark can measure vectord's build against one without a patch in the same run.
- * Without every patch it is the published build. Compiled once per set of patches and of those
+ * Without every patch it is the published build. Without `typedPoints` its graphs take plain
+ * arrays only, which `buildGraph` (views) does not hand them. Compiled once per set of patches and of those
  * reversed (about 8 s) and kept under `node_modules/.cache`. Run through `npm run bench`, which
  * names npm's node-gyp (`npm_config_node_gyp`) and the Node headers.
  */

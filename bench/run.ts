@@ -1,7 +1,7 @@
 import hnswlib from "hnswlib-node";
 import { z } from "zod";
 import { exactTopK, exactTopKScalar, type VectorRows } from "../src/domain/exact-search";
-import { buildGraph, exactNeighbors, type QueryRows } from "../src/domain/hnsw";
+import { buildGraph, exactNeighbors, type QueryRows, rowOf } from "../src/domain/hnsw";
 import { measureArms } from "../src/domain/hnsw-measure";
 import { type ScanMemory, scanRows } from "../src/domain/scan-kernel";
 import { upsertBody } from "../src/http/vector-schemas";
@@ -28,7 +28,7 @@ import { benchSimd } from "./simd";
 import { describeSoak, runSoak } from "./soak";
 import { median } from "./stats";
 import { benchTargetRecall } from "./tuning";
-import { benchTypedPoints } from "./typed-points";
+import { arrayFiller, benchTypedPoints } from "./typed-points";
 import { benchWrites } from "./writes";
 
 // `npm run bench`: each claim is a ratio against a baseline measured in the same run.
@@ -127,19 +127,14 @@ function benchExactSearch() {
  * copied in through `addPoint`, one `searchKnn` per query (as vectord did before the SIMD scan).
  */
 function nativeNeighbors(rows: VectorRows, queries: QueryRows, k: number): Int32Array {
-  // BruteforceSearch takes plain arrays only: one reused array, filled by index.
-  const fillRow = (from: VectorRows, r: number, out: number[]) => {
-    for (let j = 0; j < from.dimension; j++) out[j] = from.data[r * from.dimension + j] as number;
-    return out;
-  };
+  // BruteforceSearch takes plain arrays only (vectord's patch is HierarchicalNSW's).
+  const fill = arrayFiller(rows.dimension);
   const out = new Int32Array(queries.rows * k).fill(-1);
   const index = new hnswlib.BruteforceSearch("l2", rows.dimension);
   index.initIndex(rows.rows);
-  const point = new Array<number>(rows.dimension);
-  for (let r = 0; r < rows.rows; r++) index.addPoint(fillRow(rows, r, point), r);
-  const qpoint = new Array<number>(queries.dimension);
+  for (let r = 0; r < rows.rows; r++) index.addPoint(fill(rowOf(rows, r)), r);
   for (let q = 0; q < queries.rows; q++) {
-    const { neighbors, distances } = index.searchKnn(fillRow(queries, q, qpoint), k);
+    const { neighbors, distances } = index.searchKnn(fill(rowOf(queries, q)), k);
     neighbors
       .map((row, i) => ({ row, distance: distances[i] as number }))
       .sort((a, b) => a.distance - b.distance || a.row - b.row)

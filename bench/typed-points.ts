@@ -16,9 +16,9 @@ const EF_SEARCHES = [16, 64];
 
 /**
  * The previous code path: a point copied into one reused plain array by index, which hnswlib-node
- * then reads element by element (two N-API calls each).
+ * then reads element by element (two N-API calls each). Each call returns the same array, refilled.
  */
-function filler(dimension: number) {
+export function arrayFiller(dimension: number) {
   const point = new Array<number>(dimension);
   return (values: Float32Array) => {
     for (let j = 0; j < dimension; j++) point[j] = values[j] as number;
@@ -35,7 +35,7 @@ function buildFromArrays(rows: VectorRows): HnswGraph {
     efConstruction: PARAMS.ef_construction,
     randomSeed: PARAMS.seed,
   });
-  const fill = filler(rows.dimension);
+  const fill = arrayFiller(rows.dimension);
   for (let r = 0; r < rows.rows; r++) {
     graph.addPoint(fill(rows.data.subarray(r * rows.dimension, (r + 1) * rows.dimension)), r);
   }
@@ -44,7 +44,7 @@ function buildFromArrays(rows: VectorRows): HnswGraph {
 
 /** `graph` searched through plain arrays: each query filled into one reused array first. */
 function searchedThroughArrays(graph: HnswGraph, dimension: number): Searchable {
-  const fill = filler(dimension);
+  const fill = arrayFiller(dimension);
   return {
     setEf: (ef) => graph.setEf(ef),
     getCurrentCount: () => graph.getCurrentCount(),
