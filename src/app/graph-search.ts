@@ -8,8 +8,10 @@ import type { SearchHit } from "./vector-results";
 
 /** Queries of one search: as given, in 32-bit floats, and prepared for exact scans. */
 export interface SearchQueries {
-  /** The queries as the request gave them, as Float32 (what hnswlib's `searchKnn` reads). */
-  readonly points: readonly Float32Array[];
+  /** How many queries. */
+  readonly count: number;
+  /** Query `i` as the request gave it, as Float32 (what hnswlib's `searchKnn` reads). */
+  point(i: number): Float32Array;
   /** Query `i` as Float32, unit length under `cosine` (see `prepareQuery`). */
   prepared(i: number): Float32Array;
 }
@@ -93,7 +95,7 @@ export class GraphSearch {
     const tailMask = filter ? maskOf(tail.metadata, filter.predicate) : undefined;
     const want = Math.min(graph.getCurrentCount(), k);
     const accept = acceptor(stale, view?.mask);
-    const results = queries.points.map((vector, q) => {
+    const results = Array.from({ length: queries.count }, (_, q) => {
       let hits: SearchHit[];
       if (plan?.strategy === "scan") {
         const prepared = queries.prepared(q);
@@ -102,7 +104,9 @@ export class GraphSearch {
         // setEf and searchKnn run back to back with no await between: no search interleaves.
         graph.setEf(Math.max(plan?.efSearch ?? efSearch, want));
         const found =
-          want > 0 ? graph.searchKnn(vector, want, accept) : { neighbors: [], distances: [] };
+          want > 0
+            ? graph.searchKnn(queries.point(q), want, accept)
+            : { neighbors: [], distances: [] };
         hits = found.neighbors.map((label, i) => ({
           id: rows.ids[label] as string,
           distance: found.distances[i] as number,

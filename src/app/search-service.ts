@@ -200,11 +200,18 @@ export class SearchService {
     vectors.forEach((vector, i) => {
       packVector(vector, record.dimension, record.metric, single ? "vector" : `queries[${i}]`);
     });
+    // Each query is converted to Float32 once, when a search first needs it.
+    const points: Float32Array[] = [];
     const prepared: Float32Array[] = [];
+    const point = (i: number) => {
+      points[i] ??= Float32Array.from(vectors[i] as readonly number[]);
+      return points[i];
+    };
     return {
-      points: vectors.map((vector) => Float32Array.from(vector)),
+      count: vectors.length,
+      point,
       prepared: (i) => {
-        prepared[i] ??= prepareQuery(record.metric, vectors[i] as readonly number[]);
+        prepared[i] ??= prepareQuery(record.metric, point(i));
         return prepared[i];
       },
     };
@@ -218,7 +225,7 @@ export class SearchService {
   ): Promise<SearchResponse> {
     const loaded = await this.deps.vectors.load(record);
     const mask = filter ? this.maskOf(loaded, filter) : undefined;
-    const results = queries.points.map((_, q) =>
+    const results = Array.from({ length: queries.count }, (_, q) =>
       exactTopK(loaded, record.metric, queries.prepared(q), k, -1, mask).map(
         ({ row, distance }) => ({
           id: loaded.ids[row] as string,
