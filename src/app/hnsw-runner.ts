@@ -77,16 +77,12 @@ function priorityScheduler(slots: number) {
 /**
  * A pool of `maxThreads` workers (default: the machine's cores), so builds run in parallel and
  * never block the event loop; the costliest waiting build starts first. The pool starts on first
- * use with every worker (`minThreads` = `maxThreads`), and they stay: a worker started on demand
- * made the first parallel build after an idle minute wait for its thread and module load (about
- * 0.3 s on the local stack), in a round's critical path. Workers above `minThreads` would exit
- * after `idleTimeoutMs`; with the default there are none.
+ * use with every worker, and they stay: a worker started on demand (idle ones exited after a
+ * minute) made the first parallel build of a round wait for its thread and module load (about
+ * 0.3 s on the local stack), in the round's critical path.
  */
-export function createHnswRunner(
-  options: { maxThreads?: number; minThreads?: number; idleTimeoutMs?: number } = {},
-): HnswRunner {
+export function createHnswRunner(options: { maxThreads?: number } = {}): HnswRunner {
   const maxThreads = options.maxThreads ?? availableParallelism();
-  const minThreads = Math.min(options.minThreads ?? maxThreads, maxThreads);
   const schedule = priorityScheduler(maxThreads);
   let pool: Promise<Piscina> | undefined;
   // Loaded on first use, so functions that never build graphs never load piscina (their bundles
@@ -95,9 +91,8 @@ export function createHnswRunner(
     pool ??= import("piscina").then(({ Piscina }) => {
       const created = new Piscina({
         filename: workerFile(),
-        minThreads,
+        minThreads: maxThreads,
         maxThreads,
-        idleTimeout: options.idleTimeoutMs ?? 60_000,
       });
       // A worker that dies fails its task (the caller sees the error); it must never take the
       // process down with an unhandled 'error' event.
