@@ -13,8 +13,9 @@ interface RawConfig {
 /**
  * The fresh bench's floor: the same hnswlib work with nothing around it, raw hnswlib-node on the
  * calling thread, no storage, no worker. `rebuild()` builds the graph of all `total` rows;
- * `catchUp()` reads the graph of the first `first` rows (written once, here) from local disk,
- * resizes it and adds the rest. Each returns its milliseconds. `close()` removes the file.
+ * `catchUp(threads)` reads the graph of the first `first` rows (written once, here) from local
+ * disk, resizes it and adds the rest on `threads` threads (`addPoints`; on one, in order, as
+ * `addPoint` one by one). Each returns its milliseconds. `close()` removes the file.
  */
 export function rawHnsw(
   data: Float32Array,
@@ -31,6 +32,7 @@ export function rawHnsw(
     for (let r = 0; r < rows; r++) graph.addPoint(fill(r), r);
     return graph;
   };
+  const labels = Uint32Array.from({ length: total - first }, (_, i) => first + i);
   const basePath = join(tmpdir(), `vectord-bench-raw-${Date.now()}.hnsw`);
   build(first).writeIndexSync(basePath);
   const timed = (work: () => void) => {
@@ -40,12 +42,12 @@ export function rawHnsw(
   };
   return {
     rebuild: () => timed(() => build(total)),
-    catchUp: () =>
+    catchUp: (threads: number) =>
       timed(() => {
         const graph = new hnswlib.HierarchicalNSW("l2", dimension);
         graph.readIndexSync(basePath);
         graph.resizeIndex(total);
-        for (let r = first; r < total; r++) graph.addPoint(fill(r), r);
+        graph.addPoints(data.subarray(first * dimension, total * dimension), labels, threads);
       }),
     close: () => rmSync(basePath, { force: true }),
   };

@@ -1,5 +1,5 @@
 import { copyFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import type { PreparedGeneration } from "../src/app/generation-builder";
@@ -8,6 +8,7 @@ import { createClients } from "../src/clients";
 import { exactNeighbors } from "../src/domain/hnsw";
 import { seededRandom } from "../src/domain/seeded-random";
 import { localTasks } from "../src/local/local-tasks";
+import type { Settings } from "../src/settings";
 import { createServices, type Services } from "../src/wiring";
 import { mnistAll } from "./datasets";
 import { rawHnsw } from "./fresh-raw";
@@ -38,8 +39,10 @@ interface Run {
  * - cost: catching the 8,000-vector graph up with the 2,000 (downloaded on a new instance, or
  *   read from local disk on the one that wrote it; add; write back) vs a full rebuild of the
  *   10,000 on a new instance, each from the catalog record to a generation in S3, in interleaved
- *   rounds, medians (goal: ≤ 0.3×); beside them, in the same rounds, the floor: the same
- *   hnswlib work done raw (hnswlib-node alone, no storage, no worker);
+ *   rounds, medians (goal: ≤ 0.3×). A catch-up adds on the machine's cores (the default); the
+ *   previous code path, a cold one on one thread, runs beside it, and so does the floor: the same
+ *   hnswlib work done raw (hnswlib-node alone, no storage, no worker), on one thread and on the
+ *   cores;
  * - search p50 through the local API with 1,000 vectors pending vs none (goal: ≤ 2×).
  *
  * `first` (default 8,000) moves the split: `npm run bench -- fresh-default-threshold` catches
@@ -109,8 +112,11 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
    * both sides alike and is neither's work, so the instance's worker thread and clients are
    * started first.
    */
-  const onNewInstance = async (run: (services: Services) => Promise<Run>) => {
-    const services = createServices(env.services.settings);
+  const onNewInstance = async (
+    run: (services: Services) => Promise<Run>,
+    settings: Partial<Settings> = {},
+  ) => {
+    const services = createServices({ ...env.services.settings, ...settings });
     const one = { data: new Float32Array(dimension), dimension, rows: 1 };
     await services.runner.groundTruth({
       rows: one,
@@ -127,10 +133,13 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
   };
   // The floor: the same hnswlib work, raw, with nothing around it.
   const raw = rawHnsw(all, dimension, first, total, CONFIG);
+  // What a catch-up adds on by default (the machine's cores).
+  const threads = availableParallelism();
   const rawRun = (ms: number, method: Run["method"]) => ({ ms, hnswMs: ms, method });
   const ways = {
     rawRebuild: async () => rawRun(raw.rebuild(), "built"),
-    rawCatchUp: async () => rawRun(raw.catchUp(), "caught_up"),
+    rawCatchUp: async () => rawRun(raw.catchUp(1), "caught_up"),
+    rawCatchUpThreads: async () => rawRun(raw.catchUp(threads), "caught_up"),
     // Every rebuild reads the vectors: the data changed since anything loaded them.
     rebuild: () =>
       onNewInstance((services) =>
@@ -142,6 +151,14 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
     catchUpCold: () =>
       onNewInstance((services) =>
         timed(services, () => services.builder.followActive(before, active)),
+      ),
+    // The same on one thread: the previous code path (and a seeded build's way of adding).
+    catchUpColdOneThread: () =>
+      onNewInstance(
+        (services) => timed(services, () => services.builder.followActive(before, active)),
+        {
+          catchUpThreads: 1,
+        },
       ),
     // On the instance that wrote it: read from local disk.
     catchUpWarm: async () => {
@@ -260,8 +277,9 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
     )}; hnswlib ${hnsw(runs.rebuild).toFixed(0)})`,
   );
   for (const [label, catchUps] of [
-    ["graph downloaded (an instance that did not write it)", runs.catchUpCold],
-    ["graph on local disk (the instance that wrote it)", runs.catchUpWarm],
+    [`graph downloaded (an instance that did not write it), ${threads} threads`, runs.catchUpCold],
+    [`graph on local disk (the instance that wrote it), ${threads} threads`, runs.catchUpWarm],
+    ["graph downloaded, 1 thread (the previous code path)", runs.catchUpColdOneThread],
   ] as const) {
     // Per-round ratios pair each catch-up with the rebuild of its own round.
     const ratios = catchUps.map((r, i) => r.ms / (runs.rebuild[i] as Run).ms);
@@ -270,11 +288,21 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
       `    catch-up, ${label}: ${ms(catchUps).toFixed(0)} ms (hnswlib ${hnsw(catchUps).toFixed(0)}) -> ÷ rebuild ${(ms(catchUps) / ms(runs.rebuild)).toFixed(3)} end to end (rounds ${spread(ratios, 3)}, ${ratios.filter((r) => r <= 0.3).length} of ${ratios.length} ≤ 0.3), ${(hnsw(catchUps) / hnsw(runs.rebuild)).toFixed(3)} in hnswlib (rounds ${spread(hnswRatios, 3)})`,
     );
   }
-  const rawRatios = runs.rawCatchUp.map((r, i) => r.ms / (runs.rawRebuild[i] as Run).ms);
-  const rawRatio = ms(runs.rawCatchUp) / ms(runs.rawRebuild);
-  console.log(
-    `    the floor, raw hnswlib-node (no storage, no worker): rebuild ${ms(runs.rawRebuild).toFixed(0)} ms, catch-up ${ms(runs.rawCatchUp).toFixed(0)} ms -> ${rawRatio.toFixed(3)} (rounds ${spread(rawRatios, 3)}); vectord's cold catch-up ratio ÷ the raw one: ${(ms(runs.catchUpCold) / ms(runs.rebuild) / rawRatio).toFixed(2)}`,
+  const threadGain = runs.catchUpColdOneThread.map(
+    (r, i) => r.ms / (runs.catchUpCold[i] as Run).ms,
   );
+  console.log(
+    `    cold catch-up, 1 thread ÷ ${threads} threads: ${median(threadGain).toFixed(2)}× (rounds ${spread(threadGain, 2)})`,
+  );
+  for (const [label, catchUps] of [
+    ["1 thread", runs.rawCatchUp],
+    [`${threads} threads`, runs.rawCatchUpThreads],
+  ] as const) {
+    const rawRatios = catchUps.map((r, i) => r.ms / (runs.rawRebuild[i] as Run).ms);
+    console.log(
+      `    the floor, raw hnswlib-node (no storage, no worker), catch-up on ${label}: rebuild ${ms(runs.rawRebuild).toFixed(0)} ms, catch-up ${ms(catchUps).toFixed(0)} ms -> ${(ms(catchUps) / ms(runs.rawRebuild)).toFixed(3)} (rounds ${spread(rawRatios, 3)})`,
+    );
+  }
   console.log(
     `  the caught-up graph is stored as ${storedAs}; loading it to a file (median of 5): ${median(loads.patched).toFixed(0)} ms, vs ${median(loads.whole).toFixed(0)} ms for the ${rebuiltBytes.toLocaleString("en")}-byte rebuilt graph`,
   );

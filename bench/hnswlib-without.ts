@@ -13,6 +13,8 @@ export const HNSWLIB_PATCHES = {
   avxKernels: "patches/hnswlib-node+3.0.0+002+avx-kernels.patch",
   /** `addPoint` and `searchKnn` of HierarchicalNSW also take a Float32Array, read in one copy. */
   typedPoints: "patches/hnswlib-node+3.0.0+003+typed-points.patch",
+  /** `HierarchicalNSW.addPoints` adds a batch of points on one or more threads. */
+  parallelAdds: "patches/hnswlib-node+3.0.0+004+parallel-adds.patch",
 } as const;
 
 /** One of {@link HNSWLIB_PATCHES}. */

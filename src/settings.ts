@@ -72,6 +72,11 @@ export interface Settings {
    */
   readonly idDirectories?: boolean;
   /**
+   * Threads a catch-up adds its rows on (default: the machine's cores; see `createHnswRunner`).
+   * 1 adds them in order, as before parallel catch-ups, so the same inputs give the same graph.
+   */
+  readonly catchUpThreads?: number;
+  /**
    * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
    * SDK's own retries then run against the injected faults).
    */
@@ -96,6 +101,9 @@ export const BACKGROUND_LOAD_ENV_VAR = "VECTORD_BACKGROUND_LOAD_BYTES";
 
 /** Environment variable setting {@link Settings.cacheBytes} (bytes). */
 export const CACHE_BYTES_ENV_VAR = "VECTORD_CACHE_BYTES";
+
+/** Environment variable setting {@link Settings.catchUpThreads} (an integer 1..256). */
+export const CATCH_UP_THREADS_ENV_VAR = "VECTORD_CATCH_UP_THREADS";
 
 /** Environment variables naming local emulator endpoints (unset on AWS). */
 export const ENDPOINT_ENV = {
@@ -146,7 +154,14 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
       : functionMb > 0
         ? functionMb * 2 ** 19
         : Number.NaN;
+  const catchUpThreads = env[CATCH_UP_THREADS_ENV_VAR];
+  if (catchUpThreads !== undefined && !/^([1-9]\d?|1\d\d|2[0-4]\d|25[0-6])$/.test(catchUpThreads)) {
+    throw new Error(
+      `environment variable ${CATCH_UP_THREADS_ENV_VAR} must be an integer 1..256, got "${catchUpThreads}"`,
+    );
+  }
   return {
+    ...(catchUpThreads !== undefined ? { catchUpThreads: Number(catchUpThreads) } : {}),
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(importStateMachineArn ? { importStateMachineArn } : {}),
     ...(leaseSeconds > 0 ? { leaseMs: leaseSeconds * 1000 } : {}),
@@ -187,6 +202,9 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.endpoints?.lambda) env[ENDPOINT_ENV.lambda] = settings.endpoints.lambda;
   if (settings.eventualMs !== undefined) env[EVENTUAL_ENV_VAR] = String(settings.eventualMs);
   if (settings.cacheBytes !== undefined) env[CACHE_BYTES_ENV_VAR] = String(settings.cacheBytes);
+  if (settings.catchUpThreads !== undefined) {
+    env[CATCH_UP_THREADS_ENV_VAR] = String(settings.catchUpThreads);
+  }
   if (settings.catalogFolds === false) env[CATALOG_FOLDS_ENV_VAR] = "off";
   if (settings.idDirectories === false) env[ID_DIRECTORIES_ENV_VAR] = "off";
   if (settings.backgroundLoadBytes !== undefined) {

@@ -95,7 +95,9 @@ export function createServices(settings: Settings): Services {
   const caches = new ByteBudget(settings.cacheBytes);
   const catalog = createCatalog(settings, clients, blobs, caches);
   const journal = new DynamoTrialJournal(clients.doc, settings.tables.trials);
-  const runner = createHnswRunner();
+  const runner = createHnswRunner(
+    settings.catchUpThreads !== undefined ? { catchUpThreads: settings.catchUpThreads } : {},
+  );
   const segments = new SegmentStore(blobs);
   const leases = new DynamoLeaseStore(clients.doc, settings.tables.leases);
   const tasks: BackgroundTasks = settings.taskFunctions

@@ -2,7 +2,7 @@ import { rmSync, statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
 import { type HeldOut, inLabels, keptMask } from "../domain/held-out";
-import { buildGraph, exactNeighbors, type QueryRows, rowOf } from "../domain/hnsw";
+import { buildGraph, exactNeighbors, type QueryRows } from "../domain/hnsw";
 import type { BuildParams } from "../domain/hnsw-config";
 import { type Answers, type ArmMeasurement, measureArms, recallAt } from "../domain/hnsw-measure";
 import type { Metric } from "../domain/metric";
@@ -262,6 +262,12 @@ export interface CatchUpTask {
   readonly add: VectorRows;
   /** The label of `add`'s first row (the graph's label count). */
   readonly firstLabel: number;
+  /**
+   * Threads adding the rows (default 1). One adds them in order, so the same inputs give the same
+   * graph; more add them concurrently (hnswlib's insertion is thread-safe), in an order that varies
+   * from run to run, and the caught-up graph with it. Its quality does not: see the fresh bench.
+   */
+  readonly threads?: number;
 }
 
 /**
@@ -274,7 +280,10 @@ export function catchUpGraph(task: CatchUpTask): { timeMs: number; bytes: number
   graph.readIndexSync(task.inPath);
   graph.resizeIndex(Math.max(graph.getMaxElements(), task.firstLabel + task.add.rows));
   for (const label of task.deleteLabels) graph.markDelete(label);
-  for (let r = 0; r < task.add.rows; r++) graph.addPoint(rowOf(task.add, r), task.firstLabel + r);
+  const { data, dimension, rows } = task.add;
+  const labels = new Uint32Array(rows);
+  for (let r = 0; r < rows; r++) labels[r] = task.firstLabel + r;
+  graph.addPoints(data.subarray(0, rows * dimension), labels, task.threads ?? 1);
   const timeMs = Math.round((performance.now() - started) * 10) / 10;
   if (task.dropInput) rmSync(task.inPath, { force: true });
   graph.writeIndexSync(task.outPath);

@@ -15,7 +15,7 @@ import {
   uploadKey,
 } from "../../infra/storage";
 import { TABLES, type TableKey } from "../../infra/tables";
-import { settingsFromEnv, settingsToEnv } from "../../src/settings";
+import { CATCH_UP_THREADS_ENV_VAR, settingsFromEnv, settingsToEnv } from "../../src/settings";
 import { isAllowed } from "../package/iam-check";
 
 const index = { name: "docs-1", uid: "6f1c2a4e-0000-4000-8000-000000000001" };
@@ -138,4 +138,25 @@ describe("stack settings from context", () => {
       );
     },
   );
+
+  it("reads the catch-up's threads from the environment, and refuses a count that is not 1..256", () => {
+    const tables = Object.fromEntries(
+      Object.entries(TABLES).map(([k, spec]) => [k, spec.localName]),
+    ) as Record<TableKey, string>;
+    const settings = { region: "us-east-1", bucket: "b", tables };
+    expect(settingsFromEnv(settingsToEnv({ ...settings, catchUpThreads: 1 })).catchUpThreads).toBe(
+      1,
+    );
+    expect(
+      settingsFromEnv(settingsToEnv({ ...settings, catchUpThreads: 256 })).catchUpThreads,
+    ).toBe(256);
+    expect(settingsFromEnv(settingsToEnv(settings)).catchUpThreads).toBeUndefined();
+    for (const bad of ["0", "2.5", "257", "two", ""]) {
+      expect(() =>
+        settingsFromEnv({ ...settingsToEnv(settings), [CATCH_UP_THREADS_ENV_VAR]: bad }),
+      ).toThrow(
+        `environment variable ${CATCH_UP_THREADS_ENV_VAR} must be an integer 1..256, got "${bad}"`,
+      );
+    }
+  });
 });
