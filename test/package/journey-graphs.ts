@@ -72,7 +72,8 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
   expect(hnsw.body.results[0].id).toBe("v9");
 
   // 20 new vectors pass 5% of the graph: the write starts the CatchUpIndex bundle, and until it
-  // is done searches find them in the exact scan of the pending vectors.
+  // is done searches find them in the exact scan of the pending vectors. The bundle's hnswlib
+  // adds them with the fourth patch's addPoints, on the host's cores (as on Lambda's 2 vCPUs).
   const late = randomVectors(20, dimension, 8, "w");
   await api("UpsertVectors", { ...index, body: { vectors: late } });
   const pending = await api("Search", { ...index, body: { vector: late[3]?.values, k: 1 } });
