@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 import { afterAll, describe, expect, it } from "vitest";
-import { catchUpGraph } from "../../src/app/hnsw-tasks";
+import { createHnswRunner } from "../../src/app/hnsw-runner";
+import { type CatchUpTask, catchUpGraph } from "../../src/app/hnsw-tasks";
 import { rowOf } from "../../src/domain/hnsw";
 import { seededRandom } from "../../src/domain/seeded-random";
 
@@ -175,6 +176,36 @@ describe("hnswlib-node's parallel adds (patches/…+004+parallel-adds.patch)", (
     expect(() => graph.markDelete(4)).not.toThrow();
     for (let r = base; r < total; r++) {
       expect(graph.searchKnn(rowOf(rows, r), 1).neighbors).toEqual([r]);
+    }
+  });
+
+  it("runs a runner's catch-ups on its catchUpThreads, unless a task names its own", async () => {
+    const task: CatchUpTask = {
+      inPath: file("l2"),
+      outPath: file("direct"),
+      metric: "l2",
+      dimension,
+      deleteLabels: Int32Array.of(7),
+      add: { data: addedRows, dimension, rows: added },
+      firstLabel: base,
+    };
+    catchUpGraph({ ...task, threads: 1 });
+    const inOrder = readFileSync(file("direct"));
+    // On one thread the rows go in in order: the graph is the direct one, byte for byte.
+    const oneThread = createHnswRunner({ maxThreads: 1, catchUpThreads: 1 });
+    const onMany = createHnswRunner({ maxThreads: 1, catchUpThreads: 4 });
+    try {
+      await oneThread.catchUp({ ...task, outPath: file("runner-1") });
+      expect(readFileSync(file("runner-1")).equals(inOrder)).toBe(true);
+      await onMany.catchUp({ ...task, outPath: file("runner-task-1"), threads: 1 });
+      expect(readFileSync(file("runner-task-1")).equals(inOrder)).toBe(true);
+      await onMany.catchUp({ ...task, outPath: file("runner-4") });
+      const graph = new hnswlib.HierarchicalNSW("l2", dimension);
+      graph.readIndexSync(file("runner-4"));
+      expect(graph.getCurrentCount()).toBe(total);
+    } finally {
+      await oneThread.close();
+      await onMany.close();
     }
   });
 });
