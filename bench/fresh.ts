@@ -11,6 +11,7 @@ import { localTasks } from "../src/local/local-tasks";
 import type { Settings } from "../src/settings";
 import { createServices, type Services } from "../src/wiring";
 import { mnistAll } from "./datasets";
+import { printCost, type Run } from "./fresh-cost";
 import { rawHnsw } from "./fresh-raw";
 import { recallOf } from "./fresh-recall";
 import type { BenchStack } from "./mnist-stack";
@@ -24,13 +25,6 @@ const K = 10;
 const ISSUE_FIRST = 8000;
 /** Rounds of the cost measurement (each times every way once). */
 const COST_REPS = 9;
-
-/** One timed preparation of a generation: wall time and time in hnswlib, ms. */
-interface Run {
-  readonly ms: number;
-  readonly hnswMs: number;
-  readonly method: PreparedGeneration["method"];
-}
 
 /**
  * Fresh search (issue #11), through the local stack's services on all 10,000 MNIST digits:
@@ -263,46 +257,13 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
       `    ef_search=${ef}: caught up ${a.toFixed(4)}, direct ${b.toFixed(4)} -> Δ ${(a - b).toFixed(4)} (goal |Δ| ≤ 0.01)`,
     );
   });
-  const spread = (xs: number[], digits: number) =>
-    `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
-  const ms = (way: readonly Run[]) => median(way.map((r) => r.ms));
-  const hnsw = (way: readonly Run[]) => median(way.map((r) => r.hnswMs));
-  console.log(
-    `  cost, median of ${COST_REPS} interleaved runs each, from the catalog record to graph + label map in S3; catch-up of ${(total - first).toLocaleString("en")} onto ${first.toLocaleString("en")} vs full rebuild of ${total.toLocaleString("en")} (${costGoal}):`,
-  );
-  console.log(
-    `    full rebuild (vectors read from S3): ${ms(runs.rebuild).toFixed(0)} ms (${spread(
-      runs.rebuild.map((r) => r.ms),
-      0,
-    )}; hnswlib ${hnsw(runs.rebuild).toFixed(0)})`,
-  );
-  for (const [label, catchUps] of [
-    [`graph downloaded (an instance that did not write it), ${threads} threads`, runs.catchUpCold],
-    [`graph on local disk (the instance that wrote it), ${threads} threads`, runs.catchUpWarm],
-    ["graph downloaded, 1 thread (the previous code path)", runs.catchUpColdOneThread],
-  ] as const) {
-    // Per-round ratios pair each catch-up with the rebuild of its own round.
-    const ratios = catchUps.map((r, i) => r.ms / (runs.rebuild[i] as Run).ms);
-    const hnswRatios = catchUps.map((r, i) => r.hnswMs / (runs.rebuild[i] as Run).hnswMs);
-    console.log(
-      `    catch-up, ${label}: ${ms(catchUps).toFixed(0)} ms (hnswlib ${hnsw(catchUps).toFixed(0)}) -> ÷ rebuild ${(ms(catchUps) / ms(runs.rebuild)).toFixed(3)} end to end (rounds ${spread(ratios, 3)}, ${ratios.filter((r) => r <= 0.3).length} of ${ratios.length} ≤ 0.3), ${(hnsw(catchUps) / hnsw(runs.rebuild)).toFixed(3)} in hnswlib (rounds ${spread(hnswRatios, 3)})`,
-    );
-  }
-  const threadGain = runs.catchUpColdOneThread.map(
-    (r, i) => r.ms / (runs.catchUpCold[i] as Run).ms,
-  );
-  console.log(
-    `    cold catch-up, 1 thread ÷ ${threads} threads: ${median(threadGain).toFixed(2)}× (rounds ${spread(threadGain, 2)})`,
-  );
-  for (const [label, catchUps] of [
-    ["1 thread", runs.rawCatchUp],
-    [`${threads} threads`, runs.rawCatchUpThreads],
-  ] as const) {
-    const rawRatios = catchUps.map((r, i) => r.ms / (runs.rawRebuild[i] as Run).ms);
-    console.log(
-      `    the floor, raw hnswlib-node (no storage, no worker), catch-up on ${label}: rebuild ${ms(runs.rawRebuild).toFixed(0)} ms, catch-up ${ms(catchUps).toFixed(0)} ms -> ${(ms(catchUps) / ms(runs.rawRebuild)).toFixed(3)} (rounds ${spread(rawRatios, 3)})`,
-    );
-  }
+  printCost(runs, {
+    reps: COST_REPS,
+    first,
+    total,
+    threads,
+    goal: costGoal,
+  });
   console.log(
     `  the caught-up graph is stored as ${storedAs}; loading it to a file (median of 5): ${median(loads.patched).toFixed(0)} ms, vs ${median(loads.whole).toFixed(0)} ms for the ${rebuiltBytes.toLocaleString("en")}-byte rebuilt graph`,
   );

@@ -1,0 +1,73 @@
+import type { PreparedGeneration } from "../src/app/generation-builder";
+import { median } from "./stats";
+
+/** One timed preparation of a generation: wall time and time in hnswlib, ms. */
+export interface Run {
+  readonly ms: number;
+  readonly hnswMs: number;
+  readonly method: PreparedGeneration["method"];
+}
+
+/** The fresh bench's cost rounds, each way's runs in round order. */
+export interface CostRuns {
+  readonly rebuild: readonly Run[];
+  readonly catchUpCold: readonly Run[];
+  readonly catchUpWarm: readonly Run[];
+  readonly catchUpColdOneThread: readonly Run[];
+  readonly rawRebuild: readonly Run[];
+  readonly rawCatchUp: readonly Run[];
+  readonly rawCatchUpThreads: readonly Run[];
+}
+
+/**
+ * Prints the fresh bench's cost section: medians, each catch-up's ratio to the rebuild (per round,
+ * paired with its own round's rebuild), the gain of `threads` over one, and the floors.
+ */
+export function printCost(
+  runs: CostRuns,
+  o: { reps: number; first: number; total: number; threads: number; goal: string },
+) {
+  const spread = (xs: number[], digits: number) =>
+    `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
+  const ms = (way: readonly Run[]) => median(way.map((r) => r.ms));
+  const hnsw = (way: readonly Run[]) => median(way.map((r) => r.hnswMs));
+  console.log(
+    `  cost, median of ${o.reps} interleaved runs each, from the catalog record to graph + label map in S3; catch-up of ${(o.total - o.first).toLocaleString("en")} onto ${o.first.toLocaleString("en")} vs full rebuild of ${o.total.toLocaleString("en")} (${o.goal}):`,
+  );
+  console.log(
+    `    full rebuild (vectors read from S3): ${ms(runs.rebuild).toFixed(0)} ms (${spread(
+      runs.rebuild.map((r) => r.ms),
+      0,
+    )}; hnswlib ${hnsw(runs.rebuild).toFixed(0)})`,
+  );
+  for (const [label, catchUps] of [
+    [
+      `graph downloaded (an instance that did not write it), ${o.threads} threads`,
+      runs.catchUpCold,
+    ],
+    [`graph on local disk (the instance that wrote it), ${o.threads} threads`, runs.catchUpWarm],
+    ["graph downloaded, 1 thread (the previous code path)", runs.catchUpColdOneThread],
+  ] as const) {
+    // Per-round ratios pair each catch-up with the rebuild of its own round.
+    const ratios = catchUps.map((r, i) => r.ms / (runs.rebuild[i] as Run).ms);
+    const hnswRatios = catchUps.map((r, i) => r.hnswMs / (runs.rebuild[i] as Run).hnswMs);
+    console.log(
+      `    catch-up, ${label}: ${ms(catchUps).toFixed(0)} ms (hnswlib ${hnsw(catchUps).toFixed(0)}) -> ÷ rebuild ${(ms(catchUps) / ms(runs.rebuild)).toFixed(3)} end to end (rounds ${spread(ratios, 3)}, ${ratios.filter((r) => r <= 0.3).length} of ${ratios.length} ≤ 0.3), ${(hnsw(catchUps) / hnsw(runs.rebuild)).toFixed(3)} in hnswlib (rounds ${spread(hnswRatios, 3)})`,
+    );
+  }
+  const threadGain = runs.catchUpColdOneThread.map(
+    (r, i) => r.ms / (runs.catchUpCold[i] as Run).ms,
+  );
+  console.log(
+    `    cold catch-up, 1 thread ÷ ${o.threads} threads: ${median(threadGain).toFixed(2)}× (rounds ${spread(threadGain, 2)})`,
+  );
+  for (const [label, catchUps] of [
+    ["1 thread", runs.rawCatchUp],
+    [`${o.threads} threads`, runs.rawCatchUpThreads],
+  ] as const) {
+    const rawRatios = catchUps.map((r, i) => r.ms / (runs.rawRebuild[i] as Run).ms);
+    console.log(
+      `    the floor, raw hnswlib-node (no storage, no worker), catch-up on ${label}: rebuild ${ms(runs.rawRebuild).toFixed(0)} ms, catch-up ${ms(catchUps).toFixed(0)} ms -> ${(ms(catchUps) / ms(runs.rawRebuild)).toFixed(3)} (rounds ${spread(rawRatios, 3)})`,
+    );
+  }
+}
