@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import hnswlib from "hnswlib-node";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHnswRunner } from "../../src/app/hnsw-runner";
 import { type CatchUpTask, catchUpGraph } from "../../src/app/hnsw-tasks";
-import { rowOf } from "../../src/domain/hnsw";
-import { seededRandom } from "../../src/domain/seeded-random";
+import { exactNeighbors, rowOf } from "../../src/domain/hnsw";
+import { recallAt } from "../../src/domain/hnsw-measure";
+import { scratchFiles, seededRows } from "../support/graph-files";
 
 // hnswlib-node is built with patches/hnswlib-node+3.0.0+004+parallel-adds.patch (applied by
 // `postinstall`): HierarchicalNSW.addPoints adds a batch of points on one or more threads, and a
@@ -16,17 +15,11 @@ const dimension = 16;
 const base = 600;
 const added = 400;
 const total = base + added;
-const random = seededRandom(11);
-const rows = {
-  data: Float32Array.from({ length: total * dimension }, () => random() * 2 - 1),
-  dimension,
-  rows: total,
-};
+const rows = seededRows(total, dimension, 11);
 const addedRows = rows.data.subarray(base * dimension);
 const addedLabels = Uint32Array.from({ length: added }, (_, i) => base + i);
-const dir = mkdtempSync(join(tmpdir(), "vectord-parallel-adds-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string) => join(dir, `${name}.hnsw`);
+const scratch = scratchFiles("vectord-parallel-adds-");
+const file = (name: string) => scratch(`${name}.hnsw`);
 
 /** Writes the graph of the first `base` rows under `space` to `file(space)`. */
 function writeBase(space: "l2" | "cosine") {
@@ -51,28 +44,18 @@ const bytesOf = (graph: hnswlib.HierarchicalNSW, name: string) => {
   return readFileSync(file(name));
 };
 
-/** Of every row's exact 10 nearest under l2, the share `graph` finds at ef_search 64. */
-function recallAt10(graph: hnswlib.HierarchicalNSW): number {
-  graph.setEf(64);
-  let found = 0;
-  for (let q = 0; q < total; q += 5) {
-    const query = rowOf(rows, q);
-    const exact = Array.from({ length: total }, (_, r) => {
-      let d = 0;
-      for (let i = 0; i < dimension; i++) {
-        const diff = (query[i] as number) - (rows.data[r * dimension + i] as number);
-        d += diff * diff;
-      }
-      return { r, d };
-    })
-      .sort((a, b) => a.d - b.d)
-      .slice(0, 10)
-      .map((e) => e.r);
-    const got = new Set(graph.searchKnn(query, 10).neighbors);
-    found += exact.filter((r) => got.has(r)).length;
-  }
-  return found / (Math.ceil(total / 5) * 10);
-}
+// Every fifth row as a query, its exact 10 nearest under l2 (itself included) as the truth.
+const queryRows = Array.from({ length: total / 5 }, (_, q) => q * 5);
+const queries = {
+  data: Float32Array.from(queryRows.flatMap((r) => Array.from(rowOf(rows, r)))),
+  dimension,
+  rows: queryRows.length,
+  excludeRows: new Int32Array(queryRows.length).fill(-1),
+};
+const answers = { truth: exactNeighbors(rows, "l2", queries, 10), k: 10 };
+
+/** recall@10 of `graph` on those queries at ef_search 64. */
+const recallAt10 = (graph: hnswlib.HierarchicalNSW) => recallAt(graph, queries, answers, 64);
 
 describe("hnswlib-node's parallel adds (patches/…+004+parallel-adds.patch)", () => {
   it.each(["l2", "cosine"] as const)(
