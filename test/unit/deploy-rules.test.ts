@@ -28,6 +28,15 @@ const covered = (area: keyof typeof STORAGE_AREAS, key: string) =>
     resource: `arn:aws:s3:::b/${key}`,
   });
 
+/** Minimal settings, with the local stack's table names. */
+const settings = {
+  region: "us-east-1",
+  bucket: "b",
+  tables: Object.fromEntries(
+    Object.entries(TABLES).map(([k, spec]) => [k, spec.localName]),
+  ) as Record<TableKey, string>,
+};
+
 describe("storage layout", () => {
   it("builds every key inside its own area's IAM pattern, and outside the others'", () => {
     const keys = {
@@ -127,10 +136,6 @@ describe("stack settings from context", () => {
       expect(configFromContext(() => undefined)[key]).toBe(true);
       expect(() => value("no")).toThrow(`context vectord:${key} must be "on" or "off", got "no"`);
       // The functions read it back from their environment.
-      const tables = Object.fromEntries(
-        Object.entries(TABLES).map(([k, spec]) => [k, spec.localName]),
-      ) as Record<TableKey, string>;
-      const settings = { region: "us-east-1", bucket: "b", tables };
       expect(settingsFromEnv(settingsToEnv({ ...settings, [key]: false }))[key]).toBe(false);
       expect(settingsFromEnv(settingsToEnv(settings))[key]).toBeUndefined();
       expect(() => settingsFromEnv({ ...settingsToEnv(settings), [variable]: "false" })).toThrow(
@@ -140,10 +145,6 @@ describe("stack settings from context", () => {
   );
 
   it("reads the catch-up's threads from the environment, and refuses a count that is not 1..256", () => {
-    const tables = Object.fromEntries(
-      Object.entries(TABLES).map(([k, spec]) => [k, spec.localName]),
-    ) as Record<TableKey, string>;
-    const settings = { region: "us-east-1", bucket: "b", tables };
     expect(settingsFromEnv(settingsToEnv({ ...settings, catchUpThreads: 1 })).catchUpThreads).toBe(
       1,
     );
