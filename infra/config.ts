@@ -1,4 +1,10 @@
-import type { Throttle } from "./function-spec";
+import {
+  GRAPH_BUILDING_MEMORY_MB,
+  LAMBDA_MAX_MEMORY_MB,
+  type MemorySettings,
+  type Throttle,
+  VECTOR_LOADING_MEMORY_MB,
+} from "./function-spec";
 import { DEFAULT_THROTTLE } from "./routes";
 
 /** Environment variable setting the eventual window of searches, in ms (default 1,000). */
@@ -14,7 +20,7 @@ export const ID_DIRECTORIES_ENV_VAR = "VECTORD_ID_DIRECTORIES";
  * Deploy-time settings of the stack, from CDK context (`cdk deploy -c vectord:corsOrigins=...`)
  * or, in tests, given directly. Everything is off or conservative by default.
  */
-export interface StackConfig {
+export interface StackConfig extends MemorySettings {
   /** Origins allowed by CORS; none (the default) turns CORS off. */
   readonly corsOrigins: readonly string[];
   /** Stage-wide throttling (routes may override it in infra/routes.ts). */
@@ -56,9 +62,18 @@ export interface StackConfig {
 export const DEFAULT_PENDING_ALARM = 100_000;
 
 /**
+ * The memory settings' range, in MB: at least {@link VECTOR_LOADING_MEMORY_MB} (one full vCPU;
+ * less shares one, which a graph build or a search would wait on), at most Lambda's largest.
+ */
+export const SIZED_MEMORY_MB = {
+  min: VECTOR_LOADING_MEMORY_MB,
+  max: LAMBDA_MAX_MEMORY_MB,
+} as const;
+
+/**
  * The stack's settings when `cdk.json` context sets none: no CORS, the default throttle, no
  * reserved concurrency for the graph builders (new accounts may allow only 10 concurrent
- * executions), no alarm e-mail.
+ * executions), no alarm e-mail, the functions' declared memory.
  */
 export const DEFAULT_CONFIG: StackConfig = {
   corsOrigins: [],
@@ -69,6 +84,8 @@ export const DEFAULT_CONFIG: StackConfig = {
   catalogFolds: true,
   idDirectories: true,
   pendingVectorsAlarm: DEFAULT_PENDING_ALARM,
+  builderMemoryMb: GRAPH_BUILDING_MEMORY_MB,
+  searchMemoryMb: VECTOR_LOADING_MEMORY_MB,
 };
 
 /**
@@ -98,6 +115,17 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     }
     return n;
   };
+  const memory = (key: string, fallback: number) => {
+    const value = text(key);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < SIZED_MEMORY_MB.min || n > SIZED_MEMORY_MB.max) {
+      throw new Error(
+        `context vectord:${key} must be an integer ${SIZED_MEMORY_MB.min}..${SIZED_MEMORY_MB.max} (MB), got "${value}"`,
+      );
+    }
+    return n;
+  };
   return {
     corsOrigins: (text("corsOrigins") ?? "")
       .split(",")
@@ -113,5 +141,7 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     catalogFolds: onOff(text("catalogFolds"), "context vectord:catalogFolds") ?? true,
     idDirectories: onOff(text("idDirectories"), "context vectord:idDirectories") ?? true,
     pendingVectorsAlarm: positive("pendingAlarm") ?? DEFAULT_PENDING_ALARM,
+    builderMemoryMb: memory("builderMemoryMb", GRAPH_BUILDING_MEMORY_MB),
+    searchMemoryMb: memory("searchMemoryMb", VECTOR_LOADING_MEMORY_MB),
   };
 }

@@ -76,10 +76,48 @@ export interface FunctionSpec {
 
 /** Memory of a function that declares none. */
 export const DEFAULT_MEMORY_MB = 512;
-/** Memory of functions that load an index's vectors or graph; see README, "Sizing". */
+/**
+ * Memory of functions that load an index's vectors or graph (one full vCPU); for the graph servers
+ * the default of `vectord:searchMemoryMb`. See README, "Sizing".
+ */
 export const VECTOR_LOADING_MEMORY_MB = 1769;
-/** Memory of functions that build graphs or ground truth: 2 vCPUs for the worker threads. */
+/**
+ * Memory of functions that build graphs or ground truth, by default (`vectord:builderMemoryMb`):
+ * 2 vCPUs for the worker threads.
+ */
 export const GRAPH_BUILDING_MEMORY_MB = 3538;
+/** Lambda's largest memory setting, in MB (6 vCPUs). */
+export const LAMBDA_MAX_MEMORY_MB = 10_240;
+
+/**
+ * The memory of the two classes of functions a deployment sizes to its indexes (CDK context
+ * `vectord:builderMemoryMb`, `vectord:searchMemoryMb`; see README, "Sizing"). Lambda gives CPU in
+ * proportion to memory, so a larger builder also has more vCPUs: more worker threads, and a
+ * catch-up that adds on all of them.
+ */
+export interface MemorySettings {
+  /**
+   * Memory of every function that builds graphs or ground truth (`hnsw: "build"`), in MB
+   * (default {@link GRAPH_BUILDING_MEMORY_MB}).
+   */
+  readonly builderMemoryMb: number;
+  /**
+   * Memory of the functions that serve graphs (`hnsw: "serve"`: search and profile search), in MB
+   * (default {@link VECTOR_LOADING_MEMORY_MB}).
+   */
+  readonly searchMemoryMb: number;
+}
+
+/**
+ * `spec` with the memory `settings` give its class: graph builders and graph servers take theirs
+ * from `settings` (their specs declare the defaults); every other function keeps its own.
+ */
+export function sizedSpec(spec: FunctionSpec, settings: MemorySettings): FunctionSpec {
+  if (spec.hnsw === "build") return { ...spec, memoryMb: settings.builderMemoryMb };
+  if (spec.hnsw === "serve") return { ...spec, memoryMb: settings.searchMemoryMb };
+  return spec;
+}
+
 /** Lambda's smallest and largest ephemeral storage (`/tmp`), in MB. */
 export const EPHEMERAL_STORAGE_MB = { min: 512, max: 10_240 } as const;
 
@@ -88,9 +126,9 @@ export const EPHEMERAL_STORAGE_MB = { min: 512, max: 10_240 } as const;
  * a function can hold in memory is at most its memory size: a function that serves graphs writes
  * one graph file at a time (memory; a graph stored as a patch is made whole as its base and patch
  * stream in, with no copy of either on disk); one that builds graphs may have one file per worker
- * thread (2 vCPUs from 3,538 MB) plus the one it is uploading (3 × memory; a catch-up holds a kept
- * input and its output, removes a downloaded input before writing the output, and streams its
- * patch from the output). Clamped to Lambda's range.
+ * thread (2 vCPUs from the default 3,538 MB) plus the one it is uploading (3 × memory; a catch-up
+ * holds a kept input and its output, removes a downloaded input before writing the output, and
+ * streams its patch from the output). Clamped to Lambda's range.
  */
 export function ephemeralStorageMb(spec: Pick<FunctionSpec, "hnsw" | "memoryMb">): number {
   const memory = spec.memoryMb ?? DEFAULT_MEMORY_MB;

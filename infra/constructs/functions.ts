@@ -14,7 +14,12 @@ import {
   ID_DIRECTORIES_ENV_VAR,
   type StackConfig,
 } from "../config";
-import { DEFAULT_MEMORY_MB, ephemeralStorageMb, type FunctionSpec } from "../function-spec";
+import {
+  DEFAULT_MEMORY_MB,
+  ephemeralStorageMb,
+  type FunctionSpec,
+  sizedSpec,
+} from "../function-spec";
 import { accessStatements, withCatalogLists } from "../iam";
 import { STORAGE_AREAS, type StorageAreaName } from "../storage";
 import { BUCKET_ENV_VAR, TABLES, type TableKey } from "../tables";
@@ -26,7 +31,7 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
 /** One deployed function, its role and its log group. */
 export interface ServiceFunction {
-  /** What the function was made from. */
+  /** What the function was made from, with the memory it was deployed with. */
   readonly spec: FunctionSpec;
   /** The Lambda function. */
   readonly fn: NodejsFunction;
@@ -39,7 +44,8 @@ export interface ServiceFunction {
 /**
  * Creates the service's functions from their specs. Each gets its own role that grants exactly
  * what the spec declares (see infra/iam.ts) plus writing to its own log group, X-Ray tracing,
- * the `/tmp` its sizing rule needs, and, for graph builders when configured, reserved concurrency.
+ * its memory (graph builders' and servers' from the stack's settings), the `/tmp` its sizing rule
+ * needs, and, for graph builders when configured, reserved concurrency.
  */
 export class ServiceFunctions extends Construct {
   /** Every function made, in the order made. */
@@ -72,8 +78,12 @@ export class ServiceFunctions extends Construct {
     if (!props.config.idDirectories) this.environment[ID_DIRECTORIES_ENV_VAR] = "off";
   }
 
-  /** Creates the function of `spec`; `environment` adds to the common variables. */
-  add(spec: FunctionSpec, environment: Record<string, string> = {}): ServiceFunction {
+  /**
+   * Creates the function of `declared`, sized by the stack's memory settings (see `sizedSpec`);
+   * `environment` adds to the common variables.
+   */
+  add(declared: FunctionSpec, environment: Record<string, string> = {}): ServiceFunction {
+    const spec = sizedSpec(declared, this.props.config);
     const scope = this.node.scope as Construct;
     const logGroup = new LogGroup(scope, `${spec.id}Logs`, {
       retention: RetentionDays.ONE_MONTH,

@@ -172,6 +172,27 @@ describe("functions", () => {
     },
   );
 
+  it("sizes graph builders and graph servers by the memory settings, and no other function", () => {
+    const sized = synth({ ...DEFAULT_CONFIG, builderMemoryMb: 10_240, searchMemoryMb: 4096 });
+    const { logicalId: sizedId } = iamOf(sized.stack, sized.template);
+    const propsOf = (id: string) =>
+      sized.template.toJSON().Resources[sizedId(sized.stack.functions[id]?.fn as never)].Properties;
+    for (const spec of ALL_FUNCTIONS) {
+      const props = propsOf(spec.id);
+      const memory =
+        spec.hnsw === "build" ? 10_240 : spec.hnsw === "serve" ? 4096 : (spec.memoryMb ?? 512);
+      expect([spec.id, props.MemorySize]).toEqual([spec.id, memory]);
+      expect([spec.id, props.EphemeralStorage?.Size ?? 512]).toEqual([
+        spec.id,
+        ephemeralStorageMb({ hnsw: spec.hnsw, memoryMb: memory }),
+      ]);
+    }
+    expect(propsOf("Search").EphemeralStorage.Size).toBe(4096);
+    expect(ALL_FUNCTIONS.filter((f) => f.hnsw === "serve").map((f) => f.id)).toEqual(
+      expect.arrayContaining(["Search", "ProfileSearch"]),
+    );
+  });
+
   it("gives graph builders /tmp for three graphs of their memory, servers for one", () => {
     expect(ephemeralStorageMb({ hnsw: "build", memoryMb: 3538 })).toBe(10_240);
     expect(ephemeralStorageMb({ hnsw: "serve", memoryMb: 1769 })).toBe(1769);

@@ -124,6 +124,25 @@ describe("stack settings from context", () => {
   });
 
   it.each([
+    ["graph builders", "builderMemoryMb", 3538],
+    ["graph servers", "searchMemoryMb", 1769],
+  ] as const)(
+    "sizes the %s' memory from 1,769 to 10,240 MB, and refuses anything else by name",
+    (_, key, declared) => {
+      const value = (text: string) =>
+        configFromContext((k) => (k === `vectord:${key}` ? text : undefined))[key];
+      expect(configFromContext(() => undefined)[key]).toBe(declared);
+      expect(value("1769")).toBe(1769);
+      expect(value("10240")).toBe(10_240);
+      for (const bad of ["1768", "10241", "4096.5", "lots"]) {
+        expect(() => value(bad)).toThrow(
+          `context vectord:${key} must be an integer 1769..10240 (MB), got "${bad}"`,
+        );
+      }
+    },
+  );
+
+  it.each([
     ["catalog folds", "catalogFolds", "VECTORD_CATALOG_FOLDS"],
     ["id directories", "idDirectories", "VECTORD_ID_DIRECTORIES"],
   ] as const)(
