@@ -106,26 +106,20 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     const value = get(`vectord:${key}`);
     return value === undefined || value === null || value === "" ? undefined : String(value);
   };
-  const positive = (key: string) => {
+  // An integer `min..max`, or undefined when unset; anything else throws, naming `expected`.
+  const integer = (key: string, min: number, max: number, expected: string) => {
     const value = text(key);
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`context vectord:${key} must be a positive integer, got "${value}"`);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new Error(`context vectord:${key} must be ${expected}, got "${value}"`);
     }
     return n;
   };
-  const memory = (key: string, fallback: number) => {
-    const value = text(key);
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < SIZED_MEMORY_MB.min || n > SIZED_MEMORY_MB.max) {
-      throw new Error(
-        `context vectord:${key} must be an integer ${SIZED_MEMORY_MB.min}..${SIZED_MEMORY_MB.max} (MB), got "${value}"`,
-      );
-    }
-    return n;
-  };
+  const positive = (key: string) => integer(key, 1, Number.POSITIVE_INFINITY, "a positive integer");
+  const { min, max } = SIZED_MEMORY_MB;
+  const memory = (key: string, fallback: number) =>
+    integer(key, min, max, `an integer ${min}..${max} (MB)`) ?? fallback;
   return {
     corsOrigins: (text("corsOrigins") ?? "")
       .split(",")
