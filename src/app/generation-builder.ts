@@ -57,6 +57,11 @@ export interface PreparedGeneration {
   readonly timeMs: number;
   /** The whole graph file the stored graph patches; absent when it was stored whole. */
   readonly base?: GraphBase | undefined;
+  /**
+   * The graph a catch-up started from: `kept` (the file this instance wrote, read from its disk)
+   * or `downloaded` (from storage); absent when none was read (built in full, or copied).
+   */
+  readonly graphFrom?: "kept" | "downloaded" | undefined;
 }
 
 /** The ports and services {@link GenerationBuilder} is built from (see `createServices`). */
@@ -247,7 +252,13 @@ export class GenerationBuilder {
       recordBuild("catch_up", done.timeMs);
       const stored = await this.deps.generations.write(keys, rows, outPath, base);
       kept = await this.keep(keys.graphKey, outPath);
-      return { ...made, method: "caught_up", timeMs: done.timeMs, base: stored };
+      return {
+        ...made,
+        method: "caught_up",
+        timeMs: done.timeMs,
+        base: stored,
+        graphFrom: graph.owned ? "downloaded" : "kept",
+      };
     } finally {
       if (!kept) await rm(outPath, { force: true });
     }

@@ -4,6 +4,7 @@ import { countsOf } from "../domain/label-map";
 import { catchUpDue } from "../domain/maintenance";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
+import { recordCatchUp } from "../telemetry";
 import type { GenerationBuilder } from "./generation-builder";
 import type { Generations } from "./generations";
 import type { VectorStore } from "./vector-store";
@@ -29,7 +30,12 @@ export type CatchUpOutcome =
       readonly data_version: number;
       readonly added: number;
       readonly deleted: number;
+      /** Time in hnswlib (the build, or the catch-up's adds), ms. */
       readonly time_ms: number;
+      /** From the catalog record to the flip, ms: what the catch-up took end to end. */
+      readonly total_ms: number;
+      /** The graph a catch-up started from (see `PreparedGeneration.graphFrom`). */
+      readonly graph_from?: "kept" | "downloaded";
     };
 
 /** The ports and services {@link GraphMaintenance} is built from (see `createServices`). */
@@ -86,6 +92,7 @@ export class GraphMaintenance {
     const active = record.active;
     if (!active) return { outcome: "no_graph" };
     if (active.data_version === record.dataVersion) return { outcome: "up_to_date" };
+    const started = performance.now();
     const prepared = await this.deps.builder.followActive(record, active);
     await failpoint("catchup.generation-written");
     try {
@@ -103,7 +110,10 @@ export class GraphMaintenance {
         added: prepared.added,
         deleted: prepared.deleted,
         time_ms: prepared.timeMs,
+        total_ms: Math.round(performance.now() - started),
+        ...(prepared.graphFrom ? { graph_from: prepared.graphFrom } : {}),
       };
+      recordCatchUp(outcome.outcome, prepared.graphFrom ?? "none", outcome.total_ms);
       logger.info(`graph ${outcome.outcome}`, { index_name: indexName, ...outcome });
       return outcome;
     } catch (err) {

@@ -4,6 +4,7 @@ import {
   PENDING_VECTORS_DIMENSIONS,
   PENDING_VECTORS_METRIC,
 } from "../../infra/metrics";
+import { createServices } from "../../src/wiring";
 import { freshSearchHelpers } from "../support/fresh-search";
 import { useLocalStack } from "../support/stacks";
 import { randomVectors } from "../support/vectors";
@@ -54,6 +55,55 @@ async function pendingEmitted(run: () => Promise<unknown>): Promise<number[]> {
       return emf[PENDING_VECTORS_METRIC] as number;
     });
 }
+
+/** The CatchUpTime lines emitted while `run` ran, and what `run` returned. */
+async function catchUpsEmitted<T>(run: () => Promise<T>) {
+  const from = emitted.length;
+  const result = await run();
+  const lines = emitted
+    .slice(from)
+    .filter((line) => line.includes('"CatchUpTime"'))
+    .map((line) => JSON.parse(line));
+  return { result, lines };
+}
+
+describe("the catch-up time", () => {
+  it("tells catch-ups from the graph an instance kept from those that downloaded it", async () => {
+    await activeIndex("warmth", 60);
+    const write = async (seed: number) => {
+      const vectors = randomVectors(6, 8, seed).map((v) => ({ ...v, id: `n${seed}-${v.id}` }));
+      expect((await api.post("/vectors/indexes/warmth/vectors", { vectors })).status).toBe(200);
+    };
+    // The instance that built the active graph still has its file.
+    await write(1);
+    const warm = await catchUpsEmitted(() => env.services.maintenance.catchUp("warmth"));
+    expect(warm.result).toMatchObject({ outcome: "caught_up", added: 6, graph_from: "kept" });
+    // A new instance has to download it.
+    await write(2);
+    const instance = createServices({ ...env.services.settings });
+    const cold = await catchUpsEmitted(() => instance.maintenance.catchUp("warmth")).finally(() =>
+      instance.close(),
+    );
+    expect(cold.result).toMatchObject({ outcome: "caught_up", added: 6, graph_from: "downloaded" });
+    for (const [{ result, lines }, graph] of [
+      [warm, "kept"],
+      [cold, "downloaded"],
+    ] as const) {
+      const total = (result as { total_ms: number }).total_ms;
+      expect(total).toBeGreaterThanOrEqual((result as { time_ms: number }).time_ms);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        service: METRICS_NAMESPACE,
+        outcome: "caught_up",
+        graph,
+        CatchUpTime: total,
+      });
+      expect(lines[0]._aws.CloudWatchMetrics[0].Metrics).toEqual([
+        { Name: "CatchUpTime", Unit: "Milliseconds" },
+      ]);
+    }
+  });
+});
 
 describe("the freshness metric", () => {
   it("emits each HNSW search's pending vectors, back to none after a catch-up", async () => {
