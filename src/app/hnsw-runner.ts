@@ -81,8 +81,9 @@ export interface HnswRunnerOptions {
   /**
    * Threads a catch-up adds its rows on, unless its task names them (default: the machine's
    * cores). A catch-up is not seeded (a build is, and stays on one thread), and on Lambda the
-   * graph functions pay for 2 vCPUs whether one or both are busy, so a catch-up on both costs the
-   * same and ends sooner (its insertions in about 0.7 of the time; see the fresh bench).
+   * graph functions pay for all their vCPUs (2 at the default 3,538 MB) whether one or all are
+   * busy, so a catch-up on all costs the same and ends sooner (on 2, its insertions in about 0.7
+   * of the time; see the fresh bench).
    */
   readonly catchUpThreads?: number;
 }
