@@ -1,11 +1,16 @@
 import type { PreparedGeneration } from "../src/app/generation-builder";
+import type { FirstTouch } from "./first-touch";
 import { median } from "./stats";
 
-/** One timed preparation of a generation: wall time and time in hnswlib, ms. */
+/**
+ * One timed preparation of a generation: wall time and time in hnswlib, ms, and the page faults
+ * of the process meanwhile (its worker threads' included: memory it touched for the first time).
+ */
 export interface Run {
   readonly ms: number;
   readonly hnswMs: number;
   readonly method: PreparedGeneration["method"];
+  readonly faults: number;
 }
 
 /** The fresh bench's cost rounds, each way's runs in round order. */
@@ -21,11 +26,20 @@ export interface CostRuns {
 
 /**
  * Prints the fresh bench's cost section: medians, each catch-up's ratio to the rebuild (per round,
- * paired with its own round's rebuild), the gain of `threads` over one, and the floors.
+ * paired with its own round's rebuild), the gain of `threads` over one, the floors, and what each
+ * way paid in page faults at this machine's cost of a first touch (`touch`, µs per page, probed
+ * before the rounds and after them).
  */
 export function printCost(
   runs: CostRuns,
-  o: { reps: number; first: number; total: number; threads: number; goal: string },
+  o: {
+    touch: readonly [FirstTouch, FirstTouch];
+    reps: number;
+    first: number;
+    total: number;
+    threads: number;
+    goal: string;
+  },
 ) {
   const spread = (xs: number[], digits: number) =>
     `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
@@ -68,6 +82,24 @@ export function printCost(
     const rawRatios = catchUps.map((r, i) => r.ms / (runs.rawRebuild[i] as Run).ms);
     console.log(
       `    the floor, raw hnswlib-node (no storage, no worker), catch-up on ${label}: rebuild ${ms(runs.rawRebuild).toFixed(0)} ms, catch-up ${ms(catchUps).toFixed(0)} ms -> ${(ms(catchUps) / ms(runs.rawRebuild)).toFixed(3)} (rounds ${spread(rawRatios, 3)})`,
+    );
+  }
+  const faults = (way: readonly Run[]) => median(way.map((r) => r.faults));
+  const [before, after] = o.touch;
+  const perFault = (before.first + after.first) / 2;
+  const paid = (way: readonly Run[]) => (faults(way) * perFault) / 1000;
+  console.log(
+    `    memory touched for the first time (page faults, median), at this machine's cost of a first touch of a 4 KiB page (${before.first.toFixed(1)} µs before the rounds, ${after.first.toFixed(1)} after; ${after.again.toFixed(2)} µs to touch it again), their mean:`,
+  );
+  for (const [label, way] of [
+    ["full rebuild", runs.rebuild],
+    ["catch-up, graph downloaded", runs.catchUpCold],
+    ["catch-up, graph on local disk", runs.catchUpWarm],
+    ["the floor's rebuild", runs.rawRebuild],
+    [`the floor's catch-up, ${o.threads} threads`, runs.rawCatchUpThreads],
+  ] as const) {
+    console.log(
+      `      ${label}: ${faults(way).toLocaleString("en")} faults, about ${paid(way).toFixed(0)} ms (${((100 * paid(way)) / ms(way)).toFixed(0)}% of its ${ms(way).toFixed(0)} ms)`,
     );
   }
 }

@@ -11,6 +11,7 @@ import { localTasks } from "../src/local/local-tasks";
 import type { Settings } from "../src/settings";
 import { createServices, type Services } from "../src/wiring";
 import { mnistAll } from "./datasets";
+import { firstTouchCost, pageFaults } from "./first-touch";
 import { printCost, type Run } from "./fresh-cost";
 import { rawHnsw } from "./fresh-raw";
 import { recallOf } from "./fresh-recall";
@@ -91,12 +92,14 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
    * Each run's generation is removed after it.
    */
   const timed = async (services: Services, prepare: () => Promise<PreparedGeneration>) => {
+    const faultsBefore = pageFaults();
     const started = performance.now();
     const prepared = await prepare();
     const ms = performance.now() - started;
+    const faults = pageFaults() - faultsBefore;
     await blobs.deleteKeys([prepared.keys.graphKey, prepared.keys.rowsKey]);
     await services.graphFiles.clear();
-    return { ms, hnswMs: prepared.timeMs, method: prepared.method };
+    return { ms, hnswMs: prepared.timeMs, method: prepared.method, faults };
   };
   // A one-vector index each new instance reads first, so its clients are connected.
   await env.call("PUT", `/vectors/indexes/${name}-warmup`, { dimension, metric: "l2" });
@@ -129,11 +132,15 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
   const raw = rawHnsw(all, dimension, first, total, CONFIG);
   // What a catch-up adds on by default (the machine's cores).
   const threads = availableParallelism();
-  const rawRun = (ms: number, method: Run["method"]) => ({ ms, hnswMs: ms, method });
+  const rawRun = (work: () => number, method: Run["method"]): Run => {
+    const faultsBefore = pageFaults();
+    const ms = work();
+    return { ms, hnswMs: ms, method, faults: pageFaults() - faultsBefore };
+  };
   const ways = {
-    rawRebuild: async () => rawRun(raw.rebuild(), "built"),
-    rawCatchUp: async () => rawRun(raw.catchUp(1), "caught_up"),
-    rawCatchUpThreads: async () => rawRun(raw.catchUp(threads), "caught_up"),
+    rawRebuild: async () => rawRun(() => raw.rebuild(), "built"),
+    rawCatchUp: async () => rawRun(() => raw.catchUp(1), "caught_up"),
+    rawCatchUpThreads: async () => rawRun(() => raw.catchUp(threads), "caught_up"),
     // Every rebuild reads the vectors: the data changed since anything loaded them.
     rebuild: () =>
       onNewInstance((services) =>
@@ -165,6 +172,8 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
   type Way = keyof typeof ways;
   const order = Object.keys(ways) as Way[];
   const runs = Object.fromEntries(order.map((way) => [way, [] as Run[]])) as Record<Way, Run[]>;
+  // What a first touch of memory costs this machine, beside the rounds (it moves with the load).
+  const touchBefore = firstTouchCost();
   for (let rep = 0; rep < COST_REPS; rep++) {
     // Interleaved, in a rotating order: the VM's drift falls on every way alike.
     for (let i = 0; i < order.length; i++) {
@@ -176,6 +185,7 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
       runs[way].push(run);
     }
   }
+  const touch = [touchBefore, firstTouchCost()] as const;
   await rm(activeCopy, { force: true });
   raw.close();
   await env.call("DELETE", `/vectors/indexes/${name}-warmup`);
@@ -258,6 +268,7 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
     );
   });
   printCost(runs, {
+    touch,
     reps: COST_REPS,
     first,
     total,
