@@ -6,11 +6,6 @@ const PAGE_BYTES = 4096;
 /** Bytes each probe allocates: 64 MiB, past glibc's mmap threshold, so every page is new. */
 const PROBE_BYTES = 64 * 1024 * 1024;
 
-/** Page faults of this process so far (the minor ones: memory mapped on first touch). */
-export function pageFaults(): number {
-  return process.resourceUsage().minorPageFault;
-}
-
 /** What touching a 4 KiB page costs, µs (see {@link firstTouchCost}). */
 export interface FirstTouch {
   /** A page the process never touched. */

@@ -93,6 +93,15 @@ export function recordCatchUp(outcome: string, graph: string, ms: number): void 
   emit({ outcome, graph }, ["CatchUpTime", MetricUnit.Milliseconds, ms]);
 }
 
+/**
+ * Minor page faults of this process so far (its worker threads' included): pages of memory it
+ * touched for the first time. Their difference over a task is what it paid in first touches, which
+ * some machines charge far more for than others (see the fresh bench).
+ */
+export function pageFaults(): number {
+  return process.resourceUsage().minorPageFault;
+}
+
 /** An activation flipped the active generation. */
 export function recordActivation(ms: number): void {
   emit({}, ["ActivationTime", MetricUnit.Milliseconds, ms]);

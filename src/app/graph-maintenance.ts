@@ -4,7 +4,7 @@ import { countsOf } from "../domain/label-map";
 import { catchUpDue } from "../domain/maintenance";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
-import { recordCatchUp } from "../telemetry";
+import { pageFaults, recordCatchUp } from "../telemetry";
 import type { GenerationBuilder } from "./generation-builder";
 import type { Generations } from "./generations";
 import type { VectorStore } from "./vector-store";
@@ -36,6 +36,11 @@ export type CatchUpOutcome =
       readonly total_ms: number;
       /** The graph a catch-up started from (see `PreparedGeneration.graphFrom`). */
       readonly graph_from?: "kept" | "downloaded";
+      /**
+       * The process's page faults over the same span (see `pageFaults`): memory first touched,
+       * for reading a slow catch-up's time on a given machine.
+       */
+      readonly page_faults: number;
     };
 
 /** The ports and services {@link GraphMaintenance} is built from (see `createServices`). */
@@ -93,6 +98,7 @@ export class GraphMaintenance {
     if (!active) return { outcome: "no_graph" };
     if (active.data_version === record.dataVersion) return { outcome: "up_to_date" };
     const started = performance.now();
+    const faults = pageFaults();
     const prepared = await this.deps.builder.followActive(record, active);
     await failpoint("catchup.generation-written");
     try {
@@ -112,6 +118,7 @@ export class GraphMaintenance {
         time_ms: prepared.timeMs,
         total_ms: Math.round(performance.now() - started),
         ...(prepared.graphFrom ? { graph_from: prepared.graphFrom } : {}),
+        page_faults: pageFaults() - faults,
       };
       recordCatchUp(outcome.outcome, prepared.graphFrom ?? "none", outcome.total_ms);
       logger.info(`graph ${outcome.outcome}`, { index_name: indexName, ...outcome });

@@ -91,6 +91,9 @@ describe("the catch-up time", () => {
     ] as const) {
       const total = (result as { total_ms: number }).total_ms;
       expect(total).toBeGreaterThanOrEqual((result as { time_ms: number }).time_ms);
+      // What the pass touched of new memory rides along, counted over the same span.
+      const faults = (result as { page_faults: number }).page_faults;
+      expect(Number.isInteger(faults) && faults >= 0).toBe(true);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({
         service: METRICS_NAMESPACE,
