@@ -129,6 +129,19 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
       await services.close();
     }
   };
+  /**
+   * An instance that stays up across the rounds, as a warm function's does: its threads, clients
+   * and memory in use since its first rebuild. Its cache budget is a byte, so loading another
+   * index gives up the vectors it loaded, and each of its rebuilds reads them from S3 again, as
+   * every rebuild of changed data does.
+   */
+  const warmInstance = createServices({ ...env.services.settings, cacheBytes: 1 });
+  const evictVectors = async () =>
+    warmInstance.vectors.load(await warmInstance.vectors.getIndex(`${name}-warmup`));
+  await evictVectors();
+  await timed(warmInstance, async () =>
+    warmInstance.builder.rebuild(before, await warmInstance.vectors.load(before), CONFIG),
+  );
   // The floor: the same hnswlib work, raw, with nothing around it.
   const raw = rawHnsw(all, dimension, first, total, CONFIG);
   // What a catch-up adds on by default (the machine's cores).
@@ -149,6 +162,13 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
           services.builder.rebuild(before, await services.vectors.load(before), CONFIG),
         ),
       ),
+    // The same on the instance that stays up: the vectors are read again, the rest is warm.
+    rebuildWarm: async () => {
+      await evictVectors();
+      return timed(warmInstance, async () =>
+        warmInstance.builder.rebuild(before, await warmInstance.vectors.load(before), CONFIG),
+      );
+    },
     // On an instance that did not write the active graph: it is downloaded.
     catchUpCold: () =>
       onNewInstance((services) =>
@@ -180,13 +200,15 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
     for (let i = 0; i < order.length; i++) {
       const way = order[(rep + i) % order.length] as Way;
       const run = await ways[way]();
-      if (run.method !== (way === "rebuild" || way === "rawRebuild" ? "built" : "caught_up")) {
+      const builds: readonly Way[] = ["rebuild", "rebuildWarm", "rawRebuild"];
+      if (run.method !== (builds.includes(way) ? "built" : "caught_up")) {
         throw new Error(`${way}: made the generation by ${run.method}`);
       }
       runs[way].push(run);
     }
   }
   const touch = [touchBefore, firstTouchCost()] as const;
+  await warmInstance.close();
   await rm(activeCopy, { force: true });
   raw.close();
   await env.call("DELETE", `/vectors/indexes/${name}-warmup`);
