@@ -20,6 +20,7 @@ export interface CostRuns {
   readonly rebuildWarm: readonly Run[];
   readonly catchUpCold: readonly Run[];
   readonly catchUpWarm: readonly Run[];
+  readonly catchUpHeld: readonly Run[];
   readonly catchUpColdOneThread: readonly Run[];
   readonly rawRebuild: readonly Run[];
   readonly rawCatchUp: readonly Run[];
@@ -61,7 +62,14 @@ export function printCost(
       `graph downloaded (an instance that did not write it), ${o.threads} threads`,
       runs.catchUpCold,
     ],
-    [`graph on local disk (the instance that wrote it), ${o.threads} threads`, runs.catchUpWarm],
+    [
+      `graph held in memory (successive catch-ups on one instance), ${o.threads} threads`,
+      runs.catchUpHeld,
+    ],
+    [
+      `graph file on local disk (the instance that built it; before, any warm one), ${o.threads} threads`,
+      runs.catchUpWarm,
+    ],
     ["graph downloaded, 1 thread (the previous code path)", runs.catchUpColdOneThread],
   ] as const) {
     // Per-round ratios pair each catch-up with the rebuild of its own round.
@@ -73,13 +81,21 @@ export function printCost(
   }
   // Warm against warm: the same instance-level warmth on both sides (a rebuild still reads the
   // vectors, as every rebuild of changed data does).
-  const warmRatios = runs.catchUpWarm.map((r, i) => r.ms / (runs.rebuildWarm[i] as Run).ms);
   console.log(
     `    full rebuild on an instance that stays up (its vectors read from S3 again each time): ${ms(runs.rebuildWarm).toFixed(0)} ms (${spread(
       runs.rebuildWarm.map((r) => r.ms),
       0,
-    )}; hnswlib ${hnsw(runs.rebuildWarm).toFixed(0)}) -> catch-up, graph on local disk ÷ it: ${(ms(runs.catchUpWarm) / ms(runs.rebuildWarm)).toFixed(3)} (rounds ${spread(warmRatios, 3)}, ${warmRatios.filter((r) => r <= 0.3).length} of ${warmRatios.length} ≤ 0.3)`,
+    )}; hnswlib ${hnsw(runs.rebuildWarm).toFixed(0)}); catch-ups on a warm instance ÷ it:`,
   );
+  for (const [label, catchUps] of [
+    ["graph held in memory", runs.catchUpHeld],
+    ["graph file on local disk", runs.catchUpWarm],
+  ] as const) {
+    const ratios = catchUps.map((r, i) => r.ms / (runs.rebuildWarm[i] as Run).ms);
+    console.log(
+      `      ${label}: ${(ms(catchUps) / ms(runs.rebuildWarm)).toFixed(3)} (rounds ${spread(ratios, 3)}, ${ratios.filter((r) => r <= 0.3).length} of ${ratios.length} ≤ 0.3)`,
+    );
+  }
   const threadGain = runs.catchUpColdOneThread.map(
     (r, i) => r.ms / (runs.catchUpCold[i] as Run).ms,
   );
@@ -104,7 +120,8 @@ export function printCost(
     ["full rebuild", runs.rebuild],
     ["full rebuild, instance that stays up", runs.rebuildWarm],
     ["catch-up, graph downloaded", runs.catchUpCold],
-    ["catch-up, graph on local disk", runs.catchUpWarm],
+    ["catch-up, graph held in memory", runs.catchUpHeld],
+    ["catch-up, graph file on local disk", runs.catchUpWarm],
     ["the floor's rebuild", runs.rawRebuild],
     [`the floor's catch-up, ${o.threads} threads`, runs.rawCatchUpThreads],
   ] as const) {

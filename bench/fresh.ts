@@ -102,26 +102,26 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
     await services.graphFiles.clear();
     return { ms, hnswMs: prepared.timeMs, method: prepared.method, faults };
   };
+  // The instance that wrote the active graph keeps its file (a copy, handed to its file cache).
+  const keepActive = async () => {
+    const path = join(tmpdir(), `vectord-bench-warm-${Date.now()}.hnsw`);
+    await copyFile(activeCopy, path);
+    await env.services.graphFiles.keep(active.graph_key, path);
+  };
   // A one-vector index each new instance reads first, so its clients are connected.
   await env.call("PUT", `/vectors/indexes/${name}-warmup`, { dimension, metric: "l2" });
   await upsert(`${name}-warmup`, rowsOf(0, 1));
   /**
    * `run` on a new instance (new services: nothing loaded, no graph file kept). A start costs
-   * both sides alike and is neither's work, so the instance's worker thread and clients are
-   * started first.
+   * both sides alike and is neither's work, so the instance's worker threads (the catch-up thread
+   * too) and clients are started first.
    */
   const onNewInstance = async (
     run: (services: Services) => Promise<Run>,
     settings: Partial<Settings> = {},
   ) => {
     const services = createServices({ ...env.services.settings, ...settings });
-    const one = { data: new Float32Array(dimension), dimension, rows: 1 };
-    await services.runner.groundTruth({
-      rows: one,
-      metric: "l2",
-      queries: { ...one, excludeRows: Int32Array.of(-1) },
-      k: 1,
-    });
+    await services.runner.start();
     await services.vectors.load(await services.vectors.getIndex(`${name}-warmup`));
     try {
       return await run(services);
@@ -182,12 +182,33 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
           catchUpThreads: 1,
         },
       ),
-    // On the instance that wrote it: read from local disk.
+    // On the instance that wrote it by a build (an activation): its file, read from local disk.
     catchUpWarm: async () => {
-      const path = join(tmpdir(), `vectord-bench-warm-${Date.now()}.hnsw`);
-      await copyFile(activeCopy, path);
-      await env.services.graphFiles.keep(active.graph_key, path);
+      await keepActive();
       return timed(env.services, () => builder.followActive(before, active));
+    },
+    // On the instance that wrote it by a catch-up (successive catch-ups): it is still held in the
+    // catch-up thread's memory, and its file kept.
+    catchUpHeld: async () => {
+      await keepActive();
+      // A catch-up that adds nothing hands the active graph to the catch-up thread to hold.
+      const out = join(tmpdir(), `vectord-bench-hold-${Date.now()}.hnsw`);
+      await env.services.runner.catchUp({
+        inPath: activeCopy,
+        outPath: out,
+        metric: "l2",
+        dimension,
+        deleteLabels: new Int32Array(0),
+        add: { data: new Float32Array(0), dimension, rows: 0 },
+        firstLabel: first,
+        holdAs: active.graph_key,
+      });
+      await rm(out, { force: true });
+      return timed(env.services, async () => {
+        const prepared = await builder.followActive(before, active);
+        if (prepared.graphFrom !== "held") throw new Error(`held: read ${prepared.graphFrom}`);
+        return prepared;
+      });
     },
   };
   type Way = keyof typeof ways;

@@ -86,8 +86,9 @@ export function recordBuild(kind: string, ms: number): void {
 
 /**
  * A catch-up task flipped to a new generation (`outcome`: caught_up, built or copied), from a
- * graph `graph` (kept: read from the instance's disk; downloaded; none), taking `ms` from the
- * catalog record to the flip: warm and cold catch-ups apart, beside the activations' rebuilds.
+ * graph `graph` (held: still in the instance's memory; kept: read from its disk; downloaded;
+ * none), taking `ms` from the catalog record to the flip: warm and cold catch-ups apart, beside
+ * the activations' rebuilds.
  */
 export function recordCatchUp(outcome: string, graph: string, ms: number): void {
   emit({ outcome, graph }, ["CatchUpTime", MetricUnit.Milliseconds, ms]);

@@ -58,11 +58,15 @@ export interface PreparedGeneration {
   /** The whole graph file the stored graph patches; absent when it was stored whole. */
   readonly base?: GraphBase | undefined;
   /**
-   * The graph a catch-up started from: `kept` (the file this instance wrote, read from its disk)
-   * or `downloaded` (from storage); absent when none was read (built in full, or copied).
+   * The graph a catch-up started from: `held` (the graph this instance wrote, still in its
+   * catch-up thread's memory: no file read), `kept` (that graph's file, read from its disk) or
+   * `downloaded` (from storage); absent when none was read (built in full, or copied).
    */
-  readonly graphFrom?: "kept" | "downloaded" | undefined;
+  readonly graphFrom?: GraphSource | undefined;
 }
+
+/** Where a catch-up's graph came from (see {@link PreparedGeneration.graphFrom}). */
+export type GraphSource = "held" | "kept" | "downloaded";
 
 /** The ports and services {@link GenerationBuilder} is built from (see `createServices`). */
 export interface GenerationBuilderDeps {
@@ -241,6 +245,9 @@ export class GenerationBuilder {
         : undefined;
       const done = await this.deps.runner.catchUp({
         inPath,
+        inKey: input.ref.graph_key,
+        // An instance that keeps the graph files it writes keeps this one in memory too.
+        ...(this.deps.files ? { holdAs: keys.graphKey } : {}),
         dropInput: graph.owned,
         outPath,
         metric: record.metric,
@@ -257,7 +264,7 @@ export class GenerationBuilder {
         method: "caught_up",
         timeMs: done.timeMs,
         base: stored,
-        graphFrom: graph.owned ? "downloaded" : "kept",
+        graphFrom: done.fromHeld ? "held" : graph.owned ? "downloaded" : "kept",
       };
     } finally {
       if (!kept) await rm(outPath, { force: true });

@@ -5,7 +5,7 @@ import { catchUpDue } from "../domain/maintenance";
 import { failpoint } from "../failpoints";
 import { logger } from "../logger";
 import { pageFaults, recordCatchUp } from "../telemetry";
-import type { GenerationBuilder } from "./generation-builder";
+import type { GenerationBuilder, GraphSource } from "./generation-builder";
 import type { Generations } from "./generations";
 import type { VectorStore } from "./vector-store";
 import type { LeaseStore } from "./work-ports";
@@ -35,7 +35,7 @@ export type CatchUpOutcome =
       /** From the catalog record to the flip, ms: what the catch-up took end to end. */
       readonly total_ms: number;
       /** The graph a catch-up started from (see `PreparedGeneration.graphFrom`). */
-      readonly graph_from?: "kept" | "downloaded";
+      readonly graph_from?: GraphSource;
       /**
        * The process's page faults over the same span (see `pageFaults`): memory first touched,
        * for reading a slow catch-up's time on a given machine.

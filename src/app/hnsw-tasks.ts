@@ -1,4 +1,4 @@
-import { rmSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
 import { type HeldOut, inLabels, keptMask } from "../domain/held-out";
@@ -236,56 +236,6 @@ export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: numb
   return { buildTimeMs, bytes: statSync(task.path).size };
 }
 
-/**
- * Catch a graph up (catch-up, or a stale snapshot reused at activation): read it from `inPath`,
- * make room, mark `deleteLabels` deleted (rows since deleted or replaced), add `add`'s rows as
- * labels `firstLabel`, `firstLabel + 1`, ..., and write it to `outPath`.
- */
-export interface CatchUpTask {
-  /** The graph to catch up. */
-  readonly inPath: string;
-  /**
-   * Whether `inPath` is this task's own copy (a download), removed before the output is written
-   * (default `false`: a file someone else keeps), so `/tmp` holds the input or the output, not
-   * both at once.
-   */
-  readonly dropInput?: boolean;
-  /** Where to write the caught-up graph. */
-  readonly outPath: string;
-  /** The index's metric. */
-  readonly metric: Metric;
-  /** The index's dimension. */
-  readonly dimension: number;
-  /** Labels to mark deleted (rows since deleted or replaced). */
-  readonly deleteLabels: Int32Array;
-  /** The rows to add. */
-  readonly add: VectorRows;
-  /** The label of `add`'s first row (the graph's label count). */
-  readonly firstLabel: number;
-  /**
-   * Threads adding the rows (default 1). One adds them in order, so the same inputs give the same
-   * graph; more add them concurrently (hnswlib's insertion is thread-safe), in an order that varies
-   * from run to run, and the caught-up graph with it. Its quality does not: see the fresh bench.
-   */
-  readonly threads?: number;
-}
-
-/**
- * Runs a {@link CatchUpTask}; returns hnswlib's time (read, resize, mark and add) and the output
- * file's size.
- */
-export function catchUpGraph(task: CatchUpTask): { timeMs: number; bytes: number } {
-  const started = performance.now();
-  const graph = new hnswlib.HierarchicalNSW(task.metric, task.dimension);
-  graph.readIndexSync(task.inPath);
-  graph.resizeIndex(Math.max(graph.getMaxElements(), task.firstLabel + task.add.rows));
-  for (const label of task.deleteLabels) graph.markDelete(label);
-  const { data, dimension, rows } = task.add;
-  const labels = new Uint32Array(rows);
-  for (let r = 0; r < rows; r++) labels[r] = task.firstLabel + r;
-  graph.addPoints(data.subarray(0, rows * dimension), labels, task.threads ?? 1);
-  const timeMs = Math.round((performance.now() - started) * 10) / 10;
-  if (task.dropInput) rmSync(task.inPath, { force: true });
-  graph.writeIndexSync(task.outPath);
-  return { timeMs, bytes: statSync(task.outPath).size };
-}
+// The catch-up task lives in a module of its own (it keeps the last graph it wrote); the worker
+// entry and the Lambda worker bundle take every task from this module.
+export { type CatchUpResult, type CatchUpTask, catchUpGraph, releaseHeld } from "./catch-up-task";

@@ -12,3 +12,4 @@ export const runoff = tasks.runoff;
 export const groundTruth = tasks.groundTruth;
 export const buildToFile = tasks.buildToFile;
 export const catchUpGraph = tasks.catchUpGraph;
+export const releaseHeld = tasks.releaseHeld;

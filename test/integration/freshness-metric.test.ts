@@ -68,7 +68,7 @@ async function catchUpsEmitted<T>(run: () => Promise<T>) {
 }
 
 describe("the catch-up time", () => {
-  it("tells catch-ups from the graph an instance kept from those that downloaded it", async () => {
+  it("tells catch-ups from the graph an instance holds or kept from those that downloaded it", async () => {
     await activeIndex("warmth", 60);
     const write = async (seed: number) => {
       const vectors = randomVectors(6, 8, seed).map((v) => ({ ...v, id: `n${seed}-${v.id}` }));
@@ -78,8 +78,14 @@ describe("the catch-up time", () => {
     await write(1);
     const warm = await catchUpsEmitted(() => env.services.maintenance.catchUp("warmth"));
     expect(warm.result).toMatchObject({ outcome: "caught_up", added: 6, graph_from: "kept" });
-    // A new instance has to download it.
+    // The next one on that instance catches up the graph its catch-up thread still holds.
     await write(2);
+    const held = await catchUpsEmitted(() => env.services.maintenance.catchUp("warmth"));
+    expect(held.result).toMatchObject({ outcome: "caught_up", added: 6, graph_from: "held" });
+    const found = await search("warmth", randomVectors(6, 8, 2)[4]?.values as number[], 1);
+    expect(found).toMatchObject({ pending_vectors: 0, results: [{ id: "n2-v4", distance: 0 }] });
+    // A new instance has to download it.
+    await write(3);
     const instance = createServices({ ...env.services.settings });
     const cold = await catchUpsEmitted(() => instance.maintenance.catchUp("warmth")).finally(() =>
       instance.close(),
@@ -87,6 +93,7 @@ describe("the catch-up time", () => {
     expect(cold.result).toMatchObject({ outcome: "caught_up", added: 6, graph_from: "downloaded" });
     for (const [{ result, lines }, graph] of [
       [warm, "kept"],
+      [held, "held"],
       [cold, "downloaded"],
     ] as const) {
       const total = (result as { total_ms: number }).total_ms;
