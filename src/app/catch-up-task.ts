@@ -71,7 +71,8 @@ let held: { readonly key: string; readonly graph: hnswlib.HierarchicalNSW } | un
 
 /**
  * Runs a {@link CatchUpTask}. Whatever this thread held is let go as the task starts: a task that
- * fails leaves nothing held, so a held graph is always exactly the file written under its key.
+ * fails leaves nothing held (and frees its graph), so a held graph is always exactly the file
+ * written under its key.
  */
 export function catchUpGraph(task: CatchUpTask): CatchUpResult {
   const started = performance.now();
@@ -80,20 +81,27 @@ export function catchUpGraph(task: CatchUpTask): CatchUpResult {
   if (!kept) releaseHeld();
   held = undefined;
   const graph = kept ?? new hnswlib.HierarchicalNSW(task.metric, task.dimension);
-  if (!kept) graph.readIndexSync(task.inPath);
-  graph.resizeIndex(Math.max(graph.getMaxElements(), task.firstLabel + task.add.rows));
-  for (const label of task.deleteLabels) graph.markDelete(label);
-  const { data, dimension, rows } = task.add;
-  const labels = new Uint32Array(rows);
-  for (let r = 0; r < rows; r++) labels[r] = task.firstLabel + r;
-  graph.addPoints(data.subarray(0, rows * dimension), labels, task.threads ?? 1);
-  const timeMs = Math.round((performance.now() - started) * 10) / 10;
-  if (task.dropInput) rmSync(task.inPath, { force: true });
-  graph.writeIndexSync(task.outPath);
-  const bytes = statSync(task.outPath).size;
-  if (task.holdAs !== undefined) held = { key: task.holdAs, graph };
-  else free(graph);
-  return { timeMs, bytes, fromHeld: kept !== undefined };
+  let holding = false;
+  try {
+    if (!kept) graph.readIndexSync(task.inPath);
+    graph.resizeIndex(Math.max(graph.getMaxElements(), task.firstLabel + task.add.rows));
+    for (const label of task.deleteLabels) graph.markDelete(label);
+    const { data, dimension, rows } = task.add;
+    const labels = new Uint32Array(rows);
+    for (let r = 0; r < rows; r++) labels[r] = task.firstLabel + r;
+    graph.addPoints(data.subarray(0, rows * dimension), labels, task.threads ?? 1);
+    const timeMs = Math.round((performance.now() - started) * 10) / 10;
+    if (task.dropInput) rmSync(task.inPath, { force: true });
+    graph.writeIndexSync(task.outPath);
+    const bytes = statSync(task.outPath).size;
+    if (task.holdAs !== undefined) {
+      held = { key: task.holdAs, graph };
+      holding = true;
+    }
+    return { timeMs, bytes, fromHeld: kept !== undefined };
+  } finally {
+    if (!holding) free(graph);
+  }
 }
 
 /** Lets go of the graph this thread holds, if any, and frees its memory now. */
