@@ -8,16 +8,40 @@ import { seededRows as rows, scratchFiles } from "../support/graph-files";
 // The worker's catch-up task and the graph file it reads.
 
 const file = scratchFiles("vectord-catch-up-task-");
+const dimension = 12;
+
+/** A 200-row graph written to scratch file `name`. */
+function baseGraph(name: string) {
+  buildToFile({
+    rows: rows(200, dimension, 1),
+    metric: "l2",
+    build: { m: 6, ef_construction: 30, seed: 3 },
+    path: file(name),
+  });
+}
+
+/** A catch-up of `inPath` adding `adds` rows from `seed` as `firstLabel`..., marking `deleted`. */
+function step(
+  inPath: string,
+  outPath: string,
+  firstLabel: number,
+  seed: number,
+  { adds = 30, deleted = Int32Array.of(firstLabel - 5) } = {},
+) {
+  return {
+    inPath,
+    outPath,
+    metric: "l2" as const,
+    dimension,
+    deleteLabels: deleted,
+    add: rows(adds, dimension, seed),
+    firstLabel,
+  };
+}
 
 describe("the catch-up task", () => {
   it("removes its input once loaded only when it is the task's own copy, with the same graph either way", () => {
-    const dimension = 12;
-    buildToFile({
-      rows: rows(200, dimension, 1),
-      metric: "l2",
-      build: { m: 6, ef_construction: 30, seed: 3 },
-      path: file("base"),
-    });
+    baseGraph("base");
     copyFileSync(file("base"), file("own"));
     const task = {
       metric: "l2" as const,
@@ -35,23 +59,7 @@ describe("the catch-up task", () => {
 });
 
 describe("the graph a catch-up thread holds", () => {
-  const dimension = 12;
-  const base = () =>
-    buildToFile({
-      rows: rows(200, dimension, 1),
-      metric: "l2",
-      build: { m: 6, ef_construction: 30, seed: 3 },
-      path: file("held-base"),
-    });
-  const step = (inPath: string, outPath: string, firstLabel: number, seed: number) => ({
-    inPath,
-    outPath,
-    metric: "l2" as const,
-    dimension,
-    deleteLabels: Int32Array.of(firstLabel - 5),
-    add: rows(30, dimension, seed),
-    firstLabel,
-  });
+  const base = () => baseGraph("held-base");
 
   it("catches up from memory the graph it wrote last, which is its file's graph", () => {
     base();
@@ -62,9 +70,7 @@ describe("the graph a catch-up thread holds", () => {
     rmSync(file("g1"));
     // Nothing to add or mark: the held graph written again is g1's file, byte for byte.
     const same = catchUpGraph({
-      ...step(file("g1"), file("g1-again"), 230, 0),
-      deleteLabels: new Int32Array(0),
-      add: { data: new Float32Array(0), dimension, rows: 0 },
+      ...step(file("g1"), file("g1-again"), 230, 0, { adds: 0, deleted: new Int32Array(0) }),
       inKey: "g1",
       holdAs: "g1",
     });
@@ -124,22 +130,9 @@ describe("the graph a catch-up thread holds", () => {
 
 describe("a runner's catch-up thread", () => {
   it("keeps the graph for the runner's next catch-up, and lets it go before any other task", async () => {
-    const dimension = 12;
-    buildToFile({
-      rows: rows(200, dimension, 1),
-      metric: "l2",
-      build: { m: 6, ef_construction: 30, seed: 3 },
-      path: file("runner-base"),
-    });
-    const task = (inPath: string, outPath: string, firstLabel: number, seed: number) => ({
-      inPath,
-      outPath,
-      metric: "l2" as const,
-      dimension,
-      deleteLabels: new Int32Array(0),
-      add: rows(10, dimension, seed),
-      firstLabel,
-    });
+    baseGraph("runner-base");
+    const task = (inPath: string, outPath: string, firstLabel: number, seed: number) =>
+      step(inPath, outPath, firstLabel, seed, { adds: 10, deleted: new Int32Array(0) });
     const runner = createHnswRunner({ maxThreads: 1, catchUpThreads: 1 });
     try {
       // Starting the threads ahead of work holds nothing.
