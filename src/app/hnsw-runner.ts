@@ -30,7 +30,9 @@ export interface HnswRunner {
   /**
    * Runs `catchUpGraph` off the event loop, on a thread of its own that catch-ups take one at a
    * time, so the graph a catch-up holds (`holdAs`) is there for the next (`inKey`). Every other
-   * task lets that graph go before it starts, so builds never run beside a held graph.
+   * task has that graph let go as it is submitted: at once on an idle thread, or right after a
+   * catch-up still running there (which then holds nothing), so a build runs beside a held graph
+   * at most until that catch-up ends.
    */
   catchUp(task: CatchUpTask): Promise<CatchUpResult>;
   /**
