@@ -78,8 +78,8 @@ export function catchUpGraph(task: CatchUpTask): CatchUpResult {
   const started = performance.now();
   const kept = task.inKey !== undefined && held?.key === task.inKey ? held.graph : undefined;
   // Another key's graph goes before this one is read, so the thread has one in memory at a time.
-  if (!kept) releaseHeld();
-  held = undefined;
+  if (kept) held = undefined;
+  else releaseHeld();
   const graph = kept ?? new hnswlib.HierarchicalNSW(task.metric, task.dimension);
   let holding = false;
   try {
