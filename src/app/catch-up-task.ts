@@ -2,9 +2,10 @@ import { rmSync, statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
 import type { Metric } from "../domain/metric";
+import { free, hold, takeHeld } from "./held-graph";
 
-// The catch-up task, run on a worker thread (see hnsw-runner.ts). It keeps in memory the last
-// graph it wrote, so that the next catch-up of that graph on the same thread skips reading it.
+// The catch-up task, run on the generation thread (see hnsw-runner.ts). It keeps in memory the
+// graph it wrote (held-graph.ts), so that the next catch-up of that graph skips reading it.
 
 /**
  * Catch a graph up (catch-up, or a stale snapshot reused at activation): read it from `inPath`
@@ -24,7 +25,7 @@ export interface CatchUpTask {
   /**
    * The object key the caught-up graph is stored under. When given, this thread keeps the graph
    * in memory afterwards, as that key's graph, in place of any it held (one at a time), until
-   * {@link releaseHeld}. Default: none (nothing held).
+   * `releaseHeld`. Default: none (nothing held).
    */
   readonly holdAs?: string;
   /**
@@ -66,9 +67,6 @@ export interface CatchUpResult {
   readonly fromHeld: boolean;
 }
 
-/** The graph this thread wrote last, under its key (see {@link CatchUpTask.holdAs}). */
-let held: { readonly key: string; readonly graph: hnswlib.HierarchicalNSW } | undefined;
-
 /**
  * Runs a {@link CatchUpTask}. Whatever this thread held is let go as the task starts: a task that
  * fails leaves nothing held (and frees its graph), so a held graph is always exactly the file
@@ -76,10 +74,8 @@ let held: { readonly key: string; readonly graph: hnswlib.HierarchicalNSW } | un
  */
 export function catchUpGraph(task: CatchUpTask): CatchUpResult {
   const started = performance.now();
-  const kept = task.inKey !== undefined && held?.key === task.inKey ? held.graph : undefined;
   // Another key's graph goes before this one is read, so the thread has one in memory at a time.
-  if (kept) held = undefined;
-  else releaseHeld();
+  const kept = takeHeld(task.inKey);
   const graph = kept ?? new hnswlib.HierarchicalNSW(task.metric, task.dimension);
   let holding = false;
   try {
@@ -95,26 +91,11 @@ export function catchUpGraph(task: CatchUpTask): CatchUpResult {
     graph.writeIndexSync(task.outPath);
     const bytes = statSync(task.outPath).size;
     if (task.holdAs !== undefined) {
-      held = { key: task.holdAs, graph };
+      hold(task.holdAs, graph);
       holding = true;
     }
     return { timeMs, bytes, fromHeld: kept !== undefined };
   } finally {
     if (!holding) free(graph);
   }
-}
-
-/** Lets go of the graph this thread holds, if any, and frees its memory now. */
-export function releaseHeld(): void {
-  if (held) free(held.graph);
-  held = undefined;
-}
-
-/**
- * Frees a graph's memory now. hnswlib-node frees it only when the object is collected, which an
- * idle thread may not do for a long time (the graph's memory is not on V8's heap); a new index of
- * one element replaces it at once.
- */
-function free(graph: hnswlib.HierarchicalNSW): void {
-  graph.initIndex(1);
 }

@@ -58,8 +58,8 @@ export interface PreparedGeneration {
   /** The whole graph file the stored graph patches; absent when it was stored whole. */
   readonly base?: GraphBase | undefined;
   /**
-   * The graph a catch-up started from: `held` (the graph this instance wrote, still in its
-   * catch-up thread's memory: no file read), `kept` (that graph's file, read from its disk) or
+   * The graph a catch-up started from: `held` (the graph this instance built or caught up last,
+   * still in its generation thread's memory: no file read), `kept` (that graph's file, read from its disk) or
    * `downloaded` (from storage); absent when none was read (built in full, or copied).
    */
   readonly graphFrom?: GraphSource | undefined;
@@ -180,6 +180,8 @@ export class GenerationBuilder {
         metric: record.metric,
         build: config,
         path,
+        // An instance that keeps the graph files it writes keeps this one in memory too.
+        ...(this.deps.files ? { holdAs: keys.graphKey } : {}),
       });
       recordBuild("activation", built.buildTimeMs);
       const rows = { ...labelsOf(loaded), metadata: loaded.metadata };

@@ -25,18 +25,22 @@ export interface HnswRunner {
   runoff(task: RunoffTask): Promise<SearchResultSummary[]>;
   /** Runs `groundTruth` off the event loop. */
   groundTruth(task: GroundTruthTask): Promise<Int32Array>;
-  /** Runs `buildToFile` off the event loop. */
+  /**
+   * Runs `buildToFile` off the event loop. A build that holds its graph (`holdAs`: a
+   * generation's) runs on the generation thread (see {@link catchUp}), so the next catch-up of
+   * it there starts from memory; any other runs in the pool.
+   */
   build(task: BuildTask): Promise<{ buildTimeMs: number; bytes: number }>;
   /**
-   * Runs `catchUpGraph` off the event loop, on a thread of its own that catch-ups take one at a
-   * time, so the graph a catch-up holds (`holdAs`) is there for the next (`inKey`). Every other
-   * task has that graph let go as it is submitted: at once on an idle thread, or right after a
-   * catch-up still running there (which then holds nothing), so a build runs beside a held graph
-   * at most until that catch-up ends.
+   * Runs `catchUpGraph` off the event loop, on the generation thread: a thread of its own that
+   * catch-ups and generation builds take one at a time, so the graph one holds (`holdAs`) is there
+   * for the next catch-up (`inKey`). Every other task has that graph let go as it is submitted:
+   * at once on an idle thread, or right after a task still running there (which then holds
+   * nothing), so another task runs beside a held graph at most until that one ends.
    */
   catchUp(task: CatchUpTask): Promise<CatchUpResult>;
   /**
-   * Starts the worker threads (the catch-up thread too) and waits until each pool has one ready,
+   * Starts the worker threads (the generation thread too) and waits until each pool has one ready,
    * instead of on first use: for a caller that times work apart from a thread's start.
    */
   start(): Promise<void>;
@@ -105,30 +109,39 @@ export interface HnswRunnerOptions {
  * never block the event loop; the costliest waiting build starts first. The pool starts on first
  * use with every worker, and they stay: a worker started on demand (idle ones exited after a
  * minute) made the first parallel build of a round wait for its thread and module load (about
- * 0.3 s on the local stack), in the round's critical path. Catch-ups run on one more thread of
- * their own (started on the first catch-up), which keeps the graph a catch-up wrote for the next
- * one on this instance: it skips reading the graph file, about 150 ms of a 26 MB graph's
- * catch-up on the benchmarks' VM (see the fresh bench).
+ * 0.3 s on the local stack), in the round's critical path. Catch-ups and generation builds run
+ * on one more thread of their own, the generation thread (started on first use), which keeps the
+ * graph it wrote last for the next catch-up of it on this instance: that catch-up skips reading
+ * the graph file, about 150 ms of a 26 MB graph's catch-up on the benchmarks' VM, and adds into
+ * memory the thread has touched (see the fresh bench).
  */
 export function createHnswRunner(options: HnswRunnerOptions = {}): HnswRunner {
   const maxThreads = options.maxThreads ?? availableParallelism();
   const catchUpThreads = options.catchUpThreads ?? availableParallelism();
   const schedule = priorityScheduler(maxThreads);
   const builds = lazyPool(maxThreads);
-  const catchUps = lazyPool(1);
-  // Whether the catch-up thread may hold a graph (a catch-up asked it to since the last release).
+  const generation = lazyPool(1);
+  // Whether the generation thread may hold a graph (a task asked it to since the last release).
   let mayHold = false;
   let closed = false;
   const release = () => {
     if (!mayHold) return;
     mayHold = false;
-    // Queued behind a catch-up still running, so it lets go of what that one holds too.
-    void catchUps
+    // Queued behind a task still running there, so it lets go of what that one holds too.
+    void generation
       .get()
       .then((pool) => pool.run({}, { name: "releaseHeld" }))
       .catch((err: unknown) => {
         if (!closed) logger.error("HNSW worker failed", { error: err as Error });
       });
+  };
+  /** Runs a task of the generation thread, which may hold the graph it writes. */
+  const onGenerationThread = async <T>(
+    task: { readonly holdAs?: string | undefined },
+    name: string,
+  ): Promise<T> => {
+    if (task.holdAs !== undefined) mayHold = true;
+    return (await generation.get()).run(task, { name }) as Promise<T>;
   };
   const run = <T>(task: unknown, name: string, priority = 0): Promise<T> => {
     release();
@@ -140,25 +153,25 @@ export function createHnswRunner(options: HnswRunnerOptions = {}): HnswRunner {
     runoff: (task) => run<SearchResultSummary[]>(task, "runoff"),
     groundTruth: (task) => run<Int32Array>(task, "groundTruth"),
     build: (task) =>
-      run<{ buildTimeMs: number; bytes: number }>(task, "buildToFile", buildCost(task.build)),
-    async catchUp(task) {
-      if (task.holdAs !== undefined) mayHold = true;
-      const pool = await catchUps.get();
-      return pool.run(
-        { ...task, threads: task.threads ?? catchUpThreads },
-        { name: "catchUpGraph" },
-      ) as Promise<CatchUpResult>;
+      task.holdAs === undefined
+        ? run<{ buildTimeMs: number; bytes: number }>(task, "buildToFile", buildCost(task.build))
+        : onGenerationThread(task, "buildToFile"),
+    catchUp: (task) => {
+      const threads: CatchUpTask = { ...task, threads: task.threads ?? catchUpThreads };
+      return onGenerationThread<CatchUpResult>(threads, "catchUpGraph");
     },
     async start() {
       // A task that does nothing there (no graph is held yet) waits for a thread with the module.
       await Promise.all(
-        [builds, catchUps].map(async (pool) => (await pool.get()).run({}, { name: "releaseHeld" })),
+        [builds, generation].map(async (pool) =>
+          (await pool.get()).run({}, { name: "releaseHeld" }),
+        ),
       );
     },
     async close() {
       closed = true;
       mayHold = false;
-      await Promise.all([builds.close(), catchUps.close()]);
+      await Promise.all([builds.close(), generation.close()]);
     },
   };
 }

@@ -8,6 +8,7 @@ import { type Answers, type ArmMeasurement, measureArms, recallAt } from "../dom
 import type { Metric } from "../domain/metric";
 import { latencySummary } from "../domain/trial-metrics";
 import { searchEf } from "../domain/tuner";
+import { free, hold, releaseHeld } from "./held-graph";
 
 // Worker-thread tasks (run through piscina): the CPU-bound HNSW work, off the event loop.
 
@@ -225,17 +226,38 @@ export interface BuildTask {
   readonly build: BuildParams;
   /** Where to write the graph. */
   readonly path: string;
+  /**
+   * The object key the graph is stored under. When given, the thread keeps the graph in memory
+   * afterwards, as that key's graph, in place of any it held, for the next catch-up of it (see
+   * `CatchUpTask.inKey`); the runner runs such a build on its generation thread. Default: none
+   * (nothing held).
+   */
+  readonly holdAs?: string;
 }
 
 /**
- * Builds `task`'s graph and writes it to `task.path`; returns the build's time and the file's size.
+ * Builds `task`'s graph and writes it to `task.path`; returns the build's time and the file's
+ * size. Whatever the thread held is let go first, so it has one graph in memory at a time; the
+ * built graph is freed once written, unless `task.holdAs` keeps it.
  */
 export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: number } {
+  releaseHeld();
   const { graph, buildTimeMs } = timedBuild(task);
-  graph.writeIndexSync(task.path);
-  return { buildTimeMs, bytes: statSync(task.path).size };
+  let holding = false;
+  try {
+    graph.writeIndexSync(task.path);
+    const bytes = statSync(task.path).size;
+    if (task.holdAs !== undefined) {
+      hold(task.holdAs, graph);
+      holding = true;
+    }
+    return { buildTimeMs, bytes };
+  } finally {
+    if (!holding) free(graph);
+  }
 }
 
-// The catch-up task lives in a module of its own (it keeps the last graph it wrote); the worker
-// entry and the Lambda worker bundle take every task from this module.
-export { type CatchUpResult, type CatchUpTask, catchUpGraph, releaseHeld } from "./catch-up-task";
+// The catch-up task and the held graph live in modules of their own; the worker entry and the
+// Lambda worker bundle take every task from this module.
+export { type CatchUpResult, type CatchUpTask, catchUpGraph } from "./catch-up-task";
+export { releaseHeld } from "./held-graph";

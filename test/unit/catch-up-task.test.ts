@@ -10,14 +10,21 @@ import { seededRows as rows, scratchFiles } from "../support/graph-files";
 const file = scratchFiles("vectord-catch-up-task-");
 const dimension = 12;
 
-/** A 200-row graph written to scratch file `name`. */
-function baseGraph(name: string) {
+/** A 200-row graph written to scratch file `name` (and held as `holdAs`, when given). */
+function baseGraph(name: string, holdAs?: string) {
   buildToFile({
     rows: rows(200, dimension, 1),
     metric: "l2",
     build: { m: 6, ef_construction: 30, seed: 3 },
     path: file(name),
+    ...(holdAs === undefined ? {} : { holdAs }),
   });
+}
+
+/** A catch-up of `key`'s graph (file gone) that adds and marks nothing, written to `outPath`. */
+function rewrite(key: string, outPath: string) {
+  const none = { adds: 0, deleted: new Int32Array(0) };
+  return catchUpGraph({ ...step(file(key), outPath, 200, 0, none), inKey: key, holdAs: key });
 }
 
 /** A catch-up of `inPath` adding `adds` rows from `seed` as `firstLabel`..., marking `deleted`. */
@@ -58,7 +65,7 @@ describe("the catch-up task", () => {
   });
 });
 
-describe("the graph a catch-up thread holds", () => {
+describe("the graph the generation thread holds", () => {
   const base = () => baseGraph("held-base");
 
   it("catches up from memory the graph it wrote last, which is its file's graph", () => {
@@ -95,6 +102,19 @@ describe("the graph a catch-up thread holds", () => {
     );
   });
 
+  it("holds the graph a generation build wrote, its file's graph; a build that does not hold lets it go", () => {
+    baseGraph("built", "built");
+    copyFileSync(file("built"), file("built-copy"));
+    rmSync(file("built"));
+    const again = rewrite("built", file("built-again"));
+    expect(again.fromHeld).toBe(true);
+    expect(readFileSync(file("built-again")).equals(readFileSync(file("built-copy")))).toBe(true);
+    // Still held (the rewrite held it again), until a build that does not hold its graph.
+    expect(rewrite("built", file("built-again")).fromHeld).toBe(true);
+    baseGraph("other");
+    expect(() => rewrite("built", file("built-again"))).toThrow(/failed to open file/);
+  });
+
   it("holds one graph, under its own key, and none after a failed task or a release", () => {
     base();
     catchUpGraph({ ...step(file("held-base"), file("k1"), 200, 2), holdAs: "k1" });
@@ -128,7 +148,7 @@ describe("the graph a catch-up thread holds", () => {
   });
 });
 
-describe("a runner's catch-up thread", () => {
+describe("a runner's generation thread", () => {
   it("keeps the graph for the runner's next catch-up, and lets it go before any other task", async () => {
     baseGraph("runner-base");
     const task = (inPath: string, outPath: string, firstLabel: number, seed: number) =>
@@ -157,6 +177,19 @@ describe("a runner's catch-up thread", () => {
       });
       const third = await runner.catchUp({ ...task(file("r2"), file("r3"), 220, 5), inKey: "r2" });
       expect(third.fromHeld).toBe(false);
+      // A generation's build runs there and holds its graph for the next catch-up.
+      await runner.build({
+        rows: rows(50, dimension, 4),
+        metric: "l2",
+        build: { m: 6, ef_construction: 30, seed: 3 },
+        path: file("runner-generation"),
+        holdAs: "runner-generation",
+      });
+      const fourth = await runner.catchUp({
+        ...task(file("runner-generation"), file("r4"), 50, 6),
+        inKey: "runner-generation",
+      });
+      expect(fourth.fromHeld).toBe(true);
     } finally {
       await runner.close();
     }
