@@ -21,6 +21,8 @@ export interface CostRuns {
   readonly catchUpCold: readonly Run[];
   readonly catchUpWarm: readonly Run[];
   readonly catchUpHeld: readonly Run[];
+  /** Catch-ups of a graph the instance built and holds (the first after an activation there). */
+  readonly catchUpAfterBuild: readonly Run[];
   readonly catchUpColdOneThread: readonly Run[];
   readonly rawRebuild: readonly Run[];
   readonly rawCatchUp: readonly Run[];
@@ -67,7 +69,11 @@ export function printCost(
       runs.catchUpHeld,
     ],
     [
-      `graph file on local disk (the instance that built it; before, any warm one), ${o.threads} threads`,
+      `graph held after the instance built it (the first catch-up after an activation there), ${o.threads} threads`,
+      runs.catchUpAfterBuild,
+    ],
+    [
+      `graph file on local disk (held graph let go by other work; before, any warm instance), ${o.threads} threads`,
       runs.catchUpWarm,
     ],
     ["graph downloaded, 1 thread (the previous code path)", runs.catchUpColdOneThread],
@@ -89,6 +95,7 @@ export function printCost(
   );
   for (const [label, catchUps] of [
     ["graph held in memory", runs.catchUpHeld],
+    ["graph held after a build", runs.catchUpAfterBuild],
     ["graph file on local disk", runs.catchUpWarm],
   ] as const) {
     const ratios = catchUps.map((r, i) => r.ms / (runs.rebuildWarm[i] as Run).ms);
@@ -121,6 +128,7 @@ export function printCost(
     ["full rebuild, instance that stays up", runs.rebuildWarm],
     ["catch-up, graph downloaded", runs.catchUpCold],
     ["catch-up, graph held in memory", runs.catchUpHeld],
+    ["catch-up, graph held after a build", runs.catchUpAfterBuild],
     ["catch-up, graph file on local disk", runs.catchUpWarm],
     ["the floor's rebuild", runs.rawRebuild],
     [`the floor's catch-up, ${o.threads} threads`, runs.rawCatchUpThreads],

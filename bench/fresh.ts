@@ -182,16 +182,17 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
           catchUpThreads: 1,
         },
       ),
-    // On the instance that wrote it by a build (an activation): its file, read from local disk.
+    // On an instance that has its file but holds no graph (any other hnswlib work there, a trial
+    // or ground truth, let it go): read from local disk.
     catchUpWarm: async () => {
       await keepActive();
       return timed(env.services, () => builder.followActive(before, active));
     },
     // On the instance that wrote it by a catch-up (successive catch-ups): it is still held in the
-    // catch-up thread's memory, and its file kept.
+    // generation thread's memory, and its file kept.
     catchUpHeld: async () => {
       await keepActive();
-      // A catch-up that adds nothing hands the active graph to the catch-up thread to hold.
+      // A catch-up that adds nothing hands the active graph to the generation thread to hold.
       const out = join(tmpdir(), `vectord-bench-hold-${Date.now()}.hnsw`);
       await env.services.runner.catchUp({
         inPath: activeCopy,
@@ -207,6 +208,26 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
       return timed(env.services, async () => {
         const prepared = await builder.followActive(before, active);
         if (prepared.graphFrom !== "held") throw new Error(`held: read ${prepared.graphFrom}`);
+        return prepared;
+      });
+    },
+    // On the instance that built it (an activation's build, or a rebuild past the deleted-label
+    // threshold): the build's graph is still held in the generation thread's memory.
+    catchUpAfterBuild: async () => {
+      await keepActive();
+      // A build of the same 8,000 digits with the same config, held as the active graph.
+      const out = join(tmpdir(), `vectord-bench-build-${Date.now()}.hnsw`);
+      await env.services.runner.build({
+        rows: { data: all.subarray(0, first * dimension), dimension, rows: first },
+        metric: "l2",
+        build: CONFIG,
+        path: out,
+        holdAs: active.graph_key,
+      });
+      await rm(out, { force: true });
+      return timed(env.services, async () => {
+        const prepared = await builder.followActive(before, active);
+        if (prepared.graphFrom !== "held") throw new Error(`after a build: ${prepared.graphFrom}`);
         return prepared;
       });
     },
