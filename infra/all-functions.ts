@@ -1,5 +1,5 @@
 import { AUTOTUNE_TASKS, SCHEDULE } from "./autotune-workflow";
-import { BACKGROUND_TASKS } from "./background-tasks";
+import { backgroundFunctions } from "./background-tasks";
 import type { FunctionSpec } from "./function-spec";
 import { IMPORT_TASKS } from "./import-workflow";
 import { DEFAULT_ROUTE, ROUTES } from "./routes";
@@ -14,5 +14,5 @@ export const ALL_FUNCTIONS: readonly FunctionSpec[] = [
   ...(Object.values(AUTOTUNE_TASKS) as FunctionSpec[]),
   ...(Object.values(IMPORT_TASKS) as FunctionSpec[]),
   SCHEDULE.function,
-  ...(Object.values(BACKGROUND_TASKS) as FunctionSpec[]),
+  ...backgroundFunctions(),
 ];

@@ -8,8 +8,43 @@ import {
 export type { BackgroundTaskName } from "./function-spec";
 
 /**
- * Work that never runs in a request, each a function of its own: writes start it with an
- * asynchronous invocation on AWS; locally the same handler runs in-process after the response.
+ * The function of the two tasks that make an index's next generation: `catchUp` (new vectors
+ * folded into a copy of the active graph, or a rebuild past the deleted-label threshold) and
+ * `activate` (an activation's build, catch-up or copy). One function, so that a warm instance
+ * that made a generation either way still holds its graph (in its generation thread's memory,
+ * and its file in `/tmp`) when the next catch-up of that generation lands there: the first
+ * catch-up after an activation then neither downloads the graph nor reads its file (see README,
+ * "Catch-up"). Each invocation names its task (`GenerationTaskEvent`).
+ */
+const GENERATION_TASK = {
+  id: "GenerationTask",
+  entry: "functions/generation-task.ts",
+  access: {
+    objects: {
+      segments: ["read"],
+      snapshots: ["read"],
+      generations: ["read", "write", "delete"],
+    },
+    tables: {
+      indexes: ["GetItem", "UpdateItem"],
+      // A catch-up's per-index lease (one at a time per index).
+      leases: ["PutItem", "GetItem", "DeleteItem"],
+      // An activation's promoted config, and its run's record.
+      promotions: ["GetItem"],
+      runs: ["GetItem", "UpdateItem"],
+    },
+  },
+  // Builds a graph on worker threads, catches one up, or copies it: the request that asked for an
+  // activation only waits, within API Gateway's limit, and answers 202 when the build takes longer.
+  memoryMb: GRAPH_BUILDING_MEMORY_MB,
+  timeoutSeconds: 900,
+  hnsw: "build",
+} as const satisfies FunctionSpec;
+
+/**
+ * Work that never runs in a request: writes start it with an asynchronous invocation of its
+ * function on AWS (each task's own, but `catchUp` and `activate` share {@link GENERATION_TASK});
+ * locally the same handler runs in-process after the response.
  */
 export const BACKGROUND_TASKS = {
   compact: {
@@ -30,39 +65,8 @@ export const BACKGROUND_TASKS = {
     memoryMb: VECTOR_LOADING_MEMORY_MB,
     timeoutSeconds: 900,
   },
-  catchUp: {
-    id: "CatchUpIndex",
-    entry: "functions/catch-up-index.ts",
-    access: {
-      objects: { segments: ["read"], generations: ["read", "write", "delete"] },
-      tables: { indexes: ["GetItem", "UpdateItem"], leases: ["PutItem", "GetItem", "DeleteItem"] },
-    },
-    // Adds to a copy of the active graph on a worker thread, or rebuilds it past the threshold.
-    memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    timeoutSeconds: 900,
-    hnsw: "build",
-  },
-  activate: {
-    id: "ActivateIndexTask",
-    entry: "functions/activate-task.ts",
-    access: {
-      objects: {
-        segments: ["read"],
-        snapshots: ["read"],
-        generations: ["read", "write", "delete"],
-      },
-      tables: {
-        indexes: ["GetItem", "UpdateItem"],
-        promotions: ["GetItem"],
-        runs: ["GetItem", "UpdateItem"],
-      },
-    },
-    // Builds a graph on worker threads (or catches one up, or copies it): the request that asked
-    // for it only waits, within API Gateway's limit, and answers 202 when the build takes longer.
-    memoryMb: GRAPH_BUILDING_MEMORY_MB,
-    timeoutSeconds: 900,
-    hnsw: "build",
-  },
+  catchUp: GENERATION_TASK,
+  activate: GENERATION_TASK,
   trial: {
     id: "RunTrialTask",
     entry: "functions/run-trial-task.ts",
@@ -120,4 +124,30 @@ export const BACKGROUND_TASKS = {
 /** Environment variable naming a task's function, for the functions that start it. */
 export function taskFunctionEnvVar(task: BackgroundTaskName): string {
   return `VECTORD_${task.toUpperCase()}_FUNCTION`;
+}
+
+/** The background tasks' functions, each once (`catchUp` and `activate` share one). */
+export function backgroundFunctions(): FunctionSpec[] {
+  const byId = new Map<string, FunctionSpec>();
+  for (const spec of Object.values(BACKGROUND_TASKS) as FunctionSpec[]) byId.set(spec.id, spec);
+  return [...byId.values()];
+}
+
+/** What a background task's function is invoked with. */
+export interface BackgroundTaskEvent {
+  /** The task (a function may run more than one: see {@link BACKGROUND_TASKS}). */
+  readonly task: BackgroundTaskName;
+  /** The index it is for. */
+  readonly index_name: string;
+  /** The run it carries out (an activation's, a trial's, a harness's), if any. */
+  readonly run_id?: string;
+}
+
+/** The event that starts `task` for `indexName` (and run `runId`). */
+export function backgroundTaskEvent(
+  task: BackgroundTaskName,
+  indexName: string,
+  runId?: string,
+): BackgroundTaskEvent {
+  return { task, index_name: indexName, ...(runId && { run_id: runId }) };
 }

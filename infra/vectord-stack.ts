@@ -7,7 +7,12 @@ import {
   SCHEDULE,
   STATE_MACHINE_ENV_VAR,
 } from "./autotune-workflow";
-import { BACKGROUND_TASKS, type BackgroundTaskName, taskFunctionEnvVar } from "./background-tasks";
+import {
+  BACKGROUND_TASKS,
+  type BackgroundTaskName,
+  backgroundFunctions,
+  taskFunctionEnvVar,
+} from "./background-tasks";
 import { DEFAULT_CONFIG, type StackConfig } from "./config";
 import { Api } from "./constructs/api";
 import { type ServiceFunction, ServiceFunctions } from "./constructs/functions";
@@ -70,26 +75,23 @@ export class VectordStack extends Stack {
     };
 
     // Background tasks first: the functions that start them learn their names.
-    const background = {} as Record<BackgroundTaskName, ServiceFunction>;
-    for (const [task, spec] of Object.entries(BACKGROUND_TASKS) as [
-      BackgroundTaskName,
-      FunctionSpec,
-    ][]) {
-      background[task] = add(spec);
-    }
+    for (const spec of backgroundFunctions()) add(spec);
+    const background = (task: BackgroundTaskName) =>
+      this.functions[BACKGROUND_TASKS[task].id] as ServiceFunction;
     const addWithTasks = (spec: FunctionSpec, environment: Record<string, string> = {}) => {
+      const starts = spec.access.startsTasks ?? [];
       const taskEnvironment: Record<string, string> = {};
-      for (const task of spec.access.startsTasks ?? []) {
-        taskEnvironment[taskFunctionEnvVar(task)] = background[task].fn.functionName;
+      for (const task of starts) {
+        taskEnvironment[taskFunctionEnvVar(task)] = background(task).fn.functionName;
       }
       const created = add(spec, { ...environment, ...taskEnvironment });
-      for (const task of spec.access.startsTasks ?? []) {
-        // Exactly the task's function (no version or alias wildcard).
+      // Exactly the tasks' functions (no version or alias wildcard), each once.
+      for (const id of new Set(starts.map((task) => BACKGROUND_TASKS[task].id))) {
         created.role.addToPrincipalPolicy(
           new PolicyStatement({
-            sid: `Start${BACKGROUND_TASKS[task].id}`,
+            sid: `Start${id}`,
             actions: ["lambda:InvokeFunction"],
-            resources: [background[task].fn.functionArn],
+            resources: [(this.functions[id] as ServiceFunction).fn.functionArn],
           }),
         );
       }

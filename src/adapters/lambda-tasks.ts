@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { BackgroundTaskName } from "../../infra/background-tasks";
+import { type BackgroundTaskName, backgroundTaskEvent } from "../../infra/background-tasks";
 import type { BackgroundTasks } from "../app/work-ports";
 
 /**
@@ -24,12 +24,7 @@ export class LambdaBackgroundTasks implements BackgroundTasks {
       new InvokeCommand({
         FunctionName: functionName,
         InvocationType: "Event",
-        Payload: Buffer.from(
-          JSON.stringify({
-            index_name: indexName,
-            ...(runId && { run_id: runId }),
-          }),
-        ),
+        Payload: Buffer.from(JSON.stringify(backgroundTaskEvent(task, indexName, runId))),
       }),
     );
   }

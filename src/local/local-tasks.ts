@@ -1,6 +1,10 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BACKGROUND_TASKS, type BackgroundTaskName } from "../../infra/background-tasks";
+import {
+  BACKGROUND_TASKS,
+  type BackgroundTaskName,
+  backgroundTaskEvent,
+} from "../../infra/background-tasks";
 import type { BackgroundTasks } from "../app/work-ports";
 import { logger } from "../logger";
 import { REPO_ROOT } from "./repo-root";
@@ -20,10 +24,7 @@ export class LocalTasks implements BackgroundTasks {
   async start(task: BackgroundTaskName, indexName: string, runId?: string): Promise<void> {
     // A run (an activation, a trial) is its own: never queued behind, or merged with, another.
     const key = [task, indexName, ...(runId ? [runId] : [])].join(":");
-    this.schedule(key, BACKGROUND_TASKS[task].entry, {
-      index_name: indexName,
-      ...(runId && { run_id: runId }),
-    });
+    this.schedule(key, BACKGROUND_TASKS[task].entry, backgroundTaskEvent(task, indexName, runId));
   }
 
   /** Waits for every running task (a clean stop). */

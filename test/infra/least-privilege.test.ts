@@ -144,6 +144,18 @@ describe("least privilege", () => {
     ]);
   });
 
+  it("runs catch-ups and activations in one function, which the writers and activators start", () => {
+    const generation = stack.functions[BACKGROUND_TASKS.catchUp.id];
+    expect(BACKGROUND_TASKS.activate.id).toBe(BACKGROUND_TASKS.catchUp.id);
+    expect(ALL_FUNCTIONS.filter((f) => f.id === BACKGROUND_TASKS.catchUp.id)).toHaveLength(1);
+    const variables = (id: string) =>
+      template.toJSON().Resources[logicalId(stack.functions[id]?.fn as never)].Properties
+        .Environment.Variables;
+    const ref = { Ref: logicalId(generation?.fn as never) };
+    expect(variables("UpsertVectors").VECTORD_CATCHUP_FUNCTION).toEqual(ref);
+    expect(variables("ActivateIndex").VECTORD_ACTIVATE_FUNCTION).toEqual(ref);
+  });
+
   it.each(["catchUp", "activate", "trial", "harness"] as const)(
     "gives the %s task a graph builder's memory, /tmp and worker bundle, and 15 minutes",
     (task) => {

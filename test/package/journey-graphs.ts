@@ -71,17 +71,19 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
   expect(hnsw.body).toMatchObject({ mode: "hnsw", generation: 1 });
   expect(hnsw.body.results[0].id).toBe("v9");
 
-  // 20 new vectors pass 5% of the graph: the write starts the CatchUpIndex bundle, and until it
+  // 20 new vectors pass 5% of the graph: the write starts the GenerationTask bundle's catch-up
+  // (on the instance whose activation caught the trial's graph up: it still holds it), and until it
   // is done searches find them in the exact scan of the pending vectors. The bundle's hnswlib
   // adds them with the fourth patch's addPoints, on the host's cores (as on Lambda's 2 vCPUs).
   const late = randomVectors(20, dimension, 8, "w");
   await api("UpsertVectors", { ...index, body: { vectors: late } });
   const pending = await api("Search", { ...index, body: { vector: late[3]?.values, k: 1 } });
   expect(pending.body.results[0]).toMatchObject({ id: "w3", distance: 0 });
-  expect(await settledTask("CatchUpIndex")).toMatchObject({
+  expect(await settledTask("GenerationTask")).toMatchObject({
     outcome: "caught_up",
     generation: 2,
     added: 20,
+    graph_from: "held",
   });
   // The bundle stored the caught-up graph as a patch over the activated one; the search bundle
   // makes it whole and finds the new vectors in the graph itself.
@@ -96,7 +98,7 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
     .slice(0, 110)
     .map((v) => ({ id: v.id, values: v.values.map((x) => x + 1) }));
   await api("UpsertVectors", { ...index, body: { vectors: replaced } });
-  expect(await settledTask("CatchUpIndex")).toMatchObject({ outcome: "built", generation: 3 });
+  expect(await settledTask("GenerationTask")).toMatchObject({ outcome: "built", generation: 3 });
   // Below the threshold nothing starts; activation catches the active graph up itself.
   await api("UpsertVectors", {
     ...index,
@@ -110,8 +112,8 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
     vectors_added: 2,
   });
   expect(activated.body.build_time_ms).toBeGreaterThan(0);
-  // The request only waited: the ActivateIndexTask bundle made the generation and recorded it.
-  expect(await settledTask("ActivateIndexTask")).toMatchObject({
+  // The request only waited: the GenerationTask bundle made the generation and recorded it.
+  expect(await settledTask("GenerationTask")).toMatchObject({
     status: "SUCCEEDED",
     result: { generation: 4 },
   });
@@ -119,6 +121,24 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
   expect((await api("GetActivation", { params: activation })).body).toMatchObject({
     status: "SUCCEEDED",
     result: { generation: 4, graph: "caught_up" },
+  });
+  // The activation and the catch-ups share that function: its warm instance still holds the
+  // graph the activation wrote, so the next catch-up neither downloads nor reads it.
+  await api("UpsertVectors", {
+    ...index,
+    body: { vectors: randomVectors(20, dimension, 10, "z") },
+  });
+  expect(await settledTask("GenerationTask")).toMatchObject({
+    outcome: "caught_up",
+    generation: 5,
+    added: 20,
+    graph_from: "held",
+  });
+  // The shared function runs only those two tasks, and says so of any other.
+  const stray = await host.invoke("GenerationTask", { task: "compact", index_name: "pkg" });
+  expect(stray).toMatchObject({
+    ok: false,
+    error: { errorMessage: expect.stringContaining('runs "catchUp" or "activate"') },
   });
 
   const profile = { params: { id: "team" } };
