@@ -32,10 +32,10 @@ const COST_REPS = 9;
  * Fresh search (issue #11), through the local stack's services on all 10,000 MNIST digits:
  * - quality: a graph built on 8,000 and caught up with 2,000 more vs one built on all 10,000
  *   (same config), recall@10 at several ef_search on 500 leave-one-out queries (goal: |Δ| ≤ 0.01);
- * - cost: catching the 8,000-vector graph up with the 2,000 (downloaded on a new instance, or
- *   read from local disk on the one that wrote it; add; write back) vs a full rebuild of the
- *   10,000 on a new instance, each from the catalog record to a generation in S3, in interleaved
- *   rounds, medians (goal: ≤ 0.3×). A catch-up adds on the machine's cores (the default); the
+ * - cost: catching the 8,000-vector graph up with the 2,000 (downloaded on a new instance; read
+ *   from local disk; or held in memory by the instance that caught it up or built it; add; write
+ *   back) vs a full rebuild of the 10,000 on a new instance and on one that stays up, each from
+ *   the catalog record to a generation in S3, in interleaved rounds, medians (goal: ≤ 0.3×). A catch-up adds on the machine's cores (the default); the
  *   previous code path, a cold one on one thread, runs beside it, and so does the floor: the same
  *   hnswlib work done raw (hnswlib-node alone, no storage, no worker), on one thread and on the
  *   cores;
