@@ -27,8 +27,9 @@ export interface HnswRunner {
   groundTruth(task: GroundTruthTask): Promise<Int32Array>;
   /**
    * Runs `buildToFile` off the event loop. A build that holds its graph (`holdAs`: a
-   * generation's) runs on the generation thread (see {@link catchUp}), so the next catch-up of
-   * it there starts from memory; any other runs in the pool.
+   * generation's) runs on the generation thread (see {@link catchUp}) when that thread is idle, so
+   * the next catch-up of it there starts from memory; any other (or one that would wait there)
+   * runs in the pool and holds nothing.
    */
   build(task: BuildTask): Promise<{ buildTimeMs: number; bytes: number }>;
   /**
@@ -135,13 +136,20 @@ export function createHnswRunner(options: HnswRunnerOptions = {}): HnswRunner {
         if (!closed) logger.error("HNSW worker failed", { error: err as Error });
       });
   };
+  // Tasks submitted to the generation thread and not settled yet.
+  let generationTasks = 0;
   /** Runs a task of the generation thread, which may hold the graph it writes. */
   const onGenerationThread = async <T>(
     task: { readonly holdAs?: string | undefined },
     name: string,
   ): Promise<T> => {
     if (task.holdAs !== undefined) mayHold = true;
-    return (await generation.get()).run(task, { name }) as Promise<T>;
+    generationTasks++;
+    try {
+      return (await (await generation.get()).run(task, { name })) as T;
+    } finally {
+      generationTasks--;
+    }
   };
   const run = <T>(task: unknown, name: string, priority = 0): Promise<T> => {
     release();
@@ -152,10 +160,16 @@ export function createHnswRunner(options: HnswRunnerOptions = {}): HnswRunner {
     tune: (task) => run<TuneResult>(task, "buildAndTune", buildCost(task.build)),
     runoff: (task) => run<SearchResultSummary[]>(task, "runoff"),
     groundTruth: (task) => run<Int32Array>(task, "groundTruth"),
-    build: (task) =>
-      task.holdAs === undefined
-        ? run<{ buildTimeMs: number; bytes: number }>(task, "buildToFile", buildCost(task.build))
-        : onGenerationThread(task, "buildToFile"),
+    build: (task) => {
+      // A generation's build waits for no other task: when the generation thread is busy (another
+      // index's catch-up or build, on a server that runs several), it runs in the pool, holding
+      // nothing.
+      if (task.holdAs !== undefined && generationTasks === 0) {
+        return onGenerationThread(task, "buildToFile");
+      }
+      const { holdAs: _, ...pooled } = task;
+      return run(pooled, "buildToFile", buildCost(task.build));
+    },
     catchUp: (task) => {
       const threads: CatchUpTask = { ...task, threads: task.threads ?? catchUpThreads };
       return onGenerationThread<CatchUpResult>(threads, "catchUpGraph");

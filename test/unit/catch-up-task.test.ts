@@ -190,6 +190,21 @@ describe("a runner's generation thread", () => {
         inKey: "runner-generation",
       });
       expect(fourth.fromHeld).toBe(true);
+      // A generation's build submitted while that thread is busy runs in the pool, holding nothing.
+      const busy = runner.catchUp({ ...task(file("r4"), file("r5"), 60, 7), holdAs: "r5" });
+      await runner.build({
+        rows: rows(50, dimension, 4),
+        metric: "l2",
+        build: { m: 6, ef_construction: 30, seed: 3 },
+        path: file("runner-pooled"),
+        holdAs: "runner-pooled",
+      });
+      await busy;
+      const fifth = await runner.catchUp({
+        ...task(file("runner-pooled"), file("r6"), 50, 8),
+        inKey: "runner-pooled",
+      });
+      expect(fifth.fromHeld).toBe(false);
     } finally {
       await runner.close();
     }
