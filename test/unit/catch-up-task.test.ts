@@ -154,6 +154,14 @@ describe("a runner's generation thread", () => {
     const task = (inPath: string, outPath: string, firstLabel: number, seed: number) =>
       step(inPath, outPath, firstLabel, seed, { adds: 10, deleted: new Int32Array(0) });
     const runner = createHnswRunner({ maxThreads: 1, catchUpThreads: 1 });
+    const build = (name: string, holdAs?: string) =>
+      runner.build({
+        rows: rows(50, dimension, 4),
+        metric: "l2",
+        build: { m: 6, ef_construction: 30, seed: 3 },
+        path: file(name),
+        ...(holdAs === undefined ? {} : { holdAs }),
+      });
     try {
       // Starting the threads ahead of work holds nothing.
       await runner.start();
@@ -169,22 +177,11 @@ describe("a runner's generation thread", () => {
       });
       expect(second.fromHeld).toBe(true);
       // A build on the runner: the held graph goes first, so the next catch-up reads the file.
-      await runner.build({
-        rows: rows(50, dimension, 4),
-        metric: "l2",
-        build: { m: 6, ef_construction: 30, seed: 3 },
-        path: file("runner-built"),
-      });
+      await build("runner-built");
       const third = await runner.catchUp({ ...task(file("r2"), file("r3"), 220, 5), inKey: "r2" });
       expect(third.fromHeld).toBe(false);
       // A generation's build runs there and holds its graph for the next catch-up.
-      await runner.build({
-        rows: rows(50, dimension, 4),
-        metric: "l2",
-        build: { m: 6, ef_construction: 30, seed: 3 },
-        path: file("runner-generation"),
-        holdAs: "runner-generation",
-      });
+      await build("runner-generation", "runner-generation");
       const fourth = await runner.catchUp({
         ...task(file("runner-generation"), file("r4"), 50, 6),
         inKey: "runner-generation",
@@ -192,13 +189,7 @@ describe("a runner's generation thread", () => {
       expect(fourth.fromHeld).toBe(true);
       // A generation's build submitted while that thread is busy runs in the pool, holding nothing.
       const busy = runner.catchUp({ ...task(file("r4"), file("r5"), 60, 7), holdAs: "r5" });
-      await runner.build({
-        rows: rows(50, dimension, 4),
-        metric: "l2",
-        build: { m: 6, ef_construction: 30, seed: 3 },
-        path: file("runner-pooled"),
-        holdAs: "runner-pooled",
-      });
+      await build("runner-pooled", "runner-pooled");
       await busy;
       const fifth = await runner.catchUp({
         ...task(file("runner-pooled"), file("r6"), 50, 8),
