@@ -14,7 +14,7 @@ export type { BackgroundTaskName } from "./function-spec";
  * that made a generation either way still holds its graph (in its generation thread's memory,
  * and its file in `/tmp`) when the next catch-up of that generation lands there: the first
  * catch-up after an activation then neither downloads the graph nor reads its file (see README,
- * "Catch-up"). Each invocation names its task (`GenerationTaskEvent`).
+ * "Catch-up"). Each invocation names its task (`BackgroundTaskEvent`).
  */
 const GENERATION_TASK = {
   id: "GenerationTask",

@@ -15,6 +15,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { BACKGROUND_TASKS } from "../background-tasks";
 import { METRICS_NAMESPACE, PENDING_VECTORS_DIMENSIONS, PENDING_VECTORS_METRIC } from "../metrics";
 
 /** What the alarms watch, and their thresholds (README, "Deploy"). */
@@ -142,7 +143,7 @@ export class Monitoring extends Construct {
    */
   watchFreshness(threshold: number): void {
     this.alarm("GraphFreshness", {
-      alarmDescription: `vectord search: HNSW searches scanned ${threshold} or more pending vectors (not in the graph yet) for ${FRESHNESS_PERIODS * PERIOD.toMinutes()} minutes; see the CatchUpIndex function's logs`,
+      alarmDescription: `vectord search: HNSW searches scanned ${threshold} or more pending vectors (not in the graph yet) for ${FRESHNESS_PERIODS * PERIOD.toMinutes()} minutes; see the ${BACKGROUND_TASKS.catchUp.id} function's logs`,
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: PENDING_VECTORS_METRIC,
