@@ -93,6 +93,6 @@ export interface Services {
   readonly builder: GenerationBuilder;
   /** Starts background tasks. */
   readonly tasks: BackgroundTasks;
-  /** Stops the worker threads. */
+  /** Stops the worker threads, and removes the graph files kept on local disk. */
   close(): Promise<void>;
 }

@@ -263,6 +263,9 @@ export function createServices(settings: Settings): Services {
     maintenance,
     builder,
     tasks,
-    close: () => runner.close(),
+    async close() {
+      await runner.close();
+      await graphFiles.clear();
+    },
   };
 }

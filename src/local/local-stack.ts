@@ -111,7 +111,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await workflows.localWorkflow().drain();
       await workflows.localImports().drain();
       await (await import("./local-tasks")).localTasks().drain();
-      await services.graphFiles.clear();
       await services.close();
       await emulators.stop();
     },

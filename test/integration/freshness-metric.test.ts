@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -95,9 +95,18 @@ describe("the catch-up time", () => {
     // A new instance has to download it.
     await write(3);
     const instance = createServices({ ...env.services.settings });
-    const cold = await catchUpsEmitted(() => instance.maintenance.catchUp("warmth")).finally(() =>
-      instance.close(),
+    let keptPath: string | undefined;
+    const cold = await catchUpsEmitted(() => instance.maintenance.catchUp("warmth")).finally(
+      async () => {
+        // It keeps the graph it wrote on its disk until it closes, and leaves nothing behind.
+        const caughtUp = (await instance.vectors.getIndex("warmth")).active?.graph_key as string;
+        keptPath = instance.graphFiles.acquire(caughtUp);
+        await instance.graphFiles.release(caughtUp);
+        await instance.close();
+      },
     );
+    expect(keptPath).toBeDefined();
+    expect(existsSync(keptPath as string)).toBe(false);
     expect(cold.result).toMatchObject({ outcome: "caught_up", added: 6, graph_from: "downloaded" });
     for (const [{ result, lines }, graph] of [
       [held, "held"],
