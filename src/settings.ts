@@ -77,6 +77,14 @@ export interface Settings {
    */
   readonly catchUpThreads?: number;
   /**
+   * Bytes of graphs a warm instance keeps for the next catch-ups of their generations, in memory
+   * on its generation thread and as files on disk, the ones used least recently going first
+   * (default on Lambda: a third of the function's memory above 512 MB, the largest graph the
+   * sizing rule lets it build; 0 elsewhere, which keeps only the graph written last). See
+   * `HnswRunnerOptions.heldGraphBytes` and `GraphFileCacheOptions.keepBytes`.
+   */
+  readonly heldGraphBytes?: number;
+  /**
    * Wraps the HTTP handler of the S3 or DynamoDB clients: for fault-injection tests only (the
    * SDK's own retries then run against the injected faults).
    */
@@ -101,6 +109,9 @@ export const BACKGROUND_LOAD_ENV_VAR = "VECTORD_BACKGROUND_LOAD_BYTES";
 
 /** Environment variable setting {@link Settings.cacheBytes} (bytes). */
 export const CACHE_BYTES_ENV_VAR = "VECTORD_CACHE_BYTES";
+
+/** Environment variable setting {@link Settings.heldGraphBytes} (bytes, an integer ≥ 0). */
+export const HELD_GRAPH_BYTES_ENV_VAR = "VECTORD_HELD_GRAPH_BYTES";
 
 /** Environment variable setting {@link Settings.catchUpThreads} (an integer 1..256). */
 export const CATCH_UP_THREADS_ENV_VAR = "VECTORD_CATCH_UP_THREADS";
@@ -160,8 +171,19 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
       `environment variable ${CATCH_UP_THREADS_ENV_VAR} must be an integer 1..256, got "${catchUpThreads}"`,
     );
   }
+  const heldGraphBytes = env[HELD_GRAPH_BYTES_ENV_VAR];
+  if (heldGraphBytes !== undefined && !/^\d{1,15}$/.test(heldGraphBytes)) {
+    throw new Error(
+      `environment variable ${HELD_GRAPH_BYTES_ENV_VAR} must be an integer of bytes ≥ 0, got "${heldGraphBytes}"`,
+    );
+  }
   return {
     ...(catchUpThreads !== undefined ? { catchUpThreads: Number(catchUpThreads) } : {}),
+    ...(heldGraphBytes !== undefined
+      ? { heldGraphBytes: Number(heldGraphBytes) }
+      : functionMb > 512
+        ? { heldGraphBytes: Math.floor(((functionMb - 512) * 2 ** 20) / 3) }
+        : {}),
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(importStateMachineArn ? { importStateMachineArn } : {}),
     ...(leaseSeconds > 0 ? { leaseMs: leaseSeconds * 1000 } : {}),
@@ -204,6 +226,9 @@ export function settingsToEnv(settings: Settings): Record<string, string> {
   if (settings.cacheBytes !== undefined) env[CACHE_BYTES_ENV_VAR] = String(settings.cacheBytes);
   if (settings.catchUpThreads !== undefined) {
     env[CATCH_UP_THREADS_ENV_VAR] = String(settings.catchUpThreads);
+  }
+  if (settings.heldGraphBytes !== undefined) {
+    env[HELD_GRAPH_BYTES_ENV_VAR] = String(settings.heldGraphBytes);
   }
   if (settings.catalogFolds === false) env[CATALOG_FOLDS_ENV_VAR] = "off";
   if (settings.idDirectories === false) env[ID_DIRECTORIES_ENV_VAR] = "off";

@@ -95,9 +95,10 @@ export function createServices(settings: Settings): Services {
   const caches = new ByteBudget(settings.cacheBytes);
   const catalog = createCatalog(settings, clients, blobs, caches);
   const journal = new DynamoTrialJournal(clients.doc, settings.tables.trials);
-  const runner = createHnswRunner(
-    settings.catchUpThreads !== undefined ? { catchUpThreads: settings.catchUpThreads } : {},
-  );
+  const runner = createHnswRunner({
+    ...(settings.catchUpThreads !== undefined ? { catchUpThreads: settings.catchUpThreads } : {}),
+    ...(settings.heldGraphBytes !== undefined ? { heldGraphBytes: settings.heldGraphBytes } : {}),
+  });
   const segments = new SegmentStore(blobs);
   const leases = new DynamoLeaseStore(clients.doc, settings.tables.leases);
   const tasks: BackgroundTasks = settings.taskFunctions
@@ -146,7 +147,9 @@ export function createServices(settings: Settings): Services {
   const registry = new DynamoPromotionRegistry(clients.doc, settings.tables.promotions);
   const promotions = new PromotionService({ registry, trials: trialHistory, vectors });
   const generations = new Generations({ catalog, blobs });
-  const graphFiles = new GraphFileCache();
+  const graphFiles = new GraphFileCache(
+    settings.heldGraphBytes !== undefined ? { keepBytes: settings.heldGraphBytes } : {},
+  );
   const builder = new GenerationBuilder({
     blobs,
     vectors,

@@ -2,7 +2,7 @@ import { rmSync, statSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
 import type { Metric } from "../domain/metric";
-import { free, hold, takeHeld } from "./held-graph";
+import { free, hold, makeRoom, takeHeld } from "./held-graph";
 
 // The catch-up task, run on the generation thread (see hnsw-runner.ts). It keeps in memory the
 // graph it wrote (held-graph.ts), so that the next catch-up of that graph skips reading it.
@@ -24,10 +24,17 @@ export interface CatchUpTask {
   readonly inKey?: string;
   /**
    * The object key the caught-up graph is stored under. When given, this thread keeps the graph
-   * in memory afterwards, as that key's graph, in place of any it held (one at a time), until
-   * `releaseHeld`. Default: none (nothing held).
+   * in memory afterwards, as that key's graph, until `releaseHeld` or until it no longer fits
+   * `heldBudget` with graphs held after it. Default: none (nothing held).
    */
   readonly holdAs?: string;
+  /**
+   * Bytes the graphs this thread holds may take in all, the graph this task works on included
+   * (default 0: only the graph written last is held). Graphs held longest are freed before the
+   * input is read, until the others and the caught-up graph (estimated from the input's size)
+   * fit; the graph written last is held whatever its size.
+   */
+  readonly heldBudget?: number;
   /**
    * Whether `inPath` is this task's own copy (a download), removed before the output is written
    * (default `false`: a file someone else keeps), so `/tmp` holds the input or the output, not
@@ -68,15 +75,19 @@ export interface CatchUpResult {
 }
 
 /**
- * Runs a {@link CatchUpTask}. Whatever this thread held is let go as the task starts: a task that
- * fails leaves nothing held (and frees its graph), so a held graph is always exactly the file
- * written under its key.
+ * Runs a {@link CatchUpTask}. The graph it starts from leaves this thread's keeping as the task
+ * starts: a task that fails frees it (the other graphs held stay, untouched), so a held graph is
+ * always exactly the file written under its key.
  */
 export function catchUpGraph(task: CatchUpTask): CatchUpResult {
   const started = performance.now();
-  // Another key's graph goes before this one is read, so the thread has one in memory at a time.
   const kept = takeHeld(task.inKey);
-  const graph = kept ?? new hnswlib.HierarchicalNSW(task.metric, task.dimension);
+  const budget = task.heldBudget ?? 0;
+  // Older graphs go before this one is read and grows, as far as the budget needs.
+  const inBytes = kept?.bytes ?? statSync(task.inPath, { throwIfNoEntry: false })?.size ?? 0;
+  const labels = Math.max(1, task.firstLabel);
+  makeRoom(Math.ceil((inBytes * (labels + task.add.rows)) / labels), budget);
+  const graph = kept?.graph ?? new hnswlib.HierarchicalNSW(task.metric, task.dimension);
   let holding = false;
   try {
     if (!kept) graph.readIndexSync(task.inPath);
@@ -91,7 +102,7 @@ export function catchUpGraph(task: CatchUpTask): CatchUpResult {
     graph.writeIndexSync(task.outPath);
     const bytes = statSync(task.outPath).size;
     if (task.holdAs !== undefined) {
-      hold(task.holdAs, graph);
+      hold(task.holdAs, graph, bytes, budget);
       holding = true;
     }
     return { timeMs, bytes, fromHeld: kept !== undefined };

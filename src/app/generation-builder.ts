@@ -261,6 +261,8 @@ export class GenerationBuilder {
       recordBuild("catch_up", done.timeMs);
       const stored = await this.deps.generations.write(keys, rows, outPath, base);
       kept = await this.keep(keys.graphKey, outPath);
+      // The graph it came from is superseded here: its file makes room for others' (once idle).
+      await this.deps.files?.retire(input.ref.graph_key);
       return {
         ...made,
         method: "caught_up",

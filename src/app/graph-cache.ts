@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { graphMemoryBytes } from "../domain/hnsw-config";
 import { type ActiveGeneration, type IndexRecord, servableWith } from "../domain/index-record";
 import { type GenerationRows, liveLabels } from "../domain/label-map";
 import { logger } from "../logger";
@@ -42,11 +43,11 @@ export interface LoadedGeneration {
 export const DEFAULT_BACKGROUND_LOAD_BYTES = 16 * 1024 * 1024;
 
 /**
- * Bytes of an index's graph in memory: hnswlib's level 0 per label (vector, links, label). A
- * generation recorded before its label count was kept is estimated from the live count.
+ * Bytes of an index's graph in memory (see `graphMemoryBytes`). A generation recorded before its
+ * label count was kept is estimated from the live count.
  */
 function graphBytes(record: Pick<IndexRecord, "dimension" | "count">, active: ActiveGeneration) {
-  return (active.labels ?? record.count) * (4 * record.dimension + 8 * active.config.m + 16);
+  return graphMemoryBytes(active.labels ?? record.count, record.dimension, active.config.m);
 }
 
 /** How a {@link GraphCache} swaps generations, and how much it keeps. */

@@ -34,10 +34,11 @@ export interface HnswRunner {
   build(task: BuildTask): Promise<{ buildTimeMs: number; bytes: number }>;
   /**
    * Runs `catchUpGraph` off the event loop, on the generation thread: a thread of its own that
-   * catch-ups and generation builds take one at a time, so the graph one holds (`holdAs`) is there
-   * for the next catch-up (`inKey`). Every other task has that graph let go as it is submitted:
-   * at once on an idle thread, or right after a task still running there (which then holds
-   * nothing), so another task runs beside a held graph at most until that one ends.
+   * catch-ups and generation builds take one at a time, so the graphs they hold (`holdAs`, within
+   * `heldGraphBytes`) are there for the next catch-ups (`inKey`). Every other task has those
+   * graphs let go as it is submitted: at once on an idle thread, or right after a task still
+   * running there (which then holds nothing), so another task runs beside held graphs at most
+   * until that one ends.
    */
   catchUp(task: CatchUpTask): Promise<CatchUpResult>;
   /**
@@ -103,6 +104,13 @@ export interface HnswRunnerOptions {
    * of the time; see the fresh bench).
    */
   readonly catchUpThreads?: number;
+  /**
+   * Bytes the graphs the generation thread holds may take in all, the one a task works on
+   * included (default 0: it holds the graph it wrote last, whatever its size, and no other). More
+   * keeps the graphs of several generations (of several indexes) for their next catch-ups, the
+   * ones used least recently going first; see `CatchUpTask.heldBudget`.
+   */
+  readonly heldGraphBytes?: number;
 }
 
 /**
@@ -112,13 +120,15 @@ export interface HnswRunnerOptions {
  * minute) made the first parallel build of a round wait for its thread and module load (about
  * 0.3 s on the local stack), in the round's critical path. Catch-ups and generation builds run
  * on one more thread of their own, the generation thread (started on first use), which keeps the
- * graph it wrote last for the next catch-up of it on this instance: that catch-up skips reading
- * the graph file, about 150 ms of a 26 MB graph's catch-up on the benchmarks' VM, and adds into
- * memory the thread has touched (see the fresh bench).
+ * graph it wrote last (and older ones, within `heldGraphBytes`) for the next catch-up of it on
+ * this instance: that catch-up skips reading the graph file, about 150 ms of a 26 MB graph's
+ * catch-up on the benchmarks' VM, and adds into memory the thread has touched (see the fresh
+ * bench).
  */
 export function createHnswRunner(options: HnswRunnerOptions = {}): HnswRunner {
   const maxThreads = options.maxThreads ?? availableParallelism();
   const catchUpThreads = options.catchUpThreads ?? availableParallelism();
+  const heldBudget = options.heldGraphBytes ?? 0;
   const schedule = priorityScheduler(maxThreads);
   const builds = lazyPool(maxThreads);
   const generation = lazyPool(1);
@@ -140,7 +150,7 @@ export function createHnswRunner(options: HnswRunnerOptions = {}): HnswRunner {
   let generationTasks = 0;
   /** Runs a task of the generation thread, which may hold the graph it writes. */
   const onGenerationThread = async <T>(
-    task: { readonly holdAs?: string | undefined },
+    task: { readonly holdAs?: string | undefined; readonly heldBudget?: number | undefined },
     name: string,
   ): Promise<T> => {
     if (task.holdAs !== undefined) mayHold = true;
@@ -165,13 +175,20 @@ export function createHnswRunner(options: HnswRunnerOptions = {}): HnswRunner {
       // index's catch-up or build, on a server that runs several), it runs in the pool, holding
       // nothing.
       if (task.holdAs !== undefined && generationTasks === 0) {
-        return onGenerationThread(task, "buildToFile");
+        return onGenerationThread(
+          { ...task, heldBudget: task.heldBudget ?? heldBudget },
+          "buildToFile",
+        );
       }
-      const { holdAs: _, ...pooled } = task;
+      const { holdAs: _, heldBudget: __, ...pooled } = task;
       return run(pooled, "buildToFile", buildCost(task.build));
     },
     catchUp: (task) => {
-      const threads: CatchUpTask = { ...task, threads: task.threads ?? catchUpThreads };
+      const threads: CatchUpTask = {
+        ...task,
+        threads: task.threads ?? catchUpThreads,
+        heldBudget: task.heldBudget ?? heldBudget,
+      };
       return onGenerationThread<CatchUpResult>(threads, "catchUpGraph");
     },
     async start() {

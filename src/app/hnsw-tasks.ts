@@ -3,12 +3,12 @@ import hnswlib from "hnswlib-node";
 import type { VectorRows } from "../domain/exact-search";
 import { type HeldOut, inLabels, keptMask } from "../domain/held-out";
 import { buildGraph, exactNeighbors, type QueryRows } from "../domain/hnsw";
-import type { BuildParams } from "../domain/hnsw-config";
+import { type BuildParams, graphMemoryBytes } from "../domain/hnsw-config";
 import { type Answers, type ArmMeasurement, measureArms, recallAt } from "../domain/hnsw-measure";
 import type { Metric } from "../domain/metric";
 import { latencySummary } from "../domain/trial-metrics";
 import { searchEf } from "../domain/tuner";
-import { free, hold, releaseHeld } from "./held-graph";
+import { free, hold, makeRoom } from "./held-graph";
 
 // Worker-thread tasks (run through piscina): the CPU-bound HNSW work, off the event loop.
 
@@ -228,27 +228,35 @@ export interface BuildTask {
   readonly path: string;
   /**
    * The object key the graph is stored under. When given, the thread keeps the graph in memory
-   * afterwards, as that key's graph, in place of any it held, for the next catch-up of it (see
-   * `CatchUpTask.inKey`); the runner runs such a build on its generation thread. Default: none
-   * (nothing held).
+   * afterwards, as that key's graph, for the next catch-up of it (see `CatchUpTask.inKey`), as
+   * long as `heldBudget` allows; the runner runs such a build on its generation thread. Default:
+   * none (nothing held).
    */
   readonly holdAs?: string;
+  /**
+   * Bytes the graphs the thread holds may take in all, this build's included (default 0: only the
+   * graph written last is held; see `CatchUpTask.heldBudget`).
+   */
+  readonly heldBudget?: number;
 }
 
 /**
  * Builds `task`'s graph and writes it to `task.path`; returns the build's time and the file's
- * size. Whatever the thread held is let go first, so it has one graph in memory at a time; the
- * built graph is freed once written, unless `task.holdAs` keeps it.
+ * size. Graphs the thread held longest are let go first, until the others and this one (estimated,
+ * `graphMemoryBytes`) fit `task.heldBudget` (all of them by default); the built graph is freed once
+ * written, unless `task.holdAs` keeps it.
  */
 export function buildToFile(task: BuildTask): { buildTimeMs: number; bytes: number } {
-  releaseHeld();
+  const { rows, dimension } = task.rows;
+  const budget = task.heldBudget ?? 0;
+  makeRoom(graphMemoryBytes(rows, dimension, task.build.m), budget);
   const { graph, buildTimeMs } = timedBuild(task);
   let holding = false;
   try {
     graph.writeIndexSync(task.path);
     const bytes = statSync(task.path).size;
     if (task.holdAs !== undefined) {
-      hold(task.holdAs, graph);
+      hold(task.holdAs, graph, bytes, budget);
       holding = true;
     }
     return { buildTimeMs, bytes };

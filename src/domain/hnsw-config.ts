@@ -44,6 +44,14 @@ export interface BuildParams {
   readonly seed: number;
 }
 
+/**
+ * Bytes of a graph of `labels` labels in hnswlib's memory, estimated from its level 0 per label
+ * (the vector, 2m links and their count, the label); upper levels add about 1/m of that.
+ */
+export function graphMemoryBytes(labels: number, dimension: number, m: number): number {
+  return labels * (4 * dimension + 8 * m + 16);
+}
+
 /** What each HNSW parameter does, for the API's documentation. */
 const PARAM_DESCRIPTIONS: Record<keyof typeof HNSW_BOUNDS, string> = {
   ef_construction: "Candidate list size while inserting: larger builds a better graph, slower",

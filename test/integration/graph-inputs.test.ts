@@ -50,7 +50,9 @@ describe("the graph file a catch-up reads", () => {
       async (file) => {
         expect(file.owned).toBe(false);
         // Work that needs disk trims idle files: this one is in use.
-        await files.keep(key(), join(tmpdir(), `graph-inputs-test-${randomUUID()}.hnsw`));
+        const written = join(tmpdir(), `graph-inputs-test-${randomUUID()}.hnsw`);
+        writeFileSync(written, "written");
+        await files.keep(key(), written);
         expect(existsSync(path)).toBe(true);
         return readFileSync(await file.path, "utf8");
       },

@@ -15,7 +15,12 @@ import {
   uploadKey,
 } from "../../infra/storage";
 import { TABLES, type TableKey } from "../../infra/tables";
-import { CATCH_UP_THREADS_ENV_VAR, settingsFromEnv, settingsToEnv } from "../../src/settings";
+import {
+  CATCH_UP_THREADS_ENV_VAR,
+  HELD_GRAPH_BYTES_ENV_VAR,
+  settingsFromEnv,
+  settingsToEnv,
+} from "../../src/settings";
 import { isAllowed } from "../package/iam-check";
 
 const index = { name: "docs-1", uid: "6f1c2a4e-0000-4000-8000-000000000001" };
@@ -176,6 +181,22 @@ describe("stack settings from context", () => {
         settingsFromEnv({ ...settingsToEnv(settings), [CATCH_UP_THREADS_ENV_VAR]: bad }),
       ).toThrow(
         `environment variable ${CATCH_UP_THREADS_ENV_VAR} must be an integer 1..256, got "${bad}"`,
+      );
+    }
+  });
+
+  it("keeps graphs for catch-ups within a third of a Lambda function's memory above 512 MB, unless set", () => {
+    const env = settingsToEnv(settings);
+    expect(settingsFromEnv(env).heldGraphBytes).toBeUndefined();
+    // The generation function's default 3,538 MB: the largest graph its sizing rule builds.
+    const lambda = { ...env, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "3538" };
+    expect(settingsFromEnv(lambda).heldGraphBytes).toBe(Math.floor((3026 * 2 ** 20) / 3));
+    expect(settingsFromEnv({ ...lambda, [HELD_GRAPH_BYTES_ENV_VAR]: "0" }).heldGraphBytes).toBe(0);
+    const set = settingsToEnv({ ...settings, heldGraphBytes: 5_000_000 });
+    expect(settingsFromEnv(set).heldGraphBytes).toBe(5_000_000);
+    for (const bad of ["-1", "2.5", "1e9", "lots", ""]) {
+      expect(() => settingsFromEnv({ ...env, [HELD_GRAPH_BYTES_ENV_VAR]: bad })).toThrow(
+        `environment variable ${HELD_GRAPH_BYTES_ENV_VAR} must be an integer of bytes ≥ 0, got "${bad}"`,
       );
     }
   });
