@@ -126,6 +126,8 @@ export class LambdaHost {
         FUNCTION_ID: functionId,
         TIMEOUT_SECONDS: String(fn.timeoutSeconds),
         MEMORY_MB: String(fn.memoryMb),
+        // Lambda names the function's memory: the caches' and the held graphs' budgets follow it.
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
         ...fn.environment,
         ...(await this.extraEnvironment(functionId)),
       },
