@@ -17,6 +17,19 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
   const { vectors, dimension } = data;
   const { api, settledTask, host, settings, clients } = calls;
   const index = PKG;
+  /** 20 new vectors (`seed`, ids `prefix`…) start a catch-up that makes `generation` from memory. */
+  const heldCatchUp = async (seed: number, prefix: string, generation: number) => {
+    await api("UpsertVectors", {
+      ...index,
+      body: { vectors: randomVectors(20, dimension, seed, prefix) },
+    });
+    expect(await settledTask("GenerationTask")).toMatchObject({
+      outcome: "caught_up",
+      generation,
+      added: 20,
+      graph_from: "held",
+    });
+  };
   const harness = { index_name: "pkg", count: 20, k: 5 };
   const autogen = await api("AutogenEval", { params: { name: "pkg-h" }, body: harness });
   expect(autogen.status).toBe(201);
@@ -124,16 +137,7 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
   });
   // The activation and the catch-ups share that function: its warm instance still holds the
   // graph the activation wrote, so the next catch-up neither downloads nor reads it.
-  await api("UpsertVectors", {
-    ...index,
-    body: { vectors: randomVectors(20, dimension, 10, "z") },
-  });
-  expect(await settledTask("GenerationTask")).toMatchObject({
-    outcome: "caught_up",
-    generation: 5,
-    added: 20,
-    graph_from: "held",
-  });
+  await heldCatchUp(10, "z", 5);
   // Another index's activation lands on that instance too. With Lambda's memory named, the bundle
   // keeps graphs within a third of it above 512 MB (VECTORD_HELD_GRAPH_BYTES unset), so it holds
   // both, and pkg's next catch-up still starts from memory (with no budget it would download).
@@ -148,15 +152,7 @@ export async function harnessesTrialsAndGraphs(calls: DeployedCalls, data: Writt
   });
   expect(otherActivated.body).toMatchObject({ generation: 1, graph: "built" });
   expect(await settledTask("GenerationTask")).toMatchObject({ status: "SUCCEEDED" });
-  await api("UpsertVectors", {
-    ...index,
-    body: { vectors: randomVectors(20, dimension, 12, "u") },
-  });
-  expect(await settledTask("GenerationTask")).toMatchObject({
-    outcome: "caught_up",
-    generation: 6,
-    graph_from: "held",
-  });
+  await heldCatchUp(12, "u", 6);
   // The shared function runs only those two tasks, and says so of any other.
   const stray = await host.invoke("GenerationTask", { task: "compact", index_name: "pkg" });
   expect(stray).toMatchObject({
