@@ -13,6 +13,12 @@ export const EVENTUAL_ENV_VAR = "VECTORD_EVENTUAL_MS";
 /** Environment variable turning catalog folds off (`off`; default `on`). */
 export const CATALOG_FOLDS_ENV_VAR = "VECTORD_CATALOG_FOLDS";
 
+/**
+ * Environment variable setting the bytes of graphs a warm instance keeps for the next catch-ups
+ * (an integer ≥ 0; see `Settings.heldGraphBytes`). From {@link StackConfig.heldGraphMb}.
+ */
+export const HELD_GRAPH_BYTES_ENV_VAR = "VECTORD_HELD_GRAPH_BYTES";
+
 /** Environment variable turning id directories off (`off`; default `on`). */
 export const ID_DIRECTORIES_ENV_VAR = "VECTORD_ID_DIRECTORIES";
 
@@ -53,6 +59,13 @@ export interface StackConfig extends MemorySettings {
    * {@link DEFAULT_PENDING_ALARM}).
    */
   readonly pendingVectorsAlarm: number;
+  /**
+   * MB of graphs a warm graph-building instance keeps, in memory and on disk, for the next
+   * catch-ups of their generations (`-c vectord:heldGraphMb=...`, 0..10,240; README, "Sizing").
+   * Null (the default): a third of the function's memory above 512 MB, the largest graph the
+   * build sizing rule lets it build; 0 keeps only the graph written last.
+   */
+  readonly heldGraphMb: number | null;
 }
 
 /**
@@ -84,6 +97,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   catalogFolds: true,
   idDirectories: true,
   pendingVectorsAlarm: DEFAULT_PENDING_ALARM,
+  heldGraphMb: null,
   builderMemoryMb: GRAPH_BUILDING_MEMORY_MB,
   searchMemoryMb: VECTOR_LOADING_MEMORY_MB,
 };
@@ -135,6 +149,13 @@ export function configFromContext(get: (key: string) => unknown): StackConfig {
     catalogFolds: onOff(text("catalogFolds"), "context vectord:catalogFolds") ?? true,
     idDirectories: onOff(text("idDirectories"), "context vectord:idDirectories") ?? true,
     pendingVectorsAlarm: positive("pendingAlarm") ?? DEFAULT_PENDING_ALARM,
+    heldGraphMb:
+      integer(
+        "heldGraphMb",
+        0,
+        LAMBDA_MAX_MEMORY_MB,
+        `an integer 0..${LAMBDA_MAX_MEMORY_MB} (MB)`,
+      ) ?? null,
     builderMemoryMb: memory("builderMemoryMb", GRAPH_BUILDING_MEMORY_MB),
     searchMemoryMb: memory("searchMemoryMb", VECTOR_LOADING_MEMORY_MB),
   };

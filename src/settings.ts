@@ -8,6 +8,7 @@ import {
 import {
   CATALOG_FOLDS_ENV_VAR,
   EVENTUAL_ENV_VAR,
+  HELD_GRAPH_BYTES_ENV_VAR,
   ID_DIRECTORIES_ENV_VAR,
   onOff,
 } from "../infra/config";
@@ -109,9 +110,6 @@ export const BACKGROUND_LOAD_ENV_VAR = "VECTORD_BACKGROUND_LOAD_BYTES";
 
 /** Environment variable setting {@link Settings.cacheBytes} (bytes). */
 export const CACHE_BYTES_ENV_VAR = "VECTORD_CACHE_BYTES";
-
-/** Environment variable setting {@link Settings.heldGraphBytes} (bytes, an integer ≥ 0). */
-export const HELD_GRAPH_BYTES_ENV_VAR = "VECTORD_HELD_GRAPH_BYTES";
 
 /** Environment variable setting {@link Settings.catchUpThreads} (an integer 1..256). */
 export const CATCH_UP_THREADS_ENV_VAR = "VECTORD_CATCH_UP_THREADS";

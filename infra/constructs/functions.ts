@@ -11,6 +11,7 @@ import { bundlingFor } from "../bundling";
 import {
   CATALOG_FOLDS_ENV_VAR,
   EVENTUAL_ENV_VAR,
+  HELD_GRAPH_BYTES_ENV_VAR,
   ID_DIRECTORIES_ENV_VAR,
   type StackConfig,
 } from "../config";
@@ -73,6 +74,9 @@ export class ServiceFunctions extends Construct {
     }
     if (props.config.eventualMs !== null) {
       this.environment[EVENTUAL_ENV_VAR] = String(props.config.eventualMs);
+    }
+    if (props.config.heldGraphMb !== null) {
+      this.environment[HELD_GRAPH_BYTES_ENV_VAR] = String(props.config.heldGraphMb * 2 ** 20);
     }
     if (!props.config.catalogFolds) this.environment[CATALOG_FOLDS_ENV_VAR] = "off";
     if (!props.config.idDirectories) this.environment[ID_DIRECTORIES_ENV_VAR] = "off";

@@ -99,6 +99,17 @@ describe("VectordStack", () => {
     );
   });
 
+  it("sets the held graphs' budget of every function only when configured, in bytes", () => {
+    const budgets = (t: Template) =>
+      Object.values(t.findResources("AWS::Lambda::Function")).map(
+        (f: any) => f.Properties.Environment.Variables.VECTORD_HELD_GRAPH_BYTES,
+      );
+    expect(new Set(budgets(template))).toEqual(new Set([undefined]));
+    expect(new Set(budgets(synth({ ...DEFAULT_CONFIG, heldGraphMb: 2048 }).template))).toEqual(
+      new Set([String(2048 * 2 ** 20)]),
+    );
+  });
+
   it.each([
     ["catalog folds", "catalogFolds", "VECTORD_CATALOG_FOLDS"],
     ["id directories", "idDirectories", "VECTORD_ID_DIRECTORIES"],

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ADDON_PATH } from "../../infra/bundling";
-import { configFromContext, DEFAULT_CONFIG } from "../../infra/config";
+import { configFromContext, DEFAULT_CONFIG, HELD_GRAPH_BYTES_ENV_VAR } from "../../infra/config";
 import { checkLambdaAddon, NativeAddonError } from "../../infra/native-addon";
 import {
   evalRoot,
@@ -15,12 +15,7 @@ import {
   uploadKey,
 } from "../../infra/storage";
 import { TABLES, type TableKey } from "../../infra/tables";
-import {
-  CATCH_UP_THREADS_ENV_VAR,
-  HELD_GRAPH_BYTES_ENV_VAR,
-  settingsFromEnv,
-  settingsToEnv,
-} from "../../src/settings";
+import { CATCH_UP_THREADS_ENV_VAR, settingsFromEnv, settingsToEnv } from "../../src/settings";
 import { isAllowed } from "../package/iam-check";
 
 const index = { name: "docs-1", uid: "6f1c2a4e-0000-4000-8000-000000000001" };
@@ -181,6 +176,19 @@ describe("stack settings from context", () => {
         settingsFromEnv({ ...settingsToEnv(settings), [CATCH_UP_THREADS_ENV_VAR]: bad }),
       ).toThrow(
         `environment variable ${CATCH_UP_THREADS_ENV_VAR} must be an integer 1..256, got "${bad}"`,
+      );
+    }
+  });
+
+  it("reads the held graphs' budget from context (MB), and refuses anything but 0..10,240 by name", () => {
+    const held = (value: string) =>
+      configFromContext((k) => (k === "vectord:heldGraphMb" ? value : undefined)).heldGraphMb;
+    expect(held("2048")).toBe(2048);
+    expect(held("0")).toBe(0);
+    expect(configFromContext(() => undefined).heldGraphMb).toBeNull();
+    for (const bad of ["-1", "10241", "1.5", "big"]) {
+      expect(() => held(bad)).toThrow(
+        `context vectord:heldGraphMb must be an integer 0..10240 (MB), got "${bad}"`,
       );
     }
   });
