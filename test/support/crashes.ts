@@ -9,13 +9,18 @@ import { storedKeys } from "./objects";
 import type { ServerProcess } from "./server-process";
 import type { useServerProcesses } from "./stacks";
 
-/** After a restart: sweeps every second (orphans older than 2 s), short task leases. */
+/**
+ * After a restart: sweeps every second (orphans older than 2 s), short task leases. Autotune jobs
+ * started after it keep the default lease: the crashed job's 2-second lease was written before the
+ * crash, so it still expires at once, while a 2-second lease of its own would end a new job whose
+ * start and plan took that long before its first renewal (a slow machine), and fail it as
+ * abandoned.
+ */
 const RECOVERY_ENV = {
   VECTORD_SCHEDULE_SECONDS: "1",
   VECTORD_SWEEP_MINUTES: "0",
   VECTORD_ORPHAN_GRACE_SECONDS: "2",
   VECTORD_TASK_LEASE_SECONDS: "2",
-  VECTORD_AUTOTUNE_LEASE_SECONDS: "2",
   VECTORD_IMPORT_STALL_SECONDS: "2",
 };
 
