@@ -88,25 +88,22 @@ describe("VectordStack", () => {
     expect(reserved(synth({ ...DEFAULT_CONFIG, builderConcurrency: 2 }).template)).toBe(builders);
   });
 
-  it("sets the eventual window of searches only when configured", () => {
-    const windows = (t: Template) =>
+  it.each([
+    ["the eventual window of searches", { eventualMs: 250 }, "VECTORD_EVENTUAL_MS", "250"],
+    [
+      "the held graphs' budget, in bytes",
+      { heldGraphMb: 2048 },
+      "VECTORD_HELD_GRAPH_BYTES",
+      String(2048 * 2 ** 20),
+    ],
+  ] as const)("sets %s only when configured", (_, config, variable, expected) => {
+    const values = (t: Template) =>
       Object.values(t.findResources("AWS::Lambda::Function")).map(
-        (f: any) => f.Properties.Environment.Variables.VECTORD_EVENTUAL_MS,
+        (f: any) => f.Properties.Environment.Variables[variable],
       );
-    expect(new Set(windows(template))).toEqual(new Set([undefined]));
-    expect(new Set(windows(synth({ ...DEFAULT_CONFIG, eventualMs: 250 }).template))).toEqual(
-      new Set(["250"]),
-    );
-  });
-
-  it("sets the held graphs' budget of every function only when configured, in bytes", () => {
-    const budgets = (t: Template) =>
-      Object.values(t.findResources("AWS::Lambda::Function")).map(
-        (f: any) => f.Properties.Environment.Variables.VECTORD_HELD_GRAPH_BYTES,
-      );
-    expect(new Set(budgets(template))).toEqual(new Set([undefined]));
-    expect(new Set(budgets(synth({ ...DEFAULT_CONFIG, heldGraphMb: 2048 }).template))).toEqual(
-      new Set([String(2048 * 2 ** 20)]),
+    expect(new Set(values(template))).toEqual(new Set([undefined]));
+    expect(new Set(values(synth({ ...DEFAULT_CONFIG, ...config }).template))).toEqual(
+      new Set([expected]),
     );
   });
 
