@@ -91,12 +91,12 @@ describe("VectordStack", () => {
   it.each([
     ["the eventual window of searches", { eventualMs: 250 }, "VECTORD_EVENTUAL_MS", "250"],
     [
-      "the held graphs' budget, in bytes",
+      "the held graphs' budget (in bytes)",
       { heldGraphMb: 2048 },
       "VECTORD_HELD_GRAPH_BYTES",
       String(2048 * 2 ** 20),
     ],
-  ] as const)("sets %s only when configured", (_, config, variable, expected) => {
+  ] as const)("sets %s in every function only when configured", (_, config, variable, expected) => {
     const values = (t: Template) =>
       Object.values(t.findResources("AWS::Lambda::Function")).map(
         (f: any) => f.Properties.Environment.Variables[variable],
