@@ -3,10 +3,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3BlobStore } from "../src/adapters/s3-blob-store";
 import type { PreparedGeneration } from "../src/app/generation-builder";
-import { downloadGraph } from "../src/app/graph-patch-apply";
 import { createClients } from "../src/clients";
-import { exactNeighbors } from "../src/domain/hnsw";
-import { seededRandom } from "../src/domain/seeded-random";
 import { localTasks } from "../src/local/local-tasks";
 import type { Settings } from "../src/settings";
 import { pageFaults } from "../src/telemetry";
@@ -14,11 +11,10 @@ import { createServices, type Services } from "../src/wiring";
 import { mnistAll } from "./datasets";
 import { firstTouchCost } from "./first-touch";
 import { printCost, type Run } from "./fresh-cost";
+import { type FreshData, measureQuality, printRecall, printStorage } from "./fresh-quality";
 import { rawHnsw } from "./fresh-raw";
-import { recallOf } from "./fresh-recall";
 import type { BenchStack } from "./mnist-stack";
 import { benchPendingSearch } from "./pending-search";
-import { median } from "./stats";
 
 /** The config every graph here is built with. */
 const CONFIG = { m: 16, ef_construction: 100, ef_search: 32, seed: 42 };
@@ -51,6 +47,7 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
   const { dimension, rows: total, data: all } = mnistAll();
   const costGoal = issueSplit ? "goal ≤ 0.3" : "the goal ≤ 0.3 is for 20% new";
   const idOf = (row: number) => `f${row}`;
+  const data: FreshData = { all, dimension, total, first, idOf };
   const rowsOf = (from: number, to: number) =>
     Array.from({ length: to - from }, (_, i) => ({
       id: idOf(from + i),
@@ -63,7 +60,7 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
       });
     }
   };
-  const { builder, maintenance, vectors } = env.services;
+  const { builder, vectors } = env.services;
   const blobs = new S3BlobStore(
     createClients(env.services.settings).s3,
     env.services.settings.bucket,
@@ -257,82 +254,13 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
   await env.call("DELETE", `/vectors/indexes/${name}-warmup`);
 
   // Quality: the catch-up task itself, against a graph built directly on all 10,000.
-  const done = await maintenance.catchUp(name);
-  if (done.outcome !== "caught_up") throw new Error(`catch-up: ${done.outcome}`);
-  const record = await vectors.getIndex(name);
-  const rebuilt = await builder.rebuild(record, await vectors.load(record), CONFIG);
-
-  // The same 500 leave-one-out queries against both graphs.
-  const random = seededRandom(11);
-  const queryRows = Array.from({ length: 500 }, () => Math.floor(random() * total));
-  const queries = {
-    data: new Float32Array(queryRows.length * dimension),
-    dimension,
-    rows: queryRows.length,
-    excludeRows: Int32Array.from(queryRows),
-  };
-  queryRows.forEach((row, i) => {
-    queries.data.set(all.subarray(row * dimension, (row + 1) * dimension), i * dimension);
-  });
-  const truth = exactNeighbors({ data: all, dimension, rows: total }, "l2", queries, K);
-  if (!record.active) throw new Error("no active generation");
-  const efs = [16, 32, 64];
-  const caughtUpRecall = await recallOf(
-    blobs,
-    record.active,
-    record.active.rows_key,
-    dimension,
-    queries,
-    truth,
-    efs,
-    idOf,
-    K,
-  );
-  const directRecall = await recallOf(
-    blobs,
-    { graph_key: rebuilt.keys.graphKey },
-    rebuilt.keys.rowsKey,
-    dimension,
-    queries,
-    truth,
-    efs,
-    idOf,
-    K,
-  );
-  // What a search instance pays to load each: the patched graph is made whole as its base and
-  // patch arrive; the rebuilt one is one file.
-  const loads = { patched: [] as number[], whole: [] as number[] };
-  const loadPath = join(tmpdir(), `vectord-bench-load-${Date.now()}.hnsw`);
-  for (let i = 0; i < 5; i++) {
-    for (const [way, ref] of [
-      ["patched", record.active],
-      ["whole", { graph_key: rebuilt.keys.graphKey }],
-    ] as const) {
-      const started = performance.now();
-      if (!(await downloadGraph(blobs, ref, loadPath))) throw new Error(`${way} graph missing`);
-      loads[way].push(performance.now() - started);
-    }
-  }
-  await rm(loadPath, { force: true });
-  const storedAs = record.active.graph_base
-    ? `a patch of ${((await blobs.size(record.active.graph_key)) ?? 0).toLocaleString("en")} bytes over the ${((await blobs.size(record.active.graph_base.key)) ?? 0).toLocaleString("en")}-byte graph it caught up`
-    : "whole";
-  const rebuiltBytes = (await blobs.size(rebuilt.keys.graphKey)) ?? 0;
+  const quality = await measureQuality(env.services, blobs, name, data, CONFIG, K);
   await env.call("DELETE", `/vectors/indexes/${name}`);
 
   console.log(
     `\nfresh search: catch-up vs a direct build, ${total.toLocaleString("en")} MNIST digits (784-d), m=${CONFIG.m} ef_construction=${CONFIG.ef_construction}`,
   );
-  console.log(
-    `  quality, recall@${K} on 500 leave-one-out queries: built on ${first.toLocaleString("en")} + caught up with ${(total - first).toLocaleString("en")} vs built on all`,
-  );
-  efs.forEach((ef, i) => {
-    const a = caughtUpRecall[i] as number;
-    const b = directRecall[i] as number;
-    console.log(
-      `    ef_search=${ef}: caught up ${a.toFixed(4)}, direct ${b.toFixed(4)} -> Δ ${(a - b).toFixed(4)} (goal |Δ| ≤ 0.01)`,
-    );
-  });
+  printRecall(quality, data, K);
   printCost(runs, {
     touch,
     reps: COST_REPS,
@@ -341,8 +269,6 @@ export async function benchFresh(env: BenchStack, first = ISSUE_FIRST) {
     threads,
     goal: costGoal,
   });
-  console.log(
-    `  the caught-up graph is stored as ${storedAs}; loading it to a file (median of 5): ${median(loads.patched).toFixed(0)} ms, vs ${median(loads.whole).toFixed(0)} ms for the ${rebuiltBytes.toLocaleString("en")}-byte rebuilt graph`,
-  );
+  printStorage(quality);
   if (issueSplit) await benchPendingSearch(env, dimension, all, CONFIG, K);
 }
