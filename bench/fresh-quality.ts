@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { S3BlobStore } from "../src/adapters/s3-blob-store";
 import { downloadGraph } from "../src/app/graph-patch-apply";
 import { exactNeighbors } from "../src/domain/hnsw";
+import type { HnswConfig } from "../src/domain/hnsw-config";
 import type { GraphRef } from "../src/domain/index-record";
 import { seededRandom } from "../src/domain/seeded-random";
 import type { Services } from "../src/wiring";
@@ -29,14 +30,6 @@ export interface FreshData {
   readonly idOf: (row: number) => string;
 }
 
-/** The build config compared (both sides built and caught up with it). */
-interface QualityConfig {
-  readonly m: number;
-  readonly ef_construction: number;
-  readonly ef_search: number;
-  readonly seed: number;
-}
-
 /** What `measureQuality` found: recall per ef_search on either graph, and what loading each costs. */
 export interface Quality {
   readonly efs: readonly number[];
@@ -52,7 +45,7 @@ export interface Quality {
 /**
  * The fresh bench's quality: the catch-up task itself catches index `name` up (its pending rows
  * written after the active graph), and the result is compared with a graph built directly on all
- * rows with the same `config`: recall@`k` at each of `EFS` on `QUERIES` leave-one-out queries,
+ * rows with the same `config` (the one the active graph was built with): recall@`k` at each of `EFS` on `QUERIES` leave-one-out queries,
  * both graphs mapped through their own label maps; then what a search instance pays to load each.
  * Throws when the catch-up does not catch up.
  */
@@ -61,7 +54,7 @@ export async function measureQuality(
   blobs: S3BlobStore,
   name: string,
   data: FreshData,
-  config: QualityConfig,
+  config: HnswConfig,
   k: number,
 ): Promise<Quality> {
   const { builder, maintenance, vectors } = services;
