@@ -45,8 +45,9 @@ export interface Quality {
 /**
  * The fresh bench's quality: the catch-up task itself catches index `name` up (its pending rows
  * written after the active graph), and the result is compared with a graph built directly on all
- * rows with the same `config` (the one the active graph was built with): recall@`k` at each of `EFS` on `QUERIES` leave-one-out queries,
- * both graphs mapped through their own label maps; then what a search instance pays to load each.
+ * rows with the same `config` (the one the active graph was built with): recall@`k` at each of
+ * `EFS` on `QUERIES` leave-one-out queries, both graphs mapped through their own label maps; then
+ * what a search instance pays to load each.
  * Throws when the catch-up does not catch up.
  */
 export async function measureQuality(
