@@ -23,6 +23,7 @@ import type { SegmentRef } from "../domain/segment";
 import { isConditionFailed, isItemTooLarge } from "./dynamo-errors";
 import { activeOf, fromItem, type IndexItem, toItem } from "./dynamo-index-item";
 import { IndexItems } from "./dynamo-index-items";
+import { activeUpdate, idDirectoryUpdate, maintenanceUpdate } from "./dynamo-pointer-updates";
 import {
   appendUpdate,
   editOwnUpdate,
@@ -33,10 +34,8 @@ import {
 } from "./dynamo-segment-updates";
 import type { SegmentLists } from "./segment-lists";
 
-// Named pieces of the conditional writes.
+/** A create's condition: no index of that name exists. */
 const NAME_IS_FREE = "attribute_not_exists(#name)";
-const NEVER_ACTIVATED = "attribute_not_exists(#active)";
-const SAME_ACTIVE_GENERATION = "#active.#generation = :expected_generation";
 
 /** List objects an index listing reads at once (one per folded index of the page), by default. */
 const LIST_OBJECT_READS = 16;
@@ -253,51 +252,21 @@ export class DynamoIndexCatalog implements IndexCatalog {
     current: IndexRecord,
     active: ActiveGeneration,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    const expected = current.active?.generation;
-    return this.items.update(current, {
-      UpdateExpression: "SET #active = :active",
-      ConditionExpression: expected === undefined ? NEVER_ACTIVATED : SAME_ACTIVE_GENERATION,
-      ExpressionAttributeNames: {
-        "#active": "active",
-        ...(expected === undefined ? {} : { "#generation": "generation" }),
-      },
-      ExpressionAttributeValues: {
-        ":active": active,
-        ...(expected === undefined ? {} : { ":expected_generation": expected }),
-      },
-    });
+    return this.items.update(current, activeUpdate(current, active));
   }
 
   setIdDirectory(
     current: IndexRecord,
     directory: IdDirectoryRef | null,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    const previous = current.idDirectory;
-    return this.items.update(current, {
-      UpdateExpression: directory ? "SET #id_directory = :directory" : "REMOVE #id_directory",
-      ConditionExpression: previous
-        ? "#id_directory.#key = :previous"
-        : "attribute_not_exists(#id_directory)",
-      ExpressionAttributeNames: {
-        "#id_directory": "id_directory",
-        ...(previous ? { "#key": "key" } : {}),
-      },
-      ExpressionAttributeValues: {
-        ...(directory ? { ":directory": directory } : {}),
-        ...(previous ? { ":previous": previous.key } : {}),
-      },
-    });
+    return this.items.update(current, idDirectoryUpdate(current, directory));
   }
 
   setMaintenance(
     current: IndexRecord,
     maintenance: Partial<MaintenanceSettings>,
   ): Promise<IndexRecord | typeof LOST_RACE> {
-    return this.items.update(current, {
-      UpdateExpression: "SET #maintenance = :maintenance",
-      ExpressionAttributeNames: { "#maintenance": "maintenance" },
-      ExpressionAttributeValues: { ":maintenance": maintenance },
-    });
+    return this.items.update(current, maintenanceUpdate(maintenance));
   }
 
   async remove(name: string): Promise<IndexRecord | undefined> {

@@ -9,6 +9,15 @@ import { SegmentListFormatError, type SegmentLists } from "./segment-lists";
 /** The condition every update of an index's item carries: the index is the same incarnation. */
 const SAME_INCARNATION = "#uid = :uid";
 
+/**
+ * One UpdateItem's expressions, names and values, whose own condition is optional (the
+ * incarnation's is added to every update).
+ */
+export type ItemChange = Omit<ItemUpdate, "ConditionExpression"> & {
+  /** What must hold, besides the incarnation, for it to apply; none by default. */
+  readonly ConditionExpression?: string;
+};
+
 /** How many times a read re-reads an item whose list object has gone (a fold replaced it). */
 const LIST_REREADS = 3;
 
@@ -53,10 +62,7 @@ export class IndexItems {
    * {@link SAME_INCARNATION}, which is added here. The new record, or {@link LOST_RACE} when the
    * condition did not hold.
    */
-  async update(
-    current: IndexRecord,
-    update: Omit<ItemUpdate, "ConditionExpression"> & { readonly ConditionExpression?: string },
-  ): Promise<IndexRecord | typeof LOST_RACE> {
+  async update(current: IndexRecord, update: ItemChange): Promise<IndexRecord | typeof LOST_RACE> {
     const condition = update.ConditionExpression;
     try {
       const out = await this.db.send(
