@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { IdDirectoryBuilder } from "../../src/app/id-directory-builder";
 import { NotFoundError } from "../../src/domain/errors";
+import { idDirectoryFixtures } from "../support/id-directories";
 import { useLocalStack } from "../support/stacks";
-import { countingReads, listEveryId, storesOn, TINY_COMPACTION } from "../support/stores";
+import { countingReads, listEveryId, TINY_COMPACTION } from "../support/stores";
 
 // An index's id directory while writers race: compactions merge, purge and rebuild the directory
 // over and over as writers (warm and new instances) upsert and delete, and every count, refused
 // delete, read by id and listing agrees with what was acknowledged.
 
 const env = useLocalStack();
-const { storage, quietStore, compactorOn } = storesOn(env);
+const { storage, quietStore, compactorWithDirectory } = idDirectoryFixtures(env);
 
 describe("id directory under concurrent writers", () => {
   it("keeps counts, deletes, reads and listings exact while compactions rebuild it", async () => {
@@ -18,8 +18,7 @@ describe("id directory under concurrent writers", () => {
     await quietStore(parts).createIndex(index, { dimension: 2, metric: "l2" });
     // Segments past 256 bytes are full: directories are built at nearly every run.
     const policy = { ...TINY_COMPACTION, maxSegmentBytes: 512 };
-    const idDirectories = new IdDirectoryBuilder({ ...parts, policy, rebuildWords: 0 });
-    const compactor = compactorOn(parts, policy, { idDirectories });
+    const compactor = compactorWithDirectory(parts, policy);
 
     // Each writer keeps to ids of its own, so what it acknowledged is exactly what is live.
     const live = new Map<string, number[]>();
