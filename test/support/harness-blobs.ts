@@ -2,6 +2,7 @@ import { beforeAll } from "vitest";
 import { S3BlobStore } from "../../src/adapters/s3-blob-store";
 import { HarnessStore } from "../../src/app/harness-store";
 import { createClients } from "../../src/clients";
+import { storedKeys } from "./objects";
 import type { TestStack } from "./stacks";
 
 /** What harness tests read behind the API: the bucket, the harness store on it, key listings. */
@@ -10,7 +11,7 @@ export interface HarnessBlobs {
   readonly blobs: S3BlobStore;
   /** The harness store on that bucket. */
   readonly harnesses: HarnessStore;
-  /** The keys of the bucket's objects under `prefix`. */
+  /** The keys of the bucket's objects under `prefix`, sorted (see `storedKeys`). */
   list(prefix: string): Promise<string[]>;
 }
 
@@ -28,6 +29,6 @@ export function useHarnessBlobs(env: TestStack): HarnessBlobs {
     get harnesses() {
       return ctx.harnesses;
     },
-    list: async (prefix) => (await ctx.blobs.list(prefix)).map((o) => o.key),
+    list: (prefix) => storedKeys(env.stack.settings, prefix),
   };
 }
