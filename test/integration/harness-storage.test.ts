@@ -5,7 +5,7 @@ import { Housekeeping } from "../../src/app/housekeeping";
 import { encodeValues } from "../../src/domain/segment";
 import { useHarnessBlobs } from "../support/harness-blobs";
 import { useLocalStack } from "../support/stacks";
-import { randomVectors, upsertAll } from "../support/vectors";
+import { indexWithHarness, randomVectors, upsertAll } from "../support/vectors";
 
 // How harnesses are stored: a small description beside their queries and ground truth (and the
 // older inline format still read), objects no description names swept after a grace period, and
@@ -17,14 +17,9 @@ const bucket = useHarnessBlobs(env);
 
 describe("harness storage", () => {
   beforeAll(async () => {
-    await api.put("/vectors/indexes/gt", { dimension: 16, metric: "l2" });
-    await upsertAll(api, "gt", randomVectors(300, 16, 5));
-    // A harness of another index than the listing test's own.
-    const made = await api.post("/vectors/hnsw/evals/gt-one/autogen", {
-      index_name: "gt",
-      count: 2,
-    });
-    if (made.status !== 201) throw new Error(`the harness "gt-one" was not made: ${made.status}`);
+    // The index the tests make harnesses on, and a harness of it (`gt-h`): another index's
+    // harness than the listing test's own.
+    await indexWithHarness(api, "gt", { count: 300, dimension: 16, seed: 5, queries: 2 });
   });
 
   it("describes and lists harnesses from their small descriptions, and reads those stored inline", async () => {
@@ -180,7 +175,7 @@ describe("harness storage", () => {
     expect(await pages("index_name=lst&limit=1")).toEqual(["lst-a", "lst-b", "lst-c"]);
     const all = await pages("limit=2");
     expect(all).toEqual([...new Set(all)].sort());
-    expect(all).toEqual(expect.arrayContaining(["gt-one", "lst-a", "lst-b", "lst-c"]));
+    expect(all).toEqual(expect.arrayContaining(["gt-h", "lst-a", "lst-b", "lst-c"]));
     // A write makes them stale; a deleted one is gone.
     await upsertAll(api, "lst", randomVectors(1, 16, 7, "late-"));
     await api.delete("/vectors/hnsw/evals/lst-b");
